@@ -1,0 +1,39 @@
+import { IConstruct } from 'constructs';
+import { invalidProp } from './errors';
+
+/**
+ * Every image this package deploys, pinned to an exact tag in one place.
+ * Each construct takes an `image` prop to override its entry.
+ */
+export const Images = {
+  /** Elastic stack 9.x; 8.19 can be selected per construct through `image`. */
+  elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch:9.4.1',
+  kibana: 'docker.elastic.co/kibana/kibana:9.4.1',
+  logstash: 'docker.elastic.co/logstash/logstash:9.4.1',
+  filebeat: 'docker.elastic.co/beats/filebeat:9.4.1',
+  prometheus: 'quay.io/prometheus/prometheus:v3.16.0',
+  alertmanager: 'quay.io/prometheus/alertmanager:v0.34.2',
+  nodeExporter: 'quay.io/prometheus/node-exporter:v1.12.1',
+  kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
+  grafana: 'docker.io/grafana/grafana:13.2.3',
+  jaeger: 'docker.io/jaegertracing/jaeger:2.15.0',
+} as const;
+
+/** The tag of an image reference (`repo:tag` or `repo@digest`), used for `app.kubernetes.io/version`. */
+export function imageVersion(image: string): string {
+  const at = image.indexOf('@');
+  if (at >= 0) return image.slice(at + 1).replace(/^sha256:/, '').slice(0, 12);
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return colon > slash ? image.slice(colon + 1) : 'latest';
+}
+
+/** Rejects image references that are not pinned to a tag or digest. */
+export function validateImage(scope: IConstruct, prop: string, image: string): string {
+  const version = imageVersion(image);
+  if (!image || version === 'latest') {
+    invalidProp(scope, prop, image, 'must be pinned to an exact tag or digest',
+      "use 'registry/repository:1.2.3' or 'registry/repository@sha256:...'");
+  }
+  return image;
+}

@@ -1,0 +1,26 @@
+import { IConstruct } from 'constructs';
+import { invalidProp } from './errors';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Checks a name that becomes a Kubernetes object name or a DNS label (Service
+ * names, namespaces): lower-case alphanumerics and '-', at most `maxLength`.
+ * Returns the name so callers can validate inline.
+ */
+export function validateDnsLabel(scope: IConstruct, prop: string, name: string, maxLength = 63): string {
+  if (!DNS_LABEL.test(name) || name.length > maxLength) {
+    invalidProp(scope, prop, name, `must be a DNS-1123 label of at most ${maxLength} characters`,
+      "use lower-case letters, digits and '-', starting and ending with a letter or digit");
+  }
+  return name;
+}
+
+/** Checks that a numeric prop is an integer within [min, max]. */
+export function validateInteger(scope: IConstruct, prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
+    invalidProp(scope, prop, value, `must be an integer ${range}`, `set it to an integer ${range}`);
+  }
+  return value;
+}

@@ -1,0 +1,303 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Component, ComponentProps } from '../core/component';
+import { configChecksum, renderYaml } from '../core/config';
+import { ServiceEndpoint } from '../core/endpoint';
+import { invalidProp } from '../core/errors';
+import { Images } from '../core/images';
+import { selectorLabels } from '../core/labels';
+import { validateInteger } from '../core/names';
+import { execProbe, tcpProbe } from '../core/probes';
+import { ContainerResources, memoryBytes } from '../core/resources';
+import { SecretKeyRef, validateSecretRef } from '../core/secrets';
+import { renderContainer, renderPodTemplate, Spread, spreadPods } from '../core/workload';
+import { renderElasticsearchConfig } from './elasticsearch-config';
+import { IElasticsearchCluster } from './elasticsearch-reference';
+
+/** A persistent volume per node. */
+export interface VolumeClaimProps {
+  /** Size, a Kubernetes quantity such as `50Gi`. */
+  readonly size: string;
+  /** @default - the cluster's default StorageClass */
+  readonly storageClassName?: string;
+}
+
+/** One group of nodes with the same roles. */
+export interface ElasticsearchNodeGroupProps {
+  /** Number of nodes. */
+  readonly replicas: number;
+  /** @default - 1 CPU, 4Gi memory for data nodes; 500m, 2Gi for dedicated masters */
+  readonly resources?: ContainerResources;
+  /** @default - 30Gi for data nodes, 5Gi for dedicated masters */
+  readonly storage?: VolumeClaimProps;
+  /**
+   * JVM heap as a share of the memory limit. Elastic's guidance is at most half,
+   * leaving the rest to the filesystem cache.
+   * @default 0.5
+   */
+  readonly heapRatio?: number;
+}
+
+/** TLS and authentication. */
+export interface ElasticsearchSecurityProps {
+  /**
+   * Turn TLS and authentication off. Only for a throwaway dev cluster:
+   * anyone who reaches the Service can read and delete every log.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Secret with `tls.crt`, `tls.key` and `ca.crt` (the layout cert-manager
+   * writes) for the HTTP and transport layers.
+   * @default '<name>-certs'
+   */
+  readonly certificatesSecret?: string;
+  /** Password of the built-in `elastic` user. @default { name: '<name>-elastic-password', key: 'password' } */
+  readonly elasticPassword?: SecretKeyRef;
+}
+
+/**
+ * How nodes get the `vm.max_map_count` that memory-mapped index files need.
+ */
+export enum VirtualMemory {
+  /** `node.store.allow_mmap: false`: runs anywhere, somewhat slower searches. */
+  NO_MMAP = 'no-mmap',
+  /** The nodes already have `vm.max_map_count >= 1048576` (tuned by the platform team). */
+  PRECONFIGURED = 'preconfigured',
+}
+
+export interface ElasticsearchClusterProps extends ComponentProps {
+  /** `cluster.name`. @default - the resource name */
+  readonly clusterName?: string;
+  /**
+   * Dedicated master-eligible nodes. Without them, the data nodes are master-eligible too.
+   * @default - none
+   */
+  readonly masters?: ElasticsearchNodeGroupProps;
+  /** Data (and ingest) nodes. @default - one node */
+  readonly data?: ElasticsearchNodeGroupProps;
+  /** @default - enabled, see ElasticsearchSecurityProps */
+  readonly security?: ElasticsearchSecurityProps;
+  /** @default VirtualMemory.NO_MMAP */
+  readonly virtualMemory?: VirtualMemory;
+  /** How nodes of a group are kept apart. @default Spread.PREFERRED */
+  readonly spread?: Spread;
+}
+
+const DATA_DEFAULTS: Required<Omit<ElasticsearchNodeGroupProps, 'replicas'>> = {
+  resources: { cpuRequest: '1', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+  storage: { size: '30Gi' },
+  heapRatio: 0.5,
+};
+const MASTER_DEFAULTS: Required<Omit<ElasticsearchNodeGroupProps, 'replicas'>> = {
+  resources: { cpuRequest: '500m', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+  storage: { size: '5Gi' },
+  heapRatio: 0.5,
+};
+const HTTP_PORT = 9200;
+const TRANSPORT_PORT = 9300;
+const CERTS_DIR = '/usr/share/elasticsearch/config/certs';
+
+interface NodeGroup {
+  readonly role: 'master' | 'data' | 'node';
+  readonly roles: string[];
+  readonly replicas: number;
+  readonly resources: ContainerResources;
+  readonly storage: VolumeClaimProps;
+  readonly heapMegabytes: number;
+}
+
+/**
+ * An Elasticsearch cluster: one StatefulSet per node group, a headless Service
+ * for transport and discovery, an HTTP Service for clients, and PDBs.
+ */
+export class ElasticsearchCluster extends Component implements IElasticsearchCluster {
+  public readonly clusterName: string;
+  public readonly endpoint: ServiceEndpoint;
+  public readonly securityEnabled: boolean;
+  public readonly caCertificate?: SecretKeyRef;
+  /** The Secret holding the node certificates, when security is on. */
+  public readonly certificatesSecret?: string;
+  /** The `elastic` user's password reference, when security is on. */
+  public readonly elasticPassword?: SecretKeyRef;
+  /** Number of master-eligible nodes (always odd). */
+  public readonly masterEligibleNodes: number;
+  /** Number of data nodes. */
+  public readonly dataNodes: number;
+  /** The node groups as deployed: StatefulSet name, roles, replicas, heap in MiB. */
+  public readonly nodeGroups: { statefulSet: string; roles: string[]; replicas: number; heapMegabytes: number }[];
+
+  constructor(scope: Construct, id: string, props: ElasticsearchClusterProps = {}) {
+    super(scope, id, props, 'elasticsearch', Images.elasticsearch);
+    this.clusterName = props.clusterName ?? this.name;
+    const security = props.security ?? {};
+    this.securityEnabled = security.enabled ?? true;
+    if (this.securityEnabled) {
+      this.certificatesSecret = security.certificatesSecret ?? `${this.name}-certs`;
+      this.caCertificate = validateSecretRef(this, 'security.certificatesSecret', { name: this.certificatesSecret, key: 'ca.crt' });
+      this.elasticPassword = validateSecretRef(this, 'security.elasticPassword', security.elasticPassword ?? { name: `${this.name}-elastic-password`, key: 'password' });
+      this.externalSecrets.push(
+        { name: this.certificatesSecret, keys: ['tls.crt', 'tls.key', 'ca.crt'], purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)' },
+        { name: this.elasticPassword.name, keys: [this.elasticPassword.key], purpose: 'password of the Elasticsearch `elastic` superuser' },
+      );
+    }
+
+    const groups = this.resolveGroups(props);
+    this.masterEligibleNodes = groups.filter((g) => g.roles.includes('master')).reduce((n, g) => n + g.replicas, 0);
+    this.dataNodes = groups.filter((g) => g.roles.includes('data')).reduce((n, g) => n + g.replicas, 0);
+    if (this.masterEligibleNodes % 2 === 0) {
+      invalidProp(this, props.masters ? 'masters.replicas' : 'data.replicas', this.masterEligibleNodes,
+        'must give an odd number of master-eligible nodes to keep a quorum', `use ${this.masterEligibleNodes - 1} or ${this.masterEligibleNodes + 1}`);
+    }
+
+    const serviceAccount = this.addServiceAccount();
+    const transportService = `${this.name}-transport`;
+    this.addTransportService(transportService);
+    // Clients talk to the data nodes; dedicated masters stay out of the request path.
+    const dataRole = groups[groups.length - 1].role;
+    [this.endpoint] = this.addService('http-service', `${this.name}-http`, dataRole,
+      [{ name: 'http', port: HTTP_PORT, scheme: this.securityEnabled ? 'https' : 'http' }]);
+
+    const masterPods = groups
+      .filter((g) => g.roles.includes('master'))
+      .flatMap((g) => Array.from({ length: g.replicas }, (_, i) => `${this.name}-${g.role}-${i}`));
+    const singleNode = groups.length === 1 && groups[0].replicas === 1;
+    const spread = props.spread ?? Spread.PREFERRED;
+    for (const group of groups) {
+      this.addNodeGroup(group, {
+        serviceAccount, transportService, masterPods, singleNode, spread,
+        allowMmap: (props.virtualMemory ?? VirtualMemory.NO_MMAP) === VirtualMemory.PRECONFIGURED,
+      });
+    }
+    this.nodeGroups = groups.map((g) => ({ statefulSet: `${this.name}-${g.role}`, roles: g.roles, replicas: g.replicas, heapMegabytes: g.heapMegabytes }));
+  }
+
+  private resolveGroups(props: ElasticsearchClusterProps): NodeGroup[] {
+    const groups: NodeGroup[] = [];
+    if (props.masters) groups.push(this.resolveGroup('masters', 'master', ['master'], props.masters, MASTER_DEFAULTS));
+    const data = props.data ?? { replicas: 1 };
+    const dataRoles = props.masters ? ['data', 'ingest'] : ['master', 'data', 'ingest'];
+    groups.push(this.resolveGroup('data', props.masters ? 'data' : 'node', dataRoles, data, DATA_DEFAULTS));
+    return groups;
+  }
+
+  private resolveGroup(prop: string, role: NodeGroup['role'], roles: string[], group: ElasticsearchNodeGroupProps,
+    defaults: Required<Omit<ElasticsearchNodeGroupProps, 'replicas'>>): NodeGroup {
+    validateInteger(this, `${prop}.replicas`, group.replicas, 1);
+    const resources = group.resources ?? defaults.resources;
+    const heapRatio = group.heapRatio ?? defaults.heapRatio;
+    if (!(heapRatio > 0 && heapRatio <= 0.75)) {
+      invalidProp(this, `${prop}.heapRatio`, heapRatio, 'must leave memory for the filesystem cache and off-heap buffers',
+        'use a share above 0 and at most 0.75 of the memory limit (0.5 is the vendor guidance)');
+    }
+    const limitMegabytes = memoryBytes(resources.memoryLimit) / 1024 ** 2;
+    const heapMegabytes = Math.floor(limitMegabytes * heapRatio);
+    if (heapMegabytes < 256) {
+      invalidProp(this, `${prop}.resources.memoryLimit`, resources.memoryLimit, `gives a heap of ${heapMegabytes}Mi, below the 256Mi Elasticsearch needs`,
+        'raise the memory limit to at least 1Gi');
+    }
+    return { role, roles, replicas: group.replicas, resources, storage: group.storage ?? defaults.storage, heapMegabytes };
+  }
+
+  private addTransportService(name: string): void {
+    // Selects every node of the cluster, whatever its role, and publishes pods before
+    // they are ready: nodes must find each other to become ready at all.
+    new k8s.KubeService(this, 'transport-service', {
+      metadata: this.metadata(name, 'transport'),
+      spec: {
+        clusterIp: 'None',
+        publishNotReadyAddresses: true,
+        selector: {
+          'app.kubernetes.io/name': 'elasticsearch',
+          'app.kubernetes.io/instance': this.name,
+        },
+        ports: [{ name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport'), protocol: 'TCP' }],
+      },
+    });
+  }
+
+  private addNodeGroup(group: NodeGroup, context: {
+    serviceAccount: string; transportService: string; masterPods: string[]; singleNode: boolean; spread: Spread; allowMmap: boolean;
+  }): void {
+    const name = `${this.name}-${group.role}`;
+    const identity = this.identity(group.role);
+    const config = renderYaml(renderElasticsearchConfig({
+      clusterName: this.clusterName,
+      roles: group.roles,
+      seedHost: context.transportService,
+      initialMasterNodes: context.masterPods,
+      singleNode: context.singleNode,
+      security: this.securityEnabled ? { certificatesDir: CERTS_DIR } : undefined,
+      allowMmap: context.allowMmap,
+    }));
+    const configMap = this.addConfigMap(`${group.role}-config`, `${name}-config`, group.role, { 'elasticsearch.yml': config });
+
+    const env: k8s.EnvVar[] = [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'ES_JAVA_OPTS', value: `-Xms${group.heapMegabytes}m -Xmx${group.heapMegabytes}m` },
+    ];
+    const volumeMounts: k8s.VolumeMount[] = [
+      { name: 'data', mountPath: '/usr/share/elasticsearch/data' },
+      { name: 'config', mountPath: '/usr/share/elasticsearch/config/elasticsearch.yml', subPath: 'elasticsearch.yml', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    const volumes: k8s.Volume[] = [
+      { name: 'config', configMap: { name: configMap } },
+      { name: 'tmp', emptyDir: {} },
+    ];
+    let health = 'curl --silent --fail --max-time 4 "http://127.0.0.1:9200/_cluster/health?local=true"';
+    if (this.securityEnabled) {
+      env.push({ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: this.elasticPassword!.name, key: this.elasticPassword!.key } } });
+      volumeMounts.push({ name: 'certs', mountPath: CERTS_DIR, readOnly: true });
+      volumes.push({ name: 'certs', secret: { secretName: this.certificatesSecret! } });
+      health = `curl --silent --fail --max-time 4 --cacert ${CERTS_DIR}/ca.crt -u "elastic:$ELASTIC_PASSWORD" "https://127.0.0.1:9200/_cluster/health?local=true"`;
+    }
+
+    const container = renderContainer(this, `${group.role === 'master' ? 'masters' : 'data'}.resources`, {
+      name: 'elasticsearch',
+      image: this.image,
+      env,
+      ports: [{ name: 'http', containerPort: HTTP_PORT }, { name: 'transport', containerPort: TRANSPORT_PORT }],
+      resources: group.resources,
+      // `local=true` answers from this node's view of the cluster state, so a node is
+      // ready while the cluster is yellow (or still electing), never blocked on green.
+      readinessProbe: execProbe('readiness', ['bash', '-c', health], { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5 }),
+      livenessProbe: tcpProbe('liveness', 'transport', { initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 }),
+      volumeMounts,
+      // The image's entrypoint writes the keystore into its config directory at start.
+      readOnlyRootFilesystem: false,
+    });
+
+    new k8s.KubeStatefulSet(this, `${group.role}-statefulset`, {
+      metadata: this.metadata(name, group.role),
+      spec: {
+        serviceName: context.transportService,
+        replicas: group.replicas,
+        // Masters must all start to elect a leader: ordered start-up would wait forever.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: selectorLabels(identity) },
+        template: renderPodTemplate({
+          identity,
+          serviceAccountName: context.serviceAccount,
+          automountServiceAccountToken: false,
+          containers: [container],
+          volumes,
+          annotations: { 'checksum/config': configChecksum({ 'elasticsearch.yml': config }) },
+          terminationGracePeriodSeconds: 120,
+          ...spreadPods(identity, context.spread),
+        }),
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: selectorLabels(identity) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: group.storage.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(group.storage.size) } },
+          },
+        }],
+      },
+    });
+    this.addDisruptionBudget(`${group.role}-pdb`, name, group.role, group.replicas);
+  }
+}

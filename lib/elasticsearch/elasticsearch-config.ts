@@ -1,0 +1,52 @@
+/** The parts of `elasticsearch.yml` this package sets. Names match the Elasticsearch settings. */
+export interface ElasticsearchConfigOptions {
+  readonly clusterName: string;
+  /** `node.roles` of this node group. */
+  readonly roles: string[];
+  /** Headless Service through which nodes find each other (`discovery.seed_hosts`). */
+  readonly seedHost: string;
+  /** Pod names of the master-eligible nodes, for the first election; empty for a single node. */
+  readonly initialMasterNodes: string[];
+  readonly singleNode: boolean;
+  readonly security?: { readonly certificatesDir: string };
+  /** `node.store.allow_mmap`; false removes the need for a raised `vm.max_map_count`. */
+  readonly allowMmap: boolean;
+}
+
+/** Renders `elasticsearch.yml` for one node group. `${POD_NAME}` and friends are expanded by Elasticsearch from the environment. */
+export function renderElasticsearchConfig(options: ElasticsearchConfigOptions): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    'cluster.name': options.clusterName,
+    'node.name': '${POD_NAME}',
+    'node.roles': options.roles,
+    'network.host': '0.0.0.0',
+    'network.publish_host': '${POD_IP}',
+    'http.port': 9200,
+    'transport.port': 9300,
+    'path.data': '/usr/share/elasticsearch/data',
+    'node.store.allow_mmap': options.allowMmap,
+  };
+  if (options.singleNode) {
+    config['discovery.type'] = 'single-node';
+  } else {
+    config['discovery.seed_hosts'] = [options.seedHost];
+    config['cluster.initial_master_nodes'] = options.initialMasterNodes;
+  }
+  if (options.security) {
+    const dir = options.security.certificatesDir;
+    const tls = {
+      enabled: true,
+      key: `${dir}/tls.key`,
+      certificate: `${dir}/tls.crt`,
+      certificate_authorities: [`${dir}/ca.crt`],
+    };
+    config['xpack.security.enabled'] = true;
+    config['xpack.security.enrollment.enabled'] = false;
+    // Pod IPs change, so transport verifies the chain, not the host name.
+    config['xpack.security.transport.ssl'] = { ...tls, verification_mode: 'certificate' };
+    config['xpack.security.http.ssl'] = tls;
+  } else {
+    config['xpack.security.enabled'] = false;
+  }
+  return config;
+}

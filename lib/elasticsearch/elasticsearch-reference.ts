@@ -1,0 +1,41 @@
+import { IConstruct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { ServiceEndpoint } from '../core/endpoint';
+import { SecretKeyRef } from '../core/secrets';
+
+/** What a client of an Elasticsearch cluster needs to know about it. */
+export interface IElasticsearchCluster extends IConstruct {
+  /** `cluster.name`. */
+  readonly clusterName: string;
+  /** The HTTP endpoint; scheme `https` when security is on. */
+  readonly endpoint: ServiceEndpoint;
+  /** Whether TLS and authentication are on. Clients must then verify TLS and log in. */
+  readonly securityEnabled: boolean;
+  /** The CA certificate that signs the HTTP certificate; undefined when security is off. */
+  readonly caCertificate?: SecretKeyRef;
+  /** Elasticsearch version, e.g. `9.4.1`. */
+  readonly version: string;
+}
+
+/** The CA file a client mounts to verify an Elasticsearch cluster's TLS certificate. */
+export interface ElasticsearchCaMount {
+  readonly volume: k8s.Volume;
+  readonly volumeMount: k8s.VolumeMount;
+  /** Absolute path of the CA file inside the container. */
+  readonly caFile: string;
+}
+
+/**
+ * The volume, mount and file path through which a client container trusts the
+ * cluster's CA, or undefined when the cluster has no TLS. Only the CA key of the
+ * Secret is projected.
+ */
+export function elasticsearchCaMount(cluster: IElasticsearchCluster, mountPath: string): ElasticsearchCaMount | undefined {
+  const ca = cluster.caCertificate;
+  if (!cluster.securityEnabled || !ca) return undefined;
+  return {
+    volume: { name: 'elasticsearch-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: 'ca.crt' }] } },
+    volumeMount: { name: 'elasticsearch-ca', mountPath, readOnly: true },
+    caFile: `${mountPath}/ca.crt`,
+  };
+}

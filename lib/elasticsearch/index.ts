@@ -1,0 +1,3 @@
+export * from './elasticsearch-cluster';
+export * from './elasticsearch-config';
+export * from './elasticsearch-reference';
