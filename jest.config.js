@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The examples import the package by its published name, as a user's repo would.
+  moduleNameMapper: { '^@observability/k8s-stack$': '<rootDir>/lib/index.ts' },
   transform: {
     // Type checking runs once in `npm run lint` (tsc); per-file transpilation keeps jest fast.
     '^.+\\.ts$': ['ts-jest', {}],

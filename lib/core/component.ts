@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { ServiceEndpoint } from './endpoint';
@@ -111,6 +111,27 @@ export abstract class Component extends Construct {
         selector: { matchLabels: selectorLabels(this.identity(component)) },
       },
     });
+  }
+
+  /**
+   * A ClusterRole with `rules`, bound to the component's ServiceAccount. Both are
+   * named `<namespace>-<name>` so two instances in different namespaces never collide.
+   * Returns the ClusterRole name.
+   */
+  protected addClusterRole(component: string, serviceAccountName: string, rules: k8s.PolicyRule[]): string {
+    const name = `${this.namespace}-${this.name}`;
+    const metadata = { ...this.metadata(name, component), namespace: undefined };
+    const role = new k8s.KubeClusterRole(this, 'cluster-role', { metadata, rules });
+    const binding = new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace: this.namespace }],
+    });
+    // cdk8s stamps a chart's namespace on every object; cluster-scoped ones must not carry it.
+    if (Chart.of(this).namespace !== undefined) {
+      for (const object of [role, binding]) object.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+    return name;
   }
 
   /** A ConfigMap of rendered config files. */

@@ -48,7 +48,7 @@ export class KubeSchema {
   }
 
   /** The validation errors of one object, as readable lines; empty when valid. */
-  public errors(object: { apiVersion: string; kind: string }): string[] {
+  public errors(object: { apiVersion: string; kind: string; [field: string]: unknown }): string[] {
     const key = `${object.apiVersion}/${object.kind}`;
     const definition = this.byKind.get(key);
     if (!definition) return [`${key} is not served by Kubernetes ${this.version}`];

@@ -1,0 +1,3 @@
+export * from './alertmanager';
+export * from './alertmanager-config';
+export * from './alertmanager-reference';

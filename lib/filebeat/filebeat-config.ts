@@ -1,0 +1,87 @@
+/** Where the image keeps Filebeat's files. */
+export const FILEBEAT_HOME = '/usr/share/filebeat';
+export const FILEBEAT_DATA_PATH = `${FILEBEAT_HOME}/data`;
+export const FILEBEAT_HTTP_PORT = 5066;
+/** Where the kubelet links every container's log file (into /var/log/pods). */
+export const CONTAINER_LOGS_PATH = '/var/log/containers';
+
+/** Ship to Logstash's Beats input. */
+export interface FilebeatLogstashOutput {
+  readonly kind: 'logstash';
+  /** `host:port` of the Beats input. */
+  readonly hostPort: string;
+}
+
+/** Ship straight to Elasticsearch. */
+export interface FilebeatElasticsearchOutput {
+  readonly kind: 'elasticsearch';
+  readonly url: string;
+  /** CA file to verify the cluster; undefined when TLS is off. */
+  readonly caFile?: string;
+  /** Log in with `${ES_USERNAME}` / `${ES_PASSWORD}`. */
+  readonly authenticate: boolean;
+}
+
+/** Options of filebeat.yml. */
+export interface FilebeatConfigOptions {
+  readonly output: FilebeatLogstashOutput | FilebeatElasticsearchOutput;
+}
+
+/**
+ * Renders filebeat.yml: every container log of the node, with Kubernetes metadata and
+ * JSON messages decoded into top-level fields.
+ */
+export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
+  const config: Record<string, unknown> = {
+    'filebeat.inputs': [{
+      type: 'filestream',
+      // A stable id: filestream keys its registry state by it, so changing it re-reads every file.
+      id: 'kubernetes-container-logs',
+      paths: [`${CONTAINER_LOGS_PATH}/*.log`],
+      // The files in /var/log/containers are symlinks into /var/log/pods.
+      'prospector.scanner.symlinks': true,
+      parsers: [{ container: { stream: 'all' } }],
+      processors: [
+        {
+          add_kubernetes_metadata: {
+            host: '${NODE_NAME}',
+            matchers: [{ logs_path: { logs_path: `${CONTAINER_LOGS_PATH}/` } }],
+          },
+        },
+        {
+          decode_json_fields: {
+            fields: ['message'],
+            target: '',
+            overwrite_keys: true,
+            add_error_key: true,
+            // ECS loggers write dotted keys (`log.level`); expanded, they match the flat shape's renamed fields.
+            expand_keys: true,
+            // Plain-text lines are not JSON; only they would otherwise all carry a decoding error.
+            when: { regexp: { message: '^\\s*\\{' } },
+          },
+        },
+      ],
+    }],
+    'filebeat.registry.path': `${FILEBEAT_DATA_PATH}/registry`,
+    // Stats on :5066 (JSON, not Prometheus format) for probes and a later exporter.
+    'http.enabled': true,
+    'http.host': '0.0.0.0',
+    'http.port': FILEBEAT_HTTP_PORT,
+  };
+  const out = opts.output;
+  if (out.kind === 'logstash') {
+    config['output.logstash'] = { hosts: [out.hostPort] };
+  } else {
+    const es: Record<string, unknown> = { hosts: [out.url] };
+    if (out.authenticate) {
+      es.username = '${ES_USERNAME}';
+      es.password = '${ES_PASSWORD}';
+    }
+    if (out.caFile) {
+      es['ssl.certificate_authorities'] = [out.caFile];
+      es['ssl.verification_mode'] = 'full';
+    }
+    config['output.elasticsearch'] = es;
+  }
+  return config;
+}

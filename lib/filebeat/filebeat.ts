@@ -1,0 +1,183 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Component, ComponentProps } from '../core/component';
+import { configChecksum, renderYaml } from '../core/config';
+import { invalidProp } from '../core/errors';
+import { Images } from '../core/images';
+import { selectorLabels } from '../core/labels';
+import { validateDnsLabel } from '../core/names';
+import { httpProbe, tcpProbe } from '../core/probes';
+import { ContainerResources } from '../core/resources';
+import { BasicAuthSecretRef, basicAuthKeys, envFromSecret } from '../core/secrets';
+import { renderContainer, renderPodTemplate } from '../core/workload';
+import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
+import { ILogstash } from '../logstash/logstash-reference';
+import {
+  CONTAINER_LOGS_PATH, FILEBEAT_DATA_PATH, FILEBEAT_HOME, FILEBEAT_HTTP_PORT,
+  FilebeatConfigOptions, renderFilebeatConfig,
+} from './filebeat-config';
+
+export interface FilebeatProps extends ComponentProps {
+  /** Ship to this Logstash. Exactly one of `logstash` and `elasticsearch` is required. @default - none */
+  readonly logstash?: ILogstash;
+  /** Ship straight to this cluster. Exactly one of `logstash` and `elasticsearch` is required. @default - none */
+  readonly elasticsearch?: IElasticsearchCluster;
+  /** @default { cpuRequest: '100m', memoryRequest: '200Mi', memoryLimit: '400Mi' } */
+  readonly resources?: ContainerResources;
+  /** @default [{ operator: 'Exists' }] - every node, tainted or not */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Username and password for the direct Elasticsearch output (security on only), in a
+   * Secret in Filebeat's namespace.
+   * @default { secretName: '<name>-elasticsearch-credentials' }
+   */
+  readonly credentials?: BasicAuthSecretRef;
+  /**
+   * Host directory that keeps the registry (read offsets) across pod restarts, so no
+   * line is shipped twice or lost.
+   * @default '/var/lib/filebeat-data'
+   */
+  readonly hostDataPath?: string;
+}
+
+const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '200Mi', memoryLimit: '400Mi' };
+const CONFIG_DIR = '/etc/filebeat';
+
+/**
+ * Filebeat as a DaemonSet: reads every container log on its node, adds Kubernetes
+ * metadata and ships to Logstash (or Elasticsearch).
+ *
+ * No scrape annotations: Filebeat's stats endpoint (:5066) is JSON, not the Prometheus
+ * format; an exporter is added by the metrics side.
+ */
+export class Filebeat extends Component {
+  public readonly resources: ContainerResources;
+  public readonly tolerations: k8s.Toleration[];
+  /** The Elasticsearch credentials Secret; undefined unless shipping to a secured cluster. */
+  public readonly credentials?: BasicAuthSecretRef;
+  /** Name of the ClusterRole and ClusterRoleBinding, `<namespace>-<name>` (cluster-scoped, so namespaced by name). */
+  public readonly clusterRoleName: string;
+  public readonly serviceAccountName: string;
+
+  constructor(scope: Construct, id: string, props: FilebeatProps) {
+    super(scope, id, props, 'filebeat', Images.filebeat);
+    if ((props.logstash === undefined) === (props.elasticsearch === undefined)) {
+      invalidProp(this, 'logstash', props.logstash ? 'logstash and elasticsearch' : undefined,
+        'and \'elasticsearch\' are exclusive and one is required', 'set exactly one of them');
+    }
+    this.resources = props.resources ?? DEFAULT_RESOURCES;
+    this.tolerations = props.tolerations ?? [{ operator: 'Exists' }];
+    const hostDataPath = props.hostDataPath ?? '/var/lib/filebeat-data';
+    if (!/^\/[A-Za-z0-9._/-]+$/.test(hostDataPath) || hostDataPath.split('/').includes('..')) {
+      invalidProp(this, 'hostDataPath', hostDataPath, 'must be an absolute host path', "use a dedicated directory such as '/var/lib/filebeat-data'");
+    }
+    this.clusterRoleName = validateDnsLabel(this, 'name', `${this.namespace}-${this.name}`, 253);
+    const identity = this.identity('agent');
+
+    const env: k8s.EnvVar[] = [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }];
+    const volumes: k8s.Volume[] = [];
+    const volumeMounts: k8s.VolumeMount[] = [];
+    let output: FilebeatConfigOptions['output'];
+    if (props.logstash) {
+      output = { kind: 'logstash', hostPort: props.logstash.beatsEndpoint.hostPort };
+    } else {
+      const es = props.elasticsearch!;
+      const ca = elasticsearchCaMount(es, `${FILEBEAT_HOME}/certs`);
+      if (ca) {
+        volumes.push(ca.volume);
+        volumeMounts.push(ca.volumeMount);
+      }
+      if (es.securityEnabled) {
+        this.credentials = props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
+        const keys = basicAuthKeys(this, 'credentials', this.credentials);
+        env.push(envFromSecret('ES_USERNAME', keys.username), envFromSecret('ES_PASSWORD', keys.password));
+        this.externalSecrets.push({
+          name: this.credentials.secretName,
+          keys: [keys.username.key, keys.password.key],
+          purpose: `Elasticsearch user Filebeat '${this.name}' ships logs with`,
+        });
+      }
+      output = { kind: 'elasticsearch', url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
+    }
+
+    const data = { 'filebeat.yml': renderYaml(renderFilebeatConfig({ output })) };
+    const configMap = this.addConfigMap('config', `${this.name}-config`, 'agent', data);
+    this.serviceAccountName = this.addServiceAccount();
+    this.addRbac();
+
+    volumes.push(
+      // Filebeat refuses a config file that others can write (strict.perms); 0640 for root.
+      { name: 'config', configMap: { name: configMap, defaultMode: 0o640 } },
+      // Only what containerd needs: the links and the files they point to, read-only.
+      { name: 'container-logs', hostPath: { path: CONTAINER_LOGS_PATH, type: 'Directory' } },
+      { name: 'pod-logs', hostPath: { path: '/var/log/pods', type: 'Directory' } },
+      { name: 'data', hostPath: { path: hostDataPath, type: 'DirectoryOrCreate' } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+    );
+    volumeMounts.push(
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'container-logs', mountPath: CONTAINER_LOGS_PATH, readOnly: true },
+      { name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true },
+      { name: 'data', mountPath: FILEBEAT_DATA_PATH },
+      { name: 'tmp', mountPath: '/tmp' },
+    );
+
+    const container = renderContainer(this, 'resources', {
+      name: 'filebeat',
+      image: this.image,
+      args: ['-c', `${CONFIG_DIR}/filebeat.yml`, '-e'],
+      env,
+      ports: [{ name: 'http', containerPort: FILEBEAT_HTTP_PORT }],
+      resources: this.resources,
+      readinessProbe: httpProbe('readiness', '/', 'http'),
+      livenessProbe: tcpProbe('liveness', 'http'),
+      volumeMounts,
+      // The documented exception to the restricted profile: container logs and the
+      // host registry directory are root-owned, so Filebeat runs as root, but with every
+      // capability dropped except DAC_READ_SEARCH (read any file, write nothing extra),
+      // no privilege escalation, a read-only root filesystem and the runtime's seccomp profile.
+      securityContext: {
+        runAsUser: 0,
+        runAsGroup: 0,
+        runAsNonRoot: false,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'], add: ['DAC_READ_SEARCH'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+    });
+
+    new k8s.KubeDaemonSet(this, 'daemonset', {
+      metadata: this.metadata(this.name, 'agent'),
+      spec: {
+        selector: { matchLabels: selectorLabels(identity) },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: renderPodTemplate({
+          identity,
+          serviceAccountName: this.serviceAccountName,
+          // add_kubernetes_metadata watches pods, namespaces and nodes.
+          automountServiceAccountToken: true,
+          containers: [container],
+          volumes,
+          annotations: { 'checksum/config': configChecksum(data) },
+          securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
+          tolerations: this.tolerations,
+          // Shipping buffered events on shutdown; the registry records what was acknowledged.
+          terminationGracePeriodSeconds: 30,
+        }),
+      },
+    });
+  }
+
+  /** Read access to what add_kubernetes_metadata enriches events with. */
+  private addRbac(): void {
+    const read = ['get', 'list', 'watch'];
+    this.addClusterRole('agent', this.serviceAccountName, [
+      { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: read },
+      // Owner lookups: pod -> ReplicaSet -> Deployment, pod -> Job -> CronJob.
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: read },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: read },
+    ]);
+  }
+}

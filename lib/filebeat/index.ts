@@ -1,0 +1,2 @@
+export * from './filebeat';
+export * from './filebeat-config';

@@ -1,0 +1,363 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Component, ComponentProps } from '../core/component';
+import { configChecksum, renderJson, renderYaml } from '../core/config';
+import { ServiceEndpoint } from '../core/endpoint';
+import { invalidProp } from '../core/errors';
+import { Images } from '../core/images';
+import { selectorLabels } from '../core/labels';
+import { validateInteger } from '../core/names';
+import { httpProbe, tcpProbe } from '../core/probes';
+import { ContainerResources } from '../core/resources';
+import { BasicAuthSecretRef, basicAuthKeys, envFromSecret, SecretKeyRef, validateSecretRef } from '../core/secrets';
+import { renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
+import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
+import { IJaeger } from '../jaeger/jaeger-reference';
+import { IPrometheus } from '../prometheus/prometheus-reference';
+import {
+  GRAFANA_ES_PASSWORD_ENV, GRAFANA_ES_USERNAME_ENV, renderDashboardProviders, renderGrafanaDatasources, renderGrafanaIni,
+} from './grafana-config';
+import { serviceOverviewDashboard } from './service-overview-dashboard';
+
+const PORT = 3000;
+const UID = 472;
+const DATA_PATH = '/var/lib/grafana';
+const DASHBOARDS_PATH = '/var/lib/grafana/dashboards';
+const PROVISIONING_PATH = '/etc/grafana/provisioning';
+const CA_DIR = '/etc/grafana/elasticsearch-ca';
+const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' };
+const DASHBOARD_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The external SQL database that holds Grafana's state when it runs more than one replica. */
+export interface GrafanaDatabase {
+  /** `database.type`. */
+  readonly type: 'postgres' | 'mysql';
+  /** `host:port` of the database server. */
+  readonly host: string;
+  /** Database name. */
+  readonly name: string;
+  /** Secret with the database user and password. */
+  readonly credentials: BasicAuthSecretRef;
+  /**
+   * `database.ssl_mode` (postgres) or TLS mode (mysql).
+   * @default 'require' for postgres, 'true' for mysql
+   */
+  readonly sslMode?: string;
+}
+
+/** The Elasticsearch logs data source. */
+export interface GrafanaElasticsearchSource {
+  readonly cluster: IElasticsearchCluster;
+  /**
+   * Secret with the user Grafana reads logs as; used only when the cluster has security enabled.
+   * @default { secretName: '<name>-elasticsearch-credentials' }
+   */
+  readonly credentials?: BasicAuthSecretRef;
+  /**
+   * Index pattern of the logs.
+   * @default 'logs-*'
+   */
+  readonly index?: string;
+}
+
+/** A PersistentVolumeClaim for `/var/lib/grafana` (SQLite database, plugins). */
+export interface GrafanaStorage {
+  /** Requested size, e.g. `5Gi`. */
+  readonly size: string;
+  /** @default - the cluster's default StorageClass */
+  readonly storageClassName?: string;
+}
+
+export interface GrafanaProps extends ComponentProps {
+  /**
+   * Replicas. More than one needs `database`: the default SQLite file is per pod.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * @default - 100m CPU, 256Mi memory request, 512Mi limit
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Secret with the initial admin user and password
+   * (`GF_SECURITY_ADMIN_USER` / `GF_SECURITY_ADMIN_PASSWORD`).
+   * @default { secretName: '<name>-admin' }
+   */
+  readonly adminCredentials?: BasicAuthSecretRef;
+  /**
+   * External database for Grafana's state, passed as `GF_DATABASE_*` env vars.
+   * @default - SQLite in /var/lib/grafana (state other than provisioning is per pod)
+   */
+  readonly database?: GrafanaDatabase;
+  /**
+   * Secret key Grafana encrypts data source secrets in the database with. All
+   * replicas sharing a database need the same one.
+   * @default - with `database`: { name: '<name>-secret-key', key: 'secret-key' }; without: Grafana's built-in key
+   */
+  readonly secretKey?: SecretKeyRef;
+  /**
+   * Persistent volume for /var/lib/grafana.
+   * @default - an emptyDir: the SQLite state is lost when the pod goes
+   */
+  readonly storage?: GrafanaStorage;
+  /** Prometheus data source (uid `prometheus`). @default - none */
+  readonly prometheus?: IPrometheus;
+  /** Elasticsearch logs data source (uid `elasticsearch`). @default - none */
+  readonly elasticsearch?: GrafanaElasticsearchSource;
+  /** Jaeger traces data source (uid `jaeger`). @default - none */
+  readonly jaeger?: IJaeger;
+  /**
+   * Dashboards to provision, by file name; same as calling `addDashboard`.
+   * @default - none besides the built-in ones
+   */
+  readonly dashboards?: Record<string, object>;
+  /**
+   * Provision the built-in `service-overview` dashboard.
+   * @default true
+   */
+  readonly builtInDashboards?: boolean;
+  /**
+   * Public URL Grafana is served under (`server.root_url`), for links and redirects.
+   * @default - Grafana's default (`http://localhost:3000/`)
+   */
+  readonly rootUrl?: string;
+  /**
+   * Send the session cookie only over HTTPS (`security.cookie_secure`).
+   * Browsers also accept it on `http://localhost` (port-forward).
+   * @default true
+   */
+  readonly cookieSecure?: boolean;
+  /**
+   * How replicas are kept apart.
+   * @default - Spread.NONE for one replica, Spread.PREFERRED otherwise
+   */
+  readonly spread?: Spread;
+}
+
+/**
+ * Grafana with provisioned Prometheus, Elasticsearch and Jaeger data sources
+ * (fixed uids, linked by trace id) and file-provisioned dashboards.
+ */
+export class Grafana extends Component {
+  public readonly replicas: number;
+  public readonly resources: ContainerResources;
+  /** The HTTP UI and API (port 3000). */
+  public readonly endpoint: ServiceEndpoint;
+  /** The data source provisioning file, as deployed. */
+  public readonly datasources: object;
+  /** Name of the ConfigMap that holds the dashboards. */
+  public readonly dashboardsConfigMapName: string;
+
+  private readonly dashboards = new Map<string, Record<string, unknown>>();
+
+  constructor(scope: Construct, id: string, props: GrafanaProps = {}) {
+    super(scope, id, props, 'grafana', Images.grafana);
+    this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
+    this.resources = props.resources ?? DEFAULT_RESOURCES;
+    if (this.replicas > 1 && !props.database) {
+      invalidProp(this, 'replicas', this.replicas, 'needs an external database to run more than one replica (SQLite is per pod)',
+        "set 'database' to a postgres or mysql server, or use replicas: 1");
+    }
+    if (this.replicas > 1 && props.storage) {
+      invalidProp(this, 'storage', props.storage, 'is a ReadWriteOnce volume that more than one replica cannot share',
+        "drop 'storage' (state lives in 'database') or use replicas: 1");
+    }
+    if (props.storage && !/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/.test(props.storage.size)) {
+      invalidProp(this, 'storage.size', props.storage.size, 'is not a storage quantity', "use a value such as '5Gi'");
+    }
+
+    const env: k8s.EnvVar[] = [];
+    const admin = basicAuthKeys(this, 'adminCredentials', props.adminCredentials ?? { secretName: `${this.name}-admin` });
+    env.push(envFromSecret('GF_SECURITY_ADMIN_USER', admin.username), envFromSecret('GF_SECURITY_ADMIN_PASSWORD', admin.password));
+    this.externalSecrets.push({ name: admin.username.name, keys: [admin.username.key, admin.password.key], purpose: 'Grafana admin user and password' });
+
+    if (props.database) env.push(...this.databaseEnv(props.database, props.secretKey));
+    else if (props.secretKey) env.push(this.secretKeyEnv(props.secretKey));
+
+    const volumes: k8s.Volume[] = [];
+    const mounts: k8s.VolumeMount[] = [];
+    let elasticsearch: Parameters<typeof renderGrafanaDatasources>[0]['elasticsearch'];
+    if (props.elasticsearch) {
+      const cluster = props.elasticsearch.cluster;
+      const index = props.elasticsearch.index ?? 'logs-*';
+      if (!index || /[\s,"]/.test(index)) {
+        invalidProp(this, 'elasticsearch.index', index, 'must be one index pattern', "use a pattern such as 'logs-*'");
+      }
+      const ca = elasticsearchCaMount(cluster, CA_DIR);
+      if (ca) {
+        volumes.push(ca.volume);
+        mounts.push(ca.volumeMount);
+      }
+      if (cluster.securityEnabled) {
+        const ref = props.elasticsearch.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
+        const keys = basicAuthKeys(this, 'elasticsearch.credentials', ref);
+        env.push(envFromSecret(GRAFANA_ES_USERNAME_ENV, keys.username), envFromSecret(GRAFANA_ES_PASSWORD_ENV, keys.password));
+        this.externalSecrets.push({
+          name: ref.secretName,
+          keys: [keys.username.key, keys.password.key],
+          purpose: `Elasticsearch user Grafana reads logs as (${index})`,
+        });
+      }
+      elasticsearch = { url: cluster.endpoint.url, index, basicAuth: cluster.securityEnabled, caFile: ca?.caFile };
+    }
+
+    this.datasources = renderGrafanaDatasources({
+      prometheus: props.prometheus ? { url: props.prometheus.endpoint.url } : undefined,
+      elasticsearch,
+      jaeger: props.jaeger ? { url: props.jaeger.queryEndpoint.url } : undefined,
+    });
+    const config: Record<string, string> = {
+      'grafana.ini': renderGrafanaIni({
+        httpPort: PORT,
+        rootUrl: props.rootUrl,
+        cookieSecure: props.cookieSecure ?? true,
+        dataPath: DATA_PATH,
+        provisioningPath: PROVISIONING_PATH,
+      }),
+      'datasources.yaml': renderYaml(this.datasources),
+      'dashboards.yaml': renderYaml(renderDashboardProviders({ path: DASHBOARDS_PATH })),
+    };
+    const configMapName = this.addConfigMap('config', `${this.name}-config`, 'server', config);
+    // Dashboards can be added after construction, so their data and checksum resolve at synth time.
+    this.dashboardsConfigMapName = this.addConfigMap('dashboards', `${this.name}-dashboards`, 'server',
+      Lazy.any({ produce: () => this.dashboardFiles() }));
+
+    if (props.builtInDashboards ?? true) this.addDashboard('service-overview', serviceOverviewDashboard());
+    for (const name of Object.keys(props.dashboards ?? {}).sort()) this.addDashboard(name, props.dashboards![name]);
+
+    const serviceAccountName = this.addServiceAccount();
+    const identity = this.identity('server');
+    const container = renderContainer(this, 'resources', {
+      name: 'grafana',
+      image: this.image,
+      env,
+      ports: [{ name: 'http', containerPort: PORT }],
+      resources: this.resources,
+      readinessProbe: httpProbe('readiness', '/api/health', 'http'),
+      livenessProbe: tcpProbe('liveness', 'http'),
+      volumeMounts: [
+        { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
+        { name: 'provisioning-datasources', mountPath: `${PROVISIONING_PATH}/datasources`, readOnly: true },
+        { name: 'provisioning-dashboards', mountPath: `${PROVISIONING_PATH}/dashboards`, readOnly: true },
+        { name: 'data', mountPath: DATA_PATH },
+        { name: 'dashboards', mountPath: DASHBOARDS_PATH, readOnly: true },
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'logs', mountPath: '/var/log/grafana' },
+        ...mounts,
+      ],
+      runAsUser: UID,
+    });
+
+    let data: k8s.Volume = { name: 'data', emptyDir: {} };
+    if (props.storage) {
+      const claimName = `${this.name}-data`;
+      new k8s.KubePersistentVolumeClaim(this, 'data', {
+        metadata: this.metadata(claimName, 'server'),
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: props.storage.storageClassName,
+          resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
+        },
+      });
+      data = { name: 'data', persistentVolumeClaim: { claimName } };
+    }
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: this.metadata(this.name, 'server'),
+      spec: {
+        replicas: this.replicas,
+        selector: { matchLabels: selectorLabels(identity) },
+        // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
+        strategy: props.storage ? { type: 'Recreate' } : undefined,
+        template: renderPodTemplate({
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [container],
+          volumes: [
+            { name: 'config', configMap: { name: configMapName, items: [{ key: 'grafana.ini', path: 'grafana.ini' }] } },
+            { name: 'provisioning-datasources', configMap: { name: configMapName, items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }] } },
+            { name: 'provisioning-dashboards', configMap: { name: configMapName, items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }] } },
+            { name: 'dashboards', configMap: { name: this.dashboardsConfigMapName } },
+            data,
+            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+            { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ...volumes,
+          ],
+          annotations: {
+            ...scrapeAnnotations(PORT, '/metrics'),
+            'checksum/config': Lazy.any({ produce: () => configChecksum({ ...config, ...this.dashboardFiles() }) }),
+          },
+          uid: UID,
+          ...spreadPods(identity, props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE)),
+        }),
+      },
+    });
+    this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+    [this.endpoint] = this.addService('service', this.name, 'server', [{ name: 'http', port: PORT }]);
+  }
+
+  /**
+   * Provisions a dashboard from its JSON model as `<name>.json`. The dashboard
+   * `uid` defaults to `name`, so links stay stable across pods and rollouts.
+   */
+  public addDashboard(name: string, json: object): void {
+    if (!DASHBOARD_NAME.test(name) || name.length > 40) {
+      invalidProp(this, 'dashboards', name, 'must be a lower-case name of at most 40 characters (it becomes the file name and uid)',
+        "use letters, digits and '-', for example 'checkout-latency'");
+    }
+    if (this.dashboards.has(name)) {
+      invalidProp(this, 'dashboards', name, 'is already provisioned', 'give each dashboard its own name');
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      invalidProp(this, `dashboards.${name}`, json, 'must be a dashboard JSON model (an object)', 'pass the parsed dashboard JSON');
+    }
+    const model = json as Record<string, unknown>;
+    this.dashboards.set(name, { ...model, uid: model.uid ?? name });
+  }
+
+  /** The names of the provisioned dashboards. */
+  public get dashboardNames(): string[] {
+    return [...this.dashboards.keys()].sort();
+  }
+
+  private dashboardFiles(): Record<string, string> {
+    const files: Record<string, string> = {};
+    for (const name of this.dashboardNames) files[`${name}.json`] = renderJson(this.dashboards.get(name));
+    return files;
+  }
+
+  private secretKeyEnv(ref: SecretKeyRef): k8s.EnvVar {
+    validateSecretRef(this, 'secretKey', ref);
+    this.externalSecrets.push({ name: ref.name, keys: [ref.key], purpose: 'Grafana secret_key, encrypts data source secrets in the database' });
+    return envFromSecret('GF_SECURITY_SECRET_KEY', ref);
+  }
+
+  private databaseEnv(database: GrafanaDatabase, secretKey: SecretKeyRef | undefined): k8s.EnvVar[] {
+    if (database.type !== 'postgres' && database.type !== 'mysql') {
+      invalidProp(this, 'database.type', database.type, "must be 'postgres' or 'mysql'", "use 'postgres'");
+    }
+    if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$/.test(database.host ?? '')) {
+      invalidProp(this, 'database.host', database.host, 'must be host or host:port', "use for example 'grafana-db.observability.svc:5432'");
+    }
+    if (!database.name) {
+      invalidProp(this, 'database.name', database.name, 'must name the database', "use for example 'grafana'");
+    }
+    const keys = basicAuthKeys(this, 'database.credentials', database.credentials);
+    this.externalSecrets.push({
+      name: database.credentials.secretName,
+      keys: [keys.username.key, keys.password.key],
+      purpose: `Grafana ${database.type} database user`,
+    });
+    return [
+      { name: 'GF_DATABASE_TYPE', value: database.type },
+      { name: 'GF_DATABASE_HOST', value: database.host },
+      { name: 'GF_DATABASE_NAME', value: database.name },
+      envFromSecret('GF_DATABASE_USER', keys.username),
+      envFromSecret('GF_DATABASE_PASSWORD', keys.password),
+      { name: 'GF_DATABASE_SSL_MODE', value: database.sslMode ?? (database.type === 'postgres' ? 'require' : 'true') },
+      this.secretKeyEnv(secretKey ?? { name: `${this.name}-secret-key`, key: 'secret-key' }),
+    ];
+  }
+}

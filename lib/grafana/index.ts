@@ -1,0 +1,3 @@
+export * from './grafana-config';
+export * from './service-overview-dashboard';
+export * from './grafana';

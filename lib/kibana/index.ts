@@ -1,0 +1,2 @@
+export * from './kibana';
+export * from './kibana-config';

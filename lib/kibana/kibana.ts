@@ -1,0 +1,185 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Component, ComponentProps } from '../core/component';
+import { configChecksum, renderYaml } from '../core/config';
+import { ServiceEndpoint } from '../core/endpoint';
+import { invalidProp } from '../core/errors';
+import { Images } from '../core/images';
+import { selectorLabels } from '../core/labels';
+import { validateInteger } from '../core/names';
+import { httpProbe, tcpProbe } from '../core/probes';
+import { ContainerResources } from '../core/resources';
+import { SecretKeyRef, envFromSecret, validateSecretRef } from '../core/secrets';
+import { Spread, renderContainer, renderPodTemplate, spreadPods } from '../core/workload';
+import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
+import { KIBANA_ENV, KIBANA_HOME, KIBANA_PORT, renderKibanaConfig } from './kibana-config';
+
+/** The three keys Kibana encrypts with; each value must be at least 32 characters. */
+export interface KibanaEncryptionKeys {
+  /** `xpack.encryptedSavedObjects.encryptionKey` (alerting rules, connectors). */
+  readonly encryptedSavedObjects: SecretKeyRef;
+  /** `xpack.security.encryptionKey` (session cookies). */
+  readonly security: SecretKeyRef;
+  /** `xpack.reporting.encryptionKey` (report jobs). */
+  readonly reporting: SecretKeyRef;
+}
+
+export interface KibanaProps extends ComponentProps {
+  /** The cluster Kibana stores its state in and queries. */
+  readonly elasticsearch: IElasticsearchCluster;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default { cpuRequest: '500m', memoryRequest: '1Gi', memoryLimit: '2Gi' } */
+  readonly resources?: ContainerResources;
+  /**
+   * A service account token of `elastic/kibana`
+   * (`bin/elasticsearch-service-tokens create elastic/kibana <name>` or the API).
+   * Used only when the cluster has security on.
+   * @default { name: '<name>-elasticsearch-token', key: 'token' }
+   */
+  readonly serviceAccountToken?: SecretKeyRef;
+  /**
+   * The encryption keys, identical on all replicas.
+   * @default - keys `encrypted-saved-objects`, `security` and `reporting` of Secret '<name>-encryption-keys'
+   */
+  readonly encryptionKeys?: KibanaEncryptionKeys;
+  /** `server.publicBaseUrl`, the URL users reach Kibana at, without a trailing slash. @default - not set */
+  readonly publicBaseUrl?: string;
+  /** @default Spread.PREFERRED */
+  readonly spread?: Spread;
+}
+
+const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '500m', memoryRequest: '1Gi', memoryLimit: '2Gi' };
+
+/** Kibana as a Deployment behind a ClusterIP Service on port 5601. */
+export class Kibana extends Component {
+  /** The HTTP endpoint (port 5601). */
+  public readonly endpoint: ServiceEndpoint;
+  public readonly replicas: number;
+  public readonly resources: ContainerResources;
+  /** The service account token Secret; undefined when the cluster has no security. */
+  public readonly serviceAccountToken?: SecretKeyRef;
+  public readonly encryptionKeys: KibanaEncryptionKeys;
+  public readonly publicBaseUrl?: string;
+
+  constructor(scope: Construct, id: string, props: KibanaProps) {
+    super(scope, id, props, 'kibana', Images.kibana);
+    this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
+    this.resources = props.resources ?? DEFAULT_RESOURCES;
+    this.publicBaseUrl = props.publicBaseUrl;
+    if (this.publicBaseUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*[^/\s])?$/.test(this.publicBaseUrl)) {
+      invalidProp(this, 'publicBaseUrl', this.publicBaseUrl, 'must be an http(s) URL without a trailing slash',
+        "use a value such as 'https://kibana.example.com'");
+    }
+    const keysSecret = `${this.name}-encryption-keys`;
+    this.encryptionKeys = props.encryptionKeys ?? {
+      encryptedSavedObjects: { name: keysSecret, key: 'encrypted-saved-objects' },
+      security: { name: keysSecret, key: 'security' },
+      reporting: { name: keysSecret, key: 'reporting' },
+    };
+    validateSecretRef(this, 'encryptionKeys.encryptedSavedObjects', this.encryptionKeys.encryptedSavedObjects);
+    validateSecretRef(this, 'encryptionKeys.security', this.encryptionKeys.security);
+    validateSecretRef(this, 'encryptionKeys.reporting', this.encryptionKeys.reporting);
+
+    const es = props.elasticsearch;
+    const identity = this.identity('server');
+    const ca = elasticsearchCaMount(es, `${KIBANA_HOME}/config/certs`);
+    const env: k8s.EnvVar[] = [];
+    if (es.securityEnabled) {
+      this.serviceAccountToken = validateSecretRef(this, 'serviceAccountToken',
+        props.serviceAccountToken ?? { name: `${this.name}-elasticsearch-token`, key: 'token' });
+      env.push(envFromSecret(KIBANA_ENV.serviceAccountToken, this.serviceAccountToken));
+      this.externalSecrets.push({
+        name: this.serviceAccountToken.name,
+        keys: [this.serviceAccountToken.key],
+        purpose: `Elasticsearch service account token of elastic/kibana for Kibana '${this.name}'`,
+      });
+    }
+    env.push(
+      envFromSecret(KIBANA_ENV.encryptedSavedObjectsKey, this.encryptionKeys.encryptedSavedObjects),
+      envFromSecret(KIBANA_ENV.securityKey, this.encryptionKeys.security),
+      envFromSecret(KIBANA_ENV.reportingKey, this.encryptionKeys.reporting),
+    );
+    this.pushEncryptionKeySecrets();
+
+    const data = {
+      'kibana.yml': renderYaml(renderKibanaConfig({
+        serverName: this.name,
+        elasticsearchUrl: es.endpoint.url,
+        caFile: ca?.caFile,
+        serviceAccountToken: es.securityEnabled,
+        publicBaseUrl: this.publicBaseUrl,
+      })),
+    };
+    const configMap = this.addConfigMap('config', `${this.name}-config`, 'server', data);
+    [this.endpoint] = this.addService('service', this.name, 'server', [{ name: 'http', port: KIBANA_PORT }]);
+    const serviceAccountName = this.addServiceAccount();
+
+    const volumeMounts: k8s.VolumeMount[] = [
+      // A single file, so the image's node.options stays in the config dir.
+      { name: 'config', mountPath: `${KIBANA_HOME}/config/kibana.yml`, subPath: 'kibana.yml', readOnly: true },
+      // The root filesystem is read-only; these are the directories Kibana writes.
+      { name: 'data', mountPath: `${KIBANA_HOME}/data` },
+      { name: 'logs', mountPath: `${KIBANA_HOME}/logs` },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    const volumes: k8s.Volume[] = [
+      { name: 'config', configMap: { name: configMap } },
+      // Holds the instance UUID and the reporting browser; nothing that must survive the pod.
+      { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+      { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
+    ];
+    if (ca) {
+      volumes.push(ca.volume);
+      volumeMounts.push(ca.volumeMount);
+    }
+
+    const container = renderContainer(this, 'resources', {
+      name: 'kibana',
+      image: this.image,
+      env,
+      ports: [{ name: 'http', containerPort: KIBANA_PORT }],
+      resources: this.resources,
+      // Start-up runs saved-object migrations and can take minutes.
+      startupProbe: tcpProbe('readiness', 'http', { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 }),
+      // Without credentials /api/status answers with the overall level only: 200 when
+      // available, 503 otherwise, which is what readiness needs.
+      readinessProbe: httpProbe('readiness', '/api/status', 'http'),
+      livenessProbe: tcpProbe('liveness', 'http', { initialDelaySeconds: 0 }),
+      volumeMounts,
+      runAsUser: 1000,
+    });
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: this.metadata(this.name, 'server'),
+      spec: {
+        replicas: this.replicas,
+        selector: { matchLabels: selectorLabels(identity) },
+        template: renderPodTemplate({
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [container],
+          volumes,
+          uid: 1000,
+          annotations: { 'checksum/config': configChecksum(data) },
+          ...spreadPods(identity, props.spread ?? Spread.PREFERRED),
+        }),
+      },
+    });
+    this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+  }
+
+  private pushEncryptionKeySecrets(): void {
+    const bySecret = new Map<string, string[]>();
+    for (const ref of [this.encryptionKeys.encryptedSavedObjects, this.encryptionKeys.security, this.encryptionKeys.reporting]) {
+      const keys = bySecret.get(ref.name) ?? [];
+      if (!keys.includes(ref.key)) keys.push(ref.key);
+      bySecret.set(ref.name, keys);
+    }
+    for (const [name, keys] of bySecret) {
+      this.externalSecrets.push({ name, keys, purpose: `Kibana '${this.name}' encryption keys, each at least 32 characters` });
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './logstash';
+export * from './logstash-config';
+export * from './logstash-pipeline';
+export * from './logstash-reference';

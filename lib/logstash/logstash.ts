@@ -1,0 +1,253 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Component, ComponentProps } from '../core/component';
+import { configChecksum, renderYaml } from '../core/config';
+import { ServiceEndpoint } from '../core/endpoint';
+import { invalidProp } from '../core/errors';
+import { selectorLabels } from '../core/labels';
+import { Images } from '../core/images';
+import { validateInteger } from '../core/names';
+import { httpProbe, tcpProbe } from '../core/probes';
+import { ContainerResources, memoryBytes } from '../core/resources';
+import { BasicAuthSecretRef, basicAuthKeys, envFromSecret } from '../core/secrets';
+import { Spread, renderContainer, renderPodTemplate, spreadPods } from '../core/workload';
+import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
+import {
+  LOGSTASH_API_PORT, LOGSTASH_BEATS_PORT, LOGSTASH_DATA_PATH, LOGSTASH_HOME, LOGSTASH_PIPELINE_PATH,
+  logstashPipeline, renderLogstashSettings, renderPipelinesConfig,
+} from './logstash-config';
+import { renderLogstashPipeline, LogstashStatement } from './logstash-pipeline';
+import { ILogstash } from './logstash-reference';
+
+/** A persisted queue on a PersistentVolumeClaim per replica. */
+export interface LogstashPersistentQueue {
+  /** Size of each replica's volume, e.g. `10Gi`. The queue gets 60%, the dead-letter queue 20%. */
+  readonly size: string;
+  /** @default - the cluster's default StorageClass */
+  readonly storageClassName?: string;
+}
+
+export interface LogstashProps extends ComponentProps {
+  /** The cluster events are written to. */
+  readonly elasticsearch: IElasticsearchCluster;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default { cpuRequest: '500m', memoryRequest: '2Gi', memoryLimit: '2Gi' } */
+  readonly resources?: ContainerResources;
+  /**
+   * JVM heap (`-Xms`/`-Xmx`), a memory quantity such as `1Gi`. Must stay below the
+   * memory limit: the JVM and its direct buffers live outside the heap.
+   * @default - 50% of `resources.memoryLimit`
+   */
+  readonly heap?: string;
+  /**
+   * Username and password Logstash writes to Elasticsearch with; used only when the
+   * cluster has security on. The user needs `create_doc` and `auto_configure` on `logs-*`.
+   * @default { secretName: '<name>-elasticsearch-credentials' }
+   */
+  readonly credentials?: BasicAuthSecretRef;
+  /**
+   * Keep the queue on disk so that accepted events survive a restart.
+   * @default - an in-memory queue; the data directory is an emptyDir
+   */
+  readonly persistentQueue?: LogstashPersistentQueue;
+  /**
+   * Keep events Elasticsearch rejects (mapping conflicts) in a dead-letter queue on the
+   * data volume instead of dropping them. Without `persistentQueue` it lives on an emptyDir.
+   * @default false
+   */
+  readonly deadLetterQueue?: boolean;
+  /** `pipeline.workers`. @default - Logstash default, one per CPU core */
+  readonly pipelineWorkers?: number;
+  /** Filters run after the ECS normalisation (masking, classification, routing). @default [] */
+  readonly filters?: LogstashStatement[];
+  /** @default Spread.PREFERRED */
+  readonly spread?: Spread;
+}
+
+const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '500m', memoryRequest: '2Gi', memoryLimit: '2Gi' };
+const MIB = 1024 ** 2;
+
+/**
+ * Logstash as a StatefulSet behind a Beats Service: normalises events to ECS and
+ * writes them to Elasticsearch. Replicas are independent; Filebeat balances across them
+ * through the Service.
+ */
+export class Logstash extends Component implements ILogstash {
+  public readonly beatsEndpoint: ServiceEndpoint;
+  /** The monitoring API (port 9600) through the headless Service. */
+  public readonly apiEndpoint: ServiceEndpoint;
+  public readonly replicas: number;
+  public readonly resources: ContainerResources;
+  /** The JVM heap in MiB. */
+  public readonly heapMegabytes: number;
+  /** The Elasticsearch credentials Secret; undefined when the cluster has no security. */
+  public readonly credentials?: BasicAuthSecretRef;
+  public readonly deadLetterQueue: boolean;
+  /** The rendered pipeline (Logstash DSL). */
+  public readonly pipeline: string;
+
+  constructor(scope: Construct, id: string, props: LogstashProps) {
+    super(scope, id, props, 'logstash', Images.logstash);
+    this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
+    this.resources = props.resources ?? DEFAULT_RESOURCES;
+    this.heapMegabytes = this.resolveHeap(props.heap);
+    this.deadLetterQueue = props.deadLetterQueue ?? false;
+    if (props.pipelineWorkers !== undefined) validateInteger(this, 'pipelineWorkers', props.pipelineWorkers, 1, 256);
+    const queueBytes = props.persistentQueue ? this.resolveQueueSize(props.persistentQueue.size) : undefined;
+
+    const es = props.elasticsearch;
+    const identity = this.identity('pipeline');
+    const ca = elasticsearchCaMount(es, `${LOGSTASH_HOME}/certs`);
+    const env: k8s.EnvVar[] = [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'LS_JAVA_OPTS', value: `-Xms${this.heapMegabytes}m -Xmx${this.heapMegabytes}m` },
+    ];
+    if (es.securityEnabled) {
+      this.credentials = props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
+      const keys = basicAuthKeys(this, 'credentials', this.credentials);
+      env.push(envFromSecret('ES_USERNAME', keys.username), envFromSecret('ES_PASSWORD', keys.password));
+      this.externalSecrets.push({
+        name: this.credentials.secretName,
+        keys: [keys.username.key, keys.password.key],
+        purpose: `Elasticsearch user Logstash '${this.name}' writes logs-* data streams with`,
+      });
+    }
+
+    this.pipeline = renderLogstashPipeline(logstashPipeline(
+      { url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled },
+      props.filters ?? [],
+    ));
+    const data: Record<string, string> = {
+      'logstash.yml': renderYaml(renderLogstashSettings({
+        queueType: queueBytes ? 'persisted' : 'memory',
+        queueMaxBytes: queueBytes ? `${Math.floor((queueBytes * 0.6) / MIB)}mb` : undefined,
+        deadLetterQueue: this.deadLetterQueue,
+        deadLetterQueueMaxBytes: queueBytes ? `${Math.floor((queueBytes * 0.2) / MIB)}mb` : undefined,
+      })),
+      'pipelines.yml': renderYaml(renderPipelinesConfig({ pipelineWorkers: props.pipelineWorkers })),
+      'main.conf': this.pipeline,
+    };
+    const configMap = this.addConfigMap('config', `${this.name}-config`, 'pipeline', data);
+
+    const headlessName = `${this.name}-headless`;
+    [this.apiEndpoint] = this.addService('headless-service', headlessName, 'pipeline',
+      [{ name: 'http', port: LOGSTASH_API_PORT }], { headless: true, publishNotReadyAddresses: true });
+    this.addService('service', this.name, 'pipeline', [{ name: 'beats', port: LOGSTASH_BEATS_PORT }]);
+    this.beatsEndpoint = new ServiceEndpoint(this.name, this.namespace, LOGSTASH_BEATS_PORT, 'tcp');
+    const serviceAccountName = this.addServiceAccount();
+
+    const volumeMounts: k8s.VolumeMount[] = [
+      // Single files over the image's config dir, so jvm.options and log4j2.properties stay.
+      { name: 'config', mountPath: `${LOGSTASH_HOME}/config/logstash.yml`, subPath: 'logstash.yml', readOnly: true },
+      { name: 'config', mountPath: `${LOGSTASH_HOME}/config/pipelines.yml`, subPath: 'pipelines.yml', readOnly: true },
+      { name: 'pipeline', mountPath: LOGSTASH_PIPELINE_PATH, readOnly: true },
+      { name: 'data', mountPath: LOGSTASH_DATA_PATH },
+      // JRuby and the JVM unpack native libraries and write perf data to /tmp.
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'logs', mountPath: `${LOGSTASH_HOME}/logs` },
+    ];
+    const volumes: k8s.Volume[] = [
+      { name: 'config', configMap: { name: configMap, items: [{ key: 'logstash.yml', path: 'logstash.yml' }, { key: 'pipelines.yml', path: 'pipelines.yml' }] } },
+      { name: 'pipeline', configMap: { name: configMap, items: [{ key: 'main.conf', path: 'main.conf' }] } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+    ];
+    // Without a persistent queue the data dir holds only the DLQ and the node UUID; the
+    // limit keeps a growing dead-letter queue from filling the node's disk.
+    if (!props.persistentQueue) volumes.push({ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } });
+    if (ca) {
+      volumes.push(ca.volume);
+      volumeMounts.push(ca.volumeMount);
+    }
+
+    const container = renderContainer(this, 'resources', {
+      name: 'logstash',
+      image: this.image,
+      // Run Logstash itself instead of the image's entrypoint: the entrypoint's env2yaml
+      // step rewrites logstash.yml, which fails on the read-only config mount.
+      command: [`${LOGSTASH_HOME}/bin/logstash`],
+      env,
+      ports: [
+        { name: 'beats', containerPort: LOGSTASH_BEATS_PORT },
+        { name: 'http', containerPort: LOGSTASH_API_PORT },
+      ],
+      resources: this.resources,
+      // The JVM needs up to a few minutes before the API answers; the startup probe holds
+      // the liveness probe off until then.
+      startupProbe: httpProbe('readiness', '/', 'http', { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 }),
+      readinessProbe: httpProbe('readiness', '/', 'http'),
+      livenessProbe: tcpProbe('liveness', 'http', { initialDelaySeconds: 0 }),
+      volumeMounts,
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: this.metadata(this.name, 'pipeline'),
+      spec: {
+        serviceName: headlessName,
+        replicas: this.replicas,
+        // Replicas share nothing, so they start and stop together.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: selectorLabels(identity) },
+        template: renderPodTemplate({
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [container],
+          volumes,
+          annotations: { 'checksum/config': configChecksum(data) },
+          // Time to flush in-flight batches to Elasticsearch (and the queue to disk).
+          terminationGracePeriodSeconds: 120,
+          ...spreadPods(identity, props.spread ?? Spread.PREFERRED),
+        }),
+        volumeClaimTemplates: props.persistentQueue ? [{
+          metadata: { name: 'data' },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: props.persistentQueue.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(props.persistentQueue.size) } },
+          },
+        }] : undefined,
+      },
+    });
+    this.addDisruptionBudget('pdb', this.name, 'pipeline', this.replicas);
+  }
+
+  private resolveHeap(heap: string | undefined): number {
+    const limit = this.memoryLimitBytes();
+    if (heap === undefined) return Math.floor(limit / 2 / MIB);
+    let bytes: number;
+    try {
+      bytes = memoryBytes(heap);
+    } catch {
+      return invalidProp(this, 'heap', heap, 'is not a memory quantity', "use a value such as '1Gi' or '512Mi'");
+    }
+    if (bytes < 128 * MIB || bytes >= limit) {
+      invalidProp(this, 'heap', heap, `must be at least 128Mi and below the memory limit ${this.resources.memoryLimit}`,
+        'leave room for the JVM outside the heap, e.g. half of the limit');
+    }
+    return Math.floor(bytes / MIB);
+  }
+
+  private resolveQueueSize(size: string): number {
+    let bytes = 0;
+    try {
+      bytes = memoryBytes(size);
+    } catch {
+      // handled below
+    }
+    if (bytes < 1024 ** 3) {
+      invalidProp(this, 'persistentQueue.size', size, 'must be a storage quantity of at least 1Gi', "use a value such as '10Gi'");
+    }
+    return bytes;
+  }
+
+  private memoryLimitBytes(): number {
+    try {
+      return memoryBytes(this.resources.memoryLimit);
+    } catch {
+      return invalidProp(this, 'resources.memoryLimit', this.resources.memoryLimit, 'is not a memory quantity', "use a value such as '2Gi'");
+    }
+  }
+}

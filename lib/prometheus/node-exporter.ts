@@ -1,0 +1,103 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Component, ComponentProps } from '../core/component';
+import { Images } from '../core/images';
+import { selectorLabels } from '../core/labels';
+import { validateInteger } from '../core/names';
+import { httpProbe } from '../core/probes';
+import { ContainerResources } from '../core/resources';
+import { renderContainer, renderPodTemplate, scrapeAnnotations } from '../core/workload';
+
+export interface NodeExporterProps extends ComponentProps {
+  /** @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' } */
+  readonly resources?: ContainerResources;
+  /**
+   * Port on each node (the pods use the host network, so this is a node port).
+   * @default 9100
+   */
+  readonly port?: number;
+  /**
+   * PriorityClass of the pods, such as `system-node-critical`, so they are not
+   * the first evicted from a full node.
+   * @default - none
+   */
+  readonly priorityClassName?: string;
+}
+
+const UID = 65534;
+const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' };
+// Container and kubelet mounts would double-count node disks.
+const EXCLUDED_MOUNT_POINTS = '^/(dev|proc|sys|run/containerd/.+|var/lib/docker/.+|var/lib/containerd/.+|var/lib/kubelet/.+)($|/)';
+
+/**
+ * Prometheus node-exporter on every node, scraped through pod annotations.
+ *
+ * Exception to the restricted Pod Security Standard, documented here because it is
+ * the reason to deploy this in its own namespace: the pods use the host network
+ * (node metrics are about the node's interfaces) and read `/proc`, `/sys` and `/`
+ * through read-only hostPath volumes. They stay non-root with every capability
+ * dropped and no host PID namespace.
+ */
+export class NodeExporter extends Component {
+  /** The port node-exporter listens on, on every node. */
+  public readonly port: number;
+
+  constructor(scope: Construct, id: string, props: NodeExporterProps = {}) {
+    super(scope, id, props, 'node-exporter', Images.nodeExporter);
+    this.port = validateInteger(this, 'port', props.port ?? 9100, 1, 65535);
+    const identity = this.identity('exporter');
+    const serviceAccountName = this.addServiceAccount();
+
+    const hostMounts = [
+      { name: 'proc', hostPath: '/proc', mountPath: '/host/proc' },
+      { name: 'sys', hostPath: '/sys', mountPath: '/host/sys' },
+      { name: 'root', hostPath: '/', mountPath: '/host/root' },
+    ];
+
+    const container = renderContainer(this, 'resources', {
+      name: 'node-exporter',
+      image: this.image,
+      args: [
+        '--path.procfs=/host/proc',
+        '--path.sysfs=/host/sys',
+        '--path.rootfs=/host/root',
+        `--web.listen-address=:${this.port}`,
+        `--collector.filesystem.mount-points-exclude=${EXCLUDED_MOUNT_POINTS}`,
+      ],
+      ports: [{ name: 'metrics', containerPort: this.port }],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      readinessProbe: httpProbe('readiness', '/', 'metrics'),
+      livenessProbe: httpProbe('liveness', '/', 'metrics'),
+      volumeMounts: hostMounts.map((m) => ({
+        name: m.name,
+        mountPath: m.mountPath,
+        readOnly: true,
+        // Sees filesystems mounted on the node after the pod started.
+        mountPropagation: m.name === 'root' ? 'HostToContainer' : undefined,
+      })),
+      runAsUser: UID,
+    });
+
+    new k8s.KubeDaemonSet(this, 'daemonset', {
+      metadata: this.metadata(this.name, 'exporter'),
+      spec: {
+        selector: { matchLabels: selectorLabels(identity) },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
+        template: renderPodTemplate({
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [container],
+          volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: 'Directory' } })),
+          annotations: scrapeAnnotations(this.port),
+          uid: UID,
+          hostNetwork: true,
+          hostPid: false,
+          // Every node, tainted or not, has metrics.
+          tolerations: [{ operator: 'Exists' }],
+          priorityClassName: props.priorityClassName,
+        }),
+      },
+    });
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The typed parts of `prometheus.yml` and of Prometheus rule files that this
+ * package sets, and their pure renderers. Field names in comments are the
+ * Prometheus names, so they can be looked up in its configuration docs.
+ */
+
+/** Where the pod's service account token and cluster CA are mounted. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** Roles of `kubernetes_sd_configs`. */
+export enum KubernetesSdRole {
+  POD = 'pod',
+  SERVICE = 'service',
+  ENDPOINTS = 'endpoints',
+  ENDPOINT_SLICE = 'endpointslice',
+  NODE = 'node',
+  INGRESS = 'ingress',
+}
+
+/** `action` of a relabel rule. */
+export enum RelabelAction {
+  REPLACE = 'replace',
+  KEEP = 'keep',
+  DROP = 'drop',
+  KEEP_EQUAL = 'keepequal',
+  DROP_EQUAL = 'dropequal',
+  HASHMOD = 'hashmod',
+  LABEL_MAP = 'labelmap',
+  LABEL_DROP = 'labeldrop',
+  LABEL_KEEP = 'labelkeep',
+  LOWERCASE = 'lowercase',
+  UPPERCASE = 'uppercase',
+}
+
+/** One `relabel_config`. */
+export interface RelabelConfig {
+  /** `source_labels`. @default - none */
+  readonly sourceLabels?: string[];
+  /** `separator`. @default ';' */
+  readonly separator?: string;
+  /** `regex`. @default '(.*)' */
+  readonly regex?: string;
+  /** `target_label`. @default - none */
+  readonly targetLabel?: string;
+  /** `replacement`. @default '$1' */
+  readonly replacement?: string;
+  /** `modulus`, for `hashmod`. @default - none */
+  readonly modulus?: number;
+  /** `action`. @default RelabelAction.REPLACE */
+  readonly action?: RelabelAction;
+}
+
+/** A scrape job (`scrape_config`): static targets or Kubernetes service discovery. */
+export interface ScrapeJob {
+  /** `job_name`, unique in the Prometheus config. */
+  readonly jobName: string;
+  /** `static_configs` targets (`host:port`). Exactly one of this and `kubernetesSd`. @default - none */
+  readonly staticTargets?: string[];
+  /** `kubernetes_sd_configs`. Exactly one of this and `staticTargets`. @default - none */
+  readonly kubernetesSd?: {
+    readonly role: KubernetesSdRole;
+    /** @default - all namespaces */
+    readonly namespaces?: string[];
+  };
+  /** `scrape_interval`. @default - the global scrape interval */
+  readonly scrapeInterval?: string;
+  /** `scrape_timeout`. @default - the global scrape timeout */
+  readonly scrapeTimeout?: string;
+  /** `metrics_path`. @default '/metrics' */
+  readonly metricsPath?: string;
+  /** `scheme`. @default 'http' */
+  readonly scheme?: 'http' | 'https';
+  /** `honor_labels`. @default false */
+  readonly honorLabels?: boolean;
+  /**
+   * Authenticate with the pod's service account token and verify the server
+   * with the cluster CA (`authorization.credentials_file`, `tls_config.ca_file`).
+   * @default false
+   */
+  readonly serviceAccountAuth?: boolean;
+  /** `tls_config.insecure_skip_verify`. @default false */
+  readonly insecureSkipVerify?: boolean;
+  /** `relabel_configs`. @default - none */
+  readonly relabelConfigs?: RelabelConfig[];
+  /** `metric_relabel_configs`. @default - none */
+  readonly metricRelabelConfigs?: RelabelConfig[];
+}
+
+/** One alerting (`alert`) or recording (`record`) rule. */
+export interface PrometheusRule {
+  /** `alert`: the alert name. Exactly one of `alert` and `record`. @default - none */
+  readonly alert?: string;
+  /** `record`: the recorded series name. @default - none */
+  readonly record?: string;
+  /** `expr`, in PromQL. */
+  readonly expr: string;
+  /** `for`: how long the condition must hold before the alert fires. @default - fires at once */
+  readonly for?: string;
+  /** `keep_firing_for`. @default - none */
+  readonly keepFiringFor?: string;
+  /** `labels`, such as `severity`. @default - none */
+  readonly labels?: Record<string, string>;
+  /** `annotations`, such as `summary` and `description`; alerts only. @default - none */
+  readonly annotations?: Record<string, string>;
+}
+
+/** A rule group of a rule file. */
+export interface PrometheusRuleGroup {
+  /** `name`, unique across the rule files. */
+  readonly name: string;
+  /** `interval`. @default - the global evaluation interval */
+  readonly interval?: string;
+  /** `rules`. */
+  readonly rules: PrometheusRule[];
+}
+
+/** What {@link renderPrometheusConfig} needs. */
+export interface PrometheusConfigOptions {
+  /** `global.scrape_interval`. */
+  readonly scrapeInterval: string;
+  /** `global.evaluation_interval`. */
+  readonly evaluationInterval: string;
+  /** `global.external_labels`, as given (`$` is escaped here). */
+  readonly externalLabels: Record<string, string>;
+  /**
+   * Name of an external label set to each replica's pod name (from the
+   * `POD_NAME` environment variable), or none for a single server.
+   */
+  readonly replicaLabel?: string;
+  /** `rule_files`. */
+  readonly ruleFiles: string[];
+  /** Alertmanager Services to send alerts to (every pod behind each). */
+  readonly alertmanagers: { readonly serviceName: string; readonly namespace: string; readonly port: number }[];
+  /** Skip verification of kubelet serving certificates (self-signed on kind/minikube). */
+  readonly kubeletInsecureSkipVerify: boolean;
+  /** Jobs after the default ones. */
+  readonly scrapeJobs: ScrapeJob[];
+}
+
+/** Renders one `relabel_config`. */
+export function renderRelabelConfig(r: RelabelConfig): Record<string, unknown> {
+  return omitUndefined({
+    source_labels: r.sourceLabels,
+    separator: r.separator,
+    regex: r.regex,
+    target_label: r.targetLabel,
+    replacement: r.replacement,
+    modulus: r.modulus,
+    action: r.action,
+  });
+}
+
+/** Renders one `scrape_config`. */
+export function renderScrapeConfig(job: ScrapeJob): Record<string, unknown> {
+  const tls = job.serviceAccountAuth || job.insecureSkipVerify
+    ? omitUndefined({
+      ca_file: job.serviceAccountAuth ? `${SERVICE_ACCOUNT_DIR}/ca.crt` : undefined,
+      insecure_skip_verify: job.insecureSkipVerify || undefined,
+    })
+    : undefined;
+  return omitUndefined({
+    job_name: job.jobName,
+    scrape_interval: job.scrapeInterval,
+    scrape_timeout: job.scrapeTimeout,
+    metrics_path: job.metricsPath,
+    scheme: job.scheme,
+    honor_labels: job.honorLabels,
+    authorization: job.serviceAccountAuth ? { credentials_file: `${SERVICE_ACCOUNT_DIR}/token` } : undefined,
+    tls_config: tls,
+    static_configs: job.staticTargets ? [{ targets: job.staticTargets }] : undefined,
+    kubernetes_sd_configs: job.kubernetesSd
+      ? [omitUndefined({ role: job.kubernetesSd.role, namespaces: job.kubernetesSd.namespaces ? { names: job.kubernetesSd.namespaces } : undefined })]
+      : undefined,
+    relabel_configs: nonEmpty(job.relabelConfigs?.map(renderRelabelConfig)),
+    metric_relabel_configs: nonEmpty(job.metricRelabelConfigs?.map(renderRelabelConfig)),
+  });
+}
+
+/**
+ * Relabel rules of the `prometheus.io/scrape|scheme|path|port` annotation
+ * convention, for pods (`kind` = `pod`) or Services (`kind` = `service`).
+ */
+function annotationRelabelling(kind: 'pod' | 'service'): RelabelConfig[] {
+  const annotation = (name: string) => `__meta_kubernetes_${kind}_annotation_prometheus_io_${name}`;
+  return [
+    { sourceLabels: [annotation('scrape')], regex: 'true', action: RelabelAction.KEEP },
+    { sourceLabels: [annotation('scheme')], regex: '(https?)', targetLabel: '__scheme__' },
+    { sourceLabels: [annotation('path')], regex: '(.+)', targetLabel: '__metrics_path__' },
+    // Replace the discovered port (if any) by the annotated one.
+    { sourceLabels: ['__address__', annotation('port')], regex: '(.+?)(?::\\d+)?;(\\d+)', replacement: '$1:$2', targetLabel: '__address__' },
+    { regex: `__meta_kubernetes_${kind}_label_(.+)`, action: RelabelAction.LABEL_MAP },
+    { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
+  ];
+}
+
+/** The scrape jobs every Prometheus of this package has. */
+export function defaultScrapeJobs(options: { kubeletInsecureSkipVerify: boolean }): ScrapeJob[] {
+  const kubelet = (jobName: string, metricsPath: string): ScrapeJob => ({
+    jobName,
+    kubernetesSd: { role: KubernetesSdRole.NODE },
+    scheme: 'https',
+    metricsPath,
+    serviceAccountAuth: true,
+    insecureSkipVerify: options.kubeletInsecureSkipVerify,
+    relabelConfigs: [
+      { regex: '__meta_kubernetes_node_label_(.+)', action: RelabelAction.LABEL_MAP },
+      { sourceLabels: ['__meta_kubernetes_node_name'], targetLabel: 'node' },
+    ],
+  });
+  return [
+    { jobName: 'prometheus', staticTargets: ['localhost:9090'] },
+    {
+      jobName: 'kubernetes-pods',
+      kubernetesSd: { role: KubernetesSdRole.POD },
+      relabelConfigs: [
+        // Finished pods keep their annotations but serve nothing.
+        { sourceLabels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed|Completed', action: RelabelAction.DROP },
+        ...annotationRelabelling('pod'),
+        { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
+        { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
+      ],
+    },
+    {
+      jobName: 'kubernetes-service-endpoints',
+      // EndpointSlices replace the deprecated Endpoints API.
+      kubernetesSd: { role: KubernetesSdRole.ENDPOINT_SLICE },
+      relabelConfigs: [
+        ...annotationRelabelling('service'),
+        { sourceLabels: ['__meta_kubernetes_service_name'], targetLabel: 'service' },
+        { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
+        { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
+      ],
+    },
+    kubelet('kubernetes-nodes-kubelet', '/metrics'),
+    kubelet('kubernetes-nodes-cadvisor', '/metrics/cadvisor'),
+  ];
+}
+
+/** Renders `prometheus.yml`. */
+export function renderPrometheusConfig(options: PrometheusConfigOptions): Record<string, unknown> {
+  const externalLabels: Record<string, string> = {};
+  // Prometheus 3 expands ${VAR} in external label values; escape what the user gave.
+  for (const [key, value] of Object.entries(options.externalLabels)) externalLabels[key] = value.replace(/\$/g, '$$$$');
+  if (options.replicaLabel) externalLabels[options.replicaLabel] = '${POD_NAME}';
+
+  const alerting = options.alertmanagers.length === 0 ? undefined : omitUndefined({
+    // HA replicas send identical alerts; without their replica label Alertmanager deduplicates them.
+    alert_relabel_configs: options.replicaLabel
+      ? [renderRelabelConfig({ regex: options.replicaLabel, action: RelabelAction.LABEL_DROP })]
+      : undefined,
+    // Each alert goes to every Alertmanager pod, as clustering requires, not to one behind the Service.
+    alertmanagers: options.alertmanagers.map((am) => ({
+      api_version: 'v2',
+      kubernetes_sd_configs: [{ role: KubernetesSdRole.ENDPOINT_SLICE, namespaces: { names: [am.namespace] } }],
+      relabel_configs: [
+        renderRelabelConfig({ sourceLabels: ['__meta_kubernetes_service_name'], regex: am.serviceName, action: RelabelAction.KEEP }),
+        renderRelabelConfig({ sourceLabels: ['__meta_kubernetes_endpointslice_port'], regex: String(am.port), action: RelabelAction.KEEP }),
+      ],
+    })),
+  });
+
+  return omitUndefined({
+    global: {
+      scrape_interval: options.scrapeInterval,
+      evaluation_interval: options.evaluationInterval,
+      external_labels: Object.keys(externalLabels).length > 0 ? externalLabels : undefined,
+    },
+    rule_files: nonEmpty(options.ruleFiles),
+    alerting,
+    scrape_configs: [
+      ...defaultScrapeJobs({ kubeletInsecureSkipVerify: options.kubeletInsecureSkipVerify }),
+      ...options.scrapeJobs,
+    ].map(renderScrapeConfig),
+  });
+}
+
+/** Renders a rule file (`groups:`). */
+export function renderPrometheusRules(groups: PrometheusRuleGroup[]): Record<string, unknown> {
+  return {
+    groups: groups.map((g) => omitUndefined({
+      name: g.name,
+      interval: g.interval,
+      rules: g.rules.map((r) => omitUndefined({
+        alert: r.alert,
+        record: r.record,
+        expr: r.expr,
+        for: r.for,
+        keep_firing_for: r.keepFiringFor,
+        labels: r.labels && Object.keys(r.labels).length > 0 ? r.labels : undefined,
+        annotations: r.annotations && Object.keys(r.annotations).length > 0 ? r.annotations : undefined,
+      })),
+    })),
+  };
+}
+
+function nonEmpty<T>(items: T[] | undefined): T[] | undefined {
+  return items && items.length > 0 ? items : undefined;
+}
+
+function omitUndefined(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(obj)) if (value !== undefined) out[key] = value;
+  return out;
+}

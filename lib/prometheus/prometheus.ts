@@ -1,0 +1,294 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { IAlertmanager } from '../alertmanager/alertmanager-reference';
+import { Component, ComponentProps } from '../core/component';
+import { configChecksum, renderYaml } from '../core/config';
+import { ServiceEndpoint } from '../core/endpoint';
+import { invalidProp } from '../core/errors';
+import { Images } from '../core/images';
+import { selectorLabels } from '../core/labels';
+import { validateInteger } from '../core/names';
+import { httpProbe } from '../core/probes';
+import { ContainerResources } from '../core/resources';
+import { renderContainer, renderPodTemplate, spreadPods, Spread } from '../core/workload';
+import { validateDuration } from './duration';
+import {
+  defaultScrapeJobs, PrometheusRuleGroup, renderPrometheusConfig, renderPrometheusRules, ScrapeJob,
+} from './prometheus-config';
+import { IPrometheus } from './prometheus-reference';
+import { PersistentStorage, renderVolumeClaimTemplate } from './storage';
+
+/** How long Prometheus keeps samples (`--storage.tsdb.retention.*`). */
+export interface PrometheusRetention {
+  /** `--storage.tsdb.retention.time`, a positive duration such as `15d`. */
+  readonly time: string;
+  /**
+   * `--storage.tsdb.retention.size`, such as `40GB` (units B, KB, MB, GB, TB, PB, EB).
+   * Keep it below the volume size: blocks over it are deleted before the disk fills.
+   * @default - no size limit
+   */
+  readonly size?: string;
+}
+
+export interface PrometheusProps extends ComponentProps {
+  /**
+   * Identical Prometheus servers. With more than one, each adds the external
+   * label `replica` set to its pod name, and drops it from alerts so that
+   * Alertmanager deduplicates them.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * `global.external_labels`, such as `{ env: 'prod', region: 'eu-west-1' }`.
+   * @default - none
+   */
+  readonly externalLabels?: Record<string, string>;
+  /** @default { time: '15d' } */
+  readonly retention?: PrometheusRetention;
+  /** @default { size: '50Gi' } */
+  readonly storage?: PersistentStorage;
+  /** @default { cpuRequest: '500m', memoryRequest: '2Gi', memoryLimit: '2Gi' } */
+  readonly resources?: ContainerResources;
+  /**
+   * Where to send alerts; more can be added with `addAlertmanager`.
+   * @default - none
+   */
+  readonly alertmanager?: IAlertmanager;
+  /** `global.scrape_interval`. @default '15s' */
+  readonly scrapeInterval?: string;
+  /** `global.evaluation_interval`. @default '15s' */
+  readonly evaluationInterval?: string;
+  /** Rule groups; more can be added with `addRuleGroup`. @default - none */
+  readonly rules?: PrometheusRuleGroup[];
+  /** Scrape jobs after the default ones; more with `addScrapeJob`. @default - none */
+  readonly scrapeJobs?: ScrapeJob[];
+  /**
+   * Skip verification of kubelet serving certificates, which kind and
+   * minikube sign themselves. Never in production.
+   * @default false
+   */
+  readonly kubeletInsecureSkipVerify?: boolean;
+  /** @default - Spread.PREFERRED with several replicas, else Spread.NONE */
+  readonly spread?: Spread;
+}
+
+const PORT = 9090;
+const CONFIG_DIR = '/etc/prometheus';
+const CONFIG_FILE = 'prometheus.yml';
+const RULES_FILE = 'rules.yml';
+const DATA_DIR = '/prometheus';
+const UID = 65534;
+const REPLICA_LABEL = 'replica';
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RETENTION_SIZE = /^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/;
+
+const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '500m', memoryRequest: '2Gi', memoryLimit: '2Gi' };
+
+/**
+ * A Prometheus 3 server as a StatefulSet: Kubernetes service discovery of
+ * annotated pods and Services, kubelet and cAdvisor metrics, rules, and
+ * alerts to Alertmanager.
+ */
+export class Prometheus extends Component implements IPrometheus {
+  /** The HTTP API and UI (port 9090). */
+  public readonly endpoint: ServiceEndpoint;
+  public readonly replicas: number;
+  public readonly retention: PrometheusRetention;
+  public readonly storage: PersistentStorage;
+  public readonly scrapeInterval: string;
+  public readonly evaluationInterval: string;
+  public readonly externalLabels: Record<string, string>;
+  /** Name of the ConfigMap holding `prometheus.yml` and `rules.yml`. */
+  public readonly configMapName: string;
+  /** Name of the ClusterRole used for service discovery. */
+  public readonly clusterRoleName: string;
+
+  private readonly scrapeJobs: ScrapeJob[] = [];
+  private readonly ruleGroups: PrometheusRuleGroup[] = [];
+  private readonly alertmanagers: IAlertmanager[] = [];
+  private readonly kubeletInsecureSkipVerify: boolean;
+
+  constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
+    super(scope, id, props, 'prometheus', Images.prometheus);
+    this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
+    this.scrapeInterval = validateDuration(this, 'scrapeInterval', props.scrapeInterval ?? '15s');
+    this.evaluationInterval = validateDuration(this, 'evaluationInterval', props.evaluationInterval ?? '15s');
+    this.retention = this.validateRetention(props.retention ?? { time: '15d' });
+    this.storage = props.storage ?? { size: '50Gi' };
+    this.externalLabels = this.validateExternalLabels(props.externalLabels ?? {});
+    this.kubeletInsecureSkipVerify = props.kubeletInsecureSkipVerify ?? false;
+    const resources = props.resources ?? DEFAULT_RESOURCES;
+    const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
+
+    if (props.alertmanager) this.addAlertmanager(props.alertmanager);
+    for (const job of props.scrapeJobs ?? []) this.addScrapeJob(job);
+    for (const group of props.rules ?? []) this.addRuleGroup(group);
+
+    const identity = this.identity('server');
+    const serviceAccountName = this.addServiceAccount();
+    this.clusterRoleName = this.addDiscoveryRbac(serviceAccountName);
+
+    // Rendered at synth time, so jobs, rules and Alertmanagers added after construction are included.
+    this.configMapName = `${this.name}-config`;
+    this.addConfigMap('config', this.configMapName, 'server', {
+      [CONFIG_FILE]: Lazy.any({ produce: () => this.renderConfigData()[CONFIG_FILE] }),
+      [RULES_FILE]: Lazy.any({ produce: () => this.renderConfigData()[RULES_FILE] }),
+    });
+
+    [this.endpoint] = this.addService('service', this.name, 'server', [{ name: 'http', port: PORT }]);
+    const headlessName = `${this.name}-headless`;
+    this.addService('headless-service', headlessName, 'server', [{ name: 'http', port: PORT }], { headless: true });
+
+    const args = [
+      `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
+      `--storage.tsdb.path=${DATA_DIR}`,
+      `--storage.tsdb.retention.time=${this.retention.time}`,
+      ...(this.retention.size ? [`--storage.tsdb.retention.size=${this.retention.size}`] : []),
+      // Lets a config reload happen through POST /-/reload instead of a restart.
+      '--web.enable-lifecycle',
+      // Exemplars link latency histograms to traces in Grafana.
+      '--enable-feature=exemplar-storage',
+    ];
+
+    const container = renderContainer(this, 'resources', {
+      name: 'prometheus',
+      image: this.image,
+      args,
+      env: this.replicas > 1 ? [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] : [],
+      ports: [{ name: 'http', containerPort: PORT }],
+      resources,
+      readinessProbe: httpProbe('readiness', '/-/ready', 'http'),
+      // /-/healthy answers during WAL replay, so a long replay does not kill the pod.
+      livenessProbe: httpProbe('liveness', '/-/healthy', 'http'),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'data', mountPath: DATA_DIR },
+      ],
+      runAsUser: UID,
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: this.metadata(this.name, 'server'),
+      spec: {
+        replicas: this.replicas,
+        serviceName: headlessName,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selectorLabels(identity) },
+        template: renderPodTemplate({
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: true,
+          containers: [container],
+          volumes: [{ name: 'config', configMap: { name: this.configMapName } }],
+          annotations: { 'checksum/config': Lazy.any({ produce: () => configChecksum(this.renderConfigData()) }) },
+          uid: UID,
+          terminationGracePeriodSeconds: 120,
+          ...spreadPods(identity, spread),
+        }),
+        volumeClaimTemplates: [renderVolumeClaimTemplate(this, 'storage', 'data', this.storage, selectorLabels(identity))],
+      },
+    });
+    this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+  }
+
+  /** Adds a scrape job after the default ones. */
+  public addScrapeJob(job: ScrapeJob): void {
+    const prop = `scrapeJobs[${job.jobName}]`;
+    const taken = [...defaultScrapeJobs({ kubeletInsecureSkipVerify: false }), ...this.scrapeJobs].map((j) => j.jobName);
+    if (!job.jobName) invalidProp(this, 'scrapeJobs.jobName', job.jobName, 'must not be empty', 'give every job a unique name');
+    if (taken.includes(job.jobName)) {
+      invalidProp(this, `${prop}.jobName`, job.jobName, 'is already in use', `choose a name other than ${taken.join(', ')}`);
+    }
+    if ((job.staticTargets === undefined) === (job.kubernetesSd === undefined)) {
+      invalidProp(this, prop, Object.keys(job), 'must set exactly one of staticTargets and kubernetesSd', 'choose static targets or Kubernetes discovery');
+    }
+    if (job.staticTargets && job.staticTargets.length === 0) {
+      invalidProp(this, `${prop}.staticTargets`, job.staticTargets, 'must not be empty', "list targets as 'host:port'");
+    }
+    if (job.scrapeInterval) validateDuration(this, `${prop}.scrapeInterval`, job.scrapeInterval);
+    if (job.scrapeTimeout) validateDuration(this, `${prop}.scrapeTimeout`, job.scrapeTimeout);
+    this.scrapeJobs.push(job);
+  }
+
+  /** Adds a rule group to `rules.yml`. */
+  public addRuleGroup(group: PrometheusRuleGroup): void {
+    const prop = `rules[${group.name}]`;
+    if (!group.name) invalidProp(this, 'rules.name', group.name, 'must not be empty', 'give every rule group a unique name');
+    if (this.ruleGroups.some((g) => g.name === group.name)) {
+      invalidProp(this, `${prop}.name`, group.name, 'is already in use', 'give every rule group a unique name');
+    }
+    if (group.interval) validateDuration(this, `${prop}.interval`, group.interval);
+    group.rules.forEach((rule, i) => {
+      const ruleProp = `${prop}.rules[${i}]`;
+      if ((rule.alert === undefined) === (rule.record === undefined)) {
+        invalidProp(this, ruleProp, rule.alert ?? rule.record, 'must set exactly one of alert and record', 'an alerting rule sets alert, a recording rule sets record');
+      }
+      if (!rule.expr || !rule.expr.trim()) invalidProp(this, `${ruleProp}.expr`, rule.expr, 'must not be empty', 'give a PromQL expression');
+      if (rule.record && (rule.for || rule.annotations)) {
+        invalidProp(this, `${ruleProp}.for`, rule.for, 'applies to alerting rules only', 'remove for and annotations from recording rules');
+      }
+      if (rule.for) validateDuration(this, `${ruleProp}.for`, rule.for, true);
+      if (rule.keepFiringFor) validateDuration(this, `${ruleProp}.keepFiringFor`, rule.keepFiringFor, true);
+      for (const label of Object.keys(rule.labels ?? {})) {
+        if (!LABEL_NAME.test(label)) invalidProp(this, `${ruleProp}.labels`, label, 'is not a valid label name', 'use letters, digits and _, not starting with a digit');
+      }
+    });
+    this.ruleGroups.push(group);
+  }
+
+  /** Sends alerts to every pod of `alertmanager` as well. */
+  public addAlertmanager(alertmanager: IAlertmanager): void {
+    if (!this.alertmanagers.includes(alertmanager)) this.alertmanagers.push(alertmanager);
+  }
+
+  /** The rendered config files, keyed by file name. */
+  public renderConfigData(): Record<string, string> {
+    return {
+      [CONFIG_FILE]: renderYaml(renderPrometheusConfig({
+        scrapeInterval: this.scrapeInterval,
+        evaluationInterval: this.evaluationInterval,
+        externalLabels: this.externalLabels,
+        replicaLabel: this.replicas > 1 ? REPLICA_LABEL : undefined,
+        ruleFiles: [`${CONFIG_DIR}/${RULES_FILE}`],
+        alertmanagers: this.alertmanagers.map((am) => am.endpoint),
+        kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify,
+        scrapeJobs: this.scrapeJobs,
+      })),
+      [RULES_FILE]: renderYaml(renderPrometheusRules(this.ruleGroups)),
+    };
+  }
+
+  private validateRetention(retention: PrometheusRetention): PrometheusRetention {
+    validateDuration(this, 'retention.time', retention.time);
+    if (retention.size !== undefined && (!RETENTION_SIZE.test(retention.size) || !/[1-9]/.test(retention.size))) {
+      invalidProp(this, 'retention.size', retention.size, 'is not a positive Prometheus byte size', "use units B, KB, MB, GB, TB, PB or EB, such as '40GB'");
+    }
+    return retention;
+  }
+
+  private validateExternalLabels(labels: Record<string, string>): Record<string, string> {
+    for (const [name, value] of Object.entries(labels)) {
+      if (!LABEL_NAME.test(name) || name.startsWith('__')) {
+        invalidProp(this, 'externalLabels', name, 'is not a valid label name', 'use letters, digits and _, not starting with a digit or __');
+      }
+      if (typeof value !== 'string' || value === '') {
+        invalidProp(this, `externalLabels.${name}`, value, 'must be a non-empty string', 'give the label a value or leave it out');
+      }
+      if (this.replicas > 1 && name === REPLICA_LABEL) {
+        invalidProp(this, 'externalLabels', name, 'is set per pod when replicas > 1', `remove the '${REPLICA_LABEL}' label`);
+      }
+    }
+    return { ...labels };
+  }
+
+  /** Read-only discovery of scrape targets: no Secrets, no wildcards. */
+  private addDiscoveryRbac(serviceAccountName: string): string {
+    const read = ['get', 'list', 'watch'];
+    return this.addClusterRole('server', serviceAccountName, [
+      { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: read },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+      { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
+    ]);
+  }
+}

@@ -1,0 +1,168 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Alertmanager, AlertmanagerProps } from '../alertmanager';
+import { Component } from '../core/component';
+import { PART_OF } from '../core/labels';
+import { validateDnsLabel } from '../core/names';
+import { ExternalSecret } from '../core/secrets';
+import { ElasticsearchCluster, ElasticsearchClusterProps } from '../elasticsearch';
+import { Filebeat, FilebeatProps } from '../filebeat';
+import { Grafana, GrafanaProps } from '../grafana';
+import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
+import { Kibana, KibanaProps } from '../kibana';
+import { Logstash, LogstashProps } from '../logstash';
+import { KubeStateMetrics, KubeStateMetricsProps, NodeExporter, NodeExporterProps, Prometheus, PrometheusProps } from '../prometheus';
+
+/** Where Jaeger keeps spans. */
+export enum TraceStorage {
+  /** In memory, lost on restart: one all-in-one pod (dev). */
+  MEMORY = 'memory',
+  /** In the stack's Elasticsearch cluster: collector and query Deployments. */
+  ELASTICSEARCH = 'elasticsearch',
+}
+
+/** Jaeger settings of the stack; the storage back end is chosen by kind and wired by the stack. */
+export interface StackJaegerProps extends Omit<JaegerProps, 'storage' | 'namespace'> {
+  /** @default TraceStorage.ELASTICSEARCH */
+  readonly storage?: TraceStorage;
+  /** Prefix before Jaeger's own `jaeger-span-*` index names. @default - none */
+  readonly indexPrefix?: string;
+}
+
+/** A Secret the stack reads and the user creates, with the namespace it must live in. */
+export interface StackSecret extends ExternalSecret {
+  readonly namespace: string;
+}
+
+export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
+  /** Environment name, e.g. `prod`: the `env` external label of every metric. */
+  readonly environment: string;
+  /** Region, the `region` external label of every metric. */
+  readonly region: string;
+  /** Namespace of the back ends and UIs. @default 'observability' */
+  readonly namespace?: string;
+  /**
+   * Namespace of the node agents (Filebeat, node-exporter), which need host access
+   * and so a less strict Pod Security level than everything else.
+   * @default 'observability-agents'
+   */
+  readonly agentsNamespace?: string;
+  /** @default - one secured node */
+  readonly elasticsearch?: Omit<ElasticsearchClusterProps, 'namespace'>;
+  /** @default - one replica */
+  readonly kibana?: Omit<KibanaProps, 'elasticsearch' | 'namespace'>;
+  /** Logstash, or `false` to ship from Filebeat straight to Elasticsearch. @default - one replica */
+  readonly logstash?: Omit<LogstashProps, 'elasticsearch' | 'namespace'> | false;
+  /** @default - on every node */
+  readonly filebeat?: Omit<FilebeatProps, 'elasticsearch' | 'logstash' | 'namespace'>;
+  /** @default - one replica; `env` and `region` external labels are always set */
+  readonly prometheus?: Omit<PrometheusProps, 'alertmanager' | 'namespace'>;
+  /** @default - on every node */
+  readonly nodeExporter?: Omit<NodeExporterProps, 'namespace'>;
+  /** @default - one replica */
+  readonly kubeStateMetrics?: Omit<KubeStateMetricsProps, 'namespace'>;
+  /** @default - one replica, no receivers */
+  readonly alertmanager?: Omit<AlertmanagerProps, 'namespace'>;
+  /** @default - one replica */
+  readonly grafana?: Omit<GrafanaProps, 'prometheus' | 'elasticsearch' | 'jaeger' | 'namespace'>;
+  /** @default - collector and query on Elasticsearch */
+  readonly jaeger?: StackJaegerProps;
+}
+
+/**
+ * The whole observability stack in one chart: logs, metrics and traces, wired
+ * together by construct. Every component stays reachable as a public field, so
+ * callers can add scrape jobs, routes or dashboards after construction.
+ */
+export class ObservabilityStack extends Chart {
+  public readonly environment: string;
+  public readonly region: string;
+  public readonly namespace: string;
+  public readonly agentsNamespace: string;
+  public readonly elasticsearch: ElasticsearchCluster;
+  public readonly kibana: Kibana;
+  public readonly logstash?: Logstash;
+  public readonly filebeat: Filebeat;
+  public readonly prometheus: Prometheus;
+  public readonly nodeExporter: NodeExporter;
+  public readonly kubeStateMetrics: KubeStateMetrics;
+  public readonly alertmanager: Alertmanager;
+  public readonly grafana: Grafana;
+  public readonly jaeger: Jaeger;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id, { labels: props.labels, disableResourceNameHashes: true });
+    this.environment = validateDnsLabel(this, 'environment', props.environment);
+    this.region = props.region;
+    this.namespace = props.namespace ?? 'observability';
+    this.agentsNamespace = props.agentsNamespace ?? 'observability-agents';
+    // The agents mount host paths and read root-owned logs: `privileged` is the only
+    // Pod Security level that admits hostPath volumes. Everything else is `restricted`.
+    this.addNamespace('namespace', this.namespace, 'restricted');
+    this.addNamespace('agents-namespace', this.agentsNamespace, 'privileged');
+    const ns = this.namespace;
+
+    this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', { ...props.elasticsearch, namespace: ns });
+    const es = this.elasticsearch;
+    this.kibana = new Kibana(this, 'kibana', { ...props.kibana, namespace: ns, elasticsearch: es });
+    if (props.logstash !== false) {
+      this.logstash = new Logstash(this, 'logstash', { ...props.logstash, namespace: ns, elasticsearch: es });
+    }
+    this.filebeat = new Filebeat(this, 'filebeat', {
+      ...props.filebeat,
+      namespace: this.agentsNamespace,
+      ...(this.logstash ? { logstash: this.logstash } : { elasticsearch: es }),
+    });
+
+    this.alertmanager = new Alertmanager(this, 'alertmanager', { ...props.alertmanager, namespace: ns });
+    this.prometheus = new Prometheus(this, 'prometheus', {
+      ...props.prometheus,
+      namespace: ns,
+      externalLabels: { ...props.prometheus?.externalLabels, env: this.environment, region: this.region },
+      alertmanager: this.alertmanager,
+    });
+    this.nodeExporter = new NodeExporter(this, 'node-exporter', { ...props.nodeExporter, namespace: this.agentsNamespace });
+    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', { ...props.kubeStateMetrics, namespace: ns });
+
+    const { storage: traceStorage, indexPrefix, ...jaegerProps } = props.jaeger ?? {};
+    this.jaeger = new Jaeger(this, 'jaeger', {
+      ...jaegerProps,
+      namespace: ns,
+      storage: (traceStorage ?? TraceStorage.ELASTICSEARCH) === TraceStorage.MEMORY
+        ? JaegerStorage.memory()
+        : JaegerStorage.elasticsearch(es, indexPrefix ? { indexPrefix } : {}),
+    });
+    this.grafana = new Grafana(this, 'grafana', {
+      ...props.grafana,
+      namespace: ns,
+      prometheus: this.prometheus,
+      elasticsearch: { cluster: es },
+      jaeger: this.jaeger,
+    });
+  }
+
+  /** Every Secret the stack reads, with its namespace: what the user must create before applying. */
+  public get externalSecrets(): StackSecret[] {
+    return this.node.findAll()
+      .filter((c): c is Component => c instanceof Component)
+      .flatMap((c) => c.externalSecrets.map((s) => ({ ...s, namespace: c.namespace })));
+  }
+
+  private addNamespace(id: string, name: string, level: 'restricted' | 'baseline' | 'privileged'): void {
+    validateDnsLabel(this, id === 'namespace' ? 'namespace' : 'agentsNamespace', name);
+    new k8s.KubeNamespace(this, id, {
+      metadata: {
+        name,
+        labels: {
+          'app.kubernetes.io/part-of': PART_OF,
+          'app.kubernetes.io/managed-by': 'cdk8s',
+          'pod-security.kubernetes.io/enforce': level,
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/warn': level,
+          'pod-security.kubernetes.io/audit': level,
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
+
+/**
+ * dev: a laptop cluster (kind, minikube). One of everything, about 2 CPU and
+ * 4 GiB of requests, no Pod disruption budgets, every trace kept in memory.
+ */
+export const dev: ObservabilityStackProps = {
+  environment: 'dev',
+  region: 'local',
+  elasticsearch: {
+    data: {
+      replicas: 1,
+      resources: { cpuRequest: '300m', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+      storage: { size: '5Gi' },
+    },
+    // Explicit: a throwaway dev cluster without TLS and passwords.
+    security: { enabled: false },
+    spread: Spread.NONE,
+  },
+  kibana: {
+    replicas: 1,
+    resources: { cpuRequest: '200m', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+  },
+  logstash: {
+    replicas: 1,
+    resources: { cpuRequest: '200m', memoryRequest: '768Mi', memoryLimit: '768Mi' },
+  },
+  prometheus: {
+    replicas: 1,
+    retention: { time: '2d' },
+    storage: { size: '5Gi' },
+    resources: { cpuRequest: '200m', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+  },
+  alertmanager: { replicas: 1 },
+  grafana: { replicas: 1 },
+  jaeger: { storage: TraceStorage.MEMORY, samplingRate: 1 },
+};

@@ -1,0 +1,36 @@
+import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
+
+/**
+ * prod: dedicated masters, replicated everything that can be, replicas kept
+ * apart across nodes (required) and zones (preferred).
+ */
+export const prod: ObservabilityStackProps = {
+  environment: 'prod',
+  region: 'eu-west-1',
+  elasticsearch: {
+    masters: { replicas: 3 },
+    data: {
+      replicas: 3,
+      resources: { cpuRequest: '2', memoryRequest: '8Gi', memoryLimit: '8Gi' },
+      storage: { size: '200Gi' },
+    },
+    spread: Spread.REQUIRED,
+  },
+  kibana: { replicas: 2, spread: Spread.REQUIRED },
+  logstash: {
+    replicas: 3,
+    persistentQueue: { size: '20Gi' },
+    deadLetterQueue: true,
+    spread: Spread.REQUIRED,
+  },
+  prometheus: {
+    replicas: 2,
+    retention: { time: '15d', size: '90GB' },
+    storage: { size: '100Gi' },
+    spread: Spread.REQUIRED,
+  },
+  alertmanager: { replicas: 3, spread: Spread.REQUIRED },
+  // One replica: Grafana HA needs an external database (set `database` to scale out).
+  grafana: { replicas: 1 },
+  jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 2, spread: Spread.REQUIRED },
+};

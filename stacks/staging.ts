@@ -1,0 +1,28 @@
+import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
+
+/**
+ * staging: production's shape at a smaller scale. Three Elasticsearch nodes
+ * with every role, TLS and authentication, a persistent Logstash queue,
+ * traces on Elasticsearch, PDBs for every replicated workload.
+ */
+export const staging: ObservabilityStackProps = {
+  environment: 'staging',
+  region: 'eu-west-1',
+  elasticsearch: {
+    data: { replicas: 3, storage: { size: '50Gi' } },
+    spread: Spread.PREFERRED,
+  },
+  kibana: { replicas: 1 },
+  logstash: {
+    replicas: 2,
+    persistentQueue: { size: '10Gi' },
+  },
+  prometheus: {
+    replicas: 1,
+    retention: { time: '7d', size: '40GB' },
+    storage: { size: '50Gi' },
+  },
+  alertmanager: { replicas: 1 },
+  grafana: { replicas: 1 },
+  jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 1 },
+};

@@ -1,0 +1,104 @@
+import { ENVIRONMENTS, KubeObject, find, podTemplateOf, synthEnvironment } from './support/environments';
+
+const replicas = (objects: KubeObject[], kind: string, name: string) => find(objects, kind, name)?.spec.replicas;
+const containerImages = (objects: KubeObject[]) => objects.map(podTemplateOf).filter(Boolean)
+  .flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers]).map((c: any) => c.image as string);
+
+describe.each(ENVIRONMENTS)('the %s environment', (env) => {
+  const { objects } = synthEnvironment(env);
+
+  test('matches its snapshot (a change to any manifest is a reviewed change)', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('contains all eight components and both exporters', () => {
+    const names = new Set(objects.map((o) => o.metadata.labels?.['app.kubernetes.io/name']));
+    for (const app of ['elasticsearch', 'kibana', 'filebeat', 'logstash', 'prometheus', 'node-exporter', 'kube-state-metrics', 'alertmanager', 'grafana', 'jaeger']) {
+      expect(names).toContain(app);
+    }
+    expect(find(objects, 'DaemonSet', 'filebeat', 'observability-agents')).toBeDefined();
+    expect(find(objects, 'DaemonSet', 'node-exporter', 'observability-agents')).toBeDefined();
+  });
+
+  test('pins every image to an exact version', () => {
+    for (const image of containerImages(objects)) expect(image).toMatch(/:[0-9v][^:]*$|@sha256:/);
+  });
+
+  test('holds no secret values: no Secret objects, and secret-looking env vars come from Secrets', () => {
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const inline = objects.map(podTemplateOf).filter(Boolean)
+      .flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers])
+      .flatMap((c: any) => c.env ?? [])
+      .filter((e: any) => /PASSWORD|TOKEN|SECRET|KEY/i.test(e.name) && e.value !== undefined);
+    expect(inline).toEqual([]);
+  });
+
+  test('every container has requests, a memory limit and a hardened security context', () => {
+    for (const template of objects.map(podTemplateOf).filter(Boolean)) {
+      for (const c of [...(template.spec.initContainers ?? []), ...template.spec.containers]) {
+        expect(c.resources.requests.cpu).toBeDefined();
+        expect(c.resources.requests.memory).toBeDefined();
+        expect(c.resources.limits.memory).toBeDefined();
+        expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+        expect(c.securityContext.capabilities.drop).toEqual(['ALL']);
+        expect(c.securityContext.seccompProfile ?? template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      }
+    }
+  });
+
+  test('every long-running container has readiness and liveness probes', () => {
+    const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind));
+    for (const w of workloads) {
+      for (const c of w.spec.template.spec.containers) {
+        expect([w.metadata.name, c.name, Boolean(c.readinessProbe), Boolean(c.livenessProbe)]).toEqual([w.metadata.name, c.name, true, true]);
+      }
+    }
+  });
+});
+
+describe('topology per environment (DESIGN.md section 4)', () => {
+  test('dev: one of everything, security relaxed explicitly, all-in-one Jaeger in memory', () => {
+    const { objects, stack } = synthEnvironment('dev');
+    expect(replicas(objects, 'StatefulSet', 'elasticsearch-node')).toBe(1);
+    expect(stack.elasticsearch.securityEnabled).toBe(false);
+    expect(replicas(objects, 'Deployment', 'kibana')).toBe(1);
+    expect(replicas(objects, 'Deployment', 'grafana')).toBe(1);
+    expect(replicas(objects, 'StatefulSet', 'logstash')).toBe(1);
+    expect(replicas(objects, 'StatefulSet', 'prometheus')).toBe(1);
+    expect(replicas(objects, 'StatefulSet', 'alertmanager')).toBe(1);
+    expect(replicas(objects, 'Deployment', 'jaeger')).toBe(1);
+    expect(objects.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  test('staging: three all-role Elasticsearch nodes with TLS, two Logstash with a persistent queue, Jaeger on Elasticsearch', () => {
+    const { objects, stack } = synthEnvironment('staging');
+    expect(replicas(objects, 'StatefulSet', 'elasticsearch-node')).toBe(3);
+    expect(stack.elasticsearch.masterEligibleNodes).toBe(3);
+    expect(stack.elasticsearch.securityEnabled).toBe(true);
+    expect(replicas(objects, 'StatefulSet', 'logstash')).toBe(2);
+    expect(find(objects, 'StatefulSet', 'logstash')!.spec.volumeClaimTemplates).toHaveLength(1);
+    expect(replicas(objects, 'Deployment', 'jaeger-collector')).toBe(1);
+    expect(replicas(objects, 'Deployment', 'jaeger-query')).toBe(1);
+    expect(find(objects, 'PodDisruptionBudget', 'elasticsearch-node')).toBeDefined();
+    expect(find(objects, 'PodDisruptionBudget', 'logstash')).toBeDefined();
+  });
+
+  test('prod: three dedicated masters and three data nodes, HA pairs and clusters, required anti-affinity', () => {
+    const { objects, stack } = synthEnvironment('prod');
+    expect(replicas(objects, 'StatefulSet', 'elasticsearch-master')).toBe(3);
+    expect(replicas(objects, 'StatefulSet', 'elasticsearch-data')).toBe(3);
+    expect(stack.elasticsearch.masterEligibleNodes).toBe(3);
+    expect(replicas(objects, 'Deployment', 'kibana')).toBe(2);
+    expect(replicas(objects, 'Deployment', 'grafana')).toBe(1);
+    expect(replicas(objects, 'StatefulSet', 'logstash')).toBeGreaterThanOrEqual(2);
+    expect(replicas(objects, 'StatefulSet', 'prometheus')).toBe(2);
+    expect(replicas(objects, 'StatefulSet', 'alertmanager')).toBe(3);
+    expect(replicas(objects, 'Deployment', 'jaeger-collector')).toBeGreaterThanOrEqual(2);
+    expect(replicas(objects, 'Deployment', 'jaeger-query')).toBeGreaterThanOrEqual(2);
+    for (const name of ['elasticsearch-master', 'elasticsearch-data', 'logstash', 'prometheus', 'alertmanager']) {
+      const affinity = find(objects, 'StatefulSet', name)!.spec.template.spec.affinity;
+      expect([name, affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey]).toEqual([name, 'kubernetes.io/hostname']);
+      expect(find(objects, 'PodDisruptionBudget', name)).toBeDefined();
+    }
+  });
+});

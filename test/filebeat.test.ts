@@ -1,0 +1,165 @@
+import { Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { parse } from 'yaml';
+import { ServiceEndpoint } from '../lib/core/endpoint';
+import { SecretKeyRef } from '../lib/core/secrets';
+import { IElasticsearchCluster } from '../lib/elasticsearch/elasticsearch-reference';
+import { Filebeat, FilebeatProps } from '../lib/filebeat';
+import { ILogstash } from '../lib/logstash/logstash-reference';
+
+class FakeCluster extends Construct implements IElasticsearchCluster {
+  public readonly clusterName = 'elasticsearch';
+  public readonly version = '9.4.1';
+  public readonly endpoint: ServiceEndpoint;
+  public readonly caCertificate?: SecretKeyRef;
+  constructor(scope: Construct, public readonly securityEnabled: boolean) {
+    super(scope, 'fake-es');
+    this.endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, securityEnabled ? 'https' : 'http');
+    this.caCertificate = securityEnabled ? { name: 'elasticsearch-certs', key: 'ca.crt' } : undefined;
+  }
+}
+
+class FakeLogstash extends Construct implements ILogstash {
+  public readonly beatsEndpoint = new ServiceEndpoint('logstash', 'observability', 5044, 'tcp');
+  constructor(scope: Construct) {
+    super(scope, 'fake-logstash');
+  }
+}
+
+type Target = 'logstash' | 'secure-es' | 'plain-es';
+function synth(target: Target = 'logstash', props: Partial<FilebeatProps> = {}) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
+  const wiring = target === 'logstash' ? { logstash: new FakeLogstash(chart) } : { elasticsearch: new FakeCluster(chart, target === 'secure-es') };
+  const filebeat = new Filebeat(chart, 'filebeat', { namespace: 'observability-agents', ...wiring, ...props });
+  return { filebeat, objects: Testing.synth(chart) as any[] };
+}
+const named = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+const pod = (objects: any[]) => named(objects, 'DaemonSet', 'filebeat').spec.template.spec;
+const config = (objects: any[]) => parse(named(objects, 'ConfigMap', 'filebeat-config').data['filebeat.yml']);
+
+describe('Filebeat', () => {
+  test('reads every container log with the container parser, following symlinks', () => {
+    const [input] = config(synth().objects)['filebeat.inputs'];
+    expect(input.type).toBe('filestream');
+    expect(input.id).toBe('kubernetes-container-logs');
+    expect(input.paths).toEqual(['/var/log/containers/*.log']);
+    expect(input.parsers).toEqual([{ container: { stream: 'all' } }]);
+    expect(input['prospector.scanner.symlinks']).toBe(true);
+  });
+
+  test('adds Kubernetes metadata for its node and decodes JSON messages into top-level fields', () => {
+    const [input] = config(synth().objects)['filebeat.inputs'];
+    expect(input.processors[0].add_kubernetes_metadata).toEqual({
+      host: '${NODE_NAME}',
+      matchers: [{ logs_path: { logs_path: '/var/log/containers/' } }],
+    });
+    expect(input.processors[1].decode_json_fields).toMatchObject({
+      fields: ['message'], target: '', overwrite_keys: true, add_error_key: true,
+    });
+  });
+
+  test('ships to the Logstash Beats endpoint', () => {
+    const c = config(synth().objects);
+    expect(c['output.logstash']).toEqual({ hosts: ['logstash.observability.svc:5044'] });
+    expect(c['output.elasticsearch']).toBeUndefined();
+  });
+
+  test('keeps the registry on the host and serves stats on 5066', () => {
+    const { objects } = synth();
+    const c = config(objects);
+    expect(c['filebeat.registry.path']).toBe('/usr/share/filebeat/data/registry');
+    expect(c['http.enabled']).toBe(true);
+    expect(c['http.host']).toBe('0.0.0.0');
+    expect(c['http.port']).toBe(5066);
+    const data = pod(objects).volumes.find((v: any) => v.name === 'data');
+    expect(data.hostPath).toEqual({ path: '/var/lib/filebeat-data', type: 'DirectoryOrCreate' });
+  });
+
+  test('mounts only the container and pod log directories, read-only', () => {
+    const mounts = pod(synth().objects).containers[0].volumeMounts;
+    expect(mounts).toContainEqual({ name: 'container-logs', mountPath: '/var/log/containers', readOnly: true });
+    expect(mounts).toContainEqual({ name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true });
+    expect(mounts.find((m: any) => m.mountPath === '/var/log')).toBeUndefined();
+  });
+
+  test('ships straight to a secured Elasticsearch with verified TLS and credentials from a Secret', () => {
+    const { filebeat, objects } = synth('secure-es');
+    const out = config(objects)['output.elasticsearch'];
+    expect(out.hosts).toEqual(['https://elasticsearch-http.observability.svc:9200']);
+    expect(out['ssl.certificate_authorities']).toEqual(['/usr/share/filebeat/certs/ca.crt']);
+    expect(out['ssl.verification_mode']).toBe('full');
+    expect(out.username).toBe('${ES_USERNAME}');
+    expect(out.password).toBe('${ES_PASSWORD}');
+    const env = pod(objects).containers[0].env;
+    expect(env).toContainEqual({ name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: 'filebeat-elasticsearch-credentials', key: 'password' } } });
+    expect(filebeat.externalSecrets).toEqual([expect.objectContaining({ name: 'filebeat-elasticsearch-credentials' })]);
+  });
+
+  test('ships to an open Elasticsearch without credentials', () => {
+    const { filebeat, objects } = synth('plain-es');
+    const out = config(objects)['output.elasticsearch'];
+    expect(out).toEqual({ hosts: ['http://elasticsearch-http.observability.svc:9200'] });
+    expect(filebeat.externalSecrets).toEqual([]);
+  });
+
+  test('runs as root with only DAC_READ_SEARCH, no escalation, a read-only root and RuntimeDefault seccomp', () => {
+    const spec = pod(synth().objects);
+    expect(spec.containers[0].securityContext).toEqual({
+      runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false,
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['DAC_READ_SEARCH'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+  });
+
+  test('knows its node name and mounts an API token for the metadata watch', () => {
+    const spec = pod(synth().objects);
+    expect(spec.containers[0].env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+    expect(spec.automountServiceAccountToken).toBe(true);
+    expect(spec.serviceAccountName).toBe('filebeat');
+  });
+
+  test('tolerates every taint by default', () => {
+    expect(pod(synth().objects).tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(pod(synth('logstash', { tolerations: [] }).objects).tolerations).toEqual([]);
+  });
+
+  test('probes the stats endpoint and carries no Prometheus scrape annotations', () => {
+    const { objects } = synth();
+    const c = pod(objects).containers[0];
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/', port: 'http', scheme: 'HTTP' });
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 'http' });
+    const annotations = named(objects, 'DaemonSet', 'filebeat').spec.template.metadata.annotations;
+    expect(Object.keys(annotations)).toEqual(['checksum/config']);
+  });
+
+  test('a namespaced ClusterRole reads pods, namespaces, nodes, replicasets and jobs, bound to the ServiceAccount', () => {
+    const { filebeat, objects } = synth();
+    expect(filebeat.clusterRoleName).toBe('observability-agents-filebeat');
+    const role = named(objects, 'ClusterRole', 'observability-agents-filebeat');
+    expect(role.metadata.namespace).toBeUndefined();
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const binding = named(objects, 'ClusterRoleBinding', 'observability-agents-filebeat');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'observability-agents-filebeat' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'filebeat', namespace: 'observability-agents' }]);
+  });
+
+  test('fails without a destination', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new Filebeat(chart, 'filebeat', {})).toThrow(/logstash/);
+  });
+
+  test('fails with both destinations', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new Filebeat(chart, 'filebeat', { logstash: new FakeLogstash(chart), elasticsearch: new FakeCluster(chart, true) })).toThrow(/logstash/);
+  });
+
+  test('fails when hostDataPath is not an absolute path', () => {
+    expect(() => synth('logstash', { hostDataPath: 'var/lib/x' })).toThrow(/hostDataPath/);
+  });
+});
