@@ -30,6 +30,8 @@ export const dev: ObservabilityStackProps = {
     retention: { time: '2d' },
     storage: { size: '5Gi' },
     resources: { cpuRequest: '200m', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+    // kind and minikube sign kubelet serving certificates with a CA the pods do not get.
+    kubeletInsecureSkipVerify: true,
   },
   alertmanager: { replicas: 1 },
   grafana: { replicas: 1 },

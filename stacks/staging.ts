@@ -22,7 +22,7 @@ export const staging: ObservabilityStackProps = {
     retention: { time: '7d', size: '40GB' },
     storage: { size: '50Gi' },
   },
-  alertmanager: { replicas: 1 },
+  alertmanager: { replicas: 1, slack: { channel: '#alerts-staging' } },
   grafana: { replicas: 1 },
   jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 1 },
 };
