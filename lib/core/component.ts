@@ -5,7 +5,7 @@ import { ServiceEndpoint } from './endpoint';
 import { validateImage, imageVersion } from './images';
 import { ComponentIdentity, selectorLabels, standardLabels } from './labels';
 import { validateDnsLabel } from './names';
-import { ExternalSecret } from './secrets';
+import { BasicAuthSecretRef, basicAuthKeys, envFromSecret, ExternalSecret } from './secrets';
 
 /** Props every component shares. */
 export interface ComponentProps {
@@ -60,6 +60,17 @@ export abstract class Component extends Construct {
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
     this.image = validateImage(this, 'image', props.image ?? defaultImage);
     this.version = imageVersion(this.image);
+  }
+
+  /**
+   * Environment variables `usernameEnv` and `passwordEnv` read from a basic-auth
+   * Secret, which is recorded in `externalSecrets` with its purpose. The one way a
+   * component reads a username and password.
+   */
+  protected basicAuthEnv(prop: string, ref: BasicAuthSecretRef, usernameEnv: string, passwordEnv: string, purpose: string): k8s.EnvVar[] {
+    const keys = basicAuthKeys(this, prop, ref);
+    this.externalSecrets.push({ name: ref.secretName, keys: [keys.username.key, keys.password.key], purpose });
+    return [envFromSecret(usernameEnv, keys.username), envFromSecret(passwordEnv, keys.password)];
   }
 
   /** The labels identity of one role of this component. */

@@ -8,7 +8,7 @@ import { selectorLabels } from '../core/labels';
 import { validateDnsLabel } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { BasicAuthSecretRef, basicAuthKeys, envFromSecret } from '../core/secrets';
+import { BasicAuthSecretRef } from '../core/secrets';
 import { renderContainer, renderPodTemplate } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import { ILogstash } from '../logstash/logstash-reference';
@@ -89,13 +89,8 @@ export class Filebeat extends Component {
       }
       if (es.securityEnabled) {
         this.credentials = props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-        const keys = basicAuthKeys(this, 'credentials', this.credentials);
-        env.push(envFromSecret('ES_USERNAME', keys.username), envFromSecret('ES_PASSWORD', keys.password));
-        this.externalSecrets.push({
-          name: this.credentials.secretName,
-          keys: [keys.username.key, keys.password.key],
-          purpose: `Elasticsearch user Filebeat '${this.name}' ships logs with`,
-        });
+        env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
+          `Elasticsearch user Filebeat '${this.name}' ships logs with`));
       }
       output = { kind: 'elasticsearch', url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
     }

@@ -10,7 +10,7 @@ import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { BasicAuthSecretRef, basicAuthKeys, envFromSecret, SecretKeyRef, validateSecretRef } from '../core/secrets';
+import { BasicAuthSecretRef, envFromSecret, SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import { IJaeger } from '../jaeger/jaeger-reference';
@@ -168,9 +168,8 @@ export class Grafana extends Component {
     }
 
     const env: k8s.EnvVar[] = [];
-    const admin = basicAuthKeys(this, 'adminCredentials', props.adminCredentials ?? { secretName: `${this.name}-admin` });
-    env.push(envFromSecret('GF_SECURITY_ADMIN_USER', admin.username), envFromSecret('GF_SECURITY_ADMIN_PASSWORD', admin.password));
-    this.externalSecrets.push({ name: admin.username.name, keys: [admin.username.key, admin.password.key], purpose: 'Grafana admin user and password' });
+    env.push(...this.basicAuthEnv('adminCredentials', props.adminCredentials ?? { secretName: `${this.name}-admin` },
+      'GF_SECURITY_ADMIN_USER', 'GF_SECURITY_ADMIN_PASSWORD', 'Grafana admin user and password'));
 
     if (props.database) env.push(...this.databaseEnv(props.database, props.secretKey));
     else if (props.secretKey) env.push(this.secretKeyEnv(props.secretKey));
@@ -191,13 +190,8 @@ export class Grafana extends Component {
       }
       if (cluster.securityEnabled) {
         const ref = props.elasticsearch.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-        const keys = basicAuthKeys(this, 'elasticsearch.credentials', ref);
-        env.push(envFromSecret(GRAFANA_ES_USERNAME_ENV, keys.username), envFromSecret(GRAFANA_ES_PASSWORD_ENV, keys.password));
-        this.externalSecrets.push({
-          name: ref.secretName,
-          keys: [keys.username.key, keys.password.key],
-          purpose: `Elasticsearch user Grafana reads logs as (${index})`,
-        });
+        env.push(...this.basicAuthEnv('elasticsearch.credentials', ref, GRAFANA_ES_USERNAME_ENV, GRAFANA_ES_PASSWORD_ENV,
+          `Elasticsearch user Grafana reads logs as (${index})`));
       }
       elasticsearch = { url: cluster.endpoint.url, index, basicAuth: cluster.securityEnabled, caFile: ca?.caFile };
     }
@@ -344,18 +338,12 @@ export class Grafana extends Component {
     if (!database.name) {
       invalidProp(this, 'database.name', database.name, 'must name the database', "use for example 'grafana'");
     }
-    const keys = basicAuthKeys(this, 'database.credentials', database.credentials);
-    this.externalSecrets.push({
-      name: database.credentials.secretName,
-      keys: [keys.username.key, keys.password.key],
-      purpose: `Grafana ${database.type} database user`,
-    });
     return [
       { name: 'GF_DATABASE_TYPE', value: database.type },
       { name: 'GF_DATABASE_HOST', value: database.host },
       { name: 'GF_DATABASE_NAME', value: database.name },
-      envFromSecret('GF_DATABASE_USER', keys.username),
-      envFromSecret('GF_DATABASE_PASSWORD', keys.password),
+      ...this.basicAuthEnv('database.credentials', database.credentials, 'GF_DATABASE_USER', 'GF_DATABASE_PASSWORD',
+        `Grafana ${database.type} database user`),
       { name: 'GF_DATABASE_SSL_MODE', value: database.sslMode ?? (database.type === 'postgres' ? 'require' : 'true') },
       this.secretKeyEnv(secretKey ?? { name: `${this.name}-secret-key`, key: 'secret-key' }),
     ];

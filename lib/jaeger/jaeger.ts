@@ -9,7 +9,6 @@ import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
-import { basicAuthKeys, envFromSecret } from '../core/secrets';
 import { ContainerPort, renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
 import { elasticsearchCaMount } from '../elasticsearch/elasticsearch-reference';
 import {
@@ -201,15 +200,10 @@ export class Jaeger extends Component implements IJaeger {
       return { env: [], volumes: [], mounts: [] };
     }
     const ref = this.storage.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-    const keys = basicAuthKeys(this, 'storage.credentials', ref);
     const ca = elasticsearchCaMount(this.storage.cluster, CA_DIR);
-    this.externalSecrets.push({
-      name: ref.secretName,
-      keys: [keys.username.key, keys.password.key],
-      purpose: 'Elasticsearch user Jaeger writes and reads spans as (jaeger-span-*, jaeger-service-* indices)',
-    });
     return {
-      env: [envFromSecret(ES_USERNAME_ENV, keys.username), envFromSecret(ES_PASSWORD_ENV, keys.password)],
+      env: this.basicAuthEnv('storage.credentials', ref, ES_USERNAME_ENV, ES_PASSWORD_ENV,
+        'Elasticsearch user Jaeger writes and reads spans as (jaeger-span-*, jaeger-service-* indices)'),
       volumes: ca ? [ca.volume] : [],
       mounts: ca ? [ca.volumeMount] : [],
     };

@@ -9,7 +9,7 @@ import { Images } from '../core/images';
 import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
-import { BasicAuthSecretRef, basicAuthKeys, envFromSecret } from '../core/secrets';
+import { BasicAuthSecretRef } from '../core/secrets';
 import { Spread, renderContainer, renderPodTemplate, spreadPods } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import {
@@ -105,13 +105,8 @@ export class Logstash extends Component implements ILogstash {
     ];
     if (es.securityEnabled) {
       this.credentials = props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-      const keys = basicAuthKeys(this, 'credentials', this.credentials);
-      env.push(envFromSecret('ES_USERNAME', keys.username), envFromSecret('ES_PASSWORD', keys.password));
-      this.externalSecrets.push({
-        name: this.credentials.secretName,
-        keys: [keys.username.key, keys.password.key],
-        purpose: `Elasticsearch user Logstash '${this.name}' writes logs-* data streams with`,
-      });
+      env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
+        `Elasticsearch user Logstash '${this.name}' writes logs-* data streams with`));
     }
 
     this.pipeline = renderLogstashPipeline(logstashPipeline(
