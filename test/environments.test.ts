@@ -102,3 +102,27 @@ describe('topology per environment (DESIGN.md section 4)', () => {
     }
   });
 });
+
+describe('the dev environment fits a laptop cluster (DESIGN.md section 4)', () => {
+  const cpu = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
+  const gib = (q: string) => {
+    const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
+    const unit = Object.keys(units).find((u) => q.endsWith(u));
+    return (unit ? Number(q.slice(0, -2)) * units[unit] : Number(q)) / 2 ** 30;
+  };
+
+  test('requests at most 2 CPU and 4 GiB on a one-node cluster', () => {
+    const { objects } = synthEnvironment('dev');
+    let cpus = 0;
+    let memory = 0;
+    for (const workload of objects.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind))) {
+      const replicas = workload.kind === 'DaemonSet' ? 1 : workload.spec.replicas;
+      for (const c of workload.spec.template.spec.containers) {
+        cpus += replicas * cpu(c.resources.requests.cpu);
+        memory += replicas * gib(c.resources.requests.memory);
+      }
+    }
+    expect(cpus).toBeLessThanOrEqual(2);
+    expect(memory).toBeLessThanOrEqual(4);
+  });
+});
