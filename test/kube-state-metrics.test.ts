@@ -57,11 +57,11 @@ describe('KubeStateMetrics', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'kube-state-metrics', namespace: 'observability' }]);
   });
 
-  test('calls the API as nobody and is scraped on 8080', () => {
+  test('calls the API as nobody and serves metrics on 8080', () => {
     const { pod, container, deployment } = synth();
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(container.securityContext).toMatchObject({ runAsUser: 65534, readOnlyRootFilesystem: true });
-    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' });
+    expect(container.ports).toContainEqual({ name: 'http-metrics', containerPort: 8080, protocol: 'TCP' });
     expect(deployment.spec.replicas).toBe(1);
   });
 
@@ -72,5 +72,18 @@ describe('KubeStateMetrics', () => {
 
   test('fails when resources are not quantities', () => {
     expect(() => synth({ resources: { cpuRequest: 'lots', memoryRequest: '1Gi', memoryLimit: '1Gi' } })).toThrow(/resources.cpuRequest/);
+  });
+});
+
+describe('KubeStateMetrics scrape job', () => {
+  test('keeps the labels of the objects it describes (honor_labels) and selects only its own metrics port', () => {
+    const chart = new Chart(Testing.app(), 'ksm', { namespace: 'observability' });
+    const ksm = new KubeStateMetrics(chart, 'kube-state-metrics');
+    const objects = Testing.synth(chart) as any[];
+    expect(ksm.scrapeJob.honorLabels).toBe(true);
+    expect(ksm.scrapeJob.kubernetesSd).toEqual({ role: 'pod', namespaces: ['observability'] });
+    expect(ksm.scrapeJob.relabelConfigs).toContainEqual({ sourceLabels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http-metrics', action: 'keep' });
+    const pod = objects.find((o) => o.kind === 'Deployment').spec.template;
+    expect(pod.metadata.annotations?.['prometheus.io/scrape']).toBeUndefined();
   });
 });

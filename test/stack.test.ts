@@ -111,3 +111,12 @@ describe('ObservabilityStack options', () => {
     expect(() => environmentProfile('qa')).toThrow(/'environment' must be one of dev, staging, prod, got 'qa'/);
   });
 });
+
+describe('ObservabilityStack scrape jobs', () => {
+  test('scrapes kube-state-metrics with its own job that honors its labels', () => {
+    const { objects } = synthEnvironment('staging');
+    const prometheus = configFile(objects, 'prometheus-config', 'prometheus.yml');
+    const job = prometheus.scrape_configs.find((j: any) => j.job_name === 'kube-state-metrics');
+    expect(job.honor_labels).toBe(true);
+  });
+});

@@ -1,3 +1,5 @@
+import { LogProcessingProps, renderLogProcessingProcessor } from './log-processing';
+
 /** Where the image keeps Filebeat's files. */
 export const FILEBEAT_HOME = '/usr/share/filebeat';
 export const FILEBEAT_DATA_PATH = `${FILEBEAT_HOME}/data`;
@@ -25,13 +27,17 @@ export interface FilebeatElasticsearchOutput {
 /** Options of filebeat.yml. */
 export interface FilebeatConfigOptions {
   readonly output: FilebeatLogstashOutput | FilebeatElasticsearchOutput;
+  /** Masking and classification on the node. @default - on, with the default key fragments */
+  readonly logProcessing?: LogProcessingProps;
 }
 
 /**
  * Renders filebeat.yml: every container log of the node, with Kubernetes metadata and
- * JSON messages decoded into top-level fields.
+ * JSON messages decoded into top-level fields, then secrets and IP addresses masked
+ * and the event classified, before anything leaves the node.
  */
 export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
+  const logProcessing = renderLogProcessingProcessor(opts.logProcessing);
   const config: Record<string, unknown> = {
     'filebeat.inputs': [{
       type: 'filestream',
@@ -60,6 +66,8 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
             when: { regexp: { message: '^\\s*\\{' } },
           },
         },
+        // After decoding, so masking sees the application's fields; plain-text lines too.
+        ...(logProcessing ? [logProcessing] : []),
       ],
     }],
     'filebeat.registry.path': `${FILEBEAT_DATA_PATH}/registry`,

@@ -16,6 +16,7 @@ import {
   CONTAINER_LOGS_PATH, FILEBEAT_DATA_PATH, FILEBEAT_HOME, FILEBEAT_HTTP_PORT,
   FilebeatConfigOptions, renderFilebeatConfig,
 } from './filebeat-config';
+import { LogProcessingParams, LogProcessingProps, logProcessingParams, secretKeyFragmentsProblem } from './log-processing';
 
 export interface FilebeatProps extends ComponentProps {
   /** Ship to this Logstash. Exactly one of `logstash` and `elasticsearch` is required. @default - none */
@@ -38,6 +39,12 @@ export interface FilebeatProps extends ComponentProps {
    * @default '/var/lib/filebeat-data'
    */
   readonly hostDataPath?: string;
+  /**
+   * Masking of secrets and IP addresses and classification into index classes, done by
+   * a `script` processor on the node so nothing unmasked leaves it, whatever the output.
+   * @default - on: keys containing password, secret, token, api_key or authorization masked, IP addresses masked, events classified
+   */
+  readonly logProcessing?: LogProcessingProps;
 }
 
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '200Mi', memoryLimit: '400Mi' };
@@ -58,6 +65,8 @@ export class Filebeat extends Component {
   /** Name of the ClusterRole and ClusterRoleBinding, `<namespace>-<name>` (cluster-scoped, so namespaced by name). */
   public readonly clusterRoleName: string;
   public readonly serviceAccountName: string;
+  /** What the masking and classification script runs with; undefined when it is disabled. */
+  public readonly logProcessing?: LogProcessingParams;
 
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id, props, 'filebeat', Images.filebeat);
@@ -71,6 +80,13 @@ export class Filebeat extends Component {
     if (!/^\/[A-Za-z0-9._/-]+$/.test(hostDataPath) || hostDataPath.split('/').includes('..')) {
       invalidProp(this, 'hostDataPath', hostDataPath, 'must be an absolute host path', "use a dedicated directory such as '/var/lib/filebeat-data'");
     }
+    const fragments = props.logProcessing?.secretKeyFragments;
+    const fragmentsProblem = fragments && secretKeyFragmentsProblem(fragments);
+    if (fragmentsProblem) {
+      invalidProp(this, 'logProcessing.secretKeyFragments', fragments, fragmentsProblem,
+        "use key name fragments such as ['password', 'api_key'], or set 'enabled: false' to turn masking off");
+    }
+    if (props.logProcessing?.enabled !== false) this.logProcessing = logProcessingParams(props.logProcessing);
     this.clusterRoleName = validateDnsLabel(this, 'name', `${this.namespace}-${this.name}`, 253);
     const identity = this.identity('agent');
 
@@ -95,7 +111,7 @@ export class Filebeat extends Component {
       output = { kind: 'elasticsearch', url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
     }
 
-    const data = { 'filebeat.yml': renderYaml(renderFilebeatConfig({ output })) };
+    const data = { 'filebeat.yml': renderYaml(renderFilebeatConfig({ output, logProcessing: props.logProcessing })) };
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'agent', data);
     this.serviceAccountName = this.addServiceAccount();
     this.addRbac();

@@ -1,2 +1,3 @@
 export * from './filebeat';
 export * from './filebeat-config';
+export * from './log-processing';

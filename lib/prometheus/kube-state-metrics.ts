@@ -5,7 +5,8 @@ import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { renderContainer, renderPodTemplate, scrapeAnnotations } from '../core/workload';
+import { renderContainer, renderPodTemplate } from '../core/workload';
+import { KubernetesSdRole, RelabelAction, ScrapeJob } from './prometheus-config';
 
 /** A kube-state-metrics resource (`--resources` name) and the API it lists. */
 export interface KubeStateMetricsResource {
@@ -46,6 +47,12 @@ const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryReques
  * every series twice.
  */
 export class KubeStateMetrics extends Component {
+  /**
+   * The scrape job for this exporter, to add to a Prometheus with `addScrapeJob`.
+   * Not the pod-annotation job: its series carry `namespace`, `pod` and `container`
+   * labels of the objects they describe, which only `honor_labels` keeps as they are.
+   */
+  public readonly scrapeJob: ScrapeJob;
   /** Name of the read-only ClusterRole. */
   public readonly clusterRoleName: string;
   /** The resources it exports, also its `--resources`. */
@@ -56,6 +63,19 @@ export class KubeStateMetrics extends Component {
     const identity = this.identity('exporter');
     const serviceAccountName = this.addServiceAccount();
     this.clusterRoleName = this.addRbac(serviceAccountName);
+    this.scrapeJob = {
+      jobName: this.name,
+      kubernetesSd: { role: KubernetesSdRole.POD, namespaces: [this.namespace] },
+      honorLabels: true,
+      relabelConfigs: [
+        ...Object.entries(selectorLabels(identity)).map(([label, value]) => ({
+          sourceLabels: [`__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`],
+          regex: value,
+          action: RelabelAction.KEEP,
+        })),
+        { sourceLabels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http-metrics', action: RelabelAction.KEEP },
+      ],
+    };
 
     const container = renderContainer(this, 'resources', {
       name: 'kube-state-metrics',
@@ -86,7 +106,6 @@ export class KubeStateMetrics extends Component {
           serviceAccountName,
           automountServiceAccountToken: true,
           containers: [container],
-          annotations: scrapeAnnotations(METRICS_PORT),
           uid: UID,
         }),
       },

@@ -12,7 +12,10 @@ import { Grafana, GrafanaProps } from '../grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
 import { Kibana, KibanaProps } from '../kibana';
 import { Logstash, LogstashProps } from '../logstash';
-import { KubeStateMetrics, KubeStateMetricsProps, NodeExporter, NodeExporterProps, Prometheus, PrometheusProps } from '../prometheus';
+import {
+  AlertRulesProps, applicationAlertRules, KubeStateMetrics, KubeStateMetricsProps, NodeExporter, NodeExporterProps, Prometheus,
+  PrometheusProps, stackAlertRules,
+} from '../prometheus';
 
 /** Where Jaeger keeps spans. */
 export enum TraceStorage {
@@ -68,6 +71,11 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   readonly grafana?: Omit<GrafanaProps, 'prometheus' | 'elasticsearch' | 'jaeger' | 'namespace'>;
   /** @default - collector and query on Elasticsearch */
   readonly jaeger?: StackJaegerProps;
+  /**
+   * Thresholds of the application and stack alert rules added to Prometheus.
+   * @default - the defaults of AlertRulesProps
+   */
+  readonly alerts?: AlertRulesProps;
 }
 
 /**
@@ -122,8 +130,12 @@ export class ObservabilityStack extends Chart {
       externalLabels: { ...props.prometheus?.externalLabels, env: this.environment, region: this.region },
       alertmanager: this.alertmanager,
     });
+    const alertOptions = { scope: this, propPrefix: 'alerts.' };
+    this.prometheus.addRuleGroup(applicationAlertRules(props.alerts, alertOptions));
+    this.prometheus.addRuleGroup(stackAlertRules(props.alerts, { ...alertOptions, namespace: ns, agentsNamespace: this.agentsNamespace }));
     this.nodeExporter = new NodeExporter(this, 'node-exporter', { ...props.nodeExporter, namespace: this.agentsNamespace });
     this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', { ...props.kubeStateMetrics, namespace: ns });
+    this.prometheus.addScrapeJob(this.kubeStateMetrics.scrapeJob);
 
     const { storage: traceStorage, indexPrefix, ...jaegerProps } = props.jaeger ?? {};
     this.jaeger = new Jaeger(this, 'jaeger', {

@@ -1,0 +1,457 @@
+/*
+ * Log masking and classification, run by Filebeat's `script` processor on the node,
+ * so personal data is masked before a log line leaves the node, whatever the output.
+ *
+ * This file is the single source of truth: the Filebeat construct embeds it verbatim
+ * as the processor's `source`, and test/log-processing.test.ts runs the same text.
+ * It must stay ECMAScript 5.1 (goja): no let/const, arrow functions, template
+ * literals, String.prototype.includes/startsWith/endsWith, Object.assign, lookbehind.
+ * It must never contain a dollar sign followed by an opening brace: Filebeat expands
+ * that as a variable in its config file.
+ *
+ * Both log shapes are read as they arrive (the Logstash pipeline renames the flat
+ * shape to ECS later; that stays the one place for renaming): `log.level` or `level`,
+ * `log.logger` or `logger`, `service.name` or a string `service`.
+ *
+ * MASKING (params.secret_key_fragments, params.mask_ip_addresses)
+ * 1. Secret keys: a key whose name, lower-cased with `-` read as `_`, contains a
+ *    fragment (default password, secret, token, api_key, authorization) has its value
+ *    masked, at any depth and inside arrays. Objects and arrays under such a key have
+ *    every leaf masked. A value whose string form is 10 characters or shorter becomes
+ *    `***REDACTED***`; a longer one keeps its first 4 and last 4 characters around
+ *    `...`. Booleans and null are kept (they carry no secret). Numbers are masked
+ *    (and become strings).
+ * 2. Counts are not secrets: under a key ending in `tokens` or `token_count`
+ *    (`prompt_tokens`, `completion_tokens`, `total_tokens`, `max_tokens`, `tokens`)
+ *    a number, or a string of digits, is kept.
+ * 3. Secrets inside text (every string value, e.g. a message that is still raw JSON):
+ *    `"key": "value"` / `'key': 'value'` (JSON, Python repr), `key=value` (logfmt,
+ *    query strings) and `Authorization: <scheme> <credentials>` (HTTP headers) get the
+ *    same value masking. `key: value` with an unquoted key is left alone on purpose:
+ *    prose like "invalid token: expired" is not a secret.
+ * 4. IP addresses inside any string are truncated to their network's first group,
+ *    staying valid addresses so ECS `ip` fields (client.ip, source.ip) still index:
+ *    IPv4 `203.0.113.7` -> `203.0.0.0`; IPv6 (full or compressed) `2001:db8::7` ->
+ *    `2001::`, `::1` -> `::`; IPv4-mapped `::ffff:203.0.113.7` -> `::ffff:203.0.0.0`.
+ *    A port after an IPv4 address is kept. Version strings (`1.2.3`), times
+ *    (`10:30:45`), MAC addresses and decimals are not addresses and stay; a four-part
+ *    version whose parts are all 0-255 (`1.2.3.4`) cannot be told from an address and
+ *    is masked.
+ * 5. Not touched at all: `@timestamp`, `timestamp`, `trace.id`, `span.id`, `trace_id`,
+ *    `span_id`, `transaction.id`, and what Filebeat itself adds (`kubernetes.*`,
+ *    `host.*`, `agent.*`, `container.*`, `cloud.*`, `orchestrator.*`, `ecs.*`,
+ *    `input.*`, `log.file.*`, `log.offset`, `stream`, `data_stream.*`): node and pod
+ *    addresses there are infrastructure, not personal data, and ids must stay
+ *    joinable across logs, traces and metrics.
+ * Masking is idempotent: a masked value masks to itself.
+ *
+ * CLASSIFICATION (params.classify), written to `labels.*`, overwriting what the
+ * application set there, because these fields drive routing and retention:
+ * - labels.severity_class: `error` when the level is error, err, critical, crit,
+ *   fatal, alert, emerg, emergency, panic or severe (case-insensitive), or when
+ *   `error.type` is set (except `json`, Filebeat's own JSON decoding failure);
+ *   `warning` for warn/warning; otherwise `info`. Numeric levels are not interpreted.
+ * - labels.event_domain: the first domain in the order ai, trading, database, cache,
+ *   api whose evidence is found; evidence is looked for in key names first (any
+ *   depth, untouched fields excluded), then in the logger name, then in the service
+ *   name (names are split into lower-case words at every non-alphanumeric character):
+ *     ai:       keys prompt_tokens, completion_tokens, total_tokens, input_tokens,
+ *               output_tokens, gen_ai, llm; words ai, llm, genai, openai, anthropic, gpt
+ *     trading:  keys trade_id, order_id, trade, fill_id, execution_id; words trade,
+ *               trades, trading, trader, order, orders, execution, portfolio
+ *     database: keys db, sql; words db, database, sql, sqlalchemy, postgres,
+ *               postgresql, psycopg, psycopg2, asyncpg, mysql, mongo, mongodb, alembic
+ *     cache:    keys cache, cache_hit, cache_key, redis; words cache, redis,
+ *               memcached, valkey
+ *     api:      keys http, url, status_code, http_method, endpoint, user_agent; words
+ *               api, http, uvicorn, fastapi, starlette, gunicorn, access, gateway
+ *   `other` when nothing matches.
+ * - labels.index_class: `errors` (90 days) when severity_class is error; else
+ *   `trades` (365 days) when the domain is trading; else `ai` (30 days) when the
+ *   domain is ai; else `all` (30 days).
+ *
+ * FAILURE: if processing throws, the event is not shipped half-masked: every field
+ * except the untouched metadata above is removed, `message` says the event was
+ * withheld and the event is tagged `log_processing_failed`.
+ */
+
+var REDACTED = '***REDACTED***';
+var DEFAULT_SECRET_KEY_FRAGMENTS = ['password', 'secret', 'token', 'api_key', 'authorization'];
+
+// Paths left alone entirely (see 5. above); a path also covers everything below it.
+var UNTOUCHED_PATHS = [
+  '@timestamp', 'timestamp', 'trace.id', 'span.id', 'trace_id', 'span_id', 'transaction.id',
+  'kubernetes', 'host', 'agent', 'container', 'cloud', 'orchestrator', 'ecs', 'input',
+  'log.file', 'log.offset', 'stream', 'data_stream'
+];
+// Top-level fields kept when an event is withheld after a failure.
+var KEPT_ON_FAILURE = ['kubernetes', 'host', 'agent', 'container', 'cloud', 'orchestrator', 'ecs',
+  'input', 'log', 'stream', 'data_stream', 'trace', 'span', 'trace_id', 'span_id', 'timestamp', 'tags'];
+
+var ERROR_LEVELS = ['error', 'err', 'critical', 'crit', 'fatal', 'alert', 'emerg', 'emergency', 'panic', 'severe'];
+var WARNING_LEVELS = ['warn', 'warning'];
+
+var DOMAIN_RULES = [
+  { domain: 'ai',
+    keys: ['prompt_tokens', 'completion_tokens', 'total_tokens', 'input_tokens', 'output_tokens', 'gen_ai', 'llm'],
+    words: ['ai', 'llm', 'genai', 'openai', 'anthropic', 'gpt'] },
+  { domain: 'trading',
+    keys: ['trade_id', 'order_id', 'trade', 'fill_id', 'execution_id'],
+    words: ['trade', 'trades', 'trading', 'trader', 'order', 'orders', 'execution', 'portfolio'] },
+  { domain: 'database',
+    keys: ['db', 'sql'],
+    words: ['db', 'database', 'sql', 'sqlalchemy', 'postgres', 'postgresql', 'psycopg', 'psycopg2',
+      'asyncpg', 'mysql', 'mongo', 'mongodb', 'alembic'] },
+  { domain: 'cache',
+    keys: ['cache', 'cache_hit', 'cache_key', 'redis'],
+    words: ['cache', 'redis', 'memcached', 'valkey'] },
+  { domain: 'api',
+    keys: ['http', 'url', 'status_code', 'http_method', 'endpoint', 'user_agent'],
+    words: ['api', 'http', 'uvicorn', 'fastapi', 'starlette', 'gunicorn', 'access', 'gateway'] }
+];
+
+var IPV4_RE = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+var HEXTET_RE = /^[0-9A-Fa-f]{1,4}$/;
+// A run of word characters with at least one `.` or `:`: every address candidate.
+var ADDRESS_RUN_RE = /[0-9A-Za-z_]*[.:][0-9A-Za-z_.:]*/g;
+var COUNT_KEY_RE = /(^|_)tokens$|token_count$/;
+
+// Settings, filled by configure() from the processor's params.
+var settings = null;
+
+function indexOf(list, value) {
+  for (var i = 0; i < list.length; i++) {
+    if (list[i] === value) return i;
+  }
+  return -1;
+}
+
+function escapeRegExp(s) {
+  return s.replace(/[\\^.*+?()\[\]{}|\/]/g, '\\$&');
+}
+
+// Builds the settings and the text-matching expressions from the params.
+function configure(params) {
+  var p = params || {};
+  var fragments = [];
+  var source = p.secret_key_fragments;
+  if (source === undefined || source === null) source = DEFAULT_SECRET_KEY_FRAGMENTS;
+  for (var i = 0; i < source.length; i++) {
+    var f = String(source[i]).toLowerCase().replace(/-/g, '_');
+    if (f !== '') fragments.push(f);
+  }
+  var s = {
+    fragments: fragments,
+    maskIps: p.mask_ip_addresses !== false,
+    classify: p.classify !== false,
+    fragmentRe: null,
+    quotedKeyRe: null,
+    singleQuotedKeyRe: null,
+    assignmentRe: null,
+    headerRe: null
+  };
+  if (fragments.length > 0) {
+    var alternatives = [];
+    for (var j = 0; j < fragments.length; j++) {
+      // `_` in a fragment also matches `-`: `X-Api-Key` is an api_key.
+      alternatives.push(escapeRegExp(fragments[j]).replace(/_/g, '[_-]'));
+    }
+    var fragment = '(?:' + alternatives.join('|') + ')';
+    var key = '[A-Za-z0-9_.-]*' + fragment + '[A-Za-z0-9_.-]*';
+    var bare = '(-?[0-9][0-9.eE+-]*|true|false|null)';
+    s.fragmentRe = new RegExp(fragment, 'i');
+    s.quotedKeyRe = new RegExp('"(' + key + ')"(\\s*:\\s*)(?:"((?:[^"\\\\]|\\\\.)*)"|' + bare + ')', 'gi');
+    s.singleQuotedKeyRe = new RegExp('\'(' + key + ')\'(\\s*:\\s*)(?:\'((?:[^\'\\\\]|\\\\.)*)\'|' + bare + ')', 'gi');
+    s.assignmentRe = new RegExp('(' + key + ')(\\s*=\\s*)(?:"((?:[^"\\\\]|\\\\.)*)"|\'((?:[^\'\\\\]|\\\\.)*)\'|([^\\s&,;"\'<>)\\]}]+))', 'gi');
+    if (indexOf(fragments, 'authorization') >= 0) {
+      s.headerRe = /((?:proxy[_-])?authorization)(\s*:\s*)((?:(?:bearer|basic|digest|token|apikey|negotiate|ntlm)\s+)?[^\s,;"']+)/gi;
+    }
+  }
+  settings = s;
+}
+
+configure(null);
+
+/** Filebeat calls this with the processor's `params`. */
+function register(params) {
+  configure(params);
+}
+
+function isArray(v) {
+  return Object.prototype.toString.call(v) === '[object Array]';
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === 'object' && Object.prototype.toString.call(v) === '[object Object]';
+}
+
+function normaliseKey(key) {
+  return String(key).toLowerCase().replace(/-/g, '_');
+}
+
+function isSecretKey(key) {
+  var n = normaliseKey(key);
+  for (var i = 0; i < settings.fragments.length; i++) {
+    if (n.indexOf(settings.fragments[i]) >= 0) return true;
+  }
+  return false;
+}
+
+function isCount(key, value) {
+  if (!COUNT_KEY_RE.test(normaliseKey(key))) return false;
+  return typeof value === 'number' || (typeof value === 'string' && /^[0-9]+$/.test(value));
+}
+
+function isUntouched(path) {
+  for (var i = 0; i < UNTOUCHED_PATHS.length; i++) {
+    var p = UNTOUCHED_PATHS[i];
+    if (path === p || path.indexOf(p + '.') === 0) return true;
+  }
+  return false;
+}
+
+/** `***REDACTED***` up to 10 characters, else first 4 + `...` + last 4. */
+function maskSecret(value) {
+  var s = String(value);
+  if (s === REDACTED || (s.length === 11 && s.substring(4, 7) === '...')) return s;
+  if (s.length <= 10) return REDACTED;
+  return s.substring(0, 4) + '...' + s.substring(s.length - 4);
+}
+
+function maskIpv4(address) {
+  return address.substring(0, address.indexOf('.')) + '.0.0.0';
+}
+
+// The masked form of an IPv6 address, or null when `s` is not one.
+function maskIpv6(s) {
+  if (s.indexOf(':') < 0) return null;
+  var head = s;
+  var embedded = null;
+  var lastColon = s.lastIndexOf(':');
+  var tail = s.substring(lastColon + 1);
+  if (tail.indexOf('.') >= 0) {
+    if (!IPV4_RE.test(tail)) return null;
+    embedded = tail;
+    head = s.substring(0, lastColon + 1);
+    if (head.substring(head.length - 2) !== '::') head = head.substring(0, head.length - 1);
+  }
+  var maxGroups = embedded === null ? 8 : 6;
+  var groups;
+  var compressed = head.indexOf('::');
+  if (compressed >= 0) {
+    if (head.indexOf('::', compressed + 1) >= 0) return null;
+    var left = head.substring(0, compressed);
+    var right = head.substring(compressed + 2);
+    var leftGroups = left === '' ? [] : left.split(':');
+    var rightGroups = right === '' ? [] : right.split(':');
+    if (leftGroups.length + rightGroups.length >= maxGroups) return null;
+    groups = leftGroups.concat(rightGroups);
+  } else {
+    groups = head === '' ? [] : head.split(':');
+    if (groups.length !== maxGroups) return null;
+  }
+  for (var i = 0; i < groups.length; i++) {
+    if (!HEXTET_RE.test(groups[i])) return null;
+  }
+  var lowerHead = head.toLowerCase();
+  if (embedded !== null && (lowerHead === '::ffff' || lowerHead === '::')) {
+    return (lowerHead === '::' ? '::' : '::ffff:') + maskIpv4(embedded);
+  }
+  return compressed === 0 ? '::' : groups[0].toLowerCase() + '::';
+}
+
+function maskAddressCore(core) {
+  var v6 = maskIpv6(core);
+  if (v6 !== null) return v6;
+  // `client:fe80::1`: a word that is not hex, then one colon, then the rest.
+  var colon = core.indexOf(':');
+  if (colon > 0 && core.charAt(colon + 1) !== ':' && /[G-Zg-z_]/.test(core.substring(0, colon))) {
+    return core.substring(0, colon + 1) + maskAddressCore(core.substring(colon + 1));
+  }
+  // IPv4, with or without a port, or between colons.
+  var parts = core.split(':');
+  for (var i = 0; i < parts.length; i++) {
+    if (IPV4_RE.test(parts[i])) parts[i] = maskIpv4(parts[i]);
+  }
+  return parts.join(':');
+}
+
+function maskAddressRun(run) {
+  if (!/[0-9]/.test(run)) return run;
+  // Sentence punctuation after an address is not part of it (`::` is).
+  var end = run.length;
+  while (end > 0 && run.charAt(end - 1) === '.') end--;
+  if (end > 1 && run.charAt(end - 1) === ':' && run.charAt(end - 2) !== ':') end--;
+  return maskAddressCore(run.substring(0, end)) + run.substring(end);
+}
+
+function maskQuoted(quote) {
+  return function (match, key, separator, quoted, bare) {
+    if (typeof quoted === 'string') {
+      if (isCount(key, quoted)) return match;
+      return quote + key + quote + separator + quote + maskSecret(quoted) + quote;
+    }
+    if (bare === 'true' || bare === 'false' || bare === 'null' || isCount(key, Number(bare))) return match;
+    return quote + key + quote + separator + maskSecret(bare);
+  };
+}
+
+function maskAssignment(match, key, separator, doubleQuoted, singleQuoted, bare) {
+  if (typeof doubleQuoted === 'string') {
+    return key + separator + '"' + maskSecret(doubleQuoted) + '"';
+  }
+  if (typeof singleQuoted === 'string') {
+    return key + separator + '\'' + maskSecret(singleQuoted) + '\'';
+  }
+  if (isCount(key, bare)) return match;
+  return key + separator + maskSecret(bare);
+}
+
+function maskHeader(match, name, separator, credentials) {
+  return name + separator + maskSecret(credentials);
+}
+
+/** Masks secrets written as text and IP addresses inside one string. */
+function maskText(text) {
+  var out = text;
+  if (settings.fragmentRe !== null && settings.fragmentRe.test(out)) {
+    out = out.replace(settings.quotedKeyRe, maskQuoted('"'));
+    out = out.replace(settings.singleQuotedKeyRe, maskQuoted('\''));
+    out = out.replace(settings.assignmentRe, maskAssignment);
+    if (settings.headerRe !== null) out = out.replace(settings.headerRe, maskHeader);
+  }
+  if (settings.maskIps && /[.:]/.test(out) && /[0-9]/.test(out)) {
+    out = out.replace(ADDRESS_RUN_RE, maskAddressRun);
+  }
+  return out;
+}
+
+/**
+ * Returns the masked copy of `value`, found under `key` at `path`. `state.changed`
+ * records whether anything differs; `state.keys` collects key names for classification.
+ */
+function maskValue(value, key, path, secret, state) {
+  if (isUntouched(path)) return value;
+  var underSecret = secret || isSecretKey(key);
+  if (value === null || value === undefined || typeof value === 'boolean') return value;
+  var i;
+  if (isArray(value)) {
+    var list = [];
+    for (i = 0; i < value.length; i++) list.push(maskValue(value[i], key, path, underSecret, state));
+    return list;
+  }
+  if (isPlainObject(value)) {
+    var copy = {};
+    var keys = Object.keys(value);
+    for (i = 0; i < keys.length; i++) {
+      state.keys[normaliseKey(keys[i])] = true;
+      copy[keys[i]] = maskValue(value[keys[i]], keys[i], path + '.' + keys[i], underSecret, state);
+    }
+    return copy;
+  }
+  var masked = value;
+  if (underSecret) {
+    if (!isCount(key, value)) masked = maskSecret(value);
+  } else if (typeof value === 'string') {
+    masked = maskText(value);
+  }
+  if (masked !== value) state.changed = true;
+  return masked;
+}
+
+function stringField(event, names) {
+  for (var i = 0; i < names.length; i++) {
+    var v = event.Get(names[i]);
+    if (typeof v === 'string' && v !== '') return v.toLowerCase();
+  }
+  return '';
+}
+
+function words(name) {
+  return name === '' ? [] : name.split(/[^a-z0-9]+/);
+}
+
+function hasAny(list, lookup) {
+  for (var i = 0; i < list.length; i++) {
+    if (lookup(list[i])) return true;
+  }
+  return false;
+}
+
+function eventDomain(seenKeys, loggerWords, serviceWords) {
+  var r;
+  for (r = 0; r < DOMAIN_RULES.length; r++) {
+    if (hasAny(DOMAIN_RULES[r].keys, function (k) { return seenKeys[k] === true; })) return DOMAIN_RULES[r].domain;
+  }
+  var sources = [loggerWords, serviceWords];
+  for (var s = 0; s < sources.length; s++) {
+    for (r = 0; r < DOMAIN_RULES.length; r++) {
+      var ruleWords = DOMAIN_RULES[r].words;
+      if (hasAny(sources[s], function (w) { return indexOf(ruleWords, w) >= 0; })) return DOMAIN_RULES[r].domain;
+    }
+  }
+  return 'other';
+}
+
+function classify(event, seenKeys) {
+  var labels = event.Get('labels');
+  // A scalar `labels` cannot take sub-fields; Put would throw.
+  if (labels !== null && labels !== undefined && !isPlainObject(labels)) return;
+  var level = stringField(event, ['log.level', 'level']);
+  var errorType = event.Get('error.type');
+  var severity = 'info';
+  if (indexOf(ERROR_LEVELS, level) >= 0 || (typeof errorType === 'string' && errorType !== '' && errorType !== 'json')) {
+    severity = 'error';
+  } else if (indexOf(WARNING_LEVELS, level) >= 0) {
+    severity = 'warning';
+  }
+  var domain = eventDomain(seenKeys,
+    words(stringField(event, ['log.logger', 'logger', 'logger_name'])),
+    words(stringField(event, ['service.name', 'service'])));
+  var indexClass = 'all';
+  if (severity === 'error') indexClass = 'errors';
+  else if (domain === 'trading') indexClass = 'trades';
+  else if (domain === 'ai') indexClass = 'ai';
+  event.Put('labels.severity_class', severity);
+  event.Put('labels.event_domain', domain);
+  event.Put('labels.index_class', indexClass);
+}
+
+function withhold(event) {
+  var fields = event.Get();
+  var keys = Object.keys(fields);
+  for (var i = 0; i < keys.length; i++) {
+    if (indexOf(KEPT_ON_FAILURE, keys[i]) < 0) event.Delete(keys[i]);
+  }
+  event.Put('message', '[withheld: log masking failed on this event]');
+  event.Tag('log_processing_failed');
+}
+
+/** Filebeat's entry point, called once per event. */
+function process(event) {
+  try {
+    var fields = event.Get();
+    var keys = Object.keys(fields);
+    var seenKeys = {};
+    for (var i = 0; i < keys.length; i++) {
+      var state = { changed: false, keys: seenKeys };
+      var key = keys[i];
+      if (!isUntouched(key)) seenKeys[normaliseKey(key)] = true;
+      var masked = maskValue(fields[key], key, key, false, state);
+      // Replaced whole at top level: Put finds a literal dotted key before splitting the path.
+      if (state.changed) event.Put(key, masked);
+    }
+    if (settings.classify) classify(event, seenKeys);
+  } catch (e) {
+    withhold(event);
+  }
+}
+
+/** Filebeat runs this when it loads the processor; a throw stops it from starting. */
+function test() {
+  var e = new Event({ message: 'login from 203.0.113.7 token=abcdefghijklmnop', password: 'hunter2', usage: { prompt_tokens: 12 } });
+  process(e);
+  if (e.Get('password') !== REDACTED) throw 'password not masked';
+  if (e.Get('message') !== 'login from 203.0.0.0 token=abcd...mnop') throw 'message not masked: ' + e.Get('message');
+  if (e.Get('usage.prompt_tokens') !== 12) throw 'prompt_tokens changed';
+}

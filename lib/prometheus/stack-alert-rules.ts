@@ -1,0 +1,138 @@
+import { validateDnsLabel } from '../core/names';
+import {
+  AlertName, AlertRuleOptions, AlertRulesProps, AlertSeverity, alertRule, alertRulesScope, percent, resolveAlertRules,
+} from './alert-rules';
+import { PrometheusRuleGroup } from './prometheus-config';
+
+/** Name of the rule group of {@link stackAlertRules}. */
+export const STACK_ALERTS_GROUP = 'observability-stack-alerts';
+
+/** Where the stack runs, so that its own targets and metrics can be told apart. */
+export interface StackAlertRuleOptions extends AlertRuleOptions {
+  /** Namespace of the back ends and UIs. */
+  readonly namespace: string;
+  /** Namespace of the node agents (Filebeat, node-exporter). @default - none */
+  readonly agentsNamespace?: string;
+}
+
+/**
+ * Alerts on the observability stack itself (DESIGN.md section 5): components
+ * down, Elasticsearch health and disk watermarks, stalled Logstash pipelines,
+ * dropped spans, failing rule evaluations and notifications, and a Watchdog.
+ *
+ * Metric sources:
+ * - Elasticsearch: prometheus-community `elasticsearch_exporter`
+ *   (`elasticsearch_cluster_health_status{color}`, `elasticsearch_filesystem_data_*_bytes`).
+ * - Logstash: kuskoman `logstash-exporter` (`logstash_stats_pipeline_events_in|out{pipeline}`),
+ *   which reads Logstash's node stats API on port 9600.
+ * - Jaeger v2: the OpenTelemetry Collector's internal telemetry on port 8888, whose
+ *   Prometheus exporter adds `_total` to counters (`otelcol_exporter_send_failed_spans_total`).
+ * - Prometheus and Alertmanager: their own `/metrics`.
+ * The two exporters are not deployed by this package; until they are scraped
+ * those rules stay silent.
+ *
+ * Severities: `critical` for what loses data or silences other alerts (a
+ * component down, Elasticsearch red or past its high watermark, failing rule
+ * evaluations, failing notifications: PagerDuty and Slack both get criticals,
+ * so one failing integration is reported through the other); `warning` for
+ * what degrades (yellow, low watermark, stalled pipeline, dropped spans);
+ * `none` for the Watchdog, which Alertmanager routes to no one.
+ */
+export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlertRuleOptions): PrometheusRuleGroup {
+  const c = resolveAlertRules(props, options);
+  const scope = alertRulesScope(options);
+  const ns = validateDnsLabel(scope, `${options.propPrefix ?? ''}namespace`, options.namespace);
+  const namespaces = [ns, ...(options.agentsNamespace ? [validateDnsLabel(scope, `${options.propPrefix ?? ''}agentsNamespace`, options.agentsNamespace)] : [])];
+  const esUsed = '(1 - elasticsearch_filesystem_data_available_bytes / elasticsearch_filesystem_data_size_bytes)';
+  const esDisk = (alert: AlertName, watermark: number, severity: AlertSeverity, name: string, effect: string) => alertRule(c, {
+    alert,
+    expr: `${esUsed} > ${watermark}`,
+    for: '5m',
+    severity,
+    summary: `Elasticsearch disk past the ${name} watermark`,
+    description: `Data path {{ $labels.path }} of Elasticsearch node {{ $labels.name }} (cluster {{ $labels.cluster }}) is {{ $value | humanizePercentage }} full, past the ${name} watermark (${percent(watermark)}): ${effect}.`,
+  });
+
+  return {
+    name: STACK_ALERTS_GROUP,
+    rules: [
+      alertRule(c, {
+        alert: AlertName.OBSERVABILITY_COMPONENT_DOWN,
+        expr: `up{namespace=~"${namespaces.join('|')}"} == 0`,
+        for: c.targetDownFor,
+        severity: AlertSeverity.CRITICAL,
+        summary: 'Observability stack component down',
+        description: `Target {{ $labels.instance }} of job {{ $labels.job }} (pod {{ $labels.namespace }}/{{ $labels.pod }}) has been unreachable for ${c.targetDownFor}; logs, metrics, traces or alerts may be lost.`,
+      }),
+      alertRule(c, {
+        alert: AlertName.ELASTICSEARCH_CLUSTER_RED,
+        expr: 'elasticsearch_cluster_health_status{color="red"} == 1',
+        // A new index is red until its primaries are allocated, normally well under a minute.
+        for: '2m',
+        severity: AlertSeverity.CRITICAL,
+        summary: 'Elasticsearch cluster red',
+        description: 'Elasticsearch cluster {{ $labels.cluster }} is red: at least one primary shard is unassigned, so some data can be neither searched nor written.',
+      }),
+      alertRule(c, {
+        alert: AlertName.ELASTICSEARCH_CLUSTER_YELLOW,
+        expr: 'elasticsearch_cluster_health_status{color="yellow"} == 1',
+        // Yellow is normal for a while during a rolling restart.
+        for: '15m',
+        severity: AlertSeverity.WARNING,
+        summary: 'Elasticsearch cluster yellow',
+        description: 'Elasticsearch cluster {{ $labels.cluster }} has been yellow for 15 minutes: replica shards are unassigned, so one more node lost may lose data.',
+      }),
+      esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW, c.elasticsearchDiskLowWatermark, AlertSeverity.WARNING, 'low',
+        'Elasticsearch allocates no new shards to it'),
+      esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH, c.elasticsearchDiskHighWatermark, AlertSeverity.CRITICAL, 'high',
+        'Elasticsearch moves shards away, and at the flood stage makes its indices read-only'),
+      alertRule(c, {
+        alert: AlertName.LOGSTASH_PIPELINE_STALLED,
+        // Events go in (into the queue) but none come out: an output is blocked or a filter hangs.
+        expr: [
+          `sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_events_in[${c.logstashStalledFor}])) > 0`,
+          `and sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_events_out[${c.logstashStalledFor}])) == 0`,
+        ].join(' '),
+        severity: AlertSeverity.WARNING,
+        summary: 'Logstash pipeline stalled',
+        description: `Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} took in {{ $value | humanize }} events in ${c.logstashStalledFor} but sent none out.`,
+      }),
+      alertRule(c, {
+        alert: AlertName.JAEGER_DROPPING_SPANS,
+        // Spans lost on the way out (storage failing after retries) or refused on the way in;
+        // the two sides keep different labels (exporter, receiver), so `or` keeps both.
+        expr: [
+          `sum by (namespace, pod, exporter) (increase(otelcol_exporter_send_failed_spans_total{namespace="${ns}"}[5m])) > 0`,
+          `or sum by (namespace, pod, receiver) (increase(otelcol_receiver_refused_spans_total{namespace="${ns}"}[5m])) > 0`,
+        ].join(' '),
+        severity: AlertSeverity.WARNING,
+        summary: 'Jaeger dropping spans',
+        description: 'Jaeger pod {{ $labels.namespace }}/{{ $labels.pod }} lost {{ $value | humanize }} spans in the last 5 minutes: '
+          + '{{ if $labels.exporter }}exporter {{ $labels.exporter }} failed to store them{{ else }}receiver {{ $labels.receiver }} refused them{{ end }}.',
+      }),
+      alertRule(c, {
+        alert: AlertName.PROMETHEUS_RULE_EVALUATION_FAILURES,
+        expr: 'increase(prometheus_rule_evaluation_failures_total[5m]) > 0',
+        severity: AlertSeverity.CRITICAL,
+        summary: 'Prometheus rule evaluations failing',
+        description: 'Prometheus {{ $labels.instance }} failed {{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} in the last 5 minutes; its alerts may not fire.',
+      }),
+      alertRule(c, {
+        alert: AlertName.ALERTMANAGER_NOTIFICATIONS_FAILING,
+        expr: `sum by (namespace, pod, integration) (increase(alertmanager_notifications_failed_total{namespace="${ns}"}[5m])) > 0`,
+        // Alertmanager retries; a short outage of a chat service is not worth a page.
+        for: '5m',
+        severity: AlertSeverity.CRITICAL,
+        summary: 'Alertmanager notifications failing',
+        description: 'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} failed {{ $value | humanize }} notifications to {{ $labels.integration }} in the last 5 minutes.',
+      }),
+      alertRule(c, {
+        alert: AlertName.WATCHDOG,
+        expr: 'vector(1)',
+        severity: AlertSeverity.NONE,
+        summary: 'Always firing: the alerting pipeline works',
+        description: 'This alert always fires. A dead man\'s switch outside the cluster should page when it stops arriving: Prometheus, Alertmanager or the path between them is broken.',
+      }),
+    ],
+  };
+}

@@ -1,0 +1,448 @@
+import * as vm from 'vm';
+import { parse as parseJs } from 'acorn';
+import { Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { parse } from 'yaml';
+import { ServiceEndpoint } from '../lib/core/endpoint';
+import { Filebeat, FilebeatProps } from '../lib/filebeat/filebeat';
+import {
+  DEFAULT_SECRET_KEY_FRAGMENTS, LogProcessingParams, logProcessingParams, logProcessingSource,
+  renderLogProcessingProcessor,
+} from '../lib/filebeat/log-processing';
+import { ILogstash } from '../lib/logstash/logstash-reference';
+
+type Fields = Record<string, any>;
+
+const isMap = (v: unknown): v is Fields => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    Object.values(value as object).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+// Values cross into Filebeat's Go maps by export: a copy, never the script's own object.
+const exported = (value: unknown) => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
+
+/** Beats' mapFind: the whole key if present as is, else split at the first dot. */
+function find(map: Fields, key: string): { map: Fields; key: string } | undefined {
+  if (Object.prototype.hasOwnProperty.call(map, key)) return { map, key };
+  const dot = key.indexOf('.');
+  if (dot < 0) return { map, key };
+  const child = map[key.slice(0, dot)];
+  return isMap(child) ? find(child, key.slice(dot + 1)) : undefined;
+}
+
+function putIn(map: Fields, key: string, value: unknown): Fields {
+  const dot = key.indexOf('.');
+  if (Object.prototype.hasOwnProperty.call(map, key) || dot < 0) return deepFreeze({ ...map, [key]: value });
+  const head = key.slice(0, dot);
+  const child = map[head] ?? {};
+  if (!isMap(child)) throw new Error(`expected map but type is ${typeof child} at ${head}`);
+  return deepFreeze({ ...map, [head]: putIn(child, key.slice(dot + 1), value) });
+}
+
+function deleteIn(map: Fields, key: string): Fields | undefined {
+  if (Object.prototype.hasOwnProperty.call(map, key)) {
+    const { [key]: _removed, ...rest } = map;
+    return deepFreeze(rest);
+  }
+  const dot = key.indexOf('.');
+  if (dot < 0) return undefined;
+  const head = key.slice(0, dot);
+  const child = map[head];
+  if (!isMap(child)) return undefined;
+  const updated = deleteIn(child, key.slice(dot + 1));
+  return updated && deepFreeze({ ...map, [head]: updated });
+}
+
+/**
+ * The Filebeat script processor's Event API (libbeat beatevent_v0) on a plain object.
+ * The fields are frozen, so a script that mutated what Get returned instead of calling
+ * Put would silently lose its change and fail the test.
+ */
+class ShimEvent {
+  public fields: Fields;
+  public cancelled = false;
+  constructor(fields: Fields, private readonly failOnPut?: string) {
+    this.fields = deepFreeze(exported(fields));
+  }
+  Get(key?: string): unknown {
+    if (key === undefined) return this.fields;
+    const found = find(this.fields, key);
+    return found && Object.prototype.hasOwnProperty.call(found.map, found.key) ? found.map[found.key] : null;
+  }
+  Put(key: string, value: unknown): unknown {
+    if (key === this.failOnPut) throw new Error(`refusing ${key}`);
+    const old = this.Get(key);
+    this.fields = putIn(this.fields, key, exported(value));
+    return old;
+  }
+  Delete(key: string): boolean {
+    const updated = deleteIn(this.fields, key);
+    if (updated) this.fields = updated;
+    return updated !== undefined;
+  }
+  Rename(from: string, to: string): boolean {
+    if (this.Get(to) !== null || this.Get(from) === null) return false;
+    const value = this.Get(from);
+    this.Delete(from);
+    this.Put(to, value);
+    return true;
+  }
+  Tag(tag: string): void {
+    const tags = (this.Get('tags') as string[] | null) ?? [];
+    if (!tags.includes(tag)) this.Put('tags', [...tags, tag]);
+  }
+  AppendTo(key: string, value: string): void {
+    const current = this.Get(key);
+    if (current === null) this.Put(key, value);
+    else if (typeof current === 'string') { if (current !== value) this.Put(key, [current, value]); }
+    else if (Array.isArray(current)) { if (!current.includes(value)) this.Put(key, [...current, value]); }
+    else throw new Error(`unexpected type for ${key}`);
+  }
+  Cancel(): void {
+    this.cancelled = true;
+  }
+}
+
+// Built-ins newer than ES5.1 are removed from the sandbox: goja may lack them.
+const ES2015_BUILTINS = `
+  delete String.prototype.includes; delete String.prototype.startsWith; delete String.prototype.endsWith;
+  delete String.prototype.repeat; delete String.prototype.padStart; delete String.prototype.padEnd;
+  delete String.prototype.trimStart; delete String.prototype.trimEnd; delete String.prototype.replaceAll;
+  delete Array.prototype.includes; delete Array.prototype.find; delete Array.prototype.findIndex;
+  delete Array.prototype.fill; delete Array.prototype.flat; delete Array.prototype.flatMap;
+  delete Array.from; delete Array.of; delete Object.assign; delete Object.entries; delete Object.values;
+  delete Number.isInteger; delete Number.isFinite;
+  delete this.Map; delete this.Set; delete this.WeakMap; delete this.Promise; delete this.Proxy;
+  delete this.Reflect; delete this.Symbol;
+`;
+
+interface Script {
+  process(event: ShimEvent): void;
+  register(params: LogProcessingParams): void;
+  test(): void;
+}
+
+const SOURCE = logProcessingSource();
+
+/** A fresh sandbox per call, like one Filebeat session, registered with `params`. */
+function load(params: LogProcessingParams = logProcessingParams()): Script {
+  const context = vm.createContext({ Event: ShimEvent });
+  vm.runInContext(ES2015_BUILTINS, context);
+  vm.runInContext(SOURCE, context, { filename: 'log-processing-script.js' });
+  const script = context as unknown as Script;
+  script.register(params);
+  return script;
+}
+
+const defaultScript = load();
+
+function run(input: Fields, script: Script = defaultScript): Fields {
+  const event = new ShimEvent(input);
+  script.process(event);
+  return event.fields;
+}
+
+/** The input plus the three classification labels: everything else untouched. */
+function withLabels(input: Fields, index_class: string, event_domain: string, severity_class: string): Fields {
+  return { ...input, labels: { ...(input.labels ?? {}), severity_class, event_domain, index_class } };
+}
+
+const REDACTED = '***REDACTED***';
+
+describe('log processing script: secrets in fields', () => {
+  test('masks nested secrets of an ECS event, short ones fully, long ones around the middle', () => {
+    const out = run({
+      message: 'user login',
+      log: { level: 'info', logger: 'app.auth' },
+      service: { name: 'auth-service' },
+      user: { name: 'bob', password: 'hunter2', credentials: { api_key: 'sk-live-1234567890abcdef' } },
+    });
+    expect(out.user).toEqual({ name: 'bob', password: REDACTED, credentials: { api_key: 'sk-l...cdef' } });
+    expect(out.message).toBe('user login');
+  });
+
+  test('masks secrets of the flat shape and leaves its timestamp and ids alone', () => {
+    const input = {
+      timestamp: '2024-01-15T10:30:45.123Z', level: 'INFO', service: 'payments', message: 'ok',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7', client_secret: 'abc',
+    };
+    expect(run(input)).toEqual(withLabels({ ...input, client_secret: REDACTED }, 'all', 'other', 'info'));
+  });
+
+  test('masks secrets inside arrays of objects', () => {
+    const out = run({ integrations: [{ name: 'slack', token: 'xoxb-123456789012-abcdef' }, { name: 'github', token: 'ghp_short' }] });
+    expect(out.integrations).toEqual([{ name: 'slack', token: 'xoxb...cdef' }, { name: 'github', token: REDACTED }]);
+  });
+
+  test('10 characters are redacted whole, 11 keep 4 and 4', () => {
+    const out = run({ db_password: 'abcdefghij', refresh_token: 'abcdefghijk', secrets: ['0123456789', '0123456789ABCDEF'] });
+    expect(out.db_password).toBe(REDACTED);
+    expect(out.refresh_token).toBe('abcd...hijk');
+    expect(out.secrets).toEqual([REDACTED, '0123...CDEF']);
+  });
+
+  test('masks Authorization and X-Api-Key headers, whatever their case', () => {
+    const out = run({
+      http: { request: { method: 'GET', headers: { Authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig', 'X-Api-Key': 'k-123', Accept: 'application/json' } } },
+    });
+    expect(out.http.request.headers).toEqual({ 'Authorization': 'Bear....sig', 'X-Api-Key': REDACTED, 'Accept': 'application/json' });
+    expect(out.http.request.method).toBe('GET');
+  });
+
+  test('masks an upper-case API_KEY and every leaf of an object under a secret key', () => {
+    const out = run({ API_KEY: 'AKIAIOSFODNN7EXAMPLE', secret: { user: 'svc', pass: 'longer-than-ten' } });
+    expect(out.API_KEY).toBe('AKIA...MPLE');
+    expect(out.secret).toEqual({ user: REDACTED, pass: 'long...-ten' });
+  });
+
+  test('token counts survive, as numbers or digit strings, even under a secret-looking key', () => {
+    const input = {
+      message: 'completion done', service: { name: 'ai-gateway' }, model: 'gpt-4o',
+      usage: { prompt_tokens: 1200, completion_tokens: 350, total_tokens: 1550 },
+      max_tokens: 4096, tokens: 12, labels: { prompt_tokens: '150' },
+      token_usage: { prompt_tokens: 10, completion_tokens: 5 },
+    };
+    expect(run(input)).toEqual(withLabels(input, 'ai', 'ai', 'info'));
+  });
+
+  test('a number under a secret key that is not a count is masked; booleans and null stay', () => {
+    const out = run({ access_token: 12345, password_reset_required: true, secret: null });
+    expect(out.access_token).toBe(REDACTED);
+    expect(out.password_reset_required).toBe(true);
+    expect(out.secret).toBeNull();
+  });
+
+  test('a literal dotted key is masked in place', () => {
+    const out = run({ 'user.password': 'hunter2', 'user': { name: 'bob' } });
+    expect(out['user.password']).toBe(REDACTED);
+    expect(out.user).toEqual({ name: 'bob' });
+  });
+});
+
+describe('log processing script: secrets and addresses in text', () => {
+  test('masks secrets in a message that is still raw JSON, keeping counts', () => {
+    const out = run({ message: '{"user":"bob","password":"hunter2","api_key":"sk-1234567890abcdef","prompt_tokens":150}' });
+    expect(out.message).toBe('{"user":"bob","password":"***REDACTED***","api_key":"sk-1...cdef","prompt_tokens":150}');
+  });
+
+  test('masks key=value pairs of logfmt and query strings', () => {
+    const out = run({ message: 'GET /callback?code=abc&access_token=ya29.a0AfH6SMBx123456&state=xyz password=hunter2 total_tokens=42' });
+    expect(out.message).toBe('GET /callback?code=abc&access_token=ya29...3456&state=xyz password=***REDACTED*** total_tokens=42');
+  });
+
+  test('masks Authorization headers written as text and Python dicts', () => {
+    const out = run({
+      message: 'upstream call with Authorization: Bearer eyJhbGciOiJIUzI1NiJ9 rejected',
+      error: { message: "headers={'Authorization': 'Basic dXNlcjpwYXNz', 'Accept': '*/*'}" },
+    });
+    expect(out.message).toBe('upstream call with Authorization: Bear...NiJ9 rejected');
+    expect(out.error.message).toBe("headers={'Authorization': 'Basi...YXNz', 'Accept': '*/*'}");
+  });
+
+  test('leaves prose that merely mentions a token alone', () => {
+    const input = { message: 'invalid token: expired, please log in again', level: 'warning' };
+    expect(run(input)).toEqual(withLabels(input, 'all', 'other', 'warning'));
+  });
+
+  test('truncates IPv4 addresses to their first octet, keeping ports and punctuation', () => {
+    const out = run({ message: 'Request from 203.0.113.7 via 10.0.0.12:8080 failed.', client: { ip: '198.51.100.23' } });
+    expect(out.message).toBe('Request from 203.0.0.0 via 10.0.0.0:8080 failed.');
+    expect(out.client.ip).toBe('198.0.0.0');
+  });
+
+  test('truncates IPv6 addresses, compressed, full, bracketed, zoned and IPv4-mapped', () => {
+    const out = run({
+      message: 'peers 2001:db8:85a3::8a2e:370:7334 fe80::1%eth0 ::1 ::ffff:192.168.1.10 [2001:db8::1]:443 2001:0db8:0000:0000:0000:ff00:0042:8329 ip:2001:db8::2',
+    });
+    expect(out.message).toBe('peers 2001:: fe80::%eth0 :: ::ffff:192.0.0.0 [2001::]:443 2001:: ip:2001::');
+  });
+
+  test('leaves version strings, timestamps, times, MAC addresses, decimals and C++ names alone', () => {
+    const input = {
+      message: 'upgraded to 1.2.3 (python 3.11.4, image redis:7.2.4, built 2024-01-15T10:30:45.123Z) at 10:30:45, mac 00:1a:2b:3c:4d:5e, ratio 0.75, std::vector',
+      service: { name: 'deployer', version: '2.14.0' },
+    };
+    expect(run(input)).toEqual(withLabels(input, 'all', 'other', 'info'));
+  });
+
+  test('leaves Kubernetes, host, agent, container and log file metadata and trace ids alone', () => {
+    const input = {
+      '@timestamp': '2024-01-15T10:30:45.123Z',
+      'message': 'healthy',
+      'log': { level: 'info', file: { path: '/var/log/containers/api-7d9_default_api-1.log' }, offset: 4096 },
+      'kubernetes': { pod: { name: 'api-7d9', ip: '10.244.1.5' }, node: { name: 'node-1', hostname: '10.0.0.5' }, labels: { token_rotation: 'enabled-for-this-pod' } },
+      'host': { name: 'node-1', ip: ['10.0.0.5', 'fe80::1'] },
+      'agent': { type: 'filebeat', version: '9.4.1', id: 'f2b8d3a1-0000-4000-8000-000000000001' },
+      'container': { id: 'containerd://abcdef', image: { name: 'registry:5000/api:1.2.3.4' } },
+      'trace': { id: '4bf92f3577b34da6a3ce929d0e0e4736' },
+      'span': { id: '00f067aa0ba902b7' },
+      'input': { type: 'filestream' },
+      'ecs': { version: '8.11.0' },
+      'stream': 'stdout',
+    };
+    expect(run(input)).toEqual(withLabels(input, 'all', 'other', 'info'));
+  });
+
+  test('an API access log with nothing to mask only gains its labels', () => {
+    const input = {
+      message: 'GET /api/v1/orders/status 200',
+      log: { level: 'INFO', logger: 'uvicorn.access' },
+      service: { name: 'orders-api', version: '1.4.2', environment: 'prod' },
+      http: { request: { method: 'GET' }, response: { status_code: 200 } },
+      url: { path: '/api/v1/orders/status' },
+      labels: { team: 'core' },
+    };
+    expect(run(input)).toEqual(withLabels(input, 'all', 'api', 'info'));
+  });
+
+  test('masking is idempotent', () => {
+    const input = { message: 'from 203.0.113.7 password=hunter2 token=abcdefghijklmnop Authorization: Bearer abcdefghijklmnop', api_key: 'sk-1234567890abcdef', secret: 'x' };
+    const once = run(input);
+    expect(run(once)).toEqual(once);
+  });
+});
+
+describe('log processing script: classification', () => {
+  const classOf = (input: Fields) => run(input).labels;
+
+  test('ERROR, CRITICAL and FATAL levels of both shapes are errors', () => {
+    expect(classOf({ log: { level: 'ERROR' }, service: { name: 'orders-api' } })).toEqual({ severity_class: 'error', event_domain: 'trading', index_class: 'errors' });
+    expect(classOf({ level: 'CRITICAL', service: 'billing' })).toMatchObject({ severity_class: 'error', index_class: 'errors' });
+    expect(classOf({ level: 'fatal' })).toMatchObject({ severity_class: 'error', index_class: 'errors' });
+  });
+
+  test('an error.type makes an error; Filebeat\'s own JSON decoding error does not', () => {
+    expect(classOf({ log: { level: 'info' }, error: { type: 'ValueError', message: 'bad' } })).toMatchObject({ severity_class: 'error', index_class: 'errors' });
+    expect(classOf({ message: '{"broken', error: { type: 'json', message: 'Error decoding JSON' } })).toMatchObject({ severity_class: 'info', index_class: 'all' });
+  });
+
+  test('warnings are classified, and stay in the all index', () => {
+    expect(classOf({ level: 'WARN', logger: 'app.main' })).toEqual({ severity_class: 'warning', event_domain: 'other', index_class: 'all' });
+  });
+
+  test('trading activity goes to the trades index, by service name or by trade fields', () => {
+    expect(classOf({ level: 'INFO', service: 'trading-engine', message: 'order filled' })).toEqual({ severity_class: 'info', event_domain: 'trading', index_class: 'trades' });
+    expect(classOf({ log: { level: 'info' }, service: { name: 'gateway' }, labels: { order_id: 'o-1' } })).toMatchObject({ event_domain: 'trading', index_class: 'trades' });
+  });
+
+  test('AI requests go to the ai index, by token counts or by logger name', () => {
+    expect(classOf({ log: { level: 'info', logger: 'app.llm.client' }, service: { name: 'assistant' } })).toEqual({ severity_class: 'info', event_domain: 'ai', index_class: 'ai' });
+    expect(classOf({ service: { name: 'email-service' }, prompt_tokens: 10 })).toMatchObject({ event_domain: 'ai', index_class: 'ai' });
+    expect(classOf({ service: { name: 'email-service' } })).toMatchObject({ event_domain: 'other' });
+  });
+
+  test('database and cache events are classified by logger and stay in the all index', () => {
+    expect(classOf({ log: { level: 'info', logger: 'sqlalchemy.engine.Engine' }, service: { name: 'trading-engine' } })).toEqual({ severity_class: 'info', event_domain: 'database', index_class: 'all' });
+    expect(classOf({ logger: 'redis.client', service: 'quotes' })).toMatchObject({ event_domain: 'cache', index_class: 'all' });
+  });
+
+  test('overwrites an index class the application set itself', () => {
+    expect(classOf({ level: 'info', labels: { index_class: 'trades' } })).toMatchObject({ index_class: 'all' });
+  });
+
+  test('a scalar labels field is left alone and the event still ships', () => {
+    const input = { message: 'odd', labels: 'not-an-object' };
+    expect(run(input)).toEqual(input);
+  });
+});
+
+describe('log processing script: params and failure', () => {
+  test('custom fragments replace the defaults', () => {
+    const out = run({ passwd: 'hunter2', password: 'visible', message: 'passwd=hunter2' }, load(logProcessingParams({ secretKeyFragments: ['passwd'] })));
+    expect(out).toMatchObject({ passwd: REDACTED, password: 'visible', message: 'passwd=***REDACTED***' });
+  });
+
+  test('IP masking and classification can be turned off', () => {
+    const input = { message: 'from 203.0.113.7', password: 'hunter2' };
+    const out = run(input, load(logProcessingParams({ maskIpAddresses: false, classify: false })));
+    expect(out).toEqual({ message: 'from 203.0.113.7', password: REDACTED });
+  });
+
+  test('an event that fails processing is withheld, not shipped half-masked', () => {
+    const event = new ShimEvent({
+      message: 'from 203.0.113.7', password: 'hunter2', user: { token: 'abcdefghijklmnop' },
+      kubernetes: { pod: { name: 'api-1' } }, trace: { id: 'abc' },
+    }, 'user');
+    defaultScript.process(event);
+    expect(event.fields).toEqual({
+      message: '[withheld: log masking failed on this event]',
+      kubernetes: { pod: { name: 'api-1' } }, trace: { id: 'abc' }, tags: ['log_processing_failed'],
+    });
+  });
+
+  test('the load-time self test of the script passes', () => {
+    expect(() => defaultScript.test()).not.toThrow();
+  });
+});
+
+describe('log processing script: source', () => {
+  test('is ECMAScript 5.1, which goja runs', () => {
+    expect(() => parseJs(SOURCE, { ecmaVersion: 5, sourceType: 'script' })).not.toThrow();
+    // The check is not vacuous: each of these is ES2015+.
+    for (const later of ['let x = 1;', 'const x = 1;', 'var f = (a) => a;', 'var s = `x`;', 'var { a } = {};', 'class A {}']) {
+      expect(() => parseJs(later, { ecmaVersion: 5, sourceType: 'script' })).toThrow();
+    }
+  });
+
+  test('defines process and register, and has no ${ that Filebeat would expand as a variable', () => {
+    expect(SOURCE).toMatch(/^function process\(event\)/m);
+    expect(SOURCE).toMatch(/^function register\(params\)/m);
+    expect(SOURCE).not.toContain('${');
+  });
+});
+
+class FakeLogstash extends Construct implements ILogstash {
+  public readonly beatsEndpoint = new ServiceEndpoint('logstash', 'observability', 5044, 'tcp');
+  constructor(scope: Construct) {
+    super(scope, 'fake-logstash');
+  }
+}
+
+function filebeatYaml(props: Partial<FilebeatProps> = {}) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
+  const filebeat = new Filebeat(chart, 'filebeat', { logstash: new FakeLogstash(chart), ...props });
+  const objects = Testing.synth(chart) as any[];
+  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'filebeat-config');
+  return { filebeat, config: parse(configMap.data['filebeat.yml']) };
+}
+
+describe('Filebeat log processing', () => {
+  test('filebeat.yml runs the same script source right after decode_json_fields', () => {
+    const { filebeat, config } = filebeatYaml();
+    const processors = config['filebeat.inputs'][0].processors;
+    expect(Object.keys(processors[1])).toEqual(['decode_json_fields']);
+    expect(processors[2]).toEqual({
+      script: {
+        lang: 'javascript',
+        tag: 'log-processing',
+        params: { secret_key_fragments: [...DEFAULT_SECRET_KEY_FRAGMENTS], mask_ip_addresses: true, classify: true },
+        source: SOURCE,
+      },
+    });
+    expect(processors[2]).toEqual(renderLogProcessingProcessor());
+    expect(filebeat.logProcessing).toEqual(processors[2].script.params);
+  });
+
+  test('custom fragments reach the params', () => {
+    const { config } = filebeatYaml({ logProcessing: { secretKeyFragments: ['passwd', 'x-session'], classify: false } });
+    expect(config['filebeat.inputs'][0].processors[2].script.params).toEqual({
+      secret_key_fragments: ['passwd', 'x-session'], mask_ip_addresses: true, classify: false,
+    });
+  });
+
+  test('can be turned off', () => {
+    const { filebeat, config } = filebeatYaml({ logProcessing: { enabled: false } });
+    expect(config['filebeat.inputs'][0].processors).toHaveLength(2);
+    expect(filebeat.logProcessing).toBeUndefined();
+  });
+
+  test('fails on an empty or unsafe fragment list', () => {
+    expect(() => filebeatYaml({ logProcessing: { secretKeyFragments: [] } })).toThrow(/logProcessing\.secretKeyFragments/);
+    expect(() => filebeatYaml({ logProcessing: { secretKeyFragments: ['pass(word'] } })).toThrow(/logProcessing\.secretKeyFragments/);
+  });
+});

@@ -1,0 +1,75 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse, stringify } from 'yaml';
+import { ENVIRONMENTS } from '../support/environments';
+import { describeRun, PROMTOOL_ENV, removeTempDirs, run, tempDir, writeMetricsConfigs } from './support/tools';
+
+afterAll(removeTempDirs);
+
+function promtool(args: string[]) {
+  const result = run('promtool', args, { env: PROMTOOL_ENV });
+  return { result, text: describeRun('promtool', args, result) };
+}
+
+describe.each(ENVIRONMENTS)('%s: promtool', (env) => {
+  const files = writeMetricsConfigs(env);
+
+  test('check config passes, with every rule file and credentials file resolved', () => {
+    const { result, text } = promtool(['check', 'config', '--lint-fatal', files.prometheusConfig]);
+    expect({ status: result.status, text }).toEqual({ status: 0, text: expect.stringContaining('SUCCESS') });
+    expect(result.stdout).not.toMatch(/FAILED|WARNING/);
+    // The full check also lints the rule files the config names: all of them were found.
+    for (const ruleFile of files.ruleFiles) expect(result.stdout).toContain(`Checking ${ruleFile}`);
+  });
+
+  test('check config --syntax-only passes on the file exactly as rendered', () => {
+    const { result, text } = promtool(['check', 'config', '--syntax-only', files.prometheusVerbatim]);
+    expect({ status: result.status, text }).toEqual({ status: 0, text: expect.stringContaining('SUCCESS') });
+  });
+
+  test('check rules passes on every rules file', () => {
+    expect(files.ruleFiles.length).toBeGreaterThan(0);
+    for (const ruleFile of files.ruleFiles) {
+      const { result, text } = promtool(['check', 'rules', '--lint-fatal', ruleFile]);
+      expect({ status: result.status, text }).toEqual({ status: 0, text: expect.stringMatching(/SUCCESS: [1-9]\d* rules found/) });
+    }
+  });
+});
+
+// Negative controls: prove promtool really rejects bad input here, so this tier cannot
+// pass silently (e.g. with a stub binary or an ignored exit status).
+describe('promtool rejects invalid input', () => {
+  const files = writeMetricsConfigs('prod');
+  const dir = tempDir('promtool-negative-');
+
+  test('an unknown key in prometheus.yml', () => {
+    const config = parse(fs.readFileSync(files.prometheusConfig, 'utf8'));
+    config.scrape_configs[0].scrape_intervall = '30s';
+    const file = path.join(dir, 'unknown-key.yml');
+    fs.writeFileSync(file, stringify(config));
+    const { result, text } = promtool(['check', 'config', file]);
+    expect(result.status).not.toBe(0);
+    expect(text).toMatch(/field scrape_intervall not found/);
+  });
+
+  test('a rule file the config names but that does not exist', () => {
+    const config = parse(fs.readFileSync(files.prometheusConfig, 'utf8'));
+    config.rule_files = [path.join(dir, 'missing-rules.yml')];
+    const file = path.join(dir, 'missing-rules.yml.config');
+    fs.writeFileSync(file, stringify(config));
+    const { result, text } = promtool(['check', 'config', file]);
+    expect(result.status).not.toBe(0);
+    expect(text).toMatch(/does not point to an existing file/);
+  });
+
+  test('a rule with invalid PromQL', () => {
+    const rules = parse(fs.readFileSync(files.ruleFiles[0], 'utf8'));
+    const rule = rules.groups[0].rules[0];
+    rule.expr = 'sum(rate(up[5m])';
+    const file = path.join(dir, 'bad-rules.yml');
+    fs.writeFileSync(file, stringify(rules));
+    const { result, text } = promtool(['check', 'rules', file]);
+    expect(result.status).not.toBe(0);
+    expect(text).toMatch(/FAILED/);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Tier 4 (DESIGN.md section 7): the alert rules as Prometheus itself reads them.
+ * Renders `rules.yml` from each synthesized environment's `prometheus-config`
+ * ConfigMap, checks it with `promtool check rules`, and runs the promtool unit
+ * tests in test/tools/rules/ against the prod rules (default thresholds).
+ *
+ * Needs promtool: $PROMTOOL, else <repo>/.cache/tools/bin/promtool (installed by
+ * scripts/install-tools.sh). Without it the tests fail rather than skip, so a
+ * missing tool never passes for a green run.
+ */
+import { spawnSync } from 'child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parse } from 'yaml';
+import { ENVIRONMENTS, EnvironmentName, find, synthEnvironment } from '../support/environments';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+const PROMTOOL = process.env.PROMTOOL ?? join(REPO_ROOT, '.cache', 'tools', 'bin', 'promtool');
+const FIXTURES_DIR = join(__dirname, 'rules');
+const FIXTURES = readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.test.yml')).sort();
+// The fixtures name their rule file `rules.yml`, relative to themselves.
+const RULES_FILE = 'rules.yml';
+
+function renderedRules(env: EnvironmentName): string {
+  const configMap = find(synthEnvironment(env).objects, 'ConfigMap', 'prometheus-config');
+  const rules = configMap?.data?.[RULES_FILE];
+  if (typeof rules !== 'string') throw new Error(`the ${env} environment has no '${RULES_FILE}' in ConfigMap prometheus-config`);
+  return rules;
+}
+
+function promtool(args: string[], cwd: string): { status: number | null; output: string } {
+  const result = spawnSync(PROMTOOL, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  if (result.error) throw result.error;
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+let workDir: string;
+
+beforeAll(() => {
+  if (!existsSync(PROMTOOL)) {
+    throw new Error(`promtool not found at ${PROMTOOL}: run scripts/install-tools.sh, or set PROMTOOL to a promtool binary`);
+  }
+  workDir = mkdtempSync(join(tmpdir(), 'prometheus-rules-'));
+  writeFileSync(join(workDir, RULES_FILE), renderedRules('prod'));
+  for (const fixture of FIXTURES) copyFileSync(join(FIXTURES_DIR, fixture), join(workDir, fixture));
+});
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe.each(ENVIRONMENTS)('the %s environment', (env) => {
+  test('rules.yml passes promtool check rules (syntax, PromQL, templates, lint)', () => {
+    const dir = mkdtempSync(join(tmpdir(), `prometheus-rules-${env}-`));
+    try {
+      writeFileSync(join(dir, RULES_FILE), renderedRules(env));
+      const { status, output } = promtool(['check', 'rules', RULES_FILE], dir);
+      expect({ status, output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test.each(FIXTURES)('promtool test rules %s', (fixture) => {
+  const { status, output } = promtool(['test', 'rules', fixture], workDir);
+  expect({ status, output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+});
+
+test('every alert has a unit test where it fires and one where it stays silent (the Watchdog always fires)', () => {
+  const alerts = new Set<string>();
+  for (const group of parse(renderedRules('prod')).groups) {
+    for (const rule of group.rules) if (rule.alert) alerts.add(rule.alert);
+  }
+  const fires = new Set<string>();
+  const silent = new Set<string>();
+  for (const fixture of FIXTURES) {
+    const doc = parse(readFileSync(join(FIXTURES_DIR, fixture), 'utf8'));
+    expect(doc.rule_files).toEqual([RULES_FILE]);
+    for (const t of doc.tests) {
+      for (const check of t.alert_rule_test ?? []) {
+        ((check.exp_alerts ?? []).length > 0 ? fires : silent).add(check.alertname);
+      }
+    }
+  }
+  expect(alerts.size).toBeGreaterThanOrEqual(17);
+  expect([...alerts].filter((a) => !fires.has(a))).toEqual([]);
+  expect([...alerts].filter((a) => a !== 'Watchdog' && !silent.has(a))).toEqual([]);
+  // Tests of alerts that no longer exist would pass vacuously (promtool expects silence).
+  expect([...fires, ...silent].filter((a) => !alerts.has(a))).toEqual([]);
+});
