@@ -17,6 +17,8 @@ export const dev: ObservabilityStackProps = {
     security: { enabled: false },
     spread: Spread.NONE,
   },
+  // Short: a laptop cluster keeps little disk.
+  logRetention: { all: 2, errors: 7, trades: 7, ai: 2 },
   kibana: {
     replicas: 1,
     resources: { cpuRequest: '200m', memoryRequest: '512Mi', memoryLimit: '1Gi' },

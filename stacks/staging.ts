@@ -12,6 +12,8 @@ export const staging: ObservabilityStackProps = {
     data: { replicas: 3, storage: { size: '50Gi' } },
     spread: Spread.PREFERRED,
   },
+  // Production's classes, shorter.
+  logRetention: { all: 7, errors: 30, trades: 30, ai: 7 },
   kibana: { replicas: 1 },
   logstash: {
     replicas: 2,

@@ -240,3 +240,21 @@ describe('Logstash', () => {
     expect(() => synth({ pipelineWorkers: 0 })).toThrow(/pipelineWorkers/);
   });
 });
+
+describe('routing by index class', () => {
+  test('every event is routed to the logs-<class> data stream of its labels.index_class, defaulting to all', () => {
+    const { logstash } = synth();
+    const p = logstash.pipeline;
+    expect(p).toContain('"[data_stream][type]" => "logs"');
+    expect(p).toContain('"[data_stream][dataset]" => "all"');
+    expect(p).toContain('"[data_stream][namespace]" => "default"');
+    expect(p).toContain('if [labels][index_class] in ["errors", "trades", "ai"] {');
+    expect(p).toContain('"[data_stream][dataset]" => "%{[labels][index_class]}"');
+    expect(p).toContain('data_stream_auto_routing => true');
+  });
+
+  test('routing runs after the extra filters, so they can still classify events', () => {
+    const { logstash } = synth({ filters: [{ plugin: 'mutate', settings: { add_tag: ['classified'] } }] });
+    expect(logstash.pipeline.indexOf('[labels][index_class] in')).toBeGreaterThan(logstash.pipeline.indexOf('add_tag'));
+  });
+});

@@ -15,6 +15,11 @@ export interface IElasticsearchCluster extends IConstruct {
   readonly caCertificate?: SecretKeyRef;
   /** Elasticsearch version, e.g. `9.4.1`. */
   readonly version: string;
+  /**
+   * The `elastic` superuser's password, when security is on and the cluster exposes it;
+   * only setup jobs use it, every other client has its own user.
+   */
+  readonly elasticPassword?: SecretKeyRef;
 }
 
 /** The CA file a client mounts to verify an Elasticsearch cluster's TLS certificate. */

@@ -1,3 +1,4 @@
+import { INDEX_CLASSES } from '../elasticsearch/index-lifecycle';
 import { LogstashPipeline, LogstashStatement } from './logstash-pipeline';
 
 /** Where the image keeps its config, pipelines and data. */
@@ -92,6 +93,39 @@ export function ecsNormalisationFilters(): LogstashStatement[] {
   ];
 }
 
+/** Index classes with a data stream (and retention) of their own besides `all`. */
+const ROUTED_INDEX_CLASSES = INDEX_CLASSES.filter((c) => c !== 'all');
+
+/**
+ * Filters that route each event to the data stream of its index class:
+ * `logs-<labels.index_class>-<namespace>`, whose index template sets its retention.
+ *
+ * Every event goes to exactly one data stream: errors, trades and AI requests to
+ * their own, everything else (and any unknown or missing class, so that no input can
+ * create unmanaged data streams) to `logs-all-*`. "All logs (30 days)" is read as the
+ * class of ordinary logs, not a copy of every event: a copy would keep errors and
+ * trades twice, and the Kibana `logs-*` data view already searches all classes at once.
+ * The fields are always overwritten, whatever the shipper set.
+ */
+export function indexClassRoutingFilters(namespace = 'default'): LogstashStatement[] {
+  return [
+    {
+      plugin: 'mutate',
+      settings: {
+        replace: {
+          '[data_stream][type]': 'logs',
+          '[data_stream][dataset]': 'all',
+          '[data_stream][namespace]': namespace,
+        },
+      },
+    },
+    {
+      if: { field: ['labels', 'index_class'], in: ROUTED_INDEX_CLASSES },
+      then: [{ plugin: 'mutate', settings: { replace: { '[data_stream][dataset]': '%{[labels][index_class]}' } } }],
+    },
+  ];
+}
+
 /** Options of the Elasticsearch output. */
 export interface ElasticsearchOutputOptions {
   /** The cluster URL. */
@@ -103,17 +137,18 @@ export interface ElasticsearchOutputOptions {
 }
 
 /**
- * The pipeline: Beats in, ECS normalisation and any extra filters, Elasticsearch out.
- * Events go to the `logs-generic-default` data stream; a filter that sets
- * `[data_stream][dataset]` routes an event to another `logs-*` data stream
- * (`data_stream_auto_routing` is on by default).
+ * The pipeline: Beats in, ECS normalisation, any extra filters, routing by index
+ * class, Elasticsearch out. With `data_stream_auto_routing` the output writes each
+ * event to the data stream its `[data_stream][type|dataset|namespace]` fields name;
+ * the `data_stream_*` settings are only the fallback.
  */
 export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilters: readonly LogstashStatement[] = []): LogstashPipeline {
   const settings: Record<string, string | boolean | string[]> = {
     hosts: [output.url],
     data_stream: 'true',
+    data_stream_auto_routing: true,
     data_stream_type: 'logs',
-    data_stream_dataset: 'generic',
+    data_stream_dataset: 'all',
     data_stream_namespace: 'default',
   };
   if (output.caFile) {
@@ -128,7 +163,8 @@ export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilter
   }
   return {
     input: [{ plugin: 'beats', settings: { port: LOGSTASH_BEATS_PORT } }],
-    filter: [...ecsNormalisationFilters(), ...extraFilters],
+    // Routing runs last, so extra filters can still classify events.
+    filter: [...ecsNormalisationFilters(), ...extraFilters, ...indexClassRoutingFilters()],
     output: [{ plugin: 'elasticsearch', settings }],
   };
 }

@@ -6,7 +6,7 @@ import { Component } from '../core/component';
 import { PART_OF } from '../core/labels';
 import { validateDnsLabel } from '../core/names';
 import { ExternalSecret } from '../core/secrets';
-import { ElasticsearchCluster, ElasticsearchClusterProps } from '../elasticsearch';
+import { ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchSetup, LogRetentionProps } from '../elasticsearch';
 import { Filebeat, FilebeatProps } from '../filebeat';
 import { Grafana, GrafanaProps } from '../grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
@@ -53,6 +53,12 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   readonly agentsNamespace?: string;
   /** @default - one secured node */
   readonly elasticsearch?: Omit<ElasticsearchClusterProps, 'namespace'>;
+  /**
+   * Days the logs of each index class are kept (ILM policies applied by the
+   * `elasticsearch-setup` Job).
+   * @default - 30 / 90 / 365 / 30 days for all / errors / trades / ai
+   */
+  readonly logRetention?: LogRetentionProps;
   /** @default - one replica */
   readonly kibana?: Omit<KibanaProps, 'elasticsearch' | 'namespace'>;
   /** Logstash, or `false` to ship from Filebeat straight to Elasticsearch. @default - one replica */
@@ -89,6 +95,8 @@ export class ObservabilityStack extends Chart {
   public readonly namespace: string;
   public readonly agentsNamespace: string;
   public readonly elasticsearch: ElasticsearchCluster;
+  /** The Job that applies ILM policies and index templates to `elasticsearch`. */
+  public readonly elasticsearchSetup: ElasticsearchSetup;
   public readonly kibana: Kibana;
   public readonly logstash?: Logstash;
   public readonly filebeat: Filebeat;
@@ -113,6 +121,13 @@ export class ObservabilityStack extends Chart {
 
     this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', { ...props.elasticsearch, namespace: ns });
     const es = this.elasticsearch;
+    this.elasticsearchSetup = new ElasticsearchSetup(this, 'elasticsearch-setup', {
+      namespace: ns,
+      elasticsearch: es,
+      retention: props.logRetention,
+      // A replica needs a second data node; on one node it would keep the cluster yellow.
+      indexReplicas: Math.min(1, es.dataNodes - 1),
+    });
     this.kibana = new Kibana(this, 'kibana', { ...props.kibana, namespace: ns, elasticsearch: es });
     if (props.logstash !== false) {
       this.logstash = new Logstash(this, 'logstash', { ...props.logstash, namespace: ns, elasticsearch: es });

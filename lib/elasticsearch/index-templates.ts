@@ -1,0 +1,94 @@
+import { INDEX_CLASSES, IndexClass, indexLifecyclePolicyName } from './index-lifecycle';
+
+/**
+ * Priority of the stack's templates. Elasticsearch's built-in `logs` template matches
+ * `logs-*-*` at priority 100; a higher priority makes ours win for `logs-<class>-*`.
+ */
+export const LOG_TEMPLATE_PRIORITY = 200;
+
+/** The index template name of an index class. */
+export function indexTemplateName(indexClass: IndexClass): string {
+  return `logs-${indexClass}`;
+}
+
+/** The data streams an index class's template applies to (`logs-<class>-<namespace>`). */
+export function indexTemplatePattern(indexClass: IndexClass): string {
+  return `logs-${indexClass}-*`;
+}
+
+const keyword = { type: 'keyword', ignore_above: 1024 };
+const constantKeyword = { type: 'constant_keyword' };
+
+/**
+ * ECS mappings of the log shape the applications write (DESIGN section 5). Fields not
+ * listed are mapped dynamically; strings become `keyword`, as ECS does, so that every
+ * field can be filtered and aggregated. Numbers under `labels` stay numbers (token
+ * counts are summed by dashboards).
+ */
+export function ecsLogMappings(): object {
+  return {
+    dynamic_templates: [
+      { labels_as_keyword: { path_match: 'labels.*', match_mapping_type: 'string', mapping: keyword } },
+      { strings_as_keyword: { match_mapping_type: 'string', mapping: keyword } },
+    ],
+    properties: {
+      '@timestamp': { type: 'date' },
+      'message': { type: 'match_only_text' },
+      'log': { properties: { level: keyword, logger: keyword } },
+      'ecs': { properties: { version: keyword } },
+      'service': { properties: { name: keyword, version: keyword, environment: keyword } },
+      'trace': { properties: { id: keyword } },
+      'span': { properties: { id: keyword } },
+      'error': {
+        properties: {
+          type: keyword,
+          message: { type: 'match_only_text' },
+          // `wildcard` keeps long stack traces searchable by any substring.
+          stack_trace: { type: 'wildcard' },
+        },
+      },
+      'labels': { type: 'object' },
+      'client': { properties: { ip: { type: 'ip' } } },
+      'data_stream': { properties: { type: constantKeyword, dataset: constantKeyword, namespace: constantKeyword } },
+    },
+  };
+}
+
+/** Options of the index templates. */
+export interface IndexTemplateOptions {
+  /** `index.number_of_replicas`: 0 on a one-node cluster, else at least 1. */
+  readonly replicas: number;
+}
+
+/**
+ * The body of `PUT _index_template/<name>`: a composable template that makes
+ * `logs-<class>-*` data streams with the ECS mappings and the class's ILM policy.
+ */
+export function renderIndexTemplate(indexClass: IndexClass, options: IndexTemplateOptions): object {
+  return {
+    index_patterns: [indexTemplatePattern(indexClass)],
+    data_stream: {},
+    priority: LOG_TEMPLATE_PRIORITY,
+    _meta: {
+      description: `ECS logs of index class '${indexClass}'`,
+      managed_by: 'observability-stack',
+    },
+    template: {
+      settings: {
+        'index.lifecycle.name': indexLifecyclePolicyName(indexClass),
+        'index.number_of_replicas': options.replicas,
+        // One malformed value (a `client.ip` that is no address) drops that field,
+        // not the whole log line.
+        'index.mapping.ignore_malformed': true,
+      },
+      mappings: ecsLogMappings(),
+    },
+  };
+}
+
+/** Every index template of the stack, keyed by template name. */
+export function indexTemplates(options: IndexTemplateOptions): Record<string, object> {
+  const templates: Record<string, object> = {};
+  for (const indexClass of INDEX_CLASSES) templates[indexTemplateName(indexClass)] = renderIndexTemplate(indexClass, options);
+  return templates;
+}

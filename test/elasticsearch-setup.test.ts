@@ -1,0 +1,215 @@
+import { Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ServiceEndpoint } from '../lib/core/endpoint';
+import { SecretKeyRef } from '../lib/core/secrets';
+import {
+  ecsLogMappings, ElasticsearchCluster, ElasticsearchSetup, ElasticsearchSetupProps, IElasticsearchCluster, indexLifecyclePolicies,
+  indexTemplates, renderElasticsearchSetupScript, renderIndexLifecyclePolicy, renderIndexTemplate,
+} from '../lib/elasticsearch';
+import { ObservabilityStack } from '../lib/stack/observability-stack';
+import { environmentProfile } from '../stacks/environments';
+
+class FakeCluster extends Construct implements IElasticsearchCluster {
+  public readonly clusterName = 'elasticsearch';
+  public readonly version = '9.4.1';
+  public readonly endpoint: ServiceEndpoint;
+  public readonly caCertificate?: SecretKeyRef;
+  public readonly elasticPassword?: SecretKeyRef;
+  constructor(scope: Construct, public readonly securityEnabled: boolean, exposePassword = true) {
+    super(scope, 'fake-es');
+    this.endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, securityEnabled ? 'https' : 'http');
+    this.caCertificate = securityEnabled ? { name: 'elasticsearch-certs', key: 'ca.crt' } : undefined;
+    this.elasticPassword = securityEnabled && exposePassword ? { name: 'elasticsearch-elastic-password', key: 'password' } : undefined;
+  }
+}
+
+function synth(props: Partial<ElasticsearchSetupProps> = {}, secure = true, exposePassword = true) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
+  const setup = new ElasticsearchSetup(chart, 'elasticsearch-setup', { elasticsearch: new FakeCluster(chart, secure, exposePassword), ...props });
+  const objects = Testing.synth(chart) as any[];
+  const job = objects.find((o) => o.kind === 'Job');
+  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'elasticsearch-setup-config');
+  return { setup, objects, job, configMap, container: job.spec.template.spec.containers[0] };
+}
+const env = (c: any, name: string) => (c.env ?? []).find((e: any) => e.name === name);
+const policy = (cls: 'all' | 'errors' | 'trades' | 'ai', days: number) => renderIndexLifecyclePolicy(cls, days) as any;
+
+describe('ILM policies', () => {
+  test('roll over daily or at 50gb per primary shard in the hot phase', () => {
+    expect(policy('all', 30).policy.phases.hot).toEqual({
+      min_age: '0ms',
+      actions: { rollover: { max_primary_shard_size: '50gb', max_age: '1d' } },
+    });
+  });
+
+  test('delete each class after its retention', () => {
+    const policies = indexLifecyclePolicies({ all: 30, errors: 90, trades: 365, ai: 30 }) as any;
+    expect(Object.keys(policies)).toEqual(['logs-all-retention', 'logs-errors-retention', 'logs-trades-retention', 'logs-ai-retention']);
+    expect(policies['logs-errors-retention'].policy.phases.delete).toEqual({ min_age: '90d', actions: { delete: {} } });
+    expect(policies['logs-trades-retention'].policy.phases.delete.min_age).toBe('365d');
+    expect(policies['logs-all-retention'].policy.phases.delete.min_age).toBe('30d');
+    expect(policies['logs-ai-retention'].policy.phases.delete.min_age).toBe('30d');
+  });
+});
+
+describe('index templates', () => {
+  const template = renderIndexTemplate('errors', { replicas: 1 }) as any;
+
+  test('make logs-<class>-* data streams above the built-in logs template', () => {
+    expect(template.index_patterns).toEqual(['logs-errors-*']);
+    expect(template.data_stream).toEqual({});
+    expect(template.priority).toBeGreaterThan(100);
+  });
+
+  test('name the class ILM policy and the replica count', () => {
+    expect(template.template.settings['index.lifecycle.name']).toBe('logs-errors-retention');
+    expect(template.template.settings['index.number_of_replicas']).toBe(1);
+    expect((renderIndexTemplate('all', { replicas: 0 }) as any).template.settings['index.number_of_replicas']).toBe(0);
+  });
+
+  test('one template per index class', () => {
+    expect(Object.keys(indexTemplates({ replicas: 1 }))).toEqual(['logs-all', 'logs-errors', 'logs-trades', 'logs-ai']);
+  });
+
+  test('map the ECS log fields with their ECS types', () => {
+    const p = (ecsLogMappings() as any).properties;
+    expect(p['@timestamp'].type).toBe('date');
+    expect(p.message.type).toBe('match_only_text');
+    expect(p.log.properties.level.type).toBe('keyword');
+    expect(p.log.properties.logger.type).toBe('keyword');
+    expect(p.ecs.properties.version.type).toBe('keyword');
+    for (const f of ['name', 'version', 'environment']) expect(p.service.properties[f].type).toBe('keyword');
+    expect(p.trace.properties.id.type).toBe('keyword');
+    expect(p.span.properties.id.type).toBe('keyword');
+    expect(p.error.properties.type.type).toBe('keyword');
+    expect(p.error.properties.message.type).toBe('match_only_text');
+    expect(p.error.properties.stack_trace.type).toBe('wildcard');
+    expect(p.client.properties.ip.type).toBe('ip');
+    expect(p.labels.type).toBe('object');
+  });
+
+  test('map string labels as keywords and leave numeric labels numeric', () => {
+    const [labels] = (ecsLogMappings() as any).dynamic_templates;
+    expect(labels.labels_as_keyword).toMatchObject({ path_match: 'labels.*', match_mapping_type: 'string', mapping: { type: 'keyword' } });
+  });
+});
+
+describe('setup script', () => {
+  const script = renderElasticsearchSetupScript({ configDir: '/etc/elasticsearch-setup', maxAttempts: 30, retrySeconds: 10 });
+
+  test('waits for a yellow cluster, then PUTs policies before templates, failing on HTTP errors', () => {
+    expect(script).toContain('_cluster/health?wait_for_status=yellow');
+    expect(script).toContain('--fail');
+    expect(script.indexOf('/_ilm/policy/')).toBeLessThan(script.indexOf('/_index_template/'));
+    expect(script).toContain('request PUT "/_ilm/policy/$name" "$file" || exit 1');
+    expect(script).toContain('MAX_ATTEMPTS=30');
+  });
+
+  test('rejects a non-positive retry budget', () => {
+    expect(() => renderElasticsearchSetupScript({ configDir: '/x', maxAttempts: 0, retrySeconds: 10 })).toThrow(/maxAttempts/);
+  });
+});
+
+describe('ElasticsearchSetup', () => {
+  test('a Job runs the mounted script with the Elasticsearch image and does not restart pods in place', () => {
+    const { job, container } = synth();
+    expect(container.image).toMatch(/^docker\.elastic\.co\/elasticsearch\/elasticsearch:/);
+    expect(container.command).toEqual(['/bin/sh', '/etc/elasticsearch-setup/setup.sh']);
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+    expect(job.spec.backoffLimit).toBe(6);
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+  });
+
+  test('the ConfigMap holds the script and one JSON body per policy and template', () => {
+    const { configMap } = synth({ retention: { errors: 120 } });
+    expect(Object.keys(configMap.data).sort()).toEqual([
+      'ilm-policy.logs-ai-retention.json', 'ilm-policy.logs-all-retention.json', 'ilm-policy.logs-errors-retention.json', 'ilm-policy.logs-trades-retention.json',
+      'index-template.logs-ai.json', 'index-template.logs-all.json', 'index-template.logs-errors.json', 'index-template.logs-trades.json',
+      'setup.sh',
+    ]);
+    expect(JSON.parse(configMap.data['ilm-policy.logs-errors-retention.json']).policy.phases.delete.min_age).toBe('120d');
+    expect(JSON.parse(configMap.data['index-template.logs-trades.json']).template.settings['index.lifecycle.name']).toBe('logs-trades-retention');
+  });
+
+  test('with security on it logs in as elastic from the cluster Secret and verifies TLS with the CA', () => {
+    const { setup, job, container } = synth();
+    expect(env(container, 'ES_URL').value).toBe('https://elasticsearch-http.observability.svc:9200');
+    expect(env(container, 'ES_USERNAME').value).toBe('elastic');
+    expect(env(container, 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'elasticsearch-elastic-password', key: 'password' });
+    expect(env(container, 'ES_CA_FILE').value).toBe('/etc/elasticsearch-ca/ca.crt');
+    expect(job.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', secret: expect.objectContaining({ secretName: 'elasticsearch-certs' }) }));
+    expect(container.volumeMounts).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', mountPath: '/etc/elasticsearch-ca' }));
+    expect(setup.externalSecrets.map((s) => s.name)).toEqual(['elasticsearch-elastic-password']);
+  });
+
+  test('a dedicated user can replace the elastic superuser', () => {
+    const { setup, container } = synth({ credentials: { secretName: 'es-setup' } });
+    expect(env(container, 'ES_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'es-setup', key: 'username' });
+    expect(env(container, 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'es-setup', key: 'password' });
+    expect(setup.externalSecrets.map((s) => s.name)).toEqual(['es-setup']);
+  });
+
+  test('without security it uses plain HTTP, no credentials and no CA', () => {
+    const { setup, container } = synth({}, false);
+    expect(env(container, 'ES_URL').value).toBe('http://elasticsearch-http.observability.svc:9200');
+    expect(env(container, 'ES_PASSWORD')).toBeUndefined();
+    expect(env(container, 'ES_CA_FILE')).toBeUndefined();
+    expect(setup.externalSecrets).toEqual([]);
+  });
+
+  test('runs restricted, without an API token, under its own ServiceAccount', () => {
+    const { objects, job, container } = synth();
+    const pod = job.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('elasticsearch-setup');
+    expect(objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'elasticsearch-setup')).toBeDefined();
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(container.resources.limits.memory).toBe('64Mi');
+  });
+
+  test('the Job name carries a hash of its config, so a new retention makes a new Job', () => {
+    const a = synth();
+    const b = synth({ retention: { trades: 400 } });
+    expect(a.job.metadata.name).toMatch(/^elasticsearch-setup-[0-9a-f]{8}$/);
+    expect(a.setup.jobName).toBe(a.job.metadata.name);
+    expect(synth().job.metadata.name).toBe(a.job.metadata.name);
+    expect(b.job.metadata.name).not.toBe(a.job.metadata.name);
+  });
+
+  test('works with the real cluster construct', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
+    const es = new ElasticsearchCluster(chart, 'elasticsearch');
+    const setup = new ElasticsearchSetup(chart, 'elasticsearch-setup', { elasticsearch: es });
+    expect(setup.externalSecrets[0]).toMatchObject({ name: 'elasticsearch-elastic-password', keys: ['password'] });
+    expect(setup.indexTemplates).toContainEqual({ name: 'logs-trades', indexPattern: 'logs-trades-*', policy: 'logs-trades-retention' });
+  });
+
+  test('fails when a retention is not a whole number of days', () => {
+    expect(() => synth({ retention: { errors: 0 } })).toThrow(/retention\.errors/);
+    expect(() => synth({ retention: { all: 1.5 } })).toThrow(/retention\.all/);
+  });
+
+  test('fails when indexReplicas is negative', () => {
+    expect(() => synth({ indexReplicas: -1 })).toThrow(/indexReplicas/);
+  });
+
+  test('fails when security is on and no credentials can be found', () => {
+    expect(() => synth({}, true, false)).toThrow(/credentials/);
+  });
+});
+
+describe('in the stack', () => {
+  test('the setup Job follows the environment: one-node dev gets no replicas, prod keeps trades a year', () => {
+    const dev = new ObservabilityStack(Testing.app(), 'observability', environmentProfile('dev'));
+    const prod = new ObservabilityStack(Testing.app(), 'observability', environmentProfile('prod'));
+    expect(dev.elasticsearchSetup.indexReplicas).toBe(0);
+    expect(dev.elasticsearchSetup.namespace).toBe('observability');
+    expect(prod.elasticsearchSetup.indexReplicas).toBe(1);
+    expect(prod.elasticsearchSetup.retention).toEqual({ all: 30, errors: 90, trades: 365, ai: 30 });
+  });
+
+  test('a bad stack retention names the stack prop path', () => {
+    expect(() => new ObservabilityStack(Testing.app(), 'observability', { ...environmentProfile('dev'), logRetention: { trades: -1 } }))
+      .toThrow(/retention\.trades/);
+  });
+});

@@ -1,0 +1,133 @@
+import { AlertHarness, WebhookRequest, durationSeconds, waitUntil } from './support/alert-harness';
+
+/**
+ * End to end, with real processes on 127.0.0.1: a 5xx burst on a test exporter makes the
+ * GENERATED prod rules fire Http5xxErrorBurst in a real Prometheus, and the GENERATED prod
+ * alertmanager.yml delivers it (PagerDuty and Slack, both redirected to a local webhook),
+ * then delivers the resolved notice.
+ *
+ * Made faster than production, and only here:
+ * - scrape_interval and evaluation_interval are 1s in the harness-written prometheus.yml
+ *   (the rules are the generated ones, unchanged);
+ * - group_interval is 10s instead of the generated 5m: Alertmanager sends a resolved
+ *   notice at the group's next flush, group_interval after its firing notification.
+ * group_wait (10s) stays as generated, and the test checks the firing notice waits for it.
+ */
+const INTERVAL = '1s';
+const GROUP_INTERVAL = '10s';
+const ALERT = 'Http5xxErrorBurst';
+
+let harness: AlertHarness;
+
+beforeAll(async () => {
+  harness = await AlertHarness.start({ env: 'prod', interval: INTERVAL, groupInterval: GROUP_INTERVAL, adminApi: true });
+}, 60_000);
+
+afterAll(async () => {
+  await harness?.stop();
+}, 30_000);
+
+/** Labels of the PagerDuty event's rendered `custom_details.firing|resolved` (` - key = value` lines). */
+function pagerDutyLabels(text: string): Record<string, string> {
+  const block = text.split('Annotations:')[0];
+  const labels: Record<string, string> = {};
+  for (const match of block.matchAll(/^ - (\S+) = (.*)$/gm)) labels[match[1]] = match[2];
+  return labels;
+}
+
+function isBurst(r: WebhookRequest): boolean {
+  return r.path === '/pagerduty'
+    ? String(r.body?.payload?.summary ?? '').includes(` ${ALERT} `)
+    : String(r.body?.attachments?.[0]?.title ?? '').includes(` ${ALERT} `);
+}
+
+function isFiring(r: WebhookRequest): boolean {
+  return r.path === '/pagerduty' ? r.body?.event_action === 'trigger' : String(r.body?.attachments?.[0]?.title).startsWith('[FIRING');
+}
+
+test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then resolves', async () => {
+  const { generated, exporter, webhook } = harness;
+  const threshold = generated.burstThreshold;
+  const groupWaitMs = durationSeconds(generated.groupWait) * 1000;
+  const region = generated.externalLabels.region;
+  expect(generated.burstRule.for).toBeUndefined();
+  expect(region).toBeTruthy();
+
+  // A baseline: increase() needs samples from before the burst.
+  await harness.waitForSamples(2, 20_000);
+
+  // 100 errors per second: past the threshold (more than `threshold` in 5 minutes) within ~1 s.
+  const rate = 100;
+  const start = exporter.value();
+  exporter.setRate(rate);
+  const crossedAt = Date.now() + ((threshold + 1) * 1000) / rate;
+
+  // Critical goes to pagerduty (continue: true) and on to slack: both must arrive.
+  const firing = await waitUntil('firing notices on /pagerduty and /slack', () => {
+    const burst = webhook.requests.filter((r) => isBurst(r) && isFiring(r));
+    const pd = burst.find((r) => r.path === '/pagerduty');
+    const slack = burst.find((r) => r.path === '/slack');
+    return pd && slack ? { pd, slack } : undefined;
+  }, { timeoutMs: 45_000, intervalMs: 200 }).catch((e) => {
+    throw new Error(`${e.message}\nwebhook got: ${JSON.stringify(webhook.requests.map((r) => r.path))}\n${harness.logs()}`);
+  });
+  expect(exporter.value() - start).toBeGreaterThan(threshold);
+
+  // Labels as delivered: the rule's severity, the series' service and namespace, and the
+  // external labels env and region; `replica` is dropped by the generated alert_relabel_configs.
+  const expectedLabels = { alertname: ALERT, severity: 'critical', service: 'checkout', namespace: 'shop', env: 'prod', region };
+  const pd = firing.pd.body;
+  expect(pd.routing_key).toBe('test-routing-key-0123456789abcdef');
+  expect(pd.payload.summary).toMatch(new RegExp(`^\\[FIRING:1\\] ${ALERT} `));
+  expect(pagerDutyLabels(pd.payload.custom_details.firing)).toEqual(expectedLabels);
+
+  const slack = firing.slack.body;
+  expect(slack.channel).toBe('#alerts-prod');
+  // Slack's default title lists label values: the group_by labels (alertname, namespace),
+  // then the other common labels sorted by name (env, region, service, severity).
+  const labelValues = `${ALERT} shop (prod ${region} checkout critical)`;
+  expect(slack.attachments[0].title).toBe(`[FIRING:1] ${labelValues}`);
+  expect(slack.attachments[0].color).toBe('danger');
+
+  // Alertmanager's own view: the exact label set, and the receivers in routing order.
+  const held = (await harness.alertmanagerAlerts()).filter((a) => a.labels.alertname === ALERT);
+  expect(held).toHaveLength(1);
+  expect(held[0].labels).toEqual(expectedLabels);
+  expect(held[0].receivers.map((r: any) => r.name)).toEqual(['pagerduty', 'slack']);
+
+  // group_wait is kept as generated: no notice before it, and not much later than the
+  // 1 s scrape + 1 s evaluation + group_wait (generous slack for a loaded 2-core machine).
+  const firstNotice = Math.min(firing.pd.receivedAt, firing.slack.receivedAt);
+  expect(firstNotice - crossedAt).toBeGreaterThanOrEqual(groupWaitMs - 1000);
+  expect(firstNotice - crossedAt).toBeLessThan(groupWaitMs + 15_000);
+
+  // Resolution. The errors stop; with a counter that stops growing increase(...[5m]) only
+  // drops once the burst leaves the 5-minute window, and neither a counter reset (increase()
+  // adds the pre-reset value back) nor a vanished series (staleness hides it from instant
+  // selectors, not from the [5m] range) makes it drop sooner. So the test stands in for
+  // "5 minutes pass" by deleting the series' history through the TSDB admin API: the next
+  // scrapes carry a flat counter, the increase is ~0, and the alert resolves.
+  exporter.setRate(0);
+  await harness.deleteSeries('http_requests_total');
+
+  const resolved = await waitUntil('resolved notices on /pagerduty and /slack', () => {
+    const burst = webhook.requests.filter((r) => isBurst(r) && !isFiring(r));
+    const rpd = burst.find((r) => r.path === '/pagerduty');
+    const rslack = burst.find((r) => r.path === '/slack');
+    return rpd && rslack ? { pd: rpd, slack: rslack } : undefined;
+  }, { timeoutMs: 45_000, intervalMs: 200 }).catch((e) => {
+    throw new Error(`${e.message}\nwebhook got: ${JSON.stringify(webhook.requests.map((r) => r.path))}\n${harness.logs()}`);
+  });
+  expect(resolved.pd.body.event_action).toBe('resolve');
+  expect(resolved.pd.body.dedup_key).toBe(pd.dedup_key);
+  expect(pagerDutyLabels(resolved.pd.body.payload.custom_details.resolved)).toEqual(expectedLabels);
+  expect(resolved.slack.body.attachments[0].title).toBe(`[RESOLVED] ${labelValues}`);
+  expect(resolved.slack.body.attachments[0].color).toBe('good');
+
+  // Exactly one firing and one resolved notice per receiver: no duplicates, nothing else paged.
+  const burst = webhook.requests.filter(isBurst);
+  expect(burst.map((r) => `${r.path} ${isFiring(r) ? 'firing' : 'resolved'}`).sort()).toEqual([
+    '/pagerduty firing', '/pagerduty resolved', '/slack firing', '/slack resolved',
+  ]);
+  expect(webhook.requests.filter((r) => !isBurst(r))).toEqual([]);
+}, 180_000);
