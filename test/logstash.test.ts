@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { ServiceEndpoint } from '../lib/core/endpoint';
+import { Images } from '../lib/core/images';
 import { SecretKeyRef } from '../lib/core/secrets';
 import { IElasticsearchCluster } from '../lib/elasticsearch/elasticsearch-reference';
 import {
@@ -256,5 +257,58 @@ describe('routing by index class', () => {
   test('routing runs after the extra filters, so they can still classify events', () => {
     const { logstash } = synth({ filters: [{ plugin: 'mutate', settings: { add_tag: ['classified'] } }] });
     expect(logstash.pipeline.indexOf('[labels][index_class] in')).toBeGreaterThan(logstash.pipeline.indexOf('add_tag'));
+  });
+});
+
+describe('metrics exporter sidecar', () => {
+  const pod = (objects: any[]) => named(objects, 'StatefulSet', 'logstash').spec.template;
+  const exporter = (objects: any[]) => pod(objects).spec.containers.find((c: any) => c.name === 'exporter');
+
+  test('each pod runs the pinned exporter against its own Logstash API', () => {
+    const { logstash, objects } = synth();
+    const c = exporter(objects);
+    expect(c.image).toBe(Images.logstashExporter);
+    expect(env(c, 'LOGSTASH_URL').value).toBe('http://localhost:9600');
+    expect(env(c, 'PORT').value).toBe('9198');
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9198, protocol: 'TCP' }]);
+    expect(logstash.metricsPort).toBe(9198);
+  });
+
+  test('its port name differs from every Logstash port', () => {
+    const { objects } = synth();
+    const names = pod(objects).spec.containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test('the pod is scraped on the exporter port, and config changes still roll it', () => {
+    const annotations = pod(synth().objects).metadata.annotations;
+    expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9198', 'prometheus.io/path': '/metrics' });
+    expect(annotations['checksum/config']).toBeDefined();
+  });
+
+  test('hardened, with TCP probes that do not depend on Logstash having started', () => {
+    const c = exporter(synth().objects);
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.resources.limits.memory).toBe('64Mi');
+    expect(c.readinessProbe.tcpSocket.port).toBe('metrics');
+    expect(c.livenessProbe.tcpSocket.port).toBe('metrics');
+  });
+
+  test('image and resources can be overridden', () => {
+    const c = exporter(synth({ exporter: { image: 'registry.example/logstash-exporter:v1.9.1', resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '32Mi' } } }).objects);
+    expect(c.image).toBe('registry.example/logstash-exporter:v1.9.1');
+    expect(c.resources.limits.memory).toBe('32Mi');
+  });
+
+  test('exporter: false leaves only Logstash, unannotated for scraping', () => {
+    const { logstash, objects } = synth({ exporter: false });
+    expect(pod(objects).spec.containers.map((c: any) => c.name)).toEqual(['logstash']);
+    expect(pod(objects).metadata.annotations['prometheus.io/scrape']).toBeUndefined();
+    expect(logstash.metricsPort).toBeUndefined();
+  });
+
+  test('bad exporter input is rejected', () => {
+    expect(() => synth({ exporter: { image: 'kuskoman/logstash-exporter' } })).toThrow(/exporter\.image/);
+    expect(() => synth({ exporter: { resources: { cpuRequest: '10m', memoryRequest: '64Mi', memoryLimit: '32Mi' } } })).toThrow(/exporter\.resources/);
   });
 });

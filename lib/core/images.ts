@@ -17,6 +17,10 @@ export const Images = {
   kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
   grafana: 'docker.io/grafana/grafana:13.2.3',
   jaeger: 'docker.io/jaegertracing/jaeger:2.15.0',
+  elasticsearchExporter: 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0',
+  /** The maintained v1 line; v2 is a rewrite configured by file. */
+  // Published to GitHub's registry; v1 is the line the project calls production-ready.
+  logstashExporter: 'ghcr.io/kuskoman/logstash-exporter:v1.9.1',
 } as const;
 
 /** The tag of an image reference (`repo:tag` or `repo@digest`), used for `app.kubernetes.io/version`. */

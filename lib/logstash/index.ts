@@ -1,4 +1,5 @@
 export * from './logstash';
 export * from './logstash-config';
+export * from './logstash-exporter';
 export * from './logstash-pipeline';
 export * from './logstash-reference';

@@ -10,12 +10,13 @@ import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
-import { Spread, renderContainer, renderPodTemplate, spreadPods } from '../core/workload';
+import { Spread, renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import {
   LOGSTASH_API_PORT, LOGSTASH_BEATS_PORT, LOGSTASH_DATA_PATH, LOGSTASH_HOME, LOGSTASH_PIPELINE_PATH,
   logstashPipeline, renderLogstashSettings, renderPipelinesConfig,
 } from './logstash-config';
+import { LOGSTASH_EXPORTER_PORT, LogstashExporterProps, renderLogstashExporterContainer } from './logstash-exporter';
 import { renderLogstashPipeline, LogstashStatement } from './logstash-pipeline';
 import { ILogstash } from './logstash-reference';
 
@@ -63,6 +64,12 @@ export interface LogstashProps extends ComponentProps {
   readonly filters?: LogstashStatement[];
   /** @default Spread.PREFERRED */
   readonly spread?: Spread;
+  /**
+   * The kuskoman `logstash-exporter` sidecar, scraped through pod annotations (source of
+   * the stalled-pipeline alert), or `false` for none.
+   * @default - a sidecar with the pinned image and small resources
+   */
+  readonly exporter?: LogstashExporterProps | false;
 }
 
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '500m', memoryRequest: '2Gi', memoryLimit: '2Gi' };
@@ -86,6 +93,8 @@ export class Logstash extends Component implements ILogstash {
   public readonly deadLetterQueue: boolean;
   /** The rendered pipeline (Logstash DSL). */
   public readonly pipeline: string;
+  /** Port of the metrics exporter sidecar Prometheus scrapes; undefined without one. */
+  public readonly metricsPort?: number;
 
   constructor(scope: Construct, id: string, props: LogstashProps) {
     super(scope, id, props, 'logstash', Images.logstash);
@@ -176,6 +185,12 @@ export class Logstash extends Component implements ILogstash {
       volumeMounts,
     });
 
+    const containers = [container];
+    if (props.exporter !== false) {
+      containers.push(renderLogstashExporterContainer(this, props.exporter ?? {}));
+      this.metricsPort = LOGSTASH_EXPORTER_PORT;
+    }
+
     new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: this.metadata(this.name, 'pipeline'),
       spec: {
@@ -189,9 +204,12 @@ export class Logstash extends Component implements ILogstash {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
-          containers: [container],
+          containers,
           volumes,
-          annotations: { 'checksum/config': configChecksum(data) },
+          annotations: {
+            ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
+            'checksum/config': configChecksum(data),
+          },
           // Time to flush in-flight batches to Elasticsearch (and the queue to disk).
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, props.spread ?? Spread.PREFERRED),

@@ -28,8 +28,8 @@ export interface StackAlertRuleOptions extends AlertRuleOptions {
  * - Jaeger v2: the OpenTelemetry Collector's internal telemetry on port 8888, whose
  *   Prometheus exporter adds `_total` to counters (`otelcol_exporter_send_failed_spans_total`).
  * - Prometheus and Alertmanager: their own `/metrics`.
- * The two exporters are not deployed by this package; until they are scraped
- * those rules stay silent.
+ * The stack deploys both exporters (`ElasticsearchExporter`, and a sidecar in each
+ * Logstash pod); a composition without them leaves those rules silent.
  *
  * Severities: `critical` for what loses data or silences other alerts (a
  * component down, Elasticsearch red or past its high watermark, failing rule

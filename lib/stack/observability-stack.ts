@@ -6,7 +6,9 @@ import { Component } from '../core/component';
 import { PART_OF } from '../core/labels';
 import { validateDnsLabel } from '../core/names';
 import { ExternalSecret } from '../core/secrets';
-import { ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchSetup, LogRetentionProps } from '../elasticsearch';
+import {
+  ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchSetup, LogRetentionProps,
+} from '../elasticsearch';
 import { Filebeat, FilebeatProps } from '../filebeat';
 import { Grafana, GrafanaProps } from '../grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
@@ -54,6 +56,12 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   /** @default - one secured node */
   readonly elasticsearch?: Omit<ElasticsearchClusterProps, 'namespace'>;
   /**
+   * The cluster's metrics exporter (source of the Elasticsearch health and disk alerts),
+   * or `false` for none.
+   * @default - one exporter for the cluster
+   */
+  readonly elasticsearchExporter?: Omit<ElasticsearchExporterProps, 'elasticsearch' | 'namespace'> | false;
+  /**
    * Days the logs of each index class are kept (ILM policies applied by the
    * `elasticsearch-setup` Job).
    * @default - 30 / 90 / 365 / 30 days for all / errors / trades / ai
@@ -97,6 +105,8 @@ export class ObservabilityStack extends Chart {
   public readonly elasticsearch: ElasticsearchCluster;
   /** The Job that applies ILM policies and index templates to `elasticsearch`. */
   public readonly elasticsearchSetup: ElasticsearchSetup;
+  /** The cluster's metrics exporter, unless disabled. */
+  public readonly elasticsearchExporter?: ElasticsearchExporter;
   public readonly kibana: Kibana;
   public readonly logstash?: Logstash;
   public readonly filebeat: Filebeat;
@@ -128,6 +138,11 @@ export class ObservabilityStack extends Chart {
       // A replica needs a second data node; on one node it would keep the cluster yellow.
       indexReplicas: Math.min(1, es.dataNodes - 1),
     });
+    if (props.elasticsearchExporter !== false) {
+      this.elasticsearchExporter = new ElasticsearchExporter(this, 'elasticsearch-exporter', {
+        ...props.elasticsearchExporter, namespace: ns, elasticsearch: es,
+      });
+    }
     this.kibana = new Kibana(this, 'kibana', { ...props.kibana, namespace: ns, elasticsearch: es });
     if (props.logstash !== false) {
       this.logstash = new Logstash(this, 'logstash', { ...props.logstash, namespace: ns, elasticsearch: es });

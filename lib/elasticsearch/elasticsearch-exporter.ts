@@ -1,0 +1,117 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Component, ComponentProps } from '../core/component';
+import { Images } from '../core/images';
+import { selectorLabels } from '../core/labels';
+import { httpProbe } from '../core/probes';
+import { ContainerResources } from '../core/resources';
+import { BasicAuthSecretRef } from '../core/secrets';
+import { renderContainer, renderPodTemplate, scrapeAnnotations } from '../core/workload';
+import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
+
+export interface ElasticsearchExporterProps extends ComponentProps {
+  /** The cluster to export metrics of. */
+  readonly elasticsearch: IElasticsearchCluster;
+  /**
+   * Username and password the exporter reads the cluster with; used only when the
+   * cluster has security on. The user needs the `monitor` cluster privilege.
+   * @default { secretName: '<name>-credentials' }
+   */
+  readonly credentials?: BasicAuthSecretRef;
+  /**
+   * Export node stats (filesystem, JVM, indexing) of every node (`--es.all`), not only
+   * of the node the HTTP Service happens to route a scrape to. The disk watermark alerts
+   * need every data node's filesystem; one exporter per cluster keeps the series single.
+   * @default true
+   */
+  readonly allNodes?: boolean;
+  /** @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' } */
+  readonly resources?: ContainerResources;
+}
+
+/** The exporter's metrics port (its registered default). */
+export const ELASTICSEARCH_EXPORTER_PORT = 9114;
+const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' };
+// The image runs as `nobody`.
+const UID = 65534;
+const CA_DIR = '/etc/elasticsearch-exporter/ca';
+
+/**
+ * prometheus-community `elasticsearch_exporter` for one cluster: a one-replica
+ * Deployment (two would export every series twice) that queries the cluster's HTTP
+ * Service and is scraped through pod annotations. Source of the
+ * `elasticsearch_cluster_health_status` and `elasticsearch_filesystem_data_*` series
+ * the stack alerts use.
+ */
+export class ElasticsearchExporter extends Component {
+  /** The metrics port of the exporter pod. */
+  public readonly port: number = ELASTICSEARCH_EXPORTER_PORT;
+  /** The credentials Secret; undefined when the cluster has no security. */
+  public readonly credentials?: BasicAuthSecretRef;
+  /** Whether node stats of every node are exported (`--es.all`). */
+  public readonly allNodes: boolean;
+
+  constructor(scope: Construct, id: string, props: ElasticsearchExporterProps) {
+    // Its own app name: the cluster's transport Service selects every pod labelled
+    // `elasticsearch` of the cluster's instance, which must never include the exporter.
+    super(scope, id, props, 'elasticsearch-exporter', Images.elasticsearchExporter);
+    const es = props.elasticsearch;
+    this.allNodes = props.allNodes ?? true;
+    const identity = this.identity('exporter');
+    const serviceAccountName = this.addServiceAccount();
+
+    const args = [
+      `--es.uri=${es.endpoint.url}`,
+      `--web.listen-address=:${this.port}`,
+    ];
+    if (this.allNodes) args.push('--es.all');
+    const env: k8s.EnvVar[] = [];
+    const volumes: k8s.Volume[] = [];
+    const volumeMounts: k8s.VolumeMount[] = [];
+    if (es.securityEnabled) {
+      this.credentials = props.credentials ?? { secretName: `${this.name}-credentials` };
+      // Read from the environment (exporter >= 1.3), so the password stays out of the
+      // URL, the args and the process list.
+      env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
+        `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (cluster privilege monitor)`));
+      const ca = elasticsearchCaMount(es, CA_DIR);
+      if (ca) {
+        args.push(`--es.ca=${ca.caFile}`);
+        volumes.push(ca.volume);
+        volumeMounts.push(ca.volumeMount);
+      }
+    }
+
+    const container = renderContainer(this, 'resources', {
+      name: 'exporter',
+      image: this.image,
+      args,
+      env,
+      ports: [{ name: 'metrics', containerPort: this.port }],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      // `/healthz` answers without calling Elasticsearch: a red or unreachable cluster is
+      // what the exporter reports, not a reason to restart it.
+      readinessProbe: httpProbe('readiness', '/healthz', 'metrics'),
+      livenessProbe: httpProbe('liveness', '/healthz', 'metrics', { initialDelaySeconds: 10 }),
+      volumeMounts,
+      runAsUser: UID,
+    });
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: this.metadata(this.name, 'exporter'),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selectorLabels(identity) },
+        template: renderPodTemplate({
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [container],
+          volumes,
+          annotations: scrapeAnnotations(this.port),
+          uid: UID,
+        }),
+      },
+    });
+  }
+}
