@@ -1,26 +1,12 @@
 import { Chart, Testing } from 'cdk8s';
-import { Construct } from 'constructs';
-import { ServiceEndpoint } from '../lib/core/endpoint';
 import { Images } from '../lib/core/images';
-import { SecretKeyRef } from '../lib/core/secrets';
 import { ElasticsearchCluster, ElasticsearchExporter, ElasticsearchExporterProps } from '../lib/elasticsearch';
-import { IElasticsearchCluster } from '../lib/elasticsearch/elasticsearch-reference';
+import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-class FakeCluster extends Construct implements IElasticsearchCluster {
-  public readonly clusterName = 'elasticsearch';
-  public readonly version = '9.4.1';
-  public readonly endpoint: ServiceEndpoint;
-  public readonly caCertificate?: SecretKeyRef;
-  constructor(scope: Construct, public readonly securityEnabled: boolean) {
-    super(scope, 'fake-es');
-    this.endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, securityEnabled ? 'https' : 'http');
-    this.caCertificate = securityEnabled ? { name: 'elasticsearch-certs', key: 'ca.crt' } : undefined;
-  }
-}
 
 function synth(props: Partial<ElasticsearchExporterProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const exporter = new ElasticsearchExporter(chart, 'elasticsearch-exporter', { elasticsearch: new FakeCluster(chart, secure), ...props });
+  const exporter = new ElasticsearchExporter(chart, 'elasticsearch-exporter', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }), ...props });
   return { exporter, objects: Testing.synth(chart) as any[] };
 }
 const deployment = (objects: any[]) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'elasticsearch-exporter');

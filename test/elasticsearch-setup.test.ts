@@ -1,31 +1,16 @@
 import { Chart, Testing } from 'cdk8s';
-import { Construct } from 'constructs';
-import { ServiceEndpoint } from '../lib/core/endpoint';
-import { SecretKeyRef } from '../lib/core/secrets';
 import {
-  ecsLogMappings, ElasticsearchCluster, ElasticsearchSetup, ElasticsearchSetupProps, IElasticsearchCluster, indexLifecyclePolicies,
+  ecsLogMappings, ElasticsearchCluster, ElasticsearchSetup, ElasticsearchSetupProps, indexLifecyclePolicies,
   indexTemplates, renderElasticsearchSetupScript, renderIndexLifecyclePolicy, renderIndexTemplate,
 } from '../lib/elasticsearch';
 import { ObservabilityStack } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
+import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-class FakeCluster extends Construct implements IElasticsearchCluster {
-  public readonly clusterName = 'elasticsearch';
-  public readonly version = '9.4.1';
-  public readonly endpoint: ServiceEndpoint;
-  public readonly caCertificate?: SecretKeyRef;
-  public readonly elasticPassword?: SecretKeyRef;
-  constructor(scope: Construct, public readonly securityEnabled: boolean, exposePassword = true) {
-    super(scope, 'fake-es');
-    this.endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, securityEnabled ? 'https' : 'http');
-    this.caCertificate = securityEnabled ? { name: 'elasticsearch-certs', key: 'ca.crt' } : undefined;
-    this.elasticPassword = securityEnabled && exposePassword ? { name: 'elasticsearch-elastic-password', key: 'password' } : undefined;
-  }
-}
 
 function synth(props: Partial<ElasticsearchSetupProps> = {}, secure = true, exposePassword = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const setup = new ElasticsearchSetup(chart, 'elasticsearch-setup', { elasticsearch: new FakeCluster(chart, secure, exposePassword), ...props });
+  const setup = new ElasticsearchSetup(chart, 'elasticsearch-setup', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure, exposePassword }), ...props });
   const objects = Testing.synth(chart) as any[];
   const job = objects.find((o) => o.kind === 'Job');
   const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'elasticsearch-setup-config');

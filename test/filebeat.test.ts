@@ -2,22 +2,10 @@ import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { ServiceEndpoint } from '../lib/core/endpoint';
-import { SecretKeyRef } from '../lib/core/secrets';
-import { IElasticsearchCluster } from '../lib/elasticsearch/elasticsearch-reference';
 import { Filebeat, FilebeatProps } from '../lib/filebeat';
 import { ILogstash } from '../lib/logstash/logstash-reference';
+import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-class FakeCluster extends Construct implements IElasticsearchCluster {
-  public readonly clusterName = 'elasticsearch';
-  public readonly version = '9.4.1';
-  public readonly endpoint: ServiceEndpoint;
-  public readonly caCertificate?: SecretKeyRef;
-  constructor(scope: Construct, public readonly securityEnabled: boolean) {
-    super(scope, 'fake-es');
-    this.endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, securityEnabled ? 'https' : 'http');
-    this.caCertificate = securityEnabled ? { name: 'elasticsearch-certs', key: 'ca.crt' } : undefined;
-  }
-}
 
 class FakeLogstash extends Construct implements ILogstash {
   public readonly beatsEndpoint = new ServiceEndpoint('logstash', 'observability', 5044, 'tcp');
@@ -29,7 +17,7 @@ class FakeLogstash extends Construct implements ILogstash {
 type Target = 'logstash' | 'secure-es' | 'plain-es';
 function synth(target: Target = 'logstash', props: Partial<FilebeatProps> = {}) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const wiring = target === 'logstash' ? { logstash: new FakeLogstash(chart) } : { elasticsearch: new FakeCluster(chart, target === 'secure-es') };
+  const wiring = target === 'logstash' ? { logstash: new FakeLogstash(chart) } : { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: target === 'secure-es' }) };
   const filebeat = new Filebeat(chart, 'filebeat', { namespace: 'observability-agents', ...wiring, ...props });
   return { filebeat, objects: Testing.synth(chart) as any[] };
 }
@@ -156,7 +144,7 @@ describe('Filebeat', () => {
 
   test('fails with both destinations', () => {
     const chart = new Chart(Testing.app(), 'test');
-    expect(() => new Filebeat(chart, 'filebeat', { logstash: new FakeLogstash(chart), elasticsearch: new FakeCluster(chart, true) })).toThrow(/logstash/);
+    expect(() => new Filebeat(chart, 'filebeat', { logstash: new FakeLogstash(chart), elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: true }) })).toThrow(/logstash/);
   });
 
   test('fails when hostDataPath is not an absolute path', () => {

@@ -2,18 +2,11 @@ import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { ServiceEndpoint } from '../lib/core/endpoint';
-import { IElasticsearchCluster } from '../lib/elasticsearch/elasticsearch-reference';
 import { escapeProvisioningValue, Grafana, GrafanaProps, renderGrafanaDatasources, renderIni } from '../lib/grafana';
 import { IJaeger } from '../lib/jaeger/jaeger-reference';
 import { IPrometheus } from '../lib/prometheus/prometheus-reference';
+import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-class FakeCluster extends Construct implements IElasticsearchCluster {
-  public readonly clusterName = 'logs';
-  public readonly version = '9.4.1';
-  public readonly securityEnabled = true;
-  public readonly endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, 'https');
-  public readonly caCertificate = { name: 'elasticsearch-certs', key: 'ca.crt' };
-}
 class FakePrometheus extends Construct implements IPrometheus {
   public readonly endpoint = new ServiceEndpoint('prometheus', 'observability', 9090);
 }
@@ -36,7 +29,7 @@ function synth(props?: (chart: Chart) => GrafanaProps) {
 }
 const wired = (chart: Chart): GrafanaProps => ({
   prometheus: new FakePrometheus(chart, 'prometheus'),
-  elasticsearch: { cluster: new FakeCluster(chart, 'es') },
+  elasticsearch: { cluster: new FakeElasticsearchCluster(chart, { id: 'es', clusterName: 'logs' }) },
   jaeger: new FakeJaeger(chart, 'jaeger'),
 });
 const named = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -190,9 +183,9 @@ describe('Grafana data sources', () => {
   });
 
   test('a custom index pattern is used; a list of patterns fails', () => {
-    const { objects } = synth((chart) => ({ elasticsearch: { cluster: new FakeCluster(chart, 'es'), index: 'app-logs-*' } }));
+    const { objects } = synth((chart) => ({ elasticsearch: { cluster: new FakeElasticsearchCluster(chart, { id: 'es', clusterName: 'logs' }), index: 'app-logs-*' } }));
     expect(byUid(objects, 'elasticsearch').jsonData.index).toBe('app-logs-*');
-    expect(() => build((chart) => ({ elasticsearch: { cluster: new FakeCluster(chart, 'es'), index: 'a-*, b-*' } }))).toThrow(/elasticsearch\.index/);
+    expect(() => build((chart) => ({ elasticsearch: { cluster: new FakeElasticsearchCluster(chart, { id: 'es', clusterName: 'logs' }), index: 'a-*, b-*' } }))).toThrow(/elasticsearch\.index/);
   });
 });
 

@@ -1,22 +1,9 @@
 import { Chart, Testing } from 'cdk8s';
-import { Construct } from 'constructs';
 import { parse } from 'yaml';
-import { ServiceEndpoint } from '../lib/core/endpoint';
 import { Spread } from '../lib/core/workload';
-import { IElasticsearchCluster } from '../lib/elasticsearch/elasticsearch-reference';
 import { Jaeger, JaegerProps, JaegerStorage, renderJaegerConfig, renderSamplingStrategies } from '../lib/jaeger';
+import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-class FakeCluster extends Construct implements IElasticsearchCluster {
-  public readonly clusterName = 'logs';
-  public readonly version = '9.4.1';
-  public readonly endpoint: ServiceEndpoint;
-  public readonly caCertificate?: { name: string; key: string };
-  constructor(scope: Construct, id: string, public readonly securityEnabled: boolean) {
-    super(scope, id);
-    this.endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, securityEnabled ? 'https' : 'http');
-    this.caCertificate = securityEnabled ? { name: 'elasticsearch-certs', key: 'ca.crt' } : undefined;
-  }
-}
 
 function synth(props: (chart: Chart) => JaegerProps = () => ({})) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
@@ -26,7 +13,7 @@ function synth(props: (chart: Chart) => JaegerProps = () => ({})) {
 const named = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 const ofKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
 const esStorage = (security = true, options = {}) => (chart: Chart): JaegerProps =>
-  ({ storage: JaegerStorage.elasticsearch(new FakeCluster(chart, 'es', security), { indexPrefix: 'tracing', ...options }) });
+  ({ storage: JaegerStorage.elasticsearch(new FakeElasticsearchCluster(chart, { id: 'es', clusterName: 'logs', securityEnabled: security }), { indexPrefix: 'tracing', ...options }) });
 
 describe('Jaeger with memory storage', () => {
   test('runs one all-in-one Deployment with the v2 config file', () => {

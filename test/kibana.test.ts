@@ -1,27 +1,13 @@
 import { Chart, Testing } from 'cdk8s';
-import { Construct } from 'constructs';
 import { parse } from 'yaml';
-import { ServiceEndpoint } from '../lib/core/endpoint';
-import { SecretKeyRef } from '../lib/core/secrets';
 import { Spread } from '../lib/core/workload';
-import { IElasticsearchCluster } from '../lib/elasticsearch/elasticsearch-reference';
 import { Kibana, KibanaProps } from '../lib/kibana';
+import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-class FakeCluster extends Construct implements IElasticsearchCluster {
-  public readonly clusterName = 'elasticsearch';
-  public readonly version = '9.4.1';
-  public readonly endpoint: ServiceEndpoint;
-  public readonly caCertificate?: SecretKeyRef;
-  constructor(scope: Construct, public readonly securityEnabled: boolean) {
-    super(scope, 'fake-es');
-    this.endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, securityEnabled ? 'https' : 'http');
-    this.caCertificate = securityEnabled ? { name: 'elasticsearch-certs', key: 'ca.crt' } : undefined;
-  }
-}
 
 function synth(props: Partial<KibanaProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const kibana = new Kibana(chart, 'kibana', { elasticsearch: new FakeCluster(chart, secure), ...props });
+  const kibana = new Kibana(chart, 'kibana', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }), ...props });
   return { kibana, objects: Testing.synth(chart) as any[] };
 }
 const named = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
