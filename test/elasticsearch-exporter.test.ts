@@ -3,7 +3,6 @@ import { Images } from '../lib/core/images';
 import { ElasticsearchCluster, ElasticsearchExporter, ElasticsearchExporterProps } from '../lib/elasticsearch';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-
 function synth(props: Partial<ElasticsearchExporterProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
   const exporter = new ElasticsearchExporter(chart, 'elasticsearch-exporter', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }), ...props });

@@ -7,7 +7,6 @@ import { ObservabilityStack } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-
 function synth(props: Partial<ElasticsearchSetupProps> = {}, secure = true, exposePassword = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
   const setup = new ElasticsearchSetup(chart, 'elasticsearch-setup', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure, exposePassword }), ...props });

@@ -6,7 +6,6 @@ import { Filebeat, FilebeatProps } from '../lib/filebeat';
 import { ILogstash } from '../lib/logstash/logstash-reference';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-
 class FakeLogstash extends Construct implements ILogstash {
   public readonly beatsEndpoint = new ServiceEndpoint('logstash', 'observability', 5044, 'tcp');
   constructor(scope: Construct) {

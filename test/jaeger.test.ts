@@ -4,7 +4,6 @@ import { Spread } from '../lib/core/workload';
 import { Jaeger, JaegerProps, JaegerStorage, renderJaegerConfig, renderSamplingStrategies } from '../lib/jaeger';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-
 function synth(props: (chart: Chart) => JaegerProps = () => ({})) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
   const jaeger = new Jaeger(chart, 'jaeger', props(chart));

@@ -4,7 +4,6 @@ import { Spread } from '../lib/core/workload';
 import { Kibana, KibanaProps } from '../lib/kibana';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-
 function synth(props: Partial<KibanaProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
   const kibana = new Kibana(chart, 'kibana', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }), ...props });

@@ -6,7 +6,6 @@ import {
 } from '../lib/logstash';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-
 function synth(props: Partial<LogstashProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
   const logstash = new Logstash(chart, 'logstash', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }), ...props });
