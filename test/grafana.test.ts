@@ -2,7 +2,9 @@ import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { ServiceEndpoint } from '../lib/core/endpoint';
-import { escapeProvisioningValue, Grafana, GrafanaProps, renderGrafanaDatasources, renderIni } from '../lib/grafana';
+import {
+  escapeProvisioningValue, Grafana, GrafanaProps, infrastructureDashboard, renderGrafanaDatasources, renderIni, stackHealthDashboard,
+} from '../lib/grafana';
 import { IJaeger } from '../lib/jaeger/jaeger-reference';
 import { IPrometheus } from '../lib/prometheus/prometheus-reference';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
@@ -225,6 +227,113 @@ describe('Grafana dashboards', () => {
     expect(grafana.dashboardNames).toEqual(['orders']);
     expect(() => grafana.addDashboard('orders', {})).toThrow(/already provisioned/);
     expect(() => grafana.addDashboard('Bad Name', {})).toThrow(/'dashboards'/);
+  });
+});
+
+describe('built-in infrastructure and stack health dashboards', () => {
+  const dashboardFile = (objects: any[], name: string) => JSON.parse(named(objects, 'ConfigMap', 'grafana-dashboards').data[`${name}.json`]);
+  const exprs = (dashboard: any): string => dashboard.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr)).join('\n');
+  const cases: Array<[string, () => any]> = [['infrastructure', infrastructureDashboard], ['stack-health', stackHealthDashboard]];
+
+  test('are provisioned next to the service overview, with their fixed uids', () => {
+    const { grafana, objects } = synth();
+    expect(grafana.dashboardNames).toEqual(['infrastructure', 'service-overview', 'stack-health']);
+    expect(dashboardFile(objects, 'infrastructure').uid).toBe('infrastructure');
+    expect(dashboardFile(objects, 'stack-health').uid).toBe('stack-health');
+  });
+
+  test('are left out with builtInDashboards: false', () => {
+    const { objects } = synth(() => ({ builtInDashboards: false }));
+    expect(named(objects, 'ConfigMap', 'grafana-dashboards').data ?? {}).toEqual({});
+  });
+
+  test.each(cases)('%s: every panel queries Prometheus with a non-empty expr, a refId and a legend', (_name, render) => {
+    const dashboard = render();
+    expect(dashboard.panels.length).toBeGreaterThan(0);
+    for (const panel of dashboard.panels) {
+      expect(['timeseries', 'stat']).toContain(panel.type);
+      expect(panel.datasource).toEqual({ type: 'prometheus', uid: 'prometheus' });
+      expect(panel.targets.length).toBeGreaterThan(0);
+      const refIds = panel.targets.map((t: any) => t.refId);
+      expect(new Set(refIds).size).toBe(refIds.length);
+      for (const target of panel.targets) {
+        expect(target.datasource).toEqual({ type: 'prometheus', uid: 'prometheus' });
+        expect(target.expr.trim()).not.toBe('');
+        expect(target.refId).toMatch(/^[A-Z]$/);
+        expect(typeof target.legendFormat).toBe('string');
+      }
+    }
+  });
+
+  test.each(cases)('%s: panel ids are unique and every panel sits on the 24-column grid without overlapping', (_name, render) => {
+    const panels = render().panels;
+    const ids = panels.map((p: any) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const cells = new Set<string>();
+    for (const { gridPos: g } of panels) {
+      expect(g).toEqual({ x: expect.any(Number), y: expect.any(Number), w: expect.any(Number), h: expect.any(Number) });
+      expect(g.x + g.w).toBeLessThanOrEqual(24);
+      for (let x = g.x; x < g.x + g.w; x++) {
+        for (let y = g.y; y < g.y + g.h; y++) {
+          expect(cells.has(`${x},${y}`)).toBe(false);
+          cells.add(`${x},${y}`);
+        }
+      }
+    }
+  });
+
+  test.each(cases)('%s: refreshes every 30s by default and offers refresh down to 1s', (_name, render) => {
+    const dashboard = render();
+    expect(dashboard.refresh).toBe('30s');
+    expect(dashboard.timepicker.refresh_intervals).toContain('1s');
+    expect(dashboard.editable).toBe(false);
+  });
+
+  test.each(cases)('%s: expressions have balanced brackets and quotes', (_name, render) => {
+    for (const expr of exprs(render()).split('\n')) {
+      for (const [open, close] of [['(', ')'], ['{', '}'], ['[', ']']]) {
+        expect(expr.split(open).length).toBe(expr.split(close).length);
+      }
+      expect((expr.match(/"/g) ?? []).length % 2).toBe(0);
+    }
+  });
+
+  test('infrastructure covers nodes, restarts and containers, filtered by node and namespace variables', () => {
+    const dashboard = infrastructureDashboard() as any;
+    const variables = dashboard.templating.list;
+    expect(variables.map((v: any) => [v.name, v.definition])).toEqual([
+      ['node', 'label_values(node_uname_info, node)'],
+      ['namespace', 'label_values(kube_pod_info, namespace)'],
+    ]);
+    expect(variables.every((v: any) => v.datasource.uid === 'prometheus')).toBe(true);
+    const all = exprs(dashboard);
+    expect(all).toContain('1 - avg by (node, instance) (rate(node_cpu_seconds_total{mode="idle",node=~"$node"}');
+    expect(all).toContain('1 - node_memory_MemAvailable_bytes{node=~"$node"} / node_memory_MemTotal_bytes{node=~"$node"}');
+    expect(all).toContain('node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs|nsfs"');
+    expect(all).toContain('node_network_receive_bytes_total');
+    expect(all).toContain('node_network_transmit_bytes_total');
+    expect(all).toContain('kube_pod_container_status_restarts_total{namespace=~"$namespace"}');
+    expect(all).toMatch(/sum by \(namespace\) \(rate\(container_cpu_usage_seconds_total\{[^}]*namespace=~"\$namespace"/);
+    expect(all).toMatch(/sum by \(namespace\) \(container_memory_working_set_bytes\{[^}]*container!=""/);
+  });
+
+  test('stack health covers every component of the stack', () => {
+    const all = exprs(stackHealthDashboard());
+    for (const metric of [
+      'up', 'elasticsearch_cluster_health_status{color="red"}', 'elasticsearch_filesystem_data_available_bytes',
+      'logstash_stats_pipeline_events_in', 'logstash_stats_pipeline_events_out',
+      'otelcol_receiver_accepted_spans_total', 'otelcol_receiver_refused_spans_total', 'otelcol_exporter_send_failed_spans_total',
+      'prometheus_rule_evaluation_failures_total', 'prometheus_tsdb_head_series',
+      'alertmanager_notifications_total', 'alertmanager_notifications_failed_total', 'ALERTS{alertstate="firing"',
+    ]) expect(all).toContain(metric);
+  });
+
+  test('the Elasticsearch health stat maps 0, 1, 2 to green, yellow, red', () => {
+    const panel = (stackHealthDashboard() as any).panels.find((p: any) => p.title === 'Elasticsearch cluster health');
+    expect(panel.type).toBe('stat');
+    expect(panel.fieldConfig.defaults.mappings[0].options).toEqual({
+      0: { text: 'green', color: 'green' }, 1: { text: 'yellow', color: 'yellow' }, 2: { text: 'red', color: 'red' },
+    });
   });
 });
 

@@ -18,7 +18,9 @@ import { IPrometheus } from '../prometheus/prometheus-reference';
 import {
   GRAFANA_ES_PASSWORD_ENV, GRAFANA_ES_USERNAME_ENV, renderDashboardProviders, renderGrafanaDatasources, renderGrafanaIni,
 } from './grafana-config';
+import { infrastructureDashboard } from './infrastructure-dashboard';
 import { serviceOverviewDashboard } from './service-overview-dashboard';
+import { stackHealthDashboard } from './stack-health-dashboard';
 
 const PORT = 3000;
 const UID = 472;
@@ -113,7 +115,7 @@ export interface GrafanaProps extends ComponentProps {
    */
   readonly dashboards?: Record<string, object>;
   /**
-   * Provision the built-in `service-overview` dashboard.
+   * Provision the built-in `service-overview`, `infrastructure` and `stack-health` dashboards.
    * @default true
    */
   readonly builtInDashboards?: boolean;
@@ -217,7 +219,11 @@ export class Grafana extends Component {
     this.dashboardsConfigMapName = this.addConfigMap('dashboards', `${this.name}-dashboards`, 'server',
       Lazy.any({ produce: () => this.dashboardFiles() }));
 
-    if (props.builtInDashboards ?? true) this.addDashboard('service-overview', serviceOverviewDashboard());
+    if (props.builtInDashboards ?? true) {
+      this.addDashboard('service-overview', serviceOverviewDashboard());
+      this.addDashboard('infrastructure', infrastructureDashboard());
+      this.addDashboard('stack-health', stackHealthDashboard());
+    }
     for (const name of Object.keys(props.dashboards ?? {}).sort()) this.addDashboard(name, props.dashboards![name]);
 
     const serviceAccountName = this.addServiceAccount();
