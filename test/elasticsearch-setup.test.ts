@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import {
   ecsLogMappings, ElasticsearchCluster, ElasticsearchSetup, ElasticsearchSetupProps, indexLifecyclePolicies,
-  indexTemplates, renderElasticsearchSetupScript, renderIndexLifecyclePolicy, renderIndexTemplate,
+  indexTemplates, renderIndexLifecyclePolicy, renderIndexTemplate,
 } from '../lib/elasticsearch';
 import { ObservabilityStack } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
@@ -72,25 +72,36 @@ describe('index templates', () => {
     expect(p.labels.type).toBe('object');
   });
 
+  test('map the fields the Kibana dashboards aggregate as numbers', () => {
+    const p = (ecsLogMappings() as any).properties;
+    expect(p.event.properties.duration.type).toBe('long');
+    expect(p.http.properties.response.properties.status_code.type).toBe('long');
+    expect(p.labels.properties.prompt_tokens.type).toBe('long');
+    expect(p.labels.properties.completion_tokens.type).toBe('long');
+  });
+
   test('map string labels as keywords and leave numeric labels numeric', () => {
     const [labels] = (ecsLogMappings() as any).dynamic_templates;
     expect(labels.labels_as_keyword).toMatchObject({ path_match: 'labels.*', match_mapping_type: 'string', mapping: { type: 'keyword' } });
   });
 });
 
-describe('setup script', () => {
-  const script = renderElasticsearchSetupScript({ configDir: '/etc/elasticsearch-setup', maxAttempts: 30, retrySeconds: 10 });
-
-  test('waits for a yellow cluster, then PUTs policies before templates, failing on HTTP errors', () => {
-    expect(script).toContain('_cluster/health?wait_for_status=yellow');
-    expect(script).toContain('--fail');
-    expect(script.indexOf('/_ilm/policy/')).toBeLessThan(script.indexOf('/_index_template/'));
-    expect(script).toContain('request PUT "/_ilm/policy/$name" "$file" || exit 1');
+describe('setup steps', () => {
+  test('wait for a yellow cluster, then PUT every policy before any template', () => {
+    const { configMap } = synth();
+    const script: string = configMap.data['setup.sh'];
+    expect(script).toContain("'/_cluster/health?wait_for_status=yellow&timeout=30s'");
+    const puts = [...script.matchAll(/'send' 'PUT' '([^']+)'/g)].map((m) => m[1]);
+    expect(puts).toEqual([
+      '/_ilm/policy/logs-all-retention', '/_ilm/policy/logs-errors-retention', '/_ilm/policy/logs-trades-retention', '/_ilm/policy/logs-ai-retention',
+      '/_index_template/logs-all', '/_index_template/logs-errors', '/_index_template/logs-trades', '/_index_template/logs-ai',
+    ]);
     expect(script).toContain('MAX_ATTEMPTS=30');
   });
 
-  test('rejects a non-positive retry budget', () => {
-    expect(() => renderElasticsearchSetupScript({ configDir: '/x', maxAttempts: 0, retrySeconds: 10 })).toThrow(/maxAttempts/);
+  test('fail on a non-positive retry budget, naming the prop', () => {
+    expect(() => synth({ maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => synth({ retrySeconds: -1 })).toThrow(/retrySeconds/);
   });
 });
 
@@ -98,7 +109,7 @@ describe('ElasticsearchSetup', () => {
   test('a Job runs the mounted script with the Elasticsearch image and does not restart pods in place', () => {
     const { job, container } = synth();
     expect(container.image).toMatch(/^docker\.elastic\.co\/elasticsearch\/elasticsearch:/);
-    expect(container.command).toEqual(['/bin/sh', '/etc/elasticsearch-setup/setup.sh']);
+    expect(container.command).toEqual(['/bin/sh', '/etc/setup/setup.sh']);
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
     expect(job.spec.backoffLimit).toBe(6);
     expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
@@ -117,10 +128,10 @@ describe('ElasticsearchSetup', () => {
 
   test('with security on it logs in as elastic from the cluster Secret and verifies TLS with the CA', () => {
     const { setup, job, container } = synth();
-    expect(env(container, 'ES_URL').value).toBe('https://elasticsearch-http.observability.svc:9200');
-    expect(env(container, 'ES_USERNAME').value).toBe('elastic');
-    expect(env(container, 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'elasticsearch-elastic-password', key: 'password' });
-    expect(env(container, 'ES_CA_FILE').value).toBe('/etc/elasticsearch-ca/ca.crt');
+    expect(env(container, 'API_URL').value).toBe('https://elasticsearch-http.observability.svc:9200');
+    expect(env(container, 'API_USERNAME').value).toBe('elastic');
+    expect(env(container, 'API_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'elasticsearch-elastic-password', key: 'password' });
+    expect(env(container, 'API_CA_FILE').value).toBe('/etc/elasticsearch-ca/ca.crt');
     expect(job.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', secret: expect.objectContaining({ secretName: 'elasticsearch-certs' }) }));
     expect(container.volumeMounts).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', mountPath: '/etc/elasticsearch-ca' }));
     expect(setup.externalSecrets.map((s) => s.name)).toEqual(['elasticsearch-elastic-password']);
@@ -128,16 +139,16 @@ describe('ElasticsearchSetup', () => {
 
   test('a dedicated user can replace the elastic superuser', () => {
     const { setup, container } = synth({ credentials: { secretName: 'es-setup' } });
-    expect(env(container, 'ES_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'es-setup', key: 'username' });
-    expect(env(container, 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'es-setup', key: 'password' });
+    expect(env(container, 'API_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'es-setup', key: 'username' });
+    expect(env(container, 'API_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'es-setup', key: 'password' });
     expect(setup.externalSecrets.map((s) => s.name)).toEqual(['es-setup']);
   });
 
   test('without security it uses plain HTTP, no credentials and no CA', () => {
     const { setup, container } = synth({}, false);
-    expect(env(container, 'ES_URL').value).toBe('http://elasticsearch-http.observability.svc:9200');
-    expect(env(container, 'ES_PASSWORD')).toBeUndefined();
-    expect(env(container, 'ES_CA_FILE')).toBeUndefined();
+    expect(env(container, 'API_URL').value).toBe('http://elasticsearch-http.observability.svc:9200');
+    expect(env(container, 'API_PASSWORD')).toBeUndefined();
+    expect(env(container, 'API_CA_FILE')).toBeUndefined();
     expect(setup.externalSecrets).toEqual([]);
   });
 
@@ -171,6 +182,7 @@ describe('ElasticsearchSetup', () => {
   test('fails when a retention is not a whole number of days', () => {
     expect(() => synth({ retention: { errors: 0 } })).toThrow(/retention\.errors/);
     expect(() => synth({ retention: { all: 1.5 } })).toThrow(/retention\.all/);
+    expect(() => synth({ retention: { trades: 3651 } })).toThrow(/retention\.trades/);
   });
 
   test('fails when indexReplicas is negative', () => {

@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
+import { Images } from '../lib/core';
 import { ElasticsearchCluster, VirtualMemory } from '../lib/elasticsearch';
 
 function synth(props: ConstructorParameters<typeof ElasticsearchCluster>[2] = {}) {
@@ -82,6 +83,73 @@ describe('ElasticsearchCluster', () => {
     expect(off['node.store.allow_mmap']).toBe(false);
     const on = parse(named(synth({ virtualMemory: VirtualMemory.PRECONFIGURED }).objects, 'ConfigMap', 'elasticsearch-node-config').data['elasticsearch.yml']);
     expect(on['node.store.allow_mmap']).toBe(true);
+  });
+
+  test.each([VirtualMemory.NO_MMAP, VirtualMemory.PRECONFIGURED, VirtualMemory.NODE_TUNING])('with %s the pods have no init container and stay restricted', (virtualMemory) => {
+    const { cluster, objects } = synth({ virtualMemory });
+    const pod = named(objects, 'StatefulSet', 'elasticsearch-node').spec.template.spec;
+    expect(pod.initContainers).toBeUndefined();
+    expect(pod.containers[0].securityContext).toMatchObject({ privileged: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(cluster.podSecurityLevel).toBe('restricted');
+  });
+
+  test('node tuning turns mmap on and deploys nothing in the cluster itself', () => {
+    const { objects } = synth({ virtualMemory: VirtualMemory.NODE_TUNING });
+    expect(parse(named(objects, 'ConfigMap', 'elasticsearch-node-config').data['elasticsearch.yml'])['node.store.allow_mmap']).toBe(true);
+    expect(byKind(objects, 'DaemonSet')).toEqual([]);
+  });
+
+  describe('with VirtualMemory.INIT_CONTAINER', () => {
+    const { cluster, objects } = synth({ virtualMemory: VirtualMemory.INIT_CONTAINER, masters: { replicas: 3 }, data: { replicas: 3 } });
+    const pods = ['elasticsearch-master', 'elasticsearch-data'].map((name) => named(objects, 'StatefulSet', name).spec.template.spec);
+
+    test('every node group runs a privileged sysctl init container that raises vm.max_map_count', () => {
+      for (const pod of pods) {
+        expect(pod.initContainers).toHaveLength(1);
+        const [sysctl] = pod.initContainers;
+        expect(sysctl.image).toBe(Images.sysctl);
+        expect(sysctl.command.slice(0, 2)).toEqual(['sh', '-c']);
+        expect(sysctl.command[2]).toContain('sysctl -w vm.max_map_count=1048576');
+        expect(sysctl.command[2]).toContain('-ge 1048576');
+      }
+    });
+
+    test('the init container is privileged and root, and otherwise as restricted as the rest', () => {
+      const sysctl = pods[0].initContainers[0];
+      expect(sysctl.securityContext).toEqual({
+        privileged: true, runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(sysctl.securityContext.allowPrivilegeEscalation).toBeUndefined();
+      expect(sysctl.resources.limits.memory).toBeDefined();
+      expect(sysctl.resources.requests.cpu).toBeDefined();
+    });
+
+    test('Elasticsearch itself stays restricted and maps its files', () => {
+      expect(pods[1].containers[0].securityContext).toMatchObject({ privileged: false, runAsNonRoot: true });
+      const config = parse(named(objects, 'ConfigMap', 'elasticsearch-data-config').data['elasticsearch.yml']);
+      expect(config['node.store.allow_mmap']).toBe(true);
+    });
+
+    test('the cluster asks for a privileged namespace', () => {
+      expect(cluster.virtualMemory).toBe(VirtualMemory.INIT_CONTAINER);
+      expect(cluster.podSecurityLevel).toBe('privileged');
+    });
+  });
+
+  test('the sysctl image can be replaced, pinned', () => {
+    const { objects } = synth({ virtualMemory: VirtualMemory.INIT_CONTAINER, sysctlImage: 'registry.example/tools/busybox:1.36.1' });
+    expect(named(objects, 'StatefulSet', 'elasticsearch-node').spec.template.spec.initContainers[0].image).toBe('registry.example/tools/busybox:1.36.1');
+    expect(() => synth({ virtualMemory: VirtualMemory.INIT_CONTAINER, sysctlImage: 'busybox' })).toThrow(/'sysctlImage' must be pinned/);
+  });
+
+  test('fails when a sysctl image is given for another choice, where it would be ignored', () => {
+    expect(() => synth({ virtualMemory: VirtualMemory.NODE_TUNING, sysctlImage: 'registry.example/tools/busybox:1.36.1' }))
+      .toThrow(/'sysctlImage' is only used with VirtualMemory.INIT_CONTAINER, but virtualMemory is 'node-tuning'/);
+  });
+
+  test('fails on a virtualMemory that is not a choice', () => {
+    expect(() => synth({ virtualMemory: 'sysctl' as VirtualMemory })).toThrow(/'virtualMemory' is not a VirtualMemory choice, got 'sysctl'/);
   });
 
   test('security can be turned off explicitly, and then no Secret is read', () => {

@@ -79,14 +79,45 @@ describe('Filebeat', () => {
     expect(out.password).toBe('${ES_PASSWORD}');
     const env = pod(objects).containers[0].env;
     expect(env).toContainEqual({ name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: 'filebeat-elasticsearch-credentials', key: 'password' } } });
-    expect(filebeat.externalSecrets).toEqual([expect.objectContaining({ name: 'filebeat-elasticsearch-credentials' })]);
+    expect(filebeat.externalSecrets).toEqual([
+      // The cluster's CA Secret lives in its namespace; the agents namespace needs a copy.
+      expect.objectContaining({ name: 'elasticsearch-certs', keys: ['ca.crt'], purpose: expect.stringMatching(/^copy .*\(from namespace observability\)/) }),
+      expect.objectContaining({ name: 'filebeat-elasticsearch-credentials' }),
+    ]);
+    expect(pod(objects).volumes).toContainEqual(expect.objectContaining({ secret: { secretName: 'elasticsearch-certs', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }));
   });
 
   test('ships to an open Elasticsearch without credentials', () => {
     const { filebeat, objects } = synth('plain-es');
     const out = config(objects)['output.elasticsearch'];
-    expect(out).toEqual({ hosts: ['http://elasticsearch-http.observability.svc:9200'] });
+    expect(out).toEqual({ hosts: ['http://elasticsearch-http.observability.svc:9200'], index: 'logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}' });
     expect(filebeat.externalSecrets).toEqual([]);
+  });
+
+  test('straight to Elasticsearch, names each event\'s class data stream as Logstash would', () => {
+    const c = config(synth('plain-es').objects);
+    const processors = c['filebeat.inputs'][0].processors;
+    const names = processors.map((p: any) => Object.keys(p)[0]);
+    // Routing reads labels.index_class, so it comes after the script that sets it.
+    expect(names.indexOf('script')).toBeLessThan(names.indexOf('add_fields'));
+    const routing = processors.filter((p: any) => p.add_fields).map((p: any) => p.add_fields);
+    expect(routing[0]).toEqual({ target: 'data_stream', fields: { type: 'logs', dataset: 'all', namespace: 'default' } });
+    expect(routing.slice(1).map((r: any) => [r.when.equals['labels.index_class'], r.fields.dataset])).toEqual([
+      ['errors', 'errors'], ['trades', 'trades'], ['ai', 'ai'],
+    ]);
+    expect(c['output.elasticsearch'].index).toBe('logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}');
+  });
+
+  test('straight to Elasticsearch, leaves templates and lifecycle policies to the setup Job', () => {
+    const c = config(synth('plain-es').objects);
+    expect(c['setup.template.enabled']).toBe(false);
+    expect(c['setup.ilm.enabled']).toBe(false);
+  });
+
+  test('through Logstash, leaves routing to Logstash', () => {
+    const c = config(synth().objects);
+    expect(c['filebeat.inputs'][0].processors.find((p: any) => p.add_fields)).toBeUndefined();
+    expect(c['setup.template.enabled']).toBeUndefined();
   });
 
   test('runs as root with only DAC_READ_SEARCH, no escalation, a read-only root and RuntimeDefault seccomp', () => {

@@ -4,12 +4,12 @@ import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './sup
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass']);
 
-/** Secret names listed in the README's table of Secrets the user creates. */
+/** `namespace/name` of each Secret in the README's table of Secrets the user creates. */
 function documentedSecrets(): Set<string> {
   const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
   const section = readme.split(/^## /m).find((s) => s.startsWith('Secrets you create'));
   if (!section) throw new Error("README.md has no '## Secrets you create' section");
-  return new Set([...section.matchAll(/^\| `([a-z0-9.-]+)` \|/gm)].map((m) => m[1]));
+  return new Set([...section.matchAll(/^\| `([a-z0-9.-]+)` \| ([a-z0-9-]+) \|/gm)].map((m) => `${m[2]}/${m[1]}`));
 }
 
 function matches(selector: Record<string, string>, labels: Record<string, string> = {}): boolean {
@@ -64,10 +64,14 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   const { stack, objects } = synthEnvironment(env);
   const defined = new Set(objects.map((o) => `${o.kind}/${CLUSTER_SCOPED.has(o.kind) ? '' : o.metadata.namespace}/${o.metadata.name}`));
   const workloads = objects.filter((o) => podTemplateOf(o));
-  const external = new Set(stack.externalSecrets.map((s) => s.name));
+  const external = new Set(stack.externalSecrets.map((s) => `${s.namespace}/${s.name}`));
 
   test('every namespaced object names its namespace explicitly', () => {
     expect(objects.filter((o) => !CLUSTER_SCOPED.has(o.kind) && !o.metadata.namespace).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+  });
+
+  test('no cluster-scoped object carries a namespace', () => {
+    expect(objects.filter((o) => CLUSTER_SCOPED.has(o.kind) && o.metadata.namespace !== undefined).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
   });
 
   test('every Service selects the pods of a workload and targets ports they declare', () => {
@@ -105,12 +109,12 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   test('every Secret a pod reads is one the stack declares as external, and the README documents it', () => {
     const documented = documentedSecrets();
     const read = objects.flatMap(referencesOf).filter(([kind]) => kind === 'Secret');
-    expect(read.filter(([, , name]) => !external.has(name)).map(([, ns, name, where]) => `${where} -> ${ns}/${name}`)).toEqual([]);
-    expect([...external].filter((name) => !documented.has(name))).toEqual([]);
+    expect(read.filter(([, ns, name]) => !external.has(`${ns}/${name}`)).map(([, ns, name, where]) => `${where} -> ${ns}/${name}`)).toEqual([]);
+    expect([...external].filter((secret) => !documented.has(secret))).toEqual([]);
   });
 
   test('every Secret the stack declares is read by some pod', () => {
-    const read = new Set(objects.flatMap(referencesOf).filter(([kind]) => kind === 'Secret').map(([, , name]) => name));
-    expect([...external].filter((name) => !read.has(name))).toEqual([]);
+    const read = new Set(objects.flatMap(referencesOf).filter(([kind]) => kind === 'Secret').map(([, ns, name]) => `${ns}/${name}`));
+    expect([...external].filter((secret) => !read.has(secret))).toEqual([]);
   });
 });

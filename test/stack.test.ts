@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { ObservabilityStack, ObservabilityStackProps, TraceStorage } from '../lib';
+import { ElasticsearchCertificates, ObservabilityStack, ObservabilityStackProps, TraceStorage, VirtualMemory } from '../lib';
 import { environmentProfile } from '../stacks/environments';
-import { find, KubeObject, synthEnvironment } from './support/environments';
+import { find, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
 
 const configFile = (objects: KubeObject[], configMap: string, key: string, namespace = 'observability') =>
   parse(find(objects, 'ConfigMap', configMap, namespace)!.data[key]);
@@ -20,6 +20,13 @@ describe('ObservabilityStack wiring (prod profile)', () => {
     expect(kibana['elasticsearch.hosts']).toEqual([stack.elasticsearch.endpoint.url]);
     expect(stack.elasticsearch.endpoint.url).toMatch(/^https:/);
     expect(kibana['elasticsearch.ssl.verificationMode']).toBe('full');
+  });
+
+  test('the Kibana setup Job provisions the stack\'s Kibana with its own credentials', () => {
+    const job = find(objects, 'Job', stack.kibanaSetup.jobName, 'observability')!;
+    const env = job.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'API_URL', value: stack.kibana.endpoint.url });
+    expect(env).toContainEqual({ name: 'API_USERNAME', valueFrom: { secretKeyRef: { name: 'kibana-setup-credentials', key: 'username' } } });
   });
 
   test('Filebeat, in the agents namespace, ships to Logstash\'s beats endpoint', () => {
@@ -74,6 +81,14 @@ describe('ObservabilityStack options', () => {
     expect(objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'logstash')).toEqual([]);
   });
 
+  test('without Logstash in a secured stack, Filebeat\'s namespace needs its own copy of the CA Secret, and the stack says so', () => {
+    const { stack, objects } = synth({ ...environmentProfile('prod'), logstash: false });
+    const filebeat = find(objects, 'DaemonSet', 'filebeat', 'observability-agents')!;
+    expect(filebeat.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', secret: expect.objectContaining({ secretName: 'elasticsearch-certs' }) }));
+    const declared = stack.externalSecrets.filter((s) => s.name === 'elasticsearch-certs').map((s) => `${s.namespace}: ${s.keys.join(',')}`);
+    expect(declared).toEqual(['observability: tls.crt,tls.key,ca.crt', 'observability-agents: ca.crt']);
+  });
+
   test('custom namespaces are used for every object', () => {
     const { objects } = synth({ namespace: 'o11y', agentsNamespace: 'o11y-agents' });
     const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean));
@@ -118,5 +133,128 @@ describe('ObservabilityStack scrape jobs', () => {
     const prometheus = configFile(objects, 'prometheus-config', 'prometheus.yml');
     const job = prometheus.scrape_configs.find((j: any) => j.job_name === 'kube-state-metrics');
     expect(job.honor_labels).toBe(true);
+  });
+});
+
+const podSecurity = (objects: KubeObject[], namespace: string) => Object.fromEntries(Object.entries(find(objects, 'Namespace', namespace)!.metadata.labels!)
+  .filter(([k]) => k.startsWith('pod-security.kubernetes.io/')).map(([k, v]) => [k.slice('pod-security.kubernetes.io/'.length), v]));
+const containersOf = (objects: KubeObject[]) => objects.flatMap((o) => {
+  const spec = podTemplateOf(o)?.spec;
+  return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => ({ where: `${o.kind}/${o.metadata.namespace}/${o.metadata.name}/${c.name}`, container: c })) : [];
+});
+
+describe('ObservabilityStack vm.max_map_count choices', () => {
+  test.each([VirtualMemory.NO_MMAP, VirtualMemory.PRECONFIGURED])('%s keeps both namespaces as they are and deploys no tuning', (virtualMemory) => {
+    const { stack, objects } = synth({ elasticsearch: { virtualMemory } });
+    expect(podSecurity(objects, 'observability')).toEqual({ 'enforce': 'restricted', 'enforce-version': 'latest', 'warn': 'restricted', 'audit': 'restricted' });
+    expect(podSecurity(objects, 'observability-agents')).toMatchObject({ enforce: 'privileged' });
+    expect(stack.elasticsearchNodeTuning).toBeUndefined();
+    expect(containersOf(objects).filter(({ container }) => container.securityContext?.privileged)).toEqual([]);
+  });
+
+  describe('INIT_CONTAINER', () => {
+    const { objects } = synth({ elasticsearch: { virtualMemory: VirtualMemory.INIT_CONTAINER } });
+
+    test('lowers only the enforce level of the back-end namespace, so warnings and audit still report the privileged pods', () => {
+      expect(podSecurity(objects, 'observability')).toEqual({ 'enforce': 'privileged', 'enforce-version': 'latest', 'warn': 'restricted', 'audit': 'restricted' });
+    });
+
+    test('the sysctl init containers of Elasticsearch are the only privileged containers of the stack', () => {
+      const privileged = containersOf(objects).filter(({ container }) => container.securityContext?.privileged).map(({ where }) => where);
+      expect(privileged).toEqual(['StatefulSet/observability/elasticsearch-node/sysctl']);
+    });
+
+    test('the namespaces still come first', () => {
+      expect(objects.slice(0, 2).map((o) => o.kind)).toEqual(['Namespace', 'Namespace']);
+    });
+  });
+
+  describe('NODE_TUNING', () => {
+    const nodeSelector = { 'example.com/pool': 'search' };
+    const tolerations = [{ key: 'dedicated', operator: 'Equal', value: 'search', effect: 'NoSchedule' }];
+    const { stack, objects } = synth({ elasticsearch: { virtualMemory: VirtualMemory.NODE_TUNING }, elasticsearchNodeTuning: { nodeSelector, tolerations } });
+
+    test('tunes the nodes from a DaemonSet in the agents namespace, on the nodes asked for', () => {
+      const daemonSet = find(objects, 'DaemonSet', 'elasticsearch-node-tuning', 'observability-agents')!;
+      expect(daemonSet.spec.template.spec.initContainers[0].command[2]).toContain('sysctl -w vm.max_map_count=1048576');
+      expect(daemonSet.spec.template.spec.nodeSelector).toEqual(nodeSelector);
+      expect(daemonSet.spec.template.spec.tolerations).toEqual(tolerations);
+      expect(stack.elasticsearchNodeTuning!.namespace).toBe('observability-agents');
+    });
+
+    test('keeps the back-end namespace restricted, Elasticsearch assuming tuned nodes', () => {
+      expect(podSecurity(objects, 'observability')).toMatchObject({ enforce: 'restricted' });
+      const privileged = containersOf(objects).filter(({ container }) => container.securityContext?.privileged).map(({ where }) => where);
+      expect(privileged).toEqual(['DaemonSet/observability-agents/elasticsearch-node-tuning/sysctl']);
+      expect(configFile(objects, 'elasticsearch-node-config', 'elasticsearch.yml')['node.store.allow_mmap']).toBe(true);
+    });
+  });
+
+  test('fails when node tuning options are given without VirtualMemory.NODE_TUNING', () => {
+    expect(() => synth({ elasticsearchNodeTuning: { nodeSelector: { a: 'b' } } }))
+      .toThrow(/'elasticsearchNodeTuning' is only used with VirtualMemory.NODE_TUNING, but elasticsearch.virtualMemory is 'no-mmap'/);
+  });
+});
+
+describe.each(Object.values(VirtualMemory))('a stack with cert-manager certificates and virtualMemory %s', (virtualMemory) => {
+  const prod = environmentProfile('prod');
+  const { stack, objects } = synth({
+    ...prod,
+    elasticsearch: {
+      ...prod.elasticsearch,
+      virtualMemory,
+      security: { certificates: ElasticsearchCertificates.certManager({ issuer: { kind: 'ClusterIssuer', name: 'internal-ca' } }) },
+    },
+  });
+  const defined = new Set(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`));
+  const certificateSecrets = new Set(objects.filter((o) => o.kind === 'Certificate').map((o) => `${o.metadata.namespace}/${o.spec.secretName}`));
+  const externalSecrets = new Set(stack.externalSecrets.map((s) => `${s.namespace}/${s.name}`));
+  /** Every Secret a pod reads, as `namespace/name`. */
+  const secretsRead = objects.flatMap((o) => {
+    const spec = podTemplateOf(o)?.spec;
+    if (!spec) return [];
+    const ns = o.metadata.namespace;
+    const fromVolumes = (spec.volumes ?? []).flatMap((v: any) => [v.secret?.secretName, ...(v.projected?.sources ?? []).map((p: any) => p.secret?.name)]);
+    const fromEnv = [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) => [
+      ...(c.env ?? []).map((e: any) => e.valueFrom?.secretKeyRef?.name),
+      ...(c.envFrom ?? []).map((e: any) => e.secretRef?.name),
+    ]);
+    return [...fromVolumes, ...fromEnv].filter(Boolean).map((name: string) => `${ns}/${name}`);
+  });
+
+  test('emits one Certificate, and its Secret is no longer one the user creates', () => {
+    expect([...certificateSecrets]).toEqual(['observability/elasticsearch-certs']);
+    expect(externalSecrets.has('observability/elasticsearch-certs')).toBe(false);
+    expect(stack.elasticsearch.certificatesIssuer).toEqual({ kind: 'ClusterIssuer', name: 'internal-ca' });
+  });
+
+  test('every Secret a pod reads is external or written by the Certificate, in the pod\'s namespace', () => {
+    expect(secretsRead.filter((s) => !externalSecrets.has(s) && !certificateSecrets.has(s))).toEqual([]);
+    expect(secretsRead).toContain('observability/elasticsearch-certs');
+  });
+
+  test('every Secret declared external is read by some pod', () => {
+    expect([...externalSecrets].filter((s) => !secretsRead.includes(s))).toEqual([]);
+  });
+
+  test('every ServiceAccount and ConfigMap a pod refers to is defined, and every mount is a volume of its pod', () => {
+    const problems = objects.flatMap((o) => {
+      const spec = podTemplateOf(o)?.spec;
+      if (!spec) return [];
+      const ns = o.metadata.namespace;
+      const refs = [`ServiceAccount/${ns}/${spec.serviceAccountName}`, ...(spec.volumes ?? []).filter((v: any) => v.configMap).map((v: any) => `ConfigMap/${ns}/${v.configMap.name}`)];
+      const volumes = new Set([...(spec.volumes ?? []).map((v: any) => v.name), ...(o.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name)]);
+      const mounts = [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) => (c.volumeMounts ?? []).map((m: any) => m.name));
+      return [
+        ...refs.filter((r) => !defined.has(r)).map((r) => `${o.metadata.name} -> ${r}`),
+        ...mounts.filter((m: string) => !volumes.has(m)).map((m: string) => `${o.metadata.name} mounts missing volume ${m}`),
+      ];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  test('the Certificate lives in the namespace the stack creates', () => {
+    const certificate = objects.find((o) => o.kind === 'Certificate')!;
+    expect(find(objects, 'Namespace', certificate.metadata.namespace!)).toBeDefined();
   });
 });

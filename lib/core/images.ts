@@ -21,6 +21,10 @@ export const Images = {
   /** The maintained v1 line; v2 is a rewrite configured by file. */
   // Published to GitHub's registry; v1 is the line the project calls production-ready.
   logstashExporter: 'ghcr.io/kuskoman/logstash-exporter:v1.9.1',
+  /** Only its `sysctl` applet runs: the privileged step that raises `vm.max_map_count`. */
+  sysctl: 'docker.io/library/busybox:1.37.0',
+  /** Keeps the node-tuning DaemonSet's pods running (and Ready) once their init container is done. */
+  pause: 'registry.k8s.io/pause:3.10',
 } as const;
 
 /** The tag of an image reference (`repo:tag` or `repo@digest`), used for `app.kubernetes.io/version`. */

@@ -9,4 +9,6 @@ export * from './probes';
 export * from './resources';
 export * from './secrets';
 export * from './security';
+export * from './setup-job';
+export * from './setup-script';
 export * from './workload';

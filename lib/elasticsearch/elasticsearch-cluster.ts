@@ -4,14 +4,16 @@ import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
-import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
+import { Images, validateImage } from '../core/images';
+import { selectorLabels, standardLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { execProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { renderContainer, renderPodTemplate, Spread, spreadPods } from '../core/workload';
+import { CertificateIssuer, ElasticsearchCertificates } from './elasticsearch-certificates';
 import { renderElasticsearchConfig } from './elasticsearch-config';
+import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
 import { IElasticsearchCluster } from './elasticsearch-reference';
 
 /** A persistent volume per node. */
@@ -47,23 +49,45 @@ export interface ElasticsearchSecurityProps {
    */
   readonly enabled?: boolean;
   /**
-   * Secret with `tls.crt`, `tls.key` and `ca.crt` (the layout cert-manager
-   * writes) for the HTTP and transport layers.
-   * @default '<name>-certs'
+   * The node certificate for the HTTP and transport layers: a Secret with `tls.crt`,
+   * `tls.key` and `ca.crt` that you create, or one cert-manager writes from a
+   * `Certificate` the cluster emits.
+   * @default ElasticsearchCertificates.fromSecret('<name>-certs')
    */
-  readonly certificatesSecret?: string;
+  readonly certificates?: ElasticsearchCertificates;
   /** Password of the built-in `elastic` user. @default { name: '<name>-elastic-password', key: 'password' } */
   readonly elasticPassword?: SecretKeyRef;
 }
 
 /**
- * How nodes get the `vm.max_map_count` that memory-mapped index files need.
+ * How nodes get the `vm.max_map_count` (at least 1048576) that memory-mapped index
+ * files need. Every choice but `NO_MMAP` sets `node.store.allow_mmap: true`; on a node
+ * below the value, Elasticsearch then fails its bootstrap check and restarts.
  */
 export enum VirtualMemory {
-  /** `node.store.allow_mmap: false`: runs anywhere, somewhat slower searches. */
+  /**
+   * `node.store.allow_mmap: false`: runs anywhere without privileges, at the cost of
+   * slower searches; Elastic advises against it in production. For dev.
+   */
   NO_MMAP = 'no-mmap',
-  /** The nodes already have `vm.max_map_count >= 1048576` (tuned by the platform team). */
+  /**
+   * The nodes are already tuned (node image, managed node configuration): nothing is
+   * deployed for it and the pods stay restricted, but the platform team must tune
+   * every node Elasticsearch can land on.
+   */
   PRECONFIGURED = 'preconfigured',
+  /**
+   * A privileged init container in each Elasticsearch pod raises the setting on its
+   * node before Elasticsearch starts. Self-contained, but privileged: the namespace
+   * must admit it (the stack relaxes its `enforce` level, keeping `warn` and `audit`).
+   */
+  INIT_CONTAINER = 'init-container',
+  /**
+   * An `ElasticsearchNodeTuning` DaemonSet, in a privileged namespace of its own, tunes
+   * the nodes; the Elasticsearch pods stay restricted and assume the setting. Nodes
+   * keep the value after the DaemonSet is removed, until they reboot.
+   */
+  NODE_TUNING = 'node-tuning',
 }
 
 export interface ElasticsearchClusterProps extends ComponentProps {
@@ -80,6 +104,11 @@ export interface ElasticsearchClusterProps extends ComponentProps {
   readonly security?: ElasticsearchSecurityProps;
   /** @default VirtualMemory.NO_MMAP */
   readonly virtualMemory?: VirtualMemory;
+  /**
+   * Image of the `VirtualMemory.INIT_CONTAINER` init container; it needs `sh` and `sysctl`.
+   * @default Images.sysctl
+   */
+  readonly sysctlImage?: string;
   /** How nodes of a group are kept apart. @default Spread.PREFERRED */
   readonly spread?: Spread;
 }
@@ -118,6 +147,15 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
   public readonly caCertificate?: SecretKeyRef;
   /** The Secret holding the node certificates, when security is on. */
   public readonly certificatesSecret?: string;
+  /** The cert-manager issuer that signs the node certificate, when cert-manager issues it. */
+  public readonly certificatesIssuer?: CertificateIssuer;
+  /** How the nodes get their `vm.max_map_count`. */
+  public readonly virtualMemory: VirtualMemory;
+  /**
+   * The Pod Security Standard level the namespace must enforce to admit the pods:
+   * `privileged` with `VirtualMemory.INIT_CONTAINER`, else `restricted`.
+   */
+  public readonly podSecurityLevel: 'restricted' | 'privileged';
   /** The `elastic` user's password reference, when security is on. */
   public readonly elasticPassword?: SecretKeyRef;
   /** Number of master-eligible nodes (always odd). */
@@ -132,15 +170,32 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     this.clusterName = props.clusterName ?? this.name;
     const security = props.security ?? {};
     this.securityEnabled = security.enabled ?? true;
+    const transportService = `${this.name}-transport`;
+    const httpService = `${this.name}-http`;
     if (this.securityEnabled) {
-      this.certificatesSecret = security.certificatesSecret ?? `${this.name}-certs`;
-      this.caCertificate = validateSecretRef(this, 'security.certificatesSecret', { name: this.certificatesSecret, key: 'ca.crt' });
+      const certificates = (security.certificates ?? ElasticsearchCertificates.fromSecret(`${this.name}-certs`)).bind(this, 'security.certificates', {
+        name: this.name, namespace: this.namespace, labels: standardLabels(this.identity('certificate')), httpService, transportService,
+      });
+      this.certificatesSecret = certificates.secretName;
+      this.certificatesIssuer = certificates.issuer;
+      this.caCertificate = { name: this.certificatesSecret, key: 'ca.crt' };
       this.elasticPassword = validateSecretRef(this, 'security.elasticPassword', security.elasticPassword ?? { name: `${this.name}-elastic-password`, key: 'password' });
-      this.externalSecrets.push(
-        { name: this.certificatesSecret, keys: ['tls.crt', 'tls.key', 'ca.crt'], purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)' },
-        { name: this.elasticPassword.name, keys: [this.elasticPassword.key], purpose: 'password of the Elasticsearch `elastic` superuser' },
-      );
+      if (certificates.external) {
+        this.externalSecrets.push({ name: this.certificatesSecret, keys: ['tls.crt', 'tls.key', 'ca.crt'], purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)' });
+      }
+      this.externalSecrets.push({ name: this.elasticPassword.name, keys: [this.elasticPassword.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
     }
+    this.virtualMemory = props.virtualMemory ?? VirtualMemory.NO_MMAP;
+    if (!Object.values(VirtualMemory).includes(this.virtualMemory)) {
+      invalidProp(this, 'virtualMemory', this.virtualMemory, 'is not a VirtualMemory choice', `use one of ${Object.keys(VirtualMemory).map((k) => `VirtualMemory.${k}`).join(', ')}`);
+    }
+    this.podSecurityLevel = this.virtualMemory === VirtualMemory.INIT_CONTAINER ? 'privileged' : 'restricted';
+    if (props.sysctlImage && this.virtualMemory !== VirtualMemory.INIT_CONTAINER) {
+      invalidProp(this, 'sysctlImage', props.sysctlImage, `is only used with VirtualMemory.INIT_CONTAINER, but virtualMemory is '${this.virtualMemory}'`,
+        'remove sysctlImage, or use VirtualMemory.INIT_CONTAINER');
+    }
+    const sysctlImage = this.virtualMemory === VirtualMemory.INIT_CONTAINER
+      ? validateImage(this, 'sysctlImage', props.sysctlImage ?? Images.sysctl) : undefined;
 
     const groups = this.resolveGroups(props);
     this.masterEligibleNodes = groups.filter((g) => g.roles.includes('master')).reduce((n, g) => n + g.replicas, 0);
@@ -151,11 +206,10 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     }
 
     const serviceAccount = this.addServiceAccount();
-    const transportService = `${this.name}-transport`;
     this.addTransportService(transportService);
     // Clients talk to the data nodes; dedicated masters stay out of the request path.
     const dataRole = groups[groups.length - 1].role;
-    [this.endpoint] = this.addService('http-service', `${this.name}-http`, dataRole,
+    [this.endpoint] = this.addService('http-service', httpService, dataRole,
       [{ name: 'http', port: HTTP_PORT, scheme: this.securityEnabled ? 'https' : 'http' }]);
 
     const masterPods = groups
@@ -165,8 +219,8 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     const spread = props.spread ?? Spread.PREFERRED;
     for (const group of groups) {
       this.addNodeGroup(group, {
-        serviceAccount, transportService, masterPods, singleNode, spread,
-        allowMmap: (props.virtualMemory ?? VirtualMemory.NO_MMAP) === VirtualMemory.PRECONFIGURED,
+        serviceAccount, transportService, masterPods, singleNode, spread, sysctlImage,
+        allowMmap: this.virtualMemory !== VirtualMemory.NO_MMAP,
       });
     }
     this.nodeGroups = groups.map((g) => ({ statefulSet: `${this.name}-${g.role}`, roles: g.roles, replicas: g.replicas, heapMegabytes: g.heapMegabytes }));
@@ -218,6 +272,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
 
   private addNodeGroup(group: NodeGroup, context: {
     serviceAccount: string; transportService: string; masterPods: string[]; singleNode: boolean; spread: Spread; allowMmap: boolean;
+    sysctlImage?: string;
   }): void {
     const name = `${this.name}-${group.role}`;
     const identity = this.identity(group.role);
@@ -282,6 +337,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
           identity,
           serviceAccountName: context.serviceAccount,
           automountServiceAccountToken: false,
+          initContainers: context.sysctlImage ? [renderMaxMapCountContainer(this, context.sysctlImage)] : undefined,
           containers: [container],
           volumes,
           annotations: { 'checksum/config': configChecksum({ 'elasticsearch.yml': config }) },

@@ -74,7 +74,7 @@ export class ElasticsearchExporter extends Component {
       // URL, the args and the process list.
       env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
         `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (cluster privilege monitor)`));
-      const ca = elasticsearchCaMount(es, CA_DIR);
+      const ca = elasticsearchCaMount(this, es, CA_DIR);
       if (ca) {
         args.push(`--es.ca=${ca.caFile}`);
         volumes.push(ca.volume);

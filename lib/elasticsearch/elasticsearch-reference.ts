@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
+import { Component } from '../core/component';
 import { ServiceEndpoint } from '../core/endpoint';
 import { SecretKeyRef } from '../core/secrets';
 
@@ -33,11 +34,21 @@ export interface ElasticsearchCaMount {
 /**
  * The volume, mount and file path through which a client container trusts the
  * cluster's CA, or undefined when the cluster has no TLS. Only the CA key of the
- * Secret is projected.
+ * Secret is projected. A client in another namespace than the cluster records the
+ * Secret as one the user must copy there.
  */
-export function elasticsearchCaMount(cluster: IElasticsearchCluster, mountPath: string): ElasticsearchCaMount | undefined {
+export function elasticsearchCaMount(client: Component, cluster: IElasticsearchCluster, mountPath: string): ElasticsearchCaMount | undefined {
   const ca = cluster.caCertificate;
   if (!cluster.securityEnabled || !ca) return undefined;
+  const clusterNamespace = cluster.endpoint.namespace;
+  if (client.namespace !== clusterNamespace) {
+    // A pod mounts Secrets of its own namespace only: the client's namespace needs a copy.
+    client.externalSecrets.push({
+      name: ca.name,
+      keys: [ca.key],
+      purpose: `copy of the CA certificate of Elasticsearch '${cluster.clusterName}' (from namespace ${clusterNamespace}) that '${client.name}' verifies it with`,
+    });
+  }
   return {
     volume: { name: 'elasticsearch-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: 'ca.crt' }] } },
     volumeMount: { name: 'elasticsearch-ca', mountPath, readOnly: true },

@@ -1,20 +1,17 @@
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { Component, ComponentProps } from '../core/component';
-import { configChecksum, renderJson } from '../core/config';
-import { invalidProp } from '../core/errors';
+import { renderJson } from '../core/config';
 import { Images } from '../core/images';
+import { invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
-import { ContainerResources } from '../core/resources';
 import { BasicAuthSecretRef, envFromSecret, validateSecretRef } from '../core/secrets';
-import { renderContainer, renderPodTemplate } from '../core/workload';
+import { SetupJob, SetupJobProps } from '../core/setup-job';
+import { SetupStep } from '../core/setup-script';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
-import { policyFileName, renderElasticsearchSetupScript, templateFileName } from './elasticsearch-setup-script';
 import { indexLifecyclePolicies, INDEX_CLASSES, indexLifecyclePolicyName, LogRetention, LogRetentionProps, resolveLogRetention } from './index-lifecycle';
 import { indexTemplateName, indexTemplatePattern, indexTemplates } from './index-templates';
 
-export interface ElasticsearchSetupProps extends ComponentProps {
+export interface ElasticsearchSetupProps extends SetupJobProps {
   /** The cluster to set up. */
   readonly elasticsearch: IElasticsearchCluster;
   /** Days each index class is kept. @default - 30 / 90 / 365 / 30 days for all / errors / trades / ai */
@@ -31,35 +28,25 @@ export interface ElasticsearchSetupProps extends ComponentProps {
    * @default - the cluster's `elastic` user (its `elasticPassword` Secret)
    */
   readonly credentials?: BasicAuthSecretRef;
-  /** @default { cpuRequest: '50m', memoryRequest: '32Mi', memoryLimit: '64Mi' } */
-  readonly resources?: ContainerResources;
-  /** Pods the Job starts after a failed one before it gives up (`backoffLimit`). @default 6 */
-  readonly backoffLimit?: number;
-  /** Attempts of each request (cluster health, each PUT) inside one pod. @default 30 */
-  readonly maxAttempts?: number;
-  /** Seconds between attempts. @default 10 */
-  readonly retrySeconds?: number;
 }
 
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '32Mi', memoryLimit: '64Mi' };
-const CONFIG_DIR = '/etc/elasticsearch-setup';
-const SCRIPT = 'setup.sh';
+/** The ConfigMap key of an ILM policy body. */
+export function policyFileName(name: string): string {
+  return `ilm-policy.${name}.json`;
+}
+
+/** The ConfigMap key of an index template body. */
+export function templateFileName(name: string): string {
+  return `index-template.${name}.json`;
+}
 
 /**
  * A Job that applies the ILM policy and the index template of every index class
  * (`logs-<class>-retention`, `logs-<class>` for `logs-<class>-*` data streams) once
- * the cluster is at least yellow. Logstash routes events into these data streams.
- *
- * A Job's pod template is immutable, so the Job is named `<name>-<hash>` after a hash
- * of its pod template and config: a changed retention creates a new Job (which runs
- * again) instead of an apply that fails. The ConfigMap keeps its name; GitOps tools
- * prune the old Job, `kubectl apply` leaves it behind (completed, harmless).
- * `ttlSecondsAfterFinished` is deliberately unset: a finished Job that deleted itself
- * would be recreated by every sync and so run again forever.
+ * the cluster is at least yellow. Logstash and Filebeat route events into these data
+ * streams. PUT creates or replaces, so every run converges on the same objects.
  */
-export class ElasticsearchSetup extends Component {
-  /** Name of the Job, `<name>-<hash of its config>`. */
-  public readonly jobName: string;
+export class ElasticsearchSetup extends SetupJob {
   /** Retention in days per index class. */
   public readonly retention: LogRetention;
   /** `index.number_of_replicas` of the log data streams. */
@@ -73,60 +60,44 @@ export class ElasticsearchSetup extends Component {
     super(scope, id, props, 'elasticsearch', Images.elasticsearch);
     this.retention = resolveLogRetention(this, 'retention', props.retention);
     this.indexReplicas = validateInteger(this, 'indexReplicas', props.indexReplicas ?? 1, 0, 10);
-    const backoffLimit = validateInteger(this, 'backoffLimit', props.backoffLimit ?? 6, 0, 100);
-    const maxAttempts = validateInteger(this, 'maxAttempts', props.maxAttempts ?? 30, 1, 1000);
-    const retrySeconds = validateInteger(this, 'retrySeconds', props.retrySeconds ?? 10, 1, 600);
     const es = props.elasticsearch;
 
     const policies = indexLifecyclePolicies(this.retention);
     const templates = indexTemplates({ replicas: this.indexReplicas });
     this.policyNames = Object.keys(policies);
     this.indexTemplates = INDEX_CLASSES.map((c) => ({ name: indexTemplateName(c), indexPattern: indexTemplatePattern(c), policy: indexLifecyclePolicyName(c) }));
-    const data: Record<string, string> = { [SCRIPT]: renderElasticsearchSetupScript({ configDir: CONFIG_DIR, maxAttempts, retrySeconds }) };
-    for (const [name, body] of Object.entries(policies)) data[policyFileName(name)] = renderJson(body);
-    for (const [name, body] of Object.entries(templates)) data[templateFileName(name)] = renderJson(body);
-    const configMap = this.addConfigMap('config', `${this.name}-config`, 'setup', data);
-    const serviceAccountName = this.addServiceAccount();
 
-    const env: k8s.EnvVar[] = [{ name: 'ES_URL', value: es.endpoint.url }];
-    const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: configMap } }];
-    const volumeMounts: k8s.VolumeMount[] = [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
-    const ca = elasticsearchCaMount(es, '/etc/elasticsearch-ca');
-    if (ca) {
-      env.push({ name: 'ES_CA_FILE', value: ca.caFile });
-      volumes.push(ca.volume);
-      volumeMounts.push(ca.volumeMount);
+    const files: Record<string, string> = {};
+    const steps: SetupStep[] = [];
+    // Policies first: a template names its policy.
+    for (const [name, body] of Object.entries(policies)) {
+      files[policyFileName(name)] = renderJson(body);
+      steps.push({ kind: 'request', description: `PUT _ilm/policy/${name}`, method: 'PUT', path: `/_ilm/policy/${name}`, file: policyFileName(name) });
     }
-    if (es.securityEnabled) env.push(...this.credentialsEnv(props, es));
+    for (const [name, body] of Object.entries(templates)) {
+      files[templateFileName(name)] = renderJson(body);
+      steps.push({ kind: 'request', description: `PUT _index_template/${name}`, method: 'PUT', path: `/_index_template/${name}`, file: templateFileName(name) });
+    }
 
-    const identity = this.identity('setup');
-    const container = renderContainer(this, 'resources', {
-      name: 'setup',
-      image: this.image,
-      command: ['/bin/sh', `${CONFIG_DIR}/${SCRIPT}`],
-      env,
-      resources: props.resources ?? DEFAULT_RESOURCES,
-      volumeMounts,
+    this.addSetupJob(props, {
+      target: 'Elasticsearch',
+      url: es.endpoint.url,
+      ca: elasticsearchCaMount(this, es, '/etc/elasticsearch-ca'),
+      credentialsEnv: es.securityEnabled ? this.credentialsEnv(props, es) : undefined,
+      waitFor: {
+        kind: 'request',
+        description: 'waiting for cluster health yellow',
+        method: 'GET',
+        path: '/_cluster/health?wait_for_status=yellow&timeout=30s',
+      },
+      steps,
+      files,
     });
-    const template = renderPodTemplate({
-      identity,
-      serviceAccountName,
-      automountServiceAccountToken: false,
-      containers: [container],
-      volumes,
-      annotations: { 'checksum/config': configChecksum(data) },
-    });
-    const spec: k8s.JobSpec = {
-      backoffLimit,
-      template: { ...template, spec: { ...template.spec!, restartPolicy: 'Never' } },
-    };
-    this.jobName = `${this.name}-${jobHash(spec)}`;
-    new k8s.KubeJob(this, 'job', { metadata: this.metadata(this.jobName, 'setup'), spec });
   }
 
   private credentialsEnv(props: ElasticsearchSetupProps, es: IElasticsearchCluster): k8s.EnvVar[] {
     if (props.credentials) {
-      return this.basicAuthEnv('credentials', props.credentials, 'ES_USERNAME', 'ES_PASSWORD',
+      return this.basicAuthEnv('credentials', props.credentials, 'API_USERNAME', 'API_PASSWORD',
         `Elasticsearch user the '${this.name}' Job applies ILM policies and index templates with`);
     }
     if (!es.elasticPassword) {
@@ -135,11 +106,6 @@ export class ElasticsearchSetup extends Component {
     }
     const password = validateSecretRef(this, 'elasticsearch.elasticPassword', es.elasticPassword);
     this.externalSecrets.push({ name: password.name, keys: [password.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
-    return [{ name: 'ES_USERNAME', value: 'elastic' }, envFromSecret('ES_PASSWORD', password)];
+    return [{ name: 'API_USERNAME', value: 'elastic' }, envFromSecret('API_PASSWORD', password)];
   }
-}
-
-/** The first 8 hex digits of a SHA-256 of the Job spec as the API server receives it. */
-function jobHash(spec: k8s.JobSpec): string {
-  return createHash('sha256').update(JSON.stringify(k8s.toJson_JobSpec(spec))).digest('hex').slice(0, 8);
 }

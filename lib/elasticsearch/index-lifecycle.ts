@@ -28,11 +28,11 @@ export type LogRetention = { readonly [C in IndexClass]: number };
 /** The retention the design asks for in production. */
 export const DEFAULT_LOG_RETENTION: LogRetention = { all: 30, errors: 90, trades: 365, ai: 30 };
 
-/** Applies the defaults and validates every value (whole days, at least 1). `prop` names the props object in errors. */
+/** Applies the defaults and validates every value (whole days, 1 to 3650). `prop` names the props object in errors. */
 export function resolveLogRetention(scope: IConstruct, prop: string, props: LogRetentionProps = {}): LogRetention {
   const resolved = {} as Record<IndexClass, number>;
   for (const indexClass of INDEX_CLASSES) {
-    resolved[indexClass] = validateInteger(scope, `${prop}.${indexClass}`, props[indexClass] ?? DEFAULT_LOG_RETENTION[indexClass], 1);
+    resolved[indexClass] = validateInteger(scope, `${prop}.${indexClass}`, props[indexClass] ?? DEFAULT_LOG_RETENTION[indexClass], 1, 3650);
   }
   return resolved;
 }

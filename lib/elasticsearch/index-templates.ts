@@ -22,8 +22,8 @@ const constantKeyword = { type: 'constant_keyword' };
 /**
  * ECS mappings of the log shape the applications write (DESIGN section 5). Fields not
  * listed are mapped dynamically; strings become `keyword`, as ECS does, so that every
- * field can be filtered and aggregated. Numbers under `labels` stay numbers (token
- * counts are summed by dashboards).
+ * field can be filtered and aggregated. Numbers under `labels` stay numbers; the token
+ * counts the AI cost dashboard sums are mapped as `long` explicitly.
  */
 export function ecsLogMappings(): object {
   return {
@@ -47,7 +47,12 @@ export function ecsLogMappings(): object {
           stack_trace: { type: 'wildcard' },
         },
       },
-      'labels': { type: 'object' },
+      // Read by the Kibana dashboards: API latency (nanoseconds, as ECS) and status.
+      'event': { properties: { duration: { type: 'long' }, dataset: keyword } },
+      'http': { properties: { request: { properties: { method: keyword } }, response: { properties: { status_code: { type: 'long' } } } } },
+      'url': { properties: { path: keyword } },
+      // Token counts are summed by the AI cost dashboard: numbers even when a service logs "12".
+      'labels': { type: 'object', properties: { prompt_tokens: { type: 'long' }, completion_tokens: { type: 'long' } } },
       'client': { properties: { ip: { type: 'ip' } } },
       'data_stream': { properties: { type: constantKeyword, dataset: constantKeyword, namespace: constantKeyword } },
     },

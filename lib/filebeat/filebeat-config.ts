@@ -1,3 +1,4 @@
+import { INDEX_CLASSES } from '../elasticsearch/index-lifecycle';
 import { LogProcessingProps, renderLogProcessingProcessor } from './log-processing';
 
 /** Where the image keeps Filebeat's files. */
@@ -68,6 +69,8 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
         },
         // After decoding, so masking sees the application's fields; plain-text lines too.
         ...(logProcessing ? [logProcessing] : []),
+        // Straight to Elasticsearch there is no Logstash to route: name the data stream here.
+        ...(opts.output.kind === 'elasticsearch' ? dataStreamRoutingProcessors() : []),
       ],
     }],
     'filebeat.registry.path': `${FILEBEAT_DATA_PATH}/registry`,
@@ -80,7 +83,7 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
   if (out.kind === 'logstash') {
     config['output.logstash'] = { hosts: [out.hostPort] };
   } else {
-    const es: Record<string, unknown> = { hosts: [out.url] };
+    const es: Record<string, unknown> = { hosts: [out.url], index: DATA_STREAM_INDEX };
     if (out.authenticate) {
       es.username = '${ES_USERNAME}';
       es.password = '${ES_PASSWORD}';
@@ -90,6 +93,28 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
       es['ssl.verification_mode'] = 'full';
     }
     config['output.elasticsearch'] = es;
+    // The setup Job owns the templates and lifecycle policies; Filebeat must not install its own.
+    config['setup.template.enabled'] = false;
+    config['setup.ilm.enabled'] = false;
   }
   return config;
+}
+
+/** The data stream an event is written to, from the fields the routing processors set. */
+export const DATA_STREAM_INDEX = 'logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}';
+
+/**
+ * Processors that name each event's data stream `logs-<index class>-default`, the same
+ * routing Logstash applies: errors, trades and AI requests to their own class, every
+ * other event (and any unknown or missing class, so no input can create an unmanaged
+ * data stream) to `all`. `add_fields` overwrites whatever the application set.
+ */
+export function dataStreamRoutingProcessors(namespace = 'default'): object[] {
+  const dataStream = (dataset: string) => ({ target: 'data_stream', fields: { type: 'logs', dataset, namespace } });
+  return [
+    { add_fields: dataStream('all') },
+    ...INDEX_CLASSES.filter((c) => c !== 'all').map((c) => ({
+      add_fields: { ...dataStream(c), when: { equals: { 'labels.index_class': c } } },
+    })),
+  ];
 }

@@ -98,7 +98,7 @@ export class Filebeat extends Component {
       output = { kind: 'logstash', hostPort: props.logstash.beatsEndpoint.hostPort };
     } else {
       const es = props.elasticsearch!;
-      const ca = elasticsearchCaMount(es, `${FILEBEAT_HOME}/certs`);
+      const ca = elasticsearchCaMount(this, es, `${FILEBEAT_HOME}/certs`);
       if (ca) {
         volumes.push(ca.volume);
         volumeMounts.push(ca.volumeMount);
@@ -106,7 +106,7 @@ export class Filebeat extends Component {
       if (es.securityEnabled) {
         this.credentials = props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
         env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
-          `Elasticsearch user Filebeat '${this.name}' ships logs with`));
+          `Elasticsearch user Filebeat '${this.name}' writes logs-* data streams with (create_doc, auto_configure on logs-*)`));
       }
       output = { kind: 'elasticsearch', url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
     }

@@ -185,7 +185,7 @@ export class Grafana extends Component {
       if (!index || /[\s,"]/.test(index)) {
         invalidProp(this, 'elasticsearch.index', index, 'must be one index pattern', "use a pattern such as 'logs-*'");
       }
-      const ca = elasticsearchCaMount(cluster, CA_DIR);
+      const ca = elasticsearchCaMount(this, cluster, CA_DIR);
       if (ca) {
         volumes.push(ca.volume);
         mounts.push(ca.volumeMount);

@@ -183,7 +183,7 @@ export class Jaeger extends Component implements IJaeger {
       invalidProp(this, 'storage.indexPrefix', es.indexPrefix, 'is not a valid Elasticsearch index name prefix',
         "use lower-case letters, digits, '-' and '_', for example 'tracing'");
     }
-    const ca = elasticsearchCaMount(es.cluster, CA_DIR);
+    const ca = elasticsearchCaMount(this, es.cluster, CA_DIR);
     return renderElasticsearchBackend({
       serverUrl: es.cluster.endpoint.url,
       caFile: ca?.caFile,
@@ -200,7 +200,7 @@ export class Jaeger extends Component implements IJaeger {
       return { env: [], volumes: [], mounts: [] };
     }
     const ref = this.storage.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-    const ca = elasticsearchCaMount(this.storage.cluster, CA_DIR);
+    const ca = elasticsearchCaMount(this, this.storage.cluster, CA_DIR);
     return {
       env: this.basicAuthEnv('storage.credentials', ref, ES_USERNAME_ENV, ES_PASSWORD_ENV,
         'Elasticsearch user Jaeger writes and reads spans as (jaeger-span-*, jaeger-service-* indices)'),

@@ -61,6 +61,8 @@ export class Kibana extends Component {
   public readonly serviceAccountToken?: SecretKeyRef;
   public readonly encryptionKeys: KibanaEncryptionKeys;
   public readonly publicBaseUrl?: string;
+  /** Whether its cluster has security on, so its API asks for credentials. */
+  public readonly securityEnabled: boolean;
 
   constructor(scope: Construct, id: string, props: KibanaProps) {
     super(scope, id, props, 'kibana', Images.kibana);
@@ -82,8 +84,9 @@ export class Kibana extends Component {
     validateSecretRef(this, 'encryptionKeys.reporting', this.encryptionKeys.reporting);
 
     const es = props.elasticsearch;
+    this.securityEnabled = es.securityEnabled;
     const identity = this.identity('server');
-    const ca = elasticsearchCaMount(es, `${KIBANA_HOME}/config/certs`);
+    const ca = elasticsearchCaMount(this, es, `${KIBANA_HOME}/config/certs`);
     const env: k8s.EnvVar[] = [];
     if (es.securityEnabled) {
       this.serviceAccountToken = validateSecretRef(this, 'serviceAccountToken',

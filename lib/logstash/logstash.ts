@@ -107,7 +107,7 @@ export class Logstash extends Component implements ILogstash {
 
     const es = props.elasticsearch;
     const identity = this.identity('pipeline');
-    const ca = elasticsearchCaMount(es, `${LOGSTASH_HOME}/certs`);
+    const ca = elasticsearchCaMount(this, es, `${LOGSTASH_HOME}/certs`);
     const env: k8s.EnvVar[] = [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'LS_JAVA_OPTS', value: `-Xms${this.heapMegabytes}m -Xmx${this.heapMegabytes}m` },

@@ -1,18 +1,20 @@
-import { Chart, ChartProps } from 'cdk8s';
+import { Chart, ChartProps, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Alertmanager, AlertmanagerProps } from '../alertmanager';
 import { Component } from '../core/component';
+import { invalidProp } from '../core/errors';
 import { PART_OF } from '../core/labels';
 import { validateDnsLabel } from '../core/names';
 import { ExternalSecret } from '../core/secrets';
 import {
-  ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchSetup, LogRetentionProps,
+  ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchNodeTuning,
+  ElasticsearchNodeTuningProps, ElasticsearchSetup, LogRetentionProps, VirtualMemory,
 } from '../elasticsearch';
 import { Filebeat, FilebeatProps } from '../filebeat';
 import { Grafana, GrafanaProps } from '../grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
-import { Kibana, KibanaProps } from '../kibana';
+import { Kibana, KibanaProps, KibanaSetup, KibanaSetupProps } from '../kibana';
 import { Logstash, LogstashProps } from '../logstash';
 import {
   AlertRulesProps, applicationAlertRules, KubeStateMetrics, KubeStateMetricsProps, NodeExporter, NodeExporterProps, Prometheus,
@@ -56,6 +58,12 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   /** @default - one secured node */
   readonly elasticsearch?: Omit<ElasticsearchClusterProps, 'namespace'>;
   /**
+   * Which nodes the `vm.max_map_count` DaemonSet tunes, when `elasticsearch.virtualMemory`
+   * is `VirtualMemory.NODE_TUNING` (the only case where it may be set).
+   * @default - every untainted node
+   */
+  readonly elasticsearchNodeTuning?: Omit<ElasticsearchNodeTuningProps, 'namespace'>;
+  /**
    * The cluster's metrics exporter (source of the Elasticsearch health and disk alerts),
    * or `false` for none.
    * @default - one exporter for the cluster
@@ -69,6 +77,12 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   readonly logRetention?: LogRetentionProps;
   /** @default - one replica */
   readonly kibana?: Omit<KibanaProps, 'elasticsearch' | 'namespace'>;
+  /**
+   * The Job that imports the log data view, saved searches and dashboards into Kibana
+   * and creates the two log alert rules.
+   * @default - default content and rules; credentials from Secret 'kibana-setup-credentials'
+   */
+  readonly kibanaSetup?: Omit<KibanaSetupProps, 'kibana' | 'namespace'>;
   /** Logstash, or `false` to ship from Filebeat straight to Elasticsearch. @default - one replica */
   readonly logstash?: Omit<LogstashProps, 'elasticsearch' | 'namespace'> | false;
   /** @default - on every node */
@@ -103,11 +117,15 @@ export class ObservabilityStack extends Chart {
   public readonly namespace: string;
   public readonly agentsNamespace: string;
   public readonly elasticsearch: ElasticsearchCluster;
+  /** The DaemonSet that sets `vm.max_map_count` on the nodes, with `VirtualMemory.NODE_TUNING`. */
+  public readonly elasticsearchNodeTuning?: ElasticsearchNodeTuning;
   /** The Job that applies ILM policies and index templates to `elasticsearch`. */
   public readonly elasticsearchSetup: ElasticsearchSetup;
   /** The cluster's metrics exporter, unless disabled. */
   public readonly elasticsearchExporter?: ElasticsearchExporter;
   public readonly kibana: Kibana;
+  /** The Job that provisions `kibana`'s data view, searches, dashboards and alert rules. */
+  public readonly kibanaSetup: KibanaSetup;
   public readonly logstash?: Logstash;
   public readonly filebeat: Filebeat;
   public readonly prometheus: Prometheus;
@@ -125,12 +143,25 @@ export class ObservabilityStack extends Chart {
     this.agentsNamespace = props.agentsNamespace ?? 'observability-agents';
     // The agents mount host paths and read root-owned logs: `privileged` is the only
     // Pod Security level that admits hostPath volumes. Everything else is `restricted`.
-    this.addNamespace('namespace', this.namespace, 'restricted');
+    const backEndNamespace = this.addNamespace('namespace', this.namespace, 'restricted');
     this.addNamespace('agents-namespace', this.agentsNamespace, 'privileged');
     const ns = this.namespace;
 
     this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', { ...props.elasticsearch, namespace: ns });
     const es = this.elasticsearch;
+    if (es.podSecurityLevel === 'privileged') {
+      // VirtualMemory.INIT_CONTAINER: admit the privileged sysctl step, but keep warning
+      // and auditing at `restricted`, so the exception shows on every apply and in the audit log.
+      backEndNamespace.metadata.addLabel('pod-security.kubernetes.io/enforce', 'privileged');
+    }
+    if (es.virtualMemory === VirtualMemory.NODE_TUNING) {
+      this.elasticsearchNodeTuning = new ElasticsearchNodeTuning(this, 'elasticsearch-node-tuning', {
+        ...props.elasticsearchNodeTuning, namespace: this.agentsNamespace,
+      });
+    } else if (props.elasticsearchNodeTuning) {
+      invalidProp(this, 'elasticsearchNodeTuning', props.elasticsearchNodeTuning, `is only used with VirtualMemory.NODE_TUNING, but elasticsearch.virtualMemory is '${es.virtualMemory}'`,
+        'set elasticsearch.virtualMemory to VirtualMemory.NODE_TUNING, or remove elasticsearchNodeTuning');
+    }
     this.elasticsearchSetup = new ElasticsearchSetup(this, 'elasticsearch-setup', {
       namespace: ns,
       elasticsearch: es,
@@ -144,6 +175,7 @@ export class ObservabilityStack extends Chart {
       });
     }
     this.kibana = new Kibana(this, 'kibana', { ...props.kibana, namespace: ns, elasticsearch: es });
+    this.kibanaSetup = new KibanaSetup(this, 'kibana-setup', { ...props.kibanaSetup, namespace: ns, kibana: this.kibana });
     if (props.logstash !== false) {
       this.logstash = new Logstash(this, 'logstash', { ...props.logstash, namespace: ns, elasticsearch: es });
     }
@@ -191,9 +223,9 @@ export class ObservabilityStack extends Chart {
       .flatMap((c) => c.externalSecrets.map((s) => ({ ...s, namespace: c.namespace })));
   }
 
-  private addNamespace(id: string, name: string, level: 'restricted' | 'baseline' | 'privileged'): void {
+  private addNamespace(id: string, name: string, level: 'restricted' | 'baseline' | 'privileged'): k8s.KubeNamespace {
     validateDnsLabel(this, id === 'namespace' ? 'namespace' : 'agentsNamespace', name);
-    new k8s.KubeNamespace(this, id, {
+    const namespace = new k8s.KubeNamespace(this, id, {
       metadata: {
         name,
         labels: {
@@ -206,5 +238,8 @@ export class ObservabilityStack extends Chart {
         },
       },
     });
+    // The chart stamps its namespace on every object; a Namespace is cluster-scoped.
+    namespace.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    return namespace;
   }
 }

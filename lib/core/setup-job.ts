@@ -1,0 +1,135 @@
+import { createHash } from 'crypto';
+import { k8s } from 'cdk8s-plus-27';
+import { Component, ComponentProps } from './component';
+import { configChecksum } from './config';
+import { validateInteger } from './names';
+import { ContainerResources } from './resources';
+import { renderSetupScript, SetupRequest, SetupStep, setupStepFiles } from './setup-script';
+import { renderContainer, renderPodTemplate } from './workload';
+
+/** Props every setup Job shares. */
+export interface SetupJobProps extends ComponentProps {
+  /** @default { cpuRequest: '50m', memoryRequest: '32Mi', memoryLimit: '64Mi' } */
+  readonly resources?: ContainerResources;
+  /** Pods the Job starts after a failed one before it gives up (`backoffLimit`). @default 6 */
+  readonly backoffLimit?: number;
+  /** Attempts of each request (the wait, each step) inside one pod. @default 30 */
+  readonly maxAttempts?: number;
+  /** Seconds between attempts. @default 10 */
+  readonly retrySeconds?: number;
+}
+
+/** A CA file the Job trusts, with the volume that carries it. */
+export interface SetupJobCa {
+  readonly volume: k8s.Volume;
+  readonly volumeMount: k8s.VolumeMount;
+  readonly caFile: string;
+}
+
+/** What one setup Job talks to and does. */
+export interface SetupJobOptions {
+  /** What is set up, for log lines (`Kibana`). */
+  readonly target: string;
+  /** The API's base URL. */
+  readonly url: string;
+  /** @default - no TLS, or the image's trust store */
+  readonly ca?: SetupJobCa;
+  /** `API_USERNAME` and `API_PASSWORD`, read from a Secret. @default - no authentication */
+  readonly credentialsEnv?: k8s.EnvVar[];
+  /** Headers on every request. @default - none */
+  readonly headers?: string[];
+  /** The request that must succeed first. */
+  readonly waitFor: SetupRequest;
+  readonly steps: SetupStep[];
+  /** The files the steps send, by name. */
+  readonly files: Record<string, string>;
+}
+
+const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '32Mi', memoryLimit: '64Mi' };
+const CONFIG_DIR = '/etc/setup';
+const SCRIPT = 'setup.sh';
+
+/**
+ * The base of a component's setup Job: a Job that waits for an HTTP API, then applies
+ * typed steps with the script of {@link renderSetupScript}, from the component's own
+ * image (which carries curl).
+ *
+ * A Job's pod template is immutable, so the Job is named `<name>-<hash>` after a hash of
+ * its spec and files: a changed object creates a new Job (which runs again) instead of
+ * an apply that fails. The ConfigMap keeps its name; GitOps tools prune the old Job,
+ * `kubectl apply` leaves it behind (completed, harmless). `ttlSecondsAfterFinished` is
+ * deliberately unset: a finished Job that deleted itself would be recreated by every
+ * sync and so run again forever.
+ */
+export abstract class SetupJob extends Component {
+  private setupJobName?: string;
+
+  /** Name of the Job, `<name>-<hash of its config>`. */
+  public get jobName(): string {
+    if (this.setupJobName === undefined) throw new Error(`${this.node.path} has not added its setup Job`);
+    return this.setupJobName;
+  }
+
+  /** Adds the ConfigMap, ServiceAccount and Job. Call once, from the subclass constructor. */
+  protected addSetupJob(props: SetupJobProps, options: SetupJobOptions): void {
+    const backoffLimit = validateInteger(this, 'backoffLimit', props.backoffLimit ?? 6, 0, 100);
+    const maxAttempts = validateInteger(this, 'maxAttempts', props.maxAttempts ?? 30, 1, 1000);
+    const retrySeconds = validateInteger(this, 'retrySeconds', props.retrySeconds ?? 10, 1, 600);
+    for (const file of setupStepFiles(options.steps)) {
+      if (options.files[file] === undefined) throw new Error(`setup step file ${file} is not among the Job's files`);
+    }
+    if (this.setupJobName !== undefined) throw new Error(`${this.node.path} adds its setup Job twice`);
+    if (options.files[SCRIPT] !== undefined) throw new Error(`${SCRIPT} is reserved for the script`);
+
+    const script = renderSetupScript({
+      target: options.target,
+      configDir: CONFIG_DIR,
+      headers: options.headers,
+      waitFor: options.waitFor,
+      steps: options.steps,
+      maxAttempts,
+      retrySeconds,
+    });
+    const data: Record<string, string> = { [SCRIPT]: script, ...options.files };
+    const configMap = this.addConfigMap('config', `${this.name}-config`, 'setup', data);
+    const serviceAccountName = this.addServiceAccount();
+
+    const env: k8s.EnvVar[] = [{ name: 'API_URL', value: options.url }];
+    const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: configMap } }];
+    const volumeMounts: k8s.VolumeMount[] = [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
+    if (options.ca) {
+      env.push({ name: 'API_CA_FILE', value: options.ca.caFile });
+      volumes.push(options.ca.volume);
+      volumeMounts.push(options.ca.volumeMount);
+    }
+    env.push(...options.credentialsEnv ?? []);
+
+    const container = renderContainer(this, 'resources', {
+      name: 'setup',
+      image: this.image,
+      command: ['/bin/sh', `${CONFIG_DIR}/${SCRIPT}`],
+      env,
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      volumeMounts,
+    });
+    const template = renderPodTemplate({
+      identity: this.identity('setup'),
+      serviceAccountName,
+      automountServiceAccountToken: false,
+      containers: [container],
+      volumes,
+      annotations: { 'checksum/config': configChecksum(data) },
+    });
+    const spec: k8s.JobSpec = {
+      backoffLimit,
+      template: { ...template, spec: { ...template.spec!, restartPolicy: 'Never' } },
+    };
+    this.setupJobName = `${this.name}-${jobHash(spec)}`;
+    new k8s.KubeJob(this, 'job', { metadata: this.metadata(this.setupJobName, 'setup'), spec });
+  }
+}
+
+/** The first 8 hex digits of a SHA-256 of the Job spec as the API server receives it. */
+function jobHash(spec: k8s.JobSpec): string {
+  return createHash('sha256').update(JSON.stringify(k8s.toJson_JobSpec(spec))).digest('hex').slice(0, 8);
+}

@@ -1,0 +1,96 @@
+import { Construct } from 'constructs';
+import { Images } from '../core/images';
+import { renderJson } from '../core/config';
+import { BasicAuthSecretRef } from '../core/secrets';
+import { SetupJob, SetupJobProps } from '../core/setup-job';
+import { SetupBody, SetupStep } from '../core/setup-script';
+import { Kibana } from './kibana';
+import { KibanaAlertRuleOptions, kibanaAlertRules, ResolvedKibanaAlertRuleOptions, resolveKibanaAlertRuleOptions } from './kibana-alert-rules';
+import { renderNdjson } from './kibana-ndjson';
+import { KibanaContentOptions, kibanaSavedObjects, ResolvedKibanaContentOptions, resolveKibanaContentOptions } from './kibana-saved-objects';
+
+export interface KibanaSetupProps extends SetupJobProps {
+  /** The Kibana to provision. */
+  readonly kibana: Kibana;
+  /**
+   * An Elasticsearch user with the `kibana_admin` role and `read` and
+   * `view_index_metadata` on `logs-*` (the alert rules run with the privileges of the
+   * user that saved them). Used only when the cluster has security on.
+   * @default { secretName: '<name>-credentials' } with keys `username` and `password`
+   */
+  readonly credentials?: BasicAuthSecretRef;
+  /** The data view, saved searches and dashboards. @default - see KibanaContentOptions */
+  readonly content?: KibanaContentOptions;
+  /** The two log alert rules. @default - see KibanaAlertRuleOptions */
+  readonly alertRules?: KibanaAlertRuleOptions;
+}
+
+/** The ConfigMap key of the saved objects export. */
+export const SAVED_OBJECTS_FILE = 'saved-objects.ndjson';
+
+/** The ConfigMap key of an alert rule body (`create` or `update`). */
+export function ruleFileName(id: string, operation: 'create' | 'update'): string {
+  return `rule.${id}.${operation}.json`;
+}
+
+/**
+ * A Job that provisions Kibana once it reports available: it imports the `logs-*` data
+ * view, the saved searches and the dashboards with `overwrite=true`, then creates or
+ * updates the log alert rules by their stable ids. Every object has a fixed id, so a
+ * second run replaces what the first created instead of adding copies.
+ */
+export class KibanaSetup extends SetupJob {
+  public readonly content: ResolvedKibanaContentOptions;
+  public readonly alertRules: ResolvedKibanaAlertRuleOptions;
+  /** The ids of the saved objects the Job imports, dependencies first. */
+  public readonly savedObjectIds: string[];
+  /** The ids of the alert rules the Job creates or updates. */
+  public readonly ruleIds: string[];
+
+  constructor(scope: Construct, id: string, props: KibanaSetupProps) {
+    super(scope, id, props, 'kibana', Images.kibana);
+    this.content = resolveKibanaContentOptions(this, props.content, 'content');
+    this.alertRules = resolveKibanaAlertRuleOptions(this, props.alertRules, 'alertRules');
+    const kibana = props.kibana;
+
+    const objects = kibanaSavedObjects(this.content);
+    const rules = kibanaAlertRules(this.alertRules);
+    this.savedObjectIds = objects.map((o) => o.id);
+    this.ruleIds = rules.map((r) => r.id);
+
+    const files: Record<string, string> = { [SAVED_OBJECTS_FILE]: renderNdjson(objects) };
+    const steps: SetupStep[] = [{
+      kind: 'request',
+      description: `import ${objects.length} saved objects`,
+      method: 'POST',
+      path: '/api/saved_objects/_import?overwrite=true',
+      file: SAVED_OBJECTS_FILE,
+      bodyAs: SetupBody.UPLOAD,
+    }];
+    for (const rule of rules) {
+      files[ruleFileName(rule.id, 'create')] = renderJson(rule.create);
+      files[ruleFileName(rule.id, 'update')] = renderJson(rule.update);
+      steps.push({
+        kind: 'upsert',
+        description: `alert rule ${rule.id}`,
+        path: `/api/alerting/rule/${rule.id}`,
+        createFile: ruleFileName(rule.id, 'create'),
+        updateFile: ruleFileName(rule.id, 'update'),
+      });
+    }
+
+    this.addSetupJob(props, {
+      target: 'Kibana',
+      url: kibana.endpoint.url,
+      credentialsEnv: kibana.securityEnabled
+        ? this.basicAuthEnv('credentials', props.credentials ?? { secretName: `${this.name}-credentials` }, 'API_USERNAME', 'API_PASSWORD',
+          `Elasticsearch user (kibana_admin, read on logs-*) the '${this.name}' Job provisions Kibana with`)
+        : undefined,
+      // Every Kibana API refuses a write without this header (CSRF protection).
+      headers: ['kbn-xsrf: true'],
+      waitFor: { kind: 'request', description: 'waiting for Kibana to report available', method: 'GET', path: '/api/status' },
+      steps,
+      files,
+    });
+  }
+}

@@ -1,0 +1,170 @@
+import { spawn } from 'child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { Kibana, KIBANA_RULE_IDS, KibanaSetup, KibanaSetupProps, LOGS_DATA_VIEW_ID, ruleFileName, RuleDuration, SAVED_OBJECTS_FILE } from '../lib/kibana';
+import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+import { HttpRecorder, RecordedRequest } from './support/http-recorder';
+
+function synth(props: Partial<KibanaSetupProps> = {}, secure = true) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
+  const kibana = new Kibana(chart, 'kibana', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }) });
+  const setup = new KibanaSetup(chart, 'kibana-setup', { kibana, ...props });
+  const objects = Testing.synth(chart) as any[];
+  const job = objects.find((o) => o.kind === 'Job');
+  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kibana-setup-config');
+  return { setup, objects, job, configMap, container: job.spec.template.spec.containers[0] };
+}
+const env = (c: any, name: string) => (c.env ?? []).find((e: any) => e.name === name);
+const ndjsonLines = (configMap: any) => (configMap.data[SAVED_OBJECTS_FILE] as string).trimEnd().split('\n').map((l) => JSON.parse(l));
+
+describe('the Kibana setup Job', () => {
+  test('runs the setup script from the Kibana image against the Kibana Service', () => {
+    const { job, container, setup } = synth();
+    expect(job.metadata.name).toBe(setup.jobName);
+    expect(job.metadata.name).toMatch(/^kibana-setup-[0-9a-f]{8}$/);
+    expect(container.image).toMatch(/^docker\.elastic\.co\/kibana\/kibana:/);
+    expect(container.command).toEqual(['/bin/sh', '/etc/setup/setup.sh']);
+    expect(env(container, 'API_URL').value).toBe('http://kibana.observability.svc:5601');
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+  });
+
+  test('authenticates with its own user from a Secret, never elastic, when the cluster has security on', () => {
+    const { container, setup } = synth();
+    expect(env(container, 'API_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'kibana-setup-credentials', key: 'username' });
+    expect(env(container, 'API_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'kibana-setup-credentials', key: 'password' });
+    expect(setup.externalSecrets).toEqual([expect.objectContaining({ name: 'kibana-setup-credentials', keys: ['username', 'password'] })]);
+    const own = synth({ credentials: { secretName: 'provisioner', usernameKey: 'user', passwordKey: 'pass' } }).container;
+    expect(env(own, 'API_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'provisioner', key: 'user' });
+  });
+
+  test('sends no credentials when the cluster has security off', () => {
+    const { container, setup } = synth({}, false);
+    expect(env(container, 'API_USERNAME')).toBeUndefined();
+    expect(env(container, 'API_PASSWORD')).toBeUndefined();
+    expect(setup.externalSecrets).toEqual([]);
+  });
+
+  test('imports the data view, saved searches and dashboards, dependencies first, from one NDJSON file', () => {
+    const { configMap, setup } = synth();
+    const lines = ndjsonLines(configMap);
+    expect(lines.map((o) => o.id)).toEqual(setup.savedObjectIds);
+    expect(lines[0]).toMatchObject({ type: 'index-pattern', id: LOGS_DATA_VIEW_ID });
+    expect(lines.filter((o) => o.type === 'search').length).toBeGreaterThanOrEqual(3);
+    expect(lines.filter((o) => o.type === 'dashboard').length).toBe(4);
+    const position = new Map(lines.map((o, i) => [`${o.type}:${o.id}`, i]));
+    lines.forEach((o, i) => {
+      for (const ref of o.references) expect(position.get(`${ref.type}:${ref.id}`)).toBeLessThan(i);
+    });
+  });
+
+  test('script: waits for /api/status, imports with overwrite, then upserts each rule by its stable id', () => {
+    const script: string = synth().configMap.data['setup.sh'];
+    const order = ["'/api/status'", "'/api/saved_objects/_import?overwrite=true'",
+      `'/api/alerting/rule/${KIBANA_RULE_IDS.errorBurst}'`, `'/api/alerting/rule/${KIBANA_RULE_IDS.criticalLog}'`];
+    const positions = order.map((p) => script.indexOf(p));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(script).toContain("--header 'kbn-xsrf: true'");
+  });
+
+  test('rule bodies: create carries the rule type and consumer, update only what Kibana lets change', () => {
+    const { configMap } = synth({ alertRules: { enabled: false } });
+    const create = JSON.parse(configMap.data[ruleFileName(KIBANA_RULE_IDS.errorBurst, 'create')]);
+    const update = JSON.parse(configMap.data[ruleFileName(KIBANA_RULE_IDS.errorBurst, 'update')]);
+    expect(create).toMatchObject({ rule_type_id: '.es-query', consumer: 'stackAlerts', enabled: false });
+    expect(Object.keys(update).sort()).toEqual(['actions', 'name', 'params', 'schedule', 'tags']);
+  });
+
+  test('content and rule options reach the files', () => {
+    const { configMap } = synth({
+      content: { jaegerUiUrl: 'https://jaeger.example.com' },
+      alertRules: { errorBurst: { threshold: 25, window: RuleDuration.minutes(10) } },
+    });
+    const dataView = ndjsonLines(configMap)[0];
+    expect(dataView.attributes.fieldFormatMap).toContain('https://jaeger.example.com/trace/{{value}}');
+    const burst = JSON.parse(configMap.data[ruleFileName(KIBANA_RULE_IDS.errorBurst, 'update')]);
+    expect(burst.params).toMatchObject({ threshold: [25], timeWindowSize: 10, timeWindowUnit: 'm' });
+  });
+
+  test('a changed rule makes a Job with a new name, so the change runs', () => {
+    const a = synth().job.metadata.name;
+    const b = synth({ alertRules: { errorBurst: { threshold: 11 } } }).job.metadata.name;
+    expect(b).not.toBe(a);
+  });
+
+  test('bad options fail at synth time naming the prop', () => {
+    expect(() => synth({ content: { jaegerUiUrl: 'https://jaeger.example.com/' } })).toThrow(/content\.jaegerUiUrl.*trailing slash/);
+    expect(() => synth({ alertRules: { criticalLog: { window: RuleDuration.minutes(1), checkInterval: RuleDuration.minutes(5) } } }))
+      .toThrow(/alertRules\.criticalLog\.checkInterval/);
+    expect(() => synth({ maxAttempts: 0 })).toThrow(/maxAttempts/);
+  });
+});
+
+// The rendered script, run for real (/bin/sh and curl) against a local server that keeps
+// what it is sent the way Kibana's APIs do: imports replace by type and id, rules live
+// at /api/alerting/rule/<id> (404 until created, POST creates, PUT updates).
+describe('the Kibana setup script, run twice', () => {
+  let server: HttpRecorder;
+  const objects = new Map<string, unknown>();
+  const rules = new Map<string, any>();
+  const calls: string[] = [];
+
+  function kibana({ method, url, headers, body }: RecordedRequest): number {
+    calls.push(`${method} ${url}`);
+    if (method !== 'GET' && headers['kbn-xsrf'] !== 'true') return 400;
+    if (url === '/api/status') return 200;
+    if (url === '/api/saved_objects/_import?overwrite=true') {
+      const ndjson = body.slice(body.indexOf('\r\n\r\n') + 4, body.lastIndexOf('\r\n--'));
+      for (const line of ndjson.trimEnd().split('\n')) {
+        const o = JSON.parse(line);
+        objects.set(`${o.type}:${o.id}`, o);
+      }
+      return 200;
+    }
+    const id = /^\/api\/alerting\/rule\/([-a-z]+)$/.exec(url)?.[1];
+    if (id === undefined) return 404;
+    const exists = rules.has(id);
+    if (method === 'GET') return exists ? 200 : 404;
+    if (method === 'POST' && !exists) return (rules.set(id, JSON.parse(body)), 200);
+    if (method === 'PUT' && exists) return (rules.set(id, { ...rules.get(id), ...JSON.parse(body) }), 200);
+    return exists ? 409 : 404;
+  }
+
+  beforeAll(async () => (server = await HttpRecorder.start(kibana)));
+  afterAll(() => server.close());
+
+  async function runJob(configMap: any): Promise<number> {
+    const dir = mkdtempSync(join(tmpdir(), 'kibana-setup-'));
+    try {
+      for (const [file, content] of Object.entries<string>(configMap.data)) {
+        writeFileSync(join(dir, file), file === 'setup.sh' ? content.split('/etc/setup').join(dir) : content);
+      }
+      return await new Promise((resolve) => {
+        const child = spawn('/bin/sh', [join(dir, 'setup.sh')], { env: { PATH: process.env.PATH!, API_URL: server.url }, stdio: 'ignore' });
+        child.on('close', (code) => resolve(code ?? -1));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('the second run updates what the first created and adds nothing', async () => {
+    const first = synth({}, false);
+    expect(await runJob(first.configMap)).toBe(0);
+    expect([...objects.keys()]).toHaveLength(first.setup.savedObjectIds.length);
+    expect([...rules.keys()].sort()).toEqual([...first.setup.ruleIds].sort());
+    expect(rules.get(KIBANA_RULE_IDS.errorBurst).rule_type_id).toBe('.es-query');
+    expect(calls).toContain(`POST /api/alerting/rule/${KIBANA_RULE_IDS.errorBurst}`);
+
+    calls.length = 0;
+    const second = synth({ alertRules: { errorBurst: { threshold: 50 } } }, false);
+    expect(await runJob(second.configMap)).toBe(0);
+    expect([...objects.keys()]).toHaveLength(first.setup.savedObjectIds.length);
+    expect(rules.size).toBe(2);
+    expect(calls.filter((c) => c.startsWith('POST /api/alerting'))).toEqual([]);
+    expect(calls).toContain(`PUT /api/alerting/rule/${KIBANA_RULE_IDS.errorBurst}`);
+    expect(rules.get(KIBANA_RULE_IDS.errorBurst).params.threshold).toEqual([50]);
+  }, 20000);
+});

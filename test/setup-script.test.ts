@@ -1,0 +1,168 @@
+import { spawn } from 'child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { renderSetupScript, SetupBody, SetupScriptOptions } from '../lib/core/setup-script';
+import { HttpRecorder, RecordedRequest } from './support/http-recorder';
+
+// The setup script is run for real: /bin/sh (dash on Debian, as in the images) and curl,
+// against a local HTTP server that records every request and answers as scripted.
+
+type Answer = (req: RecordedRequest) => number;
+
+let server: HttpRecorder;
+let url: string;
+let requests: RecordedRequest[];
+let answer: Answer;
+let dir: string;
+
+beforeAll(async () => {
+  server = await HttpRecorder.start((req) => {
+    requests.push(req);
+    return answer(req);
+  });
+  url = server.url;
+});
+afterAll(() => server.close());
+
+beforeEach(() => {
+  requests = [];
+  answer = () => 200;
+  dir = mkdtempSync(join(tmpdir(), 'setup-script-'));
+  writeFileSync(join(dir, 'policy.json'), '{"policy":1}\n');
+  writeFileSync(join(dir, 'objects.ndjson'), '{"id":"a"}\n{"id":"b"}\n');
+  writeFileSync(join(dir, 'rule.create.json'), '{"create":true}\n');
+  writeFileSync(join(dir, 'rule.update.json'), '{"update":true}\n');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function options(overrides: Partial<SetupScriptOptions> = {}): SetupScriptOptions {
+  return {
+    target: 'Test API',
+    configDir: dir,
+    headers: ['kbn-xsrf: true'],
+    waitFor: { kind: 'request', description: 'waiting for status', method: 'GET', path: '/status' },
+    steps: [
+      { kind: 'request', description: 'PUT policy', method: 'PUT', path: '/policy/a', file: 'policy.json' },
+      { kind: 'request', description: 'import', method: 'POST', path: '/import?overwrite=true', file: 'objects.ndjson', bodyAs: SetupBody.UPLOAD },
+      { kind: 'upsert', description: 'rule', path: '/rule/r1', createFile: 'rule.create.json', updateFile: 'rule.update.json' },
+    ],
+    maxAttempts: 3,
+    retrySeconds: 1,
+    ...overrides,
+  };
+}
+
+function run(script: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const path = join(dir, 'setup.sh');
+  writeFileSync(path, script);
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', [path], { env: { PATH: process.env.PATH!, API_URL: url, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const lines = () => requests.map((r) => `${r.method} ${r.url}`);
+
+test('waits for the API, then runs every step in order with the fixed headers', async () => {
+  const result = await run(renderSetupScript(options()));
+  expect(result.code).toBe(0);
+  expect(lines()).toEqual(['GET /status', 'PUT /policy/a', 'POST /import?overwrite=true', 'GET /rule/r1', 'PUT /rule/r1']);
+  expect(requests.every((r) => r.headers['kbn-xsrf'] === 'true')).toBe(true);
+  expect(result.stdout).toContain('Test API setup complete');
+});
+
+test('sends JSON files as JSON bodies and uploads as a multipart field named file', async () => {
+  await run(renderSetupScript(options()));
+  const put = requests.find((r) => r.url === '/policy/a')!;
+  expect(put.headers['content-type']).toBe('application/json');
+  expect(put.body).toBe('{"policy":1}\n');
+  const upload = requests.find((r) => r.url.startsWith('/import'))!;
+  expect(upload.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+  expect(upload.body).toContain('name="file"; filename="objects.ndjson"');
+  expect(upload.body).toContain('{"id":"a"}\n{"id":"b"}\n');
+});
+
+test('an upsert creates with POST when the object is missing and updates with PUT when it exists', async () => {
+  answer = (r) => (r.method === 'GET' && r.url === '/rule/r1' ? 404 : 200);
+  await run(renderSetupScript(options()));
+  expect(lines().slice(-2)).toEqual(['GET /rule/r1', 'POST /rule/r1']);
+  expect(requests[requests.length - 1].body).toBe('{"create":true}\n');
+
+  requests = [];
+  answer = () => 200;
+  await run(renderSetupScript(options()));
+  expect(lines().slice(-2)).toEqual(['GET /rule/r1', 'PUT /rule/r1']);
+  expect(requests[requests.length - 1].body).toBe('{"update":true}\n');
+});
+
+test('retries until the API is up', async () => {
+  let statusCalls = 0;
+  answer = (r) => (r.url === '/status' && ++statusCalls < 3 ? 503 : 200);
+  const result = await run(renderSetupScript(options()));
+  expect(result.code).toBe(0);
+  expect(lines().filter((l) => l === 'GET /status')).toHaveLength(3);
+  expect(result.stderr).toContain('waiting for status failed (attempt 2 of 3)');
+}, 15000);
+
+test('gives up with a non-zero exit after maxAttempts, and runs no later step', async () => {
+  answer = (r) => (r.url === '/policy/a' ? 500 : 200);
+  const result = await run(renderSetupScript(options({ maxAttempts: 2 })));
+  expect(result.code).toBe(1);
+  expect(lines()).toEqual(['GET /status', 'PUT /policy/a', 'PUT /policy/a']);
+  expect(result.stderr).toContain('giving up on PUT policy after 2 attempts');
+}, 15000);
+
+test('an unexpected status on the upsert probe is a failure, not a guess', async () => {
+  answer = (r) => (r.method === 'GET' && r.url === '/rule/r1' ? 403 : 200);
+  const result = await run(renderSetupScript(options({ maxAttempts: 1 })));
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('GET /rule/r1 answered HTTP 403');
+  expect(lines()).not.toContain('POST /rule/r1');
+});
+
+test('logs in with basic authentication when a password is set, and only then', async () => {
+  await run(renderSetupScript(options()), { API_USERNAME: 'setup', API_PASSWORD: 'not-a-real-password' });
+  const expected = `Basic ${Buffer.from('setup:not-a-real-password').toString('base64')}`;
+  expect(requests.every((r) => r.headers.authorization === expected)).toBe(true);
+
+  requests = [];
+  await run(renderSetupScript(options()));
+  expect(requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+});
+
+test('fails at once when API_URL is missing', async () => {
+  const path = join(dir, 'setup.sh');
+  writeFileSync(path, renderSetupScript(options()));
+  const result = await new Promise<number>((resolve) => {
+    spawn('/bin/sh', [path], { env: { PATH: process.env.PATH! } }).on('close', (code) => resolve(code ?? -1));
+  });
+  expect(result).not.toBe(0);
+  expect(requests).toEqual([]);
+});
+
+describe('rendering', () => {
+  test('rejects paths, files and headers that could leave their shell word', () => {
+    const step = (path: string) => options({ steps: [{ kind: 'request', description: 'x', method: 'GET', path }] });
+    expect(() => renderSetupScript(step("/a'; rm -rf /"))).toThrow(/path/);
+    expect(() => renderSetupScript(step('/a b'))).toThrow(/path/);
+    expect(() => renderSetupScript(options({ steps: [{ kind: 'request', description: 'x', method: 'PUT', path: '/a', file: '../x' }] }))).toThrow(/file/);
+    expect(() => renderSetupScript(options({ headers: ['x: $(id)'] }))).toThrow(/header/);
+  });
+
+  test('quotes descriptions, so a quote in one is harmless', async () => {
+    const script = renderSetupScript(options({ steps: [{ kind: 'request', description: "it's fine", method: 'GET', path: '/x' }] }));
+    const result = await run(script);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("done: it's fine");
+  });
+
+  test('rejects a wait that is not a plain GET and a non-positive retry budget', () => {
+    expect(() => renderSetupScript(options({ waitFor: { kind: 'request', description: 'x', method: 'POST', path: '/x' } }))).toThrow(/waitFor/);
+    expect(() => renderSetupScript(options({ maxAttempts: 0 }))).toThrow(/maxAttempts/);
+  });
+});
