@@ -9,6 +9,7 @@ import {
   DEFAULT_SECRET_KEY_FRAGMENTS, LogProcessingParams, logProcessingParams, logProcessingSource,
   renderLogProcessingProcessor,
 } from '../lib/filebeat/log-processing';
+import { FLAT_TO_ECS_FIELDS } from '../lib/core/log-shape';
 import { ILogstash } from '../lib/logstash/logstash-reference';
 
 type Fields = Record<string, any>;
@@ -166,12 +167,15 @@ describe('log processing script: secrets in fields', () => {
     expect(out.message).toBe('user login');
   });
 
-  test('masks secrets of the flat shape and leaves its timestamp and ids alone', () => {
+  test('masks secrets of the flat shape, renames it to ECS and leaves its timestamp and ids alone', () => {
     const input = {
       timestamp: '2024-01-15T10:30:45.123Z', level: 'INFO', service: 'payments', message: 'ok',
       trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7', client_secret: 'abc',
     };
-    expect(run(input)).toEqual(withLabels({ ...input, client_secret: REDACTED }, 'all', 'other', 'info'));
+    expect(run(input)).toEqual(withLabels({
+      timestamp: '2024-01-15T10:30:45.123Z', log: { level: 'INFO' }, service: { name: 'payments' }, message: 'ok',
+      trace: { id: '4bf92f3577b34da6a3ce929d0e0e4736' }, span: { id: '00f067aa0ba902b7' }, client_secret: REDACTED,
+    }, 'all', 'other', 'info'));
   });
 
   test('masks secrets inside arrays of objects', () => {
@@ -245,7 +249,7 @@ describe('log processing script: secrets and addresses in text', () => {
   });
 
   test('leaves prose that merely mentions a token alone', () => {
-    const input = { message: 'invalid token: expired, please log in again', level: 'warning' };
+    const input = { message: 'invalid token: expired, please log in again', log: { level: 'warning' } };
     expect(run(input)).toEqual(withLabels(input, 'all', 'other', 'warning'));
   });
 
@@ -351,6 +355,44 @@ describe('log processing script: classification', () => {
   });
 });
 
+describe('log processing script: flat shape to ECS', () => {
+  test('the renames come from the one table the Logstash pipeline uses too', () => {
+    expect(logProcessingParams().ecs_renames).toEqual(FLAT_TO_ECS_FIELDS.map(({ from, to }) => ({ from, to: to.join('.') })));
+    expect(logProcessingParams().ecs_renames.map((r) => `${r.from}->${r.to}`)).toEqual(['level->log.level', 'service->service.name', 'trace_id->trace.id', 'span_id->span.id']);
+  });
+
+  test('a flat event next to what Filebeat adds under log ends with the same names as an ECS one', () => {
+    const flat = run({ level: 'ERROR', service: 'checkout', trace_id: 'abc123', message: 'boom', log: { offset: 42, file: { path: '/var/log/containers/x.log' } } });
+    const ecs = run({ log: { level: 'ERROR', offset: 42, file: { path: '/var/log/containers/x.log' } }, service: { name: 'checkout' }, trace: { id: 'abc123' }, message: 'boom' });
+    expect(flat).toEqual(ecs);
+    expect(flat.labels.index_class).toBe('errors');
+  });
+
+  test('an ECS field already set wins; the flat one stays where it was', () => {
+    const input = { level: 'debug', log: { level: 'info' }, trace_id: 'flat', trace: { id: 'ecs' } };
+    expect(run(input)).toEqual(withLabels(input, 'all', 'other', 'info'));
+  });
+
+  test('an object or array at the flat name is not the flat shape and is left alone', () => {
+    const input = { service: { version: '1.2.0', environment: 'prod' }, level: ['info'] };
+    expect(run(input)).toEqual(withLabels(input, 'all', 'other', 'info'));
+  });
+
+  test('a numeric level moves too; a scalar where the ECS object belongs blocks the move without failing', () => {
+    expect(run({ level: 30 }).log).toEqual({ level: 30 });
+    const out = run({ trace: 'not-an-object', trace_id: 'abc' });
+    expect(out).toEqual(withLabels({ trace: 'not-an-object', trace_id: 'abc' }, 'all', 'other', 'info'));
+    expect(out.tags).toBeUndefined();
+  });
+
+  test('with masking and classification off, the script still renames and touches nothing else', () => {
+    const input = { level: 'error', service: 'api', password: 'hunter2', message: 'from 203.0.113.7' };
+    expect(run(input, load(logProcessingParams({ enabled: false })))).toEqual({
+      log: { level: 'error' }, service: { name: 'api' }, password: 'hunter2', message: 'from 203.0.113.7',
+    });
+  });
+});
+
 describe('log processing script: params and failure', () => {
   test('custom fragments replace the defaults', () => {
     const out = run({ passwd: 'hunter2', password: 'visible', message: 'passwd=hunter2' }, load(logProcessingParams({ secretKeyFragments: ['passwd'] })));
@@ -420,7 +462,7 @@ describe('Filebeat log processing', () => {
       script: {
         lang: 'javascript',
         tag: 'log-processing',
-        params: { secret_key_fragments: [...DEFAULT_SECRET_KEY_FRAGMENTS], mask_ip_addresses: true, classify: true },
+        params: { secret_key_fragments: [...DEFAULT_SECRET_KEY_FRAGMENTS], mask_ip_addresses: true, classify: true, ecs_renames: logProcessingParams().ecs_renames },
         source: SOURCE,
       },
     });
@@ -431,14 +473,27 @@ describe('Filebeat log processing', () => {
   test('custom fragments reach the params', () => {
     const { config } = filebeatYaml({ logProcessing: { secretKeyFragments: ['passwd', 'x-session'], classify: false } });
     expect(config['filebeat.inputs'][0].processors[2].script.params).toEqual({
-      secret_key_fragments: ['passwd', 'x-session'], mask_ip_addresses: true, classify: false,
+      secret_key_fragments: ['passwd', 'x-session'], mask_ip_addresses: true, classify: false, ecs_renames: logProcessingParams().ecs_renames,
     });
   });
 
-  test('can be turned off', () => {
+  test('can be turned off: the script then only renames the flat shape', () => {
     const { filebeat, config } = filebeatYaml({ logProcessing: { enabled: false } });
-    expect(config['filebeat.inputs'][0].processors).toHaveLength(2);
-    expect(filebeat.logProcessing).toBeUndefined();
+    const params = config['filebeat.inputs'][0].processors[2].script.params;
+    expect(params).toEqual({ secret_key_fragments: [], mask_ip_addresses: false, classify: false, ecs_renames: logProcessingParams().ecs_renames });
+    expect(filebeat.logProcessing).toEqual(params);
+  });
+
+  test('fails on masking options given while it is off, instead of ignoring them', () => {
+    expect(() => filebeatYaml({ logProcessing: { enabled: false, maskIpAddresses: true } }))
+      .toThrow(/logProcessing\.maskIpAddresses.*has no effect with 'enabled: false'/);
+  });
+
+  test('sets @timestamp from the flat shape\'s ISO 8601 timestamp, checked by Filebeat at load', () => {
+    const processors = filebeatYaml().config['filebeat.inputs'][0].processors;
+    expect(processors[3].timestamp).toMatchObject({ field: 'timestamp', ignore_missing: true, ignore_failure: true });
+    expect(processors[3].timestamp.layouts).toContain('2006-01-02T15:04:05Z07:00');
+    expect(processors[3].timestamp.test.length).toBeGreaterThan(0);
   });
 
   test('fails on an empty or unsafe fragment list', () => {

@@ -4,6 +4,7 @@ export * from './endpoint';
 export * from './errors';
 export * from './images';
 export * from './labels';
+export * from './log-shape';
 export * from './names';
 export * from './probes';
 export * from './resources';

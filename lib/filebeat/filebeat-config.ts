@@ -68,7 +68,8 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
           },
         },
         // After decoding, so masking sees the application's fields; plain-text lines too.
-        ...(logProcessing ? [logProcessing] : []),
+        logProcessing,
+        flatTimestampProcessor(),
         // Straight to Elasticsearch there is no Logstash to route: name the data stream here.
         ...(opts.output.kind === 'elasticsearch' ? dataStreamRoutingProcessors() : []),
       ],
@@ -98,6 +99,26 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
     config['setup.ilm.enabled'] = false;
   }
   return config;
+}
+
+/**
+ * Sets `@timestamp` from the flat shape's `timestamp` (ISO 8601, with or without a
+ * zone; UTC when none), the way the Logstash pipeline's date filter does. Without it
+ * `@timestamp` is the time the container runtime wrote the line, a few milliseconds
+ * later. `timestamp` itself stays; other formats leave `@timestamp` as it was.
+ */
+export function flatTimestampProcessor(): object {
+  return {
+    timestamp: {
+      field: 'timestamp',
+      // Go layouts; fractional seconds are accepted after the seconds without being in the layout.
+      layouts: ['2006-01-02T15:04:05Z07:00', '2006-01-02T15:04:05', '2006-01-02 15:04:05Z07:00', '2006-01-02 15:04:05'],
+      // Checked when Filebeat loads the processor: a layout that cannot parse these stops it.
+      test: ['2024-01-15T10:30:45.123Z', '2024-01-15T10:30:45+01:00', '2024-01-15 10:30:45'],
+      ignore_missing: true,
+      ignore_failure: true,
+    },
+  };
 }
 
 /** The data stream an event is written to, from the fields the routing processors set. */

@@ -65,8 +65,8 @@ export class Filebeat extends Component {
   /** Name of the ClusterRole and ClusterRoleBinding, `<namespace>-<name>` (cluster-scoped, so namespaced by name). */
   public readonly clusterRoleName: string;
   public readonly serviceAccountName: string;
-  /** What the masking and classification script runs with; undefined when it is disabled. */
-  public readonly logProcessing?: LogProcessingParams;
+  /** What the normalisation, masking and classification script runs with. */
+  public readonly logProcessing: LogProcessingParams;
 
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id, props, 'filebeat', Images.filebeat);
@@ -86,7 +86,15 @@ export class Filebeat extends Component {
       invalidProp(this, 'logProcessing.secretKeyFragments', fragments, fragmentsProblem,
         "use key name fragments such as ['password', 'api_key'], or set 'enabled: false' to turn masking off");
     }
-    if (props.logProcessing?.enabled !== false) this.logProcessing = logProcessingParams(props.logProcessing);
+    const lp = props.logProcessing;
+    if (lp?.enabled === false) {
+      const ignored = (['secretKeyFragments', 'maskIpAddresses', 'classify'] as const).find((k) => lp[k] !== undefined);
+      if (ignored) {
+        invalidProp(this, `logProcessing.${ignored}`, lp[ignored], "has no effect with 'enabled: false' (nothing is masked or classified)",
+          `remove logProcessing.${ignored}, or enable log processing`);
+      }
+    }
+    this.logProcessing = logProcessingParams(lp);
     this.clusterRoleName = validateDnsLabel(this, 'name', `${this.namespace}-${this.name}`, 253);
     const identity = this.identity('agent');
 

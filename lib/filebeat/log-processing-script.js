@@ -9,9 +9,15 @@
  * It must never contain a dollar sign followed by an opening brace: Filebeat expands
  * that as a variable in its config file.
  *
- * Both log shapes are read as they arrive (the Logstash pipeline renames the flat
- * shape to ECS later; that stays the one place for renaming): `log.level` or `level`,
- * `log.logger` or `logger`, `service.name` or a string `service`.
+ * NORMALISATION (params.ecs_renames), first: the flat shape's fields get their ECS
+ * names, so both shapes are queried by the same names whatever the output (the
+ * Logstash pipeline applies the same table to events from other shippers). Each
+ * `{ from, to }` moves a string or number at `from` to the dotted path `to` when
+ * nothing is there yet: `level` -> `log.level`, `service` -> `service.name`,
+ * `trace_id` -> `trace.id`, `span_id` -> `span.id`. An object or array at `from` is
+ * left alone (an ECS `service` object is not the flat shape), and so is an event
+ * whose ECS field is already set or whose ECS parent is a scalar (`trace: "x"`). The rest still reads both shapes: `log.level` or
+ * `level`, `log.logger` or `logger`, `service.name` or a string `service`.
  *
  * MASKING (params.secret_key_fragments, params.mask_ip_addresses)
  * 1. Secret keys: a key whose name, lower-cased with `-` read as `_`, contains a
@@ -140,7 +146,15 @@ function configure(params) {
     var f = String(source[i]).toLowerCase().replace(/-/g, '_');
     if (f !== '') fragments.push(f);
   }
+  var renames = [];
+  var pairs = p.ecs_renames || [];
+  for (var r = 0; r < pairs.length; r++) {
+    if (pairs[r] && typeof pairs[r].from === 'string' && typeof pairs[r].to === 'string') {
+      renames.push({ from: pairs[r].from, to: pairs[r].to });
+    }
+  }
   var s = {
+    renames: renames,
     fragments: fragments,
     maskIps: p.mask_ip_addresses !== false,
     classify: p.classify !== false,
@@ -427,9 +441,28 @@ function withhold(event) {
   event.Tag('log_processing_failed');
 }
 
+/** Moves each flat-shape scalar to its ECS name when the ECS field is still free. */
+function renameToEcs(event) {
+  for (var i = 0; i < settings.renames.length; i++) {
+    var rename = settings.renames[i];
+    var value = event.Get(rename.from);
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    var target = event.Get(rename.to);
+    if (target !== null && target !== undefined) continue;
+    // A scalar where the ECS object belongs (`trace: "x"`) cannot take the field.
+    var dot = rename.to.lastIndexOf('.');
+    var parent = dot < 0 || rename.to.slice(0, dot) === rename.from ? null : event.Get(rename.to.slice(0, dot));
+    if (parent !== null && parent !== undefined && !isPlainObject(parent)) continue;
+    // Deleted first: a string `service` must be gone before `service.name` can be put.
+    event.Delete(rename.from);
+    event.Put(rename.to, value);
+  }
+}
+
 /** Filebeat's entry point, called once per event. */
 function process(event) {
   try {
+    renameToEcs(event);
     var fields = event.Get();
     var keys = Object.keys(fields);
     var seenKeys = {};

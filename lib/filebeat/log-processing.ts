@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
+import { FLAT_TO_ECS_FIELDS } from '../core/log-shape';
 
 /** What the `script` processor does to every log event on the node. */
 export interface LogProcessingProps {
   /**
-   * Run the masking and classification processor. Off ships logs unmasked and
-   * unclassified: only for a cluster whose logs hold no personal data.
+   * Mask and classify. Off ships logs unmasked and unclassified (every event to the
+   * `all` class): only for a cluster whose logs hold no personal data. The script runs
+   * either way, to rename the flat log shape to ECS.
    * @default true
    */
   readonly enabled?: boolean;
@@ -33,6 +35,8 @@ export interface LogProcessingParams {
   readonly secret_key_fragments: string[];
   readonly mask_ip_addresses: boolean;
   readonly classify: boolean;
+  /** Flat-shape fields and their dotted ECS names, from {@link FLAT_TO_ECS_FIELDS}. */
+  readonly ecs_renames: { from: string; to: string }[];
 }
 
 /** The `script` processor entry of filebeat.yml. */
@@ -79,20 +83,22 @@ export function secretKeyFragmentsProblem(fragments: readonly string[]): string 
 
 /** The script's params after defaults. */
 export function logProcessingParams(props: LogProcessingProps = {}): LogProcessingParams {
+  const ecs_renames = FLAT_TO_ECS_FIELDS.map(({ from, to }) => ({ from, to: to.join('.') }));
+  if (props.enabled === false) return { secret_key_fragments: [], mask_ip_addresses: false, classify: false, ecs_renames };
   return {
     secret_key_fragments: [...(props.secretKeyFragments ?? DEFAULT_SECRET_KEY_FRAGMENTS)],
     mask_ip_addresses: props.maskIpAddresses ?? true,
     classify: props.classify ?? true,
+    ecs_renames,
   };
 }
 
 /**
- * The Filebeat `script` processor that masks secrets and IP addresses and classifies
- * the event, or undefined when disabled. No `timeout`: an interrupted script leaves the
- * event half-masked and Filebeat would still ship it.
+ * The Filebeat `script` processor that renames the flat shape to ECS, masks secrets
+ * and IP addresses and classifies the event. No `timeout`: an interrupted script leaves
+ * the event half-masked and Filebeat would still ship it.
  */
-export function renderLogProcessingProcessor(props: LogProcessingProps = {}): LogProcessingProcessor | undefined {
-  if (props.enabled === false) return undefined;
+export function renderLogProcessingProcessor(props: LogProcessingProps = {}): LogProcessingProcessor {
   return {
     script: {
       lang: 'javascript',

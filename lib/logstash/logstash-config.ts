@@ -1,3 +1,4 @@
+import { FLAT_TO_ECS_FIELDS } from '../core/log-shape';
 import { INDEX_CLASSES } from '../elasticsearch/index-lifecycle';
 import { LogstashPipeline, LogstashStatement } from './logstash-pipeline';
 
@@ -57,13 +58,6 @@ export function renderPipelinesConfig(opts: PipelinesConfigOptions = {}): object
   return [main];
 }
 
-/** The flat log shape's fields and their ECS names (older services log `level`, `service`, ...). */
-export const FLAT_TO_ECS_FIELDS: readonly { readonly from: string; readonly to: readonly string[] }[] = [
-  { from: 'level', to: ['log', 'level'] },
-  { from: 'service', to: ['service', 'name'] },
-  { from: 'trace_id', to: ['trace', 'id'] },
-  { from: 'span_id', to: ['span', 'id'] },
-];
 
 /**
  * Filters that bring the flat log shape to ECS, so both shapes are queried by the same

@@ -1,0 +1,11 @@
+/**
+ * The flat log shape's fields and their ECS names (older services log `level`,
+ * `service`, `trace_id`, `span_id`). One table for every place that normalises: the
+ * Filebeat script on the node and the Logstash pipeline.
+ */
+export const FLAT_TO_ECS_FIELDS: readonly { readonly from: string; readonly to: readonly string[] }[] = [
+  { from: 'level', to: ['log', 'level'] },
+  { from: 'service', to: ['service', 'name'] },
+  { from: 'trace_id', to: ['trace', 'id'] },
+  { from: 'span_id', to: ['span', 'id'] },
+];
