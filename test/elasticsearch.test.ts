@@ -70,6 +70,11 @@ describe('ElasticsearchCluster', () => {
     expect(probe.exec.command.join(' ')).not.toContain('wait_for_status=green');
   });
 
+  test('a stopping node gets two minutes to hand off its shards and flush', () => {
+    const { objects } = synth();
+    expect(named(objects, 'StatefulSet', 'elasticsearch-node').spec.template.spec.terminationGracePeriodSeconds).toBe(120);
+  });
+
   test('data lives on a volume claim template per node', () => {
     const { objects } = synth({ data: { replicas: 1, storage: { size: '100Gi', storageClassName: 'fast' } } });
     const sts = named(objects, 'StatefulSet', 'elasticsearch-node');

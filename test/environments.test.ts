@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { ENVIRONMENTS, KubeObject, find, podTemplateOf, synthEnvironment } from './support/environments';
 
 const replicas = (objects: KubeObject[], kind: string, name: string) => find(objects, kind, name)?.spec.replicas;
@@ -95,6 +96,8 @@ describe('topology per environment (DESIGN.md section 4)', () => {
     expect(replicas(objects, 'StatefulSet', 'alertmanager')).toBe(3);
     expect(replicas(objects, 'Deployment', 'jaeger-collector')).toBeGreaterThanOrEqual(2);
     expect(replicas(objects, 'Deployment', 'jaeger-query')).toBeGreaterThanOrEqual(2);
+    const logstashYml = parse(find(objects, 'ConfigMap', 'logstash-config')!.data['logstash.yml']);
+    expect([logstashYml['queue.type'], logstashYml['dead_letter_queue.enable']]).toEqual(['persisted', true]);
     for (const name of ['elasticsearch-master', 'elasticsearch-data', 'logstash', 'prometheus', 'alertmanager']) {
       const affinity = find(objects, 'StatefulSet', name)!.spec.template.spec.affinity;
       expect([name, affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey]).toEqual([name, 'kubernetes.io/hostname']);
