@@ -32,7 +32,7 @@ export const prod: ObservabilityStackProps = {
     spread: Spread.REQUIRED,
   },
   // Critical alerts page through PagerDuty and go on to Slack; warnings go to Slack.
-  alertmanager: { replicas: 3, spread: Spread.REQUIRED, slack: { channel: '#alerts-prod' }, pagerDuty: {} },
+  alertmanager: { replicas: 3, spread: Spread.REQUIRED, slack: { channel: '#alerts-prod' }, pagerDuty: {}, deadMansSwitch: {} },
   // One replica: Grafana HA needs an external database (set `database` to scale out).
   grafana: { replicas: 1 },
   jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 2, spread: Spread.REQUIRED },

@@ -143,6 +143,21 @@ describe('stackAlertRules', () => {
     expect(r.labels?.severity).toBe('warning');
   });
 
+  test('FilebeatOutputStalled: events held all of filebeatStalledFor while none is acknowledged', () => {
+    const r = rule(stackAlertRules({ filebeatStalledFor: '15m' }, STACK), AlertName.FILEBEAT_OUTPUT_STALLED);
+    expect(r.expr).toContain('min_over_time(filebeat_libbeat_pipeline_events{type="active"}[15m])) > 0');
+    expect(r.expr).toContain('and sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="acked"}[15m])) == 0');
+    expect(r.labels?.severity).toBe('warning');
+    expect(() => stackAlertRules({ filebeatStalledFor: '15' }, STACK)).toThrow(/filebeatStalledFor/);
+  });
+
+  test('FilebeatDroppingEvents: events dropped by the output or the pipeline', () => {
+    const r = rule(stack, AlertName.FILEBEAT_DROPPING_EVENTS);
+    expect(r.expr).toContain('filebeat_libbeat_output_events{type="dropped"}');
+    expect(r.expr).toContain('filebeat_libbeat_pipeline_events{type="dropped"}');
+    expect(r.labels?.severity).toBe('warning');
+  });
+
   test('JaegerDroppingSpans: failed exports or refused spans of the stack namespace (collector v2 names, _total)', () => {
     const r = rule(stack, AlertName.JAEGER_DROPPING_SPANS);
     expect(r.expr).toContain('otelcol_exporter_send_failed_spans_total{namespace="observability"}');

@@ -31,7 +31,13 @@ describe('Alertmanager', () => {
 
   test('groups by alertname with a short group_wait', () => {
     const { config } = synth();
-    expect(config.route).toMatchObject({ group_by: ['alertname', 'namespace'], group_wait: '10s', group_interval: '5m', repeat_interval: '4h' });
+    expect(config.route).toMatchObject({ group_by: ['alertname', 'namespace'], group_wait: '5s', group_interval: '5m', repeat_interval: '4h' });
+  });
+
+  test('the longest group_wait counts nested routes', () => {
+    const { alertmanager } = synth({}, (a) => a.addRoute({ receiver: 'null', matchers: ['team="a"'], routes: [{ receiver: 'null', matchers: ['x="y"'], groupWait: '1m' }] }));
+    expect(alertmanager.longestGroupWaitSeconds).toBe(60);
+    expect(synth().alertmanager.longestGroupWaitSeconds).toBe(5);
   });
 
   test('reads receiver credentials from files, never from the config', () => {
@@ -54,6 +60,22 @@ describe('Alertmanager', () => {
       { receiver: 'slack', matchers: ['severity=~"critical|warning"'], continue: true },
       { receiver: 'email', matchers: ['severity=~"critical|warning"'] },
     ]);
+  });
+
+  test('sends the Watchdog to a dead-man\'s switch every interval, read from a Secret file, never resolved', () => {
+    const { config, alertmanager } = synth({ deadMansSwitch: { interval: '2m' } });
+    expect(config.route.routes[0]).toEqual({
+      receiver: 'dead-mans-switch', matchers: ['alertname="Watchdog"'], group_wait: '0s', group_interval: '2m', repeat_interval: '2m',
+    });
+    expect(config.receivers.find((r: any) => r.name === 'dead-mans-switch').webhook_configs).toEqual([
+      { send_resolved: false, url_file: '/etc/alertmanager/secrets/alertmanager-dead-mans-switch/url' },
+    ]);
+    expect(alertmanager.externalSecrets).toContainEqual(expect.objectContaining({ name: 'alertmanager-dead-mans-switch', keys: ['url'] }));
+    expect(synth({ deadMansSwitch: {} }).config.route.routes[0].repeat_interval).toBe('1m');
+  });
+
+  test('fails on a dead-man\'s switch interval that is not a duration', () => {
+    expect(() => synth({ deadMansSwitch: { interval: '60' } })).toThrow(/deadMansSwitch\.interval/);
   });
 
   test('inhibits warnings while the same alert is critical', () => {

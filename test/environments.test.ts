@@ -6,7 +6,14 @@ const containerImages = (objects: KubeObject[]) => objects.map(podTemplateOf).fi
   .flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers]).map((c: any) => c.image as string);
 
 describe.each(ENVIRONMENTS)('the %s environment', (env) => {
-  const { objects } = synthEnvironment(env);
+  const { objects, stack } = synthEnvironment(env);
+
+  test('its configuration can deliver an alert within DESIGN\'s 30 s (scrape + evaluation + group_wait)', () => {
+    const prometheus = parse(find(objects, 'ConfigMap', 'prometheus-config')!.data['prometheus.yml']);
+    const alertmanager = parse(find(objects, 'ConfigMap', 'alertmanager-config')!.data['alertmanager.yml']);
+    expect([prometheus.global.scrape_interval, prometheus.global.evaluation_interval, alertmanager.route.group_wait]).toEqual(['15s', '5s', '5s']);
+    expect(stack.alertDeliveryBoundSeconds).toBe(25);
+  });
 
   test('matches its snapshot (a change to any manifest is a reviewed change)', () => {
     expect(objects).toMatchSnapshot();

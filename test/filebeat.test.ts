@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { ServiceEndpoint } from '../lib/core/endpoint';
+import { Images } from '../lib/core/images';
 import { Filebeat, FilebeatProps } from '../lib/filebeat';
 import { ILogstash } from '../lib/logstash/logstash-reference';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
@@ -143,13 +144,12 @@ describe('Filebeat', () => {
     expect(pod(synth('logstash', { tolerations: [] }).objects).tolerations).toEqual([]);
   });
 
-  test('probes the stats endpoint and carries no Prometheus scrape annotations', () => {
+  test('probes the stats endpoint, which listens on every address since the kubelet probes the pod IP', () => {
     const { objects } = synth();
     const c = pod(objects).containers[0];
     expect(c.readinessProbe.httpGet).toEqual({ path: '/', port: 'http', scheme: 'HTTP' });
     expect(c.livenessProbe.tcpSocket).toEqual({ port: 'http' });
-    const annotations = named(objects, 'DaemonSet', 'filebeat').spec.template.metadata.annotations;
-    expect(Object.keys(annotations)).toEqual(['checksum/config']);
+    expect(config(objects)['http.host']).toBe('0.0.0.0');
   });
 
   test('a namespaced ClusterRole reads pods, namespaces, nodes, replicasets and jobs, bound to the ServiceAccount', () => {
@@ -179,5 +179,72 @@ describe('Filebeat', () => {
 
   test('fails when hostDataPath is not an absolute path', () => {
     expect(() => synth('logstash', { hostDataPath: 'var/lib/x' })).toThrow(/hostDataPath/);
+  });
+});
+
+describe('Filebeat metrics exporter sidecar', () => {
+  const template = (objects: any[]) => named(objects, 'DaemonSet', 'filebeat').spec.template;
+  const exporter = (objects: any[]) => template(objects).spec.containers.find((c: any) => c.name === 'exporter');
+
+  test('each pod runs the pinned beat-exporter against its own Filebeat stats endpoint', () => {
+    const { filebeat, objects } = synth();
+    const c = exporter(objects);
+    expect(c.image).toBe(Images.beatExporter);
+    expect(Images.beatExporter).toBe('docker.io/trustpilot/beat-exporter:0.4.0');
+    expect(c.args).toEqual(['-beat.uri=http://localhost:5066', '-web.listen-address=:9479']);
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9479, protocol: 'TCP' }]);
+    expect(filebeat.metricsPort).toBe(9479);
+  });
+
+  test('its port name differs from Filebeat\'s own', () => {
+    const names = template(synth().objects).spec.containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
+    expect(names).toEqual(['http', 'metrics']);
+  });
+
+  test('the pod is scraped on the exporter port, and config changes still roll it', () => {
+    const annotations = template(synth().objects).metadata.annotations;
+    expect(annotations).toMatchObject({
+      'prometheus.io/scrape': 'true', 'prometheus.io/port': '9479', 'prometheus.io/path': '/metrics', 'prometheus.io/scheme': 'http',
+    });
+    expect(annotations['checksum/config']).toBeDefined();
+  });
+
+  test('runs non-root with a read-only root, no capabilities and RuntimeDefault seccomp, though Filebeat runs as root', () => {
+    const c = exporter(synth().objects);
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
+      runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.volumeMounts).toBeUndefined();
+  });
+
+  test('has small resources and TCP probes on its metrics port', () => {
+    const c = exporter(synth().objects);
+    expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } });
+    expect(c.readinessProbe.tcpSocket).toEqual({ port: 'metrics' });
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 'metrics' });
+  });
+
+  test('image and resources can be overridden', () => {
+    const c = exporter(synth('logstash', { exporter: { image: 'registry.example/beat-exporter:0.4.0', resources: { cpuRequest: '5m', memoryRequest: '16Mi', memoryLimit: '32Mi' } } }).objects);
+    expect(c.image).toBe('registry.example/beat-exporter:0.4.0');
+    expect(c.resources.limits.memory).toBe('32Mi');
+  });
+
+  test('exporter: false leaves only Filebeat, unannotated for scraping', () => {
+    const { filebeat, objects } = synth('logstash', { exporter: false });
+    expect(template(objects).spec.containers.map((c: any) => c.name)).toEqual(['filebeat']);
+    expect(Object.keys(template(objects).metadata.annotations)).toEqual(['checksum/config']);
+    expect(filebeat.metricsPort).toBeUndefined();
+  });
+
+  test('fails when the exporter image is not pinned, naming the prop, the value and the fix', () => {
+    expect(() => synth('logstash', { exporter: { image: 'trustpilot/beat-exporter' } }))
+      .toThrow("test/filebeat: 'exporter.image' must be pinned to an exact tag or digest, got 'trustpilot/beat-exporter' (use 'registry/repository:1.2.3' or 'registry/repository@sha256:...')");
+  });
+
+  test('fails when the exporter memory limit is below its request', () => {
+    expect(() => synth('logstash', { exporter: { resources: { cpuRequest: '10m', memoryRequest: '64Mi', memoryLimit: '32Mi' } } }))
+      .toThrow(/'exporter\.resources\.memoryLimit' is below the memory request 64Mi, got '32Mi'/);
   });
 });

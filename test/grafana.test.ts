@@ -7,7 +7,9 @@ import {
 } from '../lib/grafana';
 import { IJaeger } from '../lib/jaeger/jaeger-reference';
 import { IPrometheus } from '../lib/prometheus/prometheus-reference';
+import { ENVIRONMENTS, synthEnvironment } from './support/environments';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+import { allPanels, datasourceUses, missingDatasources, provisionedDashboards, provisionedDatasources } from './support/grafana-dashboards';
 
 class FakePrometheus extends Construct implements IPrometheus {
   public readonly endpoint = new ServiceEndpoint('prometheus', 'observability', 9090);
@@ -334,6 +336,53 @@ describe('built-in infrastructure and stack health dashboards', () => {
     expect(panel.fieldConfig.defaults.mappings[0].options).toEqual({
       0: { text: 'green', color: 'green' }, 1: { text: 'yellow', color: 'yellow' }, 2: { text: 'red', color: 'red' },
     });
+  });
+});
+
+describe('dashboard data sources', () => {
+  test.each(ENVIRONMENTS)('the %s environment: every panel, target and variable uses a provisioned data source', (env) => {
+    const { stack, objects } = synthEnvironment(env);
+    const datasources = provisionedDatasources(objects);
+    const dashboards = Object.values(provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName));
+    expect(dashboards.map((d) => d.uid).sort()).toEqual(['infrastructure', 'service-overview', 'stack-health']);
+    // Panels, their targets and the query variables all name one: none is left to the default.
+    const uses = dashboards.flatMap(datasourceUses);
+    expect(uses.length).toBeGreaterThan(dashboards.length);
+    expect(uses.filter((u) => u.ref === undefined)).toEqual([]);
+    expect(dashboards.flatMap((d) => missingDatasources(d, datasources))).toEqual([]);
+  });
+
+  test('the wired Grafana provisions every data source its built-in dashboards use', () => {
+    const { objects } = synth(wired);
+    const dashboards = Object.values(provisionedDashboards(objects, 'grafana-dashboards'));
+    expect(dashboards).toHaveLength(3);
+    expect(dashboards.flatMap((d) => missingDatasources(d, datasources(objects).datasources))).toEqual([]);
+  });
+
+  test('an unknown uid, a type mismatch, an unknown name and a missing default are reported, in nested rows too', () => {
+    const provisioned = [{ uid: 'prometheus', type: 'prometheus', name: 'Prometheus' }];
+    const target = (refId: string, datasource?: unknown) => ({ refId, expr: 'up', datasource });
+    const dashboard = {
+      uid: 'd',
+      panels: [
+        { type: 'timeseries', title: 'Loki', datasource: { type: 'loki', uid: 'loki' }, targets: [target('A')] },
+        { type: 'row', title: 'Row', collapsed: true, panels: [
+          { type: 'stat', title: 'Nested', datasource: { type: 'prometheus', uid: 'prometheus' }, targets: [target('A', { type: 'elasticsearch', uid: 'prometheus' })] },
+          { type: 'stat', title: 'By name', datasource: 'Thanos', targets: [target('A')] },
+          { type: 'stat', title: 'Default', targets: [target('A')] },
+        ] },
+      ],
+      templating: { list: [{ name: 'job', type: 'query', datasource: { type: 'prometheus', uid: 'mimir' } }] },
+    };
+    expect(allPanels(dashboard).map((p) => p.title)).toEqual(['Loki', 'Row', 'Nested', 'By name', 'Default']);
+    expect(missingDatasources(dashboard, provisioned)).toEqual([
+      "d: panel 'Loki' uses data source uid 'loki', which is not provisioned",
+      "d: panel 'Nested' target A expects a data source of type elasticsearch, uid 'prometheus' is prometheus",
+      "d: panel 'By name' names data source 'Thanos', which is not provisioned",
+      "d: panel 'Default' uses the default data source, and none is provisioned",
+      "d: variable $job uses data source uid 'mimir', which is not provisioned",
+    ]);
+    expect(missingDatasources(dashboard, provisioned.map((d) => ({ ...d, isDefault: true })))).toHaveLength(4);
   });
 });
 

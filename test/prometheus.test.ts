@@ -69,7 +69,14 @@ describe('Prometheus', () => {
 
   test('renders global intervals and external labels', () => {
     const { config } = synth({ externalLabels: { env: 'prod', region: 'eu-west-1' }, scrapeInterval: '30s' });
-    expect(config.global).toEqual({ scrape_interval: '30s', evaluation_interval: '15s', external_labels: { env: 'prod', region: 'eu-west-1' } });
+    expect(config.global).toEqual({ scrape_interval: '30s', evaluation_interval: '5s', external_labels: { env: 'prod', region: 'eu-west-1' } });
+  });
+
+  test('the detection bound is the longest scrape interval plus the evaluation interval', () => {
+    expect(synth().prometheus.detectionBoundSeconds).toBe(15 + 5);
+    const { prometheus } = synth({ scrapeInterval: '10s', evaluationInterval: '1m' });
+    prometheus.addScrapeJob({ jobName: 'slow', staticTargets: ['slow:9100'], scrapeInterval: '1m30s' });
+    expect(prometheus.detectionBoundSeconds).toBe(90 + 60);
   });
 
   test('escapes $ in external labels, which Prometheus 3 expands', () => {

@@ -11,6 +11,8 @@ export enum ReceiverName {
   PAGERDUTY = 'pagerduty',
   SLACK = 'slack',
   EMAIL = 'email',
+  /** The Watchdog's, when a dead-man's switch is configured. */
+  DEAD_MANS_SWITCH = 'dead-mans-switch',
 }
 
 /** A Slack incoming webhook whose URL is read from a file. */
@@ -37,6 +39,17 @@ export interface EmailReceiverOptions {
   /** Path of the file holding the SMTP password (`auth_password_file`). */
   readonly authPasswordFile: string;
   readonly requireTls: boolean;
+}
+
+/**
+ * A dead-man's switch: an outside service that expects the always-firing Watchdog at
+ * a webhook every `interval` and pages when it stops coming (the alerting path is down).
+ */
+export interface DeadMansSwitchOptions {
+  /** Path of the file holding the webhook URL (`url_file`). */
+  readonly urlFile: string;
+  /** How often the Watchdog is re-sent (`group_interval` and `repeat_interval` of its route). */
+  readonly interval: string;
 }
 
 /** A route of the routing tree (`route`). */
@@ -68,23 +81,27 @@ export interface AlertmanagerConfigOptions {
   readonly slack?: SlackReceiverOptions;
   readonly pagerDuty?: PagerDutyReceiverOptions;
   readonly email?: EmailReceiverOptions;
+  /** @default - the Watchdog goes to the `null` receiver */
+  readonly deadMansSwitch?: DeadMansSwitchOptions;
   /** Routes tried before the built-in severity routes. */
   readonly routes: AlertmanagerRoute[];
 }
 
 /** The receivers a config with these options defines. */
-export function configuredReceivers(options: Pick<AlertmanagerConfigOptions, 'slack' | 'pagerDuty' | 'email'>): ReceiverName[] {
+export function configuredReceivers(options: Pick<AlertmanagerConfigOptions, 'slack' | 'pagerDuty' | 'email' | 'deadMansSwitch'>): ReceiverName[] {
   return [
     ReceiverName.NULL,
     ...(options.pagerDuty ? [ReceiverName.PAGERDUTY] : []),
     ...(options.slack ? [ReceiverName.SLACK] : []),
     ...(options.email ? [ReceiverName.EMAIL] : []),
+    ...(options.deadMansSwitch ? [ReceiverName.DEAD_MANS_SWITCH] : []),
   ];
 }
 
 /**
  * Renders `alertmanager.yml`: critical alerts to PagerDuty and on to Slack and
- * e-mail, warnings to Slack and e-mail, the Watchdog nowhere, resolved notices
+ * e-mail, warnings to Slack and e-mail, the Watchdog to the dead-man's switch (or
+ * nowhere), resolved notices
  * sent, warnings inhibited while the same alert is critical.
  */
 export function renderAlertmanagerConfig(options: AlertmanagerConfigOptions): Record<string, unknown> {
@@ -94,6 +111,10 @@ export function renderAlertmanagerConfig(options: AlertmanagerConfigOptions): Re
   }
   if (options.slack) {
     receivers.push({ name: ReceiverName.SLACK, slack_configs: [{ send_resolved: true, api_url_file: options.slack.apiUrlFile, channel: options.slack.channel }] });
+  }
+  if (options.deadMansSwitch) {
+    // Resolved notices would never come (the Watchdog never resolves); silence is the signal.
+    receivers.push({ name: ReceiverName.DEAD_MANS_SWITCH, webhook_configs: [{ send_resolved: false, url_file: options.deadMansSwitch.urlFile }] });
   }
   if (options.email) {
     const e = options.email;
@@ -130,7 +151,7 @@ export function renderAlertmanagerConfig(options: AlertmanagerConfigOptions): Re
       routes: [
         ...options.routes,
         // Always firing by design; a dead-man's switch watches it, not people.
-        { receiver: ReceiverName.NULL, matchers: ['alertname="Watchdog"'] },
+        watchdogRoute(options.deadMansSwitch),
         ...chained,
       ].map(renderRoute),
     },
@@ -141,6 +162,13 @@ export function renderAlertmanagerConfig(options: AlertmanagerConfigOptions): Re
     }],
     receivers,
   };
+}
+
+function watchdogRoute(deadMansSwitch?: DeadMansSwitchOptions): AlertmanagerRoute {
+  const matchers = ['alertname="Watchdog"'];
+  if (!deadMansSwitch) return { receiver: ReceiverName.NULL, matchers };
+  const every = deadMansSwitch.interval;
+  return { receiver: ReceiverName.DEAD_MANS_SWITCH, matchers, groupWait: '0s', groupInterval: every, repeatInterval: every };
 }
 
 function renderRoute(route: AlertmanagerRoute): Record<string, unknown> {

@@ -12,7 +12,7 @@ import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods, Spread } from '../core/workload';
-import { validateDuration } from '../prometheus/duration';
+import { durationToSeconds, validateDuration } from '../prometheus/duration';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../prometheus/storage';
 import { AlertmanagerRoute, configuredReceivers, renderAlertmanagerConfig } from './alertmanager-config';
 import { IAlertmanager } from './alertmanager-reference';
@@ -47,6 +47,17 @@ export interface AlertmanagerEmailOptions {
   readonly requireTls?: boolean;
 }
 
+/** A dead-man's switch service (healthchecks.io, Dead Man's Snitch, PagerDuty heartbeats...) fed by the Watchdog. */
+export interface AlertmanagerDeadMansSwitchOptions {
+  /** The Secret key holding the service's webhook URL. @default { name: 'alertmanager-dead-mans-switch', key: 'url' } */
+  readonly secret?: SecretKeyRef;
+  /**
+   * How often the Watchdog is sent; set the service to page after a few missed intervals.
+   * @default '1m'
+   */
+  readonly interval?: string;
+}
+
 export interface AlertmanagerProps extends ComponentProps {
   /**
    * Alertmanager pods. More than one form a gossip cluster that shares
@@ -64,9 +75,19 @@ export interface AlertmanagerProps extends ComponentProps {
   readonly pagerDuty?: AlertmanagerPagerDutyOptions;
   /** Warnings and critical alerts by e-mail. @default - no e-mail */
   readonly email?: AlertmanagerEmailOptions;
+  /**
+   * Send the always-firing Watchdog to a dead-man's switch, which pages when it stops
+   * arriving: the one alert that tells you the alerting path itself is broken.
+   * @default - no dead-man's switch; the Watchdog is dropped
+   */
+  readonly deadMansSwitch?: AlertmanagerDeadMansSwitchOptions;
   /** `route.group_by`. @default ['alertname', 'namespace'] */
   readonly groupBy?: string[];
-  /** `route.group_wait`; short, since delivery within 30 s is the target. @default '10s' */
+  /**
+   * `route.group_wait`: how long a new group collects alerts before its first notice.
+   * Short, since delivery within 30 s of the condition is the target.
+   * @default '5s'
+   */
   readonly groupWait?: string;
   /** `route.group_interval`. @default '5m' */
   readonly groupInterval?: string;
@@ -104,6 +125,8 @@ export class Alertmanager extends Component implements IAlertmanager {
   /** `host:port` of every cluster peer (empty with one replica: clustering off). */
   public readonly peers: string[];
 
+  /** `route.group_wait`. */
+  public readonly groupWait: string;
   private readonly routes: AlertmanagerRoute[] = [];
   private readonly receivers: string[];
   private readonly renderConfig: () => string;
@@ -114,7 +137,8 @@ export class Alertmanager extends Component implements IAlertmanager {
     this.storage = props.storage ?? { size: '2Gi' };
     const groupBy = props.groupBy ?? ['alertname', 'namespace'];
     if (groupBy.length === 0) invalidProp(this, 'groupBy', groupBy, 'must not be empty', "group at least by 'alertname'");
-    const groupWait = validateDuration(this, 'groupWait', props.groupWait ?? '10s');
+    const groupWait = validateDuration(this, 'groupWait', props.groupWait ?? '5s');
+    this.groupWait = groupWait;
     const groupInterval = validateDuration(this, 'groupInterval', props.groupInterval ?? '5m');
     const repeatInterval = validateDuration(this, 'repeatInterval', props.repeatInterval ?? '4h');
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
@@ -138,12 +162,17 @@ export class Alertmanager extends Component implements IAlertmanager {
       routingKeyFile: secretFile('pagerDuty.secret', props.pagerDuty.secret ?? { name: 'alertmanager-pagerduty', key: 'routing-key' }, 'PagerDuty Events API v2 integration key'),
     };
     const email = props.email && this.emailOptions(props.email, secretFile);
-    this.receivers = configuredReceivers({ slack, pagerDuty, email });
+    const deadMansSwitch = props.deadMansSwitch && {
+      urlFile: secretFile('deadMansSwitch.secret', props.deadMansSwitch.secret ?? { name: 'alertmanager-dead-mans-switch', key: 'url' },
+        "dead-man's switch webhook URL the Watchdog is sent to"),
+      interval: validateDuration(this, 'deadMansSwitch.interval', props.deadMansSwitch.interval ?? '1m'),
+    };
+    this.receivers = configuredReceivers({ slack, pagerDuty, email, deadMansSwitch });
     for (const route of props.routes ?? []) this.addRoute(route);
 
     // Rendered at synth time so routes added after construction are included.
     this.renderConfig = () => renderYaml(renderAlertmanagerConfig({
-      groupBy, groupWait, groupInterval, repeatInterval, slack, pagerDuty, email, routes: this.routes,
+      groupBy, groupWait, groupInterval, repeatInterval, slack, pagerDuty, email, deadMansSwitch, routes: this.routes,
     }));
 
     const serviceAccountName = this.addServiceAccount();
@@ -227,6 +256,13 @@ export class Alertmanager extends Component implements IAlertmanager {
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+  }
+
+  /** The longest `group_wait` of the routing tree: how long a new group can wait for its first notice. */
+  public get longestGroupWaitSeconds(): number {
+    const waits = (routes: readonly AlertmanagerRoute[]): string[] =>
+      routes.flatMap((r) => [...(r.groupWait ? [r.groupWait] : []), ...waits(r.routes ?? [])]);
+    return Math.max(...[this.groupWait, ...waits(this.routes)].map(durationToSeconds));
   }
 
   /** Adds a route tried before the built-in severity routes. */

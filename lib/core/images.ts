@@ -21,6 +21,11 @@ export const Images = {
   /** The maintained v1 line; v2 is a rewrite configured by file. */
   // Published to GitHub's registry; v1 is the line the project calls production-ready.
   logstashExporter: 'ghcr.io/kuskoman/logstash-exporter:v1.9.1',
+  /**
+   * Serves Filebeat's JSON stats (`/stats` on 5066) as `filebeat_libbeat_*` metrics.
+   * Published for linux/amd64 only; configured by flags (`-beat.uri`, `-web.listen-address`).
+   */
+  beatExporter: 'docker.io/trustpilot/beat-exporter:0.4.0',
   /** Only its `sysctl` applet runs: the privileged step that raises `vm.max_map_count`. */
   sysctl: 'docker.io/library/busybox:1.37.0',
   /** Keeps the node-tuning DaemonSet's pods running (and Ready) once their init container is done. */

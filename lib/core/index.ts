@@ -2,6 +2,7 @@ export * from './component';
 export * from './config';
 export * from './endpoint';
 export * from './errors';
+export * from './exporter-sidecar';
 export * from './images';
 export * from './labels';
 export * from './log-shape';

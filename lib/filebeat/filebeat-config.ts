@@ -75,7 +75,8 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
       ],
     }],
     'filebeat.registry.path': `${FILEBEAT_DATA_PATH}/registry`,
-    // Stats on :5066 (JSON, not Prometheus format) for probes and a later exporter.
+    // Stats on :5066 (JSON, not Prometheus format) for the exporter sidecar and the
+    // kubelet's probes; those come from the node to the pod IP, so not 127.0.0.1.
     'http.enabled': true,
     'http.host': '0.0.0.0',
     'http.port': FILEBEAT_HTTP_PORT,

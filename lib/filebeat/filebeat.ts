@@ -9,13 +9,14 @@ import { validateDnsLabel } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
-import { renderContainer, renderPodTemplate } from '../core/workload';
+import { renderContainer, renderPodTemplate, scrapeAnnotations } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import { ILogstash } from '../logstash/logstash-reference';
 import {
   CONTAINER_LOGS_PATH, FILEBEAT_DATA_PATH, FILEBEAT_HOME, FILEBEAT_HTTP_PORT,
   FilebeatConfigOptions, renderFilebeatConfig,
 } from './filebeat-config';
+import { FILEBEAT_EXPORTER_PORT, FilebeatExporterProps, renderFilebeatExporterContainer } from './filebeat-exporter';
 import { LogProcessingParams, LogProcessingProps, logProcessingParams, secretKeyFragmentsProblem } from './log-processing';
 
 export interface FilebeatProps extends ComponentProps {
@@ -45,6 +46,12 @@ export interface FilebeatProps extends ComponentProps {
    * @default - on: keys containing password, secret, token, api_key or authorization masked, IP addresses masked, events classified
    */
   readonly logProcessing?: LogProcessingProps;
+  /**
+   * The trustpilot `beat-exporter` sidecar that turns Filebeat's JSON stats into
+   * Prometheus metrics, scraped through pod annotations, or `false` for none.
+   * @default - a sidecar with the pinned image and small resources
+   */
+  readonly exporter?: FilebeatExporterProps | false;
 }
 
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '200Mi', memoryLimit: '400Mi' };
@@ -54,8 +61,8 @@ const CONFIG_DIR = '/etc/filebeat';
  * Filebeat as a DaemonSet: reads every container log on its node, adds Kubernetes
  * metadata and ships to Logstash (or Elasticsearch).
  *
- * No scrape annotations: Filebeat's stats endpoint (:5066) is JSON, not the Prometheus
- * format; an exporter is added by the metrics side.
+ * Filebeat's stats endpoint (:5066) is JSON, not the Prometheus format: each pod
+ * carries an exporter sidecar, and its scrape annotations point at the sidecar.
  */
 export class Filebeat extends Component {
   public readonly resources: ContainerResources;
@@ -67,6 +74,8 @@ export class Filebeat extends Component {
   public readonly serviceAccountName: string;
   /** What the normalisation, masking and classification script runs with. */
   public readonly logProcessing: LogProcessingParams;
+  /** Port of the metrics exporter sidecar Prometheus scrapes; undefined without one. */
+  public readonly metricsPort?: number;
 
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id, props, 'filebeat', Images.filebeat);
@@ -167,6 +176,12 @@ export class Filebeat extends Component {
       },
     });
 
+    const containers = [container];
+    if (props.exporter !== false) {
+      containers.push(renderFilebeatExporterContainer(this, props.exporter ?? {}));
+      this.metricsPort = FILEBEAT_EXPORTER_PORT;
+    }
+
     new k8s.KubeDaemonSet(this, 'daemonset', {
       metadata: this.metadata(this.name, 'agent'),
       spec: {
@@ -177,9 +192,12 @@ export class Filebeat extends Component {
           serviceAccountName: this.serviceAccountName,
           // add_kubernetes_metadata watches pods, namespaces and nodes.
           automountServiceAccountToken: true,
-          containers: [container],
+          containers,
           volumes,
-          annotations: { 'checksum/config': configChecksum(data) },
+          annotations: {
+            ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
+            'checksum/config': configChecksum(data),
+          },
           securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
           tolerations: this.tolerations,
           // Shipping buffered events on shutdown; the registry records what was acknowledged.

@@ -1,9 +1,8 @@
 import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { Images, validateImage } from '../core/images';
-import { tcpProbe } from '../core/probes';
+import { EXPORTER_PORT_NAME, renderExporterSidecar } from '../core/exporter-sidecar';
+import { Images } from '../core/images';
 import { ContainerResources } from '../core/resources';
-import { renderContainer } from '../core/workload';
 import { LOGSTASH_API_PORT } from './logstash-config';
 
 /** The kuskoman `logstash-exporter` sidecar of each Logstash pod. */
@@ -17,10 +16,8 @@ export interface LogstashExporterProps {
 /** The sidecar's metrics port (the exporter's default). */
 export const LOGSTASH_EXPORTER_PORT = 9198;
 /** Name of the sidecar's container port; Logstash's own are `beats` and `http`. */
-export const LOGSTASH_EXPORTER_PORT_NAME = 'metrics';
+export const LOGSTASH_EXPORTER_PORT_NAME = EXPORTER_PORT_NAME;
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '20m', memoryRequest: '32Mi', memoryLimit: '64Mi' };
-// The image is `FROM scratch` with no USER: any non-root UID runs its static binary.
-const UID = 65534;
 
 /**
  * The exporter container that reads the node stats API of the Logstash in the same pod
@@ -29,20 +26,16 @@ const UID = 65534;
  * `props.resources` errors are reported as `exporter.resources` of `scope`.
  */
 export function renderLogstashExporterContainer(scope: IConstruct, props: LogstashExporterProps = {}): k8s.Container {
-  const image = validateImage(scope, 'exporter.image', props.image ?? Images.logstashExporter);
-  return renderContainer(scope, 'exporter.resources', {
-    name: 'exporter',
-    image,
+  return renderExporterSidecar(scope, props, {
+    defaultImage: Images.logstashExporter,
+    defaultResources: DEFAULT_RESOURCES,
+    port: LOGSTASH_EXPORTER_PORT,
     env: [
       { name: 'LOGSTASH_URL', value: `http://localhost:${LOGSTASH_API_PORT}` },
       { name: 'PORT', value: String(LOGSTASH_EXPORTER_PORT) },
     ],
-    ports: [{ name: LOGSTASH_EXPORTER_PORT_NAME, containerPort: LOGSTASH_EXPORTER_PORT }],
-    resources: props.resources ?? DEFAULT_RESOURCES,
     // TCP, not `/health`: that endpoint calls Logstash, which needs minutes to start, and
     // a failing liveness probe would restart the exporter the whole time.
-    readinessProbe: tcpProbe('readiness', LOGSTASH_EXPORTER_PORT_NAME),
-    livenessProbe: tcpProbe('liveness', LOGSTASH_EXPORTER_PORT_NAME, { initialDelaySeconds: 10 }),
-    runAsUser: UID,
+    livenessTiming: { initialDelaySeconds: 10 },
   });
 }

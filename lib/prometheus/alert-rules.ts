@@ -29,6 +29,8 @@ export enum AlertName {
   ELASTICSEARCH_DISK_WATERMARK_LOW = 'ElasticsearchDiskWatermarkLow',
   ELASTICSEARCH_DISK_WATERMARK_HIGH = 'ElasticsearchDiskWatermarkHigh',
   LOGSTASH_PIPELINE_STALLED = 'LogstashPipelineStalled',
+  FILEBEAT_OUTPUT_STALLED = 'FilebeatOutputStalled',
+  FILEBEAT_DROPPING_EVENTS = 'FilebeatDroppingEvents',
   JAEGER_DROPPING_SPANS = 'JaegerDroppingSpans',
   PROMETHEUS_RULE_EVALUATION_FAILURES = 'PrometheusRuleEvaluationFailures',
   ALERTMANAGER_NOTIFICATIONS_FAILING = 'AlertmanagerNotificationsFailing',
@@ -84,6 +86,8 @@ export interface AlertRulesProps {
   readonly elasticsearchDiskHighWatermark?: number;
   /** How long a Logstash pipeline may take events in without sending any out. @default '10m' */
   readonly logstashStalledFor?: string;
+  /** How long Filebeat may hold events without its output acknowledging any. @default '10m' */
+  readonly filebeatStalledFor?: string;
 }
 
 /** Who is validating: errors name this construct and prefix prop names with `propPrefix`. */
@@ -112,6 +116,7 @@ export interface ResolvedAlertRules {
   readonly elasticsearchDiskLowWatermark: number;
   readonly elasticsearchDiskHighWatermark: number;
   readonly logstashStalledFor: string;
+  readonly filebeatStalledFor: string;
 }
 
 export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/observability-stack/runbooks/blob/main/';
@@ -155,6 +160,7 @@ export function resolveAlertRules(props: AlertRulesProps = {}, options: AlertRul
     elasticsearchDiskLowWatermark: ratio('elasticsearchDiskLowWatermark', props.elasticsearchDiskLowWatermark ?? 0.85),
     elasticsearchDiskHighWatermark: ratio('elasticsearchDiskHighWatermark', props.elasticsearchDiskHighWatermark ?? 0.9),
     logstashStalledFor: duration('logstashStalledFor', props.logstashStalledFor ?? '10m'),
+    filebeatStalledFor: duration('filebeatStalledFor', props.filebeatStalledFor ?? '10m'),
   };
   if (resolved.elasticsearchDiskHighWatermark <= resolved.elasticsearchDiskLowWatermark) {
     invalidProp(scope, p('elasticsearchDiskHighWatermark'), resolved.elasticsearchDiskHighWatermark,

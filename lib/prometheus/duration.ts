@@ -20,3 +20,13 @@ export function validateDuration(scope: IConstruct, prop: string, value: string,
   }
   return value;
 }
+
+const SECONDS_PER_UNIT: Record<string, number> = { y: 31536000, w: 604800, d: 86400, h: 3600, m: 60, s: 1, ms: 0.001 };
+
+/** The seconds of a valid Prometheus duration (`1m30s` is 90). */
+export function durationToSeconds(value: string): number {
+  if (!isPrometheusDuration(value)) throw new Error(`'${value}' is not a Prometheus duration`);
+  let seconds = 0;
+  for (const [, amount, unit] of value.matchAll(/([0-9]+)(ms|y|w|d|h|m|s)/g)) seconds += Number(amount) * SECONDS_PER_UNIT[unit];
+  return seconds;
+}

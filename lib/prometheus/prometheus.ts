@@ -12,7 +12,7 @@ import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { renderContainer, renderPodTemplate, spreadPods, Spread } from '../core/workload';
-import { validateDuration } from './duration';
+import { durationToSeconds, validateDuration } from './duration';
 import {
   defaultScrapeJobs, PrometheusRuleGroup, renderPrometheusConfig, renderPrometheusRules, ScrapeJob,
 } from './prometheus-config';
@@ -57,7 +57,12 @@ export interface PrometheusProps extends ComponentProps {
   readonly alertmanager?: IAlertmanager;
   /** `global.scrape_interval`. @default '15s' */
   readonly scrapeInterval?: string;
-  /** `global.evaluation_interval`. @default '15s' */
+  /**
+   * `global.evaluation_interval`. Shorter than the scrape interval on purpose: a rule
+   * sees a new sample at most this long after it is scraped, and rule evaluation is
+   * cheap next to scraping.
+   * @default '5s'
+   */
   readonly evaluationInterval?: string;
   /** Rule groups; more can be added with `addRuleGroup`. @default - none */
   readonly rules?: PrometheusRuleGroup[];
@@ -113,7 +118,7 @@ export class Prometheus extends Component implements IPrometheus {
     super(scope, id, props, 'prometheus', Images.prometheus);
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
     this.scrapeInterval = validateDuration(this, 'scrapeInterval', props.scrapeInterval ?? '15s');
-    this.evaluationInterval = validateDuration(this, 'evaluationInterval', props.evaluationInterval ?? '15s');
+    this.evaluationInterval = validateDuration(this, 'evaluationInterval', props.evaluationInterval ?? '5s');
     this.retention = this.validateRetention(props.retention ?? { time: '15d' });
     this.storage = props.storage ?? { size: '50Gi' };
     this.externalLabels = this.validateExternalLabels(props.externalLabels ?? {});
@@ -190,6 +195,15 @@ export class Prometheus extends Component implements IPrometheus {
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+  }
+
+  /**
+   * The longest time from a metric changing to an alert rule without `for:` firing on it:
+   * the longest scrape interval of any job plus the evaluation interval.
+   */
+  public get detectionBoundSeconds(): number {
+    const scrapes = [this.scrapeInterval, ...this.scrapeJobs.map((j) => j.scrapeInterval).filter((i): i is string => i !== undefined)];
+    return Math.max(...scrapes.map(durationToSeconds)) + durationToSeconds(this.evaluationInterval);
   }
 
   /** Adds a scrape job after the default ones. */

@@ -17,7 +17,8 @@ export interface StackAlertRuleOptions extends AlertRuleOptions {
 
 /**
  * Alerts on the observability stack itself (DESIGN.md section 5): components
- * down, Elasticsearch health and disk watermarks, stalled Logstash pipelines,
+ * down, Elasticsearch health and disk watermarks, stalled Logstash pipelines and
+ * Filebeat outputs, events Filebeat drops,
  * dropped spans, failing rule evaluations and notifications, and a Watchdog.
  *
  * Metric sources:
@@ -25,6 +26,8 @@ export interface StackAlertRuleOptions extends AlertRuleOptions {
  *   (`elasticsearch_cluster_health_status{color}`, `elasticsearch_filesystem_data_*_bytes`).
  * - Logstash: kuskoman `logstash-exporter` (`logstash_stats_pipeline_events_in|out{pipeline}`),
  *   which reads Logstash's node stats API on port 9600.
+ * - Filebeat: trustpilot `beat-exporter` (`filebeat_libbeat_pipeline_events{type}`,
+ *   `filebeat_libbeat_output_events{type}`), which reads Filebeat's stats on port 5066.
  * - Jaeger v2: the OpenTelemetry Collector's internal telemetry on port 8888, whose
  *   Prometheus exporter adds `_total` to counters (`otelcol_exporter_send_failed_spans_total`).
  * - Prometheus and Alertmanager: their own `/metrics`.
@@ -96,6 +99,31 @@ export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlert
         severity: AlertSeverity.WARNING,
         summary: 'Logstash pipeline stalled',
         description: `Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} took in {{ $value | humanize }} events in ${c.logstashStalledFor} but sent none out.`,
+      }),
+      alertRule(c, {
+        alert: AlertName.FILEBEAT_OUTPUT_STALLED,
+        // Events wait in the pipeline the whole window and the output acknowledges none:
+        // Logstash or Elasticsearch refuses or cannot be reached. (Counting published events
+        // would miss it: once the queue is full, back-pressure stops publishing too.)
+        expr: [
+          `sum by (namespace, pod) (min_over_time(filebeat_libbeat_pipeline_events{type="active"}[${c.filebeatStalledFor}])) > 0`,
+          `and sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="acked"}[${c.filebeatStalledFor}])) == 0`,
+        ].join(' '),
+        severity: AlertSeverity.WARNING,
+        summary: 'Filebeat output stalled',
+        description: `Filebeat {{ $labels.namespace }}/{{ $labels.pod }} has held at least {{ $value | humanize }} events for ${c.filebeatStalledFor} and its output acknowledged none; the node's logs are not shipped.`,
+      }),
+      alertRule(c, {
+        alert: AlertName.FILEBEAT_DROPPING_EVENTS,
+        // Dropped is final (failed events are retried): the output refused them for good, or
+        // the pipeline could not publish them.
+        expr: [
+          'sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="dropped"}[5m]))',
+          '+ sum by (namespace, pod) (increase(filebeat_libbeat_pipeline_events{type="dropped"}[5m])) > 0',
+        ].join(' '),
+        severity: AlertSeverity.WARNING,
+        summary: 'Filebeat dropping events',
+        description: 'Filebeat {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} log events in the last 5 minutes; they will not reach Elasticsearch.',
       }),
       alertRule(c, {
         alert: AlertName.JAEGER_DROPPING_SPANS,

@@ -27,12 +27,13 @@ afterAll(async () => {
   await harness?.stop();
 }, 30_000);
 
-/** Labels of the PagerDuty event's rendered `custom_details.firing|resolved` (` - key = value` lines). */
-function pagerDutyLabels(text: string): Record<string, string> {
-  const block = text.split('Annotations:')[0];
-  const labels: Record<string, string> = {};
-  for (const match of block.matchAll(/^ - (\S+) = (.*)$/gm)) labels[match[1]] = match[2];
-  return labels;
+/**
+ * Labels of the one alert in the PagerDuty event's `custom_details.firing|resolved`, which
+ * Alertmanager (0.28 and later) fills with the alerts as JSON (`{{ .Alerts.Firing | toJson }}`).
+ */
+function pagerDutyLabels(alerts: unknown): Record<string, string> {
+  if (!Array.isArray(alerts) || alerts.length !== 1) throw new Error(`expected one alert in the PagerDuty details, got ${JSON.stringify(alerts)}`);
+  return alerts[0].labels;
 }
 
 function isBurst(r: WebhookRequest): boolean {
@@ -45,7 +46,7 @@ function isFiring(r: WebhookRequest): boolean {
   return r.path === '/pagerduty' ? r.body?.event_action === 'trigger' : String(r.body?.attachments?.[0]?.title).startsWith('[FIRING');
 }
 
-test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then resolves', async () => {
+test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then resolves; the Watchdog feeds the dead-man\'s switch', async () => {
   const { generated, exporter, webhook } = harness;
   const threshold = generated.burstThreshold;
   const groupWaitMs = durationSeconds(generated.groupWait) * 1000;
@@ -129,5 +130,10 @@ test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then r
   expect(burst.map((r) => `${r.path} ${isFiring(r) ? 'firing' : 'resolved'}`).sort()).toEqual([
     '/pagerduty firing', '/pagerduty resolved', '/slack firing', '/slack resolved',
   ]);
-  expect(webhook.requests.filter((r) => !isBurst(r))).toEqual([]);
+  // Everything else is the always-firing Watchdog, at the dead-man's switch and never at
+  // people: at once (group_wait 0s), then every interval while Alertmanager is alive.
+  const others = webhook.requests.filter((r) => !isBurst(r));
+  expect(others.length).toBeGreaterThan(0);
+  expect([...new Set(others.map((r) => `${r.path} ${r.body?.status} ${r.body?.alerts?.map((a: any) => a.labels.alertname).join(',')}`))])
+    .toEqual(['/dead-mans-switch firing Watchdog']);
 }, 180_000);

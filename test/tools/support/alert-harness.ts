@@ -251,10 +251,64 @@ export interface AlertHarnessOptions {
   readonly targetLabels?: Record<string, string>;
 }
 
-interface RunningProcess {
+/** A tool process started by `spawnTool`. */
+export interface RunningProcess {
   readonly name: string;
   readonly child: ChildProcess;
   readonly logFile: string;
+}
+
+/** Starts an installed tool in `dir`, its stdout and stderr appended to `<dir>/<tool>.log`. */
+export function spawnTool(tool: string, args: string[], dir: string): RunningProcess {
+  const logFile = path.join(dir, `${tool}.log`);
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(toolBinary(tool), args, {
+    cwd: dir,
+    env: { ...process.env, POD_NAME: 'prometheus-0' },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  return { name: tool, child, logFile };
+}
+
+/** Waits until `<url>/-/ready` answers 2xx; fails at once when the process exits. */
+export async function waitReady(proc: RunningProcess, url: string): Promise<void> {
+  await waitUntil(`${proc.name} /-/ready`, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited with ${proc.child.exitCode}`);
+    const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? true : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+}
+
+/** The last lines of each process's log, for error messages. */
+export function processLogs(processes: readonly RunningProcess[], lines = 30): string {
+  return processes.map((p) => {
+    const text = fs.existsSync(p.logFile) ? fs.readFileSync(p.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+    return `--- ${p.name} (${p.logFile})\n${text}`;
+  }).join('\n');
+}
+
+/**
+ * Starts Prometheus in `dir` with `configFile` on a free loopback port, its TSDB in
+ * `<dir>/prometheus-data`. Does not wait: call `waitReady(process, url)`.
+ */
+export async function startPrometheus(dir: string, configFile: string, extraArgs: string[] = []): Promise<{ url: string; process: RunningProcess }> {
+  const port = await freePort();
+  const dataDir = path.join(dir, 'prometheus-data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const proc = spawnTool('prometheus', [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${dataDir}`,
+    `--web.listen-address=${LOOPBACK}:${port}`,
+    ...extraArgs,
+  ], dir);
+  return { url: `http://${LOOPBACK}:${port}`, process: proc };
+}
+
+/** Prometheus's JSON answer to `GET <path>?<params>` (`/api/v1/query`, ...), whatever its status. */
+export async function prometheusApi(prometheusUrl: string, apiPath: string, params: Record<string, string>): Promise<any> {
+  const res = await fetch(`${prometheusUrl}${apiPath}?${new URLSearchParams(params)}`, { signal: AbortSignal.timeout(5000) });
+  return res.json();
 }
 
 /**
@@ -306,27 +360,24 @@ export class AlertHarness {
     const amPort = await freePort();
     this.alertmanagerUrl = `http://${LOOPBACK}:${amPort}`;
     this.files.alertmanagerConfig = this.writeAlertmanagerConfig();
-    this.spawn('alertmanager', [
+    const alertmanager = spawnTool('alertmanager', [
       `--config.file=${this.files.alertmanagerConfig}`,
       `--storage.path=${this.mkdir('alertmanager-data')}`,
       `--web.listen-address=${LOOPBACK}:${amPort}`,
       // An empty address disables clustering (no gossip port, no peers).
       '--cluster.listen-address=',
-    ]);
+    ], this.dir);
+    this.processes.push(alertmanager);
 
-    const promPort = await freePort();
-    this.prometheusUrl = `http://${LOOPBACK}:${promPort}`;
     this.files.prometheusConfig = this.writePrometheusConfig(amPort);
-    this.spawn('prometheus', [
-      `--config.file=${this.files.prometheusConfig}`,
-      `--storage.tsdb.path=${this.mkdir('prometheus-data')}`,
-      `--web.listen-address=${LOOPBACK}:${promPort}`,
-      ...(this.options.adminApi ? ['--web.enable-admin-api'] : []),
-    ]);
+    const prometheus = await startPrometheus(this.dir, this.files.prometheusConfig,
+      this.options.adminApi ? ['--web.enable-admin-api'] : []);
+    this.prometheusUrl = prometheus.url;
+    this.processes.push(prometheus.process);
 
     await Promise.all([
-      this.waitReady('alertmanager', this.alertmanagerUrl),
-      this.waitReady('prometheus', this.prometheusUrl),
+      waitReady(alertmanager, this.alertmanagerUrl),
+      waitReady(prometheus.process, this.prometheusUrl),
     ]);
   }
 
@@ -338,6 +389,8 @@ export class AlertHarness {
    * - PagerDuty `routing_key_file` points at a temp file with a dummy key, and `url`
    *   (pagerduty_config's Events API endpoint, default global.pagerduty_url) is set to
    *   `http://127.0.0.1:<port>/pagerduty`;
+   * - webhook `url_file` (the dead-man's switch) points at a temp file holding
+   *   `http://127.0.0.1:<port>/<receiver name>`;
    * - `group_interval` only when `options.groupInterval` is given (see there).
    * The routing tree, group_by, group_wait, repeat_interval, continue flags, inhibit_rules
    * and send_resolved are untouched.
@@ -354,6 +407,11 @@ export class AlertHarness {
       for (const pd of receiver.pagerduty_configs ?? []) {
         pd.routing_key_file = routingKeyFile;
         pd.url = this.webhook.url('/pagerduty');
+      }
+      for (const hook of receiver.webhook_configs ?? []) {
+        const urlFile = path.join(secrets, `${receiver.name}-url`);
+        fs.writeFileSync(urlFile, this.webhook.url(`/${receiver.name}`));
+        hook.url_file = urlFile;
       }
       if (receiver.email_configs) throw new Error('the harness has no SMTP stand-in; this environment configures e-mail');
     }
@@ -410,39 +468,14 @@ export class AlertHarness {
     return dir;
   }
 
-  private spawn(tool: string, args: string[]): void {
-    const logFile = path.join(this.dir, `${tool}.log`);
-    const log = fs.openSync(logFile, 'a');
-    const child = spawn(toolBinary(tool), args, {
-      cwd: this.dir,
-      env: { ...process.env, POD_NAME: 'prometheus-0' },
-      stdio: ['ignore', log, log],
-    });
-    fs.closeSync(log);
-    this.processes.push({ name: tool, child, logFile });
-  }
-
-  private async waitReady(name: string, url: string): Promise<void> {
-    const proc = this.processes.find((p) => p.name === name)!;
-    await waitUntil(`${name} /-/ready`, async () => {
-      if (proc.child.exitCode !== null) throw new Error(`${name} exited with ${proc.child.exitCode}`);
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
-      return res.ok ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
-  }
-
   /** The last lines of each process's log, for error messages. */
   public logs(lines = 30): string {
-    return this.processes.map((p) => {
-      const text = fs.existsSync(p.logFile) ? fs.readFileSync(p.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
-      return `--- ${p.name} (${p.logFile})\n${text}`;
-    }).join('\n');
+    return processLogs(this.processes, lines);
   }
 
   /** Runs an instant PromQL query; returns the result vector. */
   public async query(expr: string): Promise<any[]> {
-    const res = await fetch(`${this.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(5000) });
-    const json: any = await res.json();
+    const json = await prometheusApi(this.prometheusUrl, '/api/v1/query', { query: expr });
     if (json.status !== 'success') throw new Error(`query ${expr} failed: ${JSON.stringify(json)}`);
     return json.data.result;
   }
@@ -482,7 +515,8 @@ export class AlertHarness {
   }
 }
 
-function terminate(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
+export function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
