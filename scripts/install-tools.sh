@@ -5,6 +5,10 @@
 #                         Images.prometheus in lib/core/images.ts
 #   amtool, alertmanager  built from the Alertmanager Go module, at the version of
 #                         Images.alertmanager (without its generated web UI)
+#   jaeger, es-index-cleaner
+#                         built from the Jaeger Go module, at the version of Images.jaeger
+#                         (and of Images.jaegerIndexCleaner, which must match), with
+#                         Jaeger's own placeholder page in place of its web UI
 # Idempotent: each step is skipped when its binaries exist and its version stamp matches.
 # Needs Go (with the Go module proxy).
 set -euo pipefail
@@ -47,11 +51,39 @@ if [[ ! "$am_tag" =~ ^v0\.[0-9]+\.[0-9]+$ ]]; then
   exit 1
 fi
 
+# Jaeger v2.N.P is released from the Go module github.com/jaegertracing/jaeger v1.(N+63).P:
+# the v2 tags are not valid versions of that module path (it has no /v2 suffix), so the
+# module proxy serves only the v1 twins. The mapping is checked against the module's
+# CHANGELOG (`v1.76.0 / v2.13.0 (...)`) before anything is built.
+JAEGER_MODULE=github.com/jaegertracing/jaeger
+jaeger_tag="$(image_tag jaeger)"
+if [[ ! "$jaeger_tag" =~ ^2\.([0-9]+)\.([0-9]+)$ ]]; then
+  echo "install-tools: cannot derive the Jaeger module version from tag '$jaeger_tag' (expected 2.N.P, a Jaeger v2 release)" >&2
+  exit 1
+fi
+jaeger_module_version="v1.$((BASH_REMATCH[1] + 63)).${BASH_REMATCH[2]}"
+jaeger_dir="$(cd / && go mod download -json "$JAEGER_MODULE@$jaeger_module_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" || {
+  echo "install-tools: the module proxy has no $JAEGER_MODULE@$jaeger_module_version (derived from Jaeger $jaeger_tag)" >&2
+  exit 1
+}
+if ! grep -q "^$jaeger_module_version / v$jaeger_tag " "$jaeger_dir/CHANGELOG.md"; then
+  echo "install-tools: $JAEGER_MODULE@$jaeger_module_version is not Jaeger v$jaeger_tag: its CHANGELOG has no line '$jaeger_module_version / v$jaeger_tag'" >&2
+  exit 1
+fi
+# The index cleaner's image is the v1 line's release of the same module: same version.
+cleaner_tag="$(image_tag jaegerIndexCleaner)"
+if [[ -n "$cleaner_tag" && "v$cleaner_tag" != "$jaeger_module_version" ]]; then
+  echo "install-tools: Images.jaegerIndexCleaner is $cleaner_tag but Images.jaeger $jaeger_tag is module $jaeger_module_version: pin the cleaner to ${jaeger_module_version#v}" >&2
+  exit 1
+fi
+
 # build_tools NAME MODULE VERSION DISPLAY_VERSION TAGS PREPARE COMMAND...
 # Builds the COMMANDs (package paths under MODULE) of MODULE@VERSION in a throwaway module,
 # whose go.mod resolves the module's own dependency versions, into $BIN. Skipped when the
 # binaries exist and $TOOLS/NAME.stamp matches. PREPARE, when not empty, is a function run
 # in the throwaway module before `go get`, with MODULE and VERSION as arguments.
+# VERSION_LDFLAGS, when set in the caller's environment, adds -X flags for modules that do
+# not keep their version in prometheus/common/version.
 build_tools() {
   local name="$1" module="$2" version="$3" display="$4" tags="$5" prepare="$6"
   shift 6
@@ -77,7 +109,7 @@ build_tools() {
     # `go build -o <dir>/` with several packages writes one binary per package.
     mkdir -p out
     go build -trimpath -tags "$tags" \
-      -ldflags "-X $common.Version=$display -X $common.Revision=$version -X $common.Branch=module -X $common.BuildUser=install-tools.sh" \
+      -ldflags "-X $common.Version=$display -X $common.Revision=$version -X $common.Branch=module -X $common.BuildUser=install-tools.sh ${VERSION_LDFLAGS:-}" \
       -o out/ "${commands[@]/#/$module/}"
     for command in "${commands[@]}"; do
       rm -f "$BIN/${command##*/}"
@@ -100,12 +132,41 @@ alertmanager_without_ui() {
   go mod edit -require "$module@$version" -replace "$module=./src"
 }
 
+# Resolves the dependencies as the module's own build does. A dependency's replace
+# directives do not apply to the module that requires it, so the module's own ones are
+# repeated (Jaeger pins github.com/Shopify/sarama that way). And the module's go.sum is
+# copied: its hashes verify every dependency, where the checksum database behind this
+# machine's module proxy answers 404 for many of Jaeger's (OpenTelemetry Collector) ones.
+as_module_resolves() {
+  local module="$1" version="$2" info dir gomod line old new
+  info="$(go mod download -json "$module@$version")"
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$info")"
+  gomod="$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p' <<<"$info")"
+  go mod edit -require "$module@$version"
+  cp "$dir/go.sum" go.sum
+  chmod u+w go.sum
+  # `replace A [v] => B [v]` lines, on their own or in a `replace ( ... )` block.
+  while read -r line; do
+    old="${line%% => *}" new="${line#* => }"
+    case "$new" in .* | /*) continue ;; esac  # a directory in the module's own tree
+    go mod edit -replace "${old/ /@}=${new/ /@}"
+  done < <(awk '/^replace \(/ { block = 1; next } block && /^\)/ { block = 0; next }
+    { sub(/[[:space:]]*\/\/.*/, "") } /^replace / { sub(/^replace /, ""); print; next } block && NF { print }' "$gomod")
+}
+
 build_tools prometheus github.com/prometheus/prometheus "$prom_module_version" "${prom_tag#v}" "$PROM_TAGS" "" \
   cmd/promtool cmd/prometheus
 build_tools alertmanager github.com/prometheus/alertmanager "$am_tag" "${am_tag#v}" "" alertmanager_without_ui \
   cmd/amtool cmd/alertmanager
+# The Jaeger module embeds the web UI from cmd/query/app/ui/actual, which a release build
+# fills from the jaeger-ui repository; from the module it is empty and the binary serves
+# Jaeger's own placeholder page instead (cmd/query/app/ui/assets.go). No build tags.
+VERSION_LDFLAGS="-X $JAEGER_MODULE/internal/version.latestVersion=v$jaeger_tag -X $JAEGER_MODULE/internal/version.commitSHA=$jaeger_module_version" \
+  build_tools jaeger "$JAEGER_MODULE" "$jaeger_module_version" "$jaeger_tag" "" as_module_resolves \
+  cmd/jaeger cmd/es-index-cleaner
 
 echo "== tool versions ($BIN)"
-for tool in promtool prometheus amtool alertmanager; do
-  printf '%-13s %s\n' "$tool" "$("$BIN/$tool" --version 2>&1 | head -n 1)"
+for tool in promtool prometheus amtool alertmanager jaeger; do
+  # stdout only: jaeger logs its build info to stderr before the version line.
+  printf '%-13s %s\n' "$tool" "$("$BIN/$tool" --version 2>/dev/null | head -n 1)"
 done

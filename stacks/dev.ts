@@ -37,5 +37,7 @@ export const dev: ObservabilityStackProps = {
   },
   alertmanager: { replicas: 1 },
   grafana: { replicas: 1 },
-  jaeger: { storage: TraceStorage.MEMORY, samplingRate: 1 },
+  // The UI through `kubectl -n observability port-forward svc/jaeger-query 16686`, so that
+  // Kibana's trace.id links open it.
+  jaeger: { storage: TraceStorage.MEMORY, samplingRate: 1, publicBaseUrl: 'http://localhost:16686' },
 };

@@ -130,7 +130,12 @@ describe('Jaeger with Elasticsearch storage', () => {
     const es = config.extensions.jaeger_storage.backends.trace_storage.elasticsearch;
     expect(es.server_urls).toEqual(['https://elasticsearch-http.observability.svc:9200']);
     expect(es.indices.index_prefix).toBe('tracing');
-    for (const index of ['spans', 'services', 'dependencies', 'sampling']) expect(es.indices[index]).toEqual({ shards: 3, replicas: 2 });
+    for (const index of ['spans', 'services', 'dependencies', 'sampling']) {
+      // One index a day: the unit the index cleaner deletes.
+      expect(es.indices[index]).toEqual({ shards: 3, replicas: 2, date_layout: '2006-01-02', rollover_frequency: 'day' });
+    }
+    // Quoted: Jaeger's YAML reader would take a plain 2006-01-02 for a timestamp and refuse it.
+    expect(named(objects, 'ConfigMap', 'jaeger-collector-config').data['config.yaml']).toContain('date_layout: "2006-01-02"');
     expect(es.tls).toEqual({ ca_file: '/etc/jaeger/elasticsearch-ca/ca.crt' });
   });
 
@@ -165,6 +170,32 @@ describe('Jaeger with Elasticsearch storage', () => {
     expect(strategies.service_strategies).toEqual([expect.objectContaining({ service: 'checkout', type: 'probabilistic', param: 0.5 })]);
   });
 
+  test('per-operation overrides join the service strategy, health and metrics endpoints stay at 0', () => {
+    const { objects } = synth((chart) => ({
+      ...esStorage()(chart),
+      serviceSamplingRates: { checkout: 0.5 },
+      operationSamplingRates: { checkout: { 'POST /pay': 1 }, search: { 'GET /search': 0.01 } },
+    }));
+    const strategies = JSON.parse(named(objects, 'ConfigMap', 'jaeger-collector-config').data['sampling-strategies.json']);
+    const checkout = strategies.service_strategies.find((s: any) => s.service === 'checkout');
+    expect(checkout.param).toBe(0.5);
+    expect(checkout.operation_strategies[0]).toEqual({ operation: 'POST /pay', type: 'probabilistic', param: 1 });
+    expect(checkout.operation_strategies).toContainEqual({ operation: 'GET /metrics', type: 'probabilistic', param: 0 });
+    // A service with only operation overrides keeps the default rate for the rest.
+    const search = strategies.service_strategies.find((s: any) => s.service === 'search');
+    expect(search.param).toBe(0.1);
+    expect(search.operation_strategies[0]).toEqual({ operation: 'GET /search', type: 'probabilistic', param: 0.01 });
+    for (const op of ['GET /health', 'GET /healthz', 'GET /ready', 'GET /readyz', 'GET /metrics']) {
+      expect(strategies.default_strategy.operation_strategies).toContainEqual({ operation: op, type: 'probabilistic', param: 0 });
+    }
+  });
+
+  test('fails on an operation rate that is not a probability, or that would sample a never-sampled operation', () => {
+    expect(() => synth((chart) => ({ ...esStorage()(chart), operationSamplingRates: { a: { op: 2 } } }))).toThrow(/operationSamplingRates\.a\.op/);
+    expect(() => synth((chart) => ({ ...esStorage()(chart), operationSamplingRates: { a: { 'GET /health': 1 } } })))
+      .toThrow(/operationSamplingRates\.a\.GET \/health.*never sampled/);
+  });
+
   test('more than one replica gets disruption budgets and spread', () => {
     const { objects } = synth((chart) => ({ ...esStorage()(chart), replicas: 2, spread: Spread.REQUIRED }));
     expect(ofKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name).sort()).toEqual(['jaeger-collector', 'jaeger-query']);
@@ -181,6 +212,52 @@ describe('Jaeger with Elasticsearch storage', () => {
 
   test('fails on a fractional replica count', () => {
     expect(() => synth((chart) => ({ ...esStorage()(chart), replicas: 1.5 }))).toThrow(/replicas/);
+  });
+});
+
+describe('Jaeger index cleaner', () => {
+  const cronJob = (objects: any[]) => named(objects, 'CronJob', 'jaeger-index-cleaner');
+  const env = (c: any, name: string) => c.env.find((e: any) => e.name === name);
+
+  test('memory storage has none', () => {
+    expect(ofKind(synth().objects, 'CronJob')).toEqual([]);
+  });
+
+  test('deletes daily span indices past the retention, every day at 00:15 UTC, one run at a time', () => {
+    const { objects } = synth(esStorage(true, { retentionDays: 14 }));
+    const spec = cronJob(objects).spec;
+    expect([spec.schedule, spec.timeZone, spec.concurrencyPolicy]).toEqual(['15 0 * * *', 'Etc/UTC', 'Forbid']);
+    const pod = spec.jobTemplate.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    const cleaner = pod.containers[0];
+    expect(cleaner.image).toBe('docker.io/jaegertracing/jaeger-es-index-cleaner:1.76.0');
+    expect(cleaner.args).toEqual(['14', 'https://elasticsearch-http.observability.svc:9200']);
+    expect(env(cleaner, 'INDEX_PREFIX').value).toBe('tracing');
+    expect(env(cleaner, 'ES_TLS_ENABLED').value).toBe('true');
+    expect(env(cleaner, 'ES_TLS_CA').value).toBe('/etc/jaeger/elasticsearch-ca/ca.crt');
+    expect(env(cleaner, 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'jaeger-elasticsearch-credentials', key: 'password' });
+  });
+
+  test('runs only once the cluster answers: an init container waits with the setup script', () => {
+    const { objects } = synth(esStorage());
+    const pod = cronJob(objects).spec.jobTemplate.spec.template.spec;
+    const wait = pod.initContainers[0];
+    expect(wait.command).toEqual(['/bin/sh', '/etc/setup/setup.sh']);
+    expect(env(wait, 'API_URL').value).toBe('https://elasticsearch-http.observability.svc:9200');
+    expect(env(wait, 'API_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'jaeger-elasticsearch-credentials', key: 'username' });
+    const script: string = named(objects, 'ConfigMap', 'jaeger-index-cleaner-config').data['setup.sh'];
+    expect(script).toContain("'/tracing-jaeger-*?filter_path=*.settings.index.creation_date'");
+  });
+
+  test('without security: no credentials, no TLS', () => {
+    const cleaner = cronJob(synth(esStorage(false)).objects).spec.jobTemplate.spec.template.spec.containers[0];
+    expect(cleaner.env.map((e: any) => e.name)).toEqual(['INDEX_PREFIX']);
+    expect(cleaner.args[1]).toBe('http://elasticsearch-http.observability.svc:9200');
+  });
+
+  test('fails on a retention or schedule it cannot use', () => {
+    expect(() => synth(esStorage(true, { retentionDays: 0 }))).toThrow(/storage\.retentionDays/);
+    expect(() => synth(esStorage(true, { cleanupSchedule: 'daily' }))).toThrow(/storage\.cleanupSchedule.*cron/);
   });
 });
 

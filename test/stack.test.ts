@@ -89,6 +89,17 @@ describe('ObservabilityStack options', () => {
     expect(declared).toEqual(['observability: tls.crt,tls.key,ca.crt', 'observability-agents: ca.crt']);
   });
 
+  test('Kibana links a log\'s trace.id to the Jaeger UI at its public URL', () => {
+    const dataView = (objects: KubeObject[]) => JSON.parse(find(objects, 'ConfigMap', 'kibana-setup-config', 'observability')!.data['saved-objects.ndjson'].split('\n')[0]);
+    const linked = synth({ jaeger: { publicBaseUrl: 'https://jaeger.example.com' } });
+    expect(linked.stack.kibanaSetup.content.jaegerUiUrl).toBe('https://jaeger.example.com');
+    expect(dataView(linked.objects).attributes.fieldFormatMap).toContain('https://jaeger.example.com/trace/{{value}}');
+    const own = synth({ jaeger: { publicBaseUrl: 'https://jaeger.example.com' }, kibanaSetup: { content: { jaegerUiUrl: 'https://traces.example.com' } } });
+    expect(own.stack.kibanaSetup.content.jaegerUiUrl).toBe('https://traces.example.com');
+    expect(synth().stack.kibanaSetup.content.jaegerUiUrl).toBeUndefined();
+    expect(() => synth({ jaeger: { publicBaseUrl: 'jaeger.example.com' } })).toThrow(/publicBaseUrl.*http\(s\) URL/);
+  });
+
   test('custom namespaces are used for every object', () => {
     const { objects } = synth({ namespace: 'o11y', agentsNamespace: 'o11y-agents' });
     const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean));

@@ -4,9 +4,13 @@ import { stringify } from 'yaml';
 /**
  * Serializes a typed config object to YAML. Keys keep the order in which the
  * renderer built them, so output is deterministic and reads like the tool's docs.
+ *
+ * Strings are quoted wherever a YAML 1.1 reader would take them for something else
+ * (`2006-01-02` a timestamp, `on` a boolean, `10:30` a base-60 number): the tools read
+ * these files with Go and Java YAML libraries that resolve those, where YAML 1.2 would not.
  */
 export function renderYaml(config: unknown): string {
-  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false, indent: 2 });
+  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false, indent: 2, version: '1.1' });
 }
 
 /** Serializes a config object to indented JSON (dashboards, templates). */

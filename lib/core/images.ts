@@ -16,7 +16,14 @@ export const Images = {
   nodeExporter: 'quay.io/prometheus/node-exporter:v1.12.1',
   kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
   grafana: 'docker.io/grafana/grafana:13.2.3',
-  jaeger: 'docker.io/jaegertracing/jaeger:2.15.0',
+  /**
+   * 2.13.0, not a later 2.x: the real-tool tier builds this exact version from its Go module
+   * (Jaeger v2.N.P is github.com/jaegertracing/jaeger v1.(N+63).P, see scripts/install-tools.sh),
+   * and v1.76.0 (= 2.13.0) is the newest the Go module proxy serves. Raise it with that module.
+   */
+  jaeger: 'docker.io/jaegertracing/jaeger:2.13.0',
+  /** Deletes Jaeger's daily span indices past their retention; the v1 line's tool, built from the same module as Jaeger. */
+  jaegerIndexCleaner: 'docker.io/jaegertracing/jaeger-es-index-cleaner:1.76.0',
   elasticsearchExporter: 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0',
   /** The maintained v1 line; v2 is a rewrite configured by file. */
   // Published to GitHub's registry; v1 is the line the project calls production-ready.

@@ -24,3 +24,15 @@ export function validateInteger(scope: IConstruct, prop: string, value: number, 
   }
   return value;
 }
+
+// http(s), a host, an optional path; no trailing slash, and none of the characters that
+// would end the URL inside a template, an attribute or a JSON string.
+const BASE_URL = /^https?:\/\/[^/\s"'{}<>]+(\/[^\s"'{}<>]*[^/\s"'{}<>])?$/;
+
+/** Checks a base URL users reach a UI at (`https://kibana.example.com`), without a trailing slash. */
+export function validateBaseUrl(scope: IConstruct, prop: string, url: string, example: string): string {
+  if (typeof url !== 'string' || !BASE_URL.test(url)) {
+    invalidProp(scope, prop, url, 'must be an http(s) URL without a trailing slash, quotes or braces', `use a value such as '${example}'`);
+  }
+  return url;
+}

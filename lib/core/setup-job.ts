@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from './component';
 import { configChecksum } from './config';
@@ -49,6 +50,67 @@ const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest
 const CONFIG_DIR = '/etc/setup';
 const SCRIPT = 'setup.sh';
 
+/** What a pod needs to run the setup script: its ConfigMap data, container and volumes. */
+export interface SetupScriptPod {
+  /** The ConfigMap's data: the script and the files its steps send. */
+  readonly data: Record<string, string>;
+  readonly container: k8s.Container;
+  readonly volumes: k8s.Volume[];
+}
+
+/** What {@link renderSetupScriptPod} needs besides the script's options. */
+export interface SetupScriptPodOptions extends SetupJobOptions {
+  /** The container's name. */
+  readonly containerName: string;
+  /** The image, which must carry `/bin/sh` and curl. */
+  readonly image: string;
+  /** The ConfigMap that will hold {@link SetupScriptPod.data}. */
+  readonly configMapName: string;
+}
+
+/**
+ * The container that runs {@link renderSetupScript} from a mounted ConfigMap, with the API
+ * URL, CA and credentials as environment: the main container of a setup Job, or an init
+ * container that only waits (no steps) for an API another container then uses.
+ */
+export function renderSetupScriptPod(scope: IConstruct, props: SetupJobProps, options: SetupScriptPodOptions): SetupScriptPod {
+  const maxAttempts = validateInteger(scope, 'maxAttempts', props.maxAttempts ?? 30, 1, 1000);
+  const retrySeconds = validateInteger(scope, 'retrySeconds', props.retrySeconds ?? 10, 1, 600);
+  for (const file of setupStepFiles(options.steps)) {
+    if (options.files[file] === undefined) throw new Error(`setup step file ${file} is not among the Job's files`);
+  }
+  if (options.files[SCRIPT] !== undefined) throw new Error(`${SCRIPT} is reserved for the script`);
+
+  const script = renderSetupScript({
+    target: options.target,
+    configDir: CONFIG_DIR,
+    headers: options.headers,
+    waitFor: options.waitFor,
+    steps: options.steps,
+    maxAttempts,
+    retrySeconds,
+  });
+  const data: Record<string, string> = { [SCRIPT]: script, ...options.files };
+  const env: k8s.EnvVar[] = [{ name: 'API_URL', value: options.url }];
+  const volumes: k8s.Volume[] = [{ name: 'setup-config', configMap: { name: options.configMapName } }];
+  const volumeMounts: k8s.VolumeMount[] = [{ name: 'setup-config', mountPath: CONFIG_DIR, readOnly: true }];
+  if (options.ca) {
+    env.push({ name: 'API_CA_FILE', value: options.ca.caFile });
+    volumes.push(options.ca.volume);
+    volumeMounts.push(options.ca.volumeMount);
+  }
+  env.push(...options.credentialsEnv ?? []);
+  const container = renderContainer(scope, 'resources', {
+    name: options.containerName,
+    image: options.image,
+    command: ['/bin/sh', `${CONFIG_DIR}/${SCRIPT}`],
+    env,
+    resources: props.resources ?? DEFAULT_RESOURCES,
+    volumeMounts,
+  });
+  return { data, container, volumes };
+}
+
 /**
  * The base of a component's setup Job: a Job that waits for an HTTP API, then applies
  * typed steps with the script of {@link renderSetupScript}, from the component's own
@@ -73,52 +135,20 @@ export abstract class SetupJob extends Component {
   /** Adds the ConfigMap, ServiceAccount and Job. Call once, from the subclass constructor. */
   protected addSetupJob(props: SetupJobProps, options: SetupJobOptions): void {
     const backoffLimit = validateInteger(this, 'backoffLimit', props.backoffLimit ?? 6, 0, 100);
-    const maxAttempts = validateInteger(this, 'maxAttempts', props.maxAttempts ?? 30, 1, 1000);
-    const retrySeconds = validateInteger(this, 'retrySeconds', props.retrySeconds ?? 10, 1, 600);
-    for (const file of setupStepFiles(options.steps)) {
-      if (options.files[file] === undefined) throw new Error(`setup step file ${file} is not among the Job's files`);
-    }
     if (this.setupJobName !== undefined) throw new Error(`${this.node.path} adds its setup Job twice`);
-    if (options.files[SCRIPT] !== undefined) throw new Error(`${SCRIPT} is reserved for the script`);
-
-    const script = renderSetupScript({
-      target: options.target,
-      configDir: CONFIG_DIR,
-      headers: options.headers,
-      waitFor: options.waitFor,
-      steps: options.steps,
-      maxAttempts,
-      retrySeconds,
+    const pod = renderSetupScriptPod(this, props, {
+      ...options, containerName: 'setup', image: this.image, configMapName: `${this.name}-config`,
     });
-    const data: Record<string, string> = { [SCRIPT]: script, ...options.files };
-    const configMap = this.addConfigMap('config', `${this.name}-config`, 'setup', data);
+    this.addConfigMap('config', `${this.name}-config`, 'setup', pod.data);
     const serviceAccountName = this.addServiceAccount();
 
-    const env: k8s.EnvVar[] = [{ name: 'API_URL', value: options.url }];
-    const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: configMap } }];
-    const volumeMounts: k8s.VolumeMount[] = [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
-    if (options.ca) {
-      env.push({ name: 'API_CA_FILE', value: options.ca.caFile });
-      volumes.push(options.ca.volume);
-      volumeMounts.push(options.ca.volumeMount);
-    }
-    env.push(...options.credentialsEnv ?? []);
-
-    const container = renderContainer(this, 'resources', {
-      name: 'setup',
-      image: this.image,
-      command: ['/bin/sh', `${CONFIG_DIR}/${SCRIPT}`],
-      env,
-      resources: props.resources ?? DEFAULT_RESOURCES,
-      volumeMounts,
-    });
     const template = renderPodTemplate({
       identity: this.identity('setup'),
       serviceAccountName,
       automountServiceAccountToken: false,
-      containers: [container],
-      volumes,
-      annotations: { 'checksum/config': configChecksum(data) },
+      containers: [pod.container],
+      volumes: pod.volumes,
+      annotations: { 'checksum/config': configChecksum(pod.data) },
     });
     const spec: k8s.JobSpec = {
       backoffLimit,

@@ -30,7 +30,14 @@ export interface MemoryBackendConfig {
 export interface ElasticsearchIndexConfig {
   readonly shards: number;
   readonly replicas: number;
+  /** Go time layout of the date part of the index name: `2006-01-02` starts a new index every day. */
+  readonly date_layout: string;
+  /** How Jaeger finds the indices to read: `day` matches the daily layout. */
+  readonly rollover_frequency: 'day' | 'hour';
 }
+
+/** Daily indices (`jaeger-span-2026-11-23`): the unit the index cleaner deletes. */
+export const DAILY_INDEX_LAYOUT = '2006-01-02';
 
 /** `jaeger_storage.backends.<name>.elasticsearch`, the keys we set. */
 export interface ElasticsearchBackendConfig {
@@ -73,7 +80,12 @@ export const ES_PASSWORD_ENV = 'ES_PASSWORD';
 
 /** Renders an Elasticsearch backend of `jaeger_storage`. */
 export function renderElasticsearchBackend(options: ElasticsearchBackendOptions): ElasticsearchBackendConfig {
-  const index: ElasticsearchIndexConfig = { shards: options.shards, replicas: options.replicas };
+  const index: ElasticsearchIndexConfig = {
+    shards: options.shards,
+    replicas: options.replicas,
+    date_layout: DAILY_INDEX_LAYOUT,
+    rollover_frequency: 'day',
+  };
   return {
     elasticsearch: {
       server_urls: [options.serverUrl],
@@ -184,23 +196,34 @@ export interface SamplingStrategiesOptions {
   readonly defaultRate: number;
   /** Per-service probabilities. */
   readonly serviceRates: Record<string, number>;
+  /** Per-operation probabilities of a service, by service and span name. */
+  readonly operationRates?: Record<string, Record<string, number>>;
   /** Operations (span names) never sampled, e.g. health checks. */
   readonly unsampledOperations: readonly string[];
 }
 
 /**
  * Renders the remote sampling strategies file (`default_strategy`,
- * `service_strategies`) that SDKs fetch from the `remote_sampling` extension.
- * Unsampled operations are repeated in every service strategy so that an
- * override never brings health checks back.
+ * `service_strategies`) that SDKs fetch from the `remote_sampling` extension. A service
+ * with operation overrides but no rate of its own gets the default rate. Unsampled
+ * operations are repeated in every service strategy so that an override never brings
+ * health checks back.
  */
 export function renderSamplingStrategies(options: SamplingStrategiesOptions): object {
-  const operationStrategies = options.unsampledOperations.map((operation) => ({ operation, type: 'probabilistic', param: 0 }));
-  const withOperations = (strategy: Record<string, unknown>) =>
-    operationStrategies.length > 0 ? { ...strategy, operation_strategies: operationStrategies } : strategy;
+  const probabilistic = (param: number) => ({ type: 'probabilistic', param });
+  const unsampled = options.unsampledOperations.map((operation) => ({ operation, ...probabilistic(0) }));
+  const withOperations = (strategy: Record<string, unknown>, rates: Record<string, number> = {}) => {
+    const operations = [
+      ...Object.keys(rates).sort().map((operation) => ({ operation, ...probabilistic(rates[operation]) })),
+      ...unsampled,
+    ];
+    return operations.length > 0 ? { ...strategy, operation_strategies: operations } : strategy;
+  };
+  const operationRates = options.operationRates ?? {};
+  const services = [...new Set([...Object.keys(options.serviceRates), ...Object.keys(operationRates)])].sort();
   return {
-    service_strategies: Object.keys(options.serviceRates).sort().map((service) =>
-      withOperations({ service, type: 'probabilistic', param: options.serviceRates[service] })),
-    default_strategy: withOperations({ type: 'probabilistic', param: options.defaultRate }),
+    service_strategies: services.map((service) =>
+      withOperations({ service, ...probabilistic(options.serviceRates[service] ?? options.defaultRate) }, operationRates[service])),
+    default_strategy: withOperations(probabilistic(options.defaultRate)),
   };
 }

@@ -29,6 +29,17 @@ export interface ElasticsearchStorageOptions {
    */
   readonly replicas?: number;
   /**
+   * Days span indices are kept: a daily CronJob runs Jaeger's index cleaner, which deletes
+   * the daily indices older than this.
+   * @default 7
+   */
+  readonly retentionDays?: number;
+  /**
+   * When the index cleaner runs, as a cron schedule in UTC.
+   * @default '15 0 * * *' (00:15 every day)
+   */
+  readonly cleanupSchedule?: string;
+  /**
    * Secret with the Elasticsearch user Jaeger writes and reads spans as.
    * Used only when the cluster has security enabled.
    * @default { secretName: '<name>-elasticsearch-credentials' }
@@ -48,7 +59,8 @@ export abstract class JaegerStorage {
 
   /** Spans in daily Elasticsearch indices. */
   public static elasticsearch(cluster: IElasticsearchCluster, options: ElasticsearchStorageOptions = {}): ElasticsearchStorage {
-    return new ElasticsearchStorage(cluster, options.indexPrefix, options.shards ?? 1, options.replicas ?? 1, options.credentials);
+    return new ElasticsearchStorage(cluster, options.indexPrefix, options.shards ?? 1, options.replicas ?? 1, options.credentials,
+      options.retentionDays ?? 7, options.cleanupSchedule ?? '15 0 * * *');
   }
 
   /** `memory` or `elasticsearch`, the key of the `jaeger_storage` backend. */
@@ -73,6 +85,8 @@ export class ElasticsearchStorage extends JaegerStorage {
     public readonly replicas: number,
     /** Undefined means the default Secret name, which depends on the Jaeger name. */
     public readonly credentials: BasicAuthSecretRef | undefined,
+    public readonly retentionDays: number,
+    public readonly cleanupSchedule: string,
   ) {
     super();
   }

@@ -6,8 +6,9 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import { validateInteger } from '../core/names';
+import { validateBaseUrl, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
+import { renderSetupScriptPod } from '../core/setup-job';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { ContainerPort, renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
 import { elasticsearchCaMount } from '../elasticsearch/elasticsearch-reference';
@@ -59,6 +60,13 @@ export interface JaegerProps extends ComponentProps {
    */
   readonly serviceSamplingRates?: Record<string, number>;
   /**
+   * Per-operation sampling probabilities of a service, by `service.name` and span name:
+   * `{ checkout: { 'POST /pay': 1.0 } }`. The service's other operations keep its rate
+   * (or the default).
+   * @default - none
+   */
+  readonly operationSamplingRates?: Record<string, Record<string, number>>;
+  /**
    * Operations (span names) that are never sampled, in every service.
    * @default DEFAULT_UNSAMPLED_OPERATIONS (health, readiness and metrics endpoints)
    */
@@ -73,6 +81,13 @@ export interface JaegerProps extends ComponentProps {
    * @default - 100m CPU, 256Mi memory request, 512Mi limit
    */
   readonly resources?: ContainerResources;
+  /**
+   * The URL users reach the Jaeger UI at (an Ingress, or `http://localhost:16686` with
+   * `kubectl port-forward`), without a trailing slash. Kibana links a log's `trace.id` to
+   * `<publicBaseUrl>/trace/<id>` when it is set.
+   * @default - not set
+   */
+  readonly publicBaseUrl?: string;
   /**
    * How replicas are kept apart.
    * @default - Spread.NONE for one replica, Spread.PREFERRED otherwise
@@ -109,6 +124,8 @@ export class Jaeger extends Component implements IJaeger {
   public readonly zipkinEndpoint: ServiceEndpoint;
   /** Remote sampling strategies for SDKs (`http://...:5778/sampling`). */
   public readonly samplingEndpoint: ServiceEndpoint;
+  /** The URL users reach the UI at, when known. */
+  public readonly publicBaseUrl?: string;
   /** The Jaeger config file of each role, as deployed (tests and docs read it). */
   public readonly configs: Partial<Record<JaegerRole, object>> = {};
 
@@ -121,16 +138,31 @@ export class Jaeger extends Component implements IJaeger {
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
     this.resources = props.resources ?? DEFAULT_RESOURCES;
     this.spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
+    this.publicBaseUrl = props.publicBaseUrl === undefined ? undefined
+      : validateBaseUrl(this, 'publicBaseUrl', props.publicBaseUrl, 'https://jaeger.example.com');
     this.samplingRate = this.validateRate('samplingRate', props.samplingRate ?? (this.storage instanceof MemoryStorage ? 1.0 : 0.1));
     const serviceRates = props.serviceSamplingRates ?? {};
     for (const [service, rate] of Object.entries(serviceRates)) this.validateRate(`serviceSamplingRates.${service}`, rate);
+    const operationRates = props.operationSamplingRates ?? {};
+    const unsampledOperations = props.unsampledOperations ?? DEFAULT_UNSAMPLED_OPERATIONS;
+    for (const [service, operations] of Object.entries(operationRates)) {
+      for (const [operation, rate] of Object.entries(operations)) {
+        const prop = `operationSamplingRates.${service}.${operation}`;
+        this.validateRate(prop, rate);
+        if (unsampledOperations.includes(operation)) {
+          invalidProp(this, prop, rate, 'names an operation that is never sampled (unsampledOperations)',
+            `remove '${operation}' from unsampledOperations to sample it, or drop the override`);
+        }
+      }
+    }
 
     const backend = this.renderBackend();
     const samplingFile = `${CONFIG_DIR}/sampling-strategies.json`;
     const sampling = renderJson(renderSamplingStrategies({
       defaultRate: this.samplingRate,
       serviceRates,
-      unsampledOperations: props.unsampledOperations ?? DEFAULT_UNSAMPLED_OPERATIONS,
+      operationRates,
+      unsampledOperations,
     }));
 
     this.elasticsearch = this.elasticsearchAccess();
@@ -151,6 +183,7 @@ export class Jaeger extends Component implements IJaeger {
       this.addRole({ role: 'query', name: queryName, replicas: this.replicas }, backend, samplingFile, sampling);
       collectorComponent = 'collector';
       queryComponent = 'query';
+      this.addIndexCleaner(this.storage as ElasticsearchStorage);
     }
 
     // Both Services exist in every topology, so clients use the same names whatever the storage.
@@ -203,10 +236,84 @@ export class Jaeger extends Component implements IJaeger {
     const ca = elasticsearchCaMount(this, this.storage.cluster, CA_DIR);
     return {
       env: this.basicAuthEnv('storage.credentials', ref, ES_USERNAME_ENV, ES_PASSWORD_ENV,
-        'Elasticsearch user Jaeger writes and reads spans as (jaeger-span-*, jaeger-service-* indices)'),
+        'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them)'),
       volumes: ca ? [ca.volume] : [],
       mounts: ca ? [ca.volumeMount] : [],
     };
+  }
+
+  /**
+   * A daily CronJob that deletes span indices older than the retention with Jaeger's index
+   * cleaner. An init container first waits, with the setup script, until the cluster
+   * answers for the Jaeger indices, so a run never races a cluster that is still starting.
+   */
+  private addIndexCleaner(storage: ElasticsearchStorage): void {
+    const retentionDays = validateInteger(this, 'storage.retentionDays', storage.retentionDays, 1, 3650);
+    const schedule = storage.cleanupSchedule;
+    if (!/^(\S+\s+){4}\S+$/.test(schedule)) {
+      invalidProp(this, 'storage.cleanupSchedule', schedule, 'is not a five-field cron schedule', "use e.g. '15 0 * * *' for 00:15 every day");
+    }
+    const name = `${this.name}-index-cleaner`;
+    const prefix = storage.indexPrefix ? `${storage.indexPrefix}-` : '';
+    const cluster = storage.cluster;
+    const es = this.elasticsearch;
+    const ca = elasticsearchCaMount(this, cluster, CA_DIR);
+    const wait = renderSetupScriptPod(this, {}, {
+      containerName: 'wait-for-elasticsearch',
+      image: Images.elasticsearch,
+      configMapName: `${name}-config`,
+      target: 'Elasticsearch',
+      url: cluster.endpoint.url,
+      ca,
+      credentialsEnv: es.env.map((e) => ({ ...e, name: e.name === ES_USERNAME_ENV ? 'API_USERNAME' : 'API_PASSWORD' })),
+      // The request the cleaner itself makes first, with the same privileges.
+      waitFor: { kind: 'request', description: 'waiting for the Jaeger indices to be readable', method: 'GET', path: `/${prefix}jaeger-*?filter_path=*.settings.index.creation_date` },
+      steps: [],
+      files: {},
+    });
+    this.addConfigMap('index-cleaner-config', `${name}-config`, 'index-cleaner', wait.data);
+
+    // The cleaner reads its flags from the environment (`--es.tls.ca` is ES_TLS_CA).
+    const env: k8s.EnvVar[] = [...es.env];
+    if (storage.indexPrefix) env.push({ name: 'INDEX_PREFIX', value: storage.indexPrefix });
+    if (ca) env.push({ name: 'ES_TLS_ENABLED', value: 'true' }, { name: 'ES_TLS_CA', value: ca.caFile });
+    const cleaner = renderContainer(this, 'resources', {
+      name: 'index-cleaner',
+      image: Images.jaegerIndexCleaner,
+      args: [String(retentionDays), cluster.endpoint.url],
+      env,
+      resources: { cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
+      volumeMounts: ca ? [ca.volumeMount] : [],
+      runAsUser: UID,
+    });
+    const template = renderPodTemplate({
+      identity: this.identity('index-cleaner'),
+      serviceAccountName: this.serviceAccountName,
+      automountServiceAccountToken: false,
+      initContainers: [wait.container],
+      containers: [cleaner],
+      volumes: wait.volumes,
+      annotations: { 'checksum/config': configChecksum(wait.data) },
+      uid: UID,
+    });
+    new k8s.KubeCronJob(this, 'index-cleaner', {
+      metadata: this.metadata(name, 'index-cleaner'),
+      spec: {
+        schedule,
+        timeZone: 'Etc/UTC',
+        // One run at a time; a run missed by more than an hour waits for the next day.
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 3,
+            template: { ...template, spec: { ...template.spec!, restartPolicy: 'Never' } },
+          },
+        },
+      },
+    });
   }
 
   private addRole(spec: RoleSpec, backend: JaegerBackendConfig, samplingFile: string, sampling: string): void {

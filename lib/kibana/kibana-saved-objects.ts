@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../core/errors';
+import { validateBaseUrl } from '../core/names';
 import { renderDashboard } from './kibana-dashboards';
 import { AiTokenPricing, LOGS_DATA_VIEW_ID, renderLogsDataView } from './kibana-data-view';
 import { LensPanel, renderLens } from './kibana-lens';
@@ -33,7 +34,6 @@ export const DEFAULT_AI_PRICING: AiTokenPricing = { promptUsdPerMillion: 3, comp
 
 /** Prices above this (USD per million tokens) are taken for a unit mistake. */
 const MAX_PRICE_PER_MILLION = 10_000;
-const URL_WITHOUT_TRAILING_SLASH = /^https?:\/\/[^/\s"'{}<>]+(\/[^\s"'{}<>]*[^/\s"'{}<>])?$/;
 
 function validatePrice(scope: IConstruct, prop: string, value: number): number {
   // Six decimals is what the cost script writes; more would be rounded away silently.
@@ -52,11 +52,8 @@ function validatePrice(scope: IConstruct, prop: string, value: number): number {
  */
 export function resolveKibanaContentOptions(scope: IConstruct, options: KibanaContentOptions = {}, prefix?: string): ResolvedKibanaContentOptions {
   const name = (option: string) => (prefix ? `${prefix}.${option}` : option);
-  const url = options.jaegerUiUrl;
-  if (url !== undefined && !URL_WITHOUT_TRAILING_SLASH.test(url)) {
-    invalidProp(scope, name('jaegerUiUrl'), url, 'must be an http(s) URL without a trailing slash, quotes or braces',
-      "use the Jaeger UI's base URL, e.g. 'https://jaeger.example.com'");
-  }
+  const url = options.jaegerUiUrl === undefined ? undefined
+    : validateBaseUrl(scope, name('jaegerUiUrl'), options.jaegerUiUrl, 'https://jaeger.example.com');
   return {
     jaegerUiUrl: url,
     aiPricing: {

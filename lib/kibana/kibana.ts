@@ -3,10 +3,9 @@ import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
-import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import { validateInteger } from '../core/names';
+import { validateBaseUrl, validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, envFromSecret, validateSecretRef } from '../core/secrets';
@@ -68,11 +67,8 @@ export class Kibana extends Component {
     super(scope, id, props, 'kibana', Images.kibana);
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
     this.resources = props.resources ?? DEFAULT_RESOURCES;
-    this.publicBaseUrl = props.publicBaseUrl;
-    if (this.publicBaseUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*[^/\s])?$/.test(this.publicBaseUrl)) {
-      invalidProp(this, 'publicBaseUrl', this.publicBaseUrl, 'must be an http(s) URL without a trailing slash',
-        "use a value such as 'https://kibana.example.com'");
-    }
+    this.publicBaseUrl = props.publicBaseUrl === undefined ? undefined
+      : validateBaseUrl(this, 'publicBaseUrl', props.publicBaseUrl, 'https://kibana.example.com');
     const keysSecret = `${this.name}-encryption-keys`;
     this.encryptionKeys = props.encryptionKeys ?? {
       encryptedSavedObjects: { name: keysSecret, key: 'encrypted-saved-objects' },

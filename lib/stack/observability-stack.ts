@@ -35,6 +35,8 @@ export interface StackJaegerProps extends Omit<JaegerProps, 'storage' | 'namespa
   readonly storage?: TraceStorage;
   /** Prefix before Jaeger's own `jaeger-span-*` index names. @default - none */
   readonly indexPrefix?: string;
+  /** Days span indices are kept before the index cleaner deletes them (Elasticsearch storage). @default 7 */
+  readonly retentionDays?: number;
 }
 
 /** A Secret the stack reads and the user creates, with the namespace it must live in. */
@@ -175,7 +177,6 @@ export class ObservabilityStack extends Chart {
       });
     }
     this.kibana = new Kibana(this, 'kibana', { ...props.kibana, namespace: ns, elasticsearch: es });
-    this.kibanaSetup = new KibanaSetup(this, 'kibana-setup', { ...props.kibanaSetup, namespace: ns, kibana: this.kibana });
     if (props.logstash !== false) {
       this.logstash = new Logstash(this, 'logstash', { ...props.logstash, namespace: ns, elasticsearch: es });
     }
@@ -199,13 +200,28 @@ export class ObservabilityStack extends Chart {
     this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', { ...props.kubeStateMetrics, namespace: ns });
     this.prometheus.addScrapeJob(this.kubeStateMetrics.scrapeJob);
 
-    const { storage: traceStorage, indexPrefix, ...jaegerProps } = props.jaeger ?? {};
+    const { storage: traceStorage, indexPrefix, retentionDays, ...jaegerProps } = props.jaeger ?? {};
+    if (traceStorage === TraceStorage.MEMORY) {
+      for (const [prop, value] of [['indexPrefix', indexPrefix], ['retentionDays', retentionDays]] as const) {
+        if (value !== undefined) {
+          invalidProp(this, `jaeger.${prop}`, value, 'only applies to Elasticsearch storage, but jaeger.storage is TraceStorage.MEMORY',
+            `remove jaeger.${prop}, or use TraceStorage.ELASTICSEARCH`);
+        }
+      }
+    }
     this.jaeger = new Jaeger(this, 'jaeger', {
       ...jaegerProps,
       namespace: ns,
       storage: (traceStorage ?? TraceStorage.ELASTICSEARCH) === TraceStorage.MEMORY
         ? JaegerStorage.memory()
-        : JaegerStorage.elasticsearch(es, indexPrefix ? { indexPrefix } : {}),
+        : JaegerStorage.elasticsearch(es, { indexPrefix, retentionDays }),
+    });
+    // After Jaeger: a log's trace.id links to its UI when the UI's URL is known.
+    this.kibanaSetup = new KibanaSetup(this, 'kibana-setup', {
+      ...props.kibanaSetup,
+      namespace: ns,
+      kibana: this.kibana,
+      content: { jaegerUiUrl: this.jaeger.publicBaseUrl, ...props.kibanaSetup?.content },
     });
     this.grafana = new Grafana(this, 'grafana', {
       ...props.grafana,

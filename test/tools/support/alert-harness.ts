@@ -258,6 +258,13 @@ export interface RunningProcess {
   readonly logFile: string;
 }
 
+/** Creates (if need be) the directory `name` in `dir`; returns its path. */
+export function mkdirIn(dir: string, name: string): string {
+  const sub = path.join(dir, name);
+  fs.mkdirSync(sub, { recursive: true });
+  return sub;
+}
+
 /** Starts an installed tool in `dir`, its stdout and stderr appended to `<dir>/<tool>.log`. */
 export function spawnTool(tool: string, args: string[], dir: string): RunningProcess {
   const logFile = path.join(dir, `${tool}.log`);
@@ -312,20 +319,28 @@ export async function prometheusApi(prometheusUrl: string, apiPath: string, para
 }
 
 /**
+ * Runs `boot` on a harness of processes; when it fails, stops the harness (every process it
+ * started) and fails with the processes' logs. Returns the harness.
+ */
+export async function bootOrStop<T extends { logs(): string; stop(): Promise<void> }>(harness: T, boot: () => Promise<void>): Promise<T> {
+  try {
+    await boot();
+  } catch (e) {
+    const logs = harness.logs();
+    await harness.stop();
+    throw new Error(`${e instanceof Error ? e.message : e}\n${logs}`);
+  }
+  return harness;
+}
+
+/**
  * Starts the exporter, the webhook receiver, Alertmanager and Prometheus with the generated
  * configs of one environment. Always call `stop()` (in afterAll / finally).
  */
 export class AlertHarness {
   public static async start(options: AlertHarnessOptions = {}): Promise<AlertHarness> {
     const harness = new AlertHarness(options);
-    try {
-      await harness.boot();
-    } catch (e) {
-      const logs = harness.logs();
-      await harness.stop();
-      throw new Error(`${e instanceof Error ? e.message : e}\n${logs}`);
-    }
-    return harness;
+    return bootOrStop(harness, () => harness.boot());
   }
 
   public readonly dir: string;
@@ -463,9 +478,7 @@ export class AlertHarness {
   }
 
   private mkdir(name: string): string {
-    const dir = path.join(this.dir, name);
-    fs.mkdirSync(dir, { recursive: true });
-    return dir;
+    return mkdirIn(this.dir, name);
   }
 
   /** The last lines of each process's log, for error messages. */

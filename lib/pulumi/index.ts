@@ -1,0 +1,3 @@
+export * from './deployment-order';
+export * from './kubernetes-resource';
+export * from './observability-stack-resource';
