@@ -9,9 +9,16 @@
 #                         built from the Jaeger Go module, at the version of Images.jaeger
 #                         (and of Images.jaegerIndexCleaner, which must match), with
 #                         Jaeger's own placeholder page in place of its web UI
+#   checkov               the policy scanner, from PyPI into its own venv ($TOOLS/checkov)
 # Idempotent: each step is skipped when its binaries exist and its version stamp matches.
-# Needs Go (with the Go module proxy).
+# Needs Go (with the Go module proxy) and Python 3 with venv (with PyPI).
 set -euo pipefail
+
+# The policy scanner of test/tools/policy-scan.tools.test.ts (config .checkov.yaml, accepted
+# findings in policy-exceptions.yaml, which are written against this version's checks: bump
+# both together). checkov, because kube-linter cannot be had here: the Go module proxy
+# answers 403 for every version of golang.stackrox.io/kube-linter.
+CHECKOV_VERSION=3.3.30
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 TOOLS="$REPO/.cache/tools"
 BIN="$TOOLS/bin"
@@ -165,8 +172,30 @@ VERSION_LDFLAGS="-X $JAEGER_MODULE/internal/version.latestVersion=v$jaeger_tag -
   build_tools jaeger "$JAEGER_MODULE" "$jaeger_module_version" "$jaeger_tag" "" as_module_resolves \
   cmd/jaeger cmd/es-index-cleaner
 
+# install_checkov: checkov==$CHECKOV_VERSION in a venv of its own, linked into $BIN.
+# Skipped when the link exists and $TOOLS/checkov.stamp matches.
+install_checkov() {
+  local venv="$TOOLS/checkov" python_version stamp
+  if ! command -v python3 >/dev/null || ! python_version="$(python3 --version 2>&1)"; then
+    echo "install-tools: Python 3 (with venv) is needed to install checkov from PyPI" >&2
+    exit 1
+  fi
+  stamp="checkov $CHECKOV_VERSION $python_version"
+  if [[ -x "$BIN/checkov" && -f "$TOOLS/checkov.stamp" && "$(cat "$TOOLS/checkov.stamp")" == "$stamp" ]]; then
+    echo "== checkov: $CHECKOV_VERSION already installed"
+    return
+  fi
+  echo "== checkov: installing checkov==$CHECKOV_VERSION from PyPI into $venv"
+  rm -rf "$venv" "$BIN/checkov"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  ln -s "$venv/bin/checkov" "$BIN/checkov"
+  echo "$stamp" >"$TOOLS/checkov.stamp"
+}
+install_checkov
+
 echo "== tool versions ($BIN)"
-for tool in promtool prometheus amtool alertmanager jaeger; do
+for tool in promtool prometheus amtool alertmanager jaeger checkov; do
   # stdout only: jaeger logs its build info to stderr before the version line.
   printf '%-13s %s\n' "$tool" "$("$BIN/$tool" --version 2>/dev/null | head -n 1)"
 done

@@ -206,6 +206,6 @@ describe('in the stack', () => {
 
   test('a bad stack retention names the stack prop path', () => {
     expect(() => new ObservabilityStack(Testing.app(), 'observability', { ...environmentProfile('dev'), logRetention: { trades: -1 } }))
-      .toThrow(/retention\.trades/);
+      .toThrow(/^observability: 'logRetention\.trades' must be an integer between 1 and 3650, got -1/);
   });
 });

@@ -62,6 +62,10 @@ describe('NodeExporter', () => {
     expect(() => synth({ port: 70000 })).toThrow(/port/);
   });
 
+  test('fails when port is one the kubelet already listens on in the host network', () => {
+    expect(() => synth({ port: 10250 })).toThrow(/'port' is already used on every node by the kubelet.*got 10250 \(keep the default 9100/);
+  });
+
   test('fails when the memory limit is below the request', () => {
     expect(() => synth({ resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '64Mi' } })).toThrow(/resources.memoryLimit/);
   });

@@ -133,6 +133,25 @@ describe('ObservabilityStack options', () => {
     expect(() => synth({ namespace: 'Observability' })).toThrow(/'namespace' must be a DNS-1123 label/);
   });
 
+  test('fails when Elasticsearch security is off outside dev without the opt-out', () => {
+    expect(() => synth({ environment: 'prod', elasticsearch: { security: { enabled: false } } }))
+      .toThrow(/'elasticsearch.security.enabled' turns TLS and authentication off outside 'dev' \(environment 'prod'\), got false \(.*allowInsecureElasticsearch: true/);
+  });
+
+  test('turns Elasticsearch security off outside dev with the explicit opt-out', () => {
+    const { stack } = synth({ environment: 'staging', elasticsearch: { security: { enabled: false } }, allowInsecureElasticsearch: true });
+    expect(stack.elasticsearch.securityEnabled).toBe(false);
+  });
+
+  test('turns Elasticsearch security off in dev without an opt-out', () => {
+    const { stack } = synth({ environment: 'dev', elasticsearch: { security: { enabled: false } } });
+    expect(stack.elasticsearch.securityEnabled).toBe(false);
+  });
+
+  test('fails on an opt-out from Elasticsearch security that is on', () => {
+    expect(() => synth({ allowInsecureElasticsearch: true })).toThrow(/'allowInsecureElasticsearch' has no effect while elasticsearch.security is on/);
+  });
+
   test('fails on an unknown environment profile', () => {
     expect(() => environmentProfile('qa')).toThrow(/'environment' must be one of dev, staging, prod, got 'qa'/);
   });

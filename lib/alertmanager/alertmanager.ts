@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
+import { ExternalPeer } from '../core/network-flow';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
@@ -168,6 +169,10 @@ export class Alertmanager extends Component implements IAlertmanager {
       interval: validateDuration(this, 'deadMansSwitch.interval', props.deadMansSwitch.interval ?? '1m'),
     };
     this.receivers = configuredReceivers({ slack, pagerDuty, email, deadMansSwitch });
+    const receiverPorts = [...(slack || pagerDuty || deadMansSwitch ? [443] : []), ...(email ? [Number(email.smarthost.split(':')[1])] : [])];
+    if (receiverPorts.length > 0) {
+      this.connectTo('server', ExternalPeer.ALERT_RECEIVERS, 'sends notifications', [...new Set(receiverPorts)].map((port) => ({ port })));
+    }
     for (const route of props.routes ?? []) this.addRoute(route);
 
     // Rendered at synth time so routes added after construction are included.
@@ -189,6 +194,10 @@ export class Alertmanager extends Component implements IAlertmanager {
       [this.replicas > 1 ? { name: 'mesh-tcp', port: CLUSTER_PORT } : { name: 'http', port: PORT }],
       { headless: true, publishNotReadyAddresses: true });
 
+    if (this.replicas > 1) {
+      this.connectTo('server', { peer: this.podPeer('server') }, 'cluster gossip',
+        [{ port: CLUSTER_PORT, protocol: 'TCP' }, { port: CLUSTER_PORT, protocol: 'UDP' }]);
+    }
     this.peers = this.replicas > 1
       ? Array.from({ length: this.replicas }, (_, i) => `${this.name}-${i}.${this.clusterServiceName}.${this.namespace}.svc:${CLUSTER_PORT}`)
       : [];

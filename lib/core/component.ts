@@ -5,6 +5,7 @@ import { ServiceEndpoint } from './endpoint';
 import { validateImage, imageVersion } from './images';
 import { ComponentIdentity, selectorLabels, standardLabels } from './labels';
 import { validateDnsLabel } from './names';
+import { ExternalPeer, FlowPeer, FlowPort, NetworkFlow, NetworkPeer, NetworkTarget } from './network-flow';
 import { BasicAuthSecretRef, basicAuthKeys, envFromSecret, ExternalSecret } from './secrets';
 
 /** Props every component shares. */
@@ -53,6 +54,8 @@ export abstract class Component extends Construct {
   public readonly version: string;
   /** Secrets this component reads and the user must create. */
   public readonly externalSecrets: ExternalSecret[] = [];
+  /** Connections this component's pods open, from which the stack renders network policies. */
+  public readonly networkFlows: NetworkFlow[] = [];
 
   protected constructor(scope: Construct, id: string, props: ComponentProps, private readonly app: string, defaultImage: string) {
     super(scope, id);
@@ -78,6 +81,22 @@ export abstract class Component extends Construct {
     return { name: this.app, instance: this.name, component, version: this.version };
   }
 
+  /** The pods of one role of this component, as a party of network flows. */
+  public podPeer(component: string): FlowPeer {
+    return NetworkPeer.pods(this.namespace, selectorLabels(this.identity(component)));
+  }
+
+  /**
+   * Records that the pods of role `component` connect to `target`: a Service endpoint of
+   * another construct, pods with ports, or an external party. The one way a component
+   * declares a connection; the stack's network policies come from these records.
+   */
+  protected connectTo(component: string, target: ServiceEndpoint | NetworkTarget | ExternalPeer, purpose: string, ports?: FlowPort[]): void {
+    const resolved: NetworkTarget = target instanceof ServiceEndpoint ? target.target
+      : typeof target === 'string' ? { peer: NetworkPeer.external(target) } : target;
+    this.networkFlows.push({ from: this.podPeer(component), to: resolved.peer, ports: ports ?? resolved.ports, purpose });
+  }
+
   /** Object metadata: name, namespace, standard labels. */
   protected metadata(name: string, component: string, annotations?: Record<string, string>): k8s.ObjectMeta {
     return { name, namespace: this.namespace, labels: standardLabels(this.identity(component)), annotations };
@@ -94,13 +113,14 @@ export abstract class Component extends Construct {
 
   /** A ClusterIP (or headless) Service over the pods of one role. */
   protected addService(id: string, name: string, component: string, ports: ServicePortSpec[], options: { headless?: boolean; publishNotReadyAddresses?: boolean } = {}): ServiceEndpoint[] {
+    const podSelector = selectorLabels(this.identity(component));
     new k8s.KubeService(this, id, {
       metadata: this.metadata(name, component),
       spec: {
         type: 'ClusterIP',
         clusterIp: options.headless ? 'None' : undefined,
         publishNotReadyAddresses: options.publishNotReadyAddresses,
-        selector: selectorLabels(this.identity(component)),
+        selector: podSelector,
         ports: ports.map((p) => ({
           name: p.name,
           port: p.port,
@@ -109,7 +129,7 @@ export abstract class Component extends Construct {
         })),
       },
     });
-    return ports.map((p) => new ServiceEndpoint(name, this.namespace, p.port, p.scheme ?? 'http'));
+    return ports.map((p) => new ServiceEndpoint(name, this.namespace, p.port, p.scheme ?? 'http', podSelector));
   }
 
   /** A PodDisruptionBudget that keeps all but one replica of a role up. */

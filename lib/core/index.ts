@@ -7,6 +7,7 @@ export * from './images';
 export * from './labels';
 export * from './log-shape';
 export * from './names';
+export * from './network-flow';
 export * from './probes';
 export * from './resources';
 export * from './secrets';

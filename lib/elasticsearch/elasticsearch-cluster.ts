@@ -4,6 +4,7 @@ import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
+import { NetworkPeer } from '../core/network-flow';
 import { Images, validateImage } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
@@ -207,6 +208,9 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
 
     const serviceAccount = this.addServiceAccount();
     this.addTransportService(transportService);
+    // Every node talks to every other, whatever the roles.
+    const nodes = NetworkPeer.pods(this.namespace, this.allNodesSelector);
+    this.networkFlows.push({ from: nodes, to: nodes, ports: [{ port: TRANSPORT_PORT }], purpose: 'transport between nodes' });
     // Clients talk to the data nodes; dedicated masters stay out of the request path.
     const dataRole = groups[groups.length - 1].role;
     [this.endpoint] = this.addService('http-service', httpService, dataRole,
@@ -253,6 +257,11 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     return { role, roles, replicas: group.replicas, resources, storage: group.storage ?? defaults.storage, heapMegabytes };
   }
 
+  /** Selects every node of the cluster, whatever its role. */
+  private get allNodesSelector(): Record<string, string> {
+    return { 'app.kubernetes.io/name': 'elasticsearch', 'app.kubernetes.io/instance': this.name };
+  }
+
   private addTransportService(name: string): void {
     // Selects every node of the cluster, whatever its role, and publishes pods before
     // they are ready: nodes must find each other to become ready at all.
@@ -261,10 +270,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       spec: {
         clusterIp: 'None',
         publishNotReadyAddresses: true,
-        selector: {
-          'app.kubernetes.io/name': 'elasticsearch',
-          'app.kubernetes.io/instance': this.name,
-        },
+        selector: this.allNodesSelector,
         ports: [{ name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport'), protocol: 'TCP' }],
       },
     });

@@ -60,6 +60,7 @@ export class ElasticsearchExporter extends Component {
     const identity = this.identity('exporter');
     const serviceAccountName = this.addServiceAccount();
 
+    this.connectTo('exporter', es.endpoint, 'reads cluster health and stats');
     const args = [
       `--es.uri=${es.endpoint.url}`,
       `--web.listen-address=:${this.port}`,

@@ -79,6 +79,7 @@ export class ElasticsearchSetup extends SetupJob {
       steps.push({ kind: 'request', description: `PUT _index_template/${name}`, method: 'PUT', path: `/_index_template/${name}`, file: templateFileName(name) });
     }
 
+    this.connectTo('setup', es.endpoint, 'applies ILM policies and index templates');
     this.addSetupJob(props, {
       target: 'Elasticsearch',
       url: es.endpoint.url,

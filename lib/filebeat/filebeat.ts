@@ -113,6 +113,7 @@ export class Filebeat extends Component {
     let output: FilebeatConfigOptions['output'];
     if (props.logstash) {
       output = { kind: 'logstash', hostPort: props.logstash.beatsEndpoint.hostPort };
+      this.connectTo('agent', props.logstash.beatsEndpoint, 'ships logs');
     } else {
       const es = props.elasticsearch!;
       const ca = elasticsearchCaMount(this, es, `${FILEBEAT_HOME}/certs`);
@@ -126,6 +127,7 @@ export class Filebeat extends Component {
           `Elasticsearch user Filebeat '${this.name}' writes logs-* data streams with (create_doc, auto_configure on logs-*)`));
       }
       output = { kind: 'elasticsearch', url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
+      this.connectTo('agent', es.endpoint, 'ships logs');
     }
 
     const data = { 'filebeat.yml': renderYaml(renderFilebeatConfig({ output, logProcessing: props.logProcessing })) };

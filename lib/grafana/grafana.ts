@@ -5,6 +5,7 @@ import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderJson, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
+import { ExternalPeer } from '../core/network-flow';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
@@ -196,7 +197,10 @@ export class Grafana extends Component {
           `Elasticsearch user Grafana reads logs as (${index})`));
       }
       elasticsearch = { url: cluster.endpoint.url, index, basicAuth: cluster.securityEnabled, caFile: ca?.caFile };
+      this.connectTo('server', cluster.endpoint, 'logs data source');
     }
+    if (props.prometheus) this.connectTo('server', props.prometheus.endpoint, 'metrics data source');
+    if (props.jaeger) this.connectTo('server', props.jaeger.queryEndpoint, 'traces data source');
 
     this.datasources = renderGrafanaDatasources({
       prometheus: props.prometheus ? { url: props.prometheus.endpoint.url } : undefined,
@@ -341,6 +345,8 @@ export class Grafana extends Component {
     if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$/.test(database.host ?? '')) {
       invalidProp(this, 'database.host', database.host, 'must be host or host:port', "use for example 'grafana-db.observability.svc:5432'");
     }
+    const port = database.host.split(':')[1] ?? (database.type === 'postgres' ? '5432' : '3306');
+    this.connectTo('server', ExternalPeer.DATABASES, `${database.type} database`, [{ port: Number(port) }]);
     if (!database.name) {
       invalidProp(this, 'database.name', database.name, 'must name the database', "use for example 'grafana'");
     }

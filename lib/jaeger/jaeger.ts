@@ -28,7 +28,7 @@ const CONFIG_DIR = '/etc/jaeger';
 const CA_DIR = '/etc/jaeger/elasticsearch-ca';
 
 const COLLECTOR_SERVICE_PORTS: ServicePortSpec[] = [
-  { name: 'otlp-grpc', port: JaegerPorts.otlpGrpc },
+  { name: 'otlp-grpc', port: JaegerPorts.otlpGrpc, scheme: 'grpc' },
   { name: 'otlp-http', port: JaegerPorts.otlpHttp },
   { name: 'zipkin', port: JaegerPorts.zipkin },
   { name: 'sampling', port: JaegerPorts.sampling },
@@ -189,7 +189,7 @@ export class Jaeger extends Component implements IJaeger {
     // Both Services exist in every topology, so clients use the same names whatever the storage.
     const [otlpGrpc, otlpHttp, zipkin, samplingEndpoint] = this.addService('collector-service', collectorName, collectorComponent, COLLECTOR_SERVICE_PORTS);
     const [query] = this.addService('query-service', queryName, queryComponent, [{ name: 'query', port: JaegerPorts.query }]);
-    this.otlpGrpcEndpoint = new ServiceEndpoint(otlpGrpc.serviceName, otlpGrpc.namespace, otlpGrpc.port, 'grpc');
+    this.otlpGrpcEndpoint = otlpGrpc;
     this.otlpHttpEndpoint = otlpHttp;
     this.zipkinEndpoint = zipkin;
     this.samplingEndpoint = samplingEndpoint;
@@ -256,6 +256,7 @@ export class Jaeger extends Component implements IJaeger {
     const name = `${this.name}-index-cleaner`;
     const prefix = storage.indexPrefix ? `${storage.indexPrefix}-` : '';
     const cluster = storage.cluster;
+    this.connectTo('index-cleaner', cluster.endpoint, 'deletes span indices past retention');
     const es = this.elasticsearch;
     const ca = elasticsearchCaMount(this, cluster, CA_DIR);
     const wait = renderSetupScriptPod(this, {}, {
@@ -324,6 +325,7 @@ export class Jaeger extends Component implements IJaeger {
     const configMapName = this.addConfigMap(`${spec.role}-config`, `${spec.name}-config`, spec.role, data);
 
     const es = this.elasticsearch;
+    if (this.storage instanceof ElasticsearchStorage) this.connectTo(spec.role, this.storage.cluster.endpoint, 'writes and reads spans');
 
     const ports: ContainerPort[] = [];
     if (spec.role !== 'query') {

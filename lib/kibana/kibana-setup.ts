@@ -79,6 +79,7 @@ export class KibanaSetup extends SetupJob {
       });
     }
 
+    this.connectTo('setup', kibana.endpoint, 'imports saved objects and alert rules');
     this.addSetupJob(props, {
       target: 'Kibana',
       url: kibana.endpoint.url,

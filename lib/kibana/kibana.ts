@@ -101,6 +101,7 @@ export class Kibana extends Component {
     );
     this.pushEncryptionKeySecrets();
 
+    this.connectTo('server', es.endpoint, 'stores saved objects, reads logs');
     const data = {
       'kibana.yml': renderYaml(renderKibanaConfig({
         serverName: this.name,

@@ -118,6 +118,7 @@ export class Logstash extends Component implements ILogstash {
         `Elasticsearch user Logstash '${this.name}' writes logs-* data streams with`));
     }
 
+    this.connectTo('pipeline', es.endpoint, 'ships logs');
     this.pipeline = renderLogstashPipeline(logstashPipeline(
       { url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled },
       props.filters ?? [],
@@ -137,8 +138,7 @@ export class Logstash extends Component implements ILogstash {
     const headlessName = `${this.name}-headless`;
     [this.apiEndpoint] = this.addService('headless-service', headlessName, 'pipeline',
       [{ name: 'http', port: LOGSTASH_API_PORT }], { headless: true, publishNotReadyAddresses: true });
-    this.addService('service', this.name, 'pipeline', [{ name: 'beats', port: LOGSTASH_BEATS_PORT }]);
-    this.beatsEndpoint = new ServiceEndpoint(this.name, this.namespace, LOGSTASH_BEATS_PORT, 'tcp');
+    [this.beatsEndpoint] = this.addService('service', this.name, 'pipeline', [{ name: 'beats', port: LOGSTASH_BEATS_PORT, scheme: 'tcp' }]);
     const serviceAccountName = this.addServiceAccount();
 
     const volumeMounts: k8s.VolumeMount[] = [

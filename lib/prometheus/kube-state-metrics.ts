@@ -75,6 +75,7 @@ export class KubeStateMetrics extends Component {
         })),
         { sourceLabels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http-metrics', action: RelabelAction.KEEP },
       ],
+      networkTargets: [{ peer: this.podPeer('exporter'), ports: [{ port: METRICS_PORT }] }],
     };
 
     const container = renderContainer(this, 'resources', {

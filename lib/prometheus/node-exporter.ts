@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
+import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
@@ -12,7 +13,8 @@ export interface NodeExporterProps extends ComponentProps {
   /** @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' } */
   readonly resources?: ContainerResources;
   /**
-   * Port on each node (the pods use the host network, so this is a node port).
+   * Port on each node (the pods use the host network, so this is a node port): not
+   * one of the kubelet's or kube-proxy's.
    * @default 9100
    */
   readonly port?: number;
@@ -28,6 +30,15 @@ const UID = 65534;
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' };
 // Container and kubelet mounts would double-count node disks.
 const EXCLUDED_MOUNT_POINTS = '^/(dev|proc|sys|run/containerd/.+|var/lib/docker/.+|var/lib/containerd/.+|var/lib/kubelet/.+)($|/)';
+// What already listens on every node's network, which node-exporter shares: a second
+// listener on one of these ports fails to bind and crash-loops on every node.
+const NODE_PORTS_IN_USE: Record<number, string> = {
+  10248: 'the kubelet (healthz)',
+  10249: 'kube-proxy (metrics)',
+  10250: 'the kubelet (API, which Prometheus scrapes)',
+  10255: 'the kubelet (read-only API)',
+  10256: 'kube-proxy (healthz)',
+};
 
 /**
  * Prometheus node-exporter on every node, scraped through pod annotations.
@@ -45,6 +56,10 @@ export class NodeExporter extends Component {
   constructor(scope: Construct, id: string, props: NodeExporterProps = {}) {
     super(scope, id, props, 'node-exporter', Images.nodeExporter);
     this.port = validateInteger(this, 'port', props.port ?? 9100, 1, 65535);
+    if (NODE_PORTS_IN_USE[this.port]) {
+      invalidProp(this, 'port', this.port, `is already used on every node by ${NODE_PORTS_IN_USE[this.port]}, and node-exporter runs on the host network`,
+        'keep the default 9100, or choose a port nothing else on the nodes listens on');
+    }
     const identity = this.identity('exporter');
     const serviceAccountName = this.addServiceAccount();
 

@@ -4,6 +4,11 @@
  * Prometheus names, so they can be looked up in its configuration docs.
  */
 
+import { ExternalPeer, NetworkPeer, NetworkTarget } from '../core/network-flow';
+
+/** The kubelet's HTTPS port, where the kubelet and cAdvisor jobs scrape each node. */
+const KUBELET_PORT = 10250;
+
 /** Where the pod's service account token and cluster CA are mounted. */
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -84,6 +89,12 @@ export interface ScrapeJob {
   readonly relabelConfigs?: RelabelConfig[];
   /** `metric_relabel_configs`. @default - none */
   readonly metricRelabelConfigs?: RelabelConfig[];
+  /**
+   * What the job connects to, for the stack's network policies (not rendered into
+   * `prometheus.yml`). Annotated pods need none: their policies come from the annotations.
+   * @default - none
+   */
+  readonly networkTargets?: NetworkTarget[];
 }
 
 /** One alerting (`alert`) or recording (`record`) rule. */
@@ -202,6 +213,7 @@ export function defaultScrapeJobs(options: { kubeletInsecureSkipVerify: boolean 
     metricsPath,
     serviceAccountAuth: true,
     insecureSkipVerify: options.kubeletInsecureSkipVerify,
+    networkTargets: [{ peer: NetworkPeer.external(ExternalPeer.NODES), ports: [{ port: KUBELET_PORT }] }],
     relabelConfigs: [
       { regex: '__meta_kubernetes_node_label_(.+)', action: RelabelAction.LABEL_MAP },
       { sourceLabels: ['__meta_kubernetes_node_name'], targetLabel: 'node' },

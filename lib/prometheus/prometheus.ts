@@ -126,6 +126,7 @@ export class Prometheus extends Component implements IPrometheus {
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
 
+    for (const job of defaultScrapeJobs({ kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify })) this.connectToScrapeTargets(job);
     if (props.alertmanager) this.addAlertmanager(props.alertmanager);
     for (const job of props.scrapeJobs ?? []) this.addScrapeJob(job);
     for (const group of props.rules ?? []) this.addRuleGroup(group);
@@ -223,6 +224,7 @@ export class Prometheus extends Component implements IPrometheus {
     if (job.scrapeInterval) validateDuration(this, `${prop}.scrapeInterval`, job.scrapeInterval);
     if (job.scrapeTimeout) validateDuration(this, `${prop}.scrapeTimeout`, job.scrapeTimeout);
     this.scrapeJobs.push(job);
+    this.connectToScrapeTargets(job);
   }
 
   /** Adds a rule group to `rules.yml`. */
@@ -253,7 +255,13 @@ export class Prometheus extends Component implements IPrometheus {
 
   /** Sends alerts to every pod of `alertmanager` as well. */
   public addAlertmanager(alertmanager: IAlertmanager): void {
-    if (!this.alertmanagers.includes(alertmanager)) this.alertmanagers.push(alertmanager);
+    if (this.alertmanagers.includes(alertmanager)) return;
+    this.alertmanagers.push(alertmanager);
+    this.connectTo('server', alertmanager.endpoint, 'sends alerts');
+  }
+
+  private connectToScrapeTargets(job: ScrapeJob): void {
+    for (const target of job.networkTargets ?? []) this.connectTo('server', target, `scrapes (job ${job.jobName})`);
   }
 
   /** The rendered config files, keyed by file name. */

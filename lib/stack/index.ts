@@ -1,1 +1,2 @@
 export * from './observability-stack';
+export * from './network-policies';

@@ -3,13 +3,15 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Alertmanager, AlertmanagerProps } from '../alertmanager';
 import { Component } from '../core/component';
+import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { PART_OF } from '../core/labels';
+import { ExternalPeer, NetworkFlow, NetworkPeer } from '../core/network-flow';
 import { validateDnsLabel } from '../core/names';
 import { ExternalSecret } from '../core/secrets';
 import {
   ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchNodeTuning,
-  ElasticsearchNodeTuningProps, ElasticsearchSetup, LogRetentionProps, VirtualMemory,
+  ElasticsearchNodeTuningProps, ElasticsearchSetup, LogRetentionProps, resolveLogRetention, VirtualMemory,
 } from '../elasticsearch';
 import { Filebeat, FilebeatProps } from '../filebeat';
 import { Grafana, GrafanaProps } from '../grafana';
@@ -20,6 +22,7 @@ import {
   AlertRulesProps, applicationAlertRules, KubeStateMetrics, KubeStateMetricsProps, NodeExporter, NodeExporterProps, Prometheus,
   PrometheusProps, stackAlertRules,
 } from '../prometheus';
+import { NetworkPolicies, NetworkPolicyOptions, podTemplateFlows } from './network-policies';
 
 /** Where Jaeger keeps spans. */
 export enum TraceStorage {
@@ -59,6 +62,13 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   readonly agentsNamespace?: string;
   /** @default - one secured node */
   readonly elasticsearch?: Omit<ElasticsearchClusterProps, 'namespace'>;
+  /**
+   * Accept `elasticsearch.security.enabled: false` in an environment other than `dev`:
+   * the cluster then has no TLS and no authentication, so anyone who reaches its
+   * Service can read and delete every log. Without it, only `dev` may turn security off.
+   * @default false
+   */
+  readonly allowInsecureElasticsearch?: boolean;
   /**
    * Which nodes the `vm.max_map_count` DaemonSet tunes, when `elasticsearch.virtualMemory`
    * is `VirtualMemory.NODE_TUNING` (the only case where it may be set).
@@ -106,6 +116,13 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * @default - the defaults of AlertRulesProps
    */
   readonly alerts?: AlertRulesProps;
+  /**
+   * NetworkPolicies in both namespaces: deny by default, then DNS and exactly the flows
+   * the wiring declares. `false` for none (a CNI without NetworkPolicy support, or your
+   * own policies).
+   * @default true, with the defaults of NetworkPolicyOptions
+   */
+  readonly networkPolicies?: boolean | NetworkPolicyOptions;
 }
 
 /**
@@ -136,6 +153,8 @@ export class ObservabilityStack extends Chart {
   public readonly alertmanager: Alertmanager;
   public readonly grafana: Grafana;
   public readonly jaeger: Jaeger;
+  /** The NetworkPolicies and the flows they allow, unless `networkPolicies` is `false`. */
+  public readonly networkPolicies?: NetworkPolicies;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, { labels: props.labels, disableResourceNameHashes: true });
@@ -149,6 +168,7 @@ export class ObservabilityStack extends Chart {
     this.addNamespace('agents-namespace', this.agentsNamespace, 'privileged');
     const ns = this.namespace;
 
+    this.validateSecurityOptOut(props);
     this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', { ...props.elasticsearch, namespace: ns });
     const es = this.elasticsearch;
     if (es.podSecurityLevel === 'privileged') {
@@ -167,7 +187,8 @@ export class ObservabilityStack extends Chart {
     this.elasticsearchSetup = new ElasticsearchSetup(this, 'elasticsearch-setup', {
       namespace: ns,
       elasticsearch: es,
-      retention: props.logRetention,
+      // Resolved here so that an error names the stack's prop, not the Job's.
+      retention: resolveLogRetention(this, 'logRetention', props.logRetention),
       // A replica needs a second data node; on one node it would keep the cluster yellow.
       indexReplicas: Math.min(1, es.dataNodes - 1),
     });
@@ -230,6 +251,45 @@ export class ObservabilityStack extends Chart {
       elasticsearch: { cluster: es },
       jaeger: this.jaeger,
     });
+
+    if (props.networkPolicies !== false) {
+      this.networkPolicies = new NetworkPolicies(this, 'network-policies', {
+        flows: this.networkFlows(),
+        namespaces: [this.namespace, this.agentsNamespace],
+        options: props.networkPolicies === true ? {} : props.networkPolicies,
+      });
+    }
+  }
+
+  /**
+   * Every flow of the stack: those its components declared where they were wired, those
+   * their pod templates declare (scrape annotations, API tokens), and the stack's own
+   * from outside (browsers to the UIs, applications to and from the stack).
+   */
+  private networkFlows(): NetworkFlow[] {
+    const from = (peer: ExternalPeer, endpoints: ServiceEndpoint[], purpose: string): NetworkFlow[] =>
+      endpoints.map((e) => ({ from: NetworkPeer.external(peer), to: e.target.peer, ports: e.target.ports, purpose }));
+    const j = this.jaeger;
+    return [
+      ...this.node.findAll().filter((c): c is Component => c instanceof Component).flatMap((c) => c.networkFlows),
+      ...podTemplateFlows(this, this.prometheus.podPeer('server')),
+      { from: this.prometheus.podPeer('server'), to: NetworkPeer.external(ExternalPeer.APPLICATIONS), purpose: 'scrapes annotated application pods' },
+      ...from(ExternalPeer.APPLICATIONS, [j.otlpGrpcEndpoint, j.otlpHttpEndpoint, j.zipkinEndpoint, j.samplingEndpoint], 'send spans, read sampling strategies'),
+      ...from(ExternalPeer.UI_CLIENTS, [this.kibana.endpoint, this.grafana.endpoint, j.queryEndpoint, this.prometheus.endpoint, this.alertmanager.endpoint], 'UI'),
+    ];
+  }
+
+  /** Only `dev` turns Elasticsearch security off without the explicit opt-out, and the opt-out is never left over. */
+  private validateSecurityOptOut(props: ObservabilityStackProps): void {
+    const securityOff = props.elasticsearch?.security?.enabled === false;
+    if (securityOff && this.environment !== 'dev' && props.allowInsecureElasticsearch !== true) {
+      invalidProp(this, 'elasticsearch.security.enabled', false, `turns TLS and authentication off outside 'dev' (environment '${this.environment}')`,
+        'keep security on, or set allowInsecureElasticsearch: true to accept an unauthenticated cluster');
+    }
+    if (props.allowInsecureElasticsearch && !securityOff) {
+      invalidProp(this, 'allowInsecureElasticsearch', true, 'has no effect while elasticsearch.security is on',
+        'remove allowInsecureElasticsearch, or set elasticsearch.security.enabled: false');
+    }
   }
 
   /** Every Secret the stack reads, with its namespace: what the user must create before applying. */

@@ -1,0 +1,234 @@
+import { ApiObject } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { ExternalPeer, FlowPeer, FlowPort, NetworkFlow, NetworkPeer } from '../core/network-flow';
+
+/** Pods chosen by the labels of their namespace and their own labels (`matchLabels`; `{}` is every one). */
+export interface PodsSelector {
+  readonly namespaceSelector: Record<string, string>;
+  /** @default - every pod of the selected namespaces */
+  readonly podSelector?: Record<string, string>;
+}
+
+/**
+ * Where the parties outside the stack's pods are. NetworkPolicy cannot select nodes or
+ * the API server by label, so those are IP ranges; narrow them to your nodes' and
+ * control plane's CIDRs where you know them.
+ */
+export interface NetworkPolicyOptions {
+  /** The cluster DNS, reached on UDP and TCP 53 by every pod. @default - pods `k8s-app: kube-dns` in `kube-system` */
+  readonly dns?: PodsSelector;
+  /** Addresses of the Kubernetes API server. @default '0.0.0.0/0' */
+  readonly kubernetesApiCidr?: string;
+  /** Ports of the API server: 443 is the `kubernetes` Service, 6443 the usual port behind it. @default [443, 6443] */
+  readonly kubernetesApiPorts?: number[];
+  /** Node addresses: kubelet (10250) and node-exporter (hostNetwork) scrapes. @default '0.0.0.0/0' */
+  readonly nodesCidr?: string;
+  /** Addresses of Alertmanager's receivers (Slack, PagerDuty, SMTP). @default '0.0.0.0/0' */
+  readonly alertReceiversCidr?: string;
+  /** Addresses of external databases (Grafana's `database`). @default '0.0.0.0/0' */
+  readonly databasesCidr?: string;
+  /**
+   * Who reaches the UIs (Kibana, Grafana, Jaeger query, Prometheus, Alertmanager): the
+   * ingress controller, or `false` to open them to nobody (port-forward still works).
+   * @default - every pod of namespace `ingress-nginx`
+   */
+  readonly uiClients?: PodsSelector | false;
+  /**
+   * Application pods, which send spans to the Jaeger collector and which Prometheus
+   * scrapes on any port; `false` for neither. Their own namespaces' policies are theirs.
+   * @default - every namespace
+   */
+  readonly applications?: PodsSelector | false;
+}
+
+const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
+const SELECTOR_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
+const ALL = '0.0.0.0/0';
+
+/** What an external party resolves to: the peers, and the ports that replace the flow's, if any. */
+interface ResolvedPeer {
+  readonly peers: k8s.NetworkPolicyPeer[];
+  readonly ports?: FlowPort[];
+}
+
+/**
+ * A label selector; no labels is `{}` (everything), never `matchLabels: {}`, which the API
+ * server drops, so every server-side apply would see a change.
+ */
+function labelSelector(labels: Record<string, string>): k8s.LabelSelector {
+  return Object.keys(labels).length > 0 ? { matchLabels: labels } : {};
+}
+
+function selectorPeer(selector: PodsSelector): k8s.NetworkPolicyPeer {
+  return {
+    namespaceSelector: labelSelector(selector.namespaceSelector),
+    podSelector: selector.podSelector ? labelSelector(selector.podSelector) : undefined,
+  };
+}
+
+function resolveExternal(peer: ExternalPeer, options: NetworkPolicyOptions): ResolvedPeer | undefined {
+  const ipBlock = (cidr: string | undefined): ResolvedPeer => ({ peers: [{ ipBlock: { cidr: cidr ?? ALL } }] });
+  const selected = (selector: PodsSelector | false | undefined, fallback: PodsSelector): ResolvedPeer | undefined =>
+    selector === false ? undefined : { peers: [selectorPeer(selector ?? fallback)] };
+  switch (peer) {
+    case ExternalPeer.KUBERNETES_API:
+      return { ...ipBlock(options.kubernetesApiCidr), ports: options.kubernetesApiPorts?.map((port) => ({ port })) };
+    case ExternalPeer.NODES: return ipBlock(options.nodesCidr);
+    case ExternalPeer.ALERT_RECEIVERS: return ipBlock(options.alertReceiversCidr);
+    case ExternalPeer.DATABASES: return ipBlock(options.databasesCidr);
+    case ExternalPeer.UI_CLIENTS: return selected(options.uiClients, { namespaceSelector: { [NAMESPACE_NAME]: 'ingress-nginx' } });
+    case ExternalPeer.APPLICATIONS: return selected(options.applications, { namespaceSelector: {} });
+  }
+}
+
+function resolvePeer(peer: FlowPeer, options: NetworkPolicyOptions): ResolvedPeer | undefined {
+  switch (peer.kind) {
+    case 'pods': return { peers: [{ namespaceSelector: labelSelector({ [NAMESPACE_NAME]: peer.namespace }), podSelector: labelSelector(peer.podSelector) }] };
+    case 'namespace': return { peers: [{ namespaceSelector: labelSelector({ [NAMESPACE_NAME]: peer.namespace }) }] };
+    case 'external': return resolveExternal(peer.peer, options);
+  }
+}
+
+function renderPorts(ports: FlowPort[] | undefined): k8s.NetworkPolicyPort[] | undefined {
+  return ports?.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' }));
+}
+
+/** The allow rules of one group of pods. */
+interface PodRules {
+  readonly namespace: string;
+  readonly name: string;
+  readonly podSelector: Record<string, string>;
+  readonly ingress: Map<string, k8s.NetworkPolicyIngressRule>;
+  readonly egress: Map<string, k8s.NetworkPolicyEgressRule>;
+}
+
+/**
+ * The NetworkPolicies of `namespaces`: in each, a default deny of ingress and egress, DNS
+ * egress, and per group of pods the egress of the flows it opens and the ingress of the
+ * flows it serves. Flows of pods in other namespaces get no policy here: those are theirs.
+ */
+export function renderNetworkPolicies(flows: NetworkFlow[], namespaces: string[], options: NetworkPolicyOptions = {}): k8s.KubeNetworkPolicyProps[] {
+  const groups = new Map<string, PodRules>();
+  const group = (peer: FlowPeer & { kind: 'pods' }): PodRules | undefined => {
+    if (!namespaces.includes(peer.namespace)) return undefined;
+    const key = `${peer.namespace}/${JSON.stringify(peer.podSelector)}`;
+    if (!groups.has(key)) groups.set(key, { namespace: peer.namespace, name: peer.name, podSelector: peer.podSelector, ingress: new Map(), egress: new Map() });
+    return groups.get(key);
+  };
+  for (const flow of flows) {
+    const from = resolvePeer(flow.from, options);
+    const to = resolvePeer(flow.to, options);
+    if (!from || !to) continue;
+    const ports = renderPorts(to.ports ?? flow.ports);
+    if (flow.from.kind === 'pods') {
+      const rule = { to: to.peers, ports };
+      group(flow.from)?.egress.set(JSON.stringify(rule), rule);
+    }
+    if (flow.to.kind === 'pods') {
+      const rule = { from: from.peers, ports };
+      group(flow.to)?.ingress.set(JSON.stringify(rule), rule);
+    }
+  }
+
+  const dns = selectorPeer(options.dns ?? { namespaceSelector: { [NAMESPACE_NAME]: 'kube-system' }, podSelector: { 'k8s-app': 'kube-dns' } });
+  const policies: k8s.KubeNetworkPolicyProps[] = [];
+  for (const namespace of namespaces) {
+    policies.push(
+      { metadata: { name: 'default-deny', namespace }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+      {
+        metadata: { name: 'allow-dns', namespace },
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [{ to: [dns], ports: renderPorts([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]) }],
+        },
+      },
+    );
+    const own = [...groups.values()].filter((g) => g.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name));
+    for (const g of own) {
+      const ingress = [...g.ingress.values()];
+      const egress = [...g.egress.values()];
+      policies.push({
+        metadata: { name: `allow-${g.name}`, namespace },
+        spec: {
+          podSelector: labelSelector(g.podSelector),
+          policyTypes: [...(ingress.length > 0 ? ['Ingress'] : []), ...(egress.length > 0 ? ['Egress'] : [])],
+          ingress: ingress.length > 0 ? ingress : undefined,
+          egress: egress.length > 0 ? egress : undefined,
+        },
+      });
+    }
+  }
+  return policies;
+}
+
+/** The pod template of a workload object, if it is one. */
+function podTemplate(object: ApiObject): { namespace: string; template: k8s.PodTemplateSpec } | undefined {
+  const json = object.toJson();
+  const spec = json.spec ?? {};
+  const template = object.kind === 'CronJob' ? spec.jobTemplate?.spec?.template : spec.template;
+  if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(object.kind) || !template) return undefined;
+  return { namespace: json.metadata?.namespace ?? 'default', template };
+}
+
+/**
+ * The flows the pod templates under `scope` declare: `scraper` scrapes every pod annotated
+ * `prometheus.io/scrape` on its annotated port (on the node's address when the pod uses the
+ * host network), and every pod that mounts an API token calls the Kubernetes API.
+ */
+export function podTemplateFlows(scope: IConstruct, scraper: FlowPeer): NetworkFlow[] {
+  const flows: NetworkFlow[] = [];
+  for (const object of scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+    const workload = podTemplate(object);
+    if (!workload) continue;
+    const { template, namespace } = workload;
+    const labels = template.metadata?.labels ?? {};
+    const pods = NetworkPeer.pods(namespace, Object.fromEntries(SELECTOR_LABELS.filter((l) => labels[l] !== undefined).map((l) => [l, labels[l]])));
+    const annotations = template.metadata?.annotations ?? {};
+    if (annotations['prometheus.io/scrape'] === 'true') {
+      const to = template.spec?.hostNetwork ? NetworkPeer.external(ExternalPeer.NODES) : pods;
+      flows.push({ from: scraper, to, ports: [{ port: Number(annotations['prometheus.io/port']) }], purpose: 'scrapes metrics (pod annotations)' });
+    }
+    if (template.spec?.automountServiceAccountToken) {
+      flows.push({ from: pods, to: NetworkPeer.external(ExternalPeer.KUBERNETES_API), ports: [{ port: 443 }, { port: 6443 }], purpose: 'calls the Kubernetes API' });
+    }
+  }
+  return flows;
+}
+
+export interface NetworkPoliciesProps {
+  /** Every flow between and out of the namespaces' pods. */
+  readonly flows: NetworkFlow[];
+  /** The namespaces the policies are for. */
+  readonly namespaces: string[];
+  /** @default - see NetworkPolicyOptions */
+  readonly options?: NetworkPolicyOptions;
+}
+
+/** The NetworkPolicies of a set of namespaces, rendered from flows. */
+export class NetworkPolicies extends Construct {
+  /** The flows the policies allow. */
+  public readonly flows: NetworkFlow[];
+
+  constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
+    super(scope, id);
+    this.flows = props.flows;
+    for (const policy of renderNetworkPolicies(props.flows, props.namespaces, props.options)) {
+      new k8s.KubeNetworkPolicy(this, `${policy.metadata!.namespace}-${policy.metadata!.name}`, policy);
+    }
+  }
+}
+
+function peerLabel(peer: FlowPeer): string {
+  return peer.kind === 'external' ? peer.name : `${peer.name} (${peer.namespace})`;
+}
+
+/** The README table of flows: from, to, ports, purpose, one row per flow. */
+export function renderNetworkFlowTable(flows: NetworkFlow[]): string {
+  const rows = flows.map((f) => {
+    const ports = f.ports ? f.ports.map((p) => `${p.port}${p.protocol === 'UDP' ? '/udp' : ''}`).join(', ') : 'any';
+    return `| ${peerLabel(f.from)} | ${peerLabel(f.to)} | ${ports} | ${f.purpose} |`;
+  });
+  return [...new Set(rows)].join('\n');
+}

@@ -1,0 +1,197 @@
+import { Chart, Testing } from 'cdk8s';
+import { Alertmanager, AlertmanagerProps } from '../lib/alertmanager';
+import { ConfigError } from '../lib/core/errors';
+import {
+  ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchSetup,
+  ElasticsearchSetupProps, VirtualMemory,
+} from '../lib/elasticsearch';
+import { Filebeat, FilebeatProps } from '../lib/filebeat';
+import { Grafana, GrafanaProps } from '../lib/grafana';
+import { Jaeger, JaegerProps, JaegerStorage } from '../lib/jaeger';
+import { Kibana, KibanaProps, KibanaSetup, KibanaSetupProps } from '../lib/kibana';
+import { Logstash, LogstashProps } from '../lib/logstash';
+import {
+  KubeStateMetrics, KubeStateMetricsProps, KubernetesSdRole, NodeExporter, NodeExporterProps, Prometheus, PrometheusProps,
+} from '../lib/prometheus';
+import { ObservabilityStack, ObservabilityStackProps, TraceStorage } from '../lib/stack/observability-stack';
+import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+
+// Issue 7, "Bad input": every invalid prop fails the synth with a ConfigError whose
+// message names the prop, shows the value it got and says the way out.
+
+const chart = () => new Chart(Testing.app(), 'test', { namespace: 'observability' });
+
+/** Runs `create` in a fresh chart that holds a fake Elasticsearch cluster to wire against. */
+function withElasticsearch(create: (c: Chart, es: FakeElasticsearchCluster) => unknown) {
+  const c = chart();
+  return create(c, new FakeElasticsearchCluster(c));
+}
+
+const elasticsearch = (props: ElasticsearchClusterProps) => new ElasticsearchCluster(chart(), 'elasticsearch', props);
+const elasticsearchSetup = (props: Partial<ElasticsearchSetupProps>) =>
+  withElasticsearch((c, es) => new ElasticsearchSetup(c, 'elasticsearch-setup', { elasticsearch: es, ...props }));
+const elasticsearchExporter = (props: Partial<ElasticsearchExporterProps>) =>
+  withElasticsearch((c, es) => new ElasticsearchExporter(c, 'elasticsearch-exporter', { elasticsearch: es, ...props }));
+const kibana = (props: Partial<KibanaProps>) => withElasticsearch((c, es) => new Kibana(c, 'kibana', { elasticsearch: es, ...props }));
+const kibanaSetup = (props: Partial<KibanaSetupProps>) =>
+  withElasticsearch((c, es) => new KibanaSetup(c, 'kibana-setup', { kibana: new Kibana(c, 'kibana', { elasticsearch: es }), ...props }));
+const logstash = (props: Partial<LogstashProps>) => withElasticsearch((c, es) => new Logstash(c, 'logstash', { elasticsearch: es, ...props }));
+const filebeat = (props: Partial<FilebeatProps>) => withElasticsearch((c, es) => new Filebeat(c, 'filebeat', { elasticsearch: es, ...props }));
+const prometheus = (props: PrometheusProps) => new Prometheus(chart(), 'prometheus', props);
+const alertmanager = (props: AlertmanagerProps) => new Alertmanager(chart(), 'alertmanager', props);
+const grafana = (props: GrafanaProps) => new Grafana(chart(), 'grafana', props);
+const jaeger = (props: (c: Chart) => JaegerProps) => {
+  const c = chart();
+  return new Jaeger(c, 'jaeger', props(c));
+};
+const esTraces = (options: Parameters<typeof JaegerStorage.elasticsearch>[1] = {}) =>
+  (c: Chart): JaegerProps => ({ storage: JaegerStorage.elasticsearch(new FakeElasticsearchCluster(c), options) });
+const kubeStateMetrics = (props: KubeStateMetricsProps) => new KubeStateMetrics(chart(), 'kube-state-metrics', props);
+const nodeExporter = (props: NodeExporterProps) => new NodeExporter(chart(), 'node-exporter', props);
+const stack = (props: Partial<ObservabilityStackProps>) =>
+  new ObservabilityStack(Testing.app(), 'observability', { environment: 'prod', region: 'eu-west-1', ...props });
+
+interface BadInput {
+  /** The construct that rejects the input. */
+  readonly construct: string;
+  /** The prop the message must name. */
+  readonly prop: string;
+  /** The value the message must show. */
+  readonly value: unknown;
+  /** What the way out must say. */
+  readonly fix: RegExp;
+  readonly build: () => unknown;
+}
+
+const CASES: BadInput[] = [
+  // Elasticsearch
+  { construct: 'Elasticsearch', prop: 'data.replicas', value: 2, fix: /use 1 or 3/, build: () => elasticsearch({ data: { replicas: 2 } }) },
+  { construct: 'Elasticsearch', prop: 'masters.replicas', value: 4, fix: /use 3 or 5/, build: () => elasticsearch({ masters: { replicas: 4 }, data: { replicas: 2 } }) },
+  { construct: 'Elasticsearch', prop: 'data.heapRatio', value: 0.9, fix: /at most 0\.75/, build: () => elasticsearch({ data: { replicas: 1, heapRatio: 0.9 } }) },
+  {
+    construct: 'Elasticsearch', prop: 'data.resources.memoryLimit', value: '256Mi', fix: /at least 1Gi/,
+    build: () => elasticsearch({ data: { replicas: 1, resources: { cpuRequest: '1', memoryRequest: '256Mi', memoryLimit: '256Mi' } } }),
+  },
+  { construct: 'Elasticsearch', prop: 'name', value: 'Logs_Cluster', fix: /lower-case letters/, build: () => elasticsearch({ name: 'Logs_Cluster' }) },
+  {
+    construct: 'Elasticsearch', prop: 'security.elasticPassword.key', value: '', fix: /give the key/,
+    build: () => elasticsearch({ security: { elasticPassword: { name: 'es-password', key: '' } } }),
+  },
+  { construct: 'Elasticsearch', prop: 'virtualMemory', value: 'swap', fix: /VirtualMemory\.NO_MMAP/, build: () => elasticsearch({ virtualMemory: 'swap' as VirtualMemory }) },
+  { construct: 'Elasticsearch', prop: 'image', value: 'elasticsearch', fix: /repository:1\.2\.3/, build: () => elasticsearch({ image: 'elasticsearch' }) },
+  // ElasticsearchSetup
+  { construct: 'ElasticsearchSetup', prop: 'retention.all', value: 0, fix: /between 1 and 3650/, build: () => elasticsearchSetup({ retention: { all: 0 } }) },
+  { construct: 'ElasticsearchSetup', prop: 'indexReplicas', value: 11, fix: /between 0 and 10/, build: () => elasticsearchSetup({ indexReplicas: 11 }) },
+  { construct: 'ElasticsearchSetup', prop: 'credentials.key', value: '', fix: /give the key/, build: () => elasticsearchSetup({ credentials: { secretName: 'es-setup', passwordKey: '' } }) },
+  // Kibana
+  { construct: 'Kibana', prop: 'replicas', value: 0, fix: /at least 1/, build: () => kibana({ replicas: 0 }) },
+  { construct: 'Kibana', prop: 'publicBaseUrl', value: 'https://kibana.example.com/', fix: /https:\/\/kibana\.example\.com'/, build: () => kibana({ publicBaseUrl: 'https://kibana.example.com/' }) },
+  {
+    construct: 'Kibana', prop: 'serviceAccountToken.key', value: '', fix: /give the key/,
+    build: () => kibana({ serviceAccountToken: { name: 'kibana-token', key: '' } }),
+  },
+  // KibanaSetup
+  { construct: 'KibanaSetup', prop: 'alertRules.errorBurst.maxServices', value: 5000, fix: /between 1 and 1000/, build: () => kibanaSetup({ alertRules: { errorBurst: { maxServices: 5000 } } }) },
+  { construct: 'KibanaSetup', prop: 'maxAttempts', value: 0, fix: /between 1 and 1000/, build: () => kibanaSetup({ maxAttempts: 0 }) },
+  // Logstash
+  { construct: 'Logstash', prop: 'heap', value: '4Gi', fix: /half of the limit/, build: () => logstash({ heap: '4Gi' }) },
+  { construct: 'Logstash', prop: 'persistentQueue.size', value: '500Mi', fix: /'10Gi'/, build: () => logstash({ persistentQueue: { size: '500Mi' } }) },
+  { construct: 'Logstash', prop: 'pipelineWorkers', value: 0, fix: /between 1 and 256/, build: () => logstash({ pipelineWorkers: 0 }) },
+  // Filebeat
+  { construct: 'Filebeat', prop: 'hostDataPath', value: 'filebeat-data', fix: /\/var\/lib\/filebeat-data/, build: () => filebeat({ hostDataPath: 'filebeat-data' }) },
+  { construct: 'Filebeat', prop: 'resources.memoryLimit', value: '1 GB', fix: /'1Gi'/, build: () => filebeat({ resources: { cpuRequest: '100m', memoryRequest: '100Mi', memoryLimit: '1 GB' } }) },
+  // Prometheus
+  { construct: 'Prometheus', prop: 'retention.time', value: '0d', fix: /positive duration/, build: () => prometheus({ retention: { time: '0d' } }) },
+  {
+    construct: 'Prometheus', prop: 'scrapeJobs[kubernetes-pods].jobName', value: 'kubernetes-pods', fix: /choose a name other than/,
+    build: () => prometheus({ scrapeJobs: [{ jobName: 'kubernetes-pods', kubernetesSd: { role: KubernetesSdRole.POD } }] }),
+  },
+  { construct: 'Prometheus', prop: 'externalLabels', value: '1team', fix: /not starting with a digit/, build: () => prometheus({ externalLabels: { '1team': 'payments' } }) },
+  { construct: 'Prometheus', prop: 'storage.size', value: 'lots', fix: /'50Gi'/, build: () => prometheus({ storage: { size: 'lots' } }) },
+  // Alertmanager
+  { construct: 'Alertmanager', prop: 'groupBy', value: [], fix: /alertname/, build: () => alertmanager({ groupBy: [] }) },
+  { construct: 'Alertmanager', prop: 'email.smarthost', value: 'smtp.example.com', fix: /smtp\.example\.com:587/, build: () => alertmanager({ email: { smarthost: 'smtp.example.com', from: 'alerts@example.com', to: 'oncall@example.com', username: 'alerts' } }) },
+  { construct: 'Alertmanager', prop: 'slack.secret.key', value: '', fix: /give the key/, build: () => alertmanager({ slack: { channel: '#alerts', secret: { name: 'alertmanager-slack', key: '' } } }) },
+  { construct: 'Alertmanager', prop: 'repeatInterval', value: '4 hours', fix: /such as '15s'/, build: () => alertmanager({ repeatInterval: '4 hours' }) },
+  // Grafana
+  { construct: 'Grafana', prop: 'replicas', value: 2, fix: /set 'database'/, build: () => grafana({ replicas: 2 }) },
+  {
+    construct: 'Grafana', prop: 'database.type', value: 'sqlite', fix: /'postgres'/,
+    build: () => grafana({ database: { type: 'sqlite' as 'postgres', host: 'db.observability.svc:5432', name: 'grafana', credentials: { secretName: 'grafana-db' } } }),
+  },
+  { construct: 'Grafana', prop: 'secretKey.key', value: '', fix: /give the key/, build: () => grafana({ secretKey: { name: 'grafana-secret-key', key: '' } }) },
+  // Jaeger
+  { construct: 'Jaeger', prop: 'samplingRate', value: 1.5, fix: /0\.1 for 10%/, build: () => jaeger(() => ({ samplingRate: 1.5 })) },
+  { construct: 'Jaeger', prop: 'serviceSamplingRates.checkout', value: -0.1, fix: /0\.1 for 10%/, build: () => jaeger(() => ({ serviceSamplingRates: { checkout: -0.1 } })) },
+  { construct: 'Jaeger', prop: 'replicas', value: 2, fix: /JaegerStorage\.elasticsearch/, build: () => jaeger(() => ({ replicas: 2 })) },
+  { construct: 'Jaeger', prop: 'storage.retentionDays', value: 0, fix: /between 1 and 3650/, build: () => jaeger(esTraces({ retentionDays: 0 })) },
+  { construct: 'Jaeger', prop: 'storage.cleanupSchedule', value: 'daily', fix: /'15 0 \* \* \*'/, build: () => jaeger(esTraces({ cleanupSchedule: 'daily' })) },
+  // KubeStateMetrics
+  { construct: 'KubeStateMetrics', prop: 'namespace', value: 'Monitoring', fix: /lower-case letters/, build: () => kubeStateMetrics({ namespace: 'Monitoring' }) },
+  {
+    construct: 'KubeStateMetrics', prop: 'resources.memoryLimit', value: '64Mi', fix: /raise the limit/,
+    build: () => kubeStateMetrics({ resources: { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '64Mi' } }),
+  },
+  // NodeExporter
+  { construct: 'NodeExporter', prop: 'port', value: 70000, fix: /between 1 and 65535/, build: () => nodeExporter({ port: 70000 }) },
+  { construct: 'NodeExporter', prop: 'port', value: 10250, fix: /9100/, build: () => nodeExporter({ port: 10250 }) },
+  // ElasticsearchExporter
+  {
+    construct: 'ElasticsearchExporter', prop: 'credentials.name', value: 'ES_Exporter', fix: /lower-case letters/,
+    build: () => elasticsearchExporter({ credentials: { secretName: 'ES_Exporter' } }),
+  },
+  { construct: 'ElasticsearchExporter', prop: 'image', value: 'quay.io/prometheuscommunity/elasticsearch-exporter:latest', fix: /pinned|repository:1\.2\.3/, build: () => elasticsearchExporter({ image: 'quay.io/prometheuscommunity/elasticsearch-exporter:latest' }) },
+  // ObservabilityStack
+  { construct: 'ObservabilityStack', prop: 'environment', value: 'Prod 1', fix: /lower-case letters/, build: () => stack({ environment: 'Prod 1' }) },
+  { construct: 'ObservabilityStack', prop: 'agentsNamespace', value: 'agents.', fix: /lower-case letters/, build: () => stack({ agentsNamespace: 'agents.' }) },
+  {
+    construct: 'ObservabilityStack', prop: 'elasticsearch.security.enabled', value: false, fix: /allowInsecureElasticsearch: true/,
+    build: () => stack({ elasticsearch: { security: { enabled: false } } }),
+  },
+  {
+    construct: 'ObservabilityStack', prop: 'allowInsecureElasticsearch', value: true, fix: /remove allowInsecureElasticsearch/,
+    build: () => stack({ allowInsecureElasticsearch: true }),
+  },
+  { construct: 'ObservabilityStack', prop: 'jaeger.retentionDays', value: 3, fix: /TraceStorage\.ELASTICSEARCH/, build: () => stack({ jaeger: { storage: TraceStorage.MEMORY, retentionDays: 3 } }) },
+  { construct: 'ObservabilityStack', prop: 'logRetention.trades', value: 0, fix: /between 1 and 3650/, build: () => stack({ logRetention: { trades: 0 } }) },
+  { construct: 'ObservabilityStack', prop: 'alerts.cpuUtilisation', value: 80, fix: /0\.8 for 80%/, build: () => stack({ alerts: { cpuUtilisation: 80 } }) },
+];
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** How ConfigError prints a value: strings quoted, everything else as JSON. */
+const shown = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
+
+function configErrorOf(build: () => unknown): ConfigError {
+  try {
+    build();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('the input was accepted');
+}
+
+describe('bad input', () => {
+  test('the table covers every construct with at least 30 distinct cases', () => {
+    const constructs = new Set(CASES.map((c) => c.construct));
+    expect([...constructs].sort()).toEqual([
+      'Alertmanager', 'Elasticsearch', 'ElasticsearchExporter', 'ElasticsearchSetup', 'Filebeat', 'Grafana', 'Jaeger', 'Kibana',
+      'KibanaSetup', 'KubeStateMetrics', 'Logstash', 'NodeExporter', 'ObservabilityStack', 'Prometheus',
+    ]);
+    const keys = new Set(CASES.map((c) => `${c.construct} ${c.prop} ${shown(c.value)}`));
+    expect(keys.size).toBe(CASES.length);
+    expect(CASES.length).toBeGreaterThanOrEqual(30);
+  });
+
+  test.each(CASES)('$construct rejects $prop = $value, naming the prop, the value and the fix', ({ prop, value, fix, build }) => {
+    const error = configErrorOf(build);
+    expect(error.prop).toBe(prop);
+    expect(error.value).toEqual(value);
+    // The message reads `<path>: '<prop>' <problem>, got <value> (<fix>)`.
+    const got = `, got ${shown(value)} (`;
+    expect(error.message).toMatch(new RegExp(`^\\S+: '${escape(prop)}' .+${escape(got)}.+\\)$`, 's'));
+    const messageFix = error.message.slice(error.message.lastIndexOf(got) + got.length, -1);
+    expect(messageFix).toMatch(fix);
+  });
+});

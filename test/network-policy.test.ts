@@ -1,0 +1,239 @@
+import { Testing } from 'cdk8s';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { ObservabilityStack, ObservabilityStackProps, renderNetworkFlowTable } from '../lib';
+import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
+
+/** A pod as NetworkPolicies see it: its namespace and labels. */
+interface Pod {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly hostNetwork?: boolean;
+}
+
+const matches = (selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
+  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+
+/**
+ * Answers "may pod A reach pod B on port P" from rendered NetworkPolicies, as the API
+ * specifies them: a pod selected by no policy of a direction is open in it; a selected pod
+ * allows what any rule of any selecting policy allows. ipBlock peers never match pods.
+ */
+class PolicyEvaluator {
+  private readonly policies: KubeObject[];
+
+  constructor(objects: KubeObject[]) {
+    this.policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  }
+
+  public canReach(from: Pod, to: Pod, port: number, protocol = 'TCP'): boolean {
+    return this.allows('Egress', from, to, port, protocol) && this.allows('Ingress', to, from, port, protocol);
+  }
+
+  /** Whether `pod` may send to an address outside the cluster's pods in `cidr` on `port`. */
+  public canReachCidr(pod: Pod, cidr: string, port: number): boolean {
+    return this.rules('Egress', pod)?.some((rule) => this.portMatches(rule, port, 'TCP')
+      && (rule.to ?? []).some((peer: any) => peer.ipBlock?.cidr === cidr)) ?? true;
+  }
+
+  private rules(type: 'Ingress' | 'Egress', pod: Pod): any[] | undefined {
+    const selecting = this.policies.filter((p) => p.metadata.namespace === pod.namespace
+      && p.spec.policyTypes.includes(type) && matches(p.spec.podSelector, pod.labels));
+    if (selecting.length === 0) return undefined;
+    return selecting.flatMap((p) => (type === 'Egress' ? p.spec.egress : p.spec.ingress) ?? []);
+  }
+
+  private allows(type: 'Ingress' | 'Egress', pod: Pod, peer: Pod, port: number, protocol: string): boolean {
+    const rules = this.rules(type, pod);
+    if (!rules) return true;
+    return rules.some((rule) => this.portMatches(rule, port, protocol)
+      && ((type === 'Egress' ? rule.to : rule.from) ?? [{ namespaceSelector: {} }]).some((p: any) => this.peerMatches(p, peer)));
+  }
+
+  private portMatches(rule: any, port: number, protocol: string): boolean {
+    return !rule.ports || rule.ports.some((p: any) => p.port === port && (p.protocol ?? 'TCP') === protocol);
+  }
+
+  private peerMatches(peer: any, pod: Pod): boolean {
+    if (peer.ipBlock) return false;
+    const namespaceLabels = { 'kubernetes.io/metadata.name': pod.namespace };
+    const namespaceOk = peer.namespaceSelector ? matches(peer.namespaceSelector, namespaceLabels) : false;
+    // Without a namespaceSelector a podSelector means the policy's own namespace, which the
+    // rendered policies never use: they always name the namespace.
+    return namespaceOk && matches(peer.podSelector, pod.labels);
+  }
+}
+
+/** Every pod of the stack's workloads, named `<instance>-<component>`. */
+function podsOf(objects: KubeObject[]): Pod[] {
+  return objects.flatMap((o) => {
+    const template = podTemplateOf(o);
+    if (!template) return [];
+    const labels = template.metadata.labels;
+    return [{
+      name: `${labels['app.kubernetes.io/instance']}-${labels['app.kubernetes.io/component']}`,
+      namespace: o.metadata.namespace!,
+      labels,
+      hostNetwork: template.spec.hostNetwork,
+      containerPorts: template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((port: any) => port.containerPort)),
+      annotations: template.metadata.annotations ?? {},
+    }];
+  });
+}
+
+const pod = (pods: Pod[], name: string): Pod => {
+  const found = pods.find((p) => p.name === name);
+  if (!found) throw new Error(`no pod ${name} among ${pods.map((p) => p.name).join(', ')}`);
+  return found;
+};
+const DNS: Pod = { name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
+const APP: Pod = { name: 'shop', namespace: 'shop', labels: { app: 'shop' } };
+const INGRESS: Pod = { name: 'ingress-nginx-controller', namespace: 'ingress-nginx', labels: { app: 'ingress-nginx' } };
+
+function synth(props: Partial<ObservabilityStackProps> = {}) {
+  const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'r1', ...props });
+  return { stack, objects: Testing.synth(stack) as KubeObject[] };
+}
+
+describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
+  const { stack, objects } = synthEnvironment(env);
+  const evaluator = new PolicyEvaluator(objects);
+  const pods = podsOf(objects);
+  const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+
+  test('every namespace of the stack denies all ingress and egress by default', () => {
+    expect(namespaces).toEqual([stack.namespace, stack.agentsNamespace]);
+    for (const namespace of namespaces) {
+      const deny = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === namespace && o.metadata.name === 'default-deny');
+      expect(deny?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    }
+  });
+
+  test('"every" is an empty selector, never an empty matchLabels, which the API server drops (and SSA would re-apply)', () => {
+    const text = JSON.stringify(objects.filter((o) => o.kind === 'NetworkPolicy'));
+    expect(text).not.toContain('"matchLabels":{}');
+    expect(text).toContain('"namespaceSelector":{}');
+  });
+
+  test('every pod reaches the cluster DNS on UDP and TCP 53', () => {
+    for (const p of pods) {
+      expect([p.name, evaluator.canReach(p, DNS, 53, 'UDP'), evaluator.canReach(p, DNS, 53, 'TCP')]).toEqual([p.name, true, true]);
+    }
+  });
+
+  test('every declared flow between pods is allowed on the client and the server', () => {
+    const flows = stack.networkPolicies!.flows.filter((f) => f.from.kind === 'pods' && f.to.kind === 'pods');
+    expect(flows.length).toBeGreaterThan(10);
+    for (const flow of flows) {
+      const clients = pods.filter((p) => flow.from.kind === 'pods' && p.namespace === flow.from.namespace && matches({ matchLabels: flow.from.podSelector }, p.labels));
+      const servers = pods.filter((p) => flow.to.kind === 'pods' && p.namespace === flow.to.namespace && matches({ matchLabels: flow.to.podSelector }, p.labels));
+      expect([flow.purpose, clients.length > 0, servers.length > 0]).toEqual([flow.purpose, true, true]);
+      for (const client of clients) {
+        for (const server of servers) {
+          for (const port of flow.ports!) {
+            // The Services expose each container port under its own number: the policy's port is the pod's.
+            expect([server.name, (server as any).containerPorts]).toEqual([server.name, expect.arrayContaining([port.port])]);
+            expect([client.name, server.name, port.port, evaluator.canReach(client, server, port.port, port.protocol)])
+              .toEqual([client.name, server.name, port.port, true]);
+          }
+        }
+      }
+    }
+  });
+
+  test('Prometheus reaches every annotated scrape port: pods directly, host-network pods through the node range', () => {
+    const prometheus = pod(pods, 'prometheus-server');
+    const scraped = pods.filter((p: any) => p.annotations['prometheus.io/scrape'] === 'true');
+    expect(scraped.length).toBeGreaterThan(3);
+    for (const target of scraped as any[]) {
+      const port = Number(target.annotations['prometheus.io/port']);
+      const allowed = target.hostNetwork ? evaluator.canReachCidr(prometheus, '0.0.0.0/0', port) : evaluator.canReach(prometheus, target, port);
+      expect([target.name, port, allowed]).toEqual([target.name, port, true]);
+    }
+    expect(evaluator.canReach(prometheus, pod(pods, 'kube-state-metrics-exporter'), 8080)).toBe(true);
+    expect(evaluator.canReachCidr(prometheus, '0.0.0.0/0', 10250)).toBe(true);
+  });
+
+  test('the clients reach their back ends', () => {
+    const es = pods.filter((p) => p.labels['app.kubernetes.io/name'] === 'elasticsearch' && p.labels['app.kubernetes.io/instance'] === 'elasticsearch');
+    const esHttp = es[es.length - 1];
+    expect(evaluator.canReach(pod(pods, 'kibana-server'), esHttp, 9200)).toBe(true);
+    expect(evaluator.canReach(pod(pods, 'grafana-server'), pod(pods, 'prometheus-server'), 9090)).toBe(true);
+    const query = pods.find((p) => p.name === 'jaeger-query' || p.name === 'jaeger-all-in-one')!;
+    expect(evaluator.canReach(pod(pods, 'grafana-server'), query, 16686)).toBe(true);
+    expect(evaluator.canReach(pod(pods, 'prometheus-server'), pod(pods, 'alertmanager-server'), 9093)).toBe(true);
+    if (stack.logstash) {
+      expect(evaluator.canReach(pod(pods, 'filebeat-agent'), pod(pods, 'logstash-pipeline'), 5044)).toBe(true);
+      expect(evaluator.canReach(pod(pods, 'logstash-pipeline'), esHttp, 9200)).toBe(true);
+      expect(evaluator.canReach(pod(pods, 'filebeat-agent'), esHttp, 9200)).toBe(false);
+    }
+    if (pods.some((p) => p.name === 'jaeger-collector')) {
+      expect(evaluator.canReach(pod(pods, 'grafana-server'), esHttp, 9200)).toBe(true);
+      expect(evaluator.canReach(pod(pods, 'jaeger-collector'), esHttp, 9200)).toBe(true);
+    }
+    for (const a of es) for (const b of es) expect(evaluator.canReach(a, b, 9300)).toBe(true);
+  });
+
+  test('nothing else is allowed between the components', () => {
+    const es = pods.find((p) => p.labels['app.kubernetes.io/instance'] === 'elasticsearch')!;
+    if (stack.logstash) expect(evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'logstash-pipeline'), 5044)).toBe(false);
+    expect(evaluator.canReach(es, pod(pods, 'kibana-server'), 5601)).toBe(false);
+    expect(evaluator.canReach(APP, es, 9200)).toBe(false);
+    expect(evaluator.canReach(INGRESS, es, 9200)).toBe(false);
+    expect(evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'prometheus-server'), 9090)).toBe(false);
+    expect(evaluator.canReach(pod(pods, 'grafana-server'), es, 9300)).toBe(false);
+    expect(evaluator.canReachCidr(pod(pods, 'kibana-server'), '0.0.0.0/0', 443)).toBe(false);
+  });
+
+  test('browsers reach the UIs through the ingress controller, applications reach the collector', () => {
+    for (const ui of ['kibana-server', 'grafana-server', 'prometheus-server', 'alertmanager-server']) {
+      const port = { 'kibana-server': 5601, 'grafana-server': 3000, 'prometheus-server': 9090, 'alertmanager-server': 9093 }[ui]!;
+      expect([ui, evaluator.canReach(INGRESS, pod(pods, ui), port)]).toEqual([ui, true]);
+      expect([ui, evaluator.canReach(APP, pod(pods, ui), port)]).toEqual([ui, false]);
+    }
+    const collector = pods.find((p) => p.name === 'jaeger-collector' || p.name === 'jaeger-all-in-one')!;
+    for (const port of [4317, 4318, 9411]) expect(evaluator.canReach(APP, collector, port)).toBe(true);
+    expect(evaluator.canReach(pod(pods, 'prometheus-server'), APP, 8080)).toBe(true);
+  });
+
+  test('the agents that watch the API reach the API server', () => {
+    for (const name of ['filebeat-agent', 'prometheus-server', 'kube-state-metrics-exporter']) {
+      expect([name, evaluator.canReachCidr(pod(pods, name), '0.0.0.0/0', 443)]).toEqual([name, true]);
+    }
+  });
+});
+
+describe('network policy options', () => {
+  test('without Logstash, Filebeat reaches Elasticsearch', () => {
+    const { objects } = synth({ logstash: false });
+    const pods = podsOf(objects);
+    expect(new PolicyEvaluator(objects).canReach(pod(pods, 'filebeat-agent'), pod(pods, 'elasticsearch-node'), 9200)).toBe(true);
+  });
+
+  test('networkPolicies: false renders none', () => {
+    const { objects } = synth({ networkPolicies: false });
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('uiClients: false opens the UIs to nobody; a DNS selector and CIDRs replace the defaults', () => {
+    const { objects } = synth({
+      networkPolicies: { uiClients: false, dns: { namespaceSelector: {}, podSelector: { 'k8s-app': 'node-local-dns' } }, alertReceiversCidr: '10.0.0.0/8' },
+      alertmanager: { slack: { channel: '#alerts' } },
+    });
+    const pods = podsOf(objects);
+    const evaluator = new PolicyEvaluator(objects);
+    expect(evaluator.canReach(INGRESS, pod(pods, 'kibana-server'), 5601)).toBe(false);
+    expect(evaluator.canReach(pod(pods, 'kibana-server'), { ...DNS, labels: { 'k8s-app': 'node-local-dns' } }, 53, 'UDP')).toBe(true);
+    expect(evaluator.canReach(pod(pods, 'kibana-server'), DNS, 53, 'UDP')).toBe(false);
+    expect(evaluator.canReachCidr(pod(pods, 'alertmanager-server'), '10.0.0.0/8', 443)).toBe(true);
+  });
+});
+
+describe('README', () => {
+  test('lists exactly the flows the prod environment allows', () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const { stack } = synthEnvironment('prod');
+    expect(readme).toContain(`|---|---|---|---|\n${renderNetworkFlowTable(stack.networkPolicies!.flows)}\n`);
+  });
+});
