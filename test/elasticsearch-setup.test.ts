@@ -6,6 +6,7 @@ import {
 import { ObservabilityStack } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+import { setupCredentials } from './support/setup-credentials';
 
 function synth(props: Partial<ElasticsearchSetupProps> = {}, secure = true, exposePassword = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
@@ -129,8 +130,10 @@ describe('ElasticsearchSetup', () => {
   test('with security on it logs in as elastic from the cluster Secret and verifies TLS with the CA', () => {
     const { setup, job, container } = synth();
     expect(env(container, 'API_URL').value).toBe('https://elasticsearch-http.observability.svc:9200');
-    expect(env(container, 'API_USERNAME').value).toBe('elastic');
-    expect(env(container, 'API_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'elasticsearch-elastic-password', key: 'password' });
+    // The password is a mounted file the script reads, never an environment variable.
+    expect(setupCredentials(job.spec.template.spec, container)).toEqual({
+      username: 'elastic', password: { name: 'elasticsearch-elastic-password', key: 'password' }, inEnvironment: false,
+    });
     expect(env(container, 'API_CA_FILE').value).toBe('/etc/elasticsearch-ca/ca.crt');
     expect(job.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', secret: expect.objectContaining({ secretName: 'elasticsearch-certs' }) }));
     expect(container.volumeMounts).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', mountPath: '/etc/elasticsearch-ca' }));
@@ -138,16 +141,17 @@ describe('ElasticsearchSetup', () => {
   });
 
   test('a dedicated user can replace the elastic superuser', () => {
-    const { setup, container } = synth({ credentials: { secretName: 'es-setup' } });
-    expect(env(container, 'API_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'es-setup', key: 'username' });
-    expect(env(container, 'API_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'es-setup', key: 'password' });
+    const { setup, job, container } = synth({ credentials: { secretName: 'es-setup' } });
+    expect(setupCredentials(job.spec.template.spec, container)).toEqual({
+      username: { name: 'es-setup', key: 'username' }, password: { name: 'es-setup', key: 'password' }, inEnvironment: false,
+    });
     expect(setup.externalSecrets.map((s) => s.name)).toEqual(['es-setup']);
   });
 
   test('without security it uses plain HTTP, no credentials and no CA', () => {
     const { setup, container } = synth({}, false);
     expect(env(container, 'API_URL').value).toBe('http://elasticsearch-http.observability.svc:9200');
-    expect(env(container, 'API_PASSWORD')).toBeUndefined();
+    expect(env(container, 'API_PASSWORD_FILE')).toBeUndefined();
     expect(env(container, 'API_CA_FILE')).toBeUndefined();
     expect(setup.externalSecrets).toEqual([]);
   });

@@ -32,12 +32,22 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     for (const image of containerImages(objects)) expect(image).toMatch(/:[0-9v][^:]*$|@sha256:/);
   });
 
-  test('holds no secret values: no Secret objects, and secret-looking env vars come from Secrets', () => {
+  test('holds no secret values: no Secret objects, and secret-looking env vars come from Secrets or name a mounted Secret file', () => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    const inline = objects.map(podTemplateOf).filter(Boolean)
-      .flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers])
-      .flatMap((c: any) => c.env ?? [])
-      .filter((e: any) => /PASSWORD|TOKEN|SECRET|KEY/i.test(e.name) && e.value !== undefined);
+    const templates = objects.map(podTemplateOf).filter(Boolean);
+    const inline = templates
+      .flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers].map((c: any) => ({ t, c })))
+      .flatMap(({ t, c }) => (c.env ?? []).map((e: any) => ({ t, c, e })))
+      .filter(({ e }) => /PASSWORD|TOKEN|SECRET|KEY/i.test(e.name) && e.value !== undefined)
+      // `*_FILE` variables hold a path, which must lie in a volume mounted from Secrets.
+      .filter(({ t, c, e }) => {
+        if (!/_FILE$/.test(e.name)) return true;
+        const mount = (c.volumeMounts ?? []).find((m: any) => e.value.startsWith(`${m.mountPath}/`));
+        const volume = t.spec.volumes.find((v: any) => v.name === mount?.name);
+        const fromSecrets = volume?.secret !== undefined || (volume?.projected?.sources ?? []).every((s: any) => s.secret !== undefined);
+        return !(volume && fromSecrets);
+      })
+      .map(({ e }) => e);
     expect(inline).toEqual([]);
   });
 

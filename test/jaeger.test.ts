@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { Spread } from '../lib/core/workload';
 import { Jaeger, JaegerProps, JaegerStorage, renderJaegerConfig, renderSamplingStrategies } from '../lib/jaeger';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+import { setupCredentials } from './support/setup-credentials';
 
 function synth(props: (chart: Chart) => JaegerProps = () => ({})) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
@@ -244,7 +245,11 @@ describe('Jaeger index cleaner', () => {
     const wait = pod.initContainers[0];
     expect(wait.command).toEqual(['/bin/sh', '/etc/setup/setup.sh']);
     expect(env(wait, 'API_URL').value).toBe('https://elasticsearch-http.observability.svc:9200');
-    expect(env(wait, 'API_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'jaeger-elasticsearch-credentials', key: 'username' });
+    expect(setupCredentials(pod, wait)).toEqual({
+      username: { name: 'jaeger-elasticsearch-credentials', key: 'username' },
+      password: { name: 'jaeger-elasticsearch-credentials', key: 'password' },
+      inEnvironment: false,
+    });
     const script: string = named(objects, 'ConfigMap', 'jaeger-index-cleaner-config').data['setup.sh'];
     expect(script).toContain("'/tracing-jaeger-*?filter_path=*.settings.index.creation_date'");
   });

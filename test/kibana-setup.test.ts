@@ -6,6 +6,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Kibana, KIBANA_RULE_IDS, KibanaSetup, KibanaSetupProps, LOGS_DATA_VIEW_ID, ruleFileName, RuleDuration, SAVED_OBJECTS_FILE } from '../lib/kibana';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 import { HttpRecorder, RecordedRequest } from './support/http-recorder';
+import { setupCredentials } from './support/setup-credentials';
 
 function synth(props: Partial<KibanaSetupProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
@@ -31,18 +32,19 @@ describe('the Kibana setup Job', () => {
   });
 
   test('authenticates with its own user from a Secret, never elastic, when the cluster has security on', () => {
-    const { container, setup } = synth();
-    expect(env(container, 'API_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'kibana-setup-credentials', key: 'username' });
-    expect(env(container, 'API_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'kibana-setup-credentials', key: 'password' });
+    const { job, container, setup } = synth();
+    expect(setupCredentials(job.spec.template.spec, container)).toEqual({
+      username: { name: 'kibana-setup-credentials', key: 'username' }, password: { name: 'kibana-setup-credentials', key: 'password' }, inEnvironment: false,
+    });
     expect(setup.externalSecrets).toEqual([expect.objectContaining({ name: 'kibana-setup-credentials', keys: ['username', 'password'] })]);
-    const own = synth({ credentials: { secretName: 'provisioner', usernameKey: 'user', passwordKey: 'pass' } }).container;
-    expect(env(own, 'API_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'provisioner', key: 'user' });
+    const own = synth({ credentials: { secretName: 'provisioner', usernameKey: 'user', passwordKey: 'pass' } });
+    expect(setupCredentials(own.job.spec.template.spec, own.container).username).toEqual({ name: 'provisioner', key: 'user' });
   });
 
   test('sends no credentials when the cluster has security off', () => {
     const { container, setup } = synth({}, false);
-    expect(env(container, 'API_USERNAME')).toBeUndefined();
-    expect(env(container, 'API_PASSWORD')).toBeUndefined();
+    expect(env(container, 'API_USERNAME_FILE')).toBeUndefined();
+    expect(env(container, 'API_PASSWORD_FILE')).toBeUndefined();
     expect(setup.externalSecrets).toEqual([]);
   });
 

@@ -125,6 +125,16 @@ test('an unexpected status on the upsert probe is a failure, not a guess', async
   expect(lines()).not.toContain('POST /rule/r1');
 });
 
+test('reads the user name and password from the mounted Secret files, trailing newline and all', async () => {
+  writeFileSync(join(dir, 'username'), 'setup\n');
+  writeFileSync(join(dir, 'password'), 'from-a-file\n');
+  const result = await run(renderSetupScript(options()), { API_USERNAME_FILE: join(dir, 'username'), API_PASSWORD_FILE: join(dir, 'password') });
+  expect(result.code).toBe(0);
+  const expected = `Basic ${Buffer.from('setup:from-a-file').toString('base64')}`;
+  expect(requests.length).toBeGreaterThan(0);
+  expect(requests.every((r) => r.headers.authorization === expected)).toBe(true);
+});
+
 test('logs in with basic authentication when a password is set, and only then', async () => {
   await run(renderSetupScript(options()), { API_USERNAME: 'setup', API_PASSWORD: 'not-a-real-password' });
   const expected = `Basic ${Buffer.from('setup:not-a-real-password').toString('base64')}`;

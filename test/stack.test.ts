@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { ElasticsearchCertificates, ObservabilityStack, ObservabilityStackProps, TraceStorage, VirtualMemory } from '../lib';
 import { environmentProfile } from '../stacks/environments';
 import { find, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
+import { setupCredentials } from './support/setup-credentials';
 
 const configFile = (objects: KubeObject[], configMap: string, key: string, namespace = 'observability') =>
   parse(find(objects, 'ConfigMap', configMap, namespace)!.data[key]);
@@ -24,9 +25,9 @@ describe('ObservabilityStack wiring (prod profile)', () => {
 
   test('the Kibana setup Job provisions the stack\'s Kibana with its own credentials', () => {
     const job = find(objects, 'Job', stack.kibanaSetup.jobName, 'observability')!;
-    const env = job.spec.template.spec.containers[0].env;
-    expect(env).toContainEqual({ name: 'API_URL', value: stack.kibana.endpoint.url });
-    expect(env).toContainEqual({ name: 'API_USERNAME', valueFrom: { secretKeyRef: { name: 'kibana-setup-credentials', key: 'username' } } });
+    const container = job.spec.template.spec.containers[0];
+    expect(container.env).toContainEqual({ name: 'API_URL', value: stack.kibana.endpoint.url });
+    expect(setupCredentials(job.spec.template.spec, container).username).toEqual({ name: 'kibana-setup-credentials', key: 'username' });
   });
 
   test('Filebeat, in the agents namespace, ships to Logstash\'s beats endpoint', () => {

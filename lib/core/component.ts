@@ -6,7 +6,7 @@ import { validateImage, imageVersion } from './images';
 import { ComponentIdentity, selectorLabels, standardLabels } from './labels';
 import { validateDnsLabel } from './names';
 import { ExternalPeer, FlowPeer, FlowPort, NetworkFlow, NetworkPeer, NetworkTarget } from './network-flow';
-import { BasicAuthSecretRef, basicAuthKeys, envFromSecret, ExternalSecret } from './secrets';
+import { BasicAuthSecretRef, basicAuthKeys, envFromSecret, ExternalSecret, SecretKeyRef } from './secrets';
 
 /** Props every component shares. */
 export interface ComponentProps {
@@ -71,9 +71,15 @@ export abstract class Component extends Construct {
    * component reads a username and password.
    */
   protected basicAuthEnv(prop: string, ref: BasicAuthSecretRef, usernameEnv: string, passwordEnv: string, purpose: string): k8s.EnvVar[] {
+    const keys = this.basicAuthRefs(prop, ref, purpose);
+    return [envFromSecret(usernameEnv, keys.username), envFromSecret(passwordEnv, keys.password)];
+  }
+
+  /** The two key references of a basic-auth Secret, recorded in `externalSecrets` with its purpose. */
+  protected basicAuthRefs(prop: string, ref: BasicAuthSecretRef, purpose: string): { username: SecretKeyRef; password: SecretKeyRef } {
     const keys = basicAuthKeys(this, prop, ref);
     this.externalSecrets.push({ name: ref.secretName, keys: [keys.username.key, keys.password.key], purpose });
-    return [envFromSecret(usernameEnv, keys.username), envFromSecret(passwordEnv, keys.password)];
+    return keys;
   }
 
   /** The labels identity of one role of this component. */

@@ -5,6 +5,7 @@ import { Component, ComponentProps } from './component';
 import { configChecksum } from './config';
 import { validateInteger } from './names';
 import { ContainerResources } from './resources';
+import { SecretKeyRef } from './secrets';
 import { renderSetupScript, SetupRequest, SetupStep, setupStepFiles } from './setup-script';
 import { renderContainer, renderPodTemplate } from './workload';
 
@@ -35,8 +36,12 @@ export interface SetupJobOptions {
   readonly url: string;
   /** @default - no TLS, or the image's trust store */
   readonly ca?: SetupJobCa;
-  /** `API_USERNAME` and `API_PASSWORD`, read from a Secret. @default - no authentication */
-  readonly credentialsEnv?: k8s.EnvVar[];
+  /**
+   * Basic authentication: the password (and the user name, unless given as text) is mounted
+   * from its Secret as a file the script reads, never put in the environment.
+   * @default - no authentication
+   */
+  readonly credentials?: SetupCredentials;
   /** Headers on every request. @default - none */
   readonly headers?: string[];
   /** The request that must succeed first. */
@@ -49,6 +54,15 @@ export interface SetupJobOptions {
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '32Mi', memoryLimit: '64Mi' };
 const CONFIG_DIR = '/etc/setup';
 const SCRIPT = 'setup.sh';
+
+/** The user a setup script authenticates as. */
+export interface SetupCredentials {
+  /** The user name, or the Secret key holding it. */
+  readonly username: string | SecretKeyRef;
+  readonly password: SecretKeyRef;
+}
+
+const CREDENTIALS_DIR = '/etc/setup-credentials';
 
 /** What a pod needs to run the setup script: its ConfigMap data, container and volumes. */
 export interface SetupScriptPod {
@@ -99,7 +113,19 @@ export function renderSetupScriptPod(scope: IConstruct, props: SetupJobProps, op
     volumes.push(options.ca.volume);
     volumeMounts.push(options.ca.volumeMount);
   }
-  env.push(...options.credentialsEnv ?? []);
+  const credentials = options.credentials;
+  if (credentials) {
+    // One projected volume with a file per credential; the script reads the *_FILE paths.
+    const files: { ref: SecretKeyRef; path: string; env: string }[] = [{ ref: credentials.password, path: 'password', env: 'API_PASSWORD_FILE' }];
+    if (typeof credentials.username === 'string') env.push({ name: 'API_USERNAME', value: credentials.username });
+    else files.push({ ref: credentials.username, path: 'username', env: 'API_USERNAME_FILE' });
+    volumes.push({
+      name: 'setup-credentials',
+      projected: { sources: files.map((f) => ({ secret: { name: f.ref.name, items: [{ key: f.ref.key, path: f.path }] } })) },
+    });
+    volumeMounts.push({ name: 'setup-credentials', mountPath: CREDENTIALS_DIR, readOnly: true });
+    for (const f of files) env.push({ name: f.env, value: `${CREDENTIALS_DIR}/${f.path}` });
+  }
   const container = renderContainer(scope, 'resources', {
     name: options.containerName,
     image: options.image,

@@ -67,7 +67,8 @@ const HEADER = /^[-a-zA-Z0-9]+: [-_a-zA-Z0-9 /.;=]+$/;
  * chooses between create and update (upsert), so running the script again is harmless.
  *
  * Reads `API_URL`, and when set `API_CA_FILE` (verify TLS against this CA) and
- * `API_USERNAME`/`API_PASSWORD` (basic authentication). Every value from the options is
+ * `API_USERNAME`/`API_PASSWORD` (basic authentication), each of which may instead be read
+ * from the file named by `API_USERNAME_FILE`/`API_PASSWORD_FILE`. Every value from the options is
  * validated and single-quoted; none can break out of its word.
  */
 export function renderSetupScript(options: SetupScriptOptions): string {
@@ -89,6 +90,9 @@ MAX_ATTEMPTS=${options.maxAttempts}
 RETRY_SECONDS=${options.retrySeconds}
 
 : "\${API_URL:?API_URL must be set}"
+# Credentials from mounted Secret files, so they are never in the pod's environment.
+if [ -n "\${API_USERNAME_FILE:-}" ]; then API_USERNAME=$(cat "$API_USERNAME_FILE"); fi
+if [ -n "\${API_PASSWORD_FILE:-}" ]; then API_PASSWORD=$(cat "$API_PASSWORD_FILE"); fi
 
 # api PATH CURL_ARGS...: one request to $API_URL$PATH with the CA, credentials and headers.
 api() {

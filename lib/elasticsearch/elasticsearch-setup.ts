@@ -1,11 +1,10 @@
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-27';
 import { renderJson } from '../core/config';
 import { Images } from '../core/images';
 import { invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
-import { BasicAuthSecretRef, envFromSecret, validateSecretRef } from '../core/secrets';
-import { SetupJob, SetupJobProps } from '../core/setup-job';
+import { BasicAuthSecretRef, validateSecretRef } from '../core/secrets';
+import { SetupCredentials, SetupJob, SetupJobProps } from '../core/setup-job';
 import { SetupStep } from '../core/setup-script';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
 import { indexLifecyclePolicies, INDEX_CLASSES, indexLifecyclePolicyName, LogRetention, LogRetentionProps, resolveLogRetention } from './index-lifecycle';
@@ -84,7 +83,7 @@ export class ElasticsearchSetup extends SetupJob {
       target: 'Elasticsearch',
       url: es.endpoint.url,
       ca: elasticsearchCaMount(this, es, '/etc/elasticsearch-ca'),
-      credentialsEnv: es.securityEnabled ? this.credentialsEnv(props, es) : undefined,
+      credentials: es.securityEnabled ? this.credentials(props, es) : undefined,
       waitFor: {
         kind: 'request',
         description: 'waiting for cluster health yellow',
@@ -96,9 +95,9 @@ export class ElasticsearchSetup extends SetupJob {
     });
   }
 
-  private credentialsEnv(props: ElasticsearchSetupProps, es: IElasticsearchCluster): k8s.EnvVar[] {
+  private credentials(props: ElasticsearchSetupProps, es: IElasticsearchCluster): SetupCredentials {
     if (props.credentials) {
-      return this.basicAuthEnv('credentials', props.credentials, 'API_USERNAME', 'API_PASSWORD',
+      return this.basicAuthRefs('credentials', props.credentials,
         `Elasticsearch user the '${this.name}' Job applies ILM policies and index templates with`);
     }
     if (!es.elasticPassword) {
@@ -107,6 +106,6 @@ export class ElasticsearchSetup extends SetupJob {
     }
     const password = validateSecretRef(this, 'elasticsearch.elasticPassword', es.elasticPassword);
     this.externalSecrets.push({ name: password.name, keys: [password.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
-    return [{ name: 'API_USERNAME', value: 'elastic' }, envFromSecret('API_PASSWORD', password)];
+    return { username: 'elastic', password };
   }
 }

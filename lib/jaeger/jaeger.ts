@@ -8,6 +8,7 @@ import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
 import { validateBaseUrl, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
+import { envFromSecret, SecretKeyRef } from '../core/secrets';
 import { renderSetupScriptPod } from '../core/setup-job';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { ContainerPort, renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
@@ -37,6 +38,8 @@ const COLLECTOR_SERVICE_PORTS: ServicePortSpec[] = [
 /** How a pod reaches Elasticsearch: credentials env and the CA volume. */
 interface ElasticsearchAccess {
   readonly env: k8s.EnvVar[];
+  /** The Secret keys behind `env`, for containers that read them as files. */
+  readonly credentials?: { readonly username: SecretKeyRef; readonly password: SecretKeyRef };
   readonly volumes: k8s.Volume[];
   readonly mounts: k8s.VolumeMount[];
 }
@@ -234,9 +237,11 @@ export class Jaeger extends Component implements IJaeger {
     }
     const ref = this.storage.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
     const ca = elasticsearchCaMount(this, this.storage.cluster, CA_DIR);
+    const credentials = this.basicAuthRefs('storage.credentials', ref,
+      'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them)');
     return {
-      env: this.basicAuthEnv('storage.credentials', ref, ES_USERNAME_ENV, ES_PASSWORD_ENV,
-        'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them)'),
+      env: [envFromSecret(ES_USERNAME_ENV, credentials.username), envFromSecret(ES_PASSWORD_ENV, credentials.password)],
+      credentials,
       volumes: ca ? [ca.volume] : [],
       mounts: ca ? [ca.volumeMount] : [],
     };
@@ -266,7 +271,7 @@ export class Jaeger extends Component implements IJaeger {
       target: 'Elasticsearch',
       url: cluster.endpoint.url,
       ca,
-      credentialsEnv: es.env.map((e) => ({ ...e, name: e.name === ES_USERNAME_ENV ? 'API_USERNAME' : 'API_PASSWORD' })),
+      credentials: es.credentials,
       // The request the cleaner itself makes first, with the same privileges.
       waitFor: { kind: 'request', description: 'waiting for the Jaeger indices to be readable', method: 'GET', path: `/${prefix}jaeger-*?filter_path=*.settings.index.creation_date` },
       steps: [],

@@ -83,8 +83,8 @@ export class KibanaSetup extends SetupJob {
     this.addSetupJob(props, {
       target: 'Kibana',
       url: kibana.endpoint.url,
-      credentialsEnv: kibana.securityEnabled
-        ? this.basicAuthEnv('credentials', props.credentials ?? { secretName: `${this.name}-credentials` }, 'API_USERNAME', 'API_PASSWORD',
+      credentials: kibana.securityEnabled
+        ? this.basicAuthRefs('credentials', props.credentials ?? { secretName: `${this.name}-credentials` },
           `Elasticsearch user (kibana_admin, read on logs-*) the '${this.name}' Job provisions Kibana with`)
         : undefined,
       // Every Kibana API refuses a write without this header (CSRF protection).
