@@ -113,6 +113,8 @@ export class Prometheus extends Component implements IPrometheus {
   private readonly ruleGroups: PrometheusRuleGroup[] = [];
   private readonly alertmanagers: IAlertmanager[] = [];
   private readonly kubeletInsecureSkipVerify: boolean;
+  /** renderConfigData's last result: the ConfigMap's two keys and the checksum ask for it at synth. Cleared by every add. */
+  private renderedConfig?: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
     super(scope, id, props, 'prometheus', Images.prometheus);
@@ -224,6 +226,7 @@ export class Prometheus extends Component implements IPrometheus {
     if (job.scrapeInterval) validateDuration(this, `${prop}.scrapeInterval`, job.scrapeInterval);
     if (job.scrapeTimeout) validateDuration(this, `${prop}.scrapeTimeout`, job.scrapeTimeout);
     this.scrapeJobs.push(job);
+    this.renderedConfig = undefined;
     this.connectToScrapeTargets(job);
   }
 
@@ -251,12 +254,14 @@ export class Prometheus extends Component implements IPrometheus {
       }
     });
     this.ruleGroups.push(group);
+    this.renderedConfig = undefined;
   }
 
   /** Sends alerts to every pod of `alertmanager` as well. */
   public addAlertmanager(alertmanager: IAlertmanager): void {
     if (this.alertmanagers.includes(alertmanager)) return;
     this.alertmanagers.push(alertmanager);
+    this.renderedConfig = undefined;
     this.connectTo('server', alertmanager.endpoint, 'sends alerts');
   }
 
@@ -266,7 +271,7 @@ export class Prometheus extends Component implements IPrometheus {
 
   /** The rendered config files, keyed by file name. */
   public renderConfigData(): Record<string, string> {
-    return {
+    this.renderedConfig ??= {
       [CONFIG_FILE]: renderYaml(renderPrometheusConfig({
         scrapeInterval: this.scrapeInterval,
         evaluationInterval: this.evaluationInterval,
@@ -279,6 +284,7 @@ export class Prometheus extends Component implements IPrometheus {
       })),
       [RULES_FILE]: renderYaml(renderPrometheusRules(this.ruleGroups)),
     };
+    return { ...this.renderedConfig };
   }
 
   private validateRetention(retention: PrometheusRetention): PrometheusRetention {

@@ -165,10 +165,12 @@ export function renderNetworkPolicies(flows: NetworkFlow[], namespaces: string[]
 
 /** The pod template of a workload object, if it is one. */
 function podTemplate(object: ApiObject): { namespace: string; template: k8s.PodTemplateSpec } | undefined {
+  // Kind first: toJson resolves the object, and a ConfigMap's lazy data renders whole config files.
+  if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(object.kind)) return undefined;
   const json = object.toJson();
   const spec = json.spec ?? {};
   const template = object.kind === 'CronJob' ? spec.jobTemplate?.spec?.template : spec.template;
-  if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(object.kind) || !template) return undefined;
+  if (!template) return undefined;
   return { namespace: json.metadata?.namespace ?? 'default', template };
 }
 
