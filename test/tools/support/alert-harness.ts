@@ -383,17 +383,17 @@ export class AlertHarness {
       '--cluster.listen-address=',
     ], this.dir);
     this.processes.push(alertmanager);
+    // Alertmanager first: Prometheus sends an alert when it starts firing and then only every
+    // resend delay (1 m), so the Watchdog, firing from the first evaluation, would otherwise
+    // be lost to a slow Alertmanager start until long after the test is over.
+    await waitReady(alertmanager, this.alertmanagerUrl);
 
     this.files.prometheusConfig = this.writePrometheusConfig(amPort);
     const prometheus = await startPrometheus(this.dir, this.files.prometheusConfig,
       this.options.adminApi ? ['--web.enable-admin-api'] : []);
     this.prometheusUrl = prometheus.url;
     this.processes.push(prometheus.process);
-
-    await Promise.all([
-      waitReady(alertmanager, this.alertmanagerUrl),
-      waitReady(prometheus.process, this.prometheusUrl),
-    ]);
+    await waitReady(prometheus.process, this.prometheusUrl);
   }
 
   /**
