@@ -156,3 +156,15 @@ export function spreadPods(identity: ComponentIdentity, spread: Spread): Pick<Po
     }],
   };
 }
+
+/**
+ * The spec of a DaemonSet of one role (node agents): its selector, a rolling update that
+ * replaces at most `maxUnavailable` pods at a time, and the pod template.
+ */
+export function renderDaemonSetSpec(options: PodTemplateOptions, maxUnavailable: k8s.IntOrString): k8s.DaemonSetSpec {
+  return {
+    selector: { matchLabels: selectorLabels(options.identity) },
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } },
+    template: renderPodTemplate(options),
+  };
+}

@@ -2,9 +2,8 @@ import { IConstruct, Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { Images, validateImage } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { ContainerResources } from '../core/resources';
-import { renderContainer, renderPodTemplate } from '../core/workload';
+import { renderContainer, renderDaemonSetSpec } from '../core/workload';
 
 /** The `vm.max_map_count` Elasticsearch checks at start when it may memory-map its files. */
 export const ELASTICSEARCH_MAX_MAP_COUNT = 1048576;
@@ -108,23 +107,19 @@ export class ElasticsearchNodeTuning extends Component {
 
     new k8s.KubeDaemonSet(this, 'daemonset', {
       metadata: this.metadata(this.name, 'node-tuning'),
-      spec: {
-        selector: { matchLabels: selectorLabels(identity) },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
-        template: renderPodTemplate({
-          identity,
-          serviceAccountName,
-          automountServiceAccountToken: false,
-          initContainers: [renderMaxMapCountContainer(this, this.image)],
-          containers: [pause],
-          uid: PAUSE_UID,
-          nodeSelector: Object.keys(this.nodeSelector).length > 0 ? this.nodeSelector : undefined,
-          tolerations: this.tolerations.length > 0 ? this.tolerations : undefined,
-          priorityClassName: props.priorityClassName,
-          // The pause process exits at once on SIGTERM.
-          terminationGracePeriodSeconds: 5,
-        }),
-      },
+      spec: renderDaemonSetSpec({
+        identity,
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        initContainers: [renderMaxMapCountContainer(this, this.image)],
+        containers: [pause],
+        uid: PAUSE_UID,
+        nodeSelector: Object.keys(this.nodeSelector).length > 0 ? this.nodeSelector : undefined,
+        tolerations: this.tolerations.length > 0 ? this.tolerations : undefined,
+        priorityClassName: props.priorityClassName,
+        // The pause process exits at once on SIGTERM.
+        terminationGracePeriodSeconds: 5,
+      }, k8s.IntOrString.fromString('10%')),
     });
   }
 }

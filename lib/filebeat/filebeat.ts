@@ -4,12 +4,11 @@ import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { validateDnsLabel } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
-import { renderContainer, renderPodTemplate, scrapeAnnotations } from '../core/workload';
+import { renderContainer, renderDaemonSetSpec, scrapeAnnotations } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import { ILogstash } from '../logstash/logstash-reference';
 import {
@@ -186,26 +185,22 @@ export class Filebeat extends Component {
 
     new k8s.KubeDaemonSet(this, 'daemonset', {
       metadata: this.metadata(this.name, 'agent'),
-      spec: {
-        selector: { matchLabels: selectorLabels(identity) },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: renderPodTemplate({
-          identity,
-          serviceAccountName: this.serviceAccountName,
-          // add_kubernetes_metadata watches pods, namespaces and nodes.
-          automountServiceAccountToken: true,
-          containers,
-          volumes,
-          annotations: {
-            ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
-            'checksum/config': configChecksum(data),
-          },
-          securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
-          tolerations: this.tolerations,
-          // Shipping buffered events on shutdown; the registry records what was acknowledged.
-          terminationGracePeriodSeconds: 30,
-        }),
-      },
+      spec: renderDaemonSetSpec({
+        identity,
+        serviceAccountName: this.serviceAccountName,
+        // add_kubernetes_metadata watches pods, namespaces and nodes.
+        automountServiceAccountToken: true,
+        containers,
+        volumes,
+        annotations: {
+          ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
+          'checksum/config': configChecksum(data),
+        },
+        securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
+        tolerations: this.tolerations,
+        // Shipping buffered events on shutdown; the registry records what was acknowledged.
+        terminationGracePeriodSeconds: 30,
+      }, k8s.IntOrString.fromNumber(1)),
     });
   }
 

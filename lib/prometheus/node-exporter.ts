@@ -3,11 +3,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { renderContainer, renderPodTemplate, scrapeAnnotations } from '../core/workload';
+import { renderContainer, renderDaemonSetSpec, scrapeAnnotations } from '../core/workload';
 
 export interface NodeExporterProps extends ComponentProps {
   /** @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' } */
@@ -95,24 +94,20 @@ export class NodeExporter extends Component {
 
     new k8s.KubeDaemonSet(this, 'daemonset', {
       metadata: this.metadata(this.name, 'exporter'),
-      spec: {
-        selector: { matchLabels: selectorLabels(identity) },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
-        template: renderPodTemplate({
-          identity,
-          serviceAccountName,
-          automountServiceAccountToken: false,
-          containers: [container],
-          volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: 'Directory' } })),
-          annotations: scrapeAnnotations(this.port),
-          uid: UID,
-          hostNetwork: true,
-          hostPid: false,
-          // Every node, tainted or not, has metrics.
-          tolerations: [{ operator: 'Exists' }],
-          priorityClassName: props.priorityClassName,
-        }),
-      },
+      spec: renderDaemonSetSpec({
+        identity,
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        containers: [container],
+        volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: 'Directory' } })),
+        annotations: scrapeAnnotations(this.port),
+        uid: UID,
+        hostNetwork: true,
+        hostPid: false,
+        // Every node, tainted or not, has metrics.
+        tolerations: [{ operator: 'Exists' }],
+        priorityClassName: props.priorityClassName,
+      }, k8s.IntOrString.fromString('10%')),
     });
   }
 }
