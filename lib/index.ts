@@ -7,4 +7,6 @@ export * from './prometheus';
 export * from './alertmanager';
 export * from './grafana';
 export * from './jaeger';
+export * from './access';
 export * from './stack';
+export * from './sizing';

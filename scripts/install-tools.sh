@@ -9,6 +9,7 @@
 #                         built from the Jaeger Go module, at the version of Images.jaeger
 #                         (and of Images.jaegerIndexCleaner, which must match), with
 #                         Jaeger's own placeholder page in place of its web UI
+#   oauth2-proxy          built from its Go module, at the version of Images.oauth2Proxy
 #   checkov               the policy scanner, from PyPI into its own venv ($TOOLS/checkov)
 # Idempotent: each step is skipped when its binaries exist and its version stamp matches.
 # Needs Go (with the Go module proxy) and Python 3 with venv (with PyPI).
@@ -85,7 +86,8 @@ if [[ -n "$cleaner_tag" && "v$cleaner_tag" != "$jaeger_module_version" ]]; then
 fi
 
 # build_tools NAME MODULE VERSION DISPLAY_VERSION TAGS PREPARE COMMAND...
-# Builds the COMMANDs (package paths under MODULE) of MODULE@VERSION in a throwaway module,
+# Builds the COMMANDs (package paths under MODULE; `.` for the module's root package, whose
+# binary is NAME) of MODULE@VERSION in a throwaway module,
 # whose go.mod resolves the module's own dependency versions, into $BIN. Skipped when the
 # binaries exist and $TOOLS/NAME.stamp matches. PREPARE, when not empty, is a function run
 # in the throwaway module before `go get`, with MODULE and VERSION as arguments.
@@ -94,9 +96,13 @@ fi
 build_tools() {
   local name="$1" module="$2" version="$3" display="$4" tags="$5" prepare="$6"
   shift 6
-  local commands=("$@") command missing=0
+  local commands=("$@") command missing=0 packages=() binaries=()
+  for command in "${commands[@]}"; do
+    if [[ "$command" == . ]]; then packages+=("$module") binaries+=("$name")
+    else packages+=("$module/$command") binaries+=("${command##*/}"); fi
+  done
   local stamp="$name $display module $version tags [$tags] go $(go env GOVERSION)"
-  for command in "${commands[@]}"; do [[ -x "$BIN/${command##*/}" ]] || missing=1; done
+  for command in "${binaries[@]}"; do [[ -x "$BIN/$command" ]] || missing=1; done
   if [[ $missing == 0 && -f "$TOOLS/$name.stamp" && "$(cat "$TOOLS/$name.stamp")" == "$stamp" ]]; then
     echo "== $name: $version already built"
     return
@@ -113,14 +119,15 @@ build_tools() {
     go mod init tools >/dev/null 2>&1
     if [[ -n "$prepare" ]]; then "$prepare" "$module" "$version"; fi
     go get "$module@$version"
-    # `go build -o <dir>/` with several packages writes one binary per package.
+    # One package at a time, so each binary gets its own name (a module root's /vN would not).
     mkdir -p out
-    go build -trimpath -tags "$tags" \
-      -ldflags "-X $common.Version=$display -X $common.Revision=$version -X $common.Branch=module -X $common.BuildUser=install-tools.sh ${VERSION_LDFLAGS:-}" \
-      -o out/ "${commands[@]/#/$module/}"
-    for command in "${commands[@]}"; do
-      rm -f "$BIN/${command##*/}"
-      mv -f "out/${command##*/}" "$BIN/"
+    local i
+    for i in "${!packages[@]}"; do
+      go build -trimpath -tags "$tags" \
+        -ldflags "-X $common.Version=$display -X $common.Revision=$version -X $common.Branch=module -X $common.BuildUser=install-tools.sh ${VERSION_LDFLAGS:-}" \
+        -o "out/${binaries[$i]}" "${packages[$i]}"
+      rm -f "$BIN/${binaries[$i]}"
+      mv -f "out/${binaries[$i]}" "$BIN/"
     done
   )
   echo "$stamp" >"$TOOLS/$name.stamp"
@@ -172,6 +179,15 @@ VERSION_LDFLAGS="-X $JAEGER_MODULE/internal/version.latestVersion=v$jaeger_tag -
   build_tools jaeger "$JAEGER_MODULE" "$jaeger_module_version" "$jaeger_tag" "" as_module_resolves \
   cmd/jaeger cmd/es-index-cleaner
 
+# oauth2-proxy v7.X.Y is its Go module github.com/oauth2-proxy/oauth2-proxy/v7 at the same tag.
+o2p_tag="$(image_tag oauth2Proxy)"
+if [[ ! "$o2p_tag" =~ ^v7\.[0-9]+\.[0-9]+$ ]]; then
+  echo "install-tools: cannot derive the oauth2-proxy module version from tag '$o2p_tag' (expected v7.X.Y)" >&2
+  exit 1
+fi
+VERSION_LDFLAGS="-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=$o2p_tag" \
+  build_tools oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$o2p_tag" "$o2p_tag" "" "" .
+
 # install_checkov: checkov==$CHECKOV_VERSION in a venv of its own, linked into $BIN.
 # Skipped when the link exists and $TOOLS/checkov.stamp matches.
 install_checkov() {
@@ -195,7 +211,7 @@ install_checkov() {
 install_checkov
 
 echo "== tool versions ($BIN)"
-for tool in promtool prometheus amtool alertmanager jaeger checkov; do
+for tool in promtool prometheus amtool alertmanager jaeger oauth2-proxy checkov; do
   # stdout only: jaeger logs its build info to stderr before the version line.
   printf '%-13s %s\n' "$tool" "$("$BIN/$tool" --version 2>/dev/null | head -n 1)"
 done

@@ -1,4 +1,5 @@
 import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
+import { TEAMS } from './teams';
 
 /**
  * prod: dedicated masters, replicated everything that can be, replicas kept
@@ -36,4 +37,13 @@ export const prod: ObservabilityStackProps = {
   // One replica: Grafana HA needs an external database (set `database` to scale out).
   grafana: { replicas: 1 },
   jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 2, spread: Spread.REQUIRED },
+  // UIs at https://<ui>.observability.example.com, behind OIDC sign-in; stacks/teams.ts says who sees what.
+  access: {
+    domain: 'observability.example.com',
+    tls: { clusterIssuer: 'letsencrypt' },
+    oidc: { issuerUrl: 'https://login.example.com/realms/platform', clientId: 'observability-prod', secretName: 'ui-oidc' },
+    teams: TEAMS,
+    replicas: 2,
+    spread: Spread.REQUIRED,
+  },
 };

@@ -1,4 +1,5 @@
 import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
+import { TEAMS } from './teams';
 
 /**
  * staging: production's shape at a smaller scale. Three Elasticsearch nodes
@@ -27,4 +28,11 @@ export const staging: ObservabilityStackProps = {
   alertmanager: { replicas: 1, slack: { channel: '#alerts-staging' } },
   grafana: { replicas: 1 },
   jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 1 },
+  // UIs at https://<ui>.staging.observability.example.com, behind OIDC sign-in; stacks/teams.ts says who sees what.
+  access: {
+    domain: 'staging.observability.example.com',
+    tls: { clusterIssuer: 'letsencrypt' },
+    oidc: { issuerUrl: 'https://login.example.com/realms/platform', clientId: 'observability-staging', secretName: 'ui-oidc' },
+    teams: TEAMS,
+  },
 };

@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { StackUi, UiAccessProps } from '../lib/access';
 import { Alertmanager, AlertmanagerProps } from '../lib/alertmanager';
 import { ConfigError } from '../lib/core/errors';
 import {
@@ -50,6 +51,15 @@ const kubeStateMetrics = (props: KubeStateMetricsProps) => new KubeStateMetrics(
 const nodeExporter = (props: NodeExporterProps) => new NodeExporter(chart(), 'node-exporter', props);
 const stack = (props: Partial<ObservabilityStackProps>) =>
   new ObservabilityStack(Testing.app(), 'observability', { environment: 'prod', region: 'eu-west-1', ...props });
+
+const OIDC = { issuerUrl: 'https://sso.example.org', clientId: 'obs', secretName: 'ui-oidc' };
+const access = (props: Partial<UiAccessProps>): UiAccessProps => ({
+  domain: 'obs.example.org',
+  tls: { clusterIssuer: 'letsencrypt' },
+  oidc: OIDC,
+  teams: [{ name: 'sre', groups: ['sre'], uis: [StackUi.KIBANA, StackUi.GRAFANA] }],
+  ...props,
+});
 
 interface BadInput {
   /** The construct that rejects the input. */
@@ -155,6 +165,34 @@ const CASES: BadInput[] = [
   { construct: 'ObservabilityStack', prop: 'jaeger.retentionDays', value: 3, fix: /TraceStorage\.ELASTICSEARCH/, build: () => stack({ jaeger: { storage: TraceStorage.MEMORY, retentionDays: 3 } }) },
   { construct: 'ObservabilityStack', prop: 'logRetention.trades', value: 0, fix: /between 1 and 3650/, build: () => stack({ logRetention: { trades: 0 } }) },
   { construct: 'ObservabilityStack', prop: 'alerts.cpuUtilisation', value: 80, fix: /0\.8 for 80%/, build: () => stack({ alerts: { cpuUtilisation: 80 } }) },
+  // Access to the UIs (the stack's `access`: UiAccess and its AuthProxy per UI)
+  { construct: 'UiAccess', prop: 'access.domain', value: 'Obs_Example', fix: /observability\.example\.com/, build: () => stack({ access: access({ domain: 'Obs_Example' }) }) },
+  { construct: 'UiAccess', prop: 'access.hosts.grafana', value: 'Grafana.example.org', fix: /observability\.example\.com/, build: () => stack({ access: access({ hosts: { grafana: 'Grafana.example.org' } }) }) },
+  { construct: 'UiAccess', prop: 'access.teams', value: [], fix: /add a team/, build: () => stack({ access: access({ teams: [] }) }) },
+  { construct: 'UiAccess', prop: 'access.teams[0].groups', value: [], fix: /group of the team's members/, build: () => stack({ access: access({ teams: [{ name: 'sre', groups: [], uis: [StackUi.GRAFANA] }] }) }) },
+  {
+    construct: 'UiAccess', prop: 'access.teams[0].groups', value: 'sre,ops', fix: /exactly as the groups claim/,
+    build: () => stack({ access: access({ teams: [{ name: 'sre', groups: ['sre,ops'], uis: [StackUi.GRAFANA] }] }) }),
+  },
+  {
+    construct: 'UiAccess', prop: 'access.teams[1].name', value: 'sre', fix: /its own name/,
+    build: () => stack({ access: access({ teams: [{ name: 'sre', groups: ['a'], uis: [StackUi.GRAFANA] }, { name: 'sre', groups: ['b'], uis: [StackUi.KIBANA] }] }) }),
+  },
+  {
+    construct: 'UiAccess', prop: 'access.teams[0].uis', value: 'kibana-ui', fix: /one of kibana, grafana/,
+    build: () => stack({ access: access({ teams: [{ name: 'sre', groups: ['sre'], uis: ['kibana-ui' as StackUi] }] }) }),
+  },
+  { construct: 'UiAccess', prop: 'access.tls', value: {}, fix: /clusterIssuer: 'letsencrypt'/, build: () => stack({ access: access({ tls: {} }) }) },
+  {
+    construct: 'AuthProxy', prop: 'oidc.issuerUrl', value: 'http://sso.example.org', fix: /well-known\/openid-configuration/,
+    build: () => stack({ access: access({ oidc: { ...OIDC, issuerUrl: 'http://sso.example.org' } }) }),
+  },
+  { construct: 'AuthProxy', prop: 'oidc.scopes', value: ['email', 'groups'], fix: /add 'openid'/, build: () => stack({ access: access({ oidc: { ...OIDC, scopes: ['email', 'groups'] } }) }) },
+  { construct: 'AuthProxy', prop: 'trustedProxyCidrs[0]', value: '10.0.0.0/33', fix: /pod range/, build: () => stack({ access: access({ trustedProxyCidrs: ['10.0.0.0/33'] }) }) },
+  {
+    construct: 'ObservabilityStack', prop: 'kibana.publicBaseUrl', value: 'https://logs.example.org', fix: /set access\.hosts\.kibana/,
+    build: () => stack({ kibana: { publicBaseUrl: 'https://logs.example.org' }, access: access({}) }),
+  },
 ];
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -176,8 +214,8 @@ describe('bad input', () => {
   test('the table covers every construct with at least 30 distinct cases', () => {
     const constructs = new Set(CASES.map((c) => c.construct));
     expect([...constructs].sort()).toEqual([
-      'Alertmanager', 'Elasticsearch', 'ElasticsearchExporter', 'ElasticsearchSetup', 'Filebeat', 'Grafana', 'Jaeger', 'Kibana',
-      'KibanaSetup', 'KubeStateMetrics', 'Logstash', 'NodeExporter', 'ObservabilityStack', 'Prometheus',
+      'Alertmanager', 'AuthProxy', 'Elasticsearch', 'ElasticsearchExporter', 'ElasticsearchSetup', 'Filebeat', 'Grafana', 'Jaeger', 'Kibana',
+      'KibanaSetup', 'KubeStateMetrics', 'Logstash', 'NodeExporter', 'ObservabilityStack', 'Prometheus', 'UiAccess',
     ]);
     const keys = new Set(CASES.map((c) => `${c.construct} ${c.prop} ${shown(c.value)}`));
     expect(keys.size).toBe(CASES.length);

@@ -9,6 +9,7 @@ import { IJaeger } from '../lib/jaeger/jaeger-reference';
 import { IPrometheus } from '../lib/prometheus/prometheus-reference';
 import { ENVIRONMENTS, synthEnvironment } from './support/environments';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+import { secretKeyAt } from './support/setup-credentials';
 import { allPanels, datasourceUses, missingDatasources, provisionedDashboards, provisionedDatasources } from './support/grafana-dashboards';
 
 class FakePrometheus extends Construct implements IPrometheus {
@@ -40,6 +41,15 @@ const named = (objects: any[], kind: string, name: string) => objects.find((o) =
 const podSpec = (objects: any[]) => named(objects, 'Deployment', 'grafana').spec.template.spec;
 const datasources = (objects: any[]) => parse(named(objects, 'ConfigMap', 'grafana-config').data['datasources.yaml']);
 const byUid = (objects: any[], uid: string) => datasources(objects).datasources.find((d: any) => d.uid === uid);
+const envValue = (container: any, name: string) => (container.env ?? []).find((e: any) => e.name === name)?.value;
+/** The Secret key behind the file a `GF_*__FILE` variable names. */
+const secretOfFileEnv = (objects: any[], name: string) => {
+  const spec = podSpec(objects);
+  const path = envValue(spec.containers[0], name);
+  return path === undefined ? undefined : secretKeyAt(spec, spec.containers[0], path);
+};
+/** The path inside `$__file{...}`, the whole of a provisioned value. */
+const fileOf = (value: string) => /^\$__file\{([^}]+)\}$/.exec(value)?.[1];
 
 /** What Grafana makes of a provisioned value: `$$` is a literal `$`, `${VAR}` an env var. */
 function interpolate(value: string, env: Record<string, string>): string {
@@ -55,9 +65,22 @@ describe('Grafana', () => {
     expect(spec.securityContext.runAsUser).toBe(472);
     const container = spec.containers[0];
     expect(container.securityContext).toMatchObject({ runAsUser: 472, readOnlyRootFilesystem: true });
-    expect(container.env).toContainEqual({ name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'username' } } });
-    expect(container.env).toContainEqual({ name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'password' } } });
     expect(grafana.externalSecrets).toEqual([expect.objectContaining({ name: 'grafana-admin', keys: ['username', 'password'] })]);
+  });
+
+  test('reads the admin user and password from files of a read-only Secret volume, never from the environment', () => {
+    const { objects } = synth();
+    const spec = podSpec(objects);
+    const container = spec.containers[0];
+    expect(envValue(container, 'GF_SECURITY_ADMIN_USER__FILE')).toBe('/etc/grafana/secrets/admin-user');
+    expect(envValue(container, 'GF_SECURITY_ADMIN_PASSWORD__FILE')).toBe('/etc/grafana/secrets/admin-password');
+    expect(secretOfFileEnv(objects, 'GF_SECURITY_ADMIN_USER__FILE')).toEqual({ name: 'grafana-admin', key: 'username' });
+    expect(secretOfFileEnv(objects, 'GF_SECURITY_ADMIN_PASSWORD__FILE')).toEqual({ name: 'grafana-admin', key: 'password' });
+    expect(container.env.filter((e: any) => e.valueFrom?.secretKeyRef)).toEqual([]);
+    expect(container.env.map((e: any) => e.name)).not.toContain('GF_SECURITY_ADMIN_PASSWORD');
+    // Owner root, group the pod's fsGroup (Grafana's 472): readable by Grafana only.
+    expect(spec.volumes.find((v: any) => v.name === 'secrets').projected.defaultMode).toBe(0o440);
+    expect(spec.securityContext.fsGroup).toBe(472);
   });
 
   test('is ready on /api/health and alive while port 3000 accepts connections', () => {
@@ -103,15 +126,16 @@ describe('Grafana', () => {
     expect(() => build(() => ({ replicas: 2 }))).toThrow(/'replicas'.*external database/);
   });
 
-  test('a database is passed through GF_DATABASE_* env vars from a Secret', () => {
+  test('a database is passed through GF_DATABASE_* env vars, its credentials and the secret key as Secret files', () => {
     const { grafana, objects } = synth(() => ({ replicas: 2, database: DATABASE }));
     const env = podSpec(objects).containers[0].env;
     expect(env).toContainEqual({ name: 'GF_DATABASE_TYPE', value: 'postgres' });
     expect(env).toContainEqual({ name: 'GF_DATABASE_HOST', value: 'grafana-db.observability.svc:5432' });
     expect(env).toContainEqual({ name: 'GF_DATABASE_NAME', value: 'grafana' });
-    expect(env).toContainEqual({ name: 'GF_DATABASE_USER', valueFrom: { secretKeyRef: { name: 'grafana-db', key: 'username' } } });
-    expect(env).toContainEqual({ name: 'GF_DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: 'grafana-db', key: 'password' } } });
-    expect(env).toContainEqual({ name: 'GF_SECURITY_SECRET_KEY', valueFrom: { secretKeyRef: { name: 'grafana-secret-key', key: 'secret-key' } } });
+    expect(secretOfFileEnv(objects, 'GF_DATABASE_USER__FILE')).toEqual({ name: 'grafana-db', key: 'username' });
+    expect(secretOfFileEnv(objects, 'GF_DATABASE_PASSWORD__FILE')).toEqual({ name: 'grafana-db', key: 'password' });
+    expect(secretOfFileEnv(objects, 'GF_SECURITY_SECRET_KEY__FILE')).toEqual({ name: 'grafana-secret-key', key: 'secret-key' });
+    expect(env.filter((e: any) => e.valueFrom?.secretKeyRef)).toEqual([]);
     expect(grafana.externalSecrets.map((s) => s.name)).toEqual(['grafana-admin', 'grafana-db', 'grafana-secret-key']);
     expect(named(objects, 'PodDisruptionBudget', 'grafana')).toBeDefined();
   });
@@ -166,17 +190,18 @@ describe('Grafana data sources', () => {
     expect(interpolate(links.query, {})).toBe('trace.id:"${__trace.traceId}"');
   });
 
-  test('Elasticsearch credentials and CA come from env vars and a file, never inline', () => {
+  test('Elasticsearch credentials and CA come from mounted files ($__file{}), never inline or from the environment', () => {
     const { grafana, objects } = synth(wired);
     const es = byUid(objects, 'elasticsearch');
     expect(es.basicAuth).toBe(true);
-    expect(interpolate(es.basicAuthUser, { ES_USERNAME: 'grafana' })).toBe('grafana');
-    expect(interpolate(es.secureJsonData.basicAuthPassword, { ES_PASSWORD: 's3cret' })).toBe('s3cret');
+    const spec = podSpec(objects);
+    const container = spec.containers[0];
+    expect(secretKeyAt(spec, container, fileOf(es.basicAuthUser)!)).toEqual({ name: 'grafana-elasticsearch-credentials', key: 'username' });
+    expect(secretKeyAt(spec, container, fileOf(es.secureJsonData.basicAuthPassword)!)).toEqual({ name: 'grafana-elasticsearch-credentials', key: 'password' });
     expect(es.jsonData.tlsAuthWithCACert).toBe(true);
     expect(es.secureJsonData.tlsCACert).toBe('$__file{/etc/grafana/elasticsearch-ca/ca.crt}');
-    const spec = podSpec(objects);
-    expect(spec.containers[0].env).toContainEqual({ name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: 'grafana-elasticsearch-credentials', key: 'password' } } });
-    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'elasticsearch-ca', mountPath: '/etc/grafana/elasticsearch-ca', readOnly: true });
+    expect(container.env.filter((e: any) => e.valueFrom?.secretKeyRef)).toEqual([]);
+    expect(container.volumeMounts).toContainEqual({ name: 'elasticsearch-ca', mountPath: '/etc/grafana/elasticsearch-ca', readOnly: true });
     expect(grafana.externalSecrets.map((s) => s.name)).toContain('grafana-elasticsearch-credentials');
   });
 

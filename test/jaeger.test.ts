@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { Spread } from '../lib/core/workload';
 import { Jaeger, JaegerProps, JaegerStorage, renderJaegerConfig, renderSamplingStrategies } from '../lib/jaeger';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
-import { setupCredentials } from './support/setup-credentials';
+import { secretKeyAt, setupCredentials } from './support/setup-credentials';
 
 function synth(props: (chart: Chart) => JaegerProps = () => ({})) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
@@ -140,16 +140,24 @@ describe('Jaeger with Elasticsearch storage', () => {
     expect(es.tls).toEqual({ ca_file: '/etc/jaeger/elasticsearch-ca/ca.crt' });
   });
 
-  test('logs in with credentials expanded from Secret env vars, never inline', () => {
+  test('reads the password from a read-only Secret file (password_file), the user name from a Secret env var, never inline', () => {
     const { jaeger, objects } = synth(esStorage());
     for (const name of ['jaeger-collector', 'jaeger-query']) {
       const data = named(objects, 'ConfigMap', `${name}-config`).data['config.yaml'];
       const es = parse(data).extensions.jaeger_storage.backends.trace_storage.elasticsearch;
-      expect(es.auth.basic).toEqual({ username: '${env:ES_USERNAME}', password: '${env:ES_PASSWORD}' });
+      expect(es.auth.basic).toEqual({
+        username: '${env:ES_USERNAME}',
+        password_file: '/etc/jaeger/elasticsearch-credentials/password',
+        reload_interval: '1m',
+      });
       const spec = named(objects, 'Deployment', name).spec.template.spec;
-      const env = spec.containers[0].env;
-      expect(env).toContainEqual({ name: 'ES_USERNAME', valueFrom: { secretKeyRef: { name: 'jaeger-elasticsearch-credentials', key: 'username' } } });
-      expect(env).toContainEqual({ name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: 'jaeger-elasticsearch-credentials', key: 'password' } } });
+      const container = spec.containers[0];
+      expect(secretKeyAt(spec, container, es.auth.basic.password_file)).toEqual({ name: 'jaeger-elasticsearch-credentials', key: 'password' });
+      expect(spec.volumes.find((v: any) => v.name === 'elasticsearch-credentials').projected.defaultMode).toBe(0o440);
+      // The storage extension has no user name file: the user name is the one Secret env var.
+      expect(container.env.filter((e: any) => e.valueFrom?.secretKeyRef)).toEqual([
+        { name: 'ES_USERNAME', valueFrom: { secretKeyRef: { name: 'jaeger-elasticsearch-credentials', key: 'username' } } },
+      ]);
       expect(spec.volumes).toContainEqual({ name: 'elasticsearch-ca', secret: { secretName: 'elasticsearch-certs', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
     }
     expect(jaeger.externalSecrets).toEqual([expect.objectContaining({ name: 'jaeger-elasticsearch-credentials', keys: ['username', 'password'] })]);

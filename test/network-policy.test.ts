@@ -186,11 +186,20 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
     expect(evaluator.canReachCidr(pod(pods, 'kibana-server'), '0.0.0.0/0', 443)).toBe(false);
   });
 
-  test('browsers reach the UIs through the ingress controller, applications reach the collector', () => {
-    for (const ui of ['kibana-server', 'grafana-server', 'prometheus-server', 'alertmanager-server']) {
-      const port = { 'kibana-server': 5601, 'grafana-server': 3000, 'prometheus-server': 9090, 'alertmanager-server': 9093 }[ui]!;
-      expect([ui, evaluator.canReach(INGRESS, pod(pods, ui), port)]).toEqual([ui, true]);
+  test('browsers reach the UIs only through their sign-in proxies (none without access); applications reach the collector', () => {
+    const uiPorts: Record<string, number> = { 'kibana-server': 5601, 'grafana-server': 3000, 'prometheus-server': 9090, 'alertmanager-server': 9093 };
+    for (const [ui, port] of Object.entries(uiPorts)) {
+      const instance = pod(pods, ui).labels['app.kubernetes.io/instance'];
+      const proxy = pods.find((p) => p.name === `${instance}-auth-proxy`);
+      expect([ui, evaluator.canReach(INGRESS, pod(pods, ui), port)]).toEqual([ui, false]);
       expect([ui, evaluator.canReach(APP, pod(pods, ui), port)]).toEqual([ui, false]);
+      expect([ui, proxy !== undefined]).toEqual([ui, stack.access !== undefined]);
+      if (proxy) {
+        expect([ui, evaluator.canReach(INGRESS, proxy, 4180), evaluator.canReach(proxy, pod(pods, ui), port)]).toEqual([ui, true, true]);
+        expect([ui, evaluator.canReach(APP, proxy, 4180)]).toEqual([ui, false]);
+        // A proxy opens its own UI only.
+        for (const other of Object.keys(uiPorts).filter((o) => o !== ui)) expect([ui, other, evaluator.canReach(proxy, pod(pods, other), uiPorts[other])]).toEqual([ui, other, false]);
+      }
     }
     const collector = pods.find((p) => p.name === 'jaeger-collector' || p.name === 'jaeger-all-in-one')!;
     for (const port of [4317, 4318, 9411]) expect(evaluator.canReach(APP, collector, port)).toBe(true);
@@ -209,6 +218,15 @@ describe('network policy options', () => {
     const { objects } = synth({ logstash: false });
     const pods = podsOf(objects);
     expect(new PolicyEvaluator(objects).canReach(pod(pods, 'filebeat-agent'), pod(pods, 'elasticsearch-node'), 9200)).toBe(true);
+  });
+
+  test('without access, uiClients set explicitly (an ingress that authenticates) opens the UIs to it', () => {
+    const { objects } = synth({ networkPolicies: { uiClients: { namespaceSelector: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } } });
+    const pods = podsOf(objects);
+    const evaluator = new PolicyEvaluator(objects);
+    expect(evaluator.canReach(INGRESS, pod(pods, 'kibana-server'), 5601)).toBe(true);
+    expect(evaluator.canReach(INGRESS, pod(pods, 'grafana-server'), 3000)).toBe(true);
+    expect(evaluator.canReach(APP, pod(pods, 'grafana-server'), 3000)).toBe(false);
   });
 
   test('networkPolicies: false renders none', () => {

@@ -225,9 +225,11 @@ describe('ObservabilityStackResource args and options', () => {
   });
 
   test('merges plain-object overrides key by key over the profile', async () => {
-    const { component } = await deploy({ ...profile('prod'), overrides: { kibana: { publicBaseUrl: 'https://kibana.example.com' } } });
+    const { component } = await deploy({ ...profile('prod'), overrides: { access: { domain: 'obs.example.net' } } });
     expect(component.stack.kibana.replicas).toBe(2);
-    expect(await promiseOf(component.uiUrls)).toEqual({ kibana: 'https://kibana.example.com' });
+    expect(component.stack.access!.exposed.map((e) => e.teams)).toEqual(synthEnvironment('prod').stack.access!.exposed.map((e) => e.teams));
+    expect(await promiseOf(component.uiUrls)).toEqual(Object.fromEntries(['kibana', 'grafana', 'jaeger', 'prometheus', 'alertmanager']
+      .map((ui) => [ui, `https://${ui}.obs.example.net`])));
   });
 
   test('outputs the UI URLs the profile sets', async () => {
@@ -279,13 +281,13 @@ describe('the Pulumi program and its stack config', () => {
     setStackConfig({
       [`${PROJECT}:environment`]: 'staging',
       [`${PROJECT}:region`]: 'us-east-1',
-      [`${PROJECT}:overrides`]: { namespace: 'monitoring', grafana: { rootUrl: 'https://grafana.example.com' } },
+      [`${PROJECT}:overrides`]: { namespace: 'monitoring', access: { hosts: { grafana: 'grafana.example.com' } } },
     });
     const { component, child } = await deploy(stackArgsFromConfig(new pulumi.Config()));
     expect(component.stack.environment).toBe('staging');
     expect(child('configmap/monitoring/prometheus-config').inputs.data['prometheus.yml']).toMatch(/region: us-east-1/);
     expect((await promiseOf(component.endpoints)).kibana).toMatch(/^https?:\/\/kibana\.monitoring\.svc:5601$/);
-    expect(await promiseOf(component.uiUrls)).toEqual({ grafana: 'https://grafana.example.com' });
+    expect(await promiseOf(component.uiUrls)).toEqual(expect.objectContaining({ grafana: 'https://grafana.example.com', kibana: 'https://kibana.staging.observability.example.com' }));
   });
 
   test('fails when the stack config names no environment', () => {

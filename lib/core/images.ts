@@ -33,6 +33,11 @@ export const Images = {
    * Published for linux/amd64 only; configured by flags (`-beat.uri`, `-web.listen-address`).
    */
   beatExporter: 'docker.io/trustpilot/beat-exporter:0.4.0',
+  /**
+   * The authenticating proxy in front of each UI (`access`). Distroless, runs as 65532;
+   * the real-tool tier builds this exact version from its Go module.
+   */
+  oauth2Proxy: 'quay.io/oauth2-proxy/oauth2-proxy:v7.15.4',
   /** Only its `sysctl` applet runs: the privileged step that raises `vm.max_map_count`. */
   sysctl: 'docker.io/library/busybox:1.37.0',
   /** Keeps the node-tuning DaemonSet's pods running (and Ready) once their init container is done. */

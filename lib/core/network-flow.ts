@@ -22,6 +22,8 @@ export enum ExternalPeer {
   DATABASES = 'databases',
   /** Users' browsers, through the ingress controller. */
   UI_CLIENTS = 'ui-clients',
+  /** The OpenID Connect provider the UI sign-in proxies talk to, usually outside the cluster. */
+  IDENTITY_PROVIDER = 'identity-provider',
   /** Application pods in other namespaces: they send spans and get scraped. */
   APPLICATIONS = 'applications',
 }

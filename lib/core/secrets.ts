@@ -56,3 +56,47 @@ export function basicAuthKeys(scope: IConstruct, prop: string, ref: BasicAuthSec
     password: validateSecretRef(scope, prop, { name: ref.secretName, key: ref.passwordKey ?? 'password' }),
   };
 }
+
+/** One Secret key to mount as a file: `file` is its name inside the mounted directory. */
+export interface SecretFile {
+  readonly ref: SecretKeyRef;
+  readonly file: string;
+}
+
+/** A projected volume of Secret keys, its read-only mount, and the path of each file. */
+export interface SecretFilesMount {
+  readonly volume: k8s.Volume;
+  readonly volumeMount: k8s.VolumeMount;
+  /** The path of each file, by its `file` name. */
+  readonly paths: Record<string, string>;
+}
+
+/**
+ * Mounts Secret keys as files in one directory (a projected volume, read-only), for programs
+ * that read a credential from a file instead of the environment. Mode 0440: the files belong
+ * to root and to the pod's fsGroup, which the kubelet sets on the volume, so only the pod's
+ * own user (a member of that group) reads them.
+ */
+export function secretFilesMount(volumeName: string, directory: string, files: readonly SecretFile[]): SecretFilesMount {
+  if (files.length === 0) throw new Error(`secret volume ${volumeName} has no files`);
+  const paths: Record<string, string> = {};
+  // One source per Secret, its keys in the order given.
+  const bySecret = new Map<string, k8s.KeyToPath[]>();
+  for (const { ref, file } of files) {
+    if (paths[file] !== undefined) throw new Error(`secret volume ${volumeName} has two files named ${file}`);
+    paths[file] = `${directory}/${file}`;
+    if (!bySecret.has(ref.name)) bySecret.set(ref.name, []);
+    bySecret.get(ref.name)!.push({ key: ref.key, path: file });
+  }
+  return {
+    volume: {
+      name: volumeName,
+      projected: {
+        defaultMode: 0o440,
+        sources: [...bySecret].map(([name, items]) => ({ secret: { name, items } })),
+      },
+    },
+    volumeMount: { name: volumeName, mountPath: directory, readOnly: true },
+    paths,
+  };
+}

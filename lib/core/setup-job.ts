@@ -5,7 +5,7 @@ import { Component, ComponentProps } from './component';
 import { configChecksum } from './config';
 import { validateInteger } from './names';
 import { ContainerResources } from './resources';
-import { SecretKeyRef } from './secrets';
+import { SecretFile, secretFilesMount, SecretKeyRef } from './secrets';
 import { renderSetupScript, SetupRequest, SetupStep, setupStepFiles } from './setup-script';
 import { renderContainer, renderPodTemplate } from './workload';
 
@@ -116,15 +116,14 @@ export function renderSetupScriptPod(scope: IConstruct, props: SetupJobProps, op
   const credentials = options.credentials;
   if (credentials) {
     // One projected volume with a file per credential; the script reads the *_FILE paths.
-    const files: { ref: SecretKeyRef; path: string; env: string }[] = [{ ref: credentials.password, path: 'password', env: 'API_PASSWORD_FILE' }];
+    const files: SecretFile[] = [{ ref: credentials.password, file: 'password' }];
     if (typeof credentials.username === 'string') env.push({ name: 'API_USERNAME', value: credentials.username });
-    else files.push({ ref: credentials.username, path: 'username', env: 'API_USERNAME_FILE' });
-    volumes.push({
-      name: 'setup-credentials',
-      projected: { sources: files.map((f) => ({ secret: { name: f.ref.name, items: [{ key: f.ref.key, path: f.path }] } })) },
-    });
-    volumeMounts.push({ name: 'setup-credentials', mountPath: CREDENTIALS_DIR, readOnly: true });
-    for (const f of files) env.push({ name: f.env, value: `${CREDENTIALS_DIR}/${f.path}` });
+    else files.push({ ref: credentials.username, file: 'username' });
+    const mount = secretFilesMount('setup-credentials', CREDENTIALS_DIR, files);
+    volumes.push(mount.volume);
+    volumeMounts.push(mount.volumeMount);
+    env.push({ name: 'API_PASSWORD_FILE', value: mount.paths.password });
+    if (mount.paths.username) env.push({ name: 'API_USERNAME_FILE', value: mount.paths.username });
   }
   const container = renderContainer(scope, 'resources', {
     name: options.containerName,

@@ -309,6 +309,9 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     ];
     let health = 'curl --silent --fail --max-time 4 "http://127.0.0.1:9200/_cluster/health?local=true"';
     if (this.securityEnabled) {
+      // Not ELASTIC_PASSWORD_FILE: the image's entrypoint accepts only a file of mode 400 or 600
+      // (bin/elasticsearch-env-from-file), and the kubelet adds group read (0440) to Secret files
+      // for the pod's fsGroup, which the data volume needs. See policy-exceptions.yaml.
       env.push({ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: this.elasticPassword!.name, key: this.elasticPassword!.key } } });
       volumeMounts.push({ name: 'certs', mountPath: CERTS_DIR, readOnly: true });
       volumes.push({ name: 'certs', secret: { secretName: this.certificatesSecret! } });

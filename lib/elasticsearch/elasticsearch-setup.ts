@@ -8,7 +8,9 @@ import { SetupCredentials, SetupJob, SetupJobProps } from '../core/setup-job';
 import { SetupStep } from '../core/setup-script';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
 import { indexLifecyclePolicies, INDEX_CLASSES, indexLifecyclePolicyName, LogRetention, LogRetentionProps, resolveLogRetention } from './index-lifecycle';
-import { indexTemplateName, indexTemplatePattern, indexTemplates } from './index-templates';
+import {
+  DEFAULT_LOG_REFRESH_INTERVAL_SECONDS, indexTemplateName, indexTemplatePattern, indexTemplates, validateRefreshInterval,
+} from './index-templates';
 
 export interface ElasticsearchSetupProps extends SetupJobProps {
   /** The cluster to set up. */
@@ -21,6 +23,12 @@ export interface ElasticsearchSetupProps extends SetupJobProps {
    * @default 1
    */
   readonly indexReplicas?: number;
+  /**
+   * `index.refresh_interval` of the log data streams, in seconds: the longest a log
+   * line written to Elasticsearch waits before searches see it.
+   * @default 1
+   */
+  readonly refreshIntervalSeconds?: number;
   /**
    * A user with the `manage_ilm` and `manage_index_templates` cluster privileges.
    * Used only when the cluster has security on.
@@ -50,6 +58,8 @@ export class ElasticsearchSetup extends SetupJob {
   public readonly retention: LogRetention;
   /** `index.number_of_replicas` of the log data streams. */
   public readonly indexReplicas: number;
+  /** `index.refresh_interval` of the log data streams, in seconds, as written into the templates. */
+  public readonly refreshIntervalSeconds: number;
   /** The ILM policy names the Job creates. */
   public readonly policyNames: string[];
   /** The index templates the Job creates: name and the data streams they match. */
@@ -59,10 +69,11 @@ export class ElasticsearchSetup extends SetupJob {
     super(scope, id, props, 'elasticsearch', Images.elasticsearch);
     this.retention = resolveLogRetention(this, 'retention', props.retention);
     this.indexReplicas = validateInteger(this, 'indexReplicas', props.indexReplicas ?? 1, 0, 10);
+    this.refreshIntervalSeconds = validateRefreshInterval(this, 'refreshIntervalSeconds', props.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS);
     const es = props.elasticsearch;
 
     const policies = indexLifecyclePolicies(this.retention);
-    const templates = indexTemplates({ replicas: this.indexReplicas });
+    const templates = indexTemplates({ replicas: this.indexReplicas, refreshIntervalSeconds: this.refreshIntervalSeconds });
     this.policyNames = Object.keys(policies);
     this.indexTemplates = INDEX_CLASSES.map((c) => ({ name: indexTemplateName(c), indexPattern: indexTemplatePattern(c), policy: indexLifecyclePolicyName(c) }));
 

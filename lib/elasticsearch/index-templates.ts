@@ -1,3 +1,5 @@
+import { IConstruct } from 'constructs';
+import { renderSeconds, validateSeconds } from '../core/seconds';
 import { INDEX_CLASSES, IndexClass, indexLifecyclePolicyName } from './index-lifecycle';
 
 /**
@@ -59,10 +61,32 @@ export function ecsLogMappings(): object {
   };
 }
 
+/**
+ * `index.refresh_interval` of the log data streams, in seconds: Elasticsearch's default
+ * value, but set explicitly. Left unset, a shard nobody has searched for
+ * `index.search.idle.after` (30 s) stops refreshing in the background, and the first
+ * search after a quiet spell pays for the refresh; an explicit value keeps every shard
+ * refreshing on schedule, so a new line is searchable within this interval of arriving.
+ * One refresh a second per shard is what Elasticsearch does anyway while anyone searches.
+ */
+export const DEFAULT_LOG_REFRESH_INTERVAL_SECONDS = 1;
+
+/** Checks a refresh interval in seconds: positive (a data stream that never refreshes is never searchable), at most 5 minutes. */
+export function validateRefreshInterval(scope: IConstruct, prop: string, seconds: number): number {
+  return validateSeconds(scope, prop, seconds, {
+    min: 0,
+    minExclusive: true,
+    max: 300,
+    fix: `give seconds such as ${DEFAULT_LOG_REFRESH_INTERVAL_SECONDS}: logs become searchable at most that long after they arrive`,
+  });
+}
+
 /** Options of the index templates. */
 export interface IndexTemplateOptions {
   /** `index.number_of_replicas`: 0 on a one-node cluster, else at least 1. */
   readonly replicas: number;
+  /** `index.refresh_interval`, in seconds. @default DEFAULT_LOG_REFRESH_INTERVAL_SECONDS */
+  readonly refreshIntervalSeconds?: number;
 }
 
 /**
@@ -82,6 +106,7 @@ export function renderIndexTemplate(indexClass: IndexClass, options: IndexTempla
       settings: {
         'index.lifecycle.name': indexLifecyclePolicyName(indexClass),
         'index.number_of_replicas': options.replicas,
+        'index.refresh_interval': renderSeconds(options.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
         // One malformed value (a `client.ip` that is no address) drops that field,
         // not the whole log line.
         'index.mapping.ignore_malformed': true,

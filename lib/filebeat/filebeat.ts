@@ -7,13 +7,14 @@ import { Images } from '../core/images';
 import { validateDnsLabel } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
+import { validateSeconds } from '../core/seconds';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { renderContainer, renderDaemonSetSpec, scrapeAnnotations } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import { ILogstash } from '../logstash/logstash-reference';
 import {
-  CONTAINER_LOGS_PATH, FILEBEAT_DATA_PATH, FILEBEAT_HOME, FILEBEAT_HTTP_PORT,
-  FilebeatConfigOptions, renderFilebeatConfig,
+  CONTAINER_LOGS_PATH, DEFAULT_FILEBEAT_TIMINGS, FILEBEAT_DATA_PATH, FILEBEAT_HOME, FILEBEAT_HTTP_PORT,
+  FilebeatConfigOptions, FilebeatTimings, renderFilebeatConfig,
 } from './filebeat-config';
 import { FILEBEAT_EXPORTER_PORT, FilebeatExporterProps, renderFilebeatExporterContainer } from './filebeat-exporter';
 import { LogProcessingParams, LogProcessingProps, logProcessingParams, secretKeyFragmentsProblem } from './log-processing';
@@ -51,6 +52,32 @@ export interface FilebeatProps extends ComponentProps {
    * @default - a sidecar with the pinned image and small resources
    */
   readonly exporter?: FilebeatExporterProps | false;
+  /**
+   * `backoff.init` of the filestream input, in seconds: how long a harvester first waits
+   * after reaching the end of an open file before reading it again. It doubles while the
+   * file stays quiet, up to `backoffMaxSeconds`.
+   * @default 1
+   */
+  readonly backoffInitSeconds?: number;
+  /**
+   * `backoff.max`, in seconds: the longest a line appended to an open file waits before
+   * it is read. Filebeat requires `backoffInitSeconds <= backoffMaxSeconds <= scanIntervalSeconds`.
+   * @default 1
+   */
+  readonly backoffMaxSeconds?: number;
+  /**
+   * `prospector.scanner.check_interval`, in seconds: how often the container log
+   * directory is scanned. A new container's first lines (and a file closed after 5
+   * minutes of silence) wait up to this long. Elastic advises against less than 1 s.
+   * @default 2
+   */
+  readonly scanIntervalSeconds?: number;
+  /**
+   * `queue.mem.flush.timeout`, in seconds: how long the memory queue waits to fill an
+   * output batch before sending a partial one; 0 sends every event as soon as it is read.
+   * @default 1
+   */
+  readonly queueFlushTimeoutSeconds?: number;
 }
 
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '200Mi', memoryLimit: '400Mi' };
@@ -75,6 +102,8 @@ export class Filebeat extends Component {
   public readonly logProcessing: LogProcessingParams;
   /** Port of the metrics exporter sidecar Prometheus scrapes; undefined without one. */
   public readonly metricsPort?: number;
+  /** Backoff, scan interval and queue flush timeout as rendered into filebeat.yml, in seconds. */
+  public readonly timings: FilebeatTimings;
 
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id, props, 'filebeat', Images.filebeat);
@@ -103,6 +132,7 @@ export class Filebeat extends Component {
       }
     }
     this.logProcessing = logProcessingParams(lp);
+    this.timings = this.resolveTimings(props);
     this.clusterRoleName = validateDnsLabel(this, 'name', `${this.namespace}-${this.name}`, 253);
     const identity = this.identity('agent');
 
@@ -129,7 +159,7 @@ export class Filebeat extends Component {
       this.connectTo('agent', es.endpoint, 'ships logs');
     }
 
-    const data = { 'filebeat.yml': renderYaml(renderFilebeatConfig({ output, logProcessing: props.logProcessing })) };
+    const data = { 'filebeat.yml': renderYaml(renderFilebeatConfig({ output, logProcessing: props.logProcessing, timings: this.timings })) };
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'agent', data);
     this.serviceAccountName = this.addServiceAccount();
     this.addRbac();
@@ -202,6 +232,53 @@ export class Filebeat extends Component {
         terminationGracePeriodSeconds: 30,
       }, k8s.IntOrString.fromNumber(1)),
     });
+  }
+
+  /**
+   * The longest a line appended to a file Filebeat already has open waits before it is
+   * read: `backoff.max`. The steady state of a running container.
+   */
+  public get logPickupBoundSeconds(): number {
+    return this.timings.backoffMaxSeconds;
+  }
+
+  /**
+   * The longest a line in a file Filebeat has not opened yet (a new container, or a file
+   * closed after `close.on_state_change.inactive`, 5 minutes of silence) waits before it
+   * is read: `prospector.scanner.check_interval`. Filebeat 9 identifies files by a
+   * fingerprint of their first 1024 bytes, so a file shorter than that is not read at all
+   * until it grows; this bound starts once it has.
+   */
+  public get newFilePickupBoundSeconds(): number {
+    return this.timings.scanIntervalSeconds;
+  }
+
+  /** The longest an event waits in the memory queue for a batch to fill: `queue.mem.flush.timeout`. */
+  public get queueFlushBoundSeconds(): number {
+    return this.timings.queueFlushTimeoutSeconds;
+  }
+
+  private resolveTimings(props: FilebeatProps): FilebeatTimings {
+    const d = DEFAULT_FILEBEAT_TIMINGS;
+    const fix = (example: number) => `give seconds such as ${example}`;
+    const backoffInitSeconds = validateSeconds(this, 'backoffInitSeconds', props.backoffInitSeconds ?? d.backoffInitSeconds,
+      { min: 0, minExclusive: true, fix: fix(d.backoffInitSeconds) });
+    const backoffMaxSeconds = validateSeconds(this, 'backoffMaxSeconds', props.backoffMaxSeconds ?? d.backoffMaxSeconds,
+      { min: 0, minExclusive: true, fix: fix(d.backoffMaxSeconds) });
+    const scanIntervalSeconds = validateSeconds(this, 'scanIntervalSeconds', props.scanIntervalSeconds ?? d.scanIntervalSeconds,
+      { min: 1, fix: 'scan at most once a second (Elastic advises against shorter intervals); lower backoffMaxSeconds for faster reads of open files' });
+    const queueFlushTimeoutSeconds = validateSeconds(this, 'queueFlushTimeoutSeconds', props.queueFlushTimeoutSeconds ?? d.queueFlushTimeoutSeconds,
+      { min: 0, fix: `give seconds such as ${d.queueFlushTimeoutSeconds}, or 0 to send each event at once` });
+    // Filebeat's documented requirement: backoff.init <= backoff.max <= prospector.scanner.check_interval.
+    if (backoffMaxSeconds < backoffInitSeconds) {
+      invalidProp(this, 'backoffMaxSeconds', backoffMaxSeconds, `must be at least backoffInitSeconds (${backoffInitSeconds})`,
+        'raise backoffMaxSeconds or lower backoffInitSeconds');
+    }
+    if (backoffMaxSeconds > scanIntervalSeconds) {
+      invalidProp(this, 'backoffMaxSeconds', backoffMaxSeconds, `must be at most scanIntervalSeconds (${scanIntervalSeconds})`,
+        'lower backoffMaxSeconds or raise scanIntervalSeconds');
+    }
+    return { backoffInitSeconds, backoffMaxSeconds, scanIntervalSeconds, queueFlushTimeoutSeconds };
   }
 
   /** Read access to what add_kubernetes_metadata enriches events with. */

@@ -37,7 +37,7 @@ export interface GrafanaIniOptions {
 /**
  * Renders grafana.ini: no telemetry or update checks, no anonymous access or
  * sign-up, JSON logs on stdout, and 1 s as the shortest dashboard refresh.
- * Secrets (admin password, database) are never here: they come as GF_* env vars.
+ * Secrets (admin password, database) are never here: they are files that GF_*__FILE env vars name.
  */
 export function renderGrafanaIni(options: GrafanaIniOptions): string {
   return renderIni({
@@ -94,10 +94,6 @@ export const DatasourceUids = {
   jaeger: 'jaeger',
 } as const;
 
-/** Environment variables the provisioning file reads Elasticsearch credentials from. */
-export const GRAFANA_ES_USERNAME_ENV = 'ES_USERNAME';
-export const GRAFANA_ES_PASSWORD_ENV = 'ES_PASSWORD';
-
 /** Inputs of {@link renderGrafanaDatasources}. */
 export interface GrafanaDatasourcesOptions {
   readonly prometheus?: { readonly url: string };
@@ -105,8 +101,11 @@ export interface GrafanaDatasourcesOptions {
     readonly url: string;
     /** Index pattern of the logs, e.g. `logs-*`. */
     readonly index: string;
-    /** Log in with the ES_USERNAME / ES_PASSWORD environment variables. */
-    readonly basicAuth: boolean;
+    /**
+     * Log in with the user name and password read from these files (`$__file{...}`).
+     * @default - no authentication
+     */
+    readonly basicAuth?: { readonly usernameFile: string; readonly passwordFile: string };
     /** CA file that signs the cluster's HTTP certificate. @default - no TLS verification settings */
     readonly caFile?: string;
   };
@@ -151,7 +150,7 @@ export function renderGrafanaDatasources(options: GrafanaDatasourcesOptions): ob
   const es = options.elasticsearch;
   if (es) {
     const secureJsonData: Record<string, string> = {};
-    if (es.basicAuth) secureJsonData.basicAuthPassword = `\${${GRAFANA_ES_PASSWORD_ENV}}`;
+    if (es.basicAuth) secureJsonData.basicAuthPassword = `$__file{${es.basicAuth.passwordFile}}`;
     if (es.caFile) secureJsonData.tlsCACert = `$__file{${es.caFile}}`;
     datasources.push({
       name: 'Elasticsearch',
@@ -161,8 +160,8 @@ export function renderGrafanaDatasources(options: GrafanaDatasourcesOptions): ob
       url: es.url,
       isDefault: !options.prometheus,
       editable: false,
-      basicAuth: es.basicAuth,
-      basicAuthUser: es.basicAuth ? `\${${GRAFANA_ES_USERNAME_ENV}}` : undefined,
+      basicAuth: es.basicAuth !== undefined,
+      basicAuthUser: es.basicAuth ? `$__file{${es.basicAuth.usernameFile}}` : undefined,
       jsonData: {
         index: es.index,
         timeField: '@timestamp',

@@ -11,14 +11,12 @@ import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { BasicAuthSecretRef, envFromSecret, SecretKeyRef, validateSecretRef } from '../core/secrets';
+import { BasicAuthSecretRef, SecretFile, secretFilesMount, SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import { IJaeger } from '../jaeger/jaeger-reference';
 import { IPrometheus } from '../prometheus/prometheus-reference';
-import {
-  GRAFANA_ES_PASSWORD_ENV, GRAFANA_ES_USERNAME_ENV, renderDashboardProviders, renderGrafanaDatasources, renderGrafanaIni,
-} from './grafana-config';
+import { renderDashboardProviders, renderGrafanaDatasources, renderGrafanaIni } from './grafana-config';
 import { infrastructureDashboard } from './infrastructure-dashboard';
 import { serviceOverviewDashboard } from './service-overview-dashboard';
 import { stackHealthDashboard } from './stack-health-dashboard';
@@ -29,6 +27,8 @@ const DATA_PATH = '/var/lib/grafana';
 const DASHBOARDS_PATH = '/var/lib/grafana/dashboards';
 const PROVISIONING_PATH = '/etc/grafana/provisioning';
 const CA_DIR = '/etc/grafana/elasticsearch-ca';
+/** Where the Secret keys Grafana reads are mounted as files. */
+const SECRETS_DIR = '/etc/grafana/secrets';
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' };
 const DASHBOARD_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -83,13 +83,14 @@ export interface GrafanaProps extends ComponentProps {
    */
   readonly resources?: ContainerResources;
   /**
-   * Secret with the initial admin user and password
-   * (`GF_SECURITY_ADMIN_USER` / `GF_SECURITY_ADMIN_PASSWORD`).
+   * Secret with the initial admin user and password, mounted as files that
+   * `GF_SECURITY_ADMIN_USER__FILE` / `GF_SECURITY_ADMIN_PASSWORD__FILE` name.
    * @default { secretName: '<name>-admin' }
    */
   readonly adminCredentials?: BasicAuthSecretRef;
   /**
-   * External database for Grafana's state, passed as `GF_DATABASE_*` env vars.
+   * External database for Grafana's state, passed as `GF_DATABASE_*` env vars (the user
+   * and password as files, through `GF_DATABASE_USER__FILE` / `GF_DATABASE_PASSWORD__FILE`).
    * @default - SQLite in /var/lib/grafana (state other than provisioning is per pod)
    */
   readonly database?: GrafanaDatabase;
@@ -170,12 +171,23 @@ export class Grafana extends Component {
       invalidProp(this, 'storage.size', props.storage.size, 'is not a storage quantity', "use a value such as '5Gi'");
     }
 
+    // Every credential is a file in one Secret volume: the image's entrypoint reads the file a
+    // GF_*__FILE variable names, and provisioning reads `$__file{...}`.
+    const secretFiles: SecretFile[] = [];
+    const secretFile = (file: string, ref: SecretKeyRef): string => {
+      secretFiles.push({ ref, file });
+      return `${SECRETS_DIR}/${file}`;
+    };
     const env: k8s.EnvVar[] = [];
-    env.push(...this.basicAuthEnv('adminCredentials', props.adminCredentials ?? { secretName: `${this.name}-admin` },
-      'GF_SECURITY_ADMIN_USER', 'GF_SECURITY_ADMIN_PASSWORD', 'Grafana admin user and password'));
+    const admin = this.basicAuthRefs('adminCredentials', props.adminCredentials ?? { secretName: `${this.name}-admin` },
+      'Grafana admin user and password');
+    env.push(
+      { name: 'GF_SECURITY_ADMIN_USER__FILE', value: secretFile('admin-user', admin.username) },
+      { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: secretFile('admin-password', admin.password) },
+    );
 
-    if (props.database) env.push(...this.databaseEnv(props.database, props.secretKey));
-    else if (props.secretKey) env.push(this.secretKeyEnv(props.secretKey));
+    if (props.database) env.push(...this.databaseEnv(props.database, props.secretKey, secretFile));
+    else if (props.secretKey) env.push(this.secretKeyEnv(props.secretKey, secretFile));
 
     const volumes: k8s.Volume[] = [];
     const mounts: k8s.VolumeMount[] = [];
@@ -191,12 +203,16 @@ export class Grafana extends Component {
         volumes.push(ca.volume);
         mounts.push(ca.volumeMount);
       }
+      let basicAuth: { usernameFile: string; passwordFile: string } | undefined;
       if (cluster.securityEnabled) {
         const ref = props.elasticsearch.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-        env.push(...this.basicAuthEnv('elasticsearch.credentials', ref, GRAFANA_ES_USERNAME_ENV, GRAFANA_ES_PASSWORD_ENV,
-          `Elasticsearch user Grafana reads logs as (${index})`));
+        const keys = this.basicAuthRefs('elasticsearch.credentials', ref, `Elasticsearch user Grafana reads logs as (${index})`);
+        basicAuth = {
+          usernameFile: secretFile('elasticsearch-username', keys.username),
+          passwordFile: secretFile('elasticsearch-password', keys.password),
+        };
       }
-      elasticsearch = { url: cluster.endpoint.url, index, basicAuth: cluster.securityEnabled, caFile: ca?.caFile };
+      elasticsearch = { url: cluster.endpoint.url, index, basicAuth, caFile: ca?.caFile };
       this.connectTo('server', cluster.endpoint, 'logs data source');
     }
     if (props.prometheus) this.connectTo('server', props.prometheus.endpoint, 'metrics data source');
@@ -229,6 +245,10 @@ export class Grafana extends Component {
       this.addDashboard('stack-health', stackHealthDashboard());
     }
     for (const name of Object.keys(props.dashboards ?? {}).sort()) this.addDashboard(name, props.dashboards![name]);
+
+    const secrets = secretFilesMount('secrets', SECRETS_DIR, secretFiles);
+    volumes.push(secrets.volume);
+    mounts.push(secrets.volumeMount);
 
     const serviceAccountName = this.addServiceAccount();
     const identity = this.identity('server');
@@ -332,13 +352,14 @@ export class Grafana extends Component {
     return files;
   }
 
-  private secretKeyEnv(ref: SecretKeyRef): k8s.EnvVar {
+  private secretKeyEnv(ref: SecretKeyRef, secretFile: (file: string, ref: SecretKeyRef) => string): k8s.EnvVar {
     validateSecretRef(this, 'secretKey', ref);
     this.externalSecrets.push({ name: ref.name, keys: [ref.key], purpose: 'Grafana secret_key, encrypts data source secrets in the database' });
-    return envFromSecret('GF_SECURITY_SECRET_KEY', ref);
+    return { name: 'GF_SECURITY_SECRET_KEY__FILE', value: secretFile('secret-key', ref) };
   }
 
-  private databaseEnv(database: GrafanaDatabase, secretKey: SecretKeyRef | undefined): k8s.EnvVar[] {
+  private databaseEnv(database: GrafanaDatabase, secretKey: SecretKeyRef | undefined,
+    secretFile: (file: string, ref: SecretKeyRef) => string): k8s.EnvVar[] {
     if (database.type !== 'postgres' && database.type !== 'mysql') {
       invalidProp(this, 'database.type', database.type, "must be 'postgres' or 'mysql'", "use 'postgres'");
     }
@@ -350,14 +371,15 @@ export class Grafana extends Component {
     if (!database.name) {
       invalidProp(this, 'database.name', database.name, 'must name the database', "use for example 'grafana'");
     }
+    const credentials = this.basicAuthRefs('database.credentials', database.credentials, `Grafana ${database.type} database user`);
     return [
       { name: 'GF_DATABASE_TYPE', value: database.type },
       { name: 'GF_DATABASE_HOST', value: database.host },
       { name: 'GF_DATABASE_NAME', value: database.name },
-      ...this.basicAuthEnv('database.credentials', database.credentials, 'GF_DATABASE_USER', 'GF_DATABASE_PASSWORD',
-        `Grafana ${database.type} database user`),
+      { name: 'GF_DATABASE_USER__FILE', value: secretFile('database-user', credentials.username) },
+      { name: 'GF_DATABASE_PASSWORD__FILE', value: secretFile('database-password', credentials.password) },
       { name: 'GF_DATABASE_SSL_MODE', value: database.sslMode ?? (database.type === 'postgres' ? 'require' : 'true') },
-      this.secretKeyEnv(secretKey ?? { name: `${this.name}-secret-key`, key: 'secret-key' }),
+      this.secretKeyEnv(secretKey ?? { name: `${this.name}-secret-key`, key: 'secret-key' }, secretFile),
     ];
   }
 }

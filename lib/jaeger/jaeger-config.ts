@@ -43,7 +43,7 @@ export const DAILY_INDEX_LAYOUT = '2006-01-02';
 export interface ElasticsearchBackendConfig {
   readonly elasticsearch: {
     readonly server_urls: string[];
-    readonly auth?: { readonly basic: { readonly username: string; readonly password: string } };
+    readonly auth?: { readonly basic: { readonly username: string; readonly password_file: string; readonly reload_interval: string } };
     readonly tls?: { readonly ca_file: string };
     readonly indices: {
       readonly index_prefix?: string;
@@ -64,10 +64,13 @@ export interface ElasticsearchBackendOptions {
   /** CA file that signs the cluster's HTTP certificate. @default - no TLS settings */
   readonly caFile?: string;
   /**
-   * Log in with the `ES_USERNAME` / `ES_PASSWORD` environment variables, which
-   * the collector expands at startup (`${env:...}`); the values never enter the ConfigMap.
+   * Log in as the user in the `ES_USERNAME` environment variable (expanded at startup,
+   * `${env:...}`), with the password read from `passwordFile` (`password_file`, re-read every
+   * {@link PASSWORD_RELOAD_INTERVAL} so a rotated Secret is picked up without a restart).
+   * Neither value enters the ConfigMap.
+   * @default - no authentication
    */
-  readonly basicAuth: boolean;
+  readonly basicAuth?: { readonly passwordFile: string };
   readonly indexPrefix?: string;
   readonly shards: number;
   readonly replicas: number;
@@ -75,8 +78,10 @@ export interface ElasticsearchBackendOptions {
 
 /** The environment variable the Elasticsearch user name is read from. */
 export const ES_USERNAME_ENV = 'ES_USERNAME';
-/** The environment variable the Elasticsearch password is read from. */
+/** The environment variable the index cleaner reads the Elasticsearch password from (it has no password file). */
 export const ES_PASSWORD_ENV = 'ES_PASSWORD';
+/** How often the storage extension re-reads its password file (`reload_interval`). */
+export const PASSWORD_RELOAD_INTERVAL = '1m';
 
 /** Renders an Elasticsearch backend of `jaeger_storage`. */
 export function renderElasticsearchBackend(options: ElasticsearchBackendOptions): ElasticsearchBackendConfig {
@@ -89,8 +94,16 @@ export function renderElasticsearchBackend(options: ElasticsearchBackendOptions)
   return {
     elasticsearch: {
       server_urls: [options.serverUrl],
+      // The extension has a password file but no user name file (auth.basic: username,
+      // password, password_file, reload_interval), so only the user name comes from the environment.
       auth: options.basicAuth
-        ? { basic: { username: `\${env:${ES_USERNAME_ENV}}`, password: `\${env:${ES_PASSWORD_ENV}}` } }
+        ? {
+          basic: {
+            username: `\${env:${ES_USERNAME_ENV}}`,
+            password_file: options.basicAuth.passwordFile,
+            reload_interval: PASSWORD_RELOAD_INTERVAL,
+          },
+        }
         : undefined,
       tls: options.caFile ? { ca_file: options.caFile } : undefined,
       indices: {

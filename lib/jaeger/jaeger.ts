@@ -8,7 +8,7 @@ import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
 import { validateBaseUrl, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
-import { envFromSecret, SecretKeyRef } from '../core/secrets';
+import { envFromSecret, secretFilesMount, SecretKeyRef } from '../core/secrets';
 import { renderSetupScriptPod } from '../core/setup-job';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { ContainerPort, renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
@@ -27,6 +27,7 @@ const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryReques
 const UID = 10001;
 const CONFIG_DIR = '/etc/jaeger';
 const CA_DIR = '/etc/jaeger/elasticsearch-ca';
+const CREDENTIALS_DIR = '/etc/jaeger/elasticsearch-credentials';
 
 const COLLECTOR_SERVICE_PORTS: ServicePortSpec[] = [
   { name: 'otlp-grpc', port: JaegerPorts.otlpGrpc, scheme: 'grpc' },
@@ -35,11 +36,17 @@ const COLLECTOR_SERVICE_PORTS: ServicePortSpec[] = [
   { name: 'sampling', port: JaegerPorts.sampling },
 ];
 
-/** How a pod reaches Elasticsearch: credentials env and the CA volume. */
+/** How a pod reaches Elasticsearch: credentials and the CA volume. */
 interface ElasticsearchAccess {
+  /** The collector and query: the user name (the storage extension has no file for it). */
   readonly env: k8s.EnvVar[];
-  /** The Secret keys behind `env`, for containers that read them as files. */
+  /** The index cleaner: user name and password, which it reads from nowhere else. */
+  readonly cleanerEnv: k8s.EnvVar[];
+  /** The Secret keys, for containers that read them as files. */
   readonly credentials?: { readonly username: SecretKeyRef; readonly password: SecretKeyRef };
+  /** The password file the storage extension reads (`password_file`). */
+  readonly passwordFile?: string;
+  /** The collector and query: the CA and the password file. */
   readonly volumes: k8s.Volume[];
   readonly mounts: k8s.VolumeMount[];
 }
@@ -159,6 +166,7 @@ export class Jaeger extends Component implements IJaeger {
       }
     }
 
+    this.elasticsearch = this.elasticsearchAccess();
     const backend = this.renderBackend();
     const samplingFile = `${CONFIG_DIR}/sampling-strategies.json`;
     const sampling = renderJson(renderSamplingStrategies({
@@ -168,7 +176,6 @@ export class Jaeger extends Component implements IJaeger {
       unsampledOperations,
     }));
 
-    this.elasticsearch = this.elasticsearchAccess();
     this.serviceAccountName = this.addServiceAccount();
     const collectorName = `${this.name}-collector`;
     const queryName = `${this.name}-query`;
@@ -223,7 +230,7 @@ export class Jaeger extends Component implements IJaeger {
     return renderElasticsearchBackend({
       serverUrl: es.cluster.endpoint.url,
       caFile: ca?.caFile,
-      basicAuth: es.cluster.securityEnabled,
+      basicAuth: this.elasticsearch.passwordFile ? { passwordFile: this.elasticsearch.passwordFile } : undefined,
       indexPrefix: es.indexPrefix,
       shards: es.shards,
       replicas: es.replicas,
@@ -233,17 +240,21 @@ export class Jaeger extends Component implements IJaeger {
   /** Env and volumes through which a pod reaches Elasticsearch: credentials and the CA. */
   private elasticsearchAccess(): ElasticsearchAccess {
     if (!(this.storage instanceof ElasticsearchStorage) || !this.storage.cluster.securityEnabled) {
-      return { env: [], volumes: [], mounts: [] };
+      return { env: [], cleanerEnv: [], volumes: [], mounts: [] };
     }
     const ref = this.storage.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
     const ca = elasticsearchCaMount(this, this.storage.cluster, CA_DIR);
     const credentials = this.basicAuthRefs('storage.credentials', ref,
       'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them)');
+    const password = secretFilesMount('elasticsearch-credentials', CREDENTIALS_DIR, [{ ref: credentials.password, file: 'password' }]);
+    const username = envFromSecret(ES_USERNAME_ENV, credentials.username);
     return {
-      env: [envFromSecret(ES_USERNAME_ENV, credentials.username), envFromSecret(ES_PASSWORD_ENV, credentials.password)],
+      env: [username],
+      cleanerEnv: [username, envFromSecret(ES_PASSWORD_ENV, credentials.password)],
       credentials,
-      volumes: ca ? [ca.volume] : [],
-      mounts: ca ? [ca.volumeMount] : [],
+      passwordFile: password.paths.password,
+      volumes: [...(ca ? [ca.volume] : []), password.volume],
+      mounts: [...(ca ? [ca.volumeMount] : []), password.volumeMount],
     };
   }
 
@@ -280,7 +291,7 @@ export class Jaeger extends Component implements IJaeger {
     this.addConfigMap('index-cleaner-config', `${name}-config`, 'index-cleaner', wait.data);
 
     // The cleaner reads its flags from the environment (`--es.tls.ca` is ES_TLS_CA).
-    const env: k8s.EnvVar[] = [...es.env];
+    const env: k8s.EnvVar[] = [...es.cleanerEnv];
     if (storage.indexPrefix) env.push({ name: 'INDEX_PREFIX', value: storage.indexPrefix });
     if (ca) env.push({ name: 'ES_TLS_ENABLED', value: 'true' }, { name: 'ES_TLS_CA', value: ca.caFile });
     const cleaner = renderContainer(this, 'resources', {

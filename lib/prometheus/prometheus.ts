@@ -205,8 +205,19 @@ export class Prometheus extends Component implements IPrometheus {
    * the longest scrape interval of any job plus the evaluation interval.
    */
   public get detectionBoundSeconds(): number {
+    return this.longestScrapeIntervalSeconds + durationToSeconds(this.evaluationInterval);
+  }
+
+  /** The longest scrape interval of any job (the global one unless a job sets its own). */
+  public get longestScrapeIntervalSeconds(): number {
     const scrapes = [this.scrapeInterval, ...this.scrapeJobs.map((j) => j.scrapeInterval).filter((i): i is string => i !== undefined)];
-    return Math.max(...scrapes.map(durationToSeconds)) + durationToSeconds(this.evaluationInterval);
+    return Math.max(...scrapes.map(durationToSeconds));
+  }
+
+  /** The shortest `for:` of any alerting rule, 0 when one has none: how long the fastest alert holds before it fires. */
+  public get shortestAlertForSeconds(): number {
+    const holds = this.ruleGroups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined).map((r) => (r.for ? durationToSeconds(r.for) : 0));
+    return holds.length ? Math.min(...holds) : 0;
   }
 
   /** Adds a scrape job after the default ones. */

@@ -5,8 +5,11 @@ import { ObservabilityStack, ObservabilityStackProps, StackSecret } from '../sta
 import { deploymentOrder, KubernetesObject } from './deployment-order';
 import { kubernetesResource } from './kubernetes-resource';
 
-/** Props that change an environment profile; `environment` stays the profile's. */
-export type ObservabilityStackOverrides = Partial<Omit<ObservabilityStackProps, 'environment'>>;
+/** Every key optional at every depth of plain objects, as the overrides are merged; arrays are replaced whole. */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/** Props that change an environment profile, merged key by key; `environment` stays the profile's. */
+export type ObservabilityStackOverrides = DeepPartial<Omit<ObservabilityStackProps, 'environment'>>;
 
 /** A named environment profile, with some of its props changed. */
 export interface EnvironmentStackArgs {
@@ -44,6 +47,9 @@ export interface StackUiUrls {
   readonly kibana?: string;
   readonly grafana?: string;
   readonly jaeger?: string;
+  /** Only behind `access`: Prometheus and Alertmanager have no public URL setting of their own. */
+  readonly prometheus?: string;
+  readonly alertmanager?: string;
 }
 
 /**
@@ -91,7 +97,9 @@ export class ObservabilityStackResource extends pulumi.ComponentResource {
       alertmanager: this.urlOnceServed(alertmanager.endpoint),
     });
     // Grafana keeps `rootUrl` private, so it is read from the props it came from.
-    const uiUrls = { kibana: kibana.publicBaseUrl, grafana: props.grafana?.rootUrl, jaeger: jaeger.publicBaseUrl };
+    // `access` sets the UIs' URLs where the props do not (the stack refuses two different ones).
+    const exposed = Object.fromEntries((this.stack.access?.exposed ?? []).map((e) => [e.ui, e.url]));
+    const uiUrls = { ...exposed, kibana: kibana.publicBaseUrl, grafana: props.grafana?.rootUrl ?? exposed.grafana, jaeger: jaeger.publicBaseUrl };
     this.uiUrls = pulumi.output(Object.fromEntries(Object.entries(uiUrls).filter(([, url]) => url !== undefined)));
     this.externalSecrets = pulumi.output(this.stack.externalSecrets);
     this.registerOutputs({ endpoints: this.endpoints, uiUrls: this.uiUrls, externalSecrets: this.externalSecrets });

@@ -1,2 +1,3 @@
 export * from './observability-stack';
 export * from './network-policies';
+export * from './latency-budget';

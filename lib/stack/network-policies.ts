@@ -28,10 +28,16 @@ export interface NetworkPolicyOptions {
   readonly alertReceiversCidr?: string;
   /** Addresses of external databases (Grafana's `database`). @default '0.0.0.0/0' */
   readonly databasesCidr?: string;
+  /** Addresses of the OIDC provider the UI sign-in proxies use (`access.oidc`). @default '0.0.0.0/0' */
+  readonly identityProviderCidr?: string;
   /**
-   * Who reaches the UIs (Kibana, Grafana, Jaeger query, Prometheus, Alertmanager): the
-   * ingress controller, or `false` to open them to nobody (port-forward still works).
-   * @default - every pod of namespace `ingress-nginx`
+   * The ingress controller's pods, through which browsers reach the UIs (Kibana, Grafana,
+   * Jaeger query, Prometheus, Alertmanager). With the stack's `access`, they reach the
+   * sign-in proxies only, and each UI admits its own proxy alone. Without `access`, the UIs
+   * admit nobody from outside the stack (port-forward still works) unless this is set:
+   * setting it without `access` states that your ingress authenticates users itself.
+   * `false` opens the UIs to nobody in either case.
+   * @default - every pod of namespace `ingress-nginx` with `access`; nobody without
    */
   readonly uiClients?: PodsSelector | false;
   /**
@@ -77,6 +83,7 @@ function resolveExternal(peer: ExternalPeer, options: NetworkPolicyOptions): Res
     case ExternalPeer.NODES: return ipBlock(options.nodesCidr);
     case ExternalPeer.ALERT_RECEIVERS: return ipBlock(options.alertReceiversCidr);
     case ExternalPeer.DATABASES: return ipBlock(options.databasesCidr);
+    case ExternalPeer.IDENTITY_PROVIDER: return ipBlock(options.identityProviderCidr);
     case ExternalPeer.UI_CLIENTS: return selected(options.uiClients, { namespaceSelector: { [NAMESPACE_NAME]: 'ingress-nginx' } });
     case ExternalPeer.APPLICATIONS: return selected(options.applications, { namespaceSelector: {} });
   }

@@ -1,6 +1,7 @@
 import { Chart, ChartProps, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
+import { resolveUiUrls, StackUi, UiAccess, UiAccessProps } from '../access';
 import { Alertmanager, AlertmanagerProps } from '../alertmanager';
 import { Component } from '../core/component';
 import { ServiceEndpoint } from '../core/endpoint';
@@ -12,16 +13,19 @@ import { ExternalSecret } from '../core/secrets';
 import {
   ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchNodeTuning,
   ElasticsearchNodeTuningProps, ElasticsearchSetup, LogRetentionProps, resolveLogRetention, VirtualMemory,
+  DEFAULT_LOG_REFRESH_INTERVAL_SECONDS, validateRefreshInterval,
 } from '../elasticsearch';
 import { Filebeat, FilebeatProps } from '../filebeat';
 import { Grafana, GrafanaProps } from '../grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
 import { Kibana, KibanaProps, KibanaSetup, KibanaSetupProps } from '../kibana';
 import { Logstash, LogstashProps } from '../logstash';
+import { applyCapacityPlan, CapacityPlan, StackSizingProps } from '../sizing';
 import {
   AlertRulesProps, applicationAlertRules, KubeStateMetrics, KubeStateMetricsProps, NodeExporter, NodeExporterProps, Prometheus,
   PrometheusProps, stackAlertRules,
 } from '../prometheus';
+import { LatencyBudget, latencyBudget } from './latency-budget';
 import { NetworkPolicies, NetworkPolicyOptions, podTemplateFlows } from './network-policies';
 
 /** Where Jaeger keeps spans. */
@@ -87,6 +91,12 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * @default - 30 / 90 / 365 / 30 days for all / errors / trades / ai
    */
   readonly logRetention?: LogRetentionProps;
+  /**
+   * `index.refresh_interval` of the log data streams, in seconds: the last part of the
+   * time from a log line to it being searchable (see `latencyBudget`).
+   * @default 1
+   */
+  readonly logRefreshIntervalSeconds?: number;
   /** @default - one replica */
   readonly kibana?: Omit<KibanaProps, 'elasticsearch' | 'namespace'>;
   /**
@@ -123,6 +133,21 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * @default true, with the defaults of NetworkPolicyOptions
    */
   readonly networkPolicies?: boolean | NetworkPolicyOptions;
+  /**
+   * How users reach the UIs: per UI a team may open, an Ingress with TLS to a sign-in proxy
+   * (oauth2-proxy, OIDC) that admits the groups of those teams only. Without it, no UI is
+   * exposed: they are reachable by port-forward only (README, Security posture).
+   * @default - no Ingress
+   */
+  readonly access?: UiAccessProps;
+  /**
+   * Size the Elasticsearch data nodes, Logstash and Prometheus from the load (docs/sizing.md):
+   * the plan sets `elasticsearch.data`, `logstash.replicas|pipelineWorkers|resources`, the
+   * log index replicas and, with `sizing.prometheus`, `prometheus.retention|storage`. Setting
+   * one of those by hand as well is an error.
+   * @default - sized by the component props
+   */
+  readonly sizing?: StackSizingProps;
 }
 
 /**
@@ -155,9 +180,16 @@ export class ObservabilityStack extends Chart {
   public readonly jaeger: Jaeger;
   /** The NetworkPolicies and the flows they allow, unless `networkPolicies` is `false`. */
   public readonly networkPolicies?: NetworkPolicies;
+  /** The Ingresses and sign-in proxies of the UIs, when `access` is set. */
+  public readonly access?: UiAccess;
+  /** The capacity plan `sizing` asked for, as applied. */
+  public readonly capacityPlan?: CapacityPlan;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, { labels: props.labels, disableResourceNameHashes: true });
+    const sized = applyCapacityPlan(this, props);
+    props = sized.props;
+    this.capacityPlan = sized.plan;
     this.environment = validateDnsLabel(this, 'environment', props.environment);
     this.region = props.region;
     this.namespace = props.namespace ?? 'observability';
@@ -169,6 +201,16 @@ export class ObservabilityStack extends Chart {
     const ns = this.namespace;
 
     this.validateSecurityOptOut(props);
+    // The UIs' public URLs first: Kibana, Jaeger and Grafana put them in links and redirects.
+    const uiUrls = props.access ? resolveUiUrls(this, 'access', props.access) : {};
+    const publicUrl = (ui: StackUi, prop: string, explicit: string | undefined): string | undefined => {
+      const exposed = uiUrls[ui];
+      if (explicit !== undefined && exposed !== undefined && explicit !== exposed) {
+        invalidProp(this, prop, explicit, `differs from ${exposed}, where access exposes ${ui}`,
+          `remove ${prop} (access sets it), or set access.hosts.${ui} to the host of ${explicit}`);
+      }
+      return explicit ?? exposed;
+    };
     this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', { ...props.elasticsearch, namespace: ns });
     const es = this.elasticsearch;
     if (es.podSecurityLevel === 'privileged') {
@@ -190,14 +232,17 @@ export class ObservabilityStack extends Chart {
       // Resolved here so that an error names the stack's prop, not the Job's.
       retention: resolveLogRetention(this, 'logRetention', props.logRetention),
       // A replica needs a second data node; on one node it would keep the cluster yellow.
-      indexReplicas: Math.min(1, es.dataNodes - 1),
+      indexReplicas: this.capacityPlan?.elasticsearch.replicas ?? Math.min(1, es.dataNodes - 1),
+      refreshIntervalSeconds: validateRefreshInterval(this, 'logRefreshIntervalSeconds', props.logRefreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
     });
     if (props.elasticsearchExporter !== false) {
       this.elasticsearchExporter = new ElasticsearchExporter(this, 'elasticsearch-exporter', {
         ...props.elasticsearchExporter, namespace: ns, elasticsearch: es,
       });
     }
-    this.kibana = new Kibana(this, 'kibana', { ...props.kibana, namespace: ns, elasticsearch: es });
+    this.kibana = new Kibana(this, 'kibana', {
+      ...props.kibana, namespace: ns, elasticsearch: es, publicBaseUrl: publicUrl(StackUi.KIBANA, 'kibana.publicBaseUrl', props.kibana?.publicBaseUrl),
+    });
     if (props.logstash !== false) {
       this.logstash = new Logstash(this, 'logstash', { ...props.logstash, namespace: ns, elasticsearch: es });
     }
@@ -233,6 +278,7 @@ export class ObservabilityStack extends Chart {
     this.jaeger = new Jaeger(this, 'jaeger', {
       ...jaegerProps,
       namespace: ns,
+      publicBaseUrl: publicUrl(StackUi.JAEGER, 'jaeger.publicBaseUrl', jaegerProps.publicBaseUrl),
       storage: (traceStorage ?? TraceStorage.ELASTICSEARCH) === TraceStorage.MEMORY
         ? JaegerStorage.memory()
         : JaegerStorage.elasticsearch(es, { indexPrefix, retentionDays }),
@@ -247,14 +293,29 @@ export class ObservabilityStack extends Chart {
     this.grafana = new Grafana(this, 'grafana', {
       ...props.grafana,
       namespace: ns,
+      rootUrl: publicUrl(StackUi.GRAFANA, 'grafana.rootUrl', props.grafana?.rootUrl),
       prometheus: this.prometheus,
       elasticsearch: { cluster: es },
       jaeger: this.jaeger,
     });
 
+    if (props.access) {
+      this.access = new UiAccess(this, 'access', {
+        ...props.access,
+        namespace: ns,
+        upstreams: {
+          [StackUi.KIBANA]: this.kibana.endpoint,
+          [StackUi.GRAFANA]: this.grafana.endpoint,
+          [StackUi.JAEGER]: this.jaeger.queryEndpoint,
+          [StackUi.PROMETHEUS]: this.prometheus.endpoint,
+          [StackUi.ALERTMANAGER]: this.alertmanager.endpoint,
+        },
+      });
+    }
+
     if (props.networkPolicies !== false) {
       this.networkPolicies = new NetworkPolicies(this, 'network-policies', {
-        flows: this.networkFlows(),
+        flows: this.networkFlows(props.networkPolicies === true ? undefined : props.networkPolicies),
         namespaces: [this.namespace, this.agentsNamespace],
         options: props.networkPolicies === true ? {} : props.networkPolicies,
       });
@@ -264,9 +325,11 @@ export class ObservabilityStack extends Chart {
   /**
    * Every flow of the stack: those its components declared where they were wired, those
    * their pod templates declare (scrape annotations, API tokens), and the stack's own
-   * from outside (browsers to the UIs, applications to and from the stack).
+   * from outside (browsers to the UIs' sign-in proxies, applications to and from the stack).
+   * Without `access`, browsers reach the UIs only where `uiClients` says an ingress
+   * authenticates them.
    */
-  private networkFlows(): NetworkFlow[] {
+  private networkFlows(options: NetworkPolicyOptions | undefined): NetworkFlow[] {
     const from = (peer: ExternalPeer, endpoints: ServiceEndpoint[], purpose: string): NetworkFlow[] =>
       endpoints.map((e) => ({ from: NetworkPeer.external(peer), to: e.target.peer, ports: e.target.ports, purpose }));
     const j = this.jaeger;
@@ -275,7 +338,11 @@ export class ObservabilityStack extends Chart {
       ...podTemplateFlows(this, this.prometheus.podPeer('server')),
       { from: this.prometheus.podPeer('server'), to: NetworkPeer.external(ExternalPeer.APPLICATIONS), purpose: 'scrapes annotated application pods' },
       ...from(ExternalPeer.APPLICATIONS, [j.otlpGrpcEndpoint, j.otlpHttpEndpoint, j.zipkinEndpoint, j.samplingEndpoint], 'send spans, read sampling strategies'),
-      ...from(ExternalPeer.UI_CLIENTS, [this.kibana.endpoint, this.grafana.endpoint, j.queryEndpoint, this.prometheus.endpoint, this.alertmanager.endpoint], 'UI'),
+      ...(this.access
+        ? from(ExternalPeer.UI_CLIENTS, this.access.endpoints, 'UI sign-in')
+        : options?.uiClients
+          ? from(ExternalPeer.UI_CLIENTS, [this.kibana.endpoint, this.grafana.endpoint, j.queryEndpoint, this.prometheus.endpoint, this.alertmanager.endpoint], 'UI (the ingress authenticates)')
+          : []),
     ];
   }
 
@@ -294,9 +361,10 @@ export class ObservabilityStack extends Chart {
 
   /** Every Secret the stack reads, with its namespace: what the user must create before applying. */
   public get externalSecrets(): StackSecret[] {
-    return this.node.findAll()
+    const components = this.node.findAll()
       .filter((c): c is Component => c instanceof Component)
       .flatMap((c) => c.externalSecrets.map((s) => ({ ...s, namespace: c.namespace })));
+    return [...components, ...(this.access?.externalSecrets ?? []).map((s) => ({ ...s, namespace: this.namespace }))];
   }
 
   /**
@@ -307,6 +375,21 @@ export class ObservabilityStack extends Chart {
    */
   public get alertDeliveryBoundSeconds(): number {
     return this.prometheus.detectionBoundSeconds + this.alertmanager.longestGroupWaitSeconds;
+  }
+
+  /**
+   * The longest time from a line appended to a running container's log to it being
+   * searchable: Filebeat's backoff and queue flush, Logstash's batch delay (when there is
+   * a Logstash) and the data streams' refresh interval. DESIGN's target is 5 s;
+   * `latencyBudget` has the parts and the bound for a new container's first lines.
+   */
+  public get logSearchableBoundSeconds(): number {
+    return this.latencyBudget.logs.totalSeconds;
+  }
+
+  /** Both latency budgets (logs searchable, alert delivered) with their parts, from the generated settings. */
+  public get latencyBudget(): LatencyBudget {
+    return latencyBudget(this);
   }
 
   private addNamespace(id: string, name: string, level: 'restricted' | 'baseline' | 'privileged'): k8s.KubeNamespace {

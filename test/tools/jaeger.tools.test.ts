@@ -385,13 +385,14 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
 
 // --- staging and prod: Jaeger's own validation -----------------------------------------------
 
-/** The environment of `jaeger validate`: dummy credentials for `${env:ES_USERNAME}` / `${env:ES_PASSWORD}`. */
-const VALIDATE_ENV = { ...process.env, ES_USERNAME: 'jaeger-validate', ES_PASSWORD: 'not-a-secret' };
+/** The environment of `jaeger validate`: a dummy user name for `${env:ES_USERNAME}` (the password is a file). */
+const VALIDATE_ENV = { ...process.env, ES_USERNAME: 'jaeger-validate' };
 
 /**
  * Writes one Deployment's config for `jaeger validate`: the exact ConfigMap text, with only the
- * absolute paths of the files it names (sampling strategies, Elasticsearch CA) replaced, as
- * whole strings, by temp files holding the generated strategies and a stub CA. `jaeger validate`
+ * absolute paths of the files it names (sampling strategies, Elasticsearch CA and password)
+ * replaced, as whole strings, by temp files holding the generated strategies, a stub CA and a
+ * dummy password. `jaeger validate`
  * of 2.13 decodes the config and runs every component's Validate() without starting anything,
  * so it opens neither file today; the files exist anyway so that the check does not depend on it.
  */
@@ -413,6 +414,13 @@ function writeForValidation(dir: string, files: JaegerFiles): string {
     const stub = path.join(dir, `${files.deployment}-ca.crt`);
     fs.writeFileSync(stub, '');
     replace(caFile, stub);
+  }
+  for (const backend of Object.values<any>(config?.extensions?.jaeger_storage?.backends ?? {})) {
+    const passwordFile = backend?.elasticsearch?.auth?.basic?.password_file;
+    if (typeof passwordFile !== 'string') continue;
+    const stub = path.join(dir, `${files.deployment}-password`);
+    fs.writeFileSync(stub, 'not-a-secret\n', { mode: 0o600 });
+    replace(passwordFile, stub);
   }
   const file = path.join(dir, `${files.deployment}.yaml`);
   fs.writeFileSync(file, text);

@@ -1,0 +1,125 @@
+/**
+ * Prints a capacity plan (lib/sizing) for the load given as arguments, or, without
+ * arguments, the worked examples of docs/sizing.md.
+ *
+ *   npm run sizing
+ *   npm run sizing -- --gb-per-day 1000 --replicas 1
+ *   npm run sizing -- --gb-per-day 50 --shares errors=0.1,trades=0.02,ai=0.05 \
+ *     --retention all=30,errors=90,trades=365,ai=30 --peak-eps 5000 --series 200000
+ *
+ * Options: --gb-per-day N (required), --replicas N, --shares class=share,...,
+ * --retention class=days,..., --peak-eps N, --event-bytes N, --dedicated-masters,
+ * --series N, --scrape-interval SECONDS, --prometheus-retention DAYS.
+ */
+import { CapacityPlan, INDEX_CLASSES, planCapacity, SizingInput } from '../lib';
+
+/** The worked examples of docs/sizing.md and test/sizing.test.ts. */
+export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
+  {
+    name: 'dev: 100 MB/day, no replica, dev retention',
+    input: {
+      ingestGbPerDay: 0.1,
+      replicas: 0,
+      retentionDays: { all: 2, errors: 7, trades: 7, ai: 2 },
+      prometheus: { activeSeries: 20_000, scrapeIntervalSeconds: 15, retentionDays: 2 },
+    },
+  },
+  {
+    name: '50 GB/day, one replica, default retention',
+    input: {
+      ingestGbPerDay: 50,
+      replicas: 1,
+      prometheus: { activeSeries: 200_000, scrapeIntervalSeconds: 15, retentionDays: 15 },
+    },
+  },
+  {
+    name: '1 TB/day, one replica, default retention, dedicated masters',
+    input: {
+      ingestGbPerDay: 1000,
+      replicas: 1,
+      dedicatedMasters: true,
+      prometheus: { activeSeries: 1_000_000, scrapeIntervalSeconds: 15, retentionDays: 15 },
+    },
+  },
+];
+
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+
+/** The plan as Markdown: what to deploy, then the index classes. */
+export function renderPlan(name: string, plan: CapacityPlan): string {
+  const es = plan.elasticsearch;
+  const ls = plan.logstash;
+  const lines = [
+    `### ${name}`,
+    '',
+    '| component | plan |',
+    '|---|---|',
+    `| Elasticsearch data nodes | ${es.dataNodes} x (${es.memoryGiB} GiB memory, heap ${es.heapMiB} MiB, ${es.cpuMillis}m CPU, ${es.diskGiB} GiB disk); ${es.replicas} replica(s); ${fixed(es.storedGb)} GB stored; ~${es.shardsPerNode} shards per node |`,
+    `| Logstash | ${ls.replicas} replica(s) x ${ls.pipelineWorkers} worker(s), ${ls.cpuMillis}m CPU; ${fixed(ls.averageEventsPerSecond)} events/s average, ${fixed(ls.peakEventsPerSecond)} peak |`,
+  ];
+  if (plan.prometheus) {
+    const p = plan.prometheus;
+    lines.push(`| Prometheus | ${p.activeSeries} series / ${p.scrapeIntervalSeconds} s = ${fixed(p.samplesPerSecond)} samples/s; retention ${p.retentionDays}d / ${p.retentionSizeGiB}GB; volume ${p.volumeGiB} GiB |`);
+  }
+  lines.push('', '| index class | share | retention (days) | primary GB/day | primary shards per daily index | stored GB |', '|---|---|---|---|---|---|');
+  for (const c of INDEX_CLASSES) {
+    const ic = es.indexClasses[c];
+    lines.push(`| ${c} | ${fixed(ic.share, 2)} | ${ic.retentionDays} | ${fixed(ic.primaryGbPerDay, 3)} | ${ic.primaryShardsPerDailyIndex} | ${fixed(ic.storedGb, 2)} |`);
+  }
+  return lines.join('\n');
+}
+
+function pairs(value: string, option: string): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const pair of value.split(',')) {
+    const [key, number] = pair.split('=');
+    if (!key || number === undefined) throw new Error(`${option} takes class=value pairs separated by commas, got '${value}'`);
+    result[key.trim()] = Number(number);
+  }
+  return result;
+}
+
+/** Turns command-line arguments into a SizingInput. */
+export function parseSizingArgs(args: string[]): SizingInput {
+  const options = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}' (options start with --)`);
+    const [name, inline] = arg.slice(2).split('=', 2);
+    if (name === 'dedicated-masters') options.set(name, 'true');
+    else options.set(name, inline ?? args[++i] ?? '');
+  }
+  const known = ['gb-per-day', 'replicas', 'shares', 'retention', 'peak-eps', 'event-bytes', 'dedicated-masters', 'series', 'scrape-interval', 'prometheus-retention'];
+  for (const name of options.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name} (known: ${known.map((k) => `--${k}`).join(', ')})`);
+  const num = (name: string) => (options.has(name) ? Number(options.get(name)) : undefined);
+  if (!options.has('gb-per-day')) throw new Error('--gb-per-day is required');
+  return {
+    ingestGbPerDay: num('gb-per-day')!,
+    replicas: num('replicas'),
+    indexClassShares: options.has('shares') ? pairs(options.get('shares')!, '--shares') : undefined,
+    retentionDays: options.has('retention') ? pairs(options.get('retention')!, '--retention') : undefined,
+    peakEventsPerSecond: num('peak-eps'),
+    averageEventBytes: num('event-bytes'),
+    dedicatedMasters: options.has('dedicated-masters') || undefined,
+    prometheus: options.has('series') ? {
+      activeSeries: num('series')!,
+      scrapeIntervalSeconds: num('scrape-interval'),
+      retentionDays: num('prometheus-retention'),
+    } : undefined,
+  };
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const examples = args.length === 0 ? WORKED_EXAMPLES : [{ name: `plan for ${args.join(' ')}`, input: parseSizingArgs(args) }];
+  console.log(examples.map(({ name, input }) => renderPlan(name, planCapacity(input))).join('\n\n'));
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './auth-proxy';
+export * from './ui-access';

@@ -1,0 +1,357 @@
+import { Construct, IConstruct } from 'constructs';
+import { invalidProp } from '../core/errors';
+import { validateInteger } from '../core/names';
+import { INDEX_CLASSES, IndexClass, LogRetention, LogRetentionProps, resolveLogRetention } from '../elasticsearch/index-lifecycle';
+
+// Rules of thumb. Each is a vendor's published guidance, or an assumption marked as one;
+// docs/sizing.md has the links and the worked examples.
+
+/**
+ * Stored index size per byte of raw JSON, primaries only. Elastic measured 0.73 for plain
+ * logs with `best_compression` ("The true story behind Elasticsearch storage requirements",
+ * elastic.co/blog/elasticsearch-storage-the-true-story-2.0); the ECS template here maps
+ * keywords and numbers with the default codec, so we assume 1.1. Measure yours:
+ * `pri.store.size` of a day's index divided by that day's raw volume.
+ */
+export const INDEX_TO_RAW_RATIO = 1.1;
+/**
+ * Elastic's data-volume sizing: total storage = data x (1 + 0.15 watermark + 0.1 margin of
+ * error) (elastic.co/blog/benchmarking-and-sizing-your-elasticsearch-cluster-for-logs-and-metrics).
+ * We keep the margin and, for the watermark, divide by LOW_WATERMARK instead of adding 15%.
+ */
+export const MARGIN_OF_ERROR = 0.1;
+/**
+ * `cluster.routing.allocation.disk.watermark.low` default: above 85% used, no new shards go
+ * to the node (high 90%: shards move away; flood stage 95%: indices become read-only).
+ */
+export const DISK_WATERMARK_LOW = 0.85;
+/** Hot tier memory:data ratio 1:30 (same Elastic sizing blog; storage-optimised hot nodes). */
+export const MEMORY_TO_DATA_RATIO = 30;
+/**
+ * Memory sizes a data node is planned with, smallest first. Elastic's guidance is to scale a
+ * node up to 64 GB of memory, then out: past it, the heap cannot grow (see HEAP_CEILING_MIB).
+ */
+export const NODE_MEMORY_STEPS_GIB = [1, 2, 4, 8, 16, 32, 64] as const;
+/** Heap at most half of the memory: the rest is the filesystem cache Lucene reads through. */
+export const HEAP_SHARE_OF_MEMORY = 0.5;
+/**
+ * Heap below the zero-based compressed-oops threshold: Elastic's "Setting the heap size"
+ * says 26 GB is safe on most systems (the compressed-oops cut-off itself is near 32 GB).
+ */
+export const HEAP_CEILING_MIB = 26 * 1024;
+/**
+ * Assumption: vCPU per GiB of data-node memory, one per 8 GiB. Near the ratio of Elastic
+ * Cloud's storage-optimised hot hardware, where the 1:30 memory:data ratio comes from
+ * (about 0.14 vCPU per GB as third parties tabulate it); Elastic publishes no CPU rule.
+ */
+export const VCPU_PER_MEMORY_GIB = 1 / 8;
+/** Assumption: the smallest CPU request of a data node, so a 1 GiB node still starts in minutes. */
+export const MIN_DATA_NODE_CPU_MILLIS = 250;
+/**
+ * Assumption: the smallest data volume, whatever the logs: room for the translog, merges
+ * (which need free space next to the segments they rewrite) and the node's own state.
+ */
+export const MIN_DATA_DISK_GIB = 5;
+/**
+ * Target size of a primary shard: Elastic's "Size your shards" advises 10 to 50 GB for logs
+ * and `max_primary_shard_size: 50gb` on rollover, which the ILM policies here use.
+ */
+export const TARGET_PRIMARY_SHARD_GB = 50;
+/** `cluster.max_shards_per_node` default (non-frozen nodes): more shards than this are refused. */
+export const MAX_SHARDS_PER_NODE = 1000;
+
+/**
+ * Assumption, to be measured with the `worker_utilization` flow metric: events per second
+ * one pipeline worker (one core, Logstash's default `pipeline.workers`) processes through the
+ * ECS normalisation, masking and routing filters, for events of about 1 KB.
+ */
+export const EVENTS_PER_SECOND_PER_WORKER = 1000;
+/** Assumption: past four workers a Logstash pod is scaled out rather than up (smaller restarts, spread). */
+export const MAX_WORKERS_PER_LOGSTASH = 4;
+/** Assumption: the smallest CPU request of a Logstash pod (the dev profile's). */
+export const MIN_LOGSTASH_CPU_MILLIS = 200;
+/** Assumption: peak over daily average event rate when no peak is given (daytime traffic). */
+export const PEAK_TO_AVERAGE_RATIO = 3;
+/** Assumption: average event size when none is given: an ECS JSON line with Kubernetes metadata. */
+export const DEFAULT_EVENT_BYTES = 1024;
+/**
+ * Assumption: share of the ingest each index class receives when none is given. Classes
+ * partition the events (see INDEX_CLASSES): `all` gets what is left.
+ */
+export const DEFAULT_INDEX_CLASS_SHARES = { errors: 0.05, trades: 0.05, ai: 0.05 } as const;
+
+/** Prometheus documents 1 to 2 bytes per sample on disk; we plan with the upper end. */
+export const BYTES_PER_SAMPLE = 2;
+/**
+ * Prometheus recommends `--storage.tsdb.retention.size` at most 80-85% of the volume; the
+ * rest covers compactions in progress. We take 80%.
+ */
+export const RETENTION_SIZE_SHARE_OF_VOLUME = 0.8;
+
+type PerIndexClass = Record<IndexClass, number>;
+
+const GB = 1e9;
+const GIB = 1024 ** 3;
+const SECONDS_PER_DAY = 86400;
+
+/** Share of the log ingest per index class, each between 0 and 1. */
+export interface IndexClassShares {
+  /** @default - whatever the other classes leave: 1 - errors - trades - ai */
+  readonly all?: number;
+  /** @default 0.05 */
+  readonly errors?: number;
+  /** @default 0.05 */
+  readonly trades?: number;
+  /** @default 0.05 */
+  readonly ai?: number;
+}
+
+/** What Prometheus must hold. */
+export interface PrometheusSizingInput {
+  /** Active series (`prometheus_tsdb_head_series`). */
+  readonly activeSeries: number;
+  /** `global.scrape_interval` in seconds. @default 15 */
+  readonly scrapeIntervalSeconds?: number;
+  /** `--storage.tsdb.retention.time` in days. @default 15 */
+  readonly retentionDays?: number;
+}
+
+/** The load a capacity plan is made for. */
+export interface SizingInput {
+  /** Raw log volume per day, in GB (10^9 bytes) of JSON events as Logstash sends them. */
+  readonly ingestGbPerDay: number;
+  /**
+   * Share of the ingest in each index class. Every event is in exactly one class (errors,
+   * trades and AI requests have their own; `all` holds the rest), so the shares add up to 1.
+   * @default - 0.05 each for errors, trades and ai; the rest in all
+   */
+  readonly indexClassShares?: IndexClassShares;
+  /** Days each index class is kept. @default - 30 / 90 / 365 / 30 days for all / errors / trades / ai */
+  readonly retentionDays?: LogRetentionProps;
+  /** `index.number_of_replicas` of the log indices. @default 1 */
+  readonly replicas?: number;
+  /** Busiest events per second Logstash must keep up with. @default - 3 x the daily average */
+  readonly peakEventsPerSecond?: number;
+  /** Average size of an event in bytes; turns the daily volume into events per second. @default 1024 */
+  readonly averageEventBytes?: number;
+  /**
+   * Whether the cluster has dedicated master nodes. Without them the data nodes vote, and
+   * their number is made odd.
+   * @default false
+   */
+  readonly dedicatedMasters?: boolean;
+  /** Prometheus' load. @default - no Prometheus plan */
+  readonly prometheus?: PrometheusSizingInput;
+}
+
+/** One index class in the plan. */
+export interface IndexClassPlan {
+  readonly share: number;
+  readonly retentionDays: number;
+  /** Index size of one day's primaries, GB. */
+  readonly primaryGbPerDay: number;
+  /** `index.number_of_shards` that keeps a day's primaries at or below TARGET_PRIMARY_SHARD_GB. */
+  readonly primaryShardsPerDailyIndex: number;
+  /** Everything the class keeps, replicas included, GB (retention + 1 days: ILM deletes after rollover). */
+  readonly storedGb: number;
+}
+
+export interface ElasticsearchPlan {
+  readonly dataNodes: number;
+  readonly replicas: number;
+  /** Memory request and limit of each data node, GiB. */
+  readonly memoryGiB: number;
+  readonly heapMiB: number;
+  /** Heap as a share of the memory limit (`ElasticsearchNodeGroupProps.heapRatio`). */
+  readonly heapRatio: number;
+  readonly cpuMillis: number;
+  /** Volume of each data node, GiB, with the margin and the low-watermark headroom. */
+  readonly diskGiB: number;
+  /** All indices, replicas included, GB. */
+  readonly storedGb: number;
+  /** Shard copies the retention keeps per node, on average. */
+  readonly shardsPerNode: number;
+  readonly indexClasses: { readonly [C in IndexClass]: IndexClassPlan };
+}
+
+export interface LogstashPlan {
+  readonly averageEventsPerSecond: number;
+  readonly peakEventsPerSecond: number;
+  /** Replicas: enough for the peak, plus one when the indices are replicated (a pod may be down). */
+  readonly replicas: number;
+  /** `pipeline.workers` of each replica. */
+  readonly pipelineWorkers: number;
+  /** CPU request of each replica. */
+  readonly cpuMillis: number;
+}
+
+export interface PrometheusPlan {
+  readonly activeSeries: number;
+  readonly scrapeIntervalSeconds: number;
+  readonly retentionDays: number;
+  readonly samplesPerSecond: number;
+  /** `--storage.tsdb.retention.size`, GiB (Prometheus' `GB` is 2^30 bytes). */
+  readonly retentionSizeGiB: number;
+  /** Volume of each replica, GiB. */
+  readonly volumeGiB: number;
+}
+
+export interface CapacityPlan {
+  readonly elasticsearch: ElasticsearchPlan;
+  readonly logstash: LogstashPlan;
+  readonly prometheus?: PrometheusPlan;
+}
+
+/** Where errors are reported and how props are named in them. */
+export interface SizingOptions {
+  /** @default - a standalone scope named 'sizing' */
+  readonly scope?: IConstruct;
+  /** Put before every prop name in errors, e.g. `sizing.`. @default '' */
+  readonly propPrefix?: string;
+}
+
+/**
+ * A capacity plan for `input`: Elasticsearch data nodes (count, memory, heap, CPU, disk),
+ * primary shards per daily index, Logstash replicas and workers, Prometheus storage. Pure:
+ * the same input gives the same plan; bad input throws a ConfigError naming the prop.
+ */
+export function planCapacity(input: SizingInput, options: SizingOptions = {}): CapacityPlan {
+  const scope = options.scope ?? new Construct(undefined as any, 'sizing');
+  const p = (name: string) => `${options.propPrefix ?? ''}${name}`;
+  const positive = (name: string, value: unknown) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      invalidProp(scope, p(name), value, 'must be a finite number above zero', 'give a positive number');
+    }
+    return value as number;
+  };
+
+  const ingestGbPerDay = positive('ingestGbPerDay', input.ingestGbPerDay);
+  const shares = resolveShares(scope, p('indexClassShares'), input.indexClassShares ?? {});
+  const retention = resolveLogRetention(scope, p('retentionDays'), input.retentionDays);
+  const replicas = validateInteger(scope, p('replicas'), input.replicas ?? 1, 0, 10);
+  const eventBytes = positive('averageEventBytes', input.averageEventBytes ?? DEFAULT_EVENT_BYTES);
+  const averageEps = (ingestGbPerDay * GB) / eventBytes / SECONDS_PER_DAY;
+  const peakEps = input.peakEventsPerSecond === undefined ? averageEps * PEAK_TO_AVERAGE_RATIO : positive('peakEventsPerSecond', input.peakEventsPerSecond);
+  if (peakEps < averageEps) {
+    invalidProp(scope, p('peakEventsPerSecond'), peakEps, `is below the daily average of ${round(averageEps, 1)} events/s that ingestGbPerDay and averageEventBytes give`,
+      'give the busiest rate, at least the average, or leave it out (3x the average)');
+  }
+
+  return {
+    elasticsearch: planElasticsearch(ingestGbPerDay, shares, retention, replicas, input.dedicatedMasters ?? false),
+    logstash: planLogstash(averageEps, peakEps, replicas > 0),
+    prometheus: input.prometheus ? planPrometheus(scope, p, input.prometheus) : undefined,
+  };
+}
+
+function resolveShares(scope: IConstruct, prop: string, given: IndexClassShares): PerIndexClass {
+  for (const c of INDEX_CLASSES) {
+    const value = given[c];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1)) {
+      invalidProp(scope, `${prop}.${c}`, value, 'must be a share between 0 and 1', 'give a fraction such as 0.05 for 5%');
+    }
+  }
+  const routed = { errors: given.errors ?? DEFAULT_INDEX_CLASS_SHARES.errors, trades: given.trades ?? DEFAULT_INDEX_CLASS_SHARES.trades, ai: given.ai ?? DEFAULT_INDEX_CLASS_SHARES.ai };
+  const routedSum = routed.errors + routed.trades + routed.ai;
+  if (given.all === undefined) {
+    if (routedSum > 1 + 1e-9) {
+      invalidProp(scope, prop, given, `gives errors, trades and ai ${round(routedSum, 3)} of the ingest, more than all of it`,
+        'lower the shares so that they add up to at most 1; all takes the rest');
+    }
+    return { all: Math.max(0, 1 - routedSum), ...routed };
+  }
+  const sum = given.all + routedSum;
+  if (Math.abs(sum - 1) > 1e-3) {
+    invalidProp(scope, prop, given, `adds up to ${round(sum, 3)}, but every event is in exactly one index class`,
+      'make all, errors, trades and ai add up to 1, or leave all out to give it the rest');
+  }
+  return { all: given.all, ...routed };
+}
+
+function planElasticsearch(ingestGbPerDay: number, shares: PerIndexClass, retention: LogRetention, replicas: number, dedicatedMasters: boolean): ElasticsearchPlan {
+  const copies = replicas + 1;
+  const classes = {} as Record<IndexClass, IndexClassPlan>;
+  let storedGb = 0;
+  let shardCopies = 0;
+  for (const c of INDEX_CLASSES) {
+    const primaryGbPerDay = ingestGbPerDay * shares[c] * INDEX_TO_RAW_RATIO;
+    const primaryShardsPerDailyIndex = Math.max(1, Math.ceil(primaryGbPerDay / TARGET_PRIMARY_SHARD_GB));
+    // ILM deletes `retention` days after rollover, and rollover is daily: up to one day more.
+    const daysKept = retention[c] + 1;
+    const classStoredGb = primaryGbPerDay * daysKept * copies;
+    classes[c] = { share: shares[c], retentionDays: retention[c], primaryGbPerDay, primaryShardsPerDailyIndex, storedGb: classStoredGb };
+    storedGb += classStoredGb;
+    shardCopies += primaryShardsPerDailyIndex * copies * daysKept;
+  }
+  const diskNeededGiB = (storedGb * GB / GIB) * (1 + MARGIN_OF_ERROR) / DISK_WATERMARK_LOW;
+
+  // A replica is never on its primary's node; without dedicated masters the data nodes
+  // vote, and the cluster construct keeps voters odd.
+  const votingNodes = (n: number) => (dedicatedMasters || n % 2 === 1 ? n : n + 1);
+  const minNodes = votingNodes(copies);
+  // Scale up to the largest node first, then out.
+  let memoryGiB: number = NODE_MEMORY_STEPS_GIB[NODE_MEMORY_STEPS_GIB.length - 1];
+  let nodes = Math.ceil(diskNeededGiB / (memoryGiB * MEMORY_TO_DATA_RATIO));
+  for (const step of NODE_MEMORY_STEPS_GIB) {
+    if (Math.ceil(diskNeededGiB / (step * MEMORY_TO_DATA_RATIO)) <= minNodes) {
+      memoryGiB = step;
+      nodes = minNodes;
+      break;
+    }
+  }
+  nodes = votingNodes(Math.max(nodes, minNodes, Math.ceil(shardCopies / MAX_SHARDS_PER_NODE)));
+
+  const memoryMiB = memoryGiB * 1024;
+  const heapMiB = Math.min(memoryMiB * HEAP_SHARE_OF_MEMORY, HEAP_CEILING_MIB);
+  return {
+    dataNodes: nodes,
+    replicas,
+    memoryGiB,
+    heapMiB,
+    heapRatio: heapMiB / memoryMiB,
+    cpuMillis: Math.max(MIN_DATA_NODE_CPU_MILLIS, Math.ceil(memoryGiB * VCPU_PER_MEMORY_GIB * 10) * 100),
+    diskGiB: Math.max(MIN_DATA_DISK_GIB, Math.ceil(diskNeededGiB / nodes)),
+    storedGb,
+    shardsPerNode: Math.ceil(shardCopies / nodes),
+    indexClasses: classes,
+  };
+}
+
+function planLogstash(averageEps: number, peakEps: number, highlyAvailable: boolean): LogstashPlan {
+  const workersForPeak = Math.max(1, Math.ceil(peakEps / EVENTS_PER_SECOND_PER_WORKER));
+  const replicasForPeak = Math.ceil(workersForPeak / MAX_WORKERS_PER_LOGSTASH);
+  const coresPerReplica = peakEps / replicasForPeak / EVENTS_PER_SECOND_PER_WORKER;
+  return {
+    averageEventsPerSecond: averageEps,
+    peakEventsPerSecond: peakEps,
+    // With replicated indices the data survives a node; the pipeline should survive a pod.
+    replicas: replicasForPeak + (highlyAvailable ? 1 : 0),
+    pipelineWorkers: Math.ceil(workersForPeak / replicasForPeak),
+    cpuMillis: Math.max(MIN_LOGSTASH_CPU_MILLIS, Math.ceil(coresPerReplica * 10) * 100),
+  };
+}
+
+function planPrometheus(scope: IConstruct, p: (name: string) => string, input: PrometheusSizingInput): PrometheusPlan {
+  const activeSeries = validateInteger(scope, p('prometheus.activeSeries'), input.activeSeries, 1);
+  const scrapeIntervalSeconds = input.scrapeIntervalSeconds ?? 15;
+  if (!(Number.isFinite(scrapeIntervalSeconds) && scrapeIntervalSeconds > 0)) {
+    invalidProp(scope, p('prometheus.scrapeIntervalSeconds'), scrapeIntervalSeconds, 'must be a finite number of seconds above zero', 'give the scrape interval, e.g. 15');
+  }
+  const retentionDays = validateInteger(scope, p('prometheus.retentionDays'), input.retentionDays ?? 15, 1, 3650);
+  const samplesPerSecond = activeSeries / scrapeIntervalSeconds;
+  // needed_disk_space = retention_time_seconds * ingested_samples_per_second * bytes_per_sample
+  const blocksBytes = retentionDays * SECONDS_PER_DAY * samplesPerSecond * BYTES_PER_SAMPLE;
+  const retentionSizeGiB = Math.max(1, Math.ceil(blocksBytes / GIB));
+  return {
+    activeSeries,
+    scrapeIntervalSeconds,
+    retentionDays,
+    samplesPerSecond,
+    retentionSizeGiB,
+    volumeGiB: Math.ceil(retentionSizeGiB / RETENTION_SIZE_SHARE_OF_VOLUME),
+  };
+}
+
+function round(value: number, digits: number): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}
