@@ -41,6 +41,8 @@ export const prod: ObservabilityStackProps = {
   access: {
     domain: 'observability.example.com',
     tls: { clusterIssuer: 'letsencrypt' },
+    // Room for the sign-in proxies' session cookies (ingress-nginx's default buffer is 4k).
+    ingressAnnotations: { 'nginx.ingress.kubernetes.io/proxy-buffer-size': '16k' },
     oidc: { issuerUrl: 'https://login.example.com/realms/platform', clientId: 'observability-prod', secretName: 'ui-oidc' },
     teams: TEAMS,
     replicas: 2,

@@ -32,6 +32,8 @@ export const staging: ObservabilityStackProps = {
   access: {
     domain: 'staging.observability.example.com',
     tls: { clusterIssuer: 'letsencrypt' },
+    // Room for the sign-in proxies' session cookies (ingress-nginx's default buffer is 4k).
+    ingressAnnotations: { 'nginx.ingress.kubernetes.io/proxy-buffer-size': '16k' },
     oidc: { issuerUrl: 'https://login.example.com/realms/platform', clientId: 'observability-staging', secretName: 'ui-oidc' },
     teams: TEAMS,
   },

@@ -87,6 +87,15 @@ describe('access: UIs behind sign-in', () => {
     expect(find(withKibana, 'Ingress', 'kibana')!.spec.rules[0].host).toBe('logs.example.org');
   });
 
+  test('Prometheus and Alertmanager link their alerts and notices to their public URLs', () => {
+    const { objects: o } = synth({ access: { ...ACCESS, teams: [{ name: 'all', groups: ['all'], uis: [...STACK_UIS] }] } });
+    const args = (name: string): string[] => podTemplateOf(find(o, 'StatefulSet', name)!).spec.containers[0].args;
+    expect(flagValues(args('prometheus'), 'web.external-url')).toEqual(['https://prometheus.obs.example.org']);
+    expect(flagValues(args('alertmanager'), 'web.external-url')).toEqual(['https://alertmanager.obs.example.org']);
+    // A UI no team may open keeps the pod's own address.
+    expect(flagValues(podTemplateOf(find(objects, 'StatefulSet', 'alertmanager')!).spec.containers[0].args, 'web.external-url')).toEqual([]);
+  });
+
   test('an existing TLS Secret serves every host, and is listed among the Secrets to create', () => {
     const { stack: s, objects: o } = synth({ access: { ...ACCESS, tls: { secretName: 'obs-wildcard' } } });
     for (const ingress of o.filter((x) => x.kind === 'Ingress')) {
@@ -117,6 +126,9 @@ describe('access in the bundled environments', () => {
       expect([ui, flagValues(argsOf(objects, `${ui}-auth`), 'allowed-group')]).toEqual([ui, groups]);
     }
     expect(stack.access!.exposed.find((e) => e.ui === StackUi.PROMETHEUS)!.teams).toEqual(['platform']);
+    for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
+      expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'nginx.ingress.kubernetes.io/proxy-buffer-size': '16k' });
+    }
   });
 });
 

@@ -165,6 +165,8 @@ const CASES: BadInput[] = [
   { construct: 'ObservabilityStack', prop: 'jaeger.retentionDays', value: 3, fix: /TraceStorage\.ELASTICSEARCH/, build: () => stack({ jaeger: { storage: TraceStorage.MEMORY, retentionDays: 3 } }) },
   { construct: 'ObservabilityStack', prop: 'logRetention.trades', value: 0, fix: /between 1 and 3650/, build: () => stack({ logRetention: { trades: 0 } }) },
   { construct: 'ObservabilityStack', prop: 'alerts.cpuUtilisation', value: 80, fix: /0\.8 for 80%/, build: () => stack({ alerts: { cpuUtilisation: 80 } }) },
+  { construct: 'Prometheus', prop: 'externalUrl', value: 'https://example.com/prometheus', fix: /https:\/\/prometheus\.example\.com/, build: () => prometheus({ externalUrl: 'https://example.com/prometheus' }) },
+  { construct: 'Alertmanager', prop: 'externalUrl', value: 'alertmanager.example.com', fix: /https:\/\/alertmanager\.example\.com/, build: () => alertmanager({ externalUrl: 'alertmanager.example.com' }) },
   // Access to the UIs (the stack's `access`: UiAccess and its AuthProxy per UI)
   { construct: 'UiAccess', prop: 'access.domain', value: 'Obs_Example', fix: /observability\.example\.com/, build: () => stack({ access: access({ domain: 'Obs_Example' }) }) },
   { construct: 'UiAccess', prop: 'access.hosts.grafana', value: 'Grafana.example.org', fix: /observability\.example\.com/, build: () => stack({ access: access({ hosts: { grafana: 'Grafana.example.org' } }) }) },
@@ -181,6 +183,10 @@ const CASES: BadInput[] = [
   {
     construct: 'UiAccess', prop: 'access.teams[0].uis', value: 'kibana-ui', fix: /one of kibana, grafana/,
     build: () => stack({ access: access({ teams: [{ name: 'sre', groups: ['sre'], uis: ['kibana-ui' as StackUi] }] }) }),
+  },
+  {
+    construct: 'UiAccess', prop: 'access.ingressAnnotations', value: 'cert-manager.io/cluster-issuer', fix: /set tls\.clusterIssuer/,
+    build: () => stack({ access: access({ ingressAnnotations: { 'cert-manager.io/cluster-issuer': 'other' } }) }),
   },
   { construct: 'UiAccess', prop: 'access.tls', value: {}, fix: /clusterIssuer: 'letsencrypt'/, build: () => stack({ access: access({ tls: {} }) }) },
   {

@@ -48,6 +48,13 @@ export interface UiAccessProps {
   readonly hosts?: Partial<Record<StackUi, string>>;
   /** The IngressClass that serves the Ingresses. @default 'nginx' */
   readonly ingressClassName?: string;
+  /**
+   * Annotations for the ingress controller on every Ingress, for example
+   * `nginx.ingress.kubernetes.io/proxy-buffer-size: '16k'`: the proxies' session cookies (an
+   * ID token with many groups) can outgrow ingress-nginx's default 4k response-header buffer.
+   * @default - none (cert-manager's annotation is added for `tls.clusterIssuer`)
+   */
+  readonly ingressAnnotations?: Record<string, string>;
   readonly tls: UiTls;
   readonly oidc: OidcProviderProps;
   /**
@@ -67,6 +74,7 @@ export interface UiAccessProps {
   readonly image?: string;
 }
 
+const ANNOTATION_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
 function validateHost(scope: IConstruct, prop: string, host: string): string {
@@ -171,6 +179,16 @@ export class UiAccess extends Construct {
       this.externalSecrets.push({ name: tls.secretName, keys: ['tls.crt', 'tls.key'], purpose: 'TLS certificate of the UIs\' host names (kubernetes.io/tls)' });
     }
     const ingressClassName = validateDnsLabel(this, `${prop}.ingressClassName`, props.ingressClassName ?? 'nginx', 253);
+    for (const key of Object.keys(props.ingressAnnotations ?? {})) {
+      if (key === 'cert-manager.io/cluster-issuer') {
+        invalidProp(this, `${prop}.ingressAnnotations`, key, 'is set from tls.clusterIssuer', 'set tls.clusterIssuer instead');
+      }
+      if (!ANNOTATION_KEY.test(key)) {
+        invalidProp(this, `${prop}.ingressAnnotations`, key, 'is not a valid annotation key', "use an optional DNS prefix and a name, for example 'nginx.ingress.kubernetes.io/proxy-buffer-size'");
+      }
+    }
+    const merged = { ...props.ingressAnnotations, ...(tls.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}) };
+    const annotations = Object.keys(merged).length > 0 ? Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) : undefined;
 
     this.exposed = (Object.keys(urls) as StackUi[]).map((ui) => {
       const teams = props.teams.filter((team) => team.uis.includes(ui));
@@ -193,7 +211,7 @@ export class UiAccess extends Construct {
           name: ui,
           namespace,
           labels: standardLabels(proxy.identity('ingress')),
-          annotations: tls.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : undefined,
+          annotations: annotations,
         },
         spec: {
           ingressClassName,

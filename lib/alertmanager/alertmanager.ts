@@ -8,7 +8,7 @@ import { ExternalPeer } from '../core/network-flow';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import { validateInteger } from '../core/names';
+import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
@@ -66,6 +66,11 @@ export interface AlertmanagerProps extends ComponentProps {
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * The URL users reach Alertmanager at (`--web.external-url`), for the links in notifications.
+   * The stack sets it from `access`. @default - the pod's own address
+   */
+  readonly externalUrl?: string;
   /** Volume for silences and the notification log. @default { size: '2Gi' } */
   readonly storage?: PersistentStorage;
   /** @default { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' } */
@@ -218,6 +223,7 @@ export class Alertmanager extends Component implements IAlertmanager {
         `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
         `--storage.path=${DATA_DIR}`,
         `--web.listen-address=:${PORT}`,
+        ...externalUrlArgs(this, 'externalUrl', props.externalUrl, 'https://alertmanager.example.com'),
         ...clusterArgs,
       ],
       env: this.replicas > 1 ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : [],

@@ -29,6 +29,20 @@ export function validateInteger(scope: IConstruct, prop: string, value: number, 
 // would end the URL inside a template, an attribute or a JSON string.
 const BASE_URL = /^https?:\/\/[^/\s"'{}<>]+(\/[^\s"'{}<>]*[^/\s"'{}<>])?$/;
 
+/**
+ * The `--web.external-url` argument of Prometheus and Alertmanager, which put it in the links
+ * of their alerts and notifications: the URL users reach the UI at, a scheme and a host only.
+ * With a path, both would also move every route (probes included) under it.
+ */
+export function externalUrlArgs(scope: IConstruct, prop: string, url: string | undefined, example: string): string[] {
+  if (url === undefined) return [];
+  validateBaseUrl(scope, prop, url, example);
+  if (new URL(url).pathname !== '/') {
+    invalidProp(scope, prop, url, 'must be a scheme and a host without a path: a path would move every route, probes included', `use a value such as '${example}'`);
+  }
+  return [`--web.external-url=${url}`];
+}
+
 /** Checks a base URL users reach a UI at (`https://kibana.example.com`), without a trailing slash. */
 export function validateBaseUrl(scope: IConstruct, prop: string, url: string, example: string): string {
   if (typeof url !== 'string' || !BASE_URL.test(url)) {

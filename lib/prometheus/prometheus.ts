@@ -8,7 +8,7 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import { validateInteger } from '../core/names';
+import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { renderContainer, renderPodTemplate, spreadPods, Spread } from '../core/workload';
@@ -76,6 +76,11 @@ export interface PrometheusProps extends ComponentProps {
   readonly kubeletInsecureSkipVerify?: boolean;
   /** @default - Spread.PREFERRED with several replicas, else Spread.NONE */
   readonly spread?: Spread;
+  /**
+   * The URL users reach Prometheus at (`--web.external-url`): alerts link to their source
+   * there (`generatorURL`). The stack sets it from `access`. @default - the pod's own address
+   */
+  readonly externalUrl?: string;
 }
 
 const PORT = 9090;
@@ -155,6 +160,7 @@ export class Prometheus extends Component implements IPrometheus {
       ...(this.retention.size ? [`--storage.tsdb.retention.size=${this.retention.size}`] : []),
       // Lets a config reload happen through POST /-/reload instead of a restart.
       '--web.enable-lifecycle',
+      ...externalUrlArgs(this, 'externalUrl', props.externalUrl, 'https://prometheus.example.com'),
       // Exemplars link latency histograms to traces in Grafana.
       '--enable-feature=exemplar-storage',
     ];

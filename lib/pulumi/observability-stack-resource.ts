@@ -47,7 +47,6 @@ export interface StackUiUrls {
   readonly kibana?: string;
   readonly grafana?: string;
   readonly jaeger?: string;
-  /** Only behind `access`: Prometheus and Alertmanager have no public URL setting of their own. */
   readonly prometheus?: string;
   readonly alertmanager?: string;
 }
@@ -99,7 +98,13 @@ export class ObservabilityStackResource extends pulumi.ComponentResource {
     // Grafana keeps `rootUrl` private, so it is read from the props it came from.
     // `access` sets the UIs' URLs where the props do not (the stack refuses two different ones).
     const exposed = Object.fromEntries((this.stack.access?.exposed ?? []).map((e) => [e.ui, e.url]));
-    const uiUrls = { ...exposed, kibana: kibana.publicBaseUrl, grafana: props.grafana?.rootUrl ?? exposed.grafana, jaeger: jaeger.publicBaseUrl };
+    const uiUrls = {
+      kibana: kibana.publicBaseUrl,
+      grafana: props.grafana?.rootUrl ?? exposed.grafana,
+      jaeger: jaeger.publicBaseUrl,
+      prometheus: props.prometheus?.externalUrl ?? exposed.prometheus,
+      alertmanager: props.alertmanager?.externalUrl ?? exposed.alertmanager,
+    };
     this.uiUrls = pulumi.output(Object.fromEntries(Object.entries(uiUrls).filter(([, url]) => url !== undefined)));
     this.externalSecrets = pulumi.output(this.stack.externalSecrets);
     this.registerOutputs({ endpoints: this.endpoints, uiUrls: this.uiUrls, externalSecrets: this.externalSecrets });

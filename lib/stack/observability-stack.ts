@@ -252,11 +252,14 @@ export class ObservabilityStack extends Chart {
       ...(this.logstash ? { logstash: this.logstash } : { elasticsearch: es }),
     });
 
-    this.alertmanager = new Alertmanager(this, 'alertmanager', { ...props.alertmanager, namespace: ns });
+    this.alertmanager = new Alertmanager(this, 'alertmanager', {
+      ...props.alertmanager, namespace: ns, externalUrl: publicUrl(StackUi.ALERTMANAGER, 'alertmanager.externalUrl', props.alertmanager?.externalUrl),
+    });
     this.prometheus = new Prometheus(this, 'prometheus', {
       ...props.prometheus,
       namespace: ns,
       externalLabels: { ...props.prometheus?.externalLabels, env: this.environment, region: this.region },
+      externalUrl: publicUrl(StackUi.PROMETHEUS, 'prometheus.externalUrl', props.prometheus?.externalUrl),
       alertmanager: this.alertmanager,
     });
     const alertOptions = { scope: this, propPrefix: 'alerts.' };

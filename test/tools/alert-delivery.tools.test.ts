@@ -90,11 +90,19 @@ test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then r
   expect(slack.attachments[0].title).toBe(`[FIRING:1] ${labelValues}`);
   expect(slack.attachments[0].color).toBe('danger');
 
+  // The notices link to the UIs' public URLs (prod's `access`), not to a pod address: Slack's
+  // title and PagerDuty's client link go to Alertmanager.
+  const alertmanagerUrl = 'https://alertmanager.observability.example.com';
+  expect(slack.attachments[0].title_link).toMatch(new RegExp(`^${alertmanagerUrl}/#/alerts\\?receiver=slack`));
+  expect(pd.client_url).toMatch(new RegExp(`^${alertmanagerUrl}/#/alerts\\?receiver=pagerduty`));
+
   // Alertmanager's own view: the exact label set, and the receivers in routing order.
   const held = (await harness.alertmanagerAlerts()).filter((a) => a.labels.alertname === ALERT);
   expect(held).toHaveLength(1);
   expect(held[0].labels).toEqual(expectedLabels);
   expect(held[0].receivers.map((r: any) => r.name)).toEqual(['pagerduty', 'slack']);
+  // And the alert's source is its query on Prometheus' public URL.
+  expect(held[0].generatorURL).toMatch(/^https:\/\/prometheus\.observability\.example\.com\/graph\?g0\.expr=/);
 
   // group_wait is kept as generated: no notice before it, and not much later than the
   // 1 s scrape + 1 s evaluation + group_wait (generous slack for a loaded 2-core machine).

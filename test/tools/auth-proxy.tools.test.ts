@@ -261,6 +261,18 @@ describe(`UI sign-in proxies of ${ENV} (real oauth2-proxy)`, () => {
     expect(provider.tokenRequests.every((r) => r.clientId === clientId && r.pkce)).toBe(true);
   });
 
+  test('the probes\' paths answer without a session, and reach nothing behind the proxy', async () => {
+    const deployment = find(objects, 'Deployment', 'grafana-auth')!;
+    const container = podTemplateOf(deployment).spec.containers[0];
+    const p = proxy(StackUi.GRAFANA);
+    const before = p.upstream.requests.length;
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      const res = await fetch(`${p.url}${probe.httpGet.path}`);
+      expect([probe.httpGet.path, res.status]).toEqual([probe.httpGet.path, 200]);
+    }
+    expect(p.upstream.requests.length).toBe(before);
+  });
+
   test('each proxy serves its metrics on the annotated port', async () => {
     const deployment = find(objects, 'Deployment', 'grafana-auth')!;
     const annotations = podTemplateOf(deployment).metadata.annotations;

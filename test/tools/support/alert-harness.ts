@@ -5,7 +5,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { EnvironmentName, KubeObject, synthEnvironment } from '../../support/environments';
+import { EnvironmentName, find, KubeObject, podTemplateOf, synthEnvironment } from '../../support/environments';
 
 /**
  * An end-to-end alert path made of real processes, all on loopback (127.0.0.1 only):
@@ -381,6 +381,8 @@ export class AlertHarness {
       `--web.listen-address=${LOOPBACK}:${amPort}`,
       // An empty address disables clustering (no gossip port, no peers).
       '--cluster.listen-address=',
+      // As generated: the public URL the notices link to.
+      ...externalUrlArgs(this.env, 'alertmanager'),
     ], this.dir);
     this.processes.push(alertmanager);
     // Alertmanager first: Prometheus sends an alert when it starts firing and then only every
@@ -390,7 +392,7 @@ export class AlertHarness {
 
     this.files.prometheusConfig = this.writePrometheusConfig(amPort);
     const prometheus = await startPrometheus(this.dir, this.files.prometheusConfig,
-      this.options.adminApi ? ['--web.enable-admin-api'] : []);
+      [...externalUrlArgs(this.env, 'prometheus'), ...(this.options.adminApi ? ['--web.enable-admin-api'] : [])]);
     this.prometheusUrl = prometheus.url;
     this.processes.push(prometheus.process);
     await waitReady(prometheus.process, this.prometheusUrl);
@@ -542,6 +544,13 @@ export function terminate(child: ChildProcess): Promise<void> {
 }
 
 /** The parsed prometheus.yml and alertmanager.yml and the rule files' text of one environment. */
+/** The generated `--web.external-url` argument of a StatefulSet's first container, if any. */
+export function externalUrlArgs(env: EnvironmentName, statefulSet: string): string[] {
+  const object = find(synthEnvironment(env).objects, 'StatefulSet', statefulSet);
+  if (!object) throw new Error(`no StatefulSet ${statefulSet} in ${env}`);
+  return (podTemplateOf(object).spec.containers[0].args as string[]).filter((a) => a.startsWith('--web.external-url='));
+}
+
 function generatedFiles(env: EnvironmentName): { prometheus: any; alertmanager: any; rules: Record<string, string> } {
   const { objects } = synthEnvironment(env);
   const promData = configMapData(objects, 'prometheus-config');
