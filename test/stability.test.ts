@@ -1,5 +1,5 @@
 import { App, Testing } from 'cdk8s';
-import { ObservabilityStack, ObservabilityStackProps } from '../lib';
+import { ObservabilityStack, ObservabilityStackProps, StackUi } from '../lib';
 import { Images } from '../lib/core/images';
 import { ENVIRONMENTS, environmentProfile } from '../stacks/environments';
 import { KubeObject } from './support/environments';
@@ -76,6 +76,19 @@ const VARIANTS: { name: string; props: ObservabilityStackProps; sizeChanged?: bo
       kibana: { ...prod.kibana, resources: { cpuRequest: '1', memoryRequest: '2Gi', memoryLimit: '2Gi' } },
       prometheus: { ...prod.prometheus, resources: { cpuRequest: '2', memoryRequest: '8Gi', memoryLimit: '8Gi' } },
       jaeger: { ...prod.jaeger, resources: { cpuRequest: '500m', memoryRequest: '1Gi', memoryLimit: '1Gi' } },
+    },
+  },
+  {
+    name: 'access: teams, hosts, proxy replicas and image',
+    props: {
+      ...prod,
+      access: {
+        ...prod.access!,
+        teams: [...prod.access!.teams, { name: 'auditors', groups: ['auditors'], uis: [StackUi.KIBANA, StackUi.ALERTMANAGER] }],
+        hosts: { grafana: 'dashboards.example.com' },
+        replicas: 3,
+        image: bumped(Images.oauth2Proxy),
+      },
     },
   },
   { name: 'log retention', props: { ...prod, logRetention: { all: 14, errors: 60, trades: 730, ai: 7 } } },
