@@ -167,6 +167,7 @@ const CASES: BadInput[] = [
   { construct: 'ObservabilityStack', prop: 'alerts.cpuUtilisation', value: 80, fix: /0\.8 for 80%/, build: () => stack({ alerts: { cpuUtilisation: 80 } }) },
   { construct: 'Prometheus', prop: 'externalUrl', value: 'https://example.com/prometheus', fix: /https:\/\/prometheus\.example\.com/, build: () => prometheus({ externalUrl: 'https://example.com/prometheus' }) },
   { construct: 'Alertmanager', prop: 'externalUrl', value: 'alertmanager.example.com', fix: /https:\/\/alertmanager\.example\.com/, build: () => alertmanager({ externalUrl: 'alertmanager.example.com' }) },
+  { construct: 'Filebeat', prop: 'fingerprintLengthBytes', value: 32, fix: /between 64 and/, build: () => filebeat({ fingerprintLengthBytes: 32 }) },
   // Access to the UIs (the stack's `access`: UiAccess and its AuthProxy per UI)
   { construct: 'UiAccess', prop: 'access.domain', value: 'Obs_Example', fix: /observability\.example\.com/, build: () => stack({ access: access({ domain: 'Obs_Example' }) }) },
   { construct: 'UiAccess', prop: 'access.hosts.grafana', value: 'Grafana.example.org', fix: /observability\.example\.com/, build: () => stack({ access: access({ hosts: { grafana: 'Grafana.example.org' } }) }) },

@@ -35,6 +35,18 @@ describe('Filebeat', () => {
     expect(input['prospector.scanner.symlinks']).toBe(true);
   });
 
+  test('reads a new file once it holds one CRI line (a 64-byte fingerprint), not 1 KiB', () => {
+    const { filebeat, objects } = synth();
+    const [input] = config(objects)['filebeat.inputs'];
+    expect(input['prospector.scanner.fingerprint.length']).toBe(64);
+    expect(filebeat.fingerprintLengthBytes).toBe(64);
+    // One CRI line: RFC 3339 nanosecond timestamp, stream, tag, then the message.
+    const line = `${new Date().toISOString().replace('Z', '123456Z')} stdout F {"log.level":"info","message":"up"}\n`;
+    expect(Buffer.byteLength(line)).toBeGreaterThanOrEqual(input['prospector.scanner.fingerprint.length']);
+    const [custom] = config(synth('logstash', { fingerprintLengthBytes: 256 }).objects)['filebeat.inputs'];
+    expect(custom['prospector.scanner.fingerprint.length']).toBe(256);
+  });
+
   test('adds Kubernetes metadata for its node and decodes JSON messages into top-level fields', () => {
     const [input] = config(synth().objects)['filebeat.inputs'];
     expect(input.processors[0].add_kubernetes_metadata).toEqual({

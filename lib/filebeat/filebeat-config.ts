@@ -53,6 +53,9 @@ export interface FilebeatTimings {
  * so throughput is unchanged. The same 1 s flush timeout is what Filebeat's own
  * `latency` preset of the Elasticsearch output uses.
  */
+/** A new file is read once it holds this many bytes (one CRI line); see FilebeatProps.fingerprintLengthBytes. */
+export const DEFAULT_FINGERPRINT_LENGTH_BYTES = 64;
+
 export const DEFAULT_FILEBEAT_TIMINGS: FilebeatTimings = {
   backoffInitSeconds: 1,
   backoffMaxSeconds: 1,
@@ -67,6 +70,8 @@ export interface FilebeatConfigOptions {
   readonly logProcessing?: LogProcessingProps;
   /** Backoff, scan and queue flush. @default DEFAULT_FILEBEAT_TIMINGS */
   readonly timings?: FilebeatTimings;
+  /** `prospector.scanner.fingerprint.length`. @default DEFAULT_FINGERPRINT_LENGTH_BYTES */
+  readonly fingerprintLengthBytes?: number;
 }
 
 /**
@@ -87,6 +92,8 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
       'prospector.scanner.symlinks': true,
       // A new container's log file waits for the next scan; an open file's next line for the backoff.
       'prospector.scanner.check_interval': renderSeconds(timings.scanIntervalSeconds),
+      // Files are told apart by a hash of their first bytes, and not read before they hold them.
+      'prospector.scanner.fingerprint.length': opts.fingerprintLengthBytes ?? DEFAULT_FINGERPRINT_LENGTH_BYTES,
       'backoff.init': renderSeconds(timings.backoffInitSeconds),
       'backoff.max': renderSeconds(timings.backoffMaxSeconds),
       parsers: [{ container: { stream: 'all' } }],

@@ -4,7 +4,7 @@ import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
-import { validateDnsLabel } from '../core/names';
+import { validateDnsLabel, validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { validateSeconds } from '../core/seconds';
@@ -14,7 +14,7 @@ import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/el
 import { ILogstash } from '../logstash/logstash-reference';
 import {
   CONTAINER_LOGS_PATH, DEFAULT_FILEBEAT_TIMINGS, FILEBEAT_DATA_PATH, FILEBEAT_HOME, FILEBEAT_HTTP_PORT,
-  FilebeatConfigOptions, FilebeatTimings, renderFilebeatConfig,
+  DEFAULT_FINGERPRINT_LENGTH_BYTES, FilebeatConfigOptions, FilebeatTimings, renderFilebeatConfig,
 } from './filebeat-config';
 import { FILEBEAT_EXPORTER_PORT, FilebeatExporterProps, renderFilebeatExporterContainer } from './filebeat-exporter';
 import { LogProcessingParams, LogProcessingProps, logProcessingParams, secretKeyFragmentsProblem } from './log-processing';
@@ -78,6 +78,16 @@ export interface FilebeatProps extends ComponentProps {
    * @default 1
    */
   readonly queueFlushTimeoutSeconds?: number;
+  /**
+   * `prospector.scanner.fingerprint.length`, in bytes: Filebeat identifies a file by a hash
+   * of its first bytes and does not read it before it holds that many. Filebeat's default,
+   * 1024, would hold back a new container's first lines until it has logged 1 KiB; 64 (the
+   * least Filebeat accepts) is one CRI line: a nanosecond timestamp, the stream and about
+   * 24 characters of message, distinct per file. Changing it later makes Filebeat read every
+   * file again.
+   * @default 64
+   */
+  readonly fingerprintLengthBytes?: number;
 }
 
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '200Mi', memoryLimit: '400Mi' };
@@ -104,6 +114,8 @@ export class Filebeat extends Component {
   public readonly metricsPort?: number;
   /** Backoff, scan interval and queue flush timeout as rendered into filebeat.yml, in seconds. */
   public readonly timings: FilebeatTimings;
+  /** The bytes a new file must hold before Filebeat reads it: `prospector.scanner.fingerprint.length`. */
+  public readonly fingerprintLengthBytes: number;
 
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id, props, 'filebeat', Images.filebeat);
@@ -159,7 +171,12 @@ export class Filebeat extends Component {
       this.connectTo('agent', es.endpoint, 'ships logs');
     }
 
-    const data = { 'filebeat.yml': renderYaml(renderFilebeatConfig({ output, logProcessing: props.logProcessing, timings: this.timings })) };
+    this.fingerprintLengthBytes = validateInteger(this, 'fingerprintLengthBytes', props.fingerprintLengthBytes ?? DEFAULT_FINGERPRINT_LENGTH_BYTES, 64, 1024 * 1024);
+    const data = {
+      'filebeat.yml': renderYaml(renderFilebeatConfig({
+        output, logProcessing: props.logProcessing, timings: this.timings, fingerprintLengthBytes: this.fingerprintLengthBytes,
+      })),
+    };
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'agent', data);
     this.serviceAccountName = this.addServiceAccount();
     this.addRbac();
