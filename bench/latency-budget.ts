@@ -16,6 +16,8 @@ import { ENVIRONMENTS, environmentProfile } from '../stacks/environments';
 import { ALERT_DELAY_RESULTS, AlertDelayResults } from './alert-delay';
 
 const num = (n: number) => `${Number(n.toFixed(3))} s`;
+/** Measured delays, to the tenth of a second the benchmark prints them with. */
+const tenths = (n: number) => `${n.toFixed(1)} s`;
 
 /** Wide enough for every part's name, so the three tables line up. */
 const NAME_WIDTH = 50;
@@ -48,7 +50,7 @@ function main(): void {
       console.log(`    measured: not measured yet (${ALERT_DELAY_RESULTS} is missing); run \`npm run bench:alerts -- 10\` (about 6 minutes)`);
     } else if (measured.environment === env) {
       console.log(`    measured (${measured.alert}, ${measured.runs.length} runs, ${measured.command}, ${measured.date}): `
-        + `min ${num(measured.min)}, median ${num(measured.median)}, max ${num(measured.max)}; computed bound ${num(budget.alerts.totalSeconds)}`);
+        + `min ${tenths(measured.min)}, median ${tenths(measured.median)}, max ${tenths(measured.max)}; computed bound ${num(budget.alerts.totalSeconds)}`);
       if (measured.source) console.log(`    source of the measurement: ${measured.source}`);
     } else {
       console.log(`    measured: only for ${measured.environment} (${ALERT_DELAY_RESULTS})`);
