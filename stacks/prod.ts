@@ -1,5 +1,5 @@
 import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
-import { TEAMS } from './teams';
+import { uiAccess } from './teams';
 
 /**
  * prod: dedicated masters, replicated everything that can be, replicas kept
@@ -38,14 +38,5 @@ export const prod: ObservabilityStackProps = {
   grafana: { replicas: 1 },
   jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 2, spread: Spread.REQUIRED },
   // UIs at https://<ui>.observability.example.com, behind OIDC sign-in; stacks/teams.ts says who sees what.
-  access: {
-    domain: 'observability.example.com',
-    tls: { clusterIssuer: 'letsencrypt' },
-    // Room for the sign-in proxies' session cookies (ingress-nginx's default buffer is 4k).
-    ingressAnnotations: { 'nginx.ingress.kubernetes.io/proxy-buffer-size': '16k' },
-    oidc: { issuerUrl: 'https://login.example.com/realms/platform', clientId: 'observability-prod', secretName: 'ui-oidc' },
-    teams: TEAMS,
-    replicas: 2,
-    spread: Spread.REQUIRED,
-  },
+  access: uiAccess('observability.example.com', 'observability-prod', { replicas: 2, spread: Spread.REQUIRED }),
 };

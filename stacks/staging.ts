@@ -1,5 +1,5 @@
 import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
-import { TEAMS } from './teams';
+import { uiAccess } from './teams';
 
 /**
  * staging: production's shape at a smaller scale. Three Elasticsearch nodes
@@ -29,12 +29,5 @@ export const staging: ObservabilityStackProps = {
   grafana: { replicas: 1 },
   jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 1 },
   // UIs at https://<ui>.staging.observability.example.com, behind OIDC sign-in; stacks/teams.ts says who sees what.
-  access: {
-    domain: 'staging.observability.example.com',
-    tls: { clusterIssuer: 'letsencrypt' },
-    // Room for the sign-in proxies' session cookies (ingress-nginx's default buffer is 4k).
-    ingressAnnotations: { 'nginx.ingress.kubernetes.io/proxy-buffer-size': '16k' },
-    oidc: { issuerUrl: 'https://login.example.com/realms/platform', clientId: 'observability-staging', secretName: 'ui-oidc' },
-    teams: TEAMS,
-  },
+  access: uiAccess('staging.observability.example.com', 'observability-staging'),
 };

@@ -14,11 +14,10 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as path from 'path';
 import { StackUi } from '../../lib';
 import { find, podTemplateOf, synthEnvironment } from '../support/environments';
-import { freePort, processLogs, RunningProcess, spawnTool, terminate, waitUntil } from './support/alert-harness';
+import { close, freePort, listen, processLogs, RunningProcess, spawnTool, terminate, waitUntil } from './support/alert-harness';
 import { TestOidcProvider, TestUser } from './support/oidc-provider';
 import { removeTempDirs, tempDir } from './support/tools';
 
@@ -34,17 +33,11 @@ class StandInUi {
   });
   public port = 0;
   constructor(public readonly name: string) {}
-  public start(): Promise<void> {
-    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => {
-      this.port = (this.server.address() as net.AddressInfo).port;
-      resolve();
-    }));
+  public async start(): Promise<void> {
+    this.port = await listen(this.server);
   }
   public stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+    return close(this.server);
   }
 }
 

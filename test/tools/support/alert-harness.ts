@@ -73,14 +73,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-function listen(server: http.Server): Promise<number> {
+/** Listens on a free loopback port; resolves to the port. */
+export function listen(server: http.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, LOOPBACK, () => resolve((server.address() as net.AddressInfo).port));
   });
 }
 
-function close(server: http.Server): Promise<void> {
+/** Closes a server and its open connections. */
+export function close(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
     server.closeAllConnections?.();
     server.close(() => resolve());

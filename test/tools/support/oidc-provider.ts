@@ -7,7 +7,7 @@
  */
 import { createHash, createSign, generateKeyPairSync, KeyObject, randomBytes } from 'crypto';
 import * as http from 'http';
-import * as net from 'net';
+import { close, listen } from './alert-harness';
 
 export interface TestUser {
   readonly email: string;
@@ -51,21 +51,12 @@ export class TestOidcProvider {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  public start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        this.port = (this.server.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
+  public async start(): Promise<void> {
+    this.port = await listen(this.server);
   }
 
   public stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+    return close(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
