@@ -11,8 +11,13 @@
 #                         Jaeger's own placeholder page in place of its web UI
 #   oauth2-proxy          built from its Go module, at the version of Images.oauth2Proxy
 #   checkov               the policy scanner, from PyPI into its own venv ($TOOLS/checkov)
+#   filebeat              Filebeat 7.17.29 built from the beats Go module (FILEBEAT_VERSION)
+#   elasticsearch         Elasticsearch at ElasticStackVersion.V8_19 of lib/core/images.ts,
+#                         from Maven Central, unpacked into $TOOLS/elasticsearch
+#   ilm-check             Elasticsearch's ILM policy parser at that version (x-pack-core),
+#                         built by scripts/build-ilm-checker.sh
+# Needs Go, Python 3 with venv, and for Elasticsearch Maven and Java 17.
 # Idempotent: each step is skipped when its binaries exist and its version stamp matches.
-# Needs Go (with the Go module proxy) and Python 3 with venv (with PyPI).
 set -euo pipefail
 
 # The policy scanner of test/tools/policy-scan.tools.test.ts (config .checkov.yaml, accepted
@@ -188,6 +193,72 @@ fi
 VERSION_LDFLAGS="-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=$o2p_tag" \
   build_tools oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$o2p_tag" "$o2p_tag" "" "" .
 
+# The logs pipeline of test/tools/logs-pipeline.tools.test.ts and `npm run bench:logs`.
+# Filebeat 7.17.29, not the deployed 9.x: the Go module proxy serves no newer
+# github.com/elastic/beats than v7.17.29 (v8 and v9 are not module versions it lists). The
+# test says which keys of the generated filebeat.yml 7.17 does not know.
+FILEBEAT_VERSION=7.17.29
+# Elasticsearch at the 8.19 line the stack supports (ElasticStackVersion.V8_19 in
+# lib/core/images.ts): Maven Central's integration-test distribution of that release, the
+# only Elasticsearch build the registries serve. It runs on Java 17; it lacks the ILM,
+# data-streams, mapper-extras, wildcard and constant-keyword modules (the test lists how it
+# rewrites what needs them).
+es_version="$(sed -n "s/^[[:space:]]*V8_19 = '\([0-9.]*\)'.*/\1/p" "$REPO/lib/core/images.ts")"
+if [[ ! "$es_version" =~ ^8\.19\.[0-9]+$ ]]; then
+  echo "install-tools: cannot read ElasticStackVersion.V8_19 from lib/core/images.ts (got '$es_version')" >&2
+  exit 1
+fi
+
+# build_filebeat: `go build ./filebeat` in a writable copy of the beats module, whose own
+# go.mod (with its replace directives) resolves the dependencies.
+build_filebeat() {
+  local module=github.com/elastic/beats/v7 stamp dir work
+  stamp="filebeat $FILEBEAT_VERSION go $(go env GOVERSION)"
+  if [[ -x "$BIN/filebeat" && -f "$TOOLS/filebeat.stamp" && "$(cat "$TOOLS/filebeat.stamp")" == "$stamp" ]]; then
+    echo "== filebeat: $FILEBEAT_VERSION already built"
+    return
+  fi
+  echo "== filebeat: building $module@v$FILEBEAT_VERSION (about 13 minutes cold on 2 cores)"
+  dir="$(cd / && go mod download -json "$module@v$FILEBEAT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  work="$(mktemp -d)"
+  cp -r "$dir" "$work/beats"
+  chmod -R u+w "$work/beats"
+  (cd "$work/beats" && go build -trimpath -o "$work/filebeat" ./filebeat)
+  mv -f "$work/filebeat" "$BIN/filebeat"
+  rm -rf "$work"
+  echo "$stamp" >"$TOOLS/filebeat.stamp"
+}
+build_filebeat
+
+# install_elasticsearch: the distribution unpacked into $TOOLS/elasticsearch (read-only for
+# the tests, which give each node its own config, data and log directories).
+install_elasticsearch() {
+  local artifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$es_version:zip" stamp work
+  stamp="elasticsearch $es_version"
+  if [[ -x "$TOOLS/elasticsearch/bin/elasticsearch" && -f "$TOOLS/elasticsearch.stamp" && "$(cat "$TOOLS/elasticsearch.stamp")" == "$stamp" ]]; then
+    echo "== elasticsearch: $es_version already installed"
+    return
+  fi
+  if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
+    echo "install-tools: Maven and Java 17 are needed to fetch and run Elasticsearch $es_version" >&2
+    exit 1
+  fi
+  echo "== elasticsearch: fetching $artifact from Maven Central"
+  work="$(mktemp -d)"
+  mvn --batch-mode --quiet dependency:copy -Dartifact="$artifact" -DoutputDirectory="$work"
+  (cd "$work" && unzip -q "elasticsearch-$es_version.zip")
+  rm -rf "$TOOLS/elasticsearch"
+  mv "$work/elasticsearch-$es_version" "$TOOLS/elasticsearch"
+  chmod -R a+rX "$TOOLS/elasticsearch"
+  rm -rf "$work"
+  echo "$stamp" >"$TOOLS/elasticsearch.stamp"
+}
+install_elasticsearch
+
+# ilm-check: the ILM policy bodies parsed and validated by Elasticsearch's own classes
+# (x-pack-core from Maven Central), since the distribution above has no ILM module.
+ES_VERSION="$es_version" bash "$REPO/scripts/build-ilm-checker.sh"
+
 # install_checkov: checkov==$CHECKOV_VERSION in a venv of its own, linked into $BIN.
 # Skipped when the link exists and $TOOLS/checkov.stamp matches.
 install_checkov() {
@@ -215,3 +286,5 @@ for tool in promtool prometheus amtool alertmanager jaeger oauth2-proxy checkov;
   # stdout only: jaeger logs its build info to stderr before the version line.
   printf '%-13s %s\n' "$tool" "$("$BIN/$tool" --version 2>/dev/null | head -n 1)"
 done
+printf '%-13s %s\n' filebeat "$("$BIN/filebeat" version 2>/dev/null | head -n 1)"
+printf '%-13s %s\n' elasticsearch "$(cat "$TOOLS/elasticsearch.stamp")"

@@ -1,4 +1,4 @@
-import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
+import { ObservabilityStackProps, Spread, TraceStorage, ValueMask } from '../lib';
 import { uiAccess } from './teams';
 
 /**
@@ -26,6 +26,8 @@ export const prod: ObservabilityStackProps = {
     deadLetterQueue: true,
     spread: Spread.REQUIRED,
   },
+  // Card numbers (the default) and e-mail addresses are masked wherever they appear.
+  filebeat: { logProcessing: { valueMasks: [ValueMask.PAYMENT_CARDS, ValueMask.EMAIL_ADDRESSES] } },
   prometheus: {
     replicas: 2,
     retention: { time: '15d', size: '90GB' },

@@ -1,4 +1,4 @@
-import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
+import { ObservabilityStackProps, Spread, TraceStorage, ValueMask } from '../lib';
 import { uiAccess } from './teams';
 
 /**
@@ -20,6 +20,8 @@ export const staging: ObservabilityStackProps = {
     replicas: 2,
     persistentQueue: { size: '10Gi' },
   },
+  // Card numbers (the default) and e-mail addresses are masked wherever they appear.
+  filebeat: { logProcessing: { valueMasks: [ValueMask.PAYMENT_CARDS, ValueMask.EMAIL_ADDRESSES] } },
   prometheus: {
     replicas: 1,
     retention: { time: '7d', size: '40GB' },

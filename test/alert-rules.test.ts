@@ -7,7 +7,8 @@ import {
 
 const STACK = { namespace: 'observability', agentsNamespace: 'observability-agents' };
 
-function rule(group: PrometheusRuleGroup, alert: AlertName): PrometheusRule {
+
+function rule(group: PrometheusRuleGroup, alert: AlertName | string): PrometheusRule {
   const found = group.rules.filter((r) => r.alert === alert);
   expect(found).toHaveLength(1);
   return found[0];
@@ -24,7 +25,7 @@ describe('every alert rule', () => {
   });
 
   test('covers every AlertName, each exactly once', () => {
-    expect(allRules().map((r) => r.alert).sort()).toEqual(Object.values(AlertName).sort());
+    expect(allRules().map((r) => r.alert).sort()).toEqual([...Object.values(AlertName)].sort());
   });
 
   test('runbookBaseUrl is honoured with or without a trailing slash', () => {
@@ -141,6 +142,41 @@ describe('stackAlertRules', () => {
     expect(r.expr).toContain('increase(logstash_stats_pipeline_events_in[20m])) > 0');
     expect(r.expr).toContain('and sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_events_out[20m])) == 0');
     expect(r.labels?.severity).toBe('warning');
+  });
+
+  test('LogsDeadLettered: the dead-letter data stream grew, per backing index, from the exporter\'s --es.indices counts', () => {
+    const r = rule(stack, 'LogsDeadLettered');
+    const docs = (offset = '') => `max by (cluster, index) (elasticsearch_indices_docs_primary{index=~"\\\\.ds-logs-deadletter-.*"}${offset})`;
+    expect(r.expr).toBe(`sum by (cluster) ((${docs()} - ${docs(' offset 10m')}) `
+      + `or (${docs()} and on () count(elasticsearch_cluster_health_status offset 10m))) > 0`);
+    expect(r.for).toBeUndefined();
+    expect(r.labels?.severity).toBe('warning');
+    expect(r.annotations?.description).toContain('{{ $labels.cluster }}');
+  });
+
+  test('LogstashDeadLetters: documents Elasticsearch refused, from the outputs and from the dead-letters pipeline\'s input', () => {
+    const r = rule(stack, 'LogstashDeadLetters');
+    expect(r.expr).toBe('sum by (namespace, pod) (increase(logstash_stats_pipeline_plugin_documents_non_retryable_failures{plugin_type="output"}[5m])) > 0 '
+      + 'or sum by (namespace, pod) (increase(logstash_stats_pipeline_events_in{pipeline="dead-letters"}[5m])) > 0');
+    expect(r.labels?.severity).toBe('warning');
+    expect(r.annotations?.description).toContain('logs-deadletter-default');
+  });
+
+  test('LogstashDeadLetterQueueDropping: dead letters dropped, or the queue full (drop_older counts nothing), critical', () => {
+    const r = rule(stack, 'LogstashDeadLetterQueueDropping');
+    expect(r.expr).toBe('sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_dead_letter_queue_dropped_events[5m])) > 0 '
+      + 'or max by (namespace, pod, pipeline) (logstash_stats_pipeline_dead_letter_queue_size_in_bytes '
+      + '/ logstash_stats_pipeline_dead_letter_queue_max_size_in_bytes) > 0.95');
+    expect(r.labels?.severity).toBe('critical');
+  });
+
+  test('without Logstash its rules are left out; the dead-letter data stream is still watched', () => {
+    const alerts = stackAlertRules({}, { ...STACK, logstash: false }).rules.map((r) => r.alert);
+    expect(alerts).not.toContain(AlertName.LOGSTASH_PIPELINE_STALLED);
+    expect(alerts).not.toContain('LogstashDeadLetters');
+    expect(alerts).not.toContain('LogstashDeadLetterQueueDropping');
+    expect(alerts).toContain('LogsDeadLettered');
+    expect(alerts).toContain(AlertName.FILEBEAT_OUTPUT_STALLED);
   });
 
   test('FilebeatOutputStalled: events held all of filebeatStalledFor while none is acknowledged', () => {

@@ -6,7 +6,7 @@ import {
   ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchSetup,
   ElasticsearchSetupProps, VirtualMemory,
 } from '../lib/elasticsearch';
-import { Filebeat, FilebeatProps } from '../lib/filebeat';
+import { Filebeat, FilebeatProps, ValueMask } from '../lib/filebeat';
 import { Grafana, GrafanaProps } from '../lib/grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../lib/jaeger';
 import { Kibana, KibanaProps, KibanaSetup, KibanaSetupProps } from '../lib/kibana';
@@ -110,6 +110,28 @@ const CASES: BadInput[] = [
   // Filebeat
   { construct: 'Filebeat', prop: 'hostDataPath', value: 'filebeat-data', fix: /\/var\/lib\/filebeat-data/, build: () => filebeat({ hostDataPath: 'filebeat-data' }) },
   { construct: 'Filebeat', prop: 'resources.memoryLimit', value: '1 GB', fix: /'1Gi'/, build: () => filebeat({ resources: { cpuRequest: '100m', memoryRequest: '100Mi', memoryLimit: '1 GB' } }) },
+  {
+    construct: 'Filebeat', prop: 'logProcessing.valueMasks[0]', value: 'ValueMask.pattern("iban", "(")', fix: /ValueMask\.pattern\('iban', /,
+    build: () => filebeat({ logProcessing: { valueMasks: [ValueMask.pattern('iban', '(')] } }),
+  },
+  {
+    construct: 'Filebeat', prop: 'logProcessing.valueMasks[0]', value: 'ValueMask.pattern("iban", "x*")', fix: /matches only the value/,
+    build: () => filebeat({ logProcessing: { valueMasks: [ValueMask.pattern('iban', 'x*')] } }),
+  },
+  {
+    // Filebeat would expand `$` + `{...}` in filebeat.yml and rewrite the pattern.
+    construct: 'Filebeat', prop: 'logProcessing.valueMasks[0]', value: 'ValueMask.pattern("ref", "ref-$' + '{id}")', fix: /JavaScript regular expression/,
+    build: () => filebeat({ logProcessing: { valueMasks: [ValueMask.pattern('ref', 'ref-$' + '{id}')] } }),
+  },
+  {
+    // The value shown is the whole mask: its name and its regex.
+    construct: 'Filebeat', prop: 'logProcessing.valueMasks[1]', value: 'ValueMask.pattern("Bad Name", "\\\\bDE[0-9]{20}\\\\b")', fix: /lower-case letters/,
+    build: () => filebeat({ logProcessing: { valueMasks: [ValueMask.PAYMENT_CARDS, ValueMask.pattern('Bad Name', '\\bDE[0-9]{20}\\b')] } }),
+  },
+  {
+    construct: 'Filebeat', prop: 'logProcessing.valueMasks', value: [ValueMask.PAYMENT_CARDS], fix: /remove logProcessing\.valueMasks, or enable log processing/,
+    build: () => filebeat({ logProcessing: { enabled: false, valueMasks: [ValueMask.PAYMENT_CARDS] } }),
+  },
   // Prometheus
   { construct: 'Prometheus', prop: 'retention.time', value: '0d', fix: /positive duration/, build: () => prometheus({ retention: { time: '0d' } }) },
   {
@@ -200,6 +222,10 @@ const CASES: BadInput[] = [
     construct: 'ObservabilityStack', prop: 'kibana.publicBaseUrl', value: 'https://logs.example.org', fix: /set access\.hosts\.kibana/,
     build: () => stack({ kibana: { publicBaseUrl: 'https://logs.example.org' }, access: access({}) }),
   },
+  {
+    construct: 'Logstash', prop: 'deadLetterQueueRetainDays', value: 400, fix: /between 1 and 365/,
+    build: () => logstash({ deadLetterQueue: true, deadLetterQueueRetainDays: 400 }),
+  },
 ];
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -218,6 +244,16 @@ function configErrorOf(build: () => unknown): ConfigError {
 }
 
 describe('bad input', () => {
+  test.each([
+    ['an invalid regular expression', ValueMask.pattern('iban', '('), /'iban' is not a valid regular expression: .+/],
+    ['a pattern that matches the empty string', ValueMask.pattern('iban', 'x*'), /'iban' matches the empty string, so it would mask between every character/],
+    ['a pattern with $ followed by {', ValueMask.pattern('ref', 'ref-$' + '{id}'), /'ref' has '\$' followed by '\{', which Filebeat would expand as a variable/],
+    ['a name that is not lower-case', ValueMask.pattern('Bad Name', 'x'), /has name 'Bad Name', which is not lower-case letters, digits, '_' and '-'/],
+  ])('a value mask with %s says what is wrong with it', (_what, mask, problem) => {
+    expect(configErrorOf(() => filebeat({ logProcessing: { valueMasks: [mask] } })).message).toMatch(problem);
+  });
+
+
   test('the table covers every construct with at least 30 distinct cases', () => {
     const constructs = new Set(CASES.map((c) => c.construct));
     expect([...constructs].sort()).toEqual([

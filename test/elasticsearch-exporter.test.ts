@@ -28,6 +28,22 @@ describe('ElasticsearchExporter', () => {
     expect(container(synth({ allNodes: false }).objects).args).not.toContain('--es.all');
   });
 
+  test('exports per-index stats, so the dead-letter data stream\'s document count is a series', () => {
+    const { exporter, objects } = synth();
+    expect(container(objects).args).toContain('--es.indices');
+    expect(exporter.indices).toBe(true);
+    // Its user needs the index privilege too: the exporter sees only the indices it may monitor.
+    expect(exporter.externalSecrets[0].purpose).toContain('index privilege monitor on logs-deadletter-*');
+  });
+
+  test('indices: false leaves per-index stats out, and the index privilege out of the Secret\'s description', () => {
+    const { exporter, objects } = synth({ indices: false });
+    expect(container(objects).args).not.toContain('--es.indices');
+    expect(exporter.indices).toBe(false);
+    expect(exporter.externalSecrets[0].purpose).toBe(
+      "Elasticsearch user exporter 'elasticsearch-exporter' reads cluster health and node stats as (cluster privilege monitor)");
+  });
+
   test('the pod is scraped through annotations on the metrics port', () => {
     expect(deployment(synth().objects).spec.template.metadata.annotations).toMatchObject({
       'prometheus.io/scrape': 'true', 'prometheus.io/port': '9114', 'prometheus.io/path': '/metrics',

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  ecsLogMappings, ElasticsearchCluster, ElasticsearchSetup, ElasticsearchSetupProps, indexLifecyclePolicies,
-  indexTemplates, renderIndexLifecyclePolicy, renderIndexTemplate,
+  ecsFieldShapes, ecsLogMappings, ElasticsearchCluster, ElasticsearchSetup, ElasticsearchSetupProps, indexLifecyclePolicies,
+  indexTemplates, renderDeadLetterTemplate, renderIndexLifecyclePolicy, renderIndexTemplate,
 } from '../lib/elasticsearch';
 import { ObservabilityStack } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
@@ -52,33 +52,63 @@ describe('index templates', () => {
     expect((renderIndexTemplate('all', { replicas: 0 }) as any).template.settings['index.number_of_replicas']).toBe(0);
   });
 
-  test('one template per index class', () => {
-    expect(Object.keys(indexTemplates({ replicas: 1 }))).toEqual(['logs-all', 'logs-errors', 'logs-trades', 'logs-ai']);
+  test('one template per index class, and one for the dead letters', () => {
+    expect(Object.keys(indexTemplates({ replicas: 1 }))).toEqual(['logs-all', 'logs-errors', 'logs-trades', 'logs-ai', 'logs-deadletter']);
   });
 
-  test('map the ECS log fields with their ECS types', () => {
+  test('map the ECS log fields with their ECS types, flat', () => {
     const p = (ecsLogMappings() as any).properties;
     expect(p['@timestamp'].type).toBe('date');
     expect(p.message.type).toBe('match_only_text');
-    expect(p.log.properties.level.type).toBe('keyword');
-    expect(p.log.properties.logger.type).toBe('keyword');
-    expect(p.ecs.properties.version.type).toBe('keyword');
-    for (const f of ['name', 'version', 'environment']) expect(p.service.properties[f].type).toBe('keyword');
-    expect(p.trace.properties.id.type).toBe('keyword');
-    expect(p.span.properties.id.type).toBe('keyword');
-    expect(p.error.properties.type.type).toBe('keyword');
-    expect(p.error.properties.message.type).toBe('match_only_text');
-    expect(p.error.properties.stack_trace.type).toBe('wildcard');
-    expect(p.client.properties.ip.type).toBe('ip');
-    expect(p.labels.type).toBe('object');
+    expect(p['log.level'].type).toBe('keyword');
+    expect(p['log.logger'].type).toBe('keyword');
+    expect(p['ecs.version'].type).toBe('keyword');
+    for (const f of ['name', 'version', 'environment']) expect(p[`service.${f}`].type).toBe('keyword');
+    expect(p['trace.id'].type).toBe('keyword');
+    expect(p['span.id'].type).toBe('keyword');
+    expect(p['error.type'].type).toBe('keyword');
+    expect(p['error.message'].type).toBe('match_only_text');
+    expect(p['error.stack_trace'].type).toBe('wildcard');
+    expect(p['client.ip'].type).toBe('ip');
+    // Stored for a reshaped event, never indexed.
+    expect(p['event.original']).toEqual({ type: 'keyword', index: false, doc_values: false });
+    // subobjects: false takes no object mappings at all.
+    expect(Object.values<any>(p).every((m) => typeof m.type === 'string' && m.type !== 'object')).toBe(true);
+  });
+
+  test('map so that no shape of JSON is refused: subobjects off, no date detection, malformed values and extra fields kept', () => {
+    const m = ecsLogMappings() as any;
+    expect(m.subobjects).toBe(false);
+    expect(m.date_detection).toBe(false);
+    const settings = (renderIndexTemplate('all', { replicas: 1 }) as any).template.settings;
+    expect(settings['index.mapping.ignore_malformed']).toBe(true);
+    expect(settings['index.mapping.total_fields.ignore_dynamic_beyond_limit']).toBe(true);
+  });
+
+  test('tell the node where the mapping has objects and where values', () => {
+    const shapes = ecsFieldShapes();
+    expect(shapes.objects).toEqual(expect.arrayContaining(['log', 'error', 'service', 'trace', 'url', 'http', 'http.response', 'labels', 'event']));
+    expect(shapes.leaves).toEqual(expect.arrayContaining(['message', 'log.level', 'trace.id', 'http.response.status_code', 'client.ip']));
+    expect(shapes.objects.filter((o) => shapes.leaves.includes(o))).toEqual([]);
   });
 
   test('map the fields the Kibana dashboards aggregate as numbers', () => {
     const p = (ecsLogMappings() as any).properties;
-    expect(p.event.properties.duration.type).toBe('long');
-    expect(p.http.properties.response.properties.status_code.type).toBe('long');
-    expect(p.labels.properties.prompt_tokens.type).toBe('long');
-    expect(p.labels.properties.completion_tokens.type).toBe('long');
+    expect(p['event.duration'].type).toBe('long');
+    expect(p['http.response.status_code'].type).toBe('long');
+    expect(p['labels.prompt_tokens'].type).toBe('long');
+    expect(p['labels.completion_tokens'].type).toBe('long');
+  });
+
+  test('the dead-letter template indexes a few fields and keeps the rest unindexed, with its own retention', () => {
+    const t = renderDeadLetterTemplate({ replicas: 1 }) as any;
+    expect(t.index_patterns).toEqual(['logs-deadletter-*']);
+    expect(t.template.mappings.dynamic).toBe(false);
+    expect(Object.keys(t.template.mappings.properties)).toEqual(['@timestamp', 'message', 'error', 'tags', 'data_stream']);
+    expect(t.template.settings['index.lifecycle.name']).toBe('logs-deadletter-retention');
+    const { configMap } = synth({ deadLetterRetentionDays: 14 });
+    expect(JSON.parse(configMap.data['ilm-policy.logs-deadletter-retention.json']).policy.phases.delete.min_age).toBe('14d');
+    expect(() => synth({ deadLetterRetentionDays: 0 })).toThrow(/deadLetterRetentionDays/);
   });
 
   test('map string labels as keywords and leave numeric labels numeric', () => {
@@ -95,7 +125,9 @@ describe('setup steps', () => {
     const puts = [...script.matchAll(/'send' 'PUT' '([^']+)'/g)].map((m) => m[1]);
     expect(puts).toEqual([
       '/_ilm/policy/logs-all-retention', '/_ilm/policy/logs-errors-retention', '/_ilm/policy/logs-trades-retention', '/_ilm/policy/logs-ai-retention',
+      '/_ilm/policy/logs-deadletter-retention',
       '/_index_template/logs-all', '/_index_template/logs-errors', '/_index_template/logs-trades', '/_index_template/logs-ai',
+      '/_index_template/logs-deadletter',
     ]);
     expect(script).toContain('MAX_ATTEMPTS=30');
   });
@@ -119,8 +151,8 @@ describe('ElasticsearchSetup', () => {
   test('the ConfigMap holds the script and one JSON body per policy and template', () => {
     const { configMap } = synth({ retention: { errors: 120 } });
     expect(Object.keys(configMap.data).sort()).toEqual([
-      'ilm-policy.logs-ai-retention.json', 'ilm-policy.logs-all-retention.json', 'ilm-policy.logs-errors-retention.json', 'ilm-policy.logs-trades-retention.json',
-      'index-template.logs-ai.json', 'index-template.logs-all.json', 'index-template.logs-errors.json', 'index-template.logs-trades.json',
+      'ilm-policy.logs-ai-retention.json', 'ilm-policy.logs-all-retention.json', 'ilm-policy.logs-deadletter-retention.json', 'ilm-policy.logs-errors-retention.json', 'ilm-policy.logs-trades-retention.json',
+      'index-template.logs-ai.json', 'index-template.logs-all.json', 'index-template.logs-deadletter.json', 'index-template.logs-errors.json', 'index-template.logs-trades.json',
       'setup.sh',
     ]);
     expect(JSON.parse(configMap.data['ilm-policy.logs-errors-retention.json']).policy.phases.delete.min_age).toBe('120d');

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { ServiceEndpoint } from '../lib/core/endpoint';
 import { Images } from '../lib/core/images';
+import { DEAD_LETTER_DATA_STREAM } from '../lib/elasticsearch/index-templates';
 import { Filebeat, FilebeatProps } from '../lib/filebeat';
 import { ILogstash } from '../lib/logstash/logstash-reference';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
@@ -47,15 +48,28 @@ describe('Filebeat', () => {
     expect(custom['prospector.scanner.fingerprint.length']).toBe(256);
   });
 
-  test('adds Kubernetes metadata for its node and decodes JSON messages into top-level fields', () => {
-    const [input] = config(synth().objects)['filebeat.inputs'];
+  test('adds Kubernetes metadata for its node, once for all files (top-level processors)', () => {
+    const c = config(synth().objects);
+    expect(c['filebeat.inputs'][0].processors).toBeUndefined();
+    const input = c;
     expect(input.processors[0].add_kubernetes_metadata).toEqual({
       host: '${NODE_NAME}',
       matchers: [{ logs_path: { logs_path: '/var/log/containers/' } }],
     });
-    expect(input.processors[1].decode_json_fields).toMatchObject({
-      fields: ['message'], target: '', overwrite_keys: true, add_error_key: true,
-    });
+  });
+
+  test('decodes JSON lines into decoded_line for the script to merge, never over what Filebeat wrote', () => {
+    const input = config(synth().objects);
+    const decode = input.processors[1].decode_json_fields;
+    expect(decode).toMatchObject({ fields: ['message'], target: 'decoded_line', add_error_key: true, expand_keys: true });
+    expect(decode.overwrite_keys).toBeUndefined();
+    expect(Object.keys(input.processors[2])).toEqual(['script']);
+    expect(input.processors[2].script.params.decoded_field).toBe(decode.target);
+  });
+
+  test('the script processor has no tag, so concurrent filestream builds cannot register the same metrics name', () => {
+    const input = config(synth().objects);
+    expect(input.processors[2].script.tag).toBeUndefined();
   });
 
   test('ships to the Logstash Beats endpoint', () => {
@@ -103,13 +117,21 @@ describe('Filebeat', () => {
   test('ships to an open Elasticsearch without credentials', () => {
     const { filebeat, objects } = synth('plain-es');
     const out = config(objects)['output.elasticsearch'];
-    expect(out).toEqual({ hosts: ['http://elasticsearch-http.observability.svc:9200'], index: 'logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}' });
+    expect(out).toEqual({
+      'hosts': ['http://elasticsearch-http.observability.svc:9200'], 'index': 'logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}',
+      'non_indexable_policy.dead_letter_index.index': DEAD_LETTER_DATA_STREAM,
+    });
     expect(filebeat.externalSecrets).toEqual([]);
+  });
+
+  test('straight to Elasticsearch, an event Elasticsearch refuses goes to the dead-letter data stream, not away', () => {
+    const out = config(synth('plain-es').objects)['output.elasticsearch'];
+    expect(out['non_indexable_policy.dead_letter_index.index']).toBe('logs-deadletter-default');
   });
 
   test('straight to Elasticsearch, names each event\'s class data stream as Logstash would', () => {
     const c = config(synth('plain-es').objects);
-    const processors = c['filebeat.inputs'][0].processors;
+    const processors = c['processors'];
     const names = processors.map((p: any) => Object.keys(p)[0]);
     // Routing reads labels.index_class, so it comes after the script that sets it.
     expect(names.indexOf('script')).toBeLessThan(names.indexOf('add_fields'));
@@ -127,10 +149,14 @@ describe('Filebeat', () => {
     expect(c['setup.ilm.enabled']).toBe(false);
   });
 
-  test('through Logstash, leaves routing to Logstash', () => {
-    const c = config(synth().objects);
-    expect(c['filebeat.inputs'][0].processors.find((p: any) => p.add_fields)).toBeUndefined();
-    expect(c['setup.template.enabled']).toBeUndefined();
+  test('through Logstash too, names each event\'s class data stream, the same routing as straight to Elasticsearch', () => {
+    const routing = (target: Target) => config(synth(target).objects)['processors'].filter((p: any) => p.add_fields);
+    expect(routing('logstash')).toEqual(routing('plain-es'));
+    expect(routing('logstash').length).toBeGreaterThan(0);
+  });
+
+  test('through Logstash, leaves templates to the setup Job without Filebeat settings for them', () => {
+    expect(config(synth().objects)['setup.template.enabled']).toBeUndefined();
   });
 
   test('runs as root with only DAC_READ_SEARCH, no escalation, a read-only root and RuntimeDefault seccomp', () => {

@@ -1,11 +1,11 @@
 import { spawn } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { Kibana, KIBANA_RULE_IDS, KibanaSetup, KibanaSetupProps, LOGS_DATA_VIEW_ID, ruleFileName, RuleDuration, SAVED_OBJECTS_FILE } from '../lib/kibana';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
-import { HttpRecorder, RecordedRequest } from './support/http-recorder';
+import { HttpRecorder, RecordedAnswer, RecordedRequest } from './support/http-recorder';
 import { setupCredentials } from './support/setup-credentials';
 
 function synth(props: Partial<KibanaSetupProps> = {}, secure = true) {
@@ -104,26 +104,48 @@ describe('the Kibana setup Job', () => {
   });
 });
 
+/** Runs the Job's script from its ConfigMap, as the pod would, against `url`. */
+async function runJob(configMap: any, url: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kibana-setup-'));
+  try {
+    for (const [file, content] of Object.entries<string>(configMap.data)) {
+      writeFileSync(join(dir, file), file === 'setup.sh' ? content.split('/etc/setup').join(dir) : content);
+    }
+    return await new Promise((resolve) => {
+      const child = spawn('/bin/sh', [join(dir, 'setup.sh')], { env: { PATH: process.env.PATH!, API_URL: url } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // The rendered script, run for real (/bin/sh and curl) against a local server that keeps
-// what it is sent the way Kibana's APIs do: imports replace by type and id, rules live
-// at /api/alerting/rule/<id> (404 until created, POST creates, PUT updates).
+// what it is sent the way Kibana's APIs do: imports replace by type and id and answer
+// `"success": true`, rules live at /api/alerting/rule/<id> (404 until created, POST
+// creates, PUT updates).
 describe('the Kibana setup script, run twice', () => {
   let server: HttpRecorder;
   const objects = new Map<string, unknown>();
   const rules = new Map<string, any>();
   const calls: string[] = [];
 
-  function kibana({ method, url, headers, body }: RecordedRequest): number {
+  function kibana({ method, url, headers, body }: RecordedRequest): RecordedAnswer {
     calls.push(`${method} ${url}`);
     if (method !== 'GET' && headers['kbn-xsrf'] !== 'true') return 400;
     if (url === '/api/status') return 200;
     if (url === '/api/saved_objects/_import?overwrite=true') {
       const ndjson = body.slice(body.indexOf('\r\n\r\n') + 4, body.lastIndexOf('\r\n--'));
-      for (const line of ndjson.trimEnd().split('\n')) {
+      const lines = ndjson.trimEnd().split('\n');
+      for (const line of lines) {
         const o = JSON.parse(line);
         objects.set(`${o.type}:${o.id}`, o);
       }
-      return 200;
+      return { status: 200, body: JSON.stringify({ successCount: lines.length, success: true, warnings: [] }) };
     }
     const id = /^\/api\/alerting\/rule\/([-a-z]+)$/.exec(url)?.[1];
     if (id === undefined) return 404;
@@ -137,24 +159,9 @@ describe('the Kibana setup script, run twice', () => {
   beforeAll(async () => (server = await HttpRecorder.start(kibana)));
   afterAll(() => server.close());
 
-  async function runJob(configMap: any): Promise<number> {
-    const dir = mkdtempSync(join(tmpdir(), 'kibana-setup-'));
-    try {
-      for (const [file, content] of Object.entries<string>(configMap.data)) {
-        writeFileSync(join(dir, file), file === 'setup.sh' ? content.split('/etc/setup').join(dir) : content);
-      }
-      return await new Promise((resolve) => {
-        const child = spawn('/bin/sh', [join(dir, 'setup.sh')], { env: { PATH: process.env.PATH!, API_URL: server.url }, stdio: 'ignore' });
-        child.on('close', (code) => resolve(code ?? -1));
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
   test('the second run updates what the first created and adds nothing', async () => {
     const first = synth({}, false);
-    expect(await runJob(first.configMap)).toBe(0);
+    expect((await runJob(first.configMap, server.url)).code).toBe(0);
     expect([...objects.keys()]).toHaveLength(first.setup.savedObjectIds.length);
     expect([...rules.keys()].sort()).toEqual([...first.setup.ruleIds].sort());
     expect(rules.get(KIBANA_RULE_IDS.errorBurst).rule_type_id).toBe('.es-query');
@@ -162,11 +169,64 @@ describe('the Kibana setup script, run twice', () => {
 
     calls.length = 0;
     const second = synth({ alertRules: { errorBurst: { threshold: 50 } } }, false);
-    expect(await runJob(second.configMap)).toBe(0);
+    expect((await runJob(second.configMap, server.url)).code).toBe(0);
     expect([...objects.keys()]).toHaveLength(first.setup.savedObjectIds.length);
     expect(rules.size).toBe(2);
     expect(calls.filter((c) => c.startsWith('POST /api/alerting'))).toEqual([]);
     expect(calls).toContain(`PUT /api/alerting/rule/${KIBANA_RULE_IDS.errorBurst}`);
     expect(rules.get(KIBANA_RULE_IDS.errorBurst).params.threshold).toEqual([50]);
   }, 20000);
+});
+
+// A partial failure as Kibana's saved objects import answers it: HTTP 200, `success` false,
+// and the failed objects in `errors` (test/fixtures/kibana-import-partial-failure.json).
+describe('the Kibana setup script checks what the saved objects import answers', () => {
+  const partialFailure = readFileSync(join(__dirname, 'fixtures', 'kibana-import-partial-failure.json'), 'utf8');
+  let importAnswer: string;
+  let server: HttpRecorder;
+
+  beforeAll(async () => {
+    server = await HttpRecorder.start(({ method, url }) => {
+      if (url === '/api/saved_objects/_import?overwrite=true') return { status: 200, body: importAnswer };
+      if (url.startsWith('/api/alerting/rule/')) return method === 'GET' ? 404 : 200;
+      return 200;
+    });
+  });
+  afterAll(() => server.close());
+
+  const run = (answer: string) => {
+    importAnswer = answer;
+    return runJob(synth({ maxAttempts: 1 }, false).configMap, server.url);
+  };
+
+  test.each([
+    ['compact, as Kibana sends it', JSON.stringify(JSON.parse(partialFailure))],
+    ['with spaces and line breaks', partialFailure],
+  ])('"success": false (%s) fails the Job, naming each failed object and its error', async (_, answer) => {
+    const result = await run(answer);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('POST /api/saved_objects/_import?overwrite=true answered HTTP 200, but success is not true; errors:');
+    expect(result.stderr).toContain('  - id="observability-errors" type="search" meta.title="Errors" error.type="missing_references" '
+      + 'error.references.type="index-pattern" error.references.id="observability-logs-old"\n');
+    expect(result.stderr).toContain('  - id="observability-overview" type="dashboard" meta.title="Logs overview" error.type="conflict"\n');
+    expect(result.stderr).not.toContain('discoverApp');
+    expect(result.stdout).not.toContain('Kibana setup complete');
+  });
+
+  test('a failed object with its title at the top, as 7.x answered, is named by it', async () => {
+    const result = await run('{"success":false,"successCount":0,"errors":[{"id":"v1","type":"visualization","title":"Old vis","error":{"type":"unsupported_type"}}]}');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('  - id="v1" type="visualization" title="Old vis" error.type="unsupported_type"\n');
+  });
+
+  test.each([
+    ['{"successCount":20,"success":true,"warnings":[]}'],
+    ['{ "successCount": 20, "success": true, "warnings": [] }'],
+  ])('"success": true passes and the rules follow: %s', async (answer) => {
+    const result = await run(answer);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain(`done: alert rule ${KIBANA_RULE_IDS.errorBurst}`);
+    expect(result.stdout).toContain('Kibana setup complete');
+  });
 });

@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
+import { measuredDelayLines } from '../bench/latency-budget';
+import { MeasuredDelay } from '../bench/measured-delay';
 import { ConfigError } from '../lib/core/errors';
 import { ElasticsearchSetup, renderIndexTemplate } from '../lib/elasticsearch';
 import { Filebeat, FilebeatProps } from '../lib/filebeat';
@@ -71,7 +76,8 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     expect(budget.logsNewFile.parts.find((p) => /scan/.test(p.name))!.seconds).toBe(rendered.scanInterval);
     expect(part(/queue flush/)).toBe(rendered.queueFlush);
     expect(part(/Logstash/)).toBe(rendered.batchDelay);
-    expect(rendered.refreshIntervals).toHaveLength(4);
+    // One per index class, and the dead-letter data stream's.
+    expect(rendered.refreshIntervals).toHaveLength(5);
     for (const interval of rendered.refreshIntervals) expect(part(/refresh/)).toBe(interval);
     expect(budget.logs.totalSeconds).toBeCloseTo(rendered.backoffMax + rendered.queueFlush + rendered.batchDelay! + rendered.refreshIntervals[0], 6);
   });
@@ -116,7 +122,7 @@ describe('the log budget follows the configuration', () => {
     expect(synth({ filebeat: { queueFlushTimeoutSeconds: 0 } }).stack.logSearchableBoundSeconds).toBe(2.05);
     expect(synth({ logstash: { batchDelayMillis: 250 } }).stack.logSearchableBoundSeconds).toBe(3.25);
     const slowRefresh = synth({ logRefreshIntervalSeconds: 30 });
-    expect(renderedLogSettings(slowRefresh.objects).refreshIntervals).toEqual([30, 30, 30, 30]);
+    expect(renderedLogSettings(slowRefresh.objects).refreshIntervals).toEqual([30, 30, 30, 30, 30]);
     expect(slowRefresh.stack.logSearchableBoundSeconds).toBe(32.05);
   });
 
@@ -203,5 +209,61 @@ describe('bad input', () => {
     const c = new Chart(Testing.app(), 'test', { namespace: 'observability' });
     expect(() => new ElasticsearchSetup(c, 'elasticsearch-setup', { elasticsearch: new FakeElasticsearchCluster(c), refreshIntervalSeconds: 600 }))
       .toThrow(/test\/elasticsearch-setup: 'refreshIntervalSeconds' must be above 0 s and at most 300 s, got 600/);
+  });
+});
+
+describe('measured delays beside the budget (npm run budget)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'measured-delay-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const options = { environment: 'prod', beside: 'computed: change -> scrape at most 15 s', measureWith: 'npm run bench:metrics' };
+  const metrics: MeasuredDelay = {
+    runs: [{ behindScrape: 0.009 }, { behindScrape: 0.013 }, { behindScrape: 0.031 }],
+    min: 0.009, median: 0.013, max: 0.031,
+    date: '2026-12-01T20:16:01.131Z',
+    command: 'npm run bench:metrics -- 3',
+    environment: 'prod',
+    figure: 'scrape -> queryable',
+    targetSeconds: 1,
+    figures: [{ name: 'change -> queryable', min: 0.793, median: 4.287, max: 13.44 }],
+  };
+  const written = (name: string, results: unknown) => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(results));
+    return file;
+  };
+
+  test('says a delay is not measured yet, and how to measure it, when its file is missing', () => {
+    expect(measuredDelayLines(join(dir, 'metrics-delay.json'), 'metrics', options)).toEqual(['measured metrics: not measured yet (npm run bench:metrics)']);
+  });
+
+  test('prints the headline figure with its target verdict, the computed bound and the other figures', () => {
+    expect(measuredDelayLines(written('metrics-delay.json', metrics), 'metrics', options)).toEqual([
+      'measured metrics (3 runs, npm run bench:metrics -- 3, 2026-12-01T20:16:01.131Z): scrape -> queryable min 9 ms, median 13 ms, max 31 ms; '
+        + 'target < 1 s: PASS; computed: change -> scrape at most 15 s',
+      '  change -> queryable: min 793 ms, median 4.3 s, max 13.4 s',
+    ]);
+  });
+
+  test('says FAIL when the slowest run misses the target', () => {
+    const [first] = measuredDelayLines(written('slow-delay.json', { ...metrics, max: 1.2 }), 'metrics', options);
+    expect(first).toMatch(/max 1\.2 s; target < 1 s: FAIL;/);
+  });
+
+  test('reads a file of the alert benchmark, which has no figure and no target, in the same way', () => {
+    const alert = { alert: 'Http5xxErrorBurst', environment: 'prod', command: 'npm run bench:alerts -- 10', date: '2026-11-23T21:29:48.652Z',
+      boundSeconds: 25, runs: [{ total: 10.9 }, { total: 22.047 }], min: 10.9, median: 13.3, max: 22.047 };
+    expect(measuredDelayLines(written('alert-delay.json', alert), 'Http5xxErrorBurst', { ...options, beside: 'computed bound 25 s' })).toEqual([
+      'measured Http5xxErrorBurst (2 runs, npm run bench:alerts -- 10, 2026-11-23T21:29:48.652Z): min 10.9 s, median 13.3 s, max 22.0 s; computed bound 25 s',
+    ]);
+  });
+
+  test('only points at a measurement of another environment', () => {
+    expect(measuredDelayLines(written('metrics-delay.json', metrics), 'metrics', { ...options, environment: 'dev' }))
+      .toEqual([`measured metrics: only for prod (${join(dir, 'metrics-delay.json')})`]);
+  });
+
+  test('fails, naming the file and the command, when the file is not a results file', () => {
+    const file = written('broken-delay.json', { runs: 3 });
+    expect(() => measuredDelayLines(file, 'metrics', options)).toThrow(new RegExp(`${file}.*runs: \\[\\.\\.\\.\\], min, median, max, date, command.*rerun npm run bench:metrics`));
   });
 });

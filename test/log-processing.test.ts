@@ -6,8 +6,8 @@ import { parse } from 'yaml';
 import { ServiceEndpoint } from '../lib/core/endpoint';
 import { Filebeat, FilebeatProps } from '../lib/filebeat/filebeat';
 import {
-  DEFAULT_SECRET_KEY_FRAGMENTS, LogProcessingParams, logProcessingParams, logProcessingSource,
-  renderLogProcessingProcessor,
+  DECODED_LINE_FIELD, DEFAULT_SECRET_KEY_FRAGMENTS, LogProcessingParams, logProcessingParams, logProcessingSource,
+  renderLogProcessingProcessor, ValueMask,
 } from '../lib/filebeat/log-processing';
 import { FLAT_TO_ECS_FIELDS } from '../lib/core/log-shape';
 import { ILogstash } from '../lib/logstash/logstash-reference';
@@ -422,6 +422,217 @@ describe('log processing script: params and failure', () => {
   });
 });
 
+// The kubelet's name for a container's log file: <pod>_<namespace>_<container>-<container id>.log
+const CONTAINER_LOG = `/var/log/containers/checkout-7d9f8_shop_checkout-${'0123456789abcdef'.repeat(4)}.log`;
+const FILEBEAT_LOG = { file: { path: CONTAINER_LOG }, offset: 10 };
+
+/**
+ * An event as Filebeat hands it to the script: the raw line in `message`, its JSON decoded
+ * by decode_json_fields into `decoded_line` (absent when the line is not JSON), and where
+ * it was read. `decoded` is written as decode_json_fields leaves it, dotted keys expanded.
+ */
+function fromLine(decoded: Fields | undefined, raw: string = JSON.stringify(decoded)): Fields {
+  return { message: raw, ...(decoded === undefined ? {} : { [DECODED_LINE_FIELD]: decoded }), log: FILEBEAT_LOG };
+}
+
+const everywhere = (out: Fields) => JSON.stringify(out);
+
+describe('log processing script: lines as decode_json_fields leaves them', () => {
+  test('given secrets in arrays and objects of a line without a message, then the message is the masked line and no secret is left', () => {
+    const secrets = ['p1-long-secret-value', 'p2-other-secret-value', 'primary-api-key-value', 'item-token-value-123'];
+    const out = run(fromLine({
+      user: 'bob', password: [secrets[0], secrets[1]], credentials: { api_key: secrets[2] }, items: [{ sku: 'a-1', token: secrets[3] }],
+    }));
+    expect(JSON.parse(out.message)).toEqual({
+      user: 'bob', password: ['p1-l...alue', 'p2-o...alue'], credentials: { api_key: 'prim...alue' }, items: [{ sku: 'a-1', token: 'item...-123' }],
+    });
+    for (const secret of secrets) expect(everywhere(out)).not.toContain(secret);
+  });
+
+  test('given a reshaped line with secrets, then event.original is the masked line as written', () => {
+    const out = run(fromLine({ message: 'login failed', error: 'rejected password=kv-secret-99', session: { token: 'session-token-value-1' } }));
+    expect(out.tags).toEqual(['fields_moved']);
+    expect(JSON.parse(out.event.original)).toEqual({
+      message: 'login failed', error: 'rejected password=kv-s...t-99', session: { token: 'sess...ue-1' },
+    });
+    expect(everywhere(out)).not.toContain('kv-secret-99');
+    expect(everywhere(out)).not.toContain('session-token-value-1');
+  });
+
+  test('given secrets in fields moved aside, including fields Filebeat owns, then moved, message and event.original are all masked', () => {
+    const out = run(fromLine({
+      error: 'token=abcdefghijklmnop', _password: 'underscore-secret-1',
+      kubernetes: { token: 'k8s-token-value-123' }, host: { password: 'hunter2' }, log: { file: { path: '/tmp/x?api_key=path-api-key-777' } },
+    }));
+    expect(out.moved).toEqual({
+      'error': 'token=abcd...mnop', '_password': 'unde...et-1', 'kubernetes': { token: 'k8s-...-123' }, 'host': { password: REDACTED },
+      'log.file': { path: '/tmp/x?api_key=path...-777' },
+    });
+    expect(out.log).toEqual(FILEBEAT_LOG);
+    expect(out.message).toBe(out.event.original);
+    for (const secret of ['abcdefghijklmnop', 'underscore-secret-1', 'k8s-token-value-123', 'hunter2', 'path-api-key-777']) {
+      expect(everywhere(out)).not.toContain(secret);
+    }
+  });
+
+  test('given a secret under ecs in the line, then it is masked and ecs.version is left as written', () => {
+    const out = run(fromLine({ message: 'up', ecs: { version: '8.11.0', password: 'ecs-secret-value-77' } }));
+    expect(out.ecs).toEqual({ version: '8.11.0', password: 'ecs-...e-77' });
+    expect(everywhere(out)).not.toContain('ecs-secret-value-77');
+  });
+
+  test('given {"log":"text"}, then log.file.path and log.offset are kept and the text moves to moved.log', () => {
+    const out = run(fromLine({ log: 'text' }));
+    expect(out.log).toEqual(FILEBEAT_LOG);
+    expect(out.moved).toEqual({ log: 'text' });
+    expect(out.tags).toEqual(['fields_moved']);
+    expect(out.event.original).toBe('{"log":"text"}');
+  });
+
+  test('given a flat level, then it joins the log object Filebeat wrote and classifies the event', () => {
+    const out = run(fromLine({ level: 'error', message: 'charge failed' }));
+    expect(out.log).toEqual({ ...FILEBEAT_LOG, level: 'error' });
+    expect(out.labels).toMatchObject({ severity_class: 'error', index_class: 'errors' });
+    expect(out.tags).toBeUndefined();
+  });
+
+  test('given error, url, labels and trace as strings, then they are moved aside and classification still writes labels', () => {
+    const out = run(fromLine({ level: 'warn', message: 'legacy', error: 'boom', url: 'https://shop.example/cart', labels: 'blue', trace: 'sampled' }));
+    expect(out.moved).toEqual({ error: 'boom', url: 'https://shop.example/cart', labels: 'blue', trace: 'sampled' });
+    expect(out.error).toBeUndefined();
+    expect(out.url).toBeUndefined();
+    expect(out.trace).toBeUndefined();
+    expect(out.labels).toEqual({ severity_class: 'warning', event_domain: 'api', index_class: 'all' });
+    expect(out.tags).toEqual(['fields_moved']);
+  });
+
+  test('given message as an object, then it is moved aside and the message is the masked line', () => {
+    const out = run(fromLine({ log: { level: 'info' }, message: { text: 'stock low', secret: 'object-message-secret-42' } }));
+    expect(out.moved).toEqual({ message: { text: 'stock low', secret: 'obje...t-42' } });
+    expect(JSON.parse(out.message)).toEqual({ log: { level: 'info' }, message: { text: 'stock low', secret: 'obje...t-42' } });
+    expect(out.event.original).toBe(out.message);
+    expect(out.log).toEqual({ ...FILEBEAT_LOG, level: 'info' });
+  });
+
+  test('given msg and no message, then msg becomes the message', () => {
+    const out = run(fromLine({ level: 'info', msg: 'login ok', service: 'gateway' }));
+    expect(out.message).toBe('login ok');
+    expect(out.msg).toBeUndefined();
+    expect(out.service).toEqual({ name: 'gateway' });
+    expect(out.tags).toBeUndefined();
+  });
+
+  test('given _id at top level, then it is moved aside; an _id deeper down stays', () => {
+    const out = run(fromLine({ message: 'hi', _id: 'doc-1', order: { _id: 'o-1' } }));
+    expect(out._id).toBeUndefined();
+    expect(out.moved).toEqual({ _id: 'doc-1' });
+    expect(out.order).toEqual({ _id: 'o-1' });
+    expect(out.tags).toEqual(['fields_moved']);
+  });
+
+  test('given blank keys, then they become blank_key and the original keeps them as written', () => {
+    const out = run(fromLine({ 'message': 'hi', '  ': 'blank', 'user': { '': 'anon' } }));
+    expect(out.blank_key).toBe('blank');
+    expect(out.user).toEqual({ blank_key: 'anon' });
+    expect(out.tags).toEqual(['fields_moved']);
+    expect(out.event.original).toBe('{"message":"hi","  ":"blank","user":{"":"anon"}}');
+  });
+
+  test('given arrays that mix kinds, then every value at that path becomes a string', () => {
+    const out = run(fromLine({ message: 'mixed', tags_list: [1, 'a', true], items: [{ qty: 1 }, { qty: 'two' }] }));
+    expect(out.tags_list).toEqual(['1', 'a', 'true']);
+    expect(out.items).toEqual([{ qty: '1' }, { qty: 'two' }]);
+    expect(out.tags).toEqual(['fields_moved']);
+    expect(JSON.parse(out.event.original).tags_list).toEqual([1, 'a', true]);
+  });
+
+  test('given arrays of one kind, then numbers stay numbers and nothing is reshaped', () => {
+    const line = { message: 'same', counts: [1, 2, 3], items: [{ qty: 1 }, { qty: 2 }] };
+    const out = run(fromLine(line));
+    expect(out.counts).toEqual([1, 2, 3]);
+    expect(out.items).toEqual([{ qty: 1 }, { qty: 2 }]);
+    expect(out.tags).toBeUndefined();
+    expect(out.event).toBeUndefined();
+  });
+
+  test('given card numbers in text and as a JSON number, then every digit but the last four is masked', () => {
+    const out = run(fromLine({ message: 'charged 4111 1111 1111 1111, refunded 5500-0000-0000-0004', card: 4111111111111111 }));
+    expect(out.message).toBe('charged **** **** **** 1111, refunded ****-****-****-0004');
+    expect(out.card).toBe('************1111');
+    expect(everywhere(out)).not.toMatch(/4111 ?1111 ?1111/);
+  });
+
+  test('given a 16-digit order id that fails the Luhn check and a 12-digit number, then both are kept', () => {
+    const luhnValid = (digits: string) => [...digits].reverse().reduce((sum, c, i) => {
+      const d = Number(c) * (i % 2 === 1 ? 2 : 1);
+      return sum + (d > 9 ? d - 9 : d);
+    }, 0) % 10 === 0;
+    expect(luhnValid('1234567890123456')).toBe(false);
+    expect(luhnValid('4111111111111111')).toBe(true);
+    const out = run(fromLine({ message: 'order 1234567890123456 ref 123456789012', order_id: 1234567890123456, ref: 123456789012 }));
+    expect(out.message).toBe('order 1234567890123456 ref 123456789012');
+    expect(out.order_id).toBe(1234567890123456);
+    expect(out.ref).toBe(123456789012);
+  });
+
+  test('by default, e-mail addresses are kept', () => {
+    const out = run(fromLine({ message: 'refund sent to alice.smith@example.com', contact: 'alice.smith@example.com' }));
+    expect(out.message).toBe('refund sent to alice.smith@example.com');
+    expect(out.contact).toBe('alice.smith@example.com');
+  });
+
+  test('with ValueMask.EMAIL_ADDRESSES, an e-mail address keeps its first character and its domain', () => {
+    const script = load(logProcessingParams({ valueMasks: [ValueMask.PAYMENT_CARDS, ValueMask.EMAIL_ADDRESSES] }));
+    const out = run(fromLine({ message: 'refund sent to alice.smith@example.com', contact: 'alice.smith@example.com' }), script);
+    expect(out.message).toBe('refund sent to a***@example.com');
+    expect(out.contact).toBe('a***@example.com');
+    expect(everywhere(out)).not.toContain('alice.smith');
+  });
+
+  test('with a custom ValueMask pattern, its matches become ***REDACTED*** in text and fields', () => {
+    const script = load(logProcessingParams({ valueMasks: [ValueMask.pattern('iban', '\\bDE[0-9]{20}\\b')] }));
+    const out = run(fromLine({ message: 'pay to DE89370400440532013000 now', account: { iban: 'DE89370400440532013000' }, error: 'DE89370400440532013000' }), script);
+    expect(out.message).toBe(`pay to ${REDACTED} now`);
+    expect(out.account).toEqual({ iban: REDACTED });
+    expect(out.moved).toEqual({ error: REDACTED });
+    expect(everywhere(out)).not.toContain('DE89370400440532013000');
+  });
+
+  test('masking a decoded line is idempotent: the script run on its own output changes nothing more', () => {
+    const script = load(logProcessingParams({ valueMasks: [ValueMask.PAYMENT_CARDS, ValueMask.EMAIL_ADDRESSES, ValueMask.pattern('iban', '\\bDE[0-9]{20}\\b')] }));
+    const once = run(fromLine({
+      level: 'info', msg: 'paid 4111 1111 1111 1111 from 203.0.113.7 by alice@example.com to DE89370400440532013000',
+      password: ['p1-long-secret-value'], error: 'password=kv-secret-99', log: 'text', _id: 'x', items: [1, 'a'], card: 4111111111111111,
+    }), script);
+    expect(once.tags).toEqual(['fields_moved']);
+    expect(run(once, script)).toEqual(once);
+  });
+
+  test('given no service name, then it is the container name from the log file name', () => {
+    expect(run(fromLine({ message: 'hi' })).service).toEqual({ name: 'checkout' });
+  });
+
+  test('given a service name in the line, then the log file name does not override it', () => {
+    expect(run(fromLine({ message: 'hi', service: 'payments' })).service).toEqual({ name: 'payments' });
+    expect(run(fromLine({ message: 'hi', service: { name: 'orders', version: '1.2.0' } })).service).toEqual({ name: 'orders', version: '1.2.0' });
+  });
+
+  test('given a line that is not JSON, then its masked text is the message and there is no event.original', () => {
+    const jsonError = { type: 'json', message: 'Error decoding JSON: invalid character \'p\' looking for beginning of value' };
+    const out = run({ ...fromLine(undefined, 'plain text password=hunter2 card 4111 1111 1111 1111 from 203.0.113.7'), error: jsonError });
+    expect(out.message).toBe('plain text password=***REDACTED*** card **** **** **** 1111 from 203.0.0.0');
+    expect(out.event).toBeUndefined();
+    expect(out.tags).toBeUndefined();
+    expect(out.error).toEqual(jsonError);
+    expect(out.labels.severity_class).toBe('info');
+  });
+
+  test('the decoded field never ships', () => {
+    expect(run(fromLine({ message: 'hi' }))[DECODED_LINE_FIELD]).toBeUndefined();
+    expect(run(fromLine({ message: 'hi', log: 'text' }))[DECODED_LINE_FIELD]).toBeUndefined();
+  });
+});
+
 describe('log processing script: source', () => {
   test('is ECMAScript 5.1, which goja runs', () => {
     expect(() => parseJs(SOURCE, { ecmaVersion: 5, sourceType: 'script' })).not.toThrow();
@@ -453,16 +664,23 @@ function filebeatYaml(props: Partial<FilebeatProps> = {}) {
   return { filebeat, config: parse(configMap.data['filebeat.yml']) };
 }
 
+// The params every configuration shares: the rename table, the template's shapes, the decoded field.
+const { ecs_renames, object_fields, leaf_fields, decoded_field } = logProcessingParams();
+const SHARED_PARAMS = { ecs_renames, object_fields, leaf_fields, decoded_field };
+
 describe('Filebeat log processing', () => {
-  test('filebeat.yml runs the same script source right after decode_json_fields', () => {
+  test('filebeat.yml runs the same script source, untagged, right after decode_json_fields', () => {
     const { filebeat, config } = filebeatYaml();
-    const processors = config['filebeat.inputs'][0].processors;
+    const processors = config['processors'];
     expect(Object.keys(processors[1])).toEqual(['decode_json_fields']);
+    expect(processors[1].decode_json_fields.target).toBe(DECODED_LINE_FIELD);
     expect(processors[2]).toEqual({
       script: {
         lang: 'javascript',
-        tag: 'log-processing',
-        params: { secret_key_fragments: [...DEFAULT_SECRET_KEY_FRAGMENTS], mask_ip_addresses: true, classify: true, ecs_renames: logProcessingParams().ecs_renames },
+        params: {
+          secret_key_fragments: [...DEFAULT_SECRET_KEY_FRAGMENTS], mask_ip_addresses: true, classify: true,
+          value_masks: [{ kind: 'payment_card' }], ...SHARED_PARAMS,
+        },
         source: SOURCE,
       },
     });
@@ -470,17 +688,31 @@ describe('Filebeat log processing', () => {
     expect(filebeat.logProcessing).toEqual(processors[2].script.params);
   });
 
+  test('the script merges the field decode_json_fields writes, and knows where the template has objects and values', () => {
+    expect(decoded_field).toBe('decoded_line');
+    expect(object_fields).toEqual(expect.arrayContaining(['log', 'error', 'url', 'labels', 'trace', 'http.request']));
+    expect(leaf_fields).toEqual(expect.arrayContaining(['message', 'log.level', 'error.message', 'url.path', 'trace.id', 'event.original']));
+    expect(object_fields.filter((f) => leaf_fields.includes(f))).toEqual([]);
+  });
+
   test('custom fragments reach the params', () => {
     const { config } = filebeatYaml({ logProcessing: { secretKeyFragments: ['passwd', 'x-session'], classify: false } });
-    expect(config['filebeat.inputs'][0].processors[2].script.params).toEqual({
-      secret_key_fragments: ['passwd', 'x-session'], mask_ip_addresses: true, classify: false, ecs_renames: logProcessingParams().ecs_renames,
+    expect(config['processors'][2].script.params).toEqual({
+      secret_key_fragments: ['passwd', 'x-session'], mask_ip_addresses: true, classify: false, value_masks: [{ kind: 'payment_card' }], ...SHARED_PARAMS,
     });
+  });
+
+  test('value masks reach the params in order, patterns with their name and regex', () => {
+    const { config } = filebeatYaml({ logProcessing: { valueMasks: [ValueMask.EMAIL_ADDRESSES, ValueMask.pattern('iban', '\\bDE[0-9]{20}\\b')] } });
+    expect(config['processors'][2].script.params.value_masks).toEqual([
+      { kind: 'email' }, { kind: 'pattern', name: 'iban', regex: '\\bDE[0-9]{20}\\b' },
+    ]);
   });
 
   test('can be turned off: the script then only renames the flat shape', () => {
     const { filebeat, config } = filebeatYaml({ logProcessing: { enabled: false } });
-    const params = config['filebeat.inputs'][0].processors[2].script.params;
-    expect(params).toEqual({ secret_key_fragments: [], mask_ip_addresses: false, classify: false, ecs_renames: logProcessingParams().ecs_renames });
+    const params = config['processors'][2].script.params;
+    expect(params).toEqual({ secret_key_fragments: [], mask_ip_addresses: false, classify: false, value_masks: [], ...SHARED_PARAMS });
     expect(filebeat.logProcessing).toEqual(params);
   });
 
@@ -490,7 +722,7 @@ describe('Filebeat log processing', () => {
   });
 
   test('sets @timestamp from the flat shape\'s ISO 8601 timestamp, checked by Filebeat at load', () => {
-    const processors = filebeatYaml().config['filebeat.inputs'][0].processors;
+    const processors = filebeatYaml().config['processors'];
     expect(processors[3].timestamp).toMatchObject({ field: 'timestamp', ignore_missing: true, ignore_failure: true });
     expect(processors[3].timestamp.layouts).toContain('2006-01-02T15:04:05Z07:00');
     expect(processors[3].timestamp.test.length).toBeGreaterThan(0);

@@ -1,6 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Images } from '../lib/core/images';
+import { INDEX_CLASSES } from '../lib/elasticsearch/index-lifecycle';
+import { DEAD_LETTER_DATA_STREAM } from '../lib/elasticsearch/index-templates';
 import {
   Logstash, LogstashProps, quoteString, renderCondition, renderLogstashPipeline, renderRegex, renderValue,
 } from '../lib/logstash';
@@ -100,17 +102,10 @@ describe('pipeline DSL renderer', () => {
 });
 
 describe('Logstash', () => {
-  test('the pipeline reads Beats on 5044, renames the flat log fields to ECS and writes to Elasticsearch over verified TLS', () => {
+  test('the pipeline reads Beats on 5044 and writes to Elasticsearch over verified TLS', () => {
     const { logstash } = synth();
     const p = logstash.pipeline;
     expect(p).toContain('beats {\n    port => 5044');
-    expect(p).toContain('match => ["timestamp", "ISO8601", "UNIX", "UNIX_MS"]');
-    expect(p).toContain('target => "@timestamp"');
-    expect(p).toContain('if ([level]) and (!([log][level])) {');
-    expect(p).toContain('"level" => "[log][level]"');
-    expect(p).toContain('"service" => "[service][name]"');
-    expect(p).toContain('"trace_id" => "[trace][id]"');
-    expect(p).toContain('"span_id" => "[span][id]"');
     expect(p).toContain('hosts => ["https://elasticsearch-http.observability.svc:9200"]');
     expect(p).toContain('ssl_certificate_authorities => ["/usr/share/logstash/certs/ca.crt"]');
     expect(p).toContain('ssl_verification_mode => "full"');
@@ -119,9 +114,15 @@ describe('Logstash', () => {
     expect(p).toContain('data_stream_type => "logs"');
   });
 
-  test('extra filters run after the ECS normalisation', () => {
-    const { logstash } = synth({ filters: [{ plugin: 'mutate', settings: { add_tag: ['masked'] } }] });
-    expect(logstash.pipeline.indexOf('add_tag')).toBeGreaterThan(logstash.pipeline.indexOf('[span][id]'));
+  test('the pipeline renames nothing and parses no timestamp: Filebeat has done both on the node', () => {
+    const p = synth().logstash.pipeline;
+    expect(p).not.toMatch(/\brename\b/);
+    expect(p).not.toMatch(/\bdate \{/);
+    expect(p).not.toContain('timestamp');
+    for (const flat of ['[level]', '[service]', '[trace_id]', '[span_id]']) expect(p).not.toContain(flat);
+    // The filters are exactly the guard: one mutate and one conditional.
+    const filter = p.slice(p.indexOf('filter {'), p.indexOf('output {'));
+    expect(filter.match(/^ {2}[a-z]+/gm)).toEqual(['  mutate', '  if']);
   });
 
   test('without security the output has no TLS and no credentials, and no Secret is expected', () => {
@@ -152,6 +153,7 @@ describe('Logstash', () => {
     expect(settings['queue.type']).toBe('memory');
     expect(settings['dead_letter_queue.enable']).toBe(false);
     expect(parse(cm.data['pipelines.yml'])).toEqual([{ 'pipeline.id': 'main', 'path.config': '/usr/share/logstash/pipeline/main.conf' }]);
+    expect(Object.keys(settings).filter((k) => k.startsWith('dead_letter_queue.'))).toEqual(['dead_letter_queue.enable']);
     expect(named(objects, 'StatefulSet', 'logstash').spec.volumeClaimTemplates).toBeUndefined();
     const data = named(objects, 'StatefulSet', 'logstash').spec.template.spec.volumes.find((v: any) => v.name === 'data');
     expect(data.emptyDir).toBeDefined();
@@ -227,21 +229,170 @@ describe('Logstash', () => {
   });
 });
 
-describe('routing by index class', () => {
-  test('every event is routed to the logs-<class> data stream of its labels.index_class, defaulting to all', () => {
-    const { logstash } = synth();
-    const p = logstash.pipeline;
-    expect(p).toContain('"[data_stream][type]" => "logs"');
-    expect(p).toContain('"[data_stream][dataset]" => "all"');
-    expect(p).toContain('"[data_stream][namespace]" => "default"');
-    expect(p).toContain('if [labels][index_class] in ["errors", "trades", "ai"] {');
-    expect(p).toContain('"[data_stream][dataset]" => "%{[labels][index_class]}"');
-    expect(p).toContain('data_stream_auto_routing => true');
+describe('the data-stream guard', () => {
+  const guard = '  if !([data_stream][dataset] in ["all", "errors", "trades", "ai"]) {\n'
+    + '    mutate {\n      replace => {\n        "[data_stream][dataset]" => "all"\n      }\n    }\n  }\n';
+
+  test('keeps a dataset Filebeat set when it is an index class and sends anything else to all', () => {
+    const p = synth().logstash.pipeline;
+    expect(p).toContain(guard);
+    // The condition lists exactly the index classes, so a new class is guarded without an edit here.
+    expect(p.match(/in \[([^\]]*)\]/)?.[1].split(', ')).toEqual(INDEX_CLASSES.map((c) => `"${c}"`));
+    // The dataset is only ever set to `all`: Filebeat's class is never rewritten.
+    expect(p.match(/"\[data_stream\]\[dataset\]" =>/g)).toHaveLength(1);
+    expect(p).not.toContain('index_class');
   });
 
-  test('routing runs after the extra filters, so they can still classify events', () => {
-    const { logstash } = synth({ filters: [{ plugin: 'mutate', settings: { add_tag: ['classified'] } }] });
-    expect(logstash.pipeline.indexOf('[labels][index_class] in')).toBeGreaterThan(logstash.pipeline.indexOf('add_tag'));
+  test('always sets the type and the namespace, whatever the event carries', () => {
+    expect(synth().logstash.pipeline).toContain(
+      'filter {\n  mutate {\n    replace => {\n      "[data_stream][type]" => "logs"\n      "[data_stream][namespace]" => "default"\n    }\n  }\n');
+  });
+
+  test('the output writes each event to the data stream its fields name, with logs-all-default as the fallback', () => {
+    const p = synth().logstash.pipeline;
+    expect(p).toContain('data_stream => "true"');
+    expect(p).toContain('data_stream_auto_routing => true');
+    expect(p).toContain('data_stream_type => "logs"\n    data_stream_dataset => "all"\n    data_stream_namespace => "default"');
+  });
+
+  test('extra filters run before the guard, so one can re-route an event and still not leave the index classes', () => {
+    const filters = [{ if: { exists: ['trade_id'] }, then: [{ plugin: 'mutate', settings: { replace: { '[data_stream][dataset]': 'trades' } } }] }];
+    const p = synth({ filters }).logstash.pipeline;
+    expect(p.indexOf('"[data_stream][dataset]" => "trades"')).toBeGreaterThan(0);
+    expect(p.indexOf('"[data_stream][dataset]" => "trades"')).toBeLessThan(p.indexOf(guard));
+    expect(p.indexOf(guard)).toBeLessThan(p.indexOf('output {'));
+  });
+});
+
+describe('dead-letter queue', () => {
+  const configMap = (objects: any[]) => named(objects, 'ConfigMap', 'logstash-config');
+  const settings = (objects: any[]) => parse(configMap(objects).data['logstash.yml']);
+  const pipelines = (objects: any[]) => parse(configMap(objects).data['pipelines.yml']);
+  const outputOf = (pipeline: string) => pipeline.slice(pipeline.indexOf('output {'));
+  const [dlqType, dlqDataset, dlqNamespace] = DEAD_LETTER_DATA_STREAM.split('-');
+
+  test('adds a dead-letters pipeline from its own file in the pipeline directory, beside main', () => {
+    const { logstash, objects } = synth({ deadLetterQueue: true, pipelineWorkers: 4 });
+    expect(pipelines(objects)).toEqual([
+      { 'pipeline.id': 'main', 'path.config': '/usr/share/logstash/pipeline/main.conf', 'pipeline.workers': 4 },
+      {
+        'pipeline.id': 'dead-letters',
+        'path.config': '/usr/share/logstash/pipeline/dead-letters.conf',
+        'pipeline.workers': 1,
+        'queue.type': 'memory',
+        'dead_letter_queue.enable': false,
+      },
+    ]);
+    expect(configMap(objects).data['dead-letters.conf']).toBe(logstash.deadLetterPipeline);
+    expect(configMap(objects).data['main.conf']).toBe(logstash.pipeline);
+    const volume = named(objects, 'StatefulSet', 'logstash').spec.template.spec.volumes.find((v: any) => v.name === 'pipeline');
+    expect(volume.configMap.items).toEqual([
+      { key: 'main.conf', path: 'main.conf' },
+      { key: 'dead-letters.conf', path: 'dead-letters.conf' },
+    ]);
+  });
+
+  test('its input reads the main pipeline\'s queue under path.data, commits offsets and deletes what it has read', () => {
+    const p = synth({ deadLetterQueue: true }).logstash.deadLetterPipeline!;
+    expect(p.slice(0, p.indexOf('filter {'))).toBe([
+      'input {',
+      '  dead_letter_queue {',
+      '    path => "/usr/share/logstash/data/dead_letter_queue"',
+      '    pipeline_id => "main"',
+      '    commit_offsets => true',
+      '    clean_consumed => true',
+      '  }',
+      '}',
+      '',
+    ].join('\n'));
+    expect(settings(synth({ deadLetterQueue: true }).objects)['path.data']).toBe('/usr/share/logstash/data');
+  });
+
+  test('its filter records why Elasticsearch refused the event, tags it and names the dead-letter data stream', () => {
+    const p = synth({ deadLetterQueue: true }).logstash.deadLetterPipeline!;
+    expect(p).toContain('"[error][type]" => "dead_letter_queue"');
+    expect(p).toContain('"[error][message]" => "%{[@metadata][dead_letter_queue][reason]}"');
+    expect(p).toContain('add_tag => ["dead_letter"]');
+    // The template maps data_stream.* as constant keywords: the event's own must match the target.
+    expect(p).toContain(`"[data_stream][type]" => "${dlqType}"\n      "[data_stream][dataset]" => "${dlqDataset}"\n      "[data_stream][namespace]" => "${dlqNamespace}"`);
+  });
+
+  test(`its output always writes to ${DEAD_LETTER_DATA_STREAM}, whatever the event's fields say`, () => {
+    const out = outputOf(synth({ deadLetterQueue: true }).logstash.deadLetterPipeline!);
+    expect(out).toContain('data_stream => "true"');
+    expect(out).toContain('data_stream_auto_routing => false');
+    expect(out).toContain(`data_stream_type => "${dlqType}"\n    data_stream_dataset => "${dlqDataset}"\n    data_stream_namespace => "${dlqNamespace}"`);
+    expect([dlqType, dlqDataset, dlqNamespace].join('-')).toBe('logs-deadletter-default');
+  });
+
+  test('its output connects like the main one: same hosts, TLS verification and credentials', () => {
+    const { logstash } = synth({ deadLetterQueue: true });
+    const connection = (p: string) => outputOf(p).split('\n').filter((l) => /^\s+(hosts|ssl_\w+|user|password) =>/.test(l));
+    expect(connection(logstash.deadLetterPipeline!)).toEqual(connection(logstash.pipeline));
+    expect(connection(logstash.pipeline)).toEqual([
+      '    hosts => ["https://elasticsearch-http.observability.svc:9200"]',
+      '    ssl_enabled => true',
+      '    ssl_certificate_authorities => ["/usr/share/logstash/certs/ca.crt"]',
+      '    ssl_verification_mode => "full"',
+      '    user => "${ES_USERNAME}"',
+      '    password => "${ES_PASSWORD}"',
+    ]);
+  });
+
+  test('credentials appear only as ${ES_USERNAME} / ${ES_PASSWORD} references, in every file of the ConfigMap', () => {
+    const { objects } = synth({ deadLetterQueue: true });
+    const data: Record<string, string> = configMap(objects).data;
+    for (const text of Object.values(data)) {
+      for (const line of text.split('\n').filter((l) => /\b(user|password)\b/.test(l))) {
+        expect(line).toMatch(/^\s+(user => "\$\{ES_USERNAME\}"|password => "\$\{ES_PASSWORD\}")$/);
+      }
+    }
+    expect(data['dead-letters.conf'].match(/\$\{ES_(USERNAME|PASSWORD)\}/g)).toEqual(['${ES_USERNAME}', '${ES_PASSWORD}']);
+  });
+
+  test('without security neither pipeline has TLS settings or credentials', () => {
+    const { logstash } = synth({ deadLetterQueue: true }, false);
+    expect(logstash.deadLetterPipeline).toContain('hosts => ["http://elasticsearch-http.observability.svc:9200"]');
+    for (const p of [logstash.pipeline, logstash.deadLetterPipeline!]) {
+      expect(p).not.toContain('ssl_');
+      expect(p).not.toMatch(/\b(user|password) =>/);
+    }
+  });
+
+  test('logstash.yml bounds the queue: unread dead letters kept 7 days, the oldest dropped first when full', () => {
+    const { logstash, objects } = synth({ deadLetterQueue: true });
+    expect(settings(objects)).toMatchObject({
+      'dead_letter_queue.enable': true,
+      'dead_letter_queue.retain.age': '7d',
+      'dead_letter_queue.storage_policy': 'drop_older',
+    });
+    expect(logstash.deadLetterQueueRetainDays).toBe(7);
+  });
+
+  test('deadLetterQueueRetainDays sets dead_letter_queue.retain.age in days', () => {
+    const { logstash, objects } = synth({ deadLetterQueue: true, deadLetterQueueRetainDays: 30 });
+    expect(settings(objects)['dead_letter_queue.retain.age']).toBe('30d');
+    expect(logstash.deadLetterQueueRetainDays).toBe(30);
+  });
+
+  test('without the dead-letter queue there is no reader pipeline, file or retention', () => {
+    const { logstash, objects } = synth();
+    expect(logstash.deadLetterPipeline).toBeUndefined();
+    expect(logstash.deadLetterQueueRetainDays).toBeUndefined();
+    expect(configMap(objects).data['dead-letters.conf']).toBeUndefined();
+    expect(pipelines(objects).map((p: any) => p['pipeline.id'])).toEqual(['main']);
+    expect(settings(objects)['dead_letter_queue.retain.age']).toBeUndefined();
+    expect(settings(objects)['dead_letter_queue.storage_policy']).toBeUndefined();
+  });
+
+  test.each([0, 366, 1.5])('fails when deadLetterQueueRetainDays is %p', (days) => {
+    expect(() => synth({ deadLetterQueue: true, deadLetterQueueRetainDays: days }))
+      .toThrow(new RegExp(`'deadLetterQueueRetainDays' must be an integer between 1 and 365, got ${days}`));
+  });
+
+  test('fails when deadLetterQueueRetainDays is set without the dead-letter queue', () => {
+    expect(() => synth({ deadLetterQueueRetainDays: 14 }))
+      .toThrow(/'deadLetterQueueRetainDays' only applies with the dead-letter queue, got 14 \(set deadLetterQueue: true/);
   });
 });
 

@@ -2,13 +2,13 @@ import { spawn } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { renderSetupScript, SetupBody, SetupScriptOptions } from '../lib/core/setup-script';
-import { HttpRecorder, RecordedRequest } from './support/http-recorder';
+import { renderSetupScript, SetupBody, SetupResponseCheck, SetupScriptOptions } from '../lib/core/setup-script';
+import { HttpRecorder, RecordedAnswer, RecordedRequest } from './support/http-recorder';
 
 // The setup script is run for real: /bin/sh (dash on Debian, as in the images) and curl,
 // against a local HTTP server that records every request and answers as scripted.
 
-type Answer = (req: RecordedRequest) => number;
+type Answer = (req: RecordedRequest) => RecordedAnswer;
 
 let server: HttpRecorder;
 let url: string;
@@ -53,11 +53,11 @@ function options(overrides: Partial<SetupScriptOptions> = {}): SetupScriptOption
   };
 }
 
-function run(script: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(script: string, env: Record<string, string> = {}, shellOptions: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   const path = join(dir, 'setup.sh');
   writeFileSync(path, script);
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', [path], { env: { PATH: process.env.PATH!, API_URL: url, ...env } });
+    const child = spawn('/bin/sh', [...shellOptions, path], { env: { PATH: process.env.PATH!, API_URL: url, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -155,6 +155,121 @@ test('fails at once when API_URL is missing', async () => {
   expect(requests).toEqual([]);
 });
 
+// What Elasticsearch answers to a PUT with a setting it does not know.
+const UNKNOWN_SETTING = JSON.stringify({
+  error: {
+    root_cause: [{ type: 'illegal_argument_exception', reason: 'unknown setting [index.foo] please check that any required plugins are installed' }],
+    type: 'illegal_argument_exception',
+    reason: 'unknown setting [index.foo] please check that any required plugins are installed',
+  },
+  status: 400,
+});
+
+describe('when an answer is not a success', () => {
+  test('a 400 fails the step, and stderr carries the status and the error body', async () => {
+    answer = (r) => (r.url === '/policy/a' ? { status: 400, body: UNKNOWN_SETTING } : 200);
+    const result = await run(renderSetupScript(options({ maxAttempts: 1 })));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PUT /policy/a answered HTTP 400:');
+    expect(result.stderr).toContain('unknown setting [index.foo]');
+    expect(result.stderr).toContain('giving up on PUT policy after 1 attempts');
+  });
+
+  test('every failed attempt says why, and the retries are unchanged', async () => {
+    answer = (r) => (r.url === '/policy/a' ? { status: 400, body: UNKNOWN_SETTING } : 200);
+    const result = await run(renderSetupScript(options({ maxAttempts: 2 })));
+    expect(lines()).toEqual(['GET /status', 'PUT /policy/a', 'PUT /policy/a']);
+    expect(result.stderr.split('PUT /policy/a answered HTTP 400:')).toHaveLength(3);
+    expect(result.stderr).toContain('PUT policy failed (attempt 1 of 2)');
+  }, 15000);
+
+  test('a huge error body is cut to its first 4 KiB', async () => {
+    answer = (r) => (r.url === '/policy/a' ? { status: 500, body: 'x'.repeat(100 * 1024) } : 200);
+    const result = await run(renderSetupScript(options({ maxAttempts: 1 })));
+    expect(result.code).toBe(1);
+    expect(result.stderr.match(/x/g)).toHaveLength(4096);
+    expect(result.stderr).toContain(`[${100 * 1024 - 4096} more bytes not shown]`);
+  });
+
+  test('the body of a 2xx answer goes to stdout, and stderr stays empty', async () => {
+    answer = () => ({ status: 200, body: '{"acknowledged":true}' });
+    const result = await run(renderSetupScript(options()));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('{"acknowledged":true}');
+    expect(result.stderr).toBe('');
+  });
+
+  test('an unexpected status on the upsert probe logs its body too', async () => {
+    answer = (r) => (r.method === 'GET' && r.url === '/rule/r1' ? { status: 403, body: '{"message":"no privilege on rules"}' } : 200);
+    const result = await run(renderSetupScript(options({ maxAttempts: 1 })));
+    expect(result.stderr).toContain('GET /rule/r1 answered HTTP 403:\n{"message":"no privilege on rules"}');
+  });
+
+  test('without any answer, curl says why', async () => {
+    const result = await run(renderSetupScript(options({ maxAttempts: 1 })), { API_URL: 'http://127.0.0.1:1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/curl: \(7\)/);
+  });
+
+  test('the password from the Secret file never reaches the log, not even under sh -x', async () => {
+    const password = 'pw-only-in-the-secret-file';
+    writeFileSync(join(dir, 'password'), `${password}\n`);
+    answer = (r) => (r.url === '/policy/a' ? { status: 400, body: UNKNOWN_SETTING } : 200);
+    for (const shellOptions of [[], ['-x']]) {
+      const result = await run(renderSetupScript(options({ maxAttempts: 1 })),
+        { API_USERNAME: 'setup', API_PASSWORD_FILE: join(dir, 'password') }, shellOptions);
+      expect(result.stderr).toContain('unknown setting [index.foo]');
+      const log = result.stdout + result.stderr;
+      expect(log).not.toContain(password);
+      expect(log).not.toContain(Buffer.from(`setup:${password}`).toString('base64'));
+    }
+  });
+
+  test('request bodies never reach the log', async () => {
+    answer = (r) => (r.url === '/policy/a' ? { status: 400, body: UNKNOWN_SETTING } : 200);
+    const result = await run(renderSetupScript(options({ maxAttempts: 1 })));
+    expect(requests.find((r) => r.url === '/policy/a')!.body).toBe('{"policy":1}\n');
+    expect(result.stdout + result.stderr).not.toContain('{"policy":1}');
+  });
+});
+
+describe('a response check', () => {
+  const checked = (check: SetupResponseCheck) => options({
+    steps: [{ kind: 'request', description: 'import', method: 'POST', path: '/import', file: 'objects.ndjson', bodyAs: SetupBody.UPLOAD, check }],
+    maxAttempts: 1,
+  });
+  const failures = { field: 'failed', show: ['name', 'cause.kind'] };
+
+  test('passes when the field is true at the top, with or without spaces', async () => {
+    for (const body of ['{"ok":true,"failed":[]}', '{ "ok" : true }', '{\n  "ok": true\n}']) {
+      answer = () => ({ status: 200, body });
+      expect((await run(renderSetupScript(checked({ trueField: 'ok', failures })))).code).toBe(0);
+    }
+  });
+
+  test('fails a 2xx answer whose field is false, missing, or true only further down', async () => {
+    for (const body of ['{"ok":false}', '{"ok":"true"}', '{}', '{"inner":{"ok":true}}', 'not json']) {
+      answer = () => ({ status: 200, body });
+      const result = await run(renderSetupScript(checked({ trueField: 'ok' })));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`POST /import answered HTTP 200, but ok is not true:\n${body}\n`);
+    }
+  });
+
+  test('names each listed failure by the fields shown, in the answer\'s order', async () => {
+    answer = () => ({
+      status: 200,
+      body: '{"ok":false,"failed":[{"name":"a","other":"hidden","cause":{"kind":"gone"}},{"cause":{"kind":"bad [x] {y}"},"name":"b \\"q\\""}]}',
+    });
+    const result = await run(renderSetupScript(checked({ trueField: 'ok', failures })));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('POST /import answered HTTP 200, but ok is not true; failed:\n'
+      + '  - name="a" cause.kind="gone"\n'
+      + '  - cause.kind="bad [x] {y}" name="b \\"q\\""\n');
+    expect(result.stderr).not.toContain('hidden');
+  });
+});
+
 describe('rendering', () => {
   test('rejects paths, files and headers that could leave their shell word', () => {
     const step = (path: string) => options({ steps: [{ kind: 'request', description: 'x', method: 'GET', path }] });
@@ -169,6 +284,14 @@ describe('rendering', () => {
     const result = await run(script);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("done: it's fine");
+  });
+
+  test('rejects check fields that are not plain names or dotted paths', () => {
+    const step = (check: SetupResponseCheck) => options({ steps: [{ kind: 'request', description: 'x', method: 'GET', path: '/x', check }] });
+    expect(() => renderSetupScript(step({ trueField: "a'b" }))).toThrow(/check\.trueField/);
+    expect(() => renderSetupScript(step({ trueField: 'ok', failures: { field: 'a b', show: ['id'] } }))).toThrow(/check\.failures\.field/);
+    expect(() => renderSetupScript(step({ trueField: 'ok', failures: { field: 'errors', show: ['error..type'] } }))).toThrow(/check\.failures\.show/);
+    expect(() => renderSetupScript(step({ trueField: 'ok', failures: { field: 'errors', show: [] } }))).toThrow(/at least one field/);
   });
 
   test('rejects a wait that is not a plain GET and a non-positive retry budget', () => {

@@ -5,12 +5,44 @@ import { invalidProp } from './errors';
  * Every image this package deploys, pinned to an exact tag in one place.
  * Each construct takes an `image` prop to override its entry.
  */
+/**
+ * The Elastic stack release that Elasticsearch, Kibana, Logstash and Filebeat run
+ * (`ObservabilityStackProps.elasticStackVersion`). The four must share one release line:
+ * Kibana refuses an Elasticsearch of another minor, and Beats and Logstash must not be
+ * newer than the cluster.
+ */
+export enum ElasticStackVersion {
+  /** The 9.x line, the default. */
+  V9_4 = '9.4.1',
+  /**
+   * The 8.19 line, the last 8.x minor, maintained beside 9.x, for clusters that cannot move
+   * yet. The real-tool tier runs Elasticsearch at exactly this release (scripts/install-tools.sh
+   * reads it from this line).
+   */
+  V8_19 = '8.19.21',
+}
+
+/** The Elastic components whose images follow {@link ElasticStackVersion}. */
+export type ElasticComponent = 'elasticsearch' | 'kibana' | 'logstash' | 'filebeat';
+
+const ELASTIC_REPOSITORIES: Record<ElasticComponent, string> = {
+  elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch',
+  kibana: 'docker.elastic.co/kibana/kibana',
+  logstash: 'docker.elastic.co/logstash/logstash',
+  filebeat: 'docker.elastic.co/beats/filebeat',
+};
+
+/** The image of an Elastic component at a stack release. */
+export function elasticImage(component: ElasticComponent, version: ElasticStackVersion = ElasticStackVersion.V9_4): string {
+  return `${ELASTIC_REPOSITORIES[component]}:${version}`;
+}
+
 export const Images = {
-  /** Elastic stack 9.x; 8.19 can be selected per construct through `image`. */
-  elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch:9.4.1',
-  kibana: 'docker.elastic.co/kibana/kibana:9.4.1',
-  logstash: 'docker.elastic.co/logstash/logstash:9.4.1',
-  filebeat: 'docker.elastic.co/beats/filebeat:9.4.1',
+  /** Elastic stack 9.x; `elasticStackVersion` selects 8.19 for the whole stack. */
+  elasticsearch: elasticImage('elasticsearch'),
+  kibana: elasticImage('kibana'),
+  logstash: elasticImage('logstash'),
+  filebeat: elasticImage('filebeat'),
   prometheus: 'quay.io/prometheus/prometheus:v3.16.0',
   alertmanager: 'quay.io/prometheus/alertmanager:v0.34.2',
   nodeExporter: 'quay.io/prometheus/node-exporter:v1.12.1',

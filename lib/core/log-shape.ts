@@ -1,7 +1,7 @@
 /**
  * The flat log shape's fields and their ECS names (older services log `level`,
- * `service`, `trace_id`, `span_id`). One table for every place that normalises: the
- * Filebeat script on the node and the Logstash pipeline.
+ * `service`, `trace_id`, `span_id`). The Filebeat script on the node applies it, for
+ * both outputs; Logstash, whose only input is that Filebeat, renames nothing.
  */
 export const FLAT_TO_ECS_FIELDS: readonly { readonly from: string; readonly to: readonly string[] }[] = [
   { from: 'level', to: ['log', 'level'] },

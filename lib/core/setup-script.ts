@@ -9,7 +9,31 @@ export enum SetupBody {
   UPLOAD = 'upload',
 }
 
-/** One request; it must answer 2xx. */
+/**
+ * What the JSON body of a 2xx answer must also say, for APIs that report failures inside a
+ * successful answer. The script reads the body with grep and sh, not a JSON parser: it splits
+ * it into strings, literals, numbers, brackets and colons, so spaces and line breaks between
+ * them do not matter.
+ */
+export interface SetupResponseCheck {
+  /** A field of the answer's top-level object that must be `true`, e.g. `success`; missing or anything else fails the attempt. */
+  readonly trueField: string;
+  /** Where the answer lists what failed, logged one entry a line. @default - the answer's body is logged */
+  readonly failures?: SetupFailureList;
+}
+
+/** A top-level array of an answer whose entries name what failed. */
+export interface SetupFailureList {
+  /** The array's field, e.g. `errors`. */
+  readonly field: string;
+  /**
+   * The fields of an entry to log, as dotted paths into its objects and arrays (`id`,
+   * `error.type`), each as `path=value`, in the answer's order; fields an entry lacks are left out.
+   */
+  readonly show: string[];
+}
+
+/** One request; it must answer 2xx (and pass its `check`). */
 export interface SetupRequest {
   readonly kind: 'request';
   /** What the log says while the step runs. */
@@ -21,6 +45,8 @@ export interface SetupRequest {
   readonly file?: string;
   /** @default SetupBody.JSON */
   readonly bodyAs?: SetupBody;
+  /** What the 2xx answer's body must say besides. @default - any 2xx answer succeeds */
+  readonly check?: SetupResponseCheck;
 }
 
 /**
@@ -59,6 +85,10 @@ export interface SetupScriptOptions {
 const PATH = /^\/[-_./a-zA-Z0-9?=&*%,:]*$/;
 const FILE = /^[-_.a-zA-Z0-9]+$/;
 const HEADER = /^[-a-zA-Z0-9]+: [-_a-zA-Z0-9 /.;=]+$/;
+const FIELD = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const FIELD_PATH = /^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)*$/;
+/** The most of an answer's body (or of its list of failures) an attempt logs. */
+const ANSWER_LOG_BYTES = 4096;
 
 /**
  * A POSIX shell script, run with the curl of a component's own image, that waits for an
@@ -70,6 +100,10 @@ const HEADER = /^[-a-zA-Z0-9]+: [-_a-zA-Z0-9 /.;=]+$/;
  * `API_USERNAME`/`API_PASSWORD` (basic authentication), each of which may instead be read
  * from the file named by `API_USERNAME_FILE`/`API_PASSWORD_FILE`. Every value from the options is
  * validated and single-quoted; none can break out of its word.
+ *
+ * An attempt that gets no 2xx answer (or one that fails its {@link SetupResponseCheck}) logs
+ * the status and the first 4 KiB of the answer's body to stderr, so the Job's log says why.
+ * Request bodies, credentials and curl's command line are never logged.
  */
 export function renderSetupScript(options: SetupScriptOptions): string {
   for (const [name, value] of [['maxAttempts', options.maxAttempts], ['retrySeconds', options.retrySeconds]] as const) {
@@ -84,10 +118,14 @@ export function renderSetupScript(options: SetupScriptOptions): string {
 # Applies the stack's ${options.target} objects. Each step replaces or upserts its object,
 # so running this again is harmless.
 set -u
+# Never traced, even under sh -x: a trace would log curl's arguments, the password among them.
+set +x
 
 CONFIG_DIR=${quote(options.configDir)}
 MAX_ATTEMPTS=${options.maxAttempts}
 RETRY_SECONDS=${options.retrySeconds}
+# The most of an answer's body the log shows, so a huge answer cannot flood it.
+LOG_BYTES=${ANSWER_LOG_BYTES}
 
 : "\${API_URL:?API_URL must be set}"
 # Credentials from mounted Secret files, so they are never in the pod's environment.
@@ -103,28 +141,118 @@ api() {
   curl --silent --show-error --max-time 60${headerArgs} "$@" "$url"
 }
 
-# send METHOD PATH [FILE [json|upload]]: a request that must answer 2xx.
+# request PATH CURL_ARGS...: sets STATUS and BODY to the answer's (the body in a variable, not
+# a file: the root filesystem is read-only). Fails, curl having said why, without an answer.
+request() {
+  answer=$(api "$@" --write-out '%{http_code}') || { STATUS=000; BODY=; return 1; }
+  BODY=\${answer%???}
+  # Not \${answer#"$BODY"}: sh takes time quadratic in the body's length for that.
+  STATUS=$(printf '%s' "$answer" | tail -c 3)
+}
+
+# print_bounded TEXT: the first LOG_BYTES of TEXT, and how much more there was.
+print_bounded() {
+  printf '%s' "$1" | head -c "$LOG_BYTES"
+  echo
+  if [ "\${#1}" -gt "$LOG_BYTES" ]; then echo "[$((\${#1} - LOG_BYTES)) more bytes not shown]"; fi
+}
+
+# refused WHAT: logs the status and body of an answer that is not a success.
+refused() {
+  echo "$1 answered HTTP $STATUS:" >&2
+  print_bounded "$BODY" >&2
+}
+
+# send METHOD PATH [FILE [json|upload [TRUE_FIELD [FAILURES_FIELD FIELDS]]]]: a request that
+# must answer 2xx and, given TRUE_FIELD, pass check_answer.
 send() {
   method=$1
   path=$2
   file=\${3:-}
   mode=\${4:-json}
   if [ -z "$file" ]; then
-    api "$path" --fail --request "$method"
+    request "$path" --request "$method"
   elif [ "$mode" = upload ]; then
-    api "$path" --fail --request "$method" --form "file=@$CONFIG_DIR/$file"
+    request "$path" --request "$method" --form "file=@$CONFIG_DIR/$file"
   else
-    api "$path" --fail --request "$method" --header 'Content-Type: application/json' --data-binary "@$CONFIG_DIR/$file"
+    request "$path" --request "$method" --header 'Content-Type: application/json' --data-binary "@$CONFIG_DIR/$file"
+  fi || return 1
+  case $STATUS in
+    2??) ;;
+    *) refused "$method $path"; return 1 ;;
+  esac
+  if [ -n "\${5:-}" ]; then check_answer "$method $path" "$5" "\${6:-}" "\${7:-}" || return 1; fi
+  print_bounded "$BODY"
+}
+
+# check_answer WHAT TRUE_FIELD FAILURES_FIELD FIELDS: BODY, a JSON object, must have TRUE_FIELD
+# true at its top level. If not, logs each entry of its top-level array FAILURES_FIELD by the
+# FIELDS (dotted paths, space-separated) it has, or the body when it lists none. grep splits the
+# JSON into tokens (strings, literals, numbers, brackets, colons), so spacing does not matter.
+check_answer() {
+  printf '%s\\n' "$BODY" | LC_ALL=C grep -oE '"([^"\\\\]|\\\\.)*"|[][{}:]|true|false|null|-?[0-9][-+.eE0-9]*' | read_answer "$@"
+}
+
+# read_answer: check_answer's parser, one token a line. Tracks the depth, the key of each value
+# and, inside a failure entry (depth 3), the dotted path of each value.
+read_answer() {
+  true_key='"'$2'"' failures_key='"'$3'"' fields=" $4 "
+  depth=0 key= last= ok= in_failures= entry= listed= path= pushed=
+  while IFS= read -r token; do
+    if [ "$token" = : ]; then key=$last; continue; fi
+    case $token in
+      '{'|'[')
+        depth=$((depth + 1))
+        if [ "$depth" = 2 ] && [ "$token" = '[' ] && [ "$key" = "$failures_key" ]; then
+          in_failures=1
+        elif [ -n "$in_failures" ] && [ "$depth" = 3 ]; then
+          entry= path= pushed=
+        elif [ -n "$in_failures" ] && [ "$depth" -gt 3 ]; then
+          # pushed: one digit per open container, 1 when it added its key to the path.
+          if [ -n "$key" ]; then k=\${key#'"'}; path="$path\${k%'"'}."; pushed="\${pushed}1"; else pushed="\${pushed}0"; fi
+        fi ;;
+      '}'|']')
+        if [ -n "$in_failures" ] && [ "$depth" -gt 3 ]; then
+          case $pushed in *1) path=\${path%.}; path=\${path%"\${path##*.}"} ;; esac
+          pushed=\${pushed%?}
+        elif [ -n "$in_failures" ] && [ "$depth" = 3 ]; then
+          listed="$listed
+  -$entry"
+        elif [ "$depth" = 2 ]; then
+          in_failures=
+        fi
+        depth=$((depth - 1)) ;;
+      *)
+        if [ -z "$key" ]; then
+          :
+        elif [ "$depth" = 1 ] && [ "$key" = "$true_key" ]; then
+          if [ "$token" = true ]; then ok=1; fi
+        elif [ -n "$in_failures" ] && [ "$depth" -ge 3 ]; then
+          k=\${key#'"'}; k=$path\${k%'"'}
+          case $fields in *" $k "*) entry="$entry $k=$token" ;; esac
+        fi ;;
+    esac
+    key=
+    last=$token
+  done
+  if [ -n "$ok" ]; then return 0; fi
+  if [ -n "$listed" ]; then
+    echo "$1 answered HTTP $STATUS, but $2 is not true; $3:" >&2
+    print_bounded "\${listed#?}" >&2
+  else
+    echo "$1 answered HTTP $STATUS, but $2 is not true:" >&2
+    print_bounded "$BODY" >&2
   fi
+  return 1
 }
 
 # upsert PATH CREATE_FILE UPDATE_FILE: POST when the object is missing, PUT when it exists.
 upsert() {
-  status=$(api "$1" --request GET --output /dev/null --write-out '%{http_code}') || return 1
-  case $status in
+  request "$1" --request GET || return 1
+  case $STATUS in
     404) send POST "$1" "$2" ;;
     200) send PUT "$1" "$3" ;;
-    *) echo "GET $1 answered HTTP $status" >&2; return 1 ;;
+    *) refused "GET $1"; return 1 ;;
   esac
 }
 
@@ -142,7 +270,6 @@ retry() {
     attempt=$((attempt + 1))
     sleep "$RETRY_SECONDS"
   done
-  echo
   echo "done: $what"
 }
 
@@ -161,9 +288,22 @@ function renderStep(step: SetupStep): string {
     check('updateFile', step.updateFile, FILE);
     return run('upsert', step.path, step.createFile, step.updateFile);
   }
-  if (step.file === undefined) return run('send', step.method, step.path);
-  check('file', step.file, FILE);
-  return run('send', step.method, step.path, step.file, step.bodyAs ?? SetupBody.JSON);
+  if (step.file !== undefined) check('file', step.file, FILE);
+  if (step.file === undefined && step.check === undefined) return run('send', step.method, step.path);
+  const body = [step.file ?? '', step.bodyAs ?? SetupBody.JSON];
+  if (step.check === undefined) return run('send', step.method, step.path, ...body);
+  return run('send', step.method, step.path, ...body, ...checkWords(step.check));
+}
+
+/** A check as the words `send` takes: TRUE_FIELD, FAILURES_FIELD and the FIELDS to show. */
+function checkWords(responseCheck: SetupResponseCheck): string[] {
+  check('check.trueField', responseCheck.trueField, FIELD);
+  const failures = responseCheck.failures;
+  if (failures === undefined) return [responseCheck.trueField];
+  check('check.failures.field', failures.field, FIELD);
+  if (failures.show.length === 0) throw new Error('setup script check.failures.show must name at least one field');
+  for (const field of failures.show) check('check.failures.show', field, FIELD_PATH);
+  return [responseCheck.trueField, failures.field, failures.show.join(' ')];
 }
 
 /** The files a list of steps sends, in order. */

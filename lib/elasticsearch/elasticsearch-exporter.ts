@@ -8,13 +8,15 @@ import { ContainerResources } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { renderContainer, renderPodTemplate, scrapeAnnotations } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
+import { DEAD_LETTER_TEMPLATE } from './index-templates';
 
 export interface ElasticsearchExporterProps extends ComponentProps {
   /** The cluster to export metrics of. */
   readonly elasticsearch: IElasticsearchCluster;
   /**
    * Username and password the exporter reads the cluster with; used only when the
-   * cluster has security on. The user needs the `monitor` cluster privilege.
+   * cluster has security on. The user needs the `monitor` cluster privilege and, for
+   * `indices`, the `monitor` index privilege on `logs-deadletter-*`.
    * @default { secretName: '<name>-credentials' }
    */
   readonly credentials?: BasicAuthSecretRef;
@@ -25,6 +27,16 @@ export interface ElasticsearchExporterProps extends ComponentProps {
    * @default true
    */
   readonly allNodes?: boolean;
+  /**
+   * Export per-index stats (`--es.indices`), among them the document count of each backing
+   * index, `elasticsearch_indices_docs_primary{index}`, which the `LogsDeadLettered` alert
+   * reads for the dead-letter data stream. The exporter sees only the indices its user may
+   * `monitor` (wildcards resolve to authorized indices only): granted on `logs-deadletter-*`
+   * alone, that is a handful of series; on `*`, dozens of series for each of the hundreds of
+   * backing indices prod keeps.
+   * @default true
+   */
+  readonly indices?: boolean;
   /** @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' } */
   readonly resources?: ContainerResources;
 }
@@ -40,8 +52,8 @@ const CA_DIR = '/etc/elasticsearch-exporter/ca';
  * prometheus-community `elasticsearch_exporter` for one cluster: a one-replica
  * Deployment (two would export every series twice) that queries the cluster's HTTP
  * Service and is scraped through pod annotations. Source of the
- * `elasticsearch_cluster_health_status` and `elasticsearch_filesystem_data_*` series
- * the stack alerts use.
+ * `elasticsearch_cluster_health_status`, `elasticsearch_filesystem_data_*` and
+ * `elasticsearch_indices_docs_primary` series the stack alerts use.
  */
 export class ElasticsearchExporter extends Component {
   /** The metrics port of the exporter pod. */
@@ -50,6 +62,8 @@ export class ElasticsearchExporter extends Component {
   public readonly credentials?: BasicAuthSecretRef;
   /** Whether node stats of every node are exported (`--es.all`). */
   public readonly allNodes: boolean;
+  /** Whether per-index stats are exported (`--es.indices`). */
+  public readonly indices: boolean;
 
   constructor(scope: Construct, id: string, props: ElasticsearchExporterProps) {
     // Its own app name: the cluster's transport Service selects every pod labelled
@@ -57,6 +71,7 @@ export class ElasticsearchExporter extends Component {
     super(scope, id, props, 'elasticsearch-exporter', Images.elasticsearchExporter);
     const es = props.elasticsearch;
     this.allNodes = props.allNodes ?? true;
+    this.indices = props.indices ?? true;
     const identity = this.identity('exporter');
     const serviceAccountName = this.addServiceAccount();
 
@@ -66,6 +81,7 @@ export class ElasticsearchExporter extends Component {
       `--web.listen-address=:${this.port}`,
     ];
     if (this.allNodes) args.push('--es.all');
+    if (this.indices) args.push('--es.indices');
     const env: k8s.EnvVar[] = [];
     const volumes: k8s.Volume[] = [];
     const volumeMounts: k8s.VolumeMount[] = [];
@@ -74,7 +90,8 @@ export class ElasticsearchExporter extends Component {
       // Read from the environment (exporter >= 1.3), so the password stays out of the
       // URL, the args and the process list.
       env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
-        `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (cluster privilege monitor)`));
+        `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (cluster privilege monitor`
+        + (this.indices ? `; index privilege monitor on ${DEAD_LETTER_TEMPLATE}-*)` : ')')));
       const ca = elasticsearchCaMount(this, es, CA_DIR);
       if (ca) {
         args.push(`--es.ca=${ca.caFile}`);

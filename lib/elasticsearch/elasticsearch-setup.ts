@@ -7,9 +7,9 @@ import { BasicAuthSecretRef, validateSecretRef } from '../core/secrets';
 import { SetupCredentials, SetupJob, SetupJobProps } from '../core/setup-job';
 import { SetupStep } from '../core/setup-script';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
-import { indexLifecyclePolicies, INDEX_CLASSES, indexLifecyclePolicyName, LogRetention, LogRetentionProps, resolveLogRetention } from './index-lifecycle';
+import { indexLifecyclePolicies, INDEX_CLASSES, indexLifecyclePolicyName, LogRetention, LogRetentionProps, renderIndexLifecyclePolicy, resolveLogRetention } from './index-lifecycle';
 import {
-  DEFAULT_LOG_REFRESH_INTERVAL_SECONDS, indexTemplateName, indexTemplatePattern, indexTemplates, validateRefreshInterval,
+  DEAD_LETTER_POLICY, DEAD_LETTER_TEMPLATE, DEFAULT_LOG_REFRESH_INTERVAL_SECONDS, indexTemplateName, indexTemplatePattern, indexTemplates, validateRefreshInterval,
 } from './index-templates';
 
 export interface ElasticsearchSetupProps extends SetupJobProps {
@@ -29,6 +29,12 @@ export interface ElasticsearchSetupProps extends SetupJobProps {
    * @default 1
    */
   readonly refreshIntervalSeconds?: number;
+  /**
+   * Days the dead-letter data stream (`logs-deadletter-default`: events a class data stream
+   * refused) keeps its events: long enough to notice the alert, find the cause and replay them.
+   * @default 30
+   */
+  readonly deadLetterRetentionDays?: number;
   /**
    * A user with the `manage_ilm` and `manage_index_templates` cluster privileges.
    * Used only when the cluster has security on.
@@ -60,6 +66,8 @@ export class ElasticsearchSetup extends SetupJob {
   public readonly indexReplicas: number;
   /** `index.refresh_interval` of the log data streams, in seconds, as written into the templates. */
   public readonly refreshIntervalSeconds: number;
+  /** Days the dead-letter data stream keeps its events. */
+  public readonly deadLetterRetentionDays: number;
   /** The ILM policy names the Job creates. */
   public readonly policyNames: string[];
   /** The index templates the Job creates: name and the data streams they match. */
@@ -70,12 +78,19 @@ export class ElasticsearchSetup extends SetupJob {
     this.retention = resolveLogRetention(this, 'retention', props.retention);
     this.indexReplicas = validateInteger(this, 'indexReplicas', props.indexReplicas ?? 1, 0, 10);
     this.refreshIntervalSeconds = validateRefreshInterval(this, 'refreshIntervalSeconds', props.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS);
+    this.deadLetterRetentionDays = validateInteger(this, 'deadLetterRetentionDays', props.deadLetterRetentionDays ?? 30, 1, 3650);
     const es = props.elasticsearch;
 
-    const policies = indexLifecyclePolicies(this.retention);
+    const policies = {
+      ...indexLifecyclePolicies(this.retention),
+      [DEAD_LETTER_POLICY]: renderIndexLifecyclePolicy('deadletter', this.deadLetterRetentionDays),
+    };
     const templates = indexTemplates({ replicas: this.indexReplicas, refreshIntervalSeconds: this.refreshIntervalSeconds });
     this.policyNames = Object.keys(policies);
-    this.indexTemplates = INDEX_CLASSES.map((c) => ({ name: indexTemplateName(c), indexPattern: indexTemplatePattern(c), policy: indexLifecyclePolicyName(c) }));
+    this.indexTemplates = [
+      ...INDEX_CLASSES.map((c) => ({ name: indexTemplateName(c), indexPattern: indexTemplatePattern(c), policy: indexLifecyclePolicyName(c) })),
+      { name: DEAD_LETTER_TEMPLATE, indexPattern: 'logs-deadletter-*', policy: DEAD_LETTER_POLICY },
+    ];
 
     const files: Record<string, string> = {};
     const steps: SetupStep[] = [];

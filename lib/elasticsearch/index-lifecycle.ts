@@ -55,7 +55,7 @@ export function indexLifecyclePolicyName(indexClass: IndexClass): string {
  * in the hot phase, delete `retentionDays` after rollover. Daily rollover keeps the
  * deletion granular: data lives at most one day longer than its retention.
  */
-export function renderIndexLifecyclePolicy(indexClass: IndexClass, retentionDays: number, rollover: RolloverOptions = {}): object {
+export function renderIndexLifecyclePolicy(indexClass: IndexClass | 'deadletter', retentionDays: number, rollover: RolloverOptions = {}): object {
   return {
     policy: {
       _meta: {

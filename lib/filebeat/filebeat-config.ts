@@ -1,6 +1,7 @@
 import { renderSeconds } from '../core/seconds';
 import { INDEX_CLASSES } from '../elasticsearch/index-lifecycle';
-import { LogProcessingProps, renderLogProcessingProcessor } from './log-processing';
+import { DEAD_LETTER_DATA_STREAM } from '../elasticsearch/index-templates';
+import { DECODED_LINE_FIELD, LogProcessingProps, renderLogProcessingProcessor } from './log-processing';
 
 /** Where the image keeps Filebeat's files. */
 export const FILEBEAT_HOME = '/usr/share/filebeat';
@@ -97,32 +98,38 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
       'backoff.init': renderSeconds(timings.backoffInitSeconds),
       'backoff.max': renderSeconds(timings.backoffMaxSeconds),
       parsers: [{ container: { stream: 'all' } }],
-      processors: [
-        {
-          add_kubernetes_metadata: {
-            host: '${NODE_NAME}',
-            matchers: [{ logs_path: { logs_path: `${CONTAINER_LOGS_PATH}/` } }],
-          },
-        },
-        {
-          decode_json_fields: {
-            fields: ['message'],
-            target: '',
-            overwrite_keys: true,
-            add_error_key: true,
-            // ECS loggers write dotted keys (`log.level`); expanded, they match the flat shape's renamed fields.
-            expand_keys: true,
-            // Plain-text lines are not JSON; only they would otherwise all carry a decoding error.
-            when: { regexp: { message: '^\\s*\\{' } },
-          },
-        },
-        // After decoding, so masking sees the application's fields; plain-text lines too.
-        logProcessing,
-        flatTimestampProcessor(),
-        // Straight to Elasticsearch there is no Logstash to route: name the data stream here.
-        ...(opts.output.kind === 'elasticsearch' ? dataStreamRoutingProcessors() : []),
-      ],
     }],
+    // Top level, not under the input: filestream builds an input's processors once per file
+    // it opens, so each new container's log would start its own API server watch (whose first
+    // seconds of lines go out without Kubernetes metadata) and its own script engine. Built
+    // here, each processor exists once; the order is the same.
+    processors: [
+    {
+      add_kubernetes_metadata: {
+        host: '${NODE_NAME}',
+        matchers: [{ logs_path: { logs_path: `${CONTAINER_LOGS_PATH}/` } }],
+      },
+    },
+    {
+      // Into a field of its own: the script merges it so that nothing the line says
+      // replaces what Filebeat wrote (log.file.path, log.offset) or breaks the mapping.
+      decode_json_fields: {
+        fields: ['message'],
+        target: DECODED_LINE_FIELD,
+        add_error_key: true,
+        // ECS loggers write dotted keys (`log.level`); expanded, they match the flat shape's renamed fields.
+        expand_keys: true,
+        // Plain-text lines are not JSON; only they would otherwise all carry a decoding error.
+        when: { regexp: { message: '^\\s*\\{' } },
+      },
+    },
+    // After decoding, so masking sees the application's fields; plain-text lines too.
+    logProcessing,
+    flatTimestampProcessor(),
+    // The data stream is named here for both outputs: Logstash only checks it, so the
+    // routing that the real-tool tier runs is the routing of both paths.
+    ...dataStreamRoutingProcessors(),
+    ],
     'filebeat.registry.path': `${FILEBEAT_DATA_PATH}/registry`,
     // Top level, not under the output: Filebeat accepts the queue in one place only.
     'queue.mem.flush.timeout': renderSeconds(timings.queueFlushTimeoutSeconds),
@@ -136,7 +143,14 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
   if (out.kind === 'logstash') {
     config['output.logstash'] = { hosts: [out.hostPort] };
   } else {
-    const es: Record<string, unknown> = { hosts: [out.url], index: DATA_STREAM_INDEX };
+    const es: Record<string, unknown> = {
+      hosts: [out.url],
+      index: DATA_STREAM_INDEX,
+      // An event Elasticsearch refuses (a 4xx other than 429) is not dropped: it goes, as
+      // JSON text in `message` with the status and reason in `error.*`, to the dead-letter
+      // data stream, whose template accepts any document (LogsDeadLettered alerts on it).
+      'non_indexable_policy.dead_letter_index.index': DEAD_LETTER_DATA_STREAM,
+    };
     if (out.authenticate) {
       es.username = '${ES_USERNAME}';
       es.password = '${ES_PASSWORD}';

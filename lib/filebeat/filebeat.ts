@@ -17,7 +17,7 @@ import {
   DEFAULT_FINGERPRINT_LENGTH_BYTES, FilebeatConfigOptions, FilebeatTimings, renderFilebeatConfig,
 } from './filebeat-config';
 import { FILEBEAT_EXPORTER_PORT, FilebeatExporterProps, renderFilebeatExporterContainer } from './filebeat-exporter';
-import { LogProcessingParams, LogProcessingProps, logProcessingParams, secretKeyFragmentsProblem } from './log-processing';
+import { LogProcessingParams, LogProcessingProps, logProcessingParams, secretKeyFragmentsProblem, valueMaskProblem } from './log-processing';
 
 export interface FilebeatProps extends ComponentProps {
   /** Ship to this Logstash. Exactly one of `logstash` and `elasticsearch` is required. @default - none */
@@ -135,9 +135,16 @@ export class Filebeat extends Component {
       invalidProp(this, 'logProcessing.secretKeyFragments', fragments, fragmentsProblem,
         "use key name fragments such as ['password', 'api_key'], or set 'enabled: false' to turn masking off");
     }
+    for (const [i, mask] of (props.logProcessing?.valueMasks ?? []).entries()) {
+      const problem = valueMaskProblem(mask);
+      if (problem) {
+        invalidProp(this, `logProcessing.valueMasks[${i}]`, `ValueMask.pattern(${JSON.stringify(mask.name)}, ${JSON.stringify(mask.regex)})`, problem,
+          "name it in lower-case letters, digits, '_' and '-', with a JavaScript regular expression that matches only the value, e.g. ValueMask.pattern('iban', '\\bDE[0-9]{20}\\b')");
+      }
+    }
     const lp = props.logProcessing;
     if (lp?.enabled === false) {
-      const ignored = (['secretKeyFragments', 'maskIpAddresses', 'classify'] as const).find((k) => lp[k] !== undefined);
+      const ignored = (['secretKeyFragments', 'maskIpAddresses', 'classify', 'valueMasks'] as const).find((k) => lp[k] !== undefined);
       if (ignored) {
         invalidProp(this, `logProcessing.${ignored}`, lp[ignored], "has no effect with 'enabled: false' (nothing is masked or classified)",
           `remove logProcessing.${ignored}, or enable log processing`);

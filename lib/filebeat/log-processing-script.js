@@ -45,7 +45,7 @@
  *    is masked.
  * 5. Not touched at all: `@timestamp`, `timestamp`, `trace.id`, `span.id`, `trace_id`,
  *    `span_id`, `transaction.id`, and what Filebeat itself adds (`kubernetes.*`,
- *    `host.*`, `agent.*`, `container.*`, `cloud.*`, `orchestrator.*`, `ecs.*`,
+ *    `host.*`, `agent.*`, `container.*`, `cloud.*`, `orchestrator.*`, `ecs.version`,
  *    `input.*`, `log.file.*`, `log.offset`, `stream`, `data_stream.*`): node and pod
  *    addresses there are infrastructure, not personal data, and ids must stay
  *    joinable across logs, traces and metrics.
@@ -87,12 +87,14 @@ var DEFAULT_SECRET_KEY_FRAGMENTS = ['password', 'secret', 'token', 'api_key', 'a
 // Paths left alone entirely (see 5. above); a path also covers everything below it.
 var UNTOUCHED_PATHS = [
   '@timestamp', 'timestamp', 'trace.id', 'span.id', 'trace_id', 'span_id', 'transaction.id',
-  'kubernetes', 'host', 'agent', 'container', 'cloud', 'orchestrator', 'ecs', 'input',
+  'kubernetes', 'host', 'agent', 'container', 'cloud', 'orchestrator', 'ecs.version', 'input',
   'log.file', 'log.offset', 'stream', 'data_stream'
 ];
-// Top-level fields kept when an event is withheld after a failure.
-var KEPT_ON_FAILURE = ['kubernetes', 'host', 'agent', 'container', 'cloud', 'orchestrator', 'ecs',
-  'input', 'log', 'stream', 'data_stream', 'trace', 'span', 'trace_id', 'span_id', 'timestamp', 'tags'];
+// Fields kept when an event is withheld after a failure: what Filebeat wrote and the ids
+// that join it to its trace. Paths, not top-level objects: a line's own fields under `log`
+// or `ecs` (not yet masked when processing failed) are not kept.
+var KEPT_ON_FAILURE = ['kubernetes', 'host', 'agent', 'container', 'cloud', 'orchestrator', 'ecs.version',
+  'input', 'log.file', 'log.offset', 'stream', 'data_stream', 'trace.id', 'span.id', 'trace_id', 'span_id', 'tags'];
 
 var ERROR_LEVELS = ['error', 'err', 'critical', 'crit', 'fatal', 'alert', 'emerg', 'emergency', 'panic', 'severe'];
 var WARNING_LEVELS = ['warn', 'warning'];
@@ -132,6 +134,12 @@ function indexOf(list, value) {
   return -1;
 }
 
+function listToSet(list) {
+  var set = {};
+  for (var i = 0; list && i < list.length; i++) set[String(list[i])] = true;
+  return set;
+}
+
 function escapeRegExp(s) {
   return s.replace(/[\\^.*+?()\[\]{}|\/]/g, '\\$&');
 }
@@ -153,8 +161,20 @@ function configure(params) {
       renames.push({ from: pairs[r].from, to: pairs[r].to });
     }
   }
+  var masks = [];
+  var maskParams = p.value_masks;
+  if (maskParams === undefined || maskParams === null) maskParams = [{ kind: 'payment_card' }];
+  for (var m = 0; m < maskParams.length; m++) {
+    var mp = maskParams[m] || {};
+    if (mp.kind === 'payment_card' || mp.kind === 'email') masks.push({ kind: mp.kind });
+    else if (mp.kind === 'pattern' && typeof mp.regex === 'string') masks.push({ kind: 'pattern', re: new RegExp(mp.regex, 'g') });
+  }
   var s = {
     renames: renames,
+    valueMasks: masks,
+    objectFields: listToSet(p.object_fields),
+    leafFields: listToSet(p.leaf_fields),
+    decodedField: typeof p.decoded_field === 'string' ? p.decoded_field : null,
     fragments: fragments,
     maskIps: p.mask_ip_addresses !== false,
     classify: p.classify !== false,
@@ -325,6 +345,57 @@ function maskHeader(match, name, separator, credentials) {
   return name + separator + maskSecret(credentials);
 }
 
+// 13 to 19 digits, each group separated by at most one space or dash: a card number candidate.
+var CARD_RE = /(^|[^0-9])([0-9](?:[ -]?[0-9]){12,18})(?![0-9])/g;
+var EMAIL_RE = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})/g;
+
+function luhnValid(digits) {
+  var sum = 0;
+  for (var i = 0; i < digits.length; i++) {
+    var d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d = d * 2;
+      if (d > 9) d = d - 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+// `4111 1111 1111 1111` -> `**** **** **** 1111`: every digit but the last four, separators kept.
+function maskCard(match, before, candidate) {
+  var digits = candidate.replace(/[ -]/g, '');
+  if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return match;
+  var seen = 0;
+  var out = '';
+  for (var i = candidate.length - 1; i >= 0; i--) {
+    var c = candidate.charAt(i);
+    if (c >= '0' && c <= '9') {
+      seen++;
+      out = (seen > 4 ? '*' : c) + out;
+    } else {
+      out = c + out;
+    }
+  }
+  return before + out;
+}
+
+/** Payment card numbers (Luhn-checked), e-mail addresses and custom patterns, as configured. */
+function maskValuePatterns(text) {
+  var out = text;
+  for (var i = 0; i < settings.valueMasks.length; i++) {
+    var mask = settings.valueMasks[i];
+    if (mask.kind === 'payment_card') {
+      if (/[0-9]{4}/.test(out) || /[0-9][ -][0-9]/.test(out)) out = out.replace(CARD_RE, maskCard);
+    } else if (mask.kind === 'email') {
+      if (out.indexOf('@') >= 0) out = out.replace(EMAIL_RE, '$1***@$2');
+    } else {
+      out = out.replace(mask.re, REDACTED);
+    }
+  }
+  return out;
+}
+
 /** Masks secrets written as text and IP addresses inside one string. */
 function maskText(text) {
   var out = text;
@@ -334,6 +405,7 @@ function maskText(text) {
     out = out.replace(settings.assignmentRe, maskAssignment);
     if (settings.headerRe !== null) out = out.replace(settings.headerRe, maskHeader);
   }
+  out = maskValuePatterns(out);
   if (settings.maskIps && /[.:]/.test(out) && /[0-9]/.test(out)) {
     out = out.replace(ADDRESS_RUN_RE, maskAddressRun);
   }
@@ -368,6 +440,10 @@ function maskValue(value, key, path, secret, state) {
     if (!isCount(key, value)) masked = maskSecret(value);
   } else if (typeof value === 'string') {
     masked = maskText(value);
+  } else if (typeof value === 'number' && Math.floor(value) === value && Math.abs(value) >= 1e12) {
+    // A card number written as a JSON number.
+    var asText = String(value);
+    if (maskValuePatterns(asText) !== asText) masked = maskValuePatterns(asText);
   }
   if (masked !== value) state.changed = true;
   return masked;
@@ -432,10 +508,18 @@ function classify(event, seenKeys) {
 }
 
 function withhold(event) {
+  var kept = [];
+  for (var k = 0; k < KEPT_ON_FAILURE.length; k++) {
+    var value = event.Get(KEPT_ON_FAILURE[k]);
+    if (value !== null && value !== undefined) kept.push({ path: KEPT_ON_FAILURE[k], value: value });
+  }
   var fields = event.Get();
   var keys = Object.keys(fields);
-  for (var i = 0; i < keys.length; i++) {
-    if (indexOf(KEPT_ON_FAILURE, keys[i]) < 0) event.Delete(keys[i]);
+  for (var i = 0; i < keys.length; i++) event.Delete(keys[i]);
+  for (var j = 0; j < kept.length; j++) {
+    // A kept id must be a plain value: a line's own object there is dropped with the rest.
+    if (kept[j].path.indexOf('.id') > 0 && typeof kept[j].value !== 'string') continue;
+    event.Put(kept[j].path, kept[j].value);
   }
   event.Put('message', '[withheld: log masking failed on this event]');
   event.Tag('log_processing_failed');
@@ -459,10 +543,258 @@ function renameToEcs(event) {
   }
 }
 
+// What Filebeat itself writes: a line's own fields never replace these, they are moved aside.
+var COLLECTOR_PATHS = ['log.file', 'log.offset', 'input', 'agent', 'host', 'container', 'kubernetes', 'cloud',
+  'orchestrator', 'stream', 'data_stream', 'event.original', 'moved'];
+var MOVED = 'moved';
+var MOVED_TAG = 'fields_moved';
+
+function isCollectorPath(path) {
+  for (var i = 0; i < COLLECTOR_PATHS.length; i++) {
+    var p = COLLECTOR_PATHS[i];
+    if (path === p || path.indexOf(p + '.') === 0) return true;
+  }
+  return false;
+}
+
+function shallowCopy(object) {
+  var copy = {};
+  var keys = Object.keys(object);
+  for (var i = 0; i < keys.length; i++) copy[keys[i]] = object[keys[i]];
+  return copy;
+}
+
+function containsObject(list) {
+  for (var i = 0; i < list.length; i++) {
+    if (isPlainObject(list[i]) || isArray(list[i])) return true;
+  }
+  return false;
+}
+
+/**
+ * Merges a line's decoded JSON `src` into the event's fields `dst` (at `prefix`), so that it
+ * fits the mapping and never replaces what Filebeat wrote. What does not fit is put in
+ * `moves` under its dotted path: a value where the mapping has an object (`"error": "boom"`),
+ * an object where it has a value (`"message": {...}`), a field of Filebeat's own
+ * (`"log": "text"` beside `log.file.path`), a top-level name starting with `_` (Elasticsearch's
+ * metadata fields). A name that is empty or only blanks becomes `blank_key`.
+ */
+function mergeFitting(dst, src, prefix, moves) {
+  var keys = Object.keys(src);
+  for (var i = 0; i < keys.length; i++) {
+    var key = keys[i];
+    var value = src[key];
+    var name = key;
+    if (/^[\s.]*$/.test(key)) {
+      // Elasticsearch refuses empty and blank names: `blank_key`, `blank_key_2`, ...
+      name = 'blank_key';
+      for (var n = 2; src[name] !== undefined || dst[name] !== undefined; n++) name = 'blank_key_' + n;
+      moves.renamed = true;
+    }
+    var path = prefix === '' ? name : prefix + '.' + name;
+    if (value === null || value === undefined) continue;
+    if ((prefix === '' && name.charAt(0) === '_') || isCollectorPath(path)) {
+      moves.fields[path] = value;
+      continue;
+    }
+    var wantsObject = settings.objectFields[path] === true;
+    var wantsValue = settings.leafFields[path] === true;
+    if ((wantsObject && !isPlainObject(value)) ||
+        (wantsValue && (isPlainObject(value) || (isArray(value) && containsObject(value))))) {
+      moves.fields[path] = value;
+      continue;
+    }
+    var existing = dst[name];
+    if (isPlainObject(value)) {
+      if (existing === undefined || existing === null) {
+        dst[name] = {};
+        mergeFitting(dst[name], value, path, moves);
+      } else if (isPlainObject(existing)) {
+        // Into a copy: what event.Get() returned is not changed in place, the caller Puts the result.
+        dst[name] = shallowCopy(existing);
+        mergeFitting(dst[name], value, path, moves);
+      } else {
+        moves.fields[path] = value;
+      }
+    } else if (existing === undefined || existing === null) {
+      dst[name] = value;
+    } else {
+      moves.fields[path] = value;
+    }
+  }
+}
+
+function kindOf(v) {
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'number') return Math.floor(v) === v ? 'integer' : 'float';
+  return null;
+}
+
+// Records the kinds of value at each dotted leaf path (arrays flattened, as Elasticsearch sees them).
+function collectKinds(value, path, kinds) {
+  if (isUntouched(path)) return;
+  if (isArray(value)) {
+    for (var i = 0; i < value.length; i++) collectKinds(value[i], path, kinds);
+  } else if (isPlainObject(value)) {
+    var keys = Object.keys(value);
+    for (var k = 0; k < keys.length; k++) collectKinds(value[keys[k]], path + '.' + keys[k], kinds);
+  } else {
+    var kind = kindOf(value);
+    if (kind === null) return;
+    if (!kinds[path]) kinds[path] = {};
+    kinds[path][kind] = true;
+  }
+}
+
+// Turns every value at a path with several kinds into a string: one document may not map one
+// new field as two types (`[1, "two", 2.5]`), and a string is what every kind can become.
+function stringifyMixed(value, path, mixed) {
+  if (isArray(value)) {
+    var list = [];
+    for (var i = 0; i < value.length; i++) list.push(stringifyMixed(value[i], path, mixed));
+    return list;
+  }
+  if (isPlainObject(value)) {
+    var copy = {};
+    var keys = Object.keys(value);
+    for (var k = 0; k < keys.length; k++) copy[keys[k]] = stringifyMixed(value[keys[k]], path + '.' + keys[k], mixed);
+    return copy;
+  }
+  if (mixed[path] === true && value !== null && value !== undefined && typeof value !== 'string') return String(value);
+  return value;
+}
+
+function normaliseMixedKinds(event) {
+  var fields = event.Get();
+  var keys = Object.keys(fields);
+  var kinds = {};
+  var i;
+  for (i = 0; i < keys.length; i++) collectKinds(fields[keys[i]], keys[i], kinds);
+  var mixed = {};
+  var any = false;
+  var paths = Object.keys(kinds);
+  for (i = 0; i < paths.length; i++) {
+    if (Object.keys(kinds[paths[i]]).length > 1) {
+      mixed[paths[i]] = true;
+      any = true;
+    }
+  }
+  if (!any) return false;
+  for (i = 0; i < keys.length; i++) {
+    if (!isUntouched(keys[i])) event.Put(keys[i], stringifyMixed(fields[keys[i]], keys[i], mixed));
+  }
+  return true;
+}
+
+/**
+ * The line decoded by decode_json_fields (into `params.decoded_field`) merged into the event:
+ * returns the decoded object (to mask and keep as the original text), or null for a line
+ * that is not a JSON object. `@timestamp` goes to `timestamp`, which the timestamp processor
+ * after this one parses; `msg` (Go and Node loggers) becomes `message` when there is none.
+ */
+function mergeDecodedLine(event, moves) {
+  if (settings.decodedField === null) return null;
+  var decoded = event.Get(settings.decodedField);
+  event.Delete(settings.decodedField);
+  if (!isPlainObject(decoded)) return null;
+  var line = {};
+  var keys = Object.keys(decoded);
+  for (var i = 0; i < keys.length; i++) line[keys[i]] = decoded[keys[i]];
+  if (line['@timestamp'] !== undefined && line.timestamp === undefined) {
+    line.timestamp = line['@timestamp'];
+    delete line['@timestamp'];
+  }
+  // The flat shape first, so `"service": "checkout"` is renamed, not moved aside as a value
+  // where the mapping has an object.
+  for (var r = 0; r < settings.renames.length; r++) {
+    var rename = settings.renames[r];
+    var flat = line[rename.from];
+    if (typeof flat !== 'string' && typeof flat !== 'number') continue;
+    var parts = rename.to.split('.');
+    var parent = line;
+    for (var d = 0; d < parts.length - 1 && parent !== null; d++) {
+      var part = parts[d];
+      if (part === rename.from) parent[part] = {};
+      else if (parent[part] === undefined || parent[part] === null) parent[part] = {};
+      // A copy: the decoded line itself stays as written, for event.original.
+      else if (isPlainObject(parent[part])) parent[part] = shallowCopy(parent[part]);
+      parent = isPlainObject(parent[part]) ? parent[part] : null;
+    }
+    if (parent === null || (parent[parts[parts.length - 1]] !== undefined && parent[parts[parts.length - 1]] !== null)) continue;
+    if (parts[0] !== rename.from) delete line[rename.from];
+    parent[parts[parts.length - 1]] = flat;
+  }
+  if (typeof line.message !== 'string' && line.message !== undefined) {
+    moves.fields.message = line.message;
+    delete line.message;
+  }
+  if (line.message === undefined && typeof line.msg === 'string') {
+    line.message = line.msg;
+    delete line.msg;
+  }
+  var fields = event.Get();
+  var top = {};
+  var names = Object.keys(fields);
+  for (var n = 0; n < names.length; n++) top[names[n]] = fields[names[n]];
+  // The raw line is replaced by the line's own message, or by its masked JSON (below).
+  delete top.message;
+  mergeFitting(top, line, '', moves);
+  var merged = Object.keys(top);
+  for (var m = 0; m < merged.length; m++) {
+    if (top[merged[m]] !== fields[merged[m]]) event.Put(merged[m], top[merged[m]]);
+  }
+  if (line.message === undefined) event.Delete('message');
+  return decoded;
+}
+
+// Top-level names of the ids and times left alone (see 5. above) wherever they are written.
+var ID_ROOTS = ['@timestamp', 'timestamp', 'trace', 'span', 'trace_id', 'span_id', 'transaction'];
+
+/**
+ * The masked copy of a decoded line. Ids stay untouched; the rest is masked as under `moved`:
+ * Filebeat's metadata paths (kubernetes, host, log.file, ...) are left alone in the event because
+ * Filebeat wrote them, but in the line they are the application's own text.
+ */
+function maskedLine(decoded) {
+  var copy = {};
+  var keys = Object.keys(decoded);
+  for (var i = 0; i < keys.length; i++) {
+    var path = indexOf(ID_ROOTS, keys[i]) >= 0 ? keys[i] : MOVED + '.' + keys[i];
+    copy[keys[i]] = maskValue(decoded[keys[i]], keys[i], path, false, { changed: false, keys: {} });
+  }
+  return copy;
+}
+
+// `<pod>_<namespace>_<container>-<64 hex>.log`: the kubelet's name for a container's log file.
+var CONTAINER_LOG_RE = /([^\/_]+)_([^\/_]+)_(.+)-[0-9a-f]{64}\.log$/;
+
+/** service.name, when the line has none: the pod's app label, else its container's name. */
+function defaultServiceName(event) {
+  var current = event.Get('service.name');
+  if (typeof current === 'string' && current !== '') return;
+  var service = event.Get('service');
+  if (service !== null && service !== undefined && !isPlainObject(service)) return;
+  var candidates = [event.Get('kubernetes.labels.app_kubernetes_io/name'), event.Get('kubernetes.labels.app'),
+    event.Get('kubernetes.container.name')];
+  var file = event.Get('log.file.path');
+  var match = typeof file === 'string' ? CONTAINER_LOG_RE.exec(file) : null;
+  if (match) candidates.push(match[3]);
+  for (var i = 0; i < candidates.length; i++) {
+    if (typeof candidates[i] === 'string' && candidates[i] !== '') {
+      event.Put('service.name', candidates[i]);
+      return;
+    }
+  }
+}
+
 /** Filebeat's entry point, called once per event. */
 function process(event) {
   try {
+    var moves = { fields: {}, renamed: false };
+    var decoded = mergeDecodedLine(event, moves);
     renameToEcs(event);
+    defaultServiceName(event);
     var fields = event.Get();
     var keys = Object.keys(fields);
     var seenKeys = {};
@@ -473,6 +805,25 @@ function process(event) {
       var masked = maskValue(fields[key], key, key, false, state);
       // Replaced whole at top level: Put finds a literal dotted key before splitting the path.
       if (state.changed) event.Put(key, masked);
+    }
+    var movedPaths = Object.keys(moves.fields);
+    var movedOut = {};
+    for (var mv = 0; mv < movedPaths.length; mv++) {
+      seenKeys[normaliseKey(movedPaths[mv].split('.').pop())] = true;
+      movedOut[movedPaths[mv]] = maskValue(moves.fields[movedPaths[mv]], movedPaths[mv].split('.').pop(), MOVED + '.' + movedPaths[mv], false, { changed: false, keys: seenKeys });
+    }
+    var reshaped = movedPaths.length > 0 || moves.renamed;
+    if (movedPaths.length > 0) event.Put(MOVED, movedOut);
+    if (normaliseMixedKinds(event)) reshaped = true;
+    var original = null;
+    if (decoded !== null) {
+      original = JSON.stringify(maskedLine(decoded));
+      var message = event.Get('message');
+      if (typeof message !== 'string') event.Put('message', original);
+    }
+    if (reshaped) {
+      if (original !== null) event.Put('event.original', original);
+      event.Tag(MOVED_TAG);
     }
     if (settings.classify) classify(event, seenKeys);
   } catch (e) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { FLAT_TO_ECS_FIELDS } from '../core/log-shape';
+import { ecsFieldShapes } from '../elasticsearch/index-templates';
 
 /** What the `script` processor does to every log event on the node. */
 export interface LogProcessingProps {
@@ -28,6 +29,56 @@ export interface LogProcessingProps {
    * @default true
    */
   readonly classify?: boolean;
+  /**
+   * Values masked wherever they are, whatever their key: in text, in fields, in the
+   * original line. OWASP's logging cheat sheet counts payment card data and personal
+   * data among what must never be logged.
+   * @default [ValueMask.PAYMENT_CARDS]
+   */
+  readonly valueMasks?: ValueMask[];
+}
+
+/** A kind of value masked wherever it appears (`LogProcessingProps.valueMasks`). */
+export class ValueMask {
+  /**
+   * Payment card numbers: 13 to 19 digits, in groups separated by single spaces or
+   * dashes, that pass the Luhn check (so most order ids and other long numbers survive).
+   * Every digit but the last four becomes `*`: `**** **** **** 1111`.
+   */
+  public static readonly PAYMENT_CARDS = new ValueMask('payment_card');
+  /** E-mail addresses: the local part keeps its first character, the domain stays (`a***@example.com`). */
+  public static readonly EMAIL_ADDRESSES = new ValueMask('email');
+
+  /**
+   * Every match of a regular expression (JavaScript syntax, as Filebeat's script engine
+   * runs it) becomes `***REDACTED***`. `name` says what it masks, in errors and docs.
+   */
+  public static pattern(name: string, regex: string): ValueMask {
+    return new ValueMask('pattern', name, regex);
+  }
+
+  private constructor(public readonly kind: 'payment_card' | 'email' | 'pattern', public readonly name: string = kind, public readonly regex?: string) {}
+
+  /** The entry of the script's `value_masks` param. */
+  public toParam(): { kind: string; name?: string; regex?: string } {
+    return this.kind === 'pattern' ? { kind: this.kind, name: this.name, regex: this.regex } : { kind: this.kind };
+  }
+}
+
+/** The problem with a value mask, or undefined when it is fine. */
+export function valueMaskProblem(mask: ValueMask): string | undefined {
+  if (mask.kind !== 'pattern') return undefined;
+  if (!/^[a-z][a-z0-9_-]*$/.test(mask.name)) return `has name '${mask.name}', which is not lower-case letters, digits, '_' and '-'`;
+  const regex = mask.regex ?? '';
+  // Filebeat expands `$` + `{...}` in its config file: the pattern would be rewritten.
+  if (regex.includes('$' + '{')) return `'${mask.name}' has '$' followed by '{', which Filebeat would expand as a variable`;
+  try {
+    const re = new RegExp(regex, 'g');
+    if (re.test('')) return `'${mask.name}' matches the empty string, so it would mask between every character`;
+  } catch (e) {
+    return `'${mask.name}' is not a valid regular expression: ${(e as Error).message}`;
+  }
+  return undefined;
 }
 
 /** The script's `params`, as Filebeat passes them to its `register(params)`. */
@@ -37,14 +88,22 @@ export interface LogProcessingParams {
   readonly classify: boolean;
   /** Flat-shape fields and their dotted ECS names, from {@link FLAT_TO_ECS_FIELDS}. */
   readonly ecs_renames: { from: string; to: string }[];
+  /** Value masks, from {@link LogProcessingProps.valueMasks}. */
+  readonly value_masks: { kind: string; name?: string; regex?: string }[];
+  /** Where the index templates have objects and where values ({@link ecsFieldShapes}). */
+  readonly object_fields: string[];
+  readonly leaf_fields: string[];
+  /** Where decode_json_fields puts the line's JSON, for the script to merge. */
+  readonly decoded_field: string;
 }
+
+/** decode_json_fields' target: the script merges it into the event and removes it. */
+export const DECODED_LINE_FIELD = 'decoded_line';
 
 /** The `script` processor entry of filebeat.yml. */
 export interface LogProcessingProcessor {
   readonly script: {
     readonly lang: 'javascript';
-    /** Names the processor in Filebeat's logs and metrics. */
-    readonly tag: string;
     readonly params: LogProcessingParams;
     readonly source: string;
   };
@@ -52,7 +111,6 @@ export interface LogProcessingProcessor {
 
 export const DEFAULT_SECRET_KEY_FRAGMENTS: readonly string[] = ['password', 'secret', 'token', 'api_key', 'authorization'];
 export const LOG_PROCESSING_SCRIPT_FILE = 'log-processing-script.js';
-export const LOG_PROCESSING_TAG = 'log-processing';
 
 // tsc does not copy .js files to build/: from build/lib/filebeat the source is read in lib/filebeat.
 const SCRIPT_CANDIDATES = [
@@ -83,26 +141,36 @@ export function secretKeyFragmentsProblem(fragments: readonly string[]): string 
 
 /** The script's params after defaults. */
 export function logProcessingParams(props: LogProcessingProps = {}): LogProcessingParams {
-  const ecs_renames = FLAT_TO_ECS_FIELDS.map(({ from, to }) => ({ from, to: to.join('.') }));
-  if (props.enabled === false) return { secret_key_fragments: [], mask_ip_addresses: false, classify: false, ecs_renames };
+  const shapes = ecsFieldShapes();
+  const common = {
+    ecs_renames: FLAT_TO_ECS_FIELDS.map(({ from, to }) => ({ from, to: to.join('.') })),
+    object_fields: shapes.objects,
+    leaf_fields: shapes.leaves,
+    decoded_field: DECODED_LINE_FIELD,
+  };
+  if (props.enabled === false) return { secret_key_fragments: [], mask_ip_addresses: false, classify: false, value_masks: [], ...common };
   return {
     secret_key_fragments: [...(props.secretKeyFragments ?? DEFAULT_SECRET_KEY_FRAGMENTS)],
     mask_ip_addresses: props.maskIpAddresses ?? true,
     classify: props.classify ?? true,
-    ecs_renames,
+    value_masks: (props.valueMasks ?? [ValueMask.PAYMENT_CARDS]).map((m) => m.toParam()),
+    ...common,
   };
 }
 
 /**
  * The Filebeat `script` processor that renames the flat shape to ECS, masks secrets
  * and IP addresses and classifies the event. No `timeout`: an interrupted script leaves
- * the event half-masked and Filebeat would still ship it.
+ * the event half-masked and Filebeat would still ship it. No `tag`: a tagged script
+ * processor registers metrics under its tag, and filestream builds the input's processors
+ * once per file, so when several files start at once two builds can race to register the
+ * same name and Filebeat panics (`name histogram already used`, seen with 7.17.29; the
+ * registration code is unchanged in later releases). Untagged, it registers nothing.
  */
 export function renderLogProcessingProcessor(props: LogProcessingProps = {}): LogProcessingProcessor {
   return {
     script: {
       lang: 'javascript',
-      tag: LOG_PROCESSING_TAG,
       params: logProcessingParams(props),
       source: logProcessingSource(),
     },

@@ -3,7 +3,7 @@ import { Images } from '../core/images';
 import { renderJson } from '../core/config';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { SetupJob, SetupJobProps } from '../core/setup-job';
-import { SetupBody, SetupStep } from '../core/setup-script';
+import { SetupBody, SetupResponseCheck, SetupStep } from '../core/setup-script';
 import { Kibana } from './kibana';
 import { KibanaAlertRuleOptions, kibanaAlertRules, ResolvedKibanaAlertRuleOptions, resolveKibanaAlertRuleOptions } from './kibana-alert-rules';
 import { renderNdjson } from './kibana-ndjson';
@@ -27,6 +27,26 @@ export interface KibanaSetupProps extends SetupJobProps {
 
 /** The ConfigMap key of the saved objects export. */
 export const SAVED_OBJECTS_FILE = 'saved-objects.ndjson';
+
+/**
+ * Kibana's saved objects import answers HTTP 200 even when objects fail to import: `success`
+ * is then false, `successCount` counts what was imported, and `errors` lists each failed
+ * object by `id`, `type`, `meta.title` (7.x also put `title` at the top) and `error.type`:
+ * `conflict`, `ambiguous_conflict`, `unsupported_type`, `missing_references` (the missing
+ * ones in `error.references`, each a `type` and `id`) or `unknown` (with `error.message`).
+ * Sources: the import objects API's response body
+ * (https://www.elastic.co/docs/api/doc/kibana/v8/operation/operation-importsavedobjectsdefault,
+ * https://www.elastic.co/guide/en/kibana/current/saved-objects-api-import.html) and
+ * `SavedObjectsImportFailure` in Kibana's
+ * packages/core/saved-objects/core-saved-objects-common/src/saved_objects_imports.ts.
+ */
+const SAVED_OBJECTS_IMPORT_CHECK: SetupResponseCheck = {
+  trueField: 'success',
+  failures: {
+    field: 'errors',
+    show: ['type', 'id', 'title', 'meta.title', 'error.type', 'error.references.type', 'error.references.id', 'error.message'],
+  },
+};
 
 /** The ConfigMap key of an alert rule body (`create` or `update`). */
 export function ruleFileName(id: string, operation: 'create' | 'update'): string {
@@ -66,6 +86,7 @@ export class KibanaSetup extends SetupJob {
       path: '/api/saved_objects/_import?overwrite=true',
       file: SAVED_OBJECTS_FILE,
       bodyAs: SetupBody.UPLOAD,
+      check: SAVED_OBJECTS_IMPORT_CHECK,
     }];
     for (const rule of rules) {
       files[ruleFileName(rule.id, 'create')] = renderJson(rule.create);

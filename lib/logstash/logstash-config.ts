@@ -1,6 +1,6 @@
-import { FLAT_TO_ECS_FIELDS } from '../core/log-shape';
+import { DEAD_LETTER_DATA_STREAM } from '../elasticsearch/index-templates';
 import { INDEX_CLASSES } from '../elasticsearch/index-lifecycle';
-import { LogstashPipeline, LogstashStatement } from './logstash-pipeline';
+import { LogstashPipeline, LogstashStatement, LogstashValue } from './logstash-pipeline';
 
 /** Where the image keeps its config, pipelines and data. */
 export const LOGSTASH_HOME = '/usr/share/logstash';
@@ -8,6 +8,23 @@ export const LOGSTASH_DATA_PATH = `${LOGSTASH_HOME}/data`;
 export const LOGSTASH_PIPELINE_PATH = `${LOGSTASH_HOME}/pipeline`;
 export const LOGSTASH_API_PORT = 9600;
 export const LOGSTASH_BEATS_PORT = 5044;
+
+/** `pipeline.id` of the pipeline that reads Filebeat and writes the class data streams. */
+export const MAIN_PIPELINE_ID = 'main';
+/** `pipeline.id` of the pipeline that reads the main pipeline's dead-letter queue. */
+export const DEAD_LETTER_PIPELINE_ID = 'dead-letters';
+/**
+ * Logstash's default `path.dead_letter_queue` (`<path.data>/dead_letter_queue`), which holds
+ * one directory per pipeline; the `dead_letter_queue` input reads it.
+ */
+export const LOGSTASH_DEAD_LETTER_QUEUE_PATH = `${LOGSTASH_DATA_PATH}/dead_letter_queue`;
+/** Days a dead letter is kept when nothing has read it (`dead_letter_queue.retain.age`). */
+export const DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS = 7;
+
+/** The pipeline config file of each pipeline, in the mounted pipeline directory. */
+export function pipelineConfigFile(pipelineId: string): string {
+  return `${pipelineId}.conf`;
+}
 
 /** Options of logstash.yml. */
 export interface LogstashSettingsOptions {
@@ -19,6 +36,11 @@ export interface LogstashSettingsOptions {
   readonly deadLetterQueue: boolean;
   /** `dead_letter_queue.max_bytes`. @default - Logstash default */
   readonly deadLetterQueueMaxBytes?: string;
+  /**
+   * `dead_letter_queue.retain.age`, in days; only with the dead-letter queue.
+   * @default DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS
+   */
+  readonly deadLetterQueueRetainDays?: number;
   /**
    * `pipeline.batch.delay`, in milliseconds: how long a worker waits for more events
    * before it runs an undersized batch through the filters and outputs.
@@ -53,84 +75,70 @@ export function renderLogstashSettings(opts: LogstashSettingsOptions): object {
   };
   if (opts.queueType === 'persisted' && opts.queueMaxBytes) settings['queue.max_bytes'] = opts.queueMaxBytes;
   settings['dead_letter_queue.enable'] = opts.deadLetterQueue;
-  if (opts.deadLetterQueue && opts.deadLetterQueueMaxBytes) settings['dead_letter_queue.max_bytes'] = opts.deadLetterQueueMaxBytes;
+  if (opts.deadLetterQueue) {
+    if (opts.deadLetterQueueMaxBytes) settings['dead_letter_queue.max_bytes'] = opts.deadLetterQueueMaxBytes;
+    // Both bound the queue when its reader is stuck: `retain.age` (Logstash >= 8.4) deletes
+    // segments older than the age, checked on writes and on the writer's periodic flush;
+    // `storage_policy` (>= 8.3) `drop_older` deletes the oldest segments when `max_bytes`
+    // is reached, keeping the dead letters that say what fails now. The stack runs 9.4.1
+    // or 8.19.21. drop_older counts nothing in the `dropped_events` metric, so the
+    // LogstashDeadLetterQueueDropping alert also watches how full the queue is.
+    settings['dead_letter_queue.retain.age'] = `${opts.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS}d`;
+    settings['dead_letter_queue.storage_policy'] = 'drop_older';
+  }
   return settings;
 }
 
 /** Options of pipelines.yml. */
 export interface PipelinesConfigOptions {
-  /** `pipeline.workers`. @default - Logstash default, the number of CPU cores */
+  /** `pipeline.workers` of the main pipeline. @default - Logstash default, the number of CPU cores */
   readonly pipelineWorkers?: number;
+  /** Add the {@link DEAD_LETTER_PIPELINE_ID} pipeline that reads the main pipeline's dead-letter queue. @default false */
+  readonly deadLetterQueue?: boolean;
 }
 
-/** Renders pipelines.yml: one `main` pipeline read from the mounted pipeline directory. */
+/**
+ * Renders pipelines.yml: the `main` pipeline and, with the dead-letter queue, the
+ * `dead-letters` pipeline, each read from its own file in the mounted pipeline directory.
+ */
 export function renderPipelinesConfig(opts: PipelinesConfigOptions = {}): object {
   const main: Record<string, unknown> = {
-    'pipeline.id': 'main',
-    'path.config': `${LOGSTASH_PIPELINE_PATH}/main.conf`,
+    'pipeline.id': MAIN_PIPELINE_ID,
+    'path.config': `${LOGSTASH_PIPELINE_PATH}/${pipelineConfigFile(MAIN_PIPELINE_ID)}`,
   };
   if (opts.pipelineWorkers !== undefined) main['pipeline.workers'] = opts.pipelineWorkers;
-  return [main];
+  if (!opts.deadLetterQueue) return [main];
+  return [main, {
+    'pipeline.id': DEAD_LETTER_PIPELINE_ID,
+    'path.config': `${LOGSTASH_PIPELINE_PATH}/${pipelineConfigFile(DEAD_LETTER_PIPELINE_ID)}`,
+    // A trickle of events: one worker is plenty.
+    'pipeline.workers': 1,
+    // Its input is already on disk; a second persisted queue would claim as much of the
+    // data volume again as the main one.
+    'queue.type': 'memory',
+    // Logstash never re-queues what the dead_letter_queue input emits, so a queue of its
+    // own would stay empty.
+    'dead_letter_queue.enable': false,
+  }];
 }
 
-
 /**
- * Filters that bring the flat log shape to ECS, so both shapes are queried by the same
- * names: `timestamp` becomes `@timestamp`, `level` becomes `log.level`, and so on.
+ * The guard in front of the output: every event goes to exactly one managed data stream,
+ * `logs-<class>-default`, whose index template sets its retention. Filebeat names the
+ * data stream on the node (`data_stream.type|dataset|namespace`, from the class its
+ * script gives the event); Logstash keeps that dataset when it is one of the index
+ * classes and sends anything else (missing, misspelt, set by an application) to `all`, so
+ * no input can create an unmanaged data stream. The type and namespace are always set.
  */
-export function ecsNormalisationFilters(): LogstashStatement[] {
-  const renames: LogstashStatement[] = FLAT_TO_ECS_FIELDS.map(({ from, to }) => ({
-    // Only when the ECS field is absent: an ECS event's own value wins. For `service`,
-    // a string value is the flat shape; an object is already ECS.
-    if: { and: [{ exists: [from] }, { not: { exists: to } }] },
-    then: [{ plugin: 'mutate', settings: { rename: { [from]: `[${to.join('][')}]` } } }],
-  }));
-  return [
-    {
-      if: { exists: ['timestamp'] },
-      then: [{
-        plugin: 'date',
-        settings: {
-          match: ['timestamp', 'ISO8601', 'UNIX', 'UNIX_MS'],
-          target: '@timestamp',
-          // remove_field only runs when the date parsed, so a bad value stays visible.
-          remove_field: ['timestamp'],
-        },
-      }],
-    },
-    ...renames,
-  ];
-}
-
-/** Index classes with a data stream (and retention) of their own besides `all`. */
-const ROUTED_INDEX_CLASSES = INDEX_CLASSES.filter((c) => c !== 'all');
-
-/**
- * Filters that route each event to the data stream of its index class:
- * `logs-<labels.index_class>-<namespace>`, whose index template sets its retention.
- *
- * Every event goes to exactly one data stream: errors, trades and AI requests to
- * their own, everything else (and any unknown or missing class, so that no input can
- * create unmanaged data streams) to `logs-all-*`. "All logs (30 days)" is read as the
- * class of ordinary logs, not a copy of every event: a copy would keep errors and
- * trades twice, and the Kibana `logs-*` data view already searches all classes at once.
- * The fields are always overwritten, whatever the shipper set.
- */
-export function indexClassRoutingFilters(namespace = 'default'): LogstashStatement[] {
+export function dataStreamGuardFilters(namespace = 'default'): LogstashStatement[] {
   return [
     {
       plugin: 'mutate',
-      settings: {
-        replace: {
-          '[data_stream][type]': 'logs',
-          '[data_stream][dataset]': 'all',
-          '[data_stream][namespace]': namespace,
-        },
-      },
+      settings: { replace: { '[data_stream][type]': 'logs', '[data_stream][namespace]': namespace } },
     },
     {
-      if: { field: ['labels', 'index_class'], in: ROUTED_INDEX_CLASSES },
-      then: [{ plugin: 'mutate', settings: { replace: { '[data_stream][dataset]': '%{[labels][index_class]}' } } }],
+      if: { not: { field: ['data_stream', 'dataset'], in: [...INDEX_CLASSES] } },
+      then: [{ plugin: 'mutate', settings: { replace: { '[data_stream][dataset]': 'all' } } }],
     },
   ];
 }
@@ -145,20 +153,32 @@ export interface ElasticsearchOutputOptions {
   readonly authenticate: boolean;
 }
 
+/** A data stream name split into the `data_stream_type|dataset|namespace` of the output. */
+interface DataStreamName {
+  readonly type: string;
+  readonly dataset: string;
+  readonly namespace: string;
+}
+
+function splitDataStreamName(name: string): DataStreamName {
+  const match = /^([a-z]+)-([a-z0-9_.]+)-([a-z0-9_.]+)$/.exec(name);
+  if (!match) throw new Error(`not a <type>-<dataset>-<namespace> data stream name: ${name}`);
+  return { type: match[1], dataset: match[2], namespace: match[3] };
+}
+
 /**
- * The pipeline: Beats in, ECS normalisation, any extra filters, routing by index
- * class, Elasticsearch out. With `data_stream_auto_routing` the output writes each
- * event to the data stream its `[data_stream][type|dataset|namespace]` fields name;
- * the `data_stream_*` settings are only the fallback.
+ * One `elasticsearch` output writing to data streams. With `autoRouting` it writes each
+ * event to the data stream its `[data_stream][type|dataset|namespace]` fields name, the
+ * `data_stream_*` settings being only the fallback; without it, always to `fallback`.
  */
-export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilters: readonly LogstashStatement[] = []): LogstashPipeline {
-  const settings: Record<string, string | boolean | string[]> = {
+function elasticsearchOutput(output: ElasticsearchOutputOptions, fallback: DataStreamName, autoRouting: boolean): LogstashStatement {
+  const settings: Record<string, LogstashValue> = {
     hosts: [output.url],
     data_stream: 'true',
-    data_stream_auto_routing: true,
-    data_stream_type: 'logs',
-    data_stream_dataset: 'all',
-    data_stream_namespace: 'default',
+    data_stream_auto_routing: autoRouting,
+    data_stream_type: fallback.type,
+    data_stream_dataset: fallback.dataset,
+    data_stream_namespace: fallback.namespace,
   };
   if (output.caFile) {
     settings.ssl_enabled = true;
@@ -170,10 +190,60 @@ export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilter
     settings.user = '${ES_USERNAME}';
     settings.password = '${ES_PASSWORD}';
   }
+  return { plugin: 'elasticsearch', settings };
+}
+
+/**
+ * The main pipeline: Beats in, any extra filters, the data-stream guard, Elasticsearch
+ * out. Filebeat has already renamed the flat log shape to ECS, set `@timestamp`, masked and
+ * classified the event; it is Logstash's only input, so nothing here does it twice.
+ */
+export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilters: readonly LogstashStatement[] = []): LogstashPipeline {
   return {
     input: [{ plugin: 'beats', settings: { port: LOGSTASH_BEATS_PORT } }],
-    // Routing runs last, so extra filters can still classify events.
-    filter: [...ecsNormalisationFilters(), ...extraFilters, ...indexClassRoutingFilters()],
-    output: [{ plugin: 'elasticsearch', settings }],
+    // The guard runs last: an extra filter may set [data_stream][dataset] to re-route an
+    // event, and still cannot send it outside the index classes.
+    filter: [...extraFilters, ...dataStreamGuardFilters()],
+    output: [elasticsearchOutput(output, { type: 'logs', dataset: 'all', namespace: 'default' }, true)],
+  };
+}
+
+/**
+ * The `dead-letters` pipeline: reads what Elasticsearch refused from the main pipeline
+ * (the dead-letter queue keeps documents answered 400 or 404) and writes it to the
+ * dead-letter data stream, whose template accepts any document. Offsets are committed and
+ * read segments deleted (`clean_consumed`, Logstash >= 8.4), so the queue holds only what
+ * is still unread. Each event keeps its fields, gets `error.type: dead_letter_queue` and
+ * Elasticsearch's reason in `error.message` (the event's own `error.type` and
+ * `error.message`, if any, give way), and the tag `dead_letter`. Its `data_stream.*`
+ * fields are set to the dead-letter data stream, so they match the name the output writes
+ * to (the template maps them as constant keywords).
+ */
+export function deadLetterPipeline(output: ElasticsearchOutputOptions): LogstashPipeline {
+  const target = splitDataStreamName(DEAD_LETTER_DATA_STREAM);
+  return {
+    input: [{
+      plugin: 'dead_letter_queue',
+      settings: {
+        path: LOGSTASH_DEAD_LETTER_QUEUE_PATH,
+        pipeline_id: MAIN_PIPELINE_ID,
+        commit_offsets: true,
+        clean_consumed: true,
+      },
+    }],
+    filter: [{
+      plugin: 'mutate',
+      settings: {
+        replace: {
+          '[error][type]': 'dead_letter_queue',
+          '[error][message]': '%{[@metadata][dead_letter_queue][reason]}',
+          '[data_stream][type]': target.type,
+          '[data_stream][dataset]': target.dataset,
+          '[data_stream][namespace]': target.namespace,
+        },
+        add_tag: ['dead_letter'],
+      },
+    }],
+    output: [elasticsearchOutput(output, target, false)],
   };
 }

@@ -13,8 +13,9 @@ import { BasicAuthSecretRef } from '../core/secrets';
 import { Spread, renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import {
-  DEFAULT_BATCH_DELAY_MILLIS, LOGSTASH_API_PORT, LOGSTASH_BEATS_PORT, LOGSTASH_DATA_PATH, LOGSTASH_HOME, LOGSTASH_PIPELINE_PATH,
-  logstashPipeline, renderLogstashSettings, renderPipelinesConfig,
+  DEAD_LETTER_PIPELINE_ID, DEFAULT_BATCH_DELAY_MILLIS, DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS, deadLetterPipeline, ElasticsearchOutputOptions,
+  LOGSTASH_API_PORT, LOGSTASH_BEATS_PORT, LOGSTASH_DATA_PATH, LOGSTASH_HOME, LOGSTASH_PIPELINE_PATH, logstashPipeline, MAIN_PIPELINE_ID,
+  pipelineConfigFile, renderLogstashSettings, renderPipelinesConfig,
 } from './logstash-config';
 import { LOGSTASH_EXPORTER_PORT, LogstashExporterProps, renderLogstashExporterContainer } from './logstash-exporter';
 import { renderLogstashPipeline, LogstashStatement } from './logstash-pipeline';
@@ -53,11 +54,21 @@ export interface LogstashProps extends ComponentProps {
    */
   readonly persistentQueue?: LogstashPersistentQueue;
   /**
-   * Keep events Elasticsearch rejects (mapping conflicts) in a dead-letter queue on the
-   * data volume instead of dropping them. Without `persistentQueue` it lives on an emptyDir.
+   * Keep events Elasticsearch refuses (answered 400 or 404) in a dead-letter queue on the
+   * data volume instead of dropping them, and run a second pipeline, `dead-letters`, that
+   * reads the queue and writes each event, with Elasticsearch's reason, to the dead-letter
+   * data stream `logs-deadletter-default`. Read segments are deleted; unread ones after
+   * `deadLetterQueueRetainDays`, or the oldest first when the queue is full. Without
+   * `persistentQueue` the queue lives on an emptyDir.
    * @default false
    */
   readonly deadLetterQueue?: boolean;
+  /**
+   * Days an unread dead letter stays in the queue (`dead_letter_queue.retain.age`), from 1
+   * to 365; only with `deadLetterQueue`. The dead-letter data stream keeps what was read.
+   * @default 7
+   */
+  readonly deadLetterQueueRetainDays?: number;
   /** `pipeline.workers`. @default - Logstash default, one per CPU core */
   readonly pipelineWorkers?: number;
   /**
@@ -67,7 +78,12 @@ export interface LogstashProps extends ComponentProps {
    * @default 50
    */
   readonly batchDelayMillis?: number;
-  /** Filters run after the ECS normalisation (masking, classification, routing). @default [] */
+  /**
+   * Filters of the main pipeline, run before the data-stream guard. Filebeat has already
+   * renamed, masked and classified each event; a filter may set `[data_stream][dataset]` to
+   * one of the index classes to re-route it (any other value goes to `all`).
+   * @default []
+   */
   readonly filters?: LogstashStatement[];
   /** @default Spread.PREFERRED */
   readonly spread?: Spread;
@@ -83,9 +99,11 @@ const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '500m', memoryReques
 const MIB = 1024 ** 2;
 
 /**
- * Logstash as a StatefulSet behind a Beats Service: normalises events to ECS and
- * writes them to Elasticsearch. Replicas are independent; Filebeat balances across them
- * through the Service.
+ * Logstash as a StatefulSet behind a Beats Service: buffers the events Filebeat has
+ * already shaped and classified, keeps each in a managed data stream and writes it to
+ * Elasticsearch; with the dead-letter queue, a second pipeline writes what Elasticsearch
+ * refused to the dead-letter data stream. Replicas are independent; Filebeat balances
+ * across them through the Service.
  */
 export class Logstash extends Component implements ILogstash {
   public readonly beatsEndpoint: ServiceEndpoint;
@@ -98,8 +116,12 @@ export class Logstash extends Component implements ILogstash {
   /** The Elasticsearch credentials Secret; undefined when the cluster has no security. */
   public readonly credentials?: BasicAuthSecretRef;
   public readonly deadLetterQueue: boolean;
-  /** The rendered pipeline (Logstash DSL). */
+  /** `dead_letter_queue.retain.age` in days; undefined without the dead-letter queue. */
+  public readonly deadLetterQueueRetainDays?: number;
+  /** The rendered main pipeline (Logstash DSL). */
   public readonly pipeline: string;
+  /** The rendered `dead-letters` pipeline (Logstash DSL); undefined without the dead-letter queue. */
+  public readonly deadLetterPipeline?: string;
   /** Port of the metrics exporter sidecar Prometheus scrapes; undefined without one. */
   public readonly metricsPort?: number;
   /** `pipeline.batch.delay` as rendered into logstash.yml, in milliseconds. */
@@ -111,6 +133,13 @@ export class Logstash extends Component implements ILogstash {
     this.resources = props.resources ?? DEFAULT_RESOURCES;
     this.heapMegabytes = this.resolveHeap(props.heap);
     this.deadLetterQueue = props.deadLetterQueue ?? false;
+    if (this.deadLetterQueue) {
+      this.deadLetterQueueRetainDays = validateInteger(this, 'deadLetterQueueRetainDays',
+        props.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS, 1, 365);
+    } else if (props.deadLetterQueueRetainDays !== undefined) {
+      invalidProp(this, 'deadLetterQueueRetainDays', props.deadLetterQueueRetainDays, 'only applies with the dead-letter queue',
+        'set deadLetterQueue: true, or remove deadLetterQueueRetainDays');
+    }
     if (props.pipelineWorkers !== undefined) validateInteger(this, 'pipelineWorkers', props.pipelineWorkers, 1, 256);
     // Above 10 s a half-empty batch would hold logs longer than any latency target here.
     this.batchDelayMillis = validateInteger(this, 'batchDelayMillis', props.batchDelayMillis ?? DEFAULT_BATCH_DELAY_MILLIS, 1, 10_000);
@@ -130,20 +159,25 @@ export class Logstash extends Component implements ILogstash {
     }
 
     this.connectTo('pipeline', es.endpoint, 'ships logs');
-    this.pipeline = renderLogstashPipeline(logstashPipeline(
-      { url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled },
-      props.filters ?? [],
-    ));
+    // Both pipelines write with the same TLS settings and credentials.
+    const output: ElasticsearchOutputOptions = { url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
+    this.pipeline = renderLogstashPipeline(logstashPipeline(output, props.filters ?? []));
+    const pipelineFiles: Record<string, string> = { [pipelineConfigFile(MAIN_PIPELINE_ID)]: this.pipeline };
+    if (this.deadLetterQueue) {
+      this.deadLetterPipeline = renderLogstashPipeline(deadLetterPipeline(output));
+      pipelineFiles[pipelineConfigFile(DEAD_LETTER_PIPELINE_ID)] = this.deadLetterPipeline;
+    }
     const data: Record<string, string> = {
       'logstash.yml': renderYaml(renderLogstashSettings({
         queueType: queueBytes ? 'persisted' : 'memory',
         queueMaxBytes: queueBytes ? `${Math.floor((queueBytes * 0.6) / MIB)}mb` : undefined,
         deadLetterQueue: this.deadLetterQueue,
         deadLetterQueueMaxBytes: queueBytes ? `${Math.floor((queueBytes * 0.2) / MIB)}mb` : undefined,
+        deadLetterQueueRetainDays: this.deadLetterQueueRetainDays,
         batchDelayMillis: this.batchDelayMillis,
       })),
-      'pipelines.yml': renderYaml(renderPipelinesConfig({ pipelineWorkers: props.pipelineWorkers })),
-      'main.conf': this.pipeline,
+      'pipelines.yml': renderYaml(renderPipelinesConfig({ pipelineWorkers: props.pipelineWorkers, deadLetterQueue: this.deadLetterQueue })),
+      ...pipelineFiles,
     };
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'pipeline', data);
 
@@ -165,12 +199,12 @@ export class Logstash extends Component implements ILogstash {
     ];
     const volumes: k8s.Volume[] = [
       { name: 'config', configMap: { name: configMap, items: [{ key: 'logstash.yml', path: 'logstash.yml' }, { key: 'pipelines.yml', path: 'pipelines.yml' }] } },
-      { name: 'pipeline', configMap: { name: configMap, items: [{ key: 'main.conf', path: 'main.conf' }] } },
+      { name: 'pipeline', configMap: { name: configMap, items: Object.keys(pipelineFiles).map((file) => ({ key: file, path: file })) } },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
     ];
-    // Without a persistent queue the data dir holds only the DLQ and the node UUID; the
-    // limit keeps a growing dead-letter queue from filling the node's disk.
+    // Without a persistent queue the data dir holds only the DLQ, its reader's offsets and
+    // the node UUID; the limit keeps a growing dead-letter queue from filling the node's disk.
     if (!props.persistentQueue) volumes.push({ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } });
     if (ca) {
       volumes.push(ca.volume);

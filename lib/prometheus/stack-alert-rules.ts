@@ -1,8 +1,11 @@
 import { validateDnsLabel } from '../core/names';
+import { DEAD_LETTER_DATA_STREAM, DEAD_LETTER_TEMPLATE } from '../elasticsearch/index-templates';
+import { DEAD_LETTER_PIPELINE_ID } from '../logstash/logstash-config';
 import {
   AlertName, AlertRuleOptions, AlertRulesProps, AlertSeverity, alertRule, alertRulesScope, percent, resolveAlertRules,
+  ResolvedAlertRules,
 } from './alert-rules';
-import { PrometheusRuleGroup } from './prometheus-config';
+import { PrometheusRule, PrometheusRuleGroup } from './prometheus-config';
 
 /** Name of the rule group of {@link stackAlertRules}. */
 export const STACK_ALERTS_GROUP = 'observability-stack-alerts';
@@ -13,18 +16,34 @@ export interface StackAlertRuleOptions extends AlertRuleOptions {
   readonly namespace: string;
   /** Namespace of the node agents (Filebeat, node-exporter). @default - none */
   readonly agentsNamespace?: string;
+  /** Whether the stack runs Logstash; `false` leaves its rules out. @default true */
+  readonly logstash?: boolean;
 }
+
+
+/**
+ * Used fraction of a dead-letter queue's `max_bytes` from which it is full: Logstash
+ * writes segments of up to 10 MB and frees space a segment at a time, so a full queue of
+ * 1 GiB or more sits above 99 %.
+ */
+const DEAD_LETTER_QUEUE_FULL = 0.95;
+/** Window over which new documents in the dead-letter data stream are counted. */
+const DEAD_LETTERED_WINDOW = '10m';
 
 /**
  * Alerts on the observability stack itself (DESIGN.md section 5): components
  * down, Elasticsearch health and disk watermarks, stalled Logstash pipelines and
- * Filebeat outputs, events Filebeat drops,
- * dropped spans, failing rule evaluations and notifications, and a Watchdog.
+ * Filebeat outputs, events Filebeat drops, log events Elasticsearch refused (dead letters)
+ * and dead letters lost, dropped spans, failing rule evaluations and notifications, and a
+ * Watchdog.
  *
  * Metric sources:
  * - Elasticsearch: prometheus-community `elasticsearch_exporter`
- *   (`elasticsearch_cluster_health_status{color}`, `elasticsearch_filesystem_data_*_bytes`).
- * - Logstash: kuskoman `logstash-exporter` (`logstash_stats_pipeline_events_in|out{pipeline}`),
+ *   (`elasticsearch_cluster_health_status{color}`, `elasticsearch_filesystem_data_*_bytes`,
+ *   and with `--es.indices` `elasticsearch_indices_docs_primary{index}`).
+ * - Logstash: kuskoman `logstash-exporter` (`logstash_stats_pipeline_events_in|out{pipeline}`,
+ *   `logstash_stats_pipeline_dead_letter_queue_*{pipeline}`,
+ *   `logstash_stats_pipeline_plugin_documents_*{pipeline, plugin_type, plugin, plugin_id}`),
  *   which reads Logstash's node stats API on port 9600.
  * - Filebeat: trustpilot `beat-exporter` (`filebeat_libbeat_pipeline_events{type}`,
  *   `filebeat_libbeat_output_events{type}`), which reads Filebeat's stats on port 5066.
@@ -89,17 +108,8 @@ export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlert
         'Elasticsearch allocates no new shards to it'),
       esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH, c.elasticsearchDiskHighWatermark, AlertSeverity.CRITICAL, 'high',
         'Elasticsearch moves shards away, and at the flood stage makes its indices read-only'),
-      alertRule(c, {
-        alert: AlertName.LOGSTASH_PIPELINE_STALLED,
-        // Events go in (into the queue) but none come out: an output is blocked or a filter hangs.
-        expr: [
-          `sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_events_in[${c.logstashStalledFor}])) > 0`,
-          `and sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_events_out[${c.logstashStalledFor}])) == 0`,
-        ].join(' '),
-        severity: AlertSeverity.WARNING,
-        summary: 'Logstash pipeline stalled',
-        description: `Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} took in {{ $value | humanize }} events in ${c.logstashStalledFor} but sent none out.`,
-      }),
+      logsDeadLettered(c),
+      ...(options.logstash ?? true ? logstashRules(c) : []),
       alertRule(c, {
         alert: AlertName.FILEBEAT_OUTPUT_STALLED,
         // Events wait in the pipeline the whole window and the output acknowledges none:
@@ -163,4 +173,85 @@ export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlert
       }),
     ],
   };
+}
+
+/**
+ * The Logstash rules: a stalled pipeline, documents Elasticsearch refused, and dead letters
+ * lost because the dead-letter queue is full.
+ */
+function logstashRules(c: ResolvedAlertRules): PrometheusRule[] {
+  const byPipeline = 'sum by (namespace, pod, pipeline)';
+  return [
+    alertRule(c, {
+      alert: AlertName.LOGSTASH_PIPELINE_STALLED,
+      // Events go in (into the queue) but none come out: an output is blocked or a filter hangs.
+      expr: [
+        `${byPipeline} (increase(logstash_stats_pipeline_events_in[${c.logstashStalledFor}])) > 0`,
+        `and ${byPipeline} (increase(logstash_stats_pipeline_events_out[${c.logstashStalledFor}])) == 0`,
+      ].join(' '),
+      severity: AlertSeverity.WARNING,
+      summary: 'Logstash pipeline stalled',
+      description: `Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} took in {{ $value | humanize }} events in ${c.logstashStalledFor} but sent none out.`,
+    }),
+    alertRule(c, {
+      alert: AlertName.LOGSTASH_DEAD_LETTERS,
+      // Since logstash-output-elasticsearch 11.10, documents answered 400 or 404 count in
+      // `documents.dlq_routed`, which the exporter does not read, and
+      // `non_retryable_failures` only counts 409 (and 400/404 on older outputs). Each
+      // dead letter is then read by the dead-letters pipeline, so its input counts them.
+      expr: [
+        'sum by (namespace, pod) (increase(logstash_stats_pipeline_plugin_documents_non_retryable_failures{plugin_type="output"}[5m])) > 0',
+        `or sum by (namespace, pod) (increase(logstash_stats_pipeline_events_in{pipeline="${DEAD_LETTER_PIPELINE_ID}"}[5m])) > 0`,
+      ].join(' '),
+      severity: AlertSeverity.WARNING,
+      summary: 'Elasticsearch refusing documents from Logstash',
+      description: 'Elasticsearch refused {{ $value | humanize }} documents from Logstash {{ $labels.namespace }}/{{ $labels.pod }} in the last 5 minutes '
+        + `(answered 400, 404 or 409, never retried). With the dead-letter queue they are in ${DEAD_LETTER_DATA_STREAM}, tagged dead_letter, `
+        + 'with the reason in error.message; without it they are lost.',
+    }),
+    alertRule(c, {
+      alert: AlertName.LOGSTASH_DEAD_LETTER_QUEUE_DROPPING,
+      // drop_newer counts what it refuses in `dropped_events`; drop_older (the stack's
+      // policy) deletes the oldest segments and counts nothing, so a full queue is the signal.
+      expr: [
+        `${byPipeline} (increase(logstash_stats_pipeline_dead_letter_queue_dropped_events[5m])) > 0`,
+        'or max by (namespace, pod, pipeline) (logstash_stats_pipeline_dead_letter_queue_size_in_bytes',
+        `/ logstash_stats_pipeline_dead_letter_queue_max_size_in_bytes) > ${DEAD_LETTER_QUEUE_FULL}`,
+      ].join(' '),
+      severity: AlertSeverity.CRITICAL,
+      summary: 'Logstash losing dead letters',
+      description: 'The dead-letter queue of Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} is full '
+        + '(dead_letter_queue.max_bytes): Logstash drops new dead letters (drop_newer) or deletes the oldest unread ones (drop_older), '
+        + `and those log events are lost. Its reader, the ${DEAD_LETTER_PIPELINE_ID} pipeline, is probably stuck: check its Elasticsearch output.`,
+    }),
+  ];
+}
+
+/**
+ * `LogsDeadLettered`: documents arrived in a dead-letter data stream (Logstash's dead-letters
+ * pipeline, Filebeat's `non_indexable_policy`) within the window, counted per backing index
+ * from the exporter's `--es.indices` document counts. A backing index seen a window ago
+ * counts its growth; one that is new (the data stream's first dead letter, or a rollover)
+ * counts whole, but only if the exporter was up a window ago, so neither a Prometheus nor
+ * an exporter restart reads old dead letters as new. `max by` keeps one value per index
+ * while two exporter pods overlap in a rollout; indices ILM deletes just drop out.
+ * (`delta()` per series would miss the first dead letter of a new index.)
+ */
+function logsDeadLettered(c: ResolvedAlertRules): PrometheusRule {
+  const w = DEAD_LETTERED_WINDOW;
+  const docs = (offset = '') =>
+    `max by (cluster, index) (elasticsearch_indices_docs_primary{index=~"\\\\.ds-${DEAD_LETTER_TEMPLATE}-.*"}${offset})`;
+  return alertRule(c, {
+    alert: AlertName.LOGS_DEAD_LETTERED,
+    expr: [
+      `sum by (cluster) ((${docs()} - ${docs(` offset ${w}`)})`,
+      `or (${docs()} and on () count(elasticsearch_cluster_health_status offset ${w})))`,
+      '> 0',
+    ].join(' '),
+    severity: AlertSeverity.WARNING,
+    summary: 'Log events dead-lettered',
+    description: `{{ $value | humanize }} log events went to the dead-letter data stream (${DEAD_LETTER_TEMPLATE}-*) of cluster {{ $labels.cluster }} in the last ${w}: `
+      + 'Elasticsearch refused them in the data stream of their class. The reason is in error.message; Filebeat\'s dead letters keep the event as text in message, '
+      + 'Logstash\'s keep its fields and the tag dead_letter.',
+  });
 }

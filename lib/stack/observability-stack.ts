@@ -6,6 +6,7 @@ import { Alertmanager, AlertmanagerProps } from '../alertmanager';
 import { Component } from '../core/component';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
+import { ElasticComponent, elasticImage, ElasticStackVersion } from '../core/images';
 import { PART_OF } from '../core/labels';
 import { ExternalPeer, NetworkFlow, NetworkPeer } from '../core/network-flow';
 import { validateDnsLabel } from '../core/names';
@@ -97,6 +98,12 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * @default 1
    */
   readonly logRefreshIntervalSeconds?: number;
+  /**
+   * The Elastic stack release of Elasticsearch, Kibana, Logstash and Filebeat: 9.x, or the
+   * 8.19 line for clusters that cannot move to 9 yet. An `image` set on one of them still wins.
+   * @default ElasticStackVersion.V9_4
+   */
+  readonly elasticStackVersion?: ElasticStackVersion;
   /** @default - one replica */
   readonly kibana?: Omit<KibanaProps, 'elasticsearch' | 'namespace'>;
   /**
@@ -171,6 +178,8 @@ export class ObservabilityStack extends Chart {
   /** The Job that provisions `kibana`'s data view, searches, dashboards and alert rules. */
   public readonly kibanaSetup: KibanaSetup;
   public readonly logstash?: Logstash;
+  /** The Elastic stack release of Elasticsearch, Kibana, Logstash and Filebeat. */
+  public readonly elasticStackVersion: ElasticStackVersion;
   public readonly filebeat: Filebeat;
   public readonly prometheus: Prometheus;
   public readonly nodeExporter: NodeExporter;
@@ -211,7 +220,11 @@ export class ObservabilityStack extends Chart {
       }
       return explicit ?? exposed;
     };
-    this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', { ...props.elasticsearch, namespace: ns });
+    this.elasticStackVersion = props.elasticStackVersion ?? ElasticStackVersion.V9_4;
+    const elastic = (component: ElasticComponent, image: string | undefined) => image ?? elasticImage(component, this.elasticStackVersion);
+    this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', {
+      ...props.elasticsearch, namespace: ns, image: elastic('elasticsearch', props.elasticsearch?.image),
+    });
     const es = this.elasticsearch;
     if (es.podSecurityLevel === 'privileged') {
       // VirtualMemory.INIT_CONTAINER: admit the privileged sysctl step, but keep warning
@@ -241,14 +254,17 @@ export class ObservabilityStack extends Chart {
       });
     }
     this.kibana = new Kibana(this, 'kibana', {
-      ...props.kibana, namespace: ns, elasticsearch: es, publicBaseUrl: publicUrl(StackUi.KIBANA, 'kibana.publicBaseUrl', props.kibana?.publicBaseUrl),
+      ...props.kibana, namespace: ns, elasticsearch: es, image: elastic('kibana', props.kibana?.image), publicBaseUrl: publicUrl(StackUi.KIBANA, 'kibana.publicBaseUrl', props.kibana?.publicBaseUrl),
     });
     if (props.logstash !== false) {
-      this.logstash = new Logstash(this, 'logstash', { ...props.logstash, namespace: ns, elasticsearch: es });
+      this.logstash = new Logstash(this, 'logstash', {
+        ...props.logstash, namespace: ns, elasticsearch: es, image: elastic('logstash', props.logstash?.image),
+      });
     }
     this.filebeat = new Filebeat(this, 'filebeat', {
       ...props.filebeat,
       namespace: this.agentsNamespace,
+      image: elastic('filebeat', props.filebeat?.image),
       ...(this.logstash ? { logstash: this.logstash } : { elasticsearch: es }),
     });
 
@@ -264,7 +280,9 @@ export class ObservabilityStack extends Chart {
     });
     const alertOptions = { scope: this, propPrefix: 'alerts.' };
     this.prometheus.addRuleGroup(applicationAlertRules(props.alerts, alertOptions));
-    this.prometheus.addRuleGroup(stackAlertRules(props.alerts, { ...alertOptions, namespace: ns, agentsNamespace: this.agentsNamespace }));
+    this.prometheus.addRuleGroup(stackAlertRules(props.alerts, {
+      ...alertOptions, namespace: ns, agentsNamespace: this.agentsNamespace, logstash: this.logstash !== undefined,
+    }));
     this.nodeExporter = new NodeExporter(this, 'node-exporter', { ...props.nodeExporter, namespace: this.agentsNamespace });
     this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', { ...props.kubeStateMetrics, namespace: ns });
     this.prometheus.addScrapeJob(this.kubeStateMetrics.scrapeJob);

@@ -10,14 +10,17 @@ const TOOLS_BIN = path.join(REPO, '.cache', 'tools', 'bin');
 
 /**
  * The path of a tool installed by scripts/install-tools.sh. Throws when it is missing:
- * this tier must fail, never skip, on a machine without the tools.
+ * this tier must fail, never skip, on a machine without the tools. Found in
+ * `<repo>/.cache/tools/bin`, searching upwards from here, so the compiled benches
+ * (build/test/tools/support/) find it too.
  */
 export function toolPath(name: string): string {
-  const file = path.join(TOOLS_BIN, name);
-  if (!fs.existsSync(file)) {
-    throw new Error(`${name} is not installed at ${file}: run bash scripts/install-tools.sh`);
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, '.cache', 'tools', 'bin', name);
+    if (fs.existsSync(file)) return file;
+    if (path.dirname(dir) === dir) break;
   }
-  return file;
+  throw new Error(`${name} is not installed at ${path.join(TOOLS_BIN, name)}: run bash scripts/install-tools.sh`);
 }
 
 export interface RunResult {
@@ -28,7 +31,8 @@ export interface RunResult {
 
 /** Runs an installed tool synchronously and captures its output. */
 export function run(tool: string, args: string[], opts: SpawnSyncOptions = {}): RunResult {
-  const result = spawnSync(toolPath(tool), args, { encoding: 'utf8', timeout: 60_000, ...opts });
+  // maxBuffer: kubectl's output for a whole environment is several MiB (the default is 1 MiB).
+  const result = spawnSync(toolPath(tool), args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024, ...opts });
   if (result.error) throw result.error;
   return { status: result.status, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
