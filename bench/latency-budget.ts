@@ -97,7 +97,7 @@ function main(): void {
     // lib/stack/latency-budget.ts has no traces part yet: the measurement stands alone (its waits are in docs/traces-delay.md).
     console.log(`  span queryable (OTLP -> Jaeger collector -> ${stack.jaeger.storage.kind} -> query API): target 100 ms`);
     printMeasured(TRACES_DELAY_RESULTS, 'traces', {
-      environment: env, beside: 'no computed bound', measureWith: 'npx tsc -p tsconfig.json && node build/bench/traces-delay.js, about 3 minutes',
+      environment: env, beside: 'no computed bound', measureWith: 'npm run bench:traces -- 10, about 3 minutes',
     });
   }
 }

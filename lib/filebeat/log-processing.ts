@@ -164,8 +164,11 @@ export function logProcessingParams(props: LogProcessingProps = {}): LogProcessi
  * the event half-masked and Filebeat would still ship it. No `tag`: a tagged script
  * processor registers metrics under its tag, and filestream builds the input's processors
  * once per file, so when several files start at once two builds can race to register the
- * same name and Filebeat panics (`name histogram already used`, seen with 7.17.29; the
- * registration code is unchanged in later releases). Untagged, it registers nothing.
+ * same name and Filebeat panics (`name histogram already used`, seen with 7.17.29; Beats'
+ * main branch now gets-or-creates the registry but still registers the histogram in it, and
+ * 9.4.1 cannot be run here to tell). Untagged, it registers nothing, in 7.17 and in main
+ * alike (`getStats` returns before any registration when the id is empty). The processors are
+ * also top-level (see renderFilebeatConfig), so each is built once.
  */
 export function renderLogProcessingProcessor(props: LogProcessingProps = {}): LogProcessingProcessor {
   return {

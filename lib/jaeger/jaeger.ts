@@ -245,7 +245,7 @@ export class Jaeger extends Component implements IJaeger {
     const ref = this.storage.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
     const ca = elasticsearchCaMount(this, this.storage.cluster, CA_DIR);
     const credentials = this.basicAuthRefs('storage.credentials', ref,
-      'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them)');
+      'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them; cluster privilege manage_index_templates: Jaeger writes its index templates at every start)');
     const password = secretFilesMount('elasticsearch-credentials', CREDENTIALS_DIR, [{ ref: credentials.password, file: 'password' }]);
     const username = envFromSecret(ES_USERNAME_ENV, credentials.username);
     return {

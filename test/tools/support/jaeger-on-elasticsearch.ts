@@ -1,7 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as https from 'https';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, parseDocument } from 'yaml';
@@ -130,7 +128,7 @@ export class JaegerOnElasticsearch {
     const es = await ElasticsearchServer.start({ users: { [JAEGER_ES_USER]: options.role ?? jaegerRole(prefix) } });
     const harness = new JaegerOnElasticsearch(es, prefix);
     try {
-      await harness.startFront();
+      harness.esUrl = harness.es.url;
       // The collector first: it creates the index templates the query then finds.
       for (const name of ['jaeger-collector', 'jaeger-query']) await harness.startProcess(configs.find((c) => c.deployment === name)!, options.tuning ?? {});
       if (options.tuning?.refreshInterval) await harness.setTemplateRefreshInterval(options.tuning.refreshInterval);
@@ -149,9 +147,8 @@ export class JaegerOnElasticsearch {
   /** The processes' environment beyond the inherited one, as the Deployments set it. */
   public readonly environment: Record<string, string> = { ES_USERNAME: JAEGER_ES_USER };
   public readonly processes: JaegerProcess[] = [];
-  /** What Jaeger is given as `server_urls` (see startFront). */
+  /** What Jaeger is given as `server_urls`: the test cluster's proxy (ElasticsearchServer.url). */
   public esUrl = '';
-  private front?: https.Server;
   private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jaeger-es-'));
 
   private constructor(public readonly es: ElasticsearchServer, public readonly indexPrefix: string | undefined) {}
@@ -226,10 +223,6 @@ export class JaegerOnElasticsearch {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
     }
-    if (this.front) {
-      this.front.closeAllConnections();
-      await new Promise<void>((resolve) => this.front!.close(() => resolve()));
-    }
     await this.es.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -286,7 +279,7 @@ export class JaegerOnElasticsearch {
       const es = [...BACKENDS, backend, 'elasticsearch'];
       if (!config.extensions.jaeger_storage.backends[backend].elasticsearch) continue;
       set(rewrites, [...es, 'server_urls'], [this.esUrl], 'the test cluster (TLS, this run\'s CA), in place of the elasticsearch-http Service, '
-        + 'through a pass-through that also answers the client\'s HEAD / health check (see startFront)');
+        + 'through the harness\'s pass-through, which answers the client\'s HEAD / health check');
       if (doc.getIn([...es, 'tls', 'ca_file']) !== undefined) {
         set(rewrites, [...es, 'tls', 'ca_file'], this.es.certificates.caFile, 'this run\'s CA, in place of the elasticsearch-certs Secret\'s ca.crt');
       }
@@ -322,48 +315,6 @@ export class JaegerOnElasticsearch {
       }, { timeoutMs: 60_000, intervalMs: 100 }),
       exited,
     ]);
-  }
-
-  /**
-   * The TLS endpoint Jaeger is given as `server_urls`, with the node's certificate:
-   * - `GET /` and `HEAD /` go to `es.url`, which answers `/` (this distribution leaves out the
-   *   rest-root module) after authenticating the caller; `HEAD /` gets that status without a
-   *   body. Jaeger's client (olivere/elastic v7) checks every node with `HEAD /` at start and
-   *   gives up on anything but 2xx ("health check timeout: no Elasticsearch node available"),
-   *   and `es.url` serves only `GET /`.
-   * - Everything else goes straight to the node, unchanged, over kept-alive connections with
-   *   Nagle off. Not through `es.url`: its upstream socket keeps Nagle on, so a request with a
-   *   body (every bulk and search) waits for the node's delayed ACK, about 40 ms a request on
-   *   this machine, which would be most of a 100 ms target.
-   */
-  private async startFront(): Promise<void> {
-    const agent = new https.Agent({ keepAlive: true, ca: fs.readFileSync(this.es.certificates.caFile) });
-    this.front = https.createServer({
-      key: fs.readFileSync(this.es.certificates.keyFile),
-      cert: fs.readFileSync(this.es.certificates.certFile),
-    }, (req, res) => {
-      const root = (req.method === 'HEAD' || req.method === 'GET') && (req.url === '/' || req.url?.startsWith('/?'));
-      const target = new URL(root ? this.es.url : this.es.nodeUrl);
-      const upstream = https.request({
-        host: target.hostname, port: target.port, method: root ? 'GET' : req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent,
-      }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        if (req.method === 'HEAD') {
-          up.resume();
-          res.end();
-        } else {
-          up.pipe(res);
-        }
-      });
-      upstream.setNoDelay(true);
-      upstream.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
-      req.pipe(upstream);
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.front!.once('error', reject);
-      this.front!.listen(0, LOOPBACK, () => resolve());
-    });
-    this.esUrl = `https://${LOOPBACK}:${(this.front.address() as net.AddressInfo).port}`;
   }
 
   /** Adds `index.refresh_interval` to the span and service templates Jaeger made at start. */
