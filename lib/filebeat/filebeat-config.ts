@@ -76,9 +76,9 @@ export interface FilebeatConfigOptions {
 }
 
 /**
- * Renders filebeat.yml: every container log of the node, with Kubernetes metadata and
- * JSON messages decoded into top-level fields, then secrets and IP addresses masked
- * and the event classified, before anything leaves the node.
+ * Renders filebeat.yml: every container log of the node, with Kubernetes metadata, JSON
+ * lines decoded and merged to fit the index templates, secrets, card numbers and IP
+ * addresses masked and the event classified and routed, before anything leaves the node.
  */
 export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
   const logProcessing = renderLogProcessingProcessor(opts.logProcessing);

@@ -9,7 +9,20 @@
  * It must never contain a dollar sign followed by an opening brace: Filebeat expands
  * that as a variable in its config file.
  *
- * NORMALISATION (params.ecs_renames), first: the flat shape's fields get their ECS
+ * MERGING (params.decoded_field, params.object_fields, params.leaf_fields), first:
+ * decode_json_fields leaves a JSON line's object in its own field, and the script merges it
+ * into the event so that it fits the index templates and never replaces what Filebeat wrote.
+ * `@timestamp` becomes `timestamp` (the timestamp processor after this one parses it); `msg`
+ * becomes `message` when there is none; the flat shape is renamed (below). What does not fit
+ * goes to `moved.<dotted path>`: a value where the templates map an object (`"error": "boom"`),
+ * an object where they map a value (`"message": {...}`), a field Filebeat owns (`log.file`,
+ * `log.offset`, `kubernetes`, `host`...) and a top-level name starting with `_`. Blank names
+ * become `blank_key`. Values of mixed kinds at one path (`[1, "a", true]`) all become strings.
+ * A reshaped event is tagged `fields_moved` and keeps its line, masked, in `event.original`. A
+ * line with no message keeps its masked JSON as `message`. service.name, when absent, is the
+ * pod's app label, else its container's name (from Kubernetes metadata or the log file name).
+ *
+ * NORMALISATION (params.ecs_renames): the flat shape's fields get their ECS
  * names, so both shapes are queried by the same names whatever the output (the
  * Logstash pipeline applies the same table to events from other shippers). Each
  * `{ from, to }` moves a string or number at `from` to the dotted path `to` when
@@ -35,6 +48,10 @@
  *    query strings) and `Authorization: <scheme> <credentials>` (HTTP headers) get the
  *    same value masking. `key: value` with an unquoted key is left alone on purpose:
  *    prose like "invalid token: expired" is not a secret.
+ * 3b. Values, whatever their key (params.value_masks): payment card numbers (13 to 19
+ *    digits with single spaces or dashes between, Luhn-checked) keep only their last four
+ *    digits; e-mail addresses keep the first character of the local part and the domain;
+ *    custom patterns become `***REDACTED***`. A card number written as a JSON number too.
  * 4. IP addresses inside any string are truncated to their network's first group,
  *    staying valid addresses so ECS `ip` fields (client.ip, source.ip) still index:
  *    IPv4 `203.0.113.7` -> `203.0.0.0`; IPv6 (full or compressed) `2001:db8::7` ->
