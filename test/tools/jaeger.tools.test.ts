@@ -20,6 +20,7 @@ import { JAEGER_HEALTH_PATH, JaegerPorts } from '../../lib/jaeger/jaeger-config'
 import { ENVIRONMENTS, EnvironmentName, KubeObject, podTemplateOf, synthEnvironment } from '../support/environments';
 import { freePort, processLogs, RunningProcess, spawnTool, terminate, waitUntil } from './support/alert-harness';
 import { describeRun, removeTempDirs, run, tempDir } from './support/tools';
+import { listenEndpoints } from './support/jaeger-on-elasticsearch';
 
 const LOOPBACK = '127.0.0.1';
 const JAEGER_IMAGE = /^docker\.io\/jaegertracing\/jaeger:/;
@@ -453,23 +454,3 @@ test('jaeger validate rejects a config with an unknown key (so the check above i
   expect(result.stderr).toMatch(/has invalid keys: not_a_jaeger_key/);
 });
 
-/** A listener of the config: an `endpoint: host:port` value, or the Prometheus reader's host and port. */
-interface Listener {
-  readonly kind: 'endpoint' | 'host-port';
-  readonly path: (string | number)[];
-  readonly port: number;
-}
-
-/** Every listen address in a Jaeger config: `*.endpoint` values and `prometheus: { host, port }`. */
-function listenEndpoints(node: any, at: (string | number)[] = []): Listener[] {
-  if (Array.isArray(node)) return node.flatMap((item, i) => listenEndpoints(item, [...at, i]));
-  if (!node || typeof node !== 'object') return [];
-  const found: Listener[] = [];
-  for (const [key, value] of Object.entries<any>(node)) {
-    const endpoint = key === 'endpoint' && typeof value === 'string' ? /^[^:]*:(\d+)$/.exec(value) : null;
-    if (endpoint) found.push({ kind: 'endpoint', path: [...at, key], port: Number(endpoint[1]) });
-    else if (key === 'prometheus' && value && typeof value.port === 'number') found.push({ kind: 'host-port', path: [...at, key], port: value.port });
-    else found.push(...listenEndpoints(value, [...at, key]));
-  }
-  return found;
-}

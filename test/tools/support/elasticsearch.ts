@@ -6,7 +6,7 @@ import * as https from 'https';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { bootOrStop, freePort, sleep, waitUntil } from './alert-harness';
+import { bootOrStop, freePort, terminate, waitUntil } from './alert-harness';
 
 /**
  * A real, secured Elasticsearch on loopback for the logs-pipeline tier: the distribution that
@@ -281,12 +281,7 @@ export class ElasticsearchServer {
       this.proxy.closeAllConnections?.();
       await new Promise<void>((resolve) => this.proxy!.close(() => resolve()));
     }
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      for (let i = 0; i < 100 && child.exitCode === null; i++) await sleep(100);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    if (this.child) await terminate(this.child);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { bootOrStop, freePort, sleep, toolBinary, waitUntil } from './alert-harness';
+import { bootOrStop, freePort, sleep, terminate, toolBinary, waitUntil } from './alert-harness';
 
 /**
  * Real Filebeat (7.17, built by scripts/install-tools.sh) running the GENERATED filebeat.yml
@@ -169,12 +169,7 @@ export class FilebeatRun {
   }
 
   public async stop(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      for (let i = 0; i < 100 && child.exitCode === null; i++) await sleep(100);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    if (this.child) await terminate(this.child);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -336,13 +336,14 @@ export class JaegerOnElasticsearch {
 }
 
 /** A listen address of a config: an `endpoint: host:port` value, or the Prometheus reader's host and port. */
-interface Listener {
+export interface Listener {
   readonly kind: 'endpoint' | 'host-port';
   readonly path: (string | number)[];
   readonly port: number;
 }
 
-function listenEndpoints(node: any, at: (string | number)[] = []): Listener[] {
+/** Every listen address in a Jaeger config: `*.endpoint` values and `prometheus: { host, port }`. */
+export function listenEndpoints(node: any, at: (string | number)[] = []): Listener[] {
   if (Array.isArray(node)) return node.flatMap((item, i) => listenEndpoints(item, [...at, i]));
   if (!node || typeof node !== 'object') return [];
   const found: Listener[] = [];
