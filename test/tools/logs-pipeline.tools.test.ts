@@ -28,12 +28,13 @@ beforeAll(async () => {
   pipeline = await LogsPipeline.start({ containers: HOSTILE_LOGS.map((c) => c.container) });
   ({ es, filebeat, stack, rewrites, setupOutput } = pipeline);
   try {
+    const before = await filebeat.handled();
     let events = 0;
     for (const c of HOSTILE_LOGS) {
       pipeline.appendLines(c.container, c.lines);
       events += c.lines.filter((l) => !l.partial).length;
     }
-    await filebeat.waitForAcked(events, 60_000);
+    await filebeat.waitForAcked(before + events, 60_000);
     docs = await es.documents('logs-*');
   } catch (e) {
     throw new Error(`${e instanceof Error ? e.message : e}\n${pipeline.logs()}`);

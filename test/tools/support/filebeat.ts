@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { bootOrStop, freePort, sleep, terminate, toolBinary, waitUntil } from './alert-harness';
+import { bootOrStop, freePort, terminate, toolBinary, waitUntil } from './alert-harness';
 
 /**
  * Real Filebeat (7.17, built by scripts/install-tools.sh) running the GENERATED filebeat.yml
@@ -134,7 +134,6 @@ export class FilebeatRun {
       // the node's pods go out without metadata, as they would in the first seconds of a pod.
       await waitUntil('add_kubernetes_metadata to reach the API server', () => (/kubernetes env detected/.test(this.output()) ? true : undefined),
         { timeoutMs: 30_000, intervalMs: 100 });
-      await sleep(1000);
     }
   }
 
@@ -147,6 +146,12 @@ export class FilebeatRun {
   public async stats(): Promise<any> {
     const res = await fetch(`${this.statsUrl}/stats`, { signal: AbortSignal.timeout(5000) });
     return res.json();
+  }
+
+  /** Events Elasticsearch acknowledged, dropped or failed so far. */
+  public async handled(): Promise<number> {
+    const out = (await this.stats()).libbeat.output.events;
+    return out.acked + out.dropped + out.failed;
   }
 
   /** Waits until Elasticsearch acknowledged at least `n` events (or fails with Filebeat's log). */

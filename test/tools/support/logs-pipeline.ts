@@ -6,7 +6,7 @@ import { ElasticStackVersion, ObservabilityStack } from '../../../lib';
 import { environmentProfile } from '../../../stacks/environments';
 import { KubeObject } from '../../support/environments';
 import { ElasticsearchServer } from './elasticsearch';
-import { bootOrStop, toolBinary } from './alert-harness';
+import { bootOrStop, sleep, toolBinary, waitUntil } from './alert-harness';
 import { ControlPlane } from './apiserver';
 import { concatBytes, ConfigRewrite, containerId, containerLogName, criLine, FilebeatRun } from './filebeat';
 import { LogLine } from './hostile-logs';
@@ -54,6 +54,7 @@ export function rewriteForDistribution(file: string, body: any): ConfigRewrite[]
 }
 
 const CONTAINER_LOG_DIR = '/var/log/containers';
+const WARM_UP_CONTAINER = 'warm-up';
 
 /** A container's pod, as a Deployment names it. */
 export function podName(container: string): string {
@@ -166,7 +167,7 @@ export class LogsPipeline {
     this.setupOutput = `${setup.stdout}\n${setup.stderr}`;
     this.rewrites.push(...setup.rewrites);
     if (setup.status !== 0) throw new Error(`the setup Job script failed (${setup.status}):\n${this.setupOutput}`);
-    this.addPods(containers);
+    this.addPods([...containers, WARM_UP_CONTAINER]);
     const writer = this.es.user('filebeat_writer');
     const configMap = this.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'filebeat-config')!;
     this.filebeat = await FilebeatRun.start({
@@ -176,6 +177,32 @@ export class LogsPipeline {
       elasticsearch: { url: this.es.url, caFile: this.es.certificates.caFile, username: writer.username, password: writer.password },
     });
     this.rewrites.push(...this.filebeat.rewrites);
+    await this.warmUp();
+  }
+
+  /**
+   * add_kubernetes_metadata lists the node's pods in the background after Filebeat starts;
+   * until it has, lines go out without metadata. Lines of a warm-up container are written until
+   * one arrives with its pod's name, then deleted, so a test's lines all find the pods listed.
+   */
+  private async warmUp(): Promise<void> {
+    if (!this.controlPlane) return;
+    const before = await this.filebeat.handled();
+    let written = 0;
+    await waitUntil('a line with Kubernetes metadata', async () => {
+      this.appendLines(WARM_UP_CONTAINER, [{ text: 'warm-up line' }]);
+      written++;
+      await sleep(1000);
+      await this.es.ok('POST', '/logs-*/_refresh');
+      const found = await this.es.ok('POST', '/logs-*/_search', { size: 0, query: { term: { 'kubernetes.pod.name': podName(WARM_UP_CONTAINER) } } });
+      return found.hits.total.value > 0 ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    // Every warm-up line shipped before they go, so none arrives after.
+    await this.filebeat.waitForAcked(before + written, 30_000);
+    // One by one: this distribution has no _delete_by_query (its reindex module is left out).
+    await this.es.ok('POST', '/logs-*/_refresh');
+    const found = await this.es.ok('POST', '/logs-*/_search', { size: written, query: { term: { 'service.name': WARM_UP_CONTAINER } } });
+    for (const hit of found.hits.hits) await this.es.ok('DELETE', `/${hit._index}/_doc/${hit._id}?refresh=true`);
   }
 
   /** The log file of a container, named as the kubelet names it. */
