@@ -16,9 +16,9 @@ describe('README', () => {
 
   test('gives the two commands CI runs', () => {
     const ci = readFileSync(join(__dirname, '..', '.ci', 'run'), 'utf8');
-    expect(readme).toContain('npm install && npm run synth');
+    expect(readme).toContain('npm ci && npm run synth');
     expect(readme).toContain('npm test');
-    expect(ci).toMatch(/^npm install /m);
+    expect(ci).toMatch(/^npm ci /m);
     expect(ci).toMatch(/^npm test/m);
     expect(ci).toMatch(/^npm run synth$/m);
   });

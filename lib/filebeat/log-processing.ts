@@ -112,19 +112,18 @@ export interface LogProcessingProcessor {
 export const DEFAULT_SECRET_KEY_FRAGMENTS: readonly string[] = ['password', 'secret', 'token', 'api_key', 'authorization'];
 export const LOG_PROCESSING_SCRIPT_FILE = 'log-processing-script.js';
 
-// tsc does not copy .js files to build/: from build/lib/filebeat the source is read in lib/filebeat.
-const SCRIPT_CANDIDATES = [
-  join(__dirname, LOG_PROCESSING_SCRIPT_FILE),
-  join(__dirname, '..', '..', '..', 'lib', 'filebeat', LOG_PROCESSING_SCRIPT_FILE),
-];
+// Beside this module in the sources and in build/lib alike: every build copies lib/'s .js
+// files to build/lib (scripts/copy-lib-assets.js), and the package ships them there.
+const SCRIPT_PATH = join(__dirname, LOG_PROCESSING_SCRIPT_FILE);
 let cachedSource: string | undefined;
 
 /** The ES5.1 source of the masking and classification script, read once. */
 export function logProcessingSource(): string {
   if (cachedSource === undefined) {
-    const path = SCRIPT_CANDIDATES.find((candidate) => existsSync(candidate));
-    if (!path) throw new Error(`${LOG_PROCESSING_SCRIPT_FILE} not found; looked in ${SCRIPT_CANDIDATES.join(', ')}`);
-    cachedSource = readFileSync(path, 'utf8');
+    if (!existsSync(SCRIPT_PATH)) {
+      throw new Error(`${SCRIPT_PATH} is missing: build with \`npm run build\` (it copies lib/'s .js files to build/lib), or reinstall the package`);
+    }
+    cachedSource = readFileSync(SCRIPT_PATH, 'utf8');
   }
   return cachedSource;
 }
