@@ -1,8 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
-
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass']);
+import { ENVIRONMENTS, synthEnvironment } from './support/environments';
+import { CLUSTER_SCOPED, referencesOf, serviceProblems } from './support/manifest-checks';
 
 /** `namespace/name` of each Secret in the README's table of Secrets the user creates. */
 function documentedSecrets(): Set<string> {
@@ -12,58 +11,9 @@ function documentedSecrets(): Set<string> {
   return new Set([...section.matchAll(/^\| `([a-z0-9.-]+)` \| ([a-z0-9-]+) \|/gm)].map((m) => `${m[2]}/${m[1]}`));
 }
 
-function matches(selector: Record<string, string>, labels: Record<string, string> = {}): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/** Every reference from one object to another, as [kind, namespace, name, where]. */
-function referencesOf(object: KubeObject): [string, string, string, string][] {
-  const ns = object.metadata.namespace ?? '';
-  const where = `${object.kind}/${ns}/${object.metadata.name}`;
-  const refs: [string, string, string, string][] = [];
-  const template = podTemplateOf(object);
-  if (template) {
-    const spec = template.spec;
-    refs.push(['ServiceAccount', ns, spec.serviceAccountName ?? 'default', where]);
-    const claimTemplates = new Set((object.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name));
-    for (const volume of spec.volumes ?? []) {
-      if (volume.configMap) refs.push(['ConfigMap', ns, volume.configMap.name, where]);
-      if (volume.secret) refs.push(['Secret', ns, volume.secret.secretName, where]);
-      if (volume.persistentVolumeClaim) refs.push(['PersistentVolumeClaim', ns, volume.persistentVolumeClaim.claimName, where]);
-      for (const source of volume.projected?.sources ?? []) {
-        if (source.configMap) refs.push(['ConfigMap', ns, source.configMap.name, where]);
-        if (source.secret) refs.push(['Secret', ns, source.secret.name, where]);
-      }
-    }
-    const volumeNames = new Set([...(spec.volumes ?? []).map((v: any) => v.name), ...claimTemplates]);
-    for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
-      for (const env of container.env ?? []) {
-        if (env.valueFrom?.secretKeyRef) refs.push(['Secret', ns, env.valueFrom.secretKeyRef.name, where]);
-        if (env.valueFrom?.configMapKeyRef) refs.push(['ConfigMap', ns, env.valueFrom.configMapKeyRef.name, where]);
-      }
-      for (const from of container.envFrom ?? []) {
-        if (from.secretRef) refs.push(['Secret', ns, from.secretRef.name, where]);
-        if (from.configMapRef) refs.push(['ConfigMap', ns, from.configMapRef.name, where]);
-      }
-      for (const mount of container.volumeMounts ?? []) {
-        if (!volumeNames.has(mount.name)) refs.push(['Volume', ns, mount.name, `${where} container ${container.name}`]);
-      }
-    }
-  }
-  if (object.kind === 'RoleBinding' || object.kind === 'ClusterRoleBinding') {
-    refs.push([object.roleRef.kind, object.roleRef.kind === 'ClusterRole' ? '' : ns, object.roleRef.name, where]);
-    for (const subject of object.subjects ?? []) {
-      if (subject.kind === 'ServiceAccount') refs.push(['ServiceAccount', subject.namespace ?? ns, subject.name, where]);
-    }
-  }
-  if (!CLUSTER_SCOPED.has(object.kind)) refs.push(['Namespace', '', ns, where]);
-  return refs;
-}
-
 describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   const { stack, objects } = synthEnvironment(env);
   const defined = new Set(objects.map((o) => `${o.kind}/${CLUSTER_SCOPED.has(o.kind) ? '' : o.metadata.namespace}/${o.metadata.name}`));
-  const workloads = objects.filter((o) => podTemplateOf(o));
   const external = new Set(stack.externalSecrets.map((s) => `${s.namespace}/${s.name}`));
 
   test('every namespaced object names its namespace explicitly', () => {
@@ -75,23 +25,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   });
 
   test('every Service selects the pods of a workload and targets ports they declare', () => {
-    const problems: string[] = [];
-    for (const service of objects.filter((o) => o.kind === 'Service')) {
-      const where = `Service/${service.metadata.namespace}/${service.metadata.name}`;
-      const selector = service.spec.selector ?? {};
-      if (Object.keys(selector).length === 0) { problems.push(`${where} has no selector`); continue; }
-      const pods = workloads.filter((w) => w.metadata.namespace === service.metadata.namespace && matches(selector, podTemplateOf(w).metadata.labels));
-      if (pods.length === 0) { problems.push(`${where} selects no workload`); continue; }
-      for (const port of service.spec.ports) {
-        const target = port.targetPort ?? port.port;
-        for (const pod of pods) {
-          const declared = podTemplateOf(pod).spec.containers.flatMap((c: any) => c.ports ?? []);
-          const found = declared.some((p: any) => (typeof target === 'string' ? p.name === target : p.containerPort === target));
-          if (!found) problems.push(`${where} port ${port.name} targets ${target}, which ${pod.kind}/${pod.metadata.name} does not declare`);
-        }
-      }
-    }
-    expect(problems).toEqual([]);
+    expect(serviceProblems(objects)).toEqual([]);
   });
 
   test('every ConfigMap, ServiceAccount, PVC, Role, volume and namespace a pod or binding refers to is defined', () => {
