@@ -8,10 +8,10 @@
  *     --retention all=30,errors=90,trades=365,ai=30 --peak-eps 5000 --series 200000
  *
  * Options: --gb-per-day N (required), --replicas N, --shares class=share,...,
- * --retention class=days,..., --peak-eps N, --event-bytes N, --dedicated-masters,
+ * --retention class=days,... (classes of DEFAULT_LOG_CLASSES), --peak-eps N, --event-bytes N, --dedicated-masters,
  * --series N, --scrape-interval SECONDS, --prometheus-retention DAYS.
  */
-import { CapacityPlan, INDEX_CLASSES, planCapacity, SizingInput } from '../lib';
+import { CapacityPlan, DEFAULT_LOG_CLASSES, LogClass, planCapacity, SizingInput, withLogRetention } from '../lib';
 
 /** The worked examples of docs/sizing.md and test/sizing.test.ts. */
 export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
@@ -20,7 +20,7 @@ export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
     input: {
       ingestGbPerDay: 0.1,
       replicas: 0,
-      retentionDays: { all: 2, errors: 7, trades: 7, ai: 2 },
+      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 2, errors: 7, trades: 7, ai: 2 }),
       prometheus: { activeSeries: 20_000, scrapeIntervalSeconds: 15, retentionDays: 2 },
     },
   },
@@ -62,8 +62,7 @@ export function renderPlan(name: string, plan: CapacityPlan): string {
     lines.push(`| Prometheus | ${p.activeSeries} series / ${p.scrapeIntervalSeconds} s = ${fixed(p.samplesPerSecond)} samples/s; retention ${p.retentionDays}d / ${p.retentionSizeGiB}GB; volume ${p.volumeGiB} GiB |`);
   }
   lines.push('', '| index class | share | retention (days) | primary GB/day | primary shards per daily index | stored GB |', '|---|---|---|---|---|---|');
-  for (const c of INDEX_CLASSES) {
-    const ic = es.indexClasses[c];
+  for (const [c, ic] of Object.entries(es.indexClasses)) {
     lines.push(`| ${c} | ${fixed(ic.share, 2)} | ${ic.retentionDays} | ${fixed(ic.primaryGbPerDay, 3)} | ${ic.primaryShardsPerDailyIndex} | ${fixed(ic.storedGb, 2)} |`);
   }
   return lines.join('\n');
@@ -77,6 +76,16 @@ function pairs(value: string, option: string): Record<string, number> {
     result[key.trim()] = Number(number);
   }
   return result;
+}
+
+/** The default classes with the shares and retention of `--shares` and `--retention`. */
+function logClassesOf(shares: Record<string, number> | undefined, retention: Record<string, number> | undefined): LogClass[] | undefined {
+  if (!shares && !retention) return undefined;
+  const names = DEFAULT_LOG_CLASSES.map((c) => c.name);
+  const unknown = Object.keys(shares ?? {}).find((name) => !names.includes(name));
+  if (unknown) throw new Error(`--shares names '${unknown}', which is no class of DEFAULT_LOG_CLASSES (${names.join(', ')})`);
+  return withLogRetention(DEFAULT_LOG_CLASSES, retention ?? {})
+    .map((c) => (shares?.[c.name] === undefined ? c : { ...c, ingestShare: shares[c.name] }));
 }
 
 /** Turns command-line arguments into a SizingInput. */
@@ -96,8 +105,8 @@ export function parseSizingArgs(args: string[]): SizingInput {
   return {
     ingestGbPerDay: num('gb-per-day')!,
     replicas: num('replicas'),
-    indexClassShares: options.has('shares') ? pairs(options.get('shares')!, '--shares') : undefined,
-    retentionDays: options.has('retention') ? pairs(options.get('retention')!, '--retention') : undefined,
+    logClasses: logClassesOf(options.has('shares') ? pairs(options.get('shares')!, '--shares') : undefined,
+      options.has('retention') ? pairs(options.get('retention')!, '--retention') : undefined),
     peakEventsPerSecond: num('peak-eps'),
     averageEventBytes: num('event-bytes'),
     dedicatedMasters: options.has('dedicated-masters') || undefined,

@@ -1,4 +1,4 @@
-import { ObservabilityStackProps, Spread, TraceStorage } from '../lib';
+import { DEFAULT_LOG_CLASSES, ObservabilityStackProps, Spread, TraceStorage, withLogRetention } from '../lib';
 
 /**
  * dev: a laptop cluster (kind, minikube). One of everything, about 2 CPU and
@@ -18,7 +18,7 @@ export const dev: ObservabilityStackProps = {
     spread: Spread.NONE,
   },
   // Short: a laptop cluster keeps little disk.
-  logRetention: { all: 2, errors: 7, trades: 7, ai: 2 },
+  logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 2, errors: 7, trades: 7, ai: 2 }),
   kibana: {
     replicas: 1,
     resources: { cpuRequest: '200m', memoryRequest: '512Mi', memoryLimit: '1Gi' },

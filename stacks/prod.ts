@@ -17,8 +17,7 @@ export const prod: ObservabilityStackProps = {
     },
     spread: Spread.REQUIRED,
   },
-  // DESIGN section 4: all 30 / errors 90 / trades 365 / ai 30 days (also the defaults).
-  logRetention: { all: 30, errors: 90, trades: 365, ai: 30 },
+  // logClasses left out: DEFAULT_LOG_CLASSES, errors 90 / trades 365 / ai 30 / all 30 days.
   kibana: { replicas: 2, spread: Spread.REQUIRED },
   logstash: {
     replicas: 3,

@@ -1,4 +1,4 @@
-import { ObservabilityStackProps, Spread, TraceStorage, ValueMask } from '../lib';
+import { DEFAULT_LOG_CLASSES, ObservabilityStackProps, Spread, TraceStorage, ValueMask, withLogRetention } from '../lib';
 import { uiAccess } from './teams';
 
 /**
@@ -14,7 +14,7 @@ export const staging: ObservabilityStackProps = {
     spread: Spread.PREFERRED,
   },
   // Production's classes, shorter.
-  logRetention: { all: 7, errors: 30, trades: 30, ai: 7 },
+  logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 7, errors: 30, trades: 30, ai: 7 }),
   kibana: { replicas: 1 },
   logstash: {
     replicas: 2,

@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { DEFAULT_LOG_CLASSES, withLogRetention } from '../lib/core/log-classes';
 import { StackUi, UiAccessProps } from '../lib/access';
 import { Alertmanager, AlertmanagerProps } from '../lib/alertmanager';
 import { ConfigError } from '../lib/core/errors';
@@ -90,7 +91,7 @@ const CASES: BadInput[] = [
   { construct: 'Elasticsearch', prop: 'virtualMemory', value: 'swap', fix: /VirtualMemory\.NO_MMAP/, build: () => elasticsearch({ virtualMemory: 'swap' as VirtualMemory }) },
   { construct: 'Elasticsearch', prop: 'image', value: 'elasticsearch', fix: /repository:1\.2\.3/, build: () => elasticsearch({ image: 'elasticsearch' }) },
   // ElasticsearchSetup
-  { construct: 'ElasticsearchSetup', prop: 'retention.all', value: 0, fix: /between 1 and 3650/, build: () => elasticsearchSetup({ retention: { all: 0 } }) },
+  { construct: 'ElasticsearchSetup', prop: 'logClasses[3].retentionDays', value: 0, fix: /between 1 and 3650/, build: () => elasticsearchSetup({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 0 }) }) },
   { construct: 'ElasticsearchSetup', prop: 'indexReplicas', value: 11, fix: /between 0 and 10/, build: () => elasticsearchSetup({ indexReplicas: 11 }) },
   { construct: 'ElasticsearchSetup', prop: 'credentials.key', value: '', fix: /give the key/, build: () => elasticsearchSetup({ credentials: { secretName: 'es-setup', passwordKey: '' } }) },
   // Kibana
@@ -185,7 +186,7 @@ const CASES: BadInput[] = [
     build: () => stack({ allowInsecureElasticsearch: true }),
   },
   { construct: 'ObservabilityStack', prop: 'jaeger.retentionDays', value: 3, fix: /TraceStorage\.ELASTICSEARCH/, build: () => stack({ jaeger: { storage: TraceStorage.MEMORY, retentionDays: 3 } }) },
-  { construct: 'ObservabilityStack', prop: 'logRetention.trades', value: 0, fix: /between 1 and 3650/, build: () => stack({ logRetention: { trades: 0 } }) },
+  { construct: 'ObservabilityStack', prop: 'logClasses[1].retentionDays', value: 0, fix: /between 1 and 3650/, build: () => stack({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 0 }) }) },
   { construct: 'ObservabilityStack', prop: 'alerts.cpuUtilisation', value: 80, fix: /0\.8 for 80%/, build: () => stack({ alerts: { cpuUtilisation: 80 } }) },
   { construct: 'Prometheus', prop: 'externalUrl', value: 'https://example.com/prometheus', fix: /https:\/\/prometheus\.example\.com/, build: () => prometheus({ externalUrl: 'https://example.com/prometheus' }) },
   { construct: 'Alertmanager', prop: 'externalUrl', value: 'alertmanager.example.com', fix: /https:\/\/alertmanager\.example\.com/, build: () => alertmanager({ externalUrl: 'alertmanager.example.com' }) },

@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { DEFAULT_LOG_CLASSES, withLogRetention } from '../lib/core/log-classes';
 import {
   ecsFieldShapes, ecsLogMappings, ElasticsearchCluster, ElasticsearchSetup, ElasticsearchSetupProps, indexLifecyclePolicies,
   indexTemplates, renderDeadLetterTemplate, renderIndexLifecyclePolicy, renderIndexTemplate,
@@ -17,7 +18,7 @@ function synth(props: Partial<ElasticsearchSetupProps> = {}, secure = true, expo
   return { setup, objects, job, configMap, container: job.spec.template.spec.containers[0] };
 }
 const env = (c: any, name: string) => (c.env ?? []).find((e: any) => e.name === name);
-const policy = (cls: 'all' | 'errors' | 'trades' | 'ai', days: number) => renderIndexLifecyclePolicy(cls, days) as any;
+const policy = (cls: string, days: number) => renderIndexLifecyclePolicy(cls, days) as any;
 
 describe('ILM policies', () => {
   test('roll over daily or at 50gb per primary shard in the hot phase', () => {
@@ -28,7 +29,7 @@ describe('ILM policies', () => {
   });
 
   test('delete each class after its retention', () => {
-    const policies = indexLifecyclePolicies({ all: 30, errors: 90, trades: 365, ai: 30 }) as any;
+    const policies = indexLifecyclePolicies(DEFAULT_LOG_CLASSES) as any;
     expect(Object.keys(policies)).toEqual(['logs-all-retention', 'logs-errors-retention', 'logs-trades-retention', 'logs-ai-retention']);
     expect(policies['logs-errors-retention'].policy.phases.delete).toEqual({ min_age: '90d', actions: { delete: {} } });
     expect(policies['logs-trades-retention'].policy.phases.delete.min_age).toBe('365d');
@@ -53,7 +54,7 @@ describe('index templates', () => {
   });
 
   test('one template per index class, and one for the dead letters', () => {
-    expect(Object.keys(indexTemplates({ replicas: 1 }))).toEqual(['logs-all', 'logs-errors', 'logs-trades', 'logs-ai', 'logs-deadletter']);
+    expect(Object.keys(indexTemplates(DEFAULT_LOG_CLASSES, { replicas: 1 }))).toEqual(['logs-all', 'logs-errors', 'logs-trades', 'logs-ai', 'logs-deadletter']);
   });
 
   test('map the ECS log fields with their ECS types, flat', () => {
@@ -149,7 +150,7 @@ describe('ElasticsearchSetup', () => {
   });
 
   test('the ConfigMap holds the script and one JSON body per policy and template', () => {
-    const { configMap } = synth({ retention: { errors: 120 } });
+    const { configMap } = synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 120 }) });
     expect(Object.keys(configMap.data).sort()).toEqual([
       'ilm-policy.logs-ai-retention.json', 'ilm-policy.logs-all-retention.json', 'ilm-policy.logs-deadletter-retention.json', 'ilm-policy.logs-errors-retention.json', 'ilm-policy.logs-trades-retention.json',
       'index-template.logs-ai.json', 'index-template.logs-all.json', 'index-template.logs-deadletter.json', 'index-template.logs-errors.json', 'index-template.logs-trades.json',
@@ -200,7 +201,7 @@ describe('ElasticsearchSetup', () => {
 
   test('the Job name carries a hash of its config, so a new retention makes a new Job', () => {
     const a = synth();
-    const b = synth({ retention: { trades: 400 } });
+    const b = synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 400 }) });
     expect(a.job.metadata.name).toMatch(/^elasticsearch-setup-[0-9a-f]{8}$/);
     expect(a.setup.jobName).toBe(a.job.metadata.name);
     expect(synth().job.metadata.name).toBe(a.job.metadata.name);
@@ -216,9 +217,9 @@ describe('ElasticsearchSetup', () => {
   });
 
   test('fails when a retention is not a whole number of days', () => {
-    expect(() => synth({ retention: { errors: 0 } })).toThrow(/retention\.errors/);
-    expect(() => synth({ retention: { all: 1.5 } })).toThrow(/retention\.all/);
-    expect(() => synth({ retention: { trades: 3651 } })).toThrow(/retention\.trades/);
+    expect(() => synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 0 }) })).toThrow(/'logClasses\[0\]\.retentionDays' must be an integer between 1 and 3650, got 0/);
+    expect(() => synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 1.5 }) })).toThrow(/logClasses\[3\]\.retentionDays/);
+    expect(() => synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 3651 }) })).toThrow(/logClasses\[1\]\.retentionDays/);
   });
 
   test('fails when indexReplicas is negative', () => {
@@ -237,11 +238,11 @@ describe('in the stack', () => {
     expect(dev.elasticsearchSetup.indexReplicas).toBe(0);
     expect(dev.elasticsearchSetup.namespace).toBe('observability');
     expect(prod.elasticsearchSetup.indexReplicas).toBe(1);
-    expect(prod.elasticsearchSetup.retention).toEqual({ all: 30, errors: 90, trades: 365, ai: 30 });
+    expect(Object.fromEntries(prod.elasticsearchSetup.logClasses.map((c) => [c.name, c.retentionDays]))).toEqual({ all: 30, errors: 90, trades: 365, ai: 30 });
   });
 
   test('a bad stack retention names the stack prop path', () => {
-    expect(() => new ObservabilityStack(Testing.app(), 'observability', { ...environmentProfile('dev'), logRetention: { trades: -1 } }))
-      .toThrow(/^observability: 'logRetention\.trades' must be an integer between 1 and 3650, got -1/);
+    expect(() => new ObservabilityStack(Testing.app(), 'observability', { ...environmentProfile('dev'), logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: -1 }) }))
+      .toThrow(/^observability: 'logClasses\[1\]\.retentionDays' must be an integer between 1 and 3650, got -1/);
   });
 });

@@ -1,4 +1,5 @@
 import { Testing } from 'cdk8s';
+import { DEFAULT_LOG_CLASSES, LogClass, LogClassMatch } from '../lib/core/log-classes';
 import { AI_COST_FIELD, aiCostScript, LOGS_DATA_VIEW_ID } from '../lib/kibana/kibana-data-view';
 import { DASHBOARD_GRID_COLUMNS } from '../lib/kibana/kibana-dashboards';
 import { renderLens, XySeriesType } from '../lib/kibana/kibana-lens';
@@ -220,6 +221,45 @@ describe('saved searches', () => {
     expect(source('observability-trading-activity').query.query).toBe('labels.event_domain: "trading"');
   });
 
+  test('one search per class but the catch-all, in table order, then the stack traces; the default ids and titles are kept', () => {
+    const searches = ofType(generate(), 'search');
+    expect(searches.map((o) => [o.id, attrs(o).title])).toEqual([
+      ['observability-errors', 'Errors'], ['observability-trading-activity', 'Trading activity'], ['observability-ai-requests', 'AI requests'],
+      ['observability-recent-stack-traces', 'Recent stack traces'],
+    ]);
+    expect(source('observability-ai-requests').query.query).toBe('labels.event_domain: "ai"');
+  });
+
+  test('a class of its own table gets a search from its match and description', () => {
+    const logClasses: LogClass[] = [
+      { name: 'audit', match: LogClassMatch.fieldEquals('event.category', ['authentication', 'iam']), retentionDays: 400, description: 'Sign-ins and permission changes.' },
+      { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 60, search: { id: 'payments', title: 'Payments', columns: ['service.name', 'message'] } },
+      { name: 'rest', match: LogClassMatch.everything(), retentionDays: 7 },
+    ];
+    const objects = generate({ logClasses });
+    expect(ofType(objects, 'search').map((o) => o.id)).toEqual(['observability-logs-audit', 'payments', 'observability-recent-stack-traces']);
+    const audit = attrs(byId(objects, 'observability-logs-audit'));
+    expect(audit).toMatchObject({ title: 'Logs: audit', description: 'Sign-ins and permission changes.' });
+    expect(JSON.parse(audit.kibanaSavedObjectMeta.searchSourceJSON).query.query).toBe('event.category: ("authentication" or "iam")');
+    const payments = attrs(byId(objects, 'payments'));
+    expect(payments).toMatchObject({ title: 'Payments', columns: ['service.name', 'message'], description: "Logs of the 'payments' log class." });
+    expect(JSON.parse(payments.kibanaSavedObjectMeta.searchSourceJSON).query.query).toBe('labels.event_domain: "payments"');
+  });
+
+  test('a quote in a matched value is escaped in the KQL', () => {
+    const logClasses: LogClass[] = [
+      { name: 'odd', match: LogClassMatch.fieldEquals('labels.team', ['a"b']), retentionDays: 1 },
+      { name: 'all', match: LogClassMatch.everything(), retentionDays: 1 },
+    ];
+    const search = ofType(generate({ logClasses }), 'search')[0];
+    expect(JSON.parse(attrs(search).kibanaSavedObjectMeta.searchSourceJSON).query.query).toBe('labels.team: "a\\"b"');
+  });
+
+  test('fails on a bad class table, naming logClasses', () => {
+    expect(() => generate({ logClasses: [{ name: 'all', match: LogClassMatch.everything(), retentionDays: 30 }, { name: 'x', match: LogClassMatch.severity('error'), retentionDays: 1 }] }))
+      .toThrow(/'logClasses\[0\]\.match' makes 'all' the catch-all, but it is not the last class/);
+  });
+
   test('read the data view through their index reference, newest first', () => {
     for (const search of ofType(generate(), 'search')) {
       const meta = JSON.parse(attrs(search).kibanaSavedObjectMeta.searchSourceJSON);
@@ -304,6 +344,6 @@ describe('resolveKibanaContentOptions', () => {
 
   test('keeps a valid URL and partial prices over the defaults', () => {
     expect(resolveKibanaContentOptions(scope(), { jaegerUiUrl: 'http://jaeger:16686', aiPricing: { completionUsdPerMillion: 0.6 } }))
-      .toEqual({ jaegerUiUrl: 'http://jaeger:16686', aiPricing: { promptUsdPerMillion: 3, completionUsdPerMillion: 0.6 } });
+      .toEqual({ jaegerUiUrl: 'http://jaeger:16686', aiPricing: { promptUsdPerMillion: 3, completionUsdPerMillion: 0.6 }, logClasses: DEFAULT_LOG_CLASSES });
   });
 });

@@ -10,6 +10,7 @@ import {
   renderLogProcessingProcessor, ValueMask,
 } from '../lib/filebeat/log-processing';
 import { FLAT_TO_ECS_FIELDS } from '../lib/core/log-shape';
+import { DEFAULT_LOG_DOMAINS, LogClass, LogClassMatch, LogDomain } from '../lib/core/log-classes';
 import { ILogstash } from '../lib/logstash/logstash-reference';
 
 type Fields = Record<string, any>;
@@ -355,6 +356,51 @@ describe('log processing script: classification', () => {
   });
 });
 
+describe('log processing script: classes and domains as data', () => {
+  const PAYMENTS: LogDomain = { name: 'payments', keys: ['payment_id', 'refund_id'], words: ['payments', 'billing', 'stripe'] };
+  const CLASSES: LogClass[] = [
+    { name: 'audit', match: LogClassMatch.fieldEquals('event.category', ['authentication']), retentionDays: 400 },
+    { name: 'errors', match: LogClassMatch.severity('error'), retentionDays: 90 },
+    { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 2555 },
+    { name: 'rest', match: LogClassMatch.everything(), retentionDays: 14 },
+  ];
+  const script = load(logProcessingParams({ domains: [...DEFAULT_LOG_DOMAINS, PAYMENTS] }, CLASSES));
+  const classOf = (input: Fields) => run(input, script).labels;
+
+  test('the default params are the default tables: every class in order with its field and values, the catch-all last', () => {
+    expect(logProcessingParams().classes).toEqual(DEFAULT_CLASS_PARAMS);
+    expect(logProcessingParams().domains.map((d) => d.name)).toEqual(['ai', 'trading', 'database', 'cache', 'api']);
+  });
+
+  test('a field match takes the event when the field holds the value, also as an item of a list', () => {
+    expect(classOf({ message: 'signed in', event: { category: ['authentication', 'session'] } })).toMatchObject({ index_class: 'audit' });
+    expect(classOf({ message: 'signed in', event: { category: 'authentication' } })).toMatchObject({ index_class: 'audit' });
+    expect(classOf({ message: 'viewed', event: { category: ['web'] } })).toMatchObject({ index_class: 'rest' });
+  });
+
+  test('the first class that takes an event wins: an authentication error is audit, a payments error is an error', () => {
+    expect(classOf({ level: 'ERROR', event: { category: ['authentication'] } })).toEqual({ severity_class: 'error', event_domain: 'other', index_class: 'audit' });
+    expect(classOf({ level: 'ERROR', service: 'billing' })).toEqual({ severity_class: 'error', event_domain: 'payments', index_class: 'errors' });
+  });
+
+  test('an added domain is detected by its key names and its words, after the domains before it', () => {
+    expect(classOf({ level: 'info', service: 'checkout', labels: { payment_id: 'p-1' } })).toMatchObject({ severity_class: 'info', event_domain: 'payments', index_class: 'payments' });
+    expect(classOf({ logger: 'stripe.client', service: 'checkout' })).toMatchObject({ event_domain: 'payments', index_class: 'payments' });
+    // trading comes first in the list: an order with a payment id is trading, which this table keeps in rest.
+    expect(classOf({ order_id: 'o-1', payment_id: 'p-1' })).toMatchObject({ event_domain: 'trading', index_class: 'rest' });
+  });
+
+  test('a domain left out of the list is never detected', () => {
+    const noAi = load(logProcessingParams({ domains: DEFAULT_LOG_DOMAINS.filter((d) => d.name !== 'ai') }));
+    expect(run({ logger: 'app.llm.client', prompt_tokens: 3 }, noAi).labels).toMatchObject({ event_domain: 'other', index_class: 'all' });
+  });
+
+  test('without classes the script writes no class, and removes one the application set', () => {
+    const none = load({ ...logProcessingParams(), classes: [] });
+    expect(run({ level: 'ERROR', labels: { index_class: 'errors' } }, none).labels).toEqual({ severity_class: 'error', event_domain: 'other' });
+  });
+});
+
 describe('log processing script: flat shape to ECS', () => {
   test('the renames come from the one table the Logstash pipeline uses too', () => {
     expect(logProcessingParams().ecs_renames).toEqual(FLAT_TO_ECS_FIELDS.map(({ from, to }) => ({ from, to: to.join('.') })));
@@ -667,6 +713,14 @@ function filebeatYaml(props: Partial<FilebeatProps> = {}) {
 // The params every configuration shares: the rename table, the template's shapes, the decoded field.
 const { ecs_renames, object_fields, leaf_fields, decoded_field } = logProcessingParams();
 const SHARED_PARAMS = { ecs_renames, object_fields, leaf_fields, decoded_field };
+// The default tables as the script gets them: today's domains and classes, as data.
+const DEFAULT_DOMAIN_PARAMS = DEFAULT_LOG_DOMAINS.map((d) => ({ name: d.name, keys: [...d.keys], words: [...d.words] }));
+const DEFAULT_CLASS_PARAMS = [
+  { name: 'errors', field: 'labels.severity_class', values: ['error'] },
+  { name: 'trades', field: 'labels.event_domain', values: ['trading'] },
+  { name: 'ai', field: 'labels.event_domain', values: ['ai'] },
+  { name: 'all' },
+];
 
 describe('Filebeat log processing', () => {
   test('filebeat.yml runs the same script source, untagged, right after decode_json_fields', () => {
@@ -679,7 +733,7 @@ describe('Filebeat log processing', () => {
         lang: 'javascript',
         params: {
           secret_key_fragments: [...DEFAULT_SECRET_KEY_FRAGMENTS], mask_ip_addresses: true, classify: true,
-          value_masks: [{ kind: 'payment_card' }], ...SHARED_PARAMS,
+          value_masks: [{ kind: 'payment_card' }], ...SHARED_PARAMS, domains: DEFAULT_DOMAIN_PARAMS, classes: DEFAULT_CLASS_PARAMS,
         },
         source: SOURCE,
       },
@@ -699,6 +753,7 @@ describe('Filebeat log processing', () => {
     const { config } = filebeatYaml({ logProcessing: { secretKeyFragments: ['passwd', 'x-session'], classify: false } });
     expect(config['processors'][2].script.params).toEqual({
       secret_key_fragments: ['passwd', 'x-session'], mask_ip_addresses: true, classify: false, value_masks: [{ kind: 'payment_card' }], ...SHARED_PARAMS,
+      domains: [], classes: [],
     });
   });
 
@@ -712,7 +767,7 @@ describe('Filebeat log processing', () => {
   test('can be turned off: the script then only renames the flat shape', () => {
     const { filebeat, config } = filebeatYaml({ logProcessing: { enabled: false } });
     const params = config['processors'][2].script.params;
-    expect(params).toEqual({ secret_key_fragments: [], mask_ip_addresses: false, classify: false, value_masks: [], ...SHARED_PARAMS });
+    expect(params).toEqual({ secret_key_fragments: [], mask_ip_addresses: false, classify: false, value_masks: [], ...SHARED_PARAMS, domains: [], classes: [] });
     expect(filebeat.logProcessing).toEqual(params);
   });
 

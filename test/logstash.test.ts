@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Images } from '../lib/core/images';
-import { INDEX_CLASSES } from '../lib/elasticsearch/index-lifecycle';
+import { catchAllFirst, DEFAULT_LOG_CLASSES } from '../lib/core/log-classes';
 import { DEAD_LETTER_DATA_STREAM } from '../lib/elasticsearch/index-templates';
 import {
   Logstash, LogstashProps, quoteString, renderCondition, renderLogstashPipeline, renderRegex, renderValue,
@@ -237,7 +237,7 @@ describe('the data-stream guard', () => {
     const p = synth().logstash.pipeline;
     expect(p).toContain(guard);
     // The condition lists exactly the index classes, so a new class is guarded without an edit here.
-    expect(p.match(/in \[([^\]]*)\]/)?.[1].split(', ')).toEqual(INDEX_CLASSES.map((c) => `"${c}"`));
+    expect(p.match(/in \[([^\]]*)\]/)?.[1].split(', ')).toEqual(catchAllFirst(DEFAULT_LOG_CLASSES).map((c) => `"${c.name}"`));
     // The dataset is only ever set to `all`: Filebeat's class is never rewritten.
     expect(p.match(/"\[data_stream\]\[dataset\]" =>/g)).toHaveLength(1);
     expect(p).not.toContain('index_class');

@@ -3,6 +3,7 @@ import { join } from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
 import { parse } from 'yaml';
+import { DEFAULT_LOG_CLASSES, withLogRetention } from '../lib/core/log-classes';
 import { deploymentOrder, KubernetesObject, ObservabilityStackArgs, ObservabilityStackResource } from '../lib/pulumi';
 import { environmentProfile } from '../stacks/environments';
 import { stackArgsFromConfig } from '../stacks/pulumi-config';
@@ -203,7 +204,7 @@ describe('ObservabilityStackResource ordering per environment', () => {
 
   test('gives a changed setup Job a new logical name, so Pulumi creates it instead of updating an immutable spec', async () => {
     const before = await deployProfile('prod');
-    const after = await deploy({ ...profile('prod'), overrides: { logRetention: { errors: 180 } } });
+    const after = await deploy({ ...profile('prod'), overrides: { logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 180 }) } });
     const jobs = (d: typeof before) => d.children.filter((r) => r.inputs.kind === 'Job').map((r) => r.name).sort();
     expect(jobs(after)).not.toEqual(jobs(before));
     expect(jobs(after).filter((name) => name.includes('kibana-setup'))).toEqual(jobs(before).filter((name) => name.includes('kibana-setup')));

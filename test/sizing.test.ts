@@ -1,12 +1,18 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { ConfigError, ObservabilityStack, ObservabilityStackProps, planCapacity, SizingInput } from '../lib';
+import {
+  ConfigError, DEFAULT_LOG_CLASSES, LogClass, LogClassMatch, ObservabilityStack, ObservabilityStackProps, planCapacity, SizingInput, withLogRetention,
+} from '../lib';
 import { parseSizingArgs, WORKED_EXAMPLES } from '../bench/sizing';
 import { find, KubeObject } from './support/environments';
 
 // Shared by the hand derivations below: GiB = GB x 10^9 / 2^30; disk headroom factor =
 // (1 + 0.1 margin) / 0.85 low watermark = 1.294118; an index class keeps retention + 1 days
 // (daily rollover, deletion counted from rollover); index size = 1.1 x raw.
+
+/** The default classes with these ingest shares. */
+const shares = (given: Record<string, number>): LogClass[] =>
+  DEFAULT_LOG_CLASSES.map((c) => (given[c.name] === undefined ? c : { ...c, ingestShare: given[c.name] }));
 
 describe('planCapacity: worked examples', () => {
   test('dev, 100 MB/day without replicas, fits one 1 GiB node with the 5 GiB disk floor', () => {
@@ -64,9 +70,29 @@ describe('planCapacity: worked examples', () => {
   });
 
   test('index classes partition the ingest: all gets what errors, trades and ai leave', () => {
-    const { indexClasses } = planCapacity({ ingestGbPerDay: 10, indexClassShares: { errors: 0.1, trades: 0.2, ai: 0 } }).elasticsearch;
+    const { indexClasses } = planCapacity({ ingestGbPerDay: 10, logClasses: shares({ errors: 0.1, trades: 0.2, ai: 0 }) }).elasticsearch;
     expect(indexClasses.all.share).toBeCloseTo(0.7, 9);
     expect(indexClasses.all.primaryGbPerDay).toBeCloseTo(10 * 0.7 * 1.1, 9);
+  });
+
+  test('the default table plans 0.05 of the ingest for errors, trades and ai each, the rest in all', () => {
+    const { indexClasses } = planCapacity({ ingestGbPerDay: 10 }).elasticsearch;
+    expect(Object.keys(indexClasses)).toEqual(['all', 'errors', 'trades', 'ai']);
+    expect(Object.fromEntries(Object.entries(indexClasses).map(([name, c]) => [name, [c.share, c.retentionDays]])))
+      .toEqual({ all: [expect.closeTo(0.85, 9), 30], errors: [0.05, 90], trades: [0.05, 365], ai: [0.05, 30] });
+  });
+
+  test('a class of its own table is planned with its share and retention, and a class without a share gets 0.05', () => {
+    const logClasses: LogClass[] = [
+      { name: 'audit', match: LogClassMatch.fieldEquals('event.category', ['authentication']), retentionDays: 400, ingestShare: 0.2 },
+      { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 60 },
+      { name: 'rest', match: LogClassMatch.everything(), retentionDays: 7 },
+    ];
+    const { indexClasses } = planCapacity({ ingestGbPerDay: 10, logClasses }).elasticsearch;
+    expect(indexClasses.audit).toMatchObject({ share: 0.2, retentionDays: 400 });
+    expect(indexClasses.audit.storedGb).toBeCloseTo(10 * 0.2 * 1.1 * 401 * 2, 6);
+    expect(indexClasses.payments).toMatchObject({ share: 0.05, retentionDays: 60 });
+    expect(indexClasses.rest.share).toBeCloseTo(0.75, 9);
   });
 
   test('two replicas need three data nodes even for a trickle', () => {
@@ -99,8 +125,8 @@ describe('planCapacity: monotonicity', () => {
   test('longer retention never gives fewer nodes or less disk', () => {
     for (const gb of [0.1, 5, 50, 1000]) {
       for (let days = 2; days <= 400; days += 7) {
-        const before = total({ ingestGbPerDay: gb, retentionDays: { all: days - 1, trades: days - 1 } });
-        const after = total({ ingestGbPerDay: gb, retentionDays: { all: days, trades: days } });
+        const before = total({ ingestGbPerDay: gb, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: days - 1, trades: days - 1 }) });
+        const after = total({ ingestGbPerDay: gb, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: days, trades: days }) });
         neverLess(before, after);
       }
     }
@@ -135,20 +161,20 @@ describe('planCapacity: bad input', () => {
   });
 
   test('fails when a share is above 1', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, indexClassShares: { errors: 1.5 } })).toThrow(/'indexClassShares.errors' must be a share between 0 and 1, got 1.5/);
+    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: shares({ errors: 1.5 }) })).toThrow(/'logClasses\[0\]\.ingestShare' must be a share between 0 and 1, got 1.5/);
   });
 
   test('fails when the routed shares take more than the whole ingest', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, indexClassShares: { errors: 0.6, trades: 0.5 } })).toThrow(/'indexClassShares' gives errors, trades and ai 1.15 of the ingest.*all takes the rest/);
+    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: shares({ errors: 0.6, trades: 0.5 }) })).toThrow(/'logClasses' gives errors, trades, ai 1.15 of the ingest.*all takes the rest/);
   });
 
   test('fails when all four shares do not add up to 1', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, indexClassShares: { all: 0.5, errors: 0.1, trades: 0.1, ai: 0.1 } }))
-      .toThrow(/'indexClassShares' adds up to 0.8, but every event is in exactly one index class/);
+    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: shares({ all: 0.5, errors: 0.1, trades: 0.1, ai: 0.1 }) }))
+      .toThrow(/'logClasses' has ingest shares adding up to 0.8, but every event is in exactly one log class/);
   });
 
   test('fails when a retention is not a whole number of days', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, retentionDays: { trades: 0 } })).toThrow(/'retentionDays.trades' must be an integer between 1 and 3650, got 0/);
+    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 0 }) })).toThrow(/'logClasses\[1\]\.retentionDays' must be an integer between 1 and 3650, got 0/);
   });
 
   test('fails when replicas is fractional', () => {
@@ -180,10 +206,16 @@ describe('planCapacity: bad input', () => {
 describe('the sizing CLI arguments', () => {
   test('read the load, class pairs and the Prometheus options', () => {
     expect(parseSizingArgs(['--gb-per-day', '1000', '--replicas=1', '--shares', 'errors=0.1,ai=0', '--series', '5000', '--dedicated-masters'])).toEqual({
-      ingestGbPerDay: 1000, replicas: 1, indexClassShares: { errors: 0.1, ai: 0 }, dedicatedMasters: true,
-      retentionDays: undefined, peakEventsPerSecond: undefined, averageEventBytes: undefined,
+      ingestGbPerDay: 1000, replicas: 1, logClasses: shares({ errors: 0.1, ai: 0 }), dedicatedMasters: true,
+      peakEventsPerSecond: undefined, averageEventBytes: undefined,
       prometheus: { activeSeries: 5000, scrapeIntervalSeconds: undefined, retentionDays: undefined },
     });
+  });
+
+  test('apply --retention to the default classes and reject a class the table does not have', () => {
+    const input = parseSizingArgs(['--gb-per-day', '1', '--retention', 'trades=30']);
+    expect(input.logClasses!.map((c) => [c.name, c.retentionDays])).toEqual([['errors', 90], ['trades', 30], ['ai', 30], ['all', 30]]);
+    expect(() => parseSizingArgs(['--gb-per-day', '1', '--shares', 'audit=0.1'])).toThrow(/--shares names 'audit', which is no class/);
   });
 
   test('reject an unknown option', () => {
@@ -235,11 +267,11 @@ describe('ObservabilityStack sizing', () => {
     });
   });
 
-  test('plans with the stack\'s logRetention and scrape interval when sizing does not repeat them', () => {
-    const { stack } = synth({ sizing, logRetention: { trades: 30 }, prometheus: { scrapeInterval: '30s' } });
+  test('plans with the stack\'s log classes and scrape interval when sizing does not repeat them', () => {
+    const { stack } = synth({ sizing, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 30 }), prometheus: { scrapeInterval: '30s' } });
     expect(stack.capacityPlan!.elasticsearch.indexClasses.trades.retentionDays).toBe(30);
     expect(stack.capacityPlan!.prometheus!.scrapeIntervalSeconds).toBe(30);
-    expect(stack.elasticsearchSetup.retention.trades).toBe(30);
+    expect(stack.elasticsearchSetup.logClasses.find((c) => c.name === 'trades')!.retentionDays).toBe(30);
   });
 
   test('plans with dedicated masters when the cluster has them', () => {
@@ -268,9 +300,8 @@ describe('ObservabilityStack sizing', () => {
     expect(() => synth({ sizing, prometheus: { storage: { size: '10Gi' } } })).toThrow(/'prometheus.storage' is also set by 'sizing'/);
   });
 
-  test('fails when logRetention and sizing.retentionDays are both set', () => {
-    expect(() => synth({ sizing: { ...sizing, retentionDays: { all: 7 } }, logRetention: { all: 7 } }))
-      .toThrow(/'logRetention' is set twice: here and as 'sizing.retentionDays'.*remove one of logRetention and sizing.retentionDays/);
+  test('names the stack\'s logClasses prop when the shares of its classes exceed the ingest', () => {
+    expect(() => synth({ sizing, logClasses: shares({ errors: 0.9, trades: 0.2 }) })).toThrow(/^observability: 'logClasses' gives errors, trades, ai 1.15 of the ingest/);
   });
 
   test('fails when sizing.dedicatedMasters contradicts elasticsearch.masters', () => {

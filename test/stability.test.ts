@@ -1,4 +1,5 @@
 import { App, Testing } from 'cdk8s';
+import { DEFAULT_LOG_CLASSES, withLogRetention } from '../lib/core/log-classes';
 import { ObservabilityStack, ObservabilityStackProps, StackUi } from '../lib';
 import { Images } from '../lib/core/images';
 import { ENVIRONMENTS, environmentProfile } from '../stacks/environments';
@@ -91,7 +92,7 @@ const VARIANTS: { name: string; props: ObservabilityStackProps; sizeChanged?: bo
       },
     },
   },
-  { name: 'log retention', props: { ...prod, logRetention: { all: 14, errors: 60, trades: 730, ai: 7 } } },
+  { name: 'log retention', props: { ...prod, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 14, errors: 60, trades: 730, ai: 7 }) } },
   { name: 'Prometheus retention', props: { ...prod, prometheus: { ...prod.prometheus, retention: { time: '30d', size: '180GB' } } } },
   { name: 'Jaeger sampling 0.1 -> 0.5', props: { ...prod, jaeger: { ...prod.jaeger, samplingRate: 0.5, serviceSamplingRates: { checkout: 1 } } } },
   { name: 'environment and region', props: { ...prod, environment: 'production', region: 'us-east-1' } },

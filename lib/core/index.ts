@@ -5,6 +5,7 @@ export * from './errors';
 export * from './exporter-sidecar';
 export * from './images';
 export * from './labels';
+export * from './log-classes';
 export * from './log-shape';
 export * from './names';
 export * from './network-flow';

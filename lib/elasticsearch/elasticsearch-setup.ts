@@ -7,7 +7,8 @@ import { BasicAuthSecretRef, validateSecretRef } from '../core/secrets';
 import { SetupCredentials, SetupJob, SetupJobProps } from '../core/setup-job';
 import { SetupStep } from '../core/setup-script';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
-import { indexLifecyclePolicies, INDEX_CLASSES, indexLifecyclePolicyName, LogRetention, LogRetentionProps, renderIndexLifecyclePolicy, resolveLogRetention } from './index-lifecycle';
+import { catchAllFirst, DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
+import { indexLifecyclePolicies, indexLifecyclePolicyName, renderIndexLifecyclePolicy } from './index-lifecycle';
 import {
   DEAD_LETTER_POLICY, DEAD_LETTER_TEMPLATE, DEFAULT_LOG_REFRESH_INTERVAL_SECONDS, indexTemplateName, indexTemplatePattern, indexTemplates, validateRefreshInterval,
 } from './index-templates';
@@ -15,8 +16,12 @@ import {
 export interface ElasticsearchSetupProps extends SetupJobProps {
   /** The cluster to set up. */
   readonly elasticsearch: IElasticsearchCluster;
-  /** Days each index class is kept. @default - 30 / 90 / 365 / 30 days for all / errors / trades / ai */
-  readonly retention?: LogRetentionProps;
+  /**
+   * The log classes: one ILM policy (`logs-<class>-retention`, deleting `retentionDays`
+   * after rollover) and one index template (`logs-<class>` for `logs-<class>-*`) each.
+   * @default DEFAULT_LOG_CLASSES (errors 90, trades 365, ai 30, all 30 days)
+   */
+  readonly logClasses?: readonly LogClass[];
   /**
    * `index.number_of_replicas` of the log data streams. 0 on a one-node cluster
    * (a replica could never be assigned there and the cluster would stay yellow).
@@ -54,14 +59,14 @@ export function templateFileName(name: string): string {
 }
 
 /**
- * A Job that applies the ILM policy and the index template of every index class
+ * A Job that applies the ILM policy and the index template of every log class
  * (`logs-<class>-retention`, `logs-<class>` for `logs-<class>-*` data streams) once
  * the cluster is at least yellow. Logstash and Filebeat route events into these data
  * streams. PUT creates or replaces, so every run converges on the same objects.
  */
 export class ElasticsearchSetup extends SetupJob {
-  /** Retention in days per index class. */
-  public readonly retention: LogRetention;
+  /** The log classes the Job makes policies and templates for. */
+  public readonly logClasses: readonly LogClass[];
   /** `index.number_of_replicas` of the log data streams. */
   public readonly indexReplicas: number;
   /** `index.refresh_interval` of the log data streams, in seconds, as written into the templates. */
@@ -75,20 +80,20 @@ export class ElasticsearchSetup extends SetupJob {
 
   constructor(scope: Construct, id: string, props: ElasticsearchSetupProps) {
     super(scope, id, props, 'elasticsearch', Images.elasticsearch);
-    this.retention = resolveLogRetention(this, 'retention', props.retention);
+    this.logClasses = validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES);
     this.indexReplicas = validateInteger(this, 'indexReplicas', props.indexReplicas ?? 1, 0, 10);
     this.refreshIntervalSeconds = validateRefreshInterval(this, 'refreshIntervalSeconds', props.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS);
     this.deadLetterRetentionDays = validateInteger(this, 'deadLetterRetentionDays', props.deadLetterRetentionDays ?? 30, 1, 3650);
     const es = props.elasticsearch;
 
     const policies = {
-      ...indexLifecyclePolicies(this.retention),
+      ...indexLifecyclePolicies(this.logClasses),
       [DEAD_LETTER_POLICY]: renderIndexLifecyclePolicy('deadletter', this.deadLetterRetentionDays),
     };
-    const templates = indexTemplates({ replicas: this.indexReplicas, refreshIntervalSeconds: this.refreshIntervalSeconds });
+    const templates = indexTemplates(this.logClasses, { replicas: this.indexReplicas, refreshIntervalSeconds: this.refreshIntervalSeconds });
     this.policyNames = Object.keys(policies);
     this.indexTemplates = [
-      ...INDEX_CLASSES.map((c) => ({ name: indexTemplateName(c), indexPattern: indexTemplatePattern(c), policy: indexLifecyclePolicyName(c) })),
+      ...catchAllFirst(this.logClasses).map(({ name }) => ({ name: indexTemplateName(name), indexPattern: indexTemplatePattern(name), policy: indexLifecyclePolicyName(name) })),
       { name: DEAD_LETTER_TEMPLATE, indexPattern: 'logs-deadletter-*', policy: DEAD_LETTER_POLICY },
     ];
 

@@ -1,41 +1,4 @@
-import { IConstruct } from 'constructs';
-import { validateInteger } from '../core/names';
-
-/**
- * The index classes logs are routed to. Filebeat's log processing writes one of them
- * to `labels.index_class`; Logstash routes each event to the `logs-<class>-default`
- * data stream. Every event is in exactly one class: `all` holds whatever is not an
- * error, a trade or an AI request.
- */
-export const INDEX_CLASSES = ['all', 'errors', 'trades', 'ai'] as const;
-export type IndexClass = typeof INDEX_CLASSES[number];
-
-/** How long the logs of each index class are kept, in days after their backing index rolled over. */
-export interface LogRetentionProps {
-  /** Days to keep ordinary logs (`logs-all-*`). @default 30 */
-  readonly all?: number;
-  /** Days to keep error logs (`logs-errors-*`). @default 90 */
-  readonly errors?: number;
-  /** Days to keep trading logs (`logs-trades-*`). @default 365 */
-  readonly trades?: number;
-  /** Days to keep AI request logs (`logs-ai-*`). @default 30 */
-  readonly ai?: number;
-}
-
-/** Retention in days per index class, after defaults. */
-export type LogRetention = { readonly [C in IndexClass]: number };
-
-/** The retention the design asks for in production. */
-export const DEFAULT_LOG_RETENTION: LogRetention = { all: 30, errors: 90, trades: 365, ai: 30 };
-
-/** Applies the defaults and validates every value (whole days, 1 to 3650). `prop` names the props object in errors. */
-export function resolveLogRetention(scope: IConstruct, prop: string, props: LogRetentionProps = {}): LogRetention {
-  const resolved = {} as Record<IndexClass, number>;
-  for (const indexClass of INDEX_CLASSES) {
-    resolved[indexClass] = validateInteger(scope, `${prop}.${indexClass}`, props[indexClass] ?? DEFAULT_LOG_RETENTION[indexClass], 1, 3650);
-  }
-  return resolved;
-}
+import { catchAllFirst, LogClass } from '../core/log-classes';
 
 /** When the write index of a data stream rolls over (`rollover` action of the hot phase). */
 export interface RolloverOptions {
@@ -45,9 +8,9 @@ export interface RolloverOptions {
   readonly maxAge?: string;
 }
 
-/** The ILM policy name of an index class. */
-export function indexLifecyclePolicyName(indexClass: IndexClass): string {
-  return `logs-${indexClass}-retention`;
+/** The ILM policy name of a log class. */
+export function indexLifecyclePolicyName(logClass: string): string {
+  return `logs-${logClass}-retention`;
 }
 
 /**
@@ -55,11 +18,11 @@ export function indexLifecyclePolicyName(indexClass: IndexClass): string {
  * in the hot phase, delete `retentionDays` after rollover. Daily rollover keeps the
  * deletion granular: data lives at most one day longer than its retention.
  */
-export function renderIndexLifecyclePolicy(indexClass: IndexClass | 'deadletter', retentionDays: number, rollover: RolloverOptions = {}): object {
+export function renderIndexLifecyclePolicy(logClass: string, retentionDays: number, rollover: RolloverOptions = {}): object {
   return {
     policy: {
       _meta: {
-        description: `Logs of index class '${indexClass}': deleted ${retentionDays} days after rollover`,
+        description: `Logs of index class '${logClass}': deleted ${retentionDays} days after rollover`,
         managed_by: 'observability-stack',
       },
       phases: {
@@ -81,11 +44,9 @@ export function renderIndexLifecyclePolicy(indexClass: IndexClass | 'deadletter'
   };
 }
 
-/** Every ILM policy of the stack, keyed by policy name. */
-export function indexLifecyclePolicies(retention: LogRetention, rollover: RolloverOptions = {}): Record<string, object> {
+/** The ILM policy of every log class, keyed by policy name, the catch-all first. */
+export function indexLifecyclePolicies(classes: readonly LogClass[], rollover: RolloverOptions = {}): Record<string, object> {
   const policies: Record<string, object> = {};
-  for (const indexClass of INDEX_CLASSES) {
-    policies[indexLifecyclePolicyName(indexClass)] = renderIndexLifecyclePolicy(indexClass, retention[indexClass], rollover);
-  }
+  for (const c of catchAllFirst(classes)) policies[indexLifecyclePolicyName(c.name)] = renderIndexLifecyclePolicy(c.name, c.retentionDays, rollover);
   return policies;
 }

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { renderSeconds, validateSeconds } from '../core/seconds';
-import { INDEX_CLASSES, IndexClass, indexLifecyclePolicyName } from './index-lifecycle';
+import { catchAllFirst, LogClass } from '../core/log-classes';
+import { indexLifecyclePolicyName } from './index-lifecycle';
 
 /**
  * Priority of the stack's templates. Elasticsearch's built-in `logs` template matches
@@ -8,13 +9,13 @@ import { INDEX_CLASSES, IndexClass, indexLifecyclePolicyName } from './index-lif
  */
 export const LOG_TEMPLATE_PRIORITY = 200;
 
-/** The index template name of an index class. */
-export function indexTemplateName(indexClass: IndexClass): string {
+/** The index template name of a log class. */
+export function indexTemplateName(indexClass: string): string {
   return `logs-${indexClass}`;
 }
 
-/** The data streams an index class's template applies to (`logs-<class>-<namespace>`). */
-export function indexTemplatePattern(indexClass: IndexClass): string {
+/** The data streams a log class's template applies to (`logs-<class>-<namespace>`). */
+export function indexTemplatePattern(indexClass: string): string {
   return `logs-${indexClass}-*`;
 }
 
@@ -142,9 +143,12 @@ export interface IndexTemplateOptions {
 
 /**
  * The body of `PUT _index_template/<name>`: a composable template that makes
- * `logs-<class>-*` data streams with the ECS mappings and the class's ILM policy.
+ * `logs-<class>-*` data streams with the ECS mappings and the class's ILM policy
+ * (and `index.number_of_shards` when the class sets `shards`).
  */
-export function renderIndexTemplate(indexClass: IndexClass, options: IndexTemplateOptions): object {
+export function renderIndexTemplate(logClass: string | LogClass, options: IndexTemplateOptions): object {
+  const indexClass = typeof logClass === 'string' ? logClass : logClass.name;
+  const shards = typeof logClass === 'string' ? undefined : logClass.shards;
   return {
     index_patterns: [indexTemplatePattern(indexClass)],
     data_stream: {},
@@ -156,6 +160,7 @@ export function renderIndexTemplate(indexClass: IndexClass, options: IndexTempla
     template: {
       settings: {
         'index.lifecycle.name': indexLifecyclePolicyName(indexClass),
+        ...(shards === undefined ? {} : { 'index.number_of_shards': shards }),
         'index.number_of_replicas': options.replicas,
         'index.refresh_interval': renderSeconds(options.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
         // One malformed value (a `client.ip` that is no address) is not indexed, not the
@@ -212,10 +217,10 @@ export function renderDeadLetterTemplate(options: IndexTemplateOptions): object 
   };
 }
 
-/** Every index template of the stack, keyed by template name. */
-export function indexTemplates(options: IndexTemplateOptions): Record<string, object> {
+/** Every index template of the stack (one per log class, the catch-all first, and the dead-letter one), keyed by template name. */
+export function indexTemplates(classes: readonly LogClass[], options: IndexTemplateOptions): Record<string, object> {
   const templates: Record<string, object> = {};
-  for (const indexClass of INDEX_CLASSES) templates[indexTemplateName(indexClass)] = renderIndexTemplate(indexClass, options);
+  for (const c of catchAllFirst(classes)) templates[indexTemplateName(c.name)] = renderIndexTemplate(c, options);
   templates[DEAD_LETTER_TEMPLATE] = renderDeadLetterTemplate(options);
   return templates;
 }

@@ -1,5 +1,5 @@
 import { renderSeconds } from '../core/seconds';
-import { INDEX_CLASSES } from '../elasticsearch/index-lifecycle';
+import { catchAllClass, DEFAULT_LOG_CLASSES, INDEX_CLASS_FIELD, LogClass } from '../core/log-classes';
 import { DEAD_LETTER_DATA_STREAM } from '../elasticsearch/index-templates';
 import { DECODED_LINE_FIELD, LogProcessingProps, renderLogProcessingProcessor } from './log-processing';
 
@@ -69,6 +69,8 @@ export interface FilebeatConfigOptions {
   readonly output: FilebeatLogstashOutput | FilebeatElasticsearchOutput;
   /** Masking and classification on the node. @default - on, with the default key fragments */
   readonly logProcessing?: LogProcessingProps;
+  /** The log classes the script classifies into and the events are routed by. @default DEFAULT_LOG_CLASSES */
+  readonly logClasses?: readonly LogClass[];
   /** Backoff, scan and queue flush. @default DEFAULT_FILEBEAT_TIMINGS */
   readonly timings?: FilebeatTimings;
   /** `prospector.scanner.fingerprint.length`. @default DEFAULT_FINGERPRINT_LENGTH_BYTES */
@@ -81,7 +83,8 @@ export interface FilebeatConfigOptions {
  * addresses masked and the event classified and routed, before anything leaves the node.
  */
 export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
-  const logProcessing = renderLogProcessingProcessor(opts.logProcessing);
+  const classes = opts.logClasses ?? DEFAULT_LOG_CLASSES;
+  const logProcessing = renderLogProcessingProcessor(opts.logProcessing, classes);
   const timings = opts.timings ?? DEFAULT_FILEBEAT_TIMINGS;
   const config: Record<string, unknown> = {
     'filebeat.inputs': [{
@@ -128,7 +131,7 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
     flatTimestampProcessor(),
     // The data stream is named here for both outputs: Logstash only checks it, so the
     // routing that the real-tool tier runs is the routing of both paths.
-    ...dataStreamRoutingProcessors(),
+    ...dataStreamRoutingProcessors(classes),
     ],
     'filebeat.registry.path': `${FILEBEAT_DATA_PATH}/registry`,
     // Top level, not under the output: Filebeat accepts the queue in one place only.
@@ -191,17 +194,18 @@ export function flatTimestampProcessor(): object {
 export const DATA_STREAM_INDEX = 'logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}';
 
 /**
- * Processors that name each event's data stream `logs-<index class>-default`, the same
- * routing Logstash applies: errors, trades and AI requests to their own class, every
+ * Processors that name each event's data stream `logs-<log class>-default`, the same
+ * routing Logstash applies: each class but the catch-all to its own data stream, every
  * other event (and any unknown or missing class, so no input can create an unmanaged
- * data stream) to `all`. `add_fields` overwrites whatever the application set.
+ * data stream) to the catch-all. `add_fields` overwrites whatever the application set.
  */
-export function dataStreamRoutingProcessors(namespace = 'default'): object[] {
+export function dataStreamRoutingProcessors(classes: readonly LogClass[] = DEFAULT_LOG_CLASSES, namespace = 'default'): object[] {
   const dataStream = (dataset: string) => ({ target: 'data_stream', fields: { type: 'logs', dataset, namespace } });
+  const fallback = catchAllClass(classes).name;
   return [
-    { add_fields: dataStream('all') },
-    ...INDEX_CLASSES.filter((c) => c !== 'all').map((c) => ({
-      add_fields: { ...dataStream(c), when: { equals: { 'labels.index_class': c } } },
+    { add_fields: dataStream(fallback) },
+    ...classes.filter((c) => c.name !== fallback).map((c) => ({
+      add_fields: { ...dataStream(c.name), when: { equals: { [INDEX_CLASS_FIELD]: c.name } } },
     })),
   ];
 }

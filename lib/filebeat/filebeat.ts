@@ -4,6 +4,7 @@ import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
+import { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClass, validateLogClasses, validateLogDomains } from '../core/log-classes';
 import { validateDnsLabel, validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
@@ -46,6 +47,13 @@ export interface FilebeatProps extends ComponentProps {
    * @default - on: keys containing password, secret, token, api_key or authorization masked, IP addresses masked, events classified
    */
   readonly logProcessing?: LogProcessingProps;
+  /**
+   * The log classes, in order: the script gives each event the first that takes it, and
+   * the event goes to `logs-<class>-default`. The same table must drive the index
+   * templates and ILM policies (`ElasticsearchSetup.logClasses`) and Logstash's guard.
+   * @default DEFAULT_LOG_CLASSES
+   */
+  readonly logClasses?: readonly LogClass[];
   /**
    * The trustpilot `beat-exporter` sidecar that turns Filebeat's JSON stats into
    * Prometheus metrics, scraped through pod annotations, or `false` for none.
@@ -110,6 +118,8 @@ export class Filebeat extends Component {
   public readonly serviceAccountName: string;
   /** What the normalisation, masking and classification script runs with. */
   public readonly logProcessing: LogProcessingParams;
+  /** The log classes events are classified into and routed by. */
+  public readonly logClasses: readonly LogClass[];
   /** Port of the metrics exporter sidecar Prometheus scrapes; undefined without one. */
   public readonly metricsPort?: number;
   /** Backoff, scan interval and queue flush timeout as rendered into filebeat.yml, in seconds. */
@@ -144,13 +154,15 @@ export class Filebeat extends Component {
     }
     const lp = props.logProcessing;
     if (lp?.enabled === false) {
-      const ignored = (['secretKeyFragments', 'maskIpAddresses', 'classify', 'valueMasks'] as const).find((k) => lp[k] !== undefined);
+      const ignored = (['secretKeyFragments', 'maskIpAddresses', 'classify', 'valueMasks', 'domains'] as const).find((k) => lp[k] !== undefined);
       if (ignored) {
         invalidProp(this, `logProcessing.${ignored}`, lp[ignored], "has no effect with 'enabled: false' (nothing is masked or classified)",
           `remove logProcessing.${ignored}, or enable log processing`);
       }
     }
-    this.logProcessing = logProcessingParams(lp);
+    const domains = validateLogDomains(this, 'logProcessing.domains', lp?.domains ?? DEFAULT_LOG_DOMAINS);
+    this.logClasses = validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES, domains);
+    this.logProcessing = logProcessingParams(lp, this.logClasses);
     this.timings = this.resolveTimings(props);
     this.clusterRoleName = validateDnsLabel(this, 'name', `${this.namespace}-${this.name}`, 253);
     const identity = this.identity('agent');
@@ -181,7 +193,7 @@ export class Filebeat extends Component {
     this.fingerprintLengthBytes = validateInteger(this, 'fingerprintLengthBytes', props.fingerprintLengthBytes ?? DEFAULT_FINGERPRINT_LENGTH_BYTES, 64, 1024 * 1024);
     const data = {
       'filebeat.yml': renderYaml(renderFilebeatConfig({
-        output, logProcessing: props.logProcessing, timings: this.timings, fingerprintLengthBytes: this.fingerprintLengthBytes,
+        output, logProcessing: props.logProcessing, logClasses: this.logClasses, timings: this.timings, fingerprintLengthBytes: this.fingerprintLengthBytes,
       })),
     };
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'agent', data);

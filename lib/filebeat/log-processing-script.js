@@ -68,30 +68,24 @@
  *    joinable across logs, traces and metrics.
  * Masking is idempotent: a masked value masks to itself.
  *
- * CLASSIFICATION (params.classify), written to `labels.*`, overwriting what the
- * application set there, because these fields drive routing and retention:
+ * CLASSIFICATION (params.classify, params.domains, params.classes), written to `labels.*`,
+ * overwriting what the application set there, because these fields drive routing and
+ * retention. The domains and the classes are data the construct passes (its default
+ * tables are DEFAULT_LOG_DOMAINS and DEFAULT_LOG_CLASSES in lib/core/log-classes.ts):
  * - labels.severity_class: `error` when the level is error, err, critical, crit,
  *   fatal, alert, emerg, emergency, panic or severe (case-insensitive), or when
  *   `error.type` is set (except `json`, Filebeat's own JSON decoding failure);
  *   `warning` for warn/warning; otherwise `info`. Numeric levels are not interpreted.
- * - labels.event_domain: the first domain in the order ai, trading, database, cache,
- *   api whose evidence is found; evidence is looked for in key names first (any
- *   depth, untouched fields excluded), then in the logger name, then in the service
- *   name (names are split into lower-case words at every non-alphanumeric character):
- *     ai:       keys prompt_tokens, completion_tokens, total_tokens, input_tokens,
- *               output_tokens, gen_ai, llm; words ai, llm, genai, openai, anthropic, gpt
- *     trading:  keys trade_id, order_id, trade, fill_id, execution_id; words trade,
- *               trades, trading, trader, order, orders, execution, portfolio
- *     database: keys db, sql; words db, database, sql, sqlalchemy, postgres,
- *               postgresql, psycopg, psycopg2, asyncpg, mysql, mongo, mongodb, alembic
- *     cache:    keys cache, cache_hit, cache_key, redis; words cache, redis,
- *               memcached, valkey
- *     api:      keys http, url, status_code, http_method, endpoint, user_agent; words
- *               api, http, uvicorn, fastapi, starlette, gunicorn, access, gateway
- *   `other` when nothing matches.
- * - labels.index_class: `errors` (90 days) when severity_class is error; else
- *   `trades` (365 days) when the domain is trading; else `ai` (30 days) when the
- *   domain is ai; else `all` (30 days).
+ * - labels.event_domain: the first domain of params.domains (`{ name, keys, words }`)
+ *   whose evidence is found; evidence is looked for in key names first (any depth,
+ *   untouched fields excluded, lower-cased with `-` read as `_`), then in the words of
+ *   the logger name, then of the service name (names are split into lower-case words at
+ *   every non-alphanumeric character). `other` when nothing matches.
+ * - labels.index_class: the name of the first class of params.classes
+ *   (`{ name, field, values }`, in order) whose `field`, read after the two labels above
+ *   are set, holds one of its `values` (compared as text; for a list, one of its items);
+ *   a class without a field takes every event (the catch-all, last). Not set when
+ *   params.classes is empty; routing then sends the event to the catch-all.
  *
  * FAILURE: if processing throws, the event is not shipped half-masked: every field
  * except the untouched metadata above is removed, `message` says the event was
@@ -115,25 +109,6 @@ var KEPT_ON_FAILURE = ['kubernetes', 'host', 'agent', 'container', 'cloud', 'orc
 
 var ERROR_LEVELS = ['error', 'err', 'critical', 'crit', 'fatal', 'alert', 'emerg', 'emergency', 'panic', 'severe'];
 var WARNING_LEVELS = ['warn', 'warning'];
-
-var DOMAIN_RULES = [
-  { domain: 'ai',
-    keys: ['prompt_tokens', 'completion_tokens', 'total_tokens', 'input_tokens', 'output_tokens', 'gen_ai', 'llm'],
-    words: ['ai', 'llm', 'genai', 'openai', 'anthropic', 'gpt'] },
-  { domain: 'trading',
-    keys: ['trade_id', 'order_id', 'trade', 'fill_id', 'execution_id'],
-    words: ['trade', 'trades', 'trading', 'trader', 'order', 'orders', 'execution', 'portfolio'] },
-  { domain: 'database',
-    keys: ['db', 'sql'],
-    words: ['db', 'database', 'sql', 'sqlalchemy', 'postgres', 'postgresql', 'psycopg', 'psycopg2',
-      'asyncpg', 'mysql', 'mongo', 'mongodb', 'alembic'] },
-  { domain: 'cache',
-    keys: ['cache', 'cache_hit', 'cache_key', 'redis'],
-    words: ['cache', 'redis', 'memcached', 'valkey'] },
-  { domain: 'api',
-    keys: ['http', 'url', 'status_code', 'http_method', 'endpoint', 'user_agent'],
-    words: ['api', 'http', 'uvicorn', 'fastapi', 'starlette', 'gunicorn', 'access', 'gateway'] }
-];
 
 var IPV4_RE = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 var HEXTET_RE = /^[0-9A-Fa-f]{1,4}$/;
@@ -159,6 +134,34 @@ function listToSet(list) {
 
 function escapeRegExp(s) {
   return s.replace(/[\\^.*+?()\[\]{}|\/]/g, '\\$&');
+}
+
+function stringList(list) {
+  var out = [];
+  for (var i = 0; list && i < list.length; i++) out.push(String(list[i]));
+  return out;
+}
+
+// `{ name, keys, words }` of each domain, in the order they are tried.
+function domainParams(list) {
+  var domains = [];
+  for (var i = 0; list && i < list.length; i++) {
+    var d = list[i];
+    if (d && typeof d.name === 'string') domains.push({ name: d.name, keys: stringList(d.keys), words: stringList(d.words) });
+  }
+  return domains;
+}
+
+// `{ name, field, values }` of each class, in order; no field: every event.
+function classParams(list) {
+  var classes = [];
+  for (var i = 0; list && i < list.length; i++) {
+    var c = list[i];
+    if (!c || typeof c.name !== 'string') continue;
+    var field = typeof c.field === 'string' && c.field !== '' ? c.field : null;
+    classes.push({ name: c.name, field: field, values: listToSet(c.values) });
+  }
+  return classes;
 }
 
 // Builds the settings and the text-matching expressions from the params.
@@ -195,6 +198,8 @@ function configure(params) {
     fragments: fragments,
     maskIps: p.mask_ip_addresses !== false,
     classify: p.classify !== false,
+    domains: domainParams(p.domains),
+    classes: classParams(p.classes),
     fragmentRe: null,
     quotedKeyRe: null,
     singleQuotedKeyRe: null,
@@ -486,18 +491,40 @@ function hasAny(list, lookup) {
 }
 
 function eventDomain(seenKeys, loggerWords, serviceWords) {
+  var domains = settings.domains;
   var r;
-  for (r = 0; r < DOMAIN_RULES.length; r++) {
-    if (hasAny(DOMAIN_RULES[r].keys, function (k) { return seenKeys[k] === true; })) return DOMAIN_RULES[r].domain;
+  for (r = 0; r < domains.length; r++) {
+    if (hasAny(domains[r].keys, function (k) { return seenKeys[k] === true; })) return domains[r].name;
   }
   var sources = [loggerWords, serviceWords];
   for (var s = 0; s < sources.length; s++) {
-    for (r = 0; r < DOMAIN_RULES.length; r++) {
-      var ruleWords = DOMAIN_RULES[r].words;
-      if (hasAny(sources[s], function (w) { return indexOf(ruleWords, w) >= 0; })) return DOMAIN_RULES[r].domain;
+    for (r = 0; r < domains.length; r++) {
+      var ruleWords = domains[r].words;
+      if (hasAny(sources[s], function (w) { return indexOf(ruleWords, w) >= 0; })) return domains[r].name;
     }
   }
   return 'other';
+}
+
+// Whether the value at a class's field is one of its values (a list: one of its items).
+function holdsValue(value, values) {
+  if (isArray(value)) {
+    for (var i = 0; i < value.length; i++) {
+      if (holdsValue(value[i], values)) return true;
+    }
+    return false;
+  }
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return false;
+  return values[String(value)] === true;
+}
+
+// The first class that takes the event, or null when there are none.
+function indexClassOf(event) {
+  var classes = settings.classes;
+  for (var i = 0; i < classes.length; i++) {
+    if (classes[i].field === null || holdsValue(event.Get(classes[i].field), classes[i].values)) return classes[i].name;
+  }
+  return null;
 }
 
 function classify(event, seenKeys) {
@@ -515,13 +542,11 @@ function classify(event, seenKeys) {
   var domain = eventDomain(seenKeys,
     words(stringField(event, ['log.logger', 'logger', 'logger_name'])),
     words(stringField(event, ['service.name', 'service'])));
-  var indexClass = 'all';
-  if (severity === 'error') indexClass = 'errors';
-  else if (domain === 'trading') indexClass = 'trades';
-  else if (domain === 'ai') indexClass = 'ai';
   event.Put('labels.severity_class', severity);
   event.Put('labels.event_domain', domain);
-  event.Put('labels.index_class', indexClass);
+  var indexClass = indexClassOf(event);
+  if (indexClass !== null) event.Put('labels.index_class', indexClass);
+  else event.Delete('labels.index_class');
 }
 
 function withhold(event) {

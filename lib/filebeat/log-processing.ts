@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
+import { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClass, LogDomain } from '../core/log-classes';
 import { FLAT_TO_ECS_FIELDS } from '../core/log-shape';
 import { ecsFieldShapes } from '../elasticsearch/index-templates';
 
@@ -7,7 +8,7 @@ import { ecsFieldShapes } from '../elasticsearch/index-templates';
 export interface LogProcessingProps {
   /**
    * Mask and classify. Off ships logs unmasked and unclassified (every event to the
-   * `all` class): only for a cluster whose logs hold no personal data. The script runs
+   * catch-all class): only for a cluster whose logs hold no personal data. The script runs
    * either way, to rename the flat log shape to ECS.
    * @default true
    */
@@ -29,6 +30,13 @@ export interface LogProcessingProps {
    * @default true
    */
   readonly classify?: boolean;
+  /**
+   * The domains `labels.event_domain` is detected from, in the order they are tried
+   * (a `LogClassMatch.domain(...)` names one of them). Add yours to the defaults:
+   * `[...DEFAULT_LOG_DOMAINS, { name: 'payments', keys: ['payment_id'], words: ['payments'] }]`.
+   * @default DEFAULT_LOG_DOMAINS (ai, trading, database, cache, api)
+   */
+  readonly domains?: LogDomain[];
   /**
    * Values masked wherever they are, whatever their key: in text, in fields, in the
    * original line. OWASP's logging cheat sheet counts payment card data and personal
@@ -95,6 +103,31 @@ export interface LogProcessingParams {
   readonly leaf_fields: string[];
   /** Where decode_json_fields puts the line's JSON, for the script to merge. */
   readonly decoded_field: string;
+  /** The domains, in the order they are tried, from {@link LogProcessingProps.domains}. */
+  readonly domains: LogDomainParam[];
+  /** The log classes in order, the catch-all (no field) last; empty when not classifying. */
+  readonly classes: LogClassParam[];
+}
+
+/** One entry of the script's `domains` param. */
+export interface LogDomainParam {
+  readonly name: string;
+  readonly keys: string[];
+  readonly words: string[];
+}
+
+/** One entry of the script's `classes` param: no `field` for the catch-all. */
+export interface LogClassParam {
+  readonly name: string;
+  readonly field?: string;
+  readonly values?: (string | number)[];
+}
+
+/** The script's `classes` param of a class table. */
+export function logClassParams(classes: readonly LogClass[]): LogClassParam[] {
+  return classes.map((c) => (c.match.field === undefined
+    ? { name: c.name }
+    : { name: c.name, field: c.match.field, values: [...(c.match.values ?? [])] }));
 }
 
 /** decode_json_fields' target: the script merges it into the event and removes it. */
@@ -138,8 +171,8 @@ export function secretKeyFragmentsProblem(fragments: readonly string[]): string 
   return bad === undefined ? undefined : `has '${bad}', which is not letters, digits, '_' and '-'`;
 }
 
-/** The script's params after defaults. */
-export function logProcessingParams(props: LogProcessingProps = {}): LogProcessingParams {
+/** The script's params after defaults, classifying into `classes`. */
+export function logProcessingParams(props: LogProcessingProps = {}, classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): LogProcessingParams {
   const shapes = ecsFieldShapes();
   const common = {
     ecs_renames: FLAT_TO_ECS_FIELDS.map(({ from, to }) => ({ from, to: to.join('.') })),
@@ -147,13 +180,18 @@ export function logProcessingParams(props: LogProcessingProps = {}): LogProcessi
     leaf_fields: shapes.leaves,
     decoded_field: DECODED_LINE_FIELD,
   };
-  if (props.enabled === false) return { secret_key_fragments: [], mask_ip_addresses: false, classify: false, value_masks: [], ...common };
+  if (props.enabled === false) {
+    return { secret_key_fragments: [], mask_ip_addresses: false, classify: false, value_masks: [], ...common, domains: [], classes: [] };
+  }
+  const classify = props.classify ?? true;
   return {
     secret_key_fragments: [...(props.secretKeyFragments ?? DEFAULT_SECRET_KEY_FRAGMENTS)],
     mask_ip_addresses: props.maskIpAddresses ?? true,
-    classify: props.classify ?? true,
+    classify,
     value_masks: (props.valueMasks ?? [ValueMask.PAYMENT_CARDS]).map((m) => m.toParam()),
     ...common,
+    domains: classify ? (props.domains ?? DEFAULT_LOG_DOMAINS).map((d) => ({ name: d.name, keys: [...d.keys], words: [...d.words] })) : [],
+    classes: classify ? logClassParams(classes) : [],
   };
 }
 
@@ -169,11 +207,11 @@ export function logProcessingParams(props: LogProcessingProps = {}): LogProcessi
  * alike (`getStats` returns before any registration when the id is empty). The processors are
  * also top-level (see renderFilebeatConfig), so each is built once.
  */
-export function renderLogProcessingProcessor(props: LogProcessingProps = {}): LogProcessingProcessor {
+export function renderLogProcessingProcessor(props: LogProcessingProps = {}, classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): LogProcessingProcessor {
   return {
     script: {
       lang: 'javascript',
-      params: logProcessingParams(props),
+      params: logProcessingParams(props, classes),
       source: logProcessingSource(),
     },
   };

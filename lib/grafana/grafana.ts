@@ -19,7 +19,7 @@ import { IPrometheus } from '../prometheus/prometheus-reference';
 import { renderDashboardProviders, renderGrafanaDatasources, renderGrafanaIni } from './grafana-config';
 import { infrastructureDashboard } from './infrastructure-dashboard';
 import { serviceOverviewDashboard } from './service-overview-dashboard';
-import { stackHealthDashboard } from './stack-health-dashboard';
+import { stackHealthDashboard, StackHealthDashboardOptions } from './stack-health-dashboard';
 
 const PORT = 3000;
 const UID = 472;
@@ -121,6 +121,12 @@ export interface GrafanaProps extends ComponentProps {
    * @default true
    */
   readonly builtInDashboards?: boolean;
+  /**
+   * Which optional components the built-in `stack-health` dashboard has panels for: the
+   * stack sets what it deploys, so no panel waits for metrics that never come.
+   * @default - all of them
+   */
+  readonly stackHealth?: StackHealthDashboardOptions;
   /**
    * Public URL Grafana is served under (`server.root_url`), for links and redirects.
    * @default - Grafana's default (`http://localhost:3000/`)
@@ -242,7 +248,7 @@ export class Grafana extends Component {
     if (props.builtInDashboards ?? true) {
       this.addDashboard('service-overview', serviceOverviewDashboard());
       this.addDashboard('infrastructure', infrastructureDashboard());
-      this.addDashboard('stack-health', stackHealthDashboard());
+      this.addDashboard('stack-health', stackHealthDashboard(props.stackHealth));
     }
     for (const name of Object.keys(props.dashboards ?? {}).sort()) this.addDashboard(name, props.dashboards![name]);
 

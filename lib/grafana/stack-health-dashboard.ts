@@ -1,5 +1,16 @@
 import { dashboardModel, statPanel, timeseriesPanel } from './dashboard-panels';
 
+/** Which optional components the stack runs: panels on the metrics of one it does not are left out. */
+export interface StackHealthDashboardOptions {
+  /** The Elasticsearch exporter (cluster health, data disk panels). @default true */
+  readonly elasticsearchExporter?: boolean;
+  /** Logstash with its exporter sidecar (pipeline throughput panel). @default true */
+  readonly logstash?: boolean;
+}
+
+const ES_PANELS = [3, 6];
+const LOGSTASH_PANELS = [7];
+
 /**
  * The built-in `stack-health` dashboard: the observability stack watching
  * itself, on the same metrics as the stack alert rules. Scrape targets up per
@@ -9,8 +20,11 @@ import { dashboardModel, statPanel, timeseriesPanel } from './dashboard-panels';
  * rule evaluation and ingestion, Alertmanager notifications, and the alerts
  * firing now.
  */
-export function stackHealthDashboard(): Record<string, unknown> {
-  return dashboardModel('stack-health', 'Observability stack health', ['observability', 'stack'], [], [
+export function stackHealthDashboard(options: StackHealthDashboardOptions = {}): Record<string, unknown> {
+  const es = options.elasticsearchExporter ?? true;
+  const logstash = options.logstash ?? true;
+  // Panel ids stay those of the full dashboard, so links to a panel survive a component going.
+  const panels = [
     statPanel(1, 'Targets down', { x: 0, y: 0, w: 4, h: 6 }, [{
       expr: 'count(up == 0) or vector(0)',
       legendFormat: 'down',
@@ -79,5 +93,9 @@ export function stackHealthDashboard(): Record<string, unknown> {
       expr: 'sum by (integration) (rate(alertmanager_notifications_failed_total[$__rate_interval]))',
       legendFormat: '{{integration}} failed',
     }], { unit: 'ops' }),
-  ]);
+  ].filter((panel) => {
+    const { id } = panel as { id: number };
+    return (es || !ES_PANELS.includes(id)) && (logstash || !LOGSTASH_PANELS.includes(id));
+  });
+  return dashboardModel('stack-health', 'Observability stack health', ['observability', 'stack'], [], panels);
 }

@@ -1,7 +1,7 @@
 import { AI_COST_FIELD } from './kibana-data-view';
 import { DashboardPanel, KibanaDashboard } from './kibana-dashboards';
 import { LensMetric, LensTerms, XySeriesType } from './kibana-lens';
-import { LOG_QUERIES, LOG_SEARCHES } from './kibana-searches';
+import { LOG_QUERIES, STACK_TRACES_SEARCH } from './kibana-searches';
 
 const logs: LensMetric = { operation: 'count', label: 'Logs' };
 const errors: LensMetric = { operation: 'count', label: 'Errors' };
@@ -110,7 +110,7 @@ export const ERROR_ANALYSIS_DASHBOARD: KibanaDashboard = {
         },
       },
     },
-    { grid: { x: 0, y: 15, w: 48, h: 20 }, search: LOG_SEARCHES.stackTraces },
+    { grid: { x: 0, y: 15, w: 48, h: 20 }, search: STACK_TRACES_SEARCH },
   ],
 };
 

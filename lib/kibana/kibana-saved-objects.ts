@@ -1,12 +1,13 @@
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../core/errors';
+import { DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
 import { validateBaseUrl } from '../core/names';
 import { renderDashboard } from './kibana-dashboards';
 import { AiTokenPricing, LOGS_DATA_VIEW_ID, renderLogsDataView } from './kibana-data-view';
 import { LensPanel, renderLens } from './kibana-lens';
 import { LOG_DASHBOARDS } from './kibana-log-dashboards';
 import { KibanaSavedObject } from './kibana-ndjson';
-import { LOG_SEARCHES, renderSavedSearch } from './kibana-searches';
+import { logSearches, renderSavedSearch } from './kibana-searches';
 
 /** What the generated Kibana content can be tuned with. */
 export interface KibanaContentOptions {
@@ -21,12 +22,18 @@ export interface KibanaContentOptions {
    * @default - 3 (prompt) and 15 (completion): illustrative list prices, set your provider's
    */
   readonly aiPricing?: Partial<AiTokenPricing>;
+  /**
+   * The log classes: each but the catch-all gets a saved search (`LogClass.search`).
+   * @default DEFAULT_LOG_CLASSES
+   */
+  readonly logClasses?: readonly LogClass[];
 }
 
 /** {@link KibanaContentOptions} after defaults and validation. */
 export interface ResolvedKibanaContentOptions {
   readonly jaegerUiUrl?: string;
   readonly aiPricing: AiTokenPricing;
+  readonly logClasses: readonly LogClass[];
 }
 
 /** Illustrative defaults, not any provider's price list: set `aiPricing` to what you pay. */
@@ -62,15 +69,18 @@ export function resolveKibanaContentOptions(scope: IConstruct, options: KibanaCo
       completionUsdPerMillion: validatePrice(scope, name('aiPricing.completionUsdPerMillion'),
         options.aiPricing?.completionUsdPerMillion ?? DEFAULT_AI_PRICING.completionUsdPerMillion),
     },
+    logClasses: validateLogClasses(scope, name('logClasses'), options.logClasses ?? DEFAULT_LOG_CLASSES),
   };
 }
 
-/** The ids of the generated objects, for links and for the provisioning Job's log. */
-export const KIBANA_OBJECT_IDS = {
-  dataView: LOGS_DATA_VIEW_ID,
-  searches: Object.values(LOG_SEARCHES).map((s) => s.id),
-  dashboards: LOG_DASHBOARDS.map((d) => d.id),
-} as const;
+/** The ids of the generated objects for a class table, for links and for the provisioning Job's log. */
+export function kibanaObjectIds(classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): { dataView: string; searches: string[]; dashboards: string[] } {
+  return {
+    dataView: LOGS_DATA_VIEW_ID,
+    searches: logSearches(classes).map((s) => s.id),
+    dashboards: LOG_DASHBOARDS.map((d) => d.id),
+  };
+}
 
 /**
  * Every saved object of the log content, dependencies first: the `logs-*` data view, the
@@ -86,7 +96,7 @@ export function kibanaSavedObjects(options: ResolvedKibanaContentOptions): Kiban
   }
   return [
     renderLogsDataView(options),
-    ...Object.values(LOG_SEARCHES).map((s) => renderSavedSearch(s, LOGS_DATA_VIEW_ID)),
+    ...logSearches(options.logClasses).map((s) => renderSavedSearch(s, LOGS_DATA_VIEW_ID)),
     ...[...lensPanels.values()].map((l) => renderLens(l, LOGS_DATA_VIEW_ID)),
     ...LOG_DASHBOARDS.map(renderDashboard),
   ];

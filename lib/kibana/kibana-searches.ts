@@ -1,3 +1,4 @@
+import { EVENT_DOMAIN_FIELD, isCatchAll, LogClass, LogClassMatch, logClassSearch, SEVERITY_CLASS_FIELD } from '../core/log-classes';
 import { canonicalJson, KibanaSavedObject, savedObject, SavedObjectType } from './kibana-ndjson';
 
 /**
@@ -11,8 +12,13 @@ export const LOG_LEVEL_SPELLINGS = {
   warning: ['WARNING', 'warning', 'WARN', 'warn'],
 } as const;
 
-function anyOf(field: string, values: readonly string[]): string {
-  return `${field}: (${values.map((v) => `"${v}"`).join(' or ')})`;
+/** A KQL quoted string. */
+function quoted(value: string | number): string {
+  return `"${String(value).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+function anyOf(field: string, values: readonly (string | number)[]): string {
+  return `${field}: (${values.map(quoted).join(' or ')})`;
 }
 
 /** The KQL queries the searches, visualizations and dashboards share. */
@@ -20,7 +26,7 @@ export const LOG_QUERIES = {
   /** ERROR or CRITICAL logs, and whatever Filebeat classified as an error (e.g. a set `error.type`). */
   errors: `${anyOf('log.level', [...LOG_LEVEL_SPELLINGS.error, ...LOG_LEVEL_SPELLINGS.critical])} or labels.severity_class: "error"`,
   warnings: `${anyOf('log.level', LOG_LEVEL_SPELLINGS.warning)} or labels.severity_class: "warning"`,
-  trading: 'labels.event_domain: "trading"',
+  trading: `${EVENT_DOMAIN_FIELD}: "trading"`,
   api: 'labels.event_domain: "api"',
   /** Logs that carry token counts: the AI requests the cost dashboard prices. */
   aiTokens: 'labels.prompt_tokens: * or labels.completion_tokens: *',
@@ -59,27 +65,45 @@ export function renderSavedSearch(search: SavedSearch, dataViewId: string): Kiba
   }, [{ name: INDEX_REF, type: SavedObjectType.INDEX_PATTERN, id: dataViewId }]);
 }
 
-/** The built-in saved searches. */
-export const LOG_SEARCHES = {
-  errors: {
-    id: 'observability-errors',
-    title: 'Errors',
-    description: 'ERROR and CRITICAL logs of every service, and events classified as errors.',
-    query: LOG_QUERIES.errors,
-    columns: ['service.name', 'log.level', 'error.type', 'message', 'trace.id'],
-  },
-  trading: {
-    id: 'observability-trading-activity',
-    title: 'Trading activity',
-    description: 'Logs of the trading domain (orders, trades, executions).',
-    query: LOG_QUERIES.trading,
-    columns: ['service.name', 'log.level', 'message', 'trace.id'],
-  },
-  stackTraces: {
-    id: 'observability-recent-stack-traces',
-    title: 'Recent stack traces',
-    description: 'Errors that carry a stack trace, newest first.',
-    query: `(${LOG_QUERIES.errors}) and error.stack_trace: *`,
-    columns: ['service.name', 'error.type', 'error.message', 'error.stack_trace', 'trace.id'],
-  },
-} as const satisfies Record<string, SavedSearch>;
+/**
+ * A class's match as KQL over the `logs-*` data view. A severity also matches the
+ * `log.level` spellings, so the search finds those events whether or not Filebeat
+ * classified them (log processing may be off). `undefined` for the catch-all.
+ */
+export function logClassMatchQuery(match: LogClassMatch): string | undefined {
+  if (match.field === undefined) return undefined;
+  const values = match.values ?? [];
+  if (match.field === SEVERITY_CLASS_FIELD) {
+    const bySeverity: Record<string, string> = { error: LOG_QUERIES.errors, warning: LOG_QUERIES.warnings };
+    if (values.length === 1 && bySeverity[String(values[0])]) return bySeverity[String(values[0])];
+  }
+  return values.length === 1 ? `${match.field}: ${quoted(values[0])}` : anyOf(match.field, values);
+}
+
+/** The saved search of every log class but the catch-all, in the table's order. */
+export function logClassSearches(classes: readonly LogClass[]): SavedSearch[] {
+  return classes.filter((c) => !isCatchAll(c.match)).map((c) => {
+    const search = logClassSearch(c);
+    return {
+      id: search.id,
+      title: search.title,
+      description: search.description,
+      query: search.query ?? logClassMatchQuery(c.match)!,
+      columns: search.columns,
+    };
+  });
+}
+
+/** Errors with a stack trace: the search the errors dashboard shows. */
+export const STACK_TRACES_SEARCH: SavedSearch = {
+  id: 'observability-recent-stack-traces',
+  title: 'Recent stack traces',
+  description: 'Errors that carry a stack trace, newest first.',
+  query: `(${LOG_QUERIES.errors}) and error.stack_trace: *`,
+  columns: ['service.name', 'error.type', 'error.message', 'error.stack_trace', 'trace.id'],
+};
+
+/** Every saved search: one per log class but the catch-all, then the stack traces. */
+export function logSearches(classes: readonly LogClass[]): SavedSearch[] {
+  return [...logClassSearches(classes), STACK_TRACES_SEARCH];
+}

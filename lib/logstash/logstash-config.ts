@@ -1,5 +1,5 @@
 import { DEAD_LETTER_DATA_STREAM } from '../elasticsearch/index-templates';
-import { INDEX_CLASSES } from '../elasticsearch/index-lifecycle';
+import { catchAllClass, catchAllFirst, DEFAULT_LOG_CLASSES, LogClass } from '../core/log-classes';
 import { LogstashPipeline, LogstashStatement, LogstashValue } from './logstash-pipeline';
 
 /** Where the image keeps its config, pipelines and data. */
@@ -126,19 +126,20 @@ export function renderPipelinesConfig(opts: PipelinesConfigOptions = {}): object
  * The guard in front of the output: every event goes to exactly one managed data stream,
  * `logs-<class>-default`, whose index template sets its retention. Filebeat names the
  * data stream on the node (`data_stream.type|dataset|namespace`, from the class its
- * script gives the event); Logstash keeps that dataset when it is one of the index
- * classes and sends anything else (missing, misspelt, set by an application) to `all`, so
+ * script gives the event); Logstash keeps that dataset when it is one of the log
+ * classes and sends anything else (missing, misspelt, set by an application) to the
+ * catch-all class, so
  * no input can create an unmanaged data stream. The type and namespace are always set.
  */
-export function dataStreamGuardFilters(namespace = 'default'): LogstashStatement[] {
+export function dataStreamGuardFilters(classes: readonly LogClass[] = DEFAULT_LOG_CLASSES, namespace = 'default'): LogstashStatement[] {
   return [
     {
       plugin: 'mutate',
       settings: { replace: { '[data_stream][type]': 'logs', '[data_stream][namespace]': namespace } },
     },
     {
-      if: { not: { field: ['data_stream', 'dataset'], in: [...INDEX_CLASSES] } },
-      then: [{ plugin: 'mutate', settings: { replace: { '[data_stream][dataset]': 'all' } } }],
+      if: { not: { field: ['data_stream', 'dataset'], in: catchAllFirst(classes).map((c) => c.name) } },
+      then: [{ plugin: 'mutate', settings: { replace: { '[data_stream][dataset]': catchAllClass(classes).name } } }],
     },
   ];
 }
@@ -198,13 +199,13 @@ function elasticsearchOutput(output: ElasticsearchOutputOptions, fallback: DataS
  * out. Filebeat has already renamed the flat log shape to ECS, set `@timestamp`, masked and
  * classified the event; it is Logstash's only input, so nothing here does it twice.
  */
-export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilters: readonly LogstashStatement[] = []): LogstashPipeline {
+export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilters: readonly LogstashStatement[] = [], classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): LogstashPipeline {
   return {
     input: [{ plugin: 'beats', settings: { port: LOGSTASH_BEATS_PORT } }],
     // The guard runs last: an extra filter may set [data_stream][dataset] to re-route an
-    // event, and still cannot send it outside the index classes.
-    filter: [...extraFilters, ...dataStreamGuardFilters()],
-    output: [elasticsearchOutput(output, { type: 'logs', dataset: 'all', namespace: 'default' }, true)],
+    // event, and still cannot send it outside the log classes.
+    filter: [...extraFilters, ...dataStreamGuardFilters(classes)],
+    output: [elasticsearchOutput(output, { type: 'logs', dataset: catchAllClass(classes).name, namespace: 'default' }, true)],
   };
 }
 

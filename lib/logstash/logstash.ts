@@ -4,6 +4,7 @@ import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
+import { DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
 import { selectorLabels } from '../core/labels';
 import { Images } from '../core/images';
 import { validateInteger } from '../core/names';
@@ -81,10 +82,16 @@ export interface LogstashProps extends ComponentProps {
   /**
    * Filters of the main pipeline, run before the data-stream guard. Filebeat has already
    * renamed, masked and classified each event; a filter may set `[data_stream][dataset]` to
-   * one of the index classes to re-route it (any other value goes to `all`).
+   * one of the log classes to re-route it (any other value goes to the catch-all class).
    * @default []
    */
   readonly filters?: LogstashStatement[];
+  /**
+   * The log classes whose data streams the guard lets events through to; any other dataset
+   * goes to the catch-all (the last class). The same table as Filebeat's and the setup Job's.
+   * @default DEFAULT_LOG_CLASSES
+   */
+  readonly logClasses?: readonly LogClass[];
   /** @default Spread.PREFERRED */
   readonly spread?: Spread;
   /**
@@ -120,6 +127,8 @@ export class Logstash extends Component implements ILogstash {
   public readonly deadLetterQueueRetainDays?: number;
   /** The rendered main pipeline (Logstash DSL). */
   public readonly pipeline: string;
+  /** The log classes the data-stream guard admits. */
+  public readonly logClasses: readonly LogClass[];
   /** The rendered `dead-letters` pipeline (Logstash DSL); undefined without the dead-letter queue. */
   public readonly deadLetterPipeline?: string;
   /** Port of the metrics exporter sidecar Prometheus scrapes; undefined without one. */
@@ -161,7 +170,8 @@ export class Logstash extends Component implements ILogstash {
     this.connectTo('pipeline', es.endpoint, 'ships logs');
     // Both pipelines write with the same TLS settings and credentials.
     const output: ElasticsearchOutputOptions = { url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
-    this.pipeline = renderLogstashPipeline(logstashPipeline(output, props.filters ?? []));
+    this.logClasses = validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES);
+    this.pipeline = renderLogstashPipeline(logstashPipeline(output, props.filters ?? [], this.logClasses));
     const pipelineFiles: Record<string, string> = { [pipelineConfigFile(MAIN_PIPELINE_ID)]: this.pipeline };
     if (this.deadLetterQueue) {
       this.deadLetterPipeline = renderLogstashPipeline(deadLetterPipeline(output));

@@ -16,8 +16,16 @@ export interface StackAlertRuleOptions extends AlertRuleOptions {
   readonly namespace: string;
   /** Namespace of the node agents (Filebeat, node-exporter). @default - none */
   readonly agentsNamespace?: string;
-  /** Whether the stack runs Logstash; `false` leaves its rules out. @default true */
+  /** Whether the stack runs Logstash with its exporter sidecar; `false` leaves its rules out. @default true */
   readonly logstash?: boolean;
+  /**
+   * Whether the stack runs the Elasticsearch exporter; `false` leaves out the rules on its
+   * metrics (cluster health, disk watermarks, dead-lettered logs), which could never fire.
+   * @default true
+   */
+  readonly elasticsearchExporter?: boolean;
+  /** Whether Filebeat runs its exporter sidecar; `false` leaves out the rules on its metrics. @default true */
+  readonly filebeatExporter?: boolean;
 }
 
 
@@ -86,55 +94,59 @@ export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlert
         summary: 'Observability stack component down',
         description: `Target {{ $labels.instance }} of job {{ $labels.job }} (pod {{ $labels.namespace }}/{{ $labels.pod }}) has been unreachable for ${c.targetDownFor}; logs, metrics, traces or alerts may be lost.`,
       }),
-      alertRule(c, {
-        alert: AlertName.ELASTICSEARCH_CLUSTER_RED,
-        expr: 'elasticsearch_cluster_health_status{color="red"} == 1',
-        // A new index is red until its primaries are allocated, normally well under a minute.
-        for: '2m',
-        severity: AlertSeverity.CRITICAL,
-        summary: 'Elasticsearch cluster red',
-        description: 'Elasticsearch cluster {{ $labels.cluster }} is red: at least one primary shard is unassigned, so some data can be neither searched nor written.',
-      }),
-      alertRule(c, {
-        alert: AlertName.ELASTICSEARCH_CLUSTER_YELLOW,
-        expr: 'elasticsearch_cluster_health_status{color="yellow"} == 1',
-        // Yellow is normal for a while during a rolling restart.
-        for: '15m',
-        severity: AlertSeverity.WARNING,
-        summary: 'Elasticsearch cluster yellow',
-        description: 'Elasticsearch cluster {{ $labels.cluster }} has been yellow for 15 minutes: replica shards are unassigned, so one more node lost may lose data.',
-      }),
-      esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW, c.elasticsearchDiskLowWatermark, AlertSeverity.WARNING, 'low',
-        'Elasticsearch allocates no new shards to it'),
-      esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH, c.elasticsearchDiskHighWatermark, AlertSeverity.CRITICAL, 'high',
-        'Elasticsearch moves shards away, and at the flood stage makes its indices read-only'),
-      logsDeadLettered(c),
+      ...(options.elasticsearchExporter ?? true ? [
+        alertRule(c, {
+          alert: AlertName.ELASTICSEARCH_CLUSTER_RED,
+          expr: 'elasticsearch_cluster_health_status{color="red"} == 1',
+          // A new index is red until its primaries are allocated, normally well under a minute.
+          for: '2m',
+          severity: AlertSeverity.CRITICAL,
+          summary: 'Elasticsearch cluster red',
+          description: 'Elasticsearch cluster {{ $labels.cluster }} is red: at least one primary shard is unassigned, so some data can be neither searched nor written.',
+        }),
+        alertRule(c, {
+          alert: AlertName.ELASTICSEARCH_CLUSTER_YELLOW,
+          expr: 'elasticsearch_cluster_health_status{color="yellow"} == 1',
+          // Yellow is normal for a while during a rolling restart.
+          for: '15m',
+          severity: AlertSeverity.WARNING,
+          summary: 'Elasticsearch cluster yellow',
+          description: 'Elasticsearch cluster {{ $labels.cluster }} has been yellow for 15 minutes: replica shards are unassigned, so one more node lost may lose data.',
+        }),
+        esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW, c.elasticsearchDiskLowWatermark, AlertSeverity.WARNING, 'low',
+          'Elasticsearch allocates no new shards to it'),
+        esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH, c.elasticsearchDiskHighWatermark, AlertSeverity.CRITICAL, 'high',
+          'Elasticsearch moves shards away, and at the flood stage makes its indices read-only'),
+        logsDeadLettered(c),
+      ] : []),
       ...(options.logstash ?? true ? logstashRules(c) : []),
-      alertRule(c, {
-        alert: AlertName.FILEBEAT_OUTPUT_STALLED,
-        // Events wait in the pipeline the whole window and the output acknowledges none:
-        // Logstash or Elasticsearch refuses or cannot be reached. (Counting published events
-        // would miss it: once the queue is full, back-pressure stops publishing too.)
-        expr: [
-          `sum by (namespace, pod) (min_over_time(filebeat_libbeat_pipeline_events{type="active"}[${c.filebeatStalledFor}])) > 0`,
-          `and sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="acked"}[${c.filebeatStalledFor}])) == 0`,
-        ].join(' '),
-        severity: AlertSeverity.WARNING,
-        summary: 'Filebeat output stalled',
-        description: `Filebeat {{ $labels.namespace }}/{{ $labels.pod }} has held at least {{ $value | humanize }} events for ${c.filebeatStalledFor} and its output acknowledged none; the node's logs are not shipped.`,
-      }),
-      alertRule(c, {
-        alert: AlertName.FILEBEAT_DROPPING_EVENTS,
-        // Dropped is final (failed events are retried): the output refused them for good, or
-        // the pipeline could not publish them.
-        expr: [
-          'sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="dropped"}[5m]))',
-          '+ sum by (namespace, pod) (increase(filebeat_libbeat_pipeline_events{type="dropped"}[5m])) > 0',
-        ].join(' '),
-        severity: AlertSeverity.WARNING,
-        summary: 'Filebeat dropping events',
-        description: 'Filebeat {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} log events in the last 5 minutes; they will not reach Elasticsearch.',
-      }),
+      ...(options.filebeatExporter ?? true ? [
+        alertRule(c, {
+          alert: AlertName.FILEBEAT_OUTPUT_STALLED,
+          // Events wait in the pipeline the whole window and the output acknowledges none:
+          // Logstash or Elasticsearch refuses or cannot be reached. (Counting published events
+          // would miss it: once the queue is full, back-pressure stops publishing too.)
+          expr: [
+            `sum by (namespace, pod) (min_over_time(filebeat_libbeat_pipeline_events{type="active"}[${c.filebeatStalledFor}])) > 0`,
+            `and sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="acked"}[${c.filebeatStalledFor}])) == 0`,
+          ].join(' '),
+          severity: AlertSeverity.WARNING,
+          summary: 'Filebeat output stalled',
+          description: `Filebeat {{ $labels.namespace }}/{{ $labels.pod }} has held at least {{ $value | humanize }} events for ${c.filebeatStalledFor} and its output acknowledged none; the node's logs are not shipped.`,
+        }),
+        alertRule(c, {
+          alert: AlertName.FILEBEAT_DROPPING_EVENTS,
+          // Dropped is final (failed events are retried): the output refused them for good, or
+          // the pipeline could not publish them.
+          expr: [
+            'sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="dropped"}[5m]))',
+            '+ sum by (namespace, pod) (increase(filebeat_libbeat_pipeline_events{type="dropped"}[5m])) > 0',
+          ].join(' '),
+          severity: AlertSeverity.WARNING,
+          summary: 'Filebeat dropping events',
+          description: 'Filebeat {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} log events in the last 5 minutes; they will not reach Elasticsearch.',
+        }),
+      ] : []),
       alertRule(c, {
         alert: AlertName.JAEGER_DROPPING_SPANS,
         // Spans lost on the way out (storage failing after retries) or refused on the way in;

@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
-import { INDEX_CLASSES, IndexClass, LogRetention, LogRetentionProps, resolveLogRetention } from '../elasticsearch/index-lifecycle';
+import { catchAllClass, catchAllFirst, DEFAULT_INGEST_SHARE, DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
 
 // Rules of thumb. Each is a vendor's published guidance, or an assumption marked as one;
 // docs/sizing.md has the links and the worked examples.
@@ -74,12 +74,6 @@ export const MIN_LOGSTASH_CPU_MILLIS = 200;
 export const PEAK_TO_AVERAGE_RATIO = 3;
 /** Assumption: average event size when none is given: an ECS JSON line with Kubernetes metadata. */
 export const DEFAULT_EVENT_BYTES = 1024;
-/**
- * Assumption: share of the ingest each index class receives when none is given. Classes
- * partition the events (see INDEX_CLASSES): `all` gets what is left.
- */
-export const DEFAULT_INDEX_CLASS_SHARES = { errors: 0.05, trades: 0.05, ai: 0.05 } as const;
-
 /** Prometheus documents 1 to 2 bytes per sample on disk; we plan with the upper end. */
 export const BYTES_PER_SAMPLE = 2;
 /**
@@ -88,23 +82,9 @@ export const BYTES_PER_SAMPLE = 2;
  */
 export const RETENTION_SIZE_SHARE_OF_VOLUME = 0.8;
 
-type PerIndexClass = Record<IndexClass, number>;
-
 const GB = 1e9;
 const GIB = 1024 ** 3;
 const SECONDS_PER_DAY = 86400;
-
-/** Share of the log ingest per index class, each between 0 and 1. */
-export interface IndexClassShares {
-  /** @default - whatever the other classes leave: 1 - errors - trades - ai */
-  readonly all?: number;
-  /** @default 0.05 */
-  readonly errors?: number;
-  /** @default 0.05 */
-  readonly trades?: number;
-  /** @default 0.05 */
-  readonly ai?: number;
-}
 
 /** What Prometheus must hold. */
 export interface PrometheusSizingInput {
@@ -121,13 +101,13 @@ export interface SizingInput {
   /** Raw log volume per day, in GB (10^9 bytes) of JSON events as Logstash sends them. */
   readonly ingestGbPerDay: number;
   /**
-   * Share of the ingest in each index class. Every event is in exactly one class (errors,
-   * trades and AI requests have their own; `all` holds the rest), so the shares add up to 1.
-   * @default - 0.05 each for errors, trades and ai; the rest in all
+   * The log classes, with the share of the ingest in each (`ingestShare`, assumed
+   * DEFAULT_INGEST_SHARE when a class gives none) and its `retentionDays`. Every event is in
+   * exactly one class, so the shares add up to 1: the catch-all, unless it gives its own
+   * share, takes what the others leave.
+   * @default DEFAULT_LOG_CLASSES (errors, trades and ai 0.05 each; all the rest)
    */
-  readonly indexClassShares?: IndexClassShares;
-  /** Days each index class is kept. @default - 30 / 90 / 365 / 30 days for all / errors / trades / ai */
-  readonly retentionDays?: LogRetentionProps;
+  readonly logClasses?: readonly LogClass[];
   /** `index.number_of_replicas` of the log indices. @default 1 */
   readonly replicas?: number;
   /** Busiest events per second Logstash must keep up with. @default - 3 x the daily average */
@@ -171,7 +151,8 @@ export interface ElasticsearchPlan {
   readonly storedGb: number;
   /** Shard copies the retention keeps per node, on average. */
   readonly shardsPerNode: number;
-  readonly indexClasses: { readonly [C in IndexClass]: IndexClassPlan };
+  /** Per log class, by name, the catch-all first. */
+  readonly indexClasses: { readonly [name: string]: IndexClassPlan };
 }
 
 export interface LogstashPlan {
@@ -208,6 +189,8 @@ export interface SizingOptions {
   readonly scope?: IConstruct;
   /** Put before every prop name in errors, e.g. `sizing.`. @default '' */
   readonly propPrefix?: string;
+  /** How errors name the log class table. @default - `<propPrefix>logClasses` */
+  readonly logClassesProp?: string;
 }
 
 /**
@@ -226,8 +209,9 @@ export function planCapacity(input: SizingInput, options: SizingOptions = {}): C
   };
 
   const ingestGbPerDay = positive('ingestGbPerDay', input.ingestGbPerDay);
-  const shares = resolveShares(scope, p('indexClassShares'), input.indexClassShares ?? {});
-  const retention = resolveLogRetention(scope, p('retentionDays'), input.retentionDays);
+  const classesProp = options.logClassesProp ?? p('logClasses');
+  const classes = validateLogClasses(scope, classesProp, input.logClasses ?? DEFAULT_LOG_CLASSES);
+  const shares = resolveShares(scope, classesProp, classes);
   const replicas = validateInteger(scope, p('replicas'), input.replicas ?? 1, 0, 10);
   const eventBytes = positive('averageEventBytes', input.averageEventBytes ?? DEFAULT_EVENT_BYTES);
   const averageEps = (ingestGbPerDay * GB) / eventBytes / SECONDS_PER_DAY;
@@ -238,48 +222,47 @@ export function planCapacity(input: SizingInput, options: SizingOptions = {}): C
   }
 
   return {
-    elasticsearch: planElasticsearch(ingestGbPerDay, shares, retention, replicas, input.dedicatedMasters ?? false),
+    elasticsearch: planElasticsearch(ingestGbPerDay, classes, shares, replicas, input.dedicatedMasters ?? false),
     logstash: planLogstash(averageEps, peakEps, replicas > 0),
     prometheus: input.prometheus ? planPrometheus(scope, p, input.prometheus) : undefined,
   };
 }
 
-function resolveShares(scope: IConstruct, prop: string, given: IndexClassShares): PerIndexClass {
-  for (const c of INDEX_CLASSES) {
-    const value = given[c];
-    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1)) {
-      invalidProp(scope, `${prop}.${c}`, value, 'must be a share between 0 and 1', 'give a fraction such as 0.05 for 5%');
-    }
-  }
-  const routed = { errors: given.errors ?? DEFAULT_INDEX_CLASS_SHARES.errors, trades: given.trades ?? DEFAULT_INDEX_CLASS_SHARES.trades, ai: given.ai ?? DEFAULT_INDEX_CLASS_SHARES.ai };
-  const routedSum = routed.errors + routed.trades + routed.ai;
-  if (given.all === undefined) {
+/** The share of each class, by name: the catch-all takes the rest unless it gives its own. */
+function resolveShares(scope: IConstruct, prop: string, classes: readonly LogClass[]): Record<string, number> {
+  const fallback = catchAllClass(classes);
+  const routed = classes.slice(0, -1);
+  const shares: Record<string, number> = {};
+  for (const c of routed) shares[c.name] = c.ingestShare ?? DEFAULT_INGEST_SHARE;
+  const routedSum = routed.reduce((sum, c) => sum + shares[c.name], 0);
+  const names = routed.map((c) => c.name).join(', ');
+  if (fallback.ingestShare === undefined) {
     if (routedSum > 1 + 1e-9) {
-      invalidProp(scope, prop, given, `gives errors, trades and ai ${round(routedSum, 3)} of the ingest, more than all of it`,
-        'lower the shares so that they add up to at most 1; all takes the rest');
+      invalidProp(scope, prop, shares, `gives ${names} ${round(routedSum, 3)} of the ingest, more than all of it`,
+        `lower their ingestShare so that they add up to at most 1; ${fallback.name} takes the rest`);
     }
-    return { all: Math.max(0, 1 - routedSum), ...routed };
+    return { [fallback.name]: Math.max(0, 1 - routedSum), ...shares };
   }
-  const sum = given.all + routedSum;
+  const sum = fallback.ingestShare + routedSum;
   if (Math.abs(sum - 1) > 1e-3) {
-    invalidProp(scope, prop, given, `adds up to ${round(sum, 3)}, but every event is in exactly one index class`,
-      'make all, errors, trades and ai add up to 1, or leave all out to give it the rest');
+    invalidProp(scope, prop, { [fallback.name]: fallback.ingestShare, ...shares }, `has ingest shares adding up to ${round(sum, 3)}, but every event is in exactly one log class`,
+      `make the ingestShare of every class add up to 1, or leave it out of ${fallback.name} to give it the rest`);
   }
-  return { all: given.all, ...routed };
+  return { [fallback.name]: fallback.ingestShare, ...shares };
 }
 
-function planElasticsearch(ingestGbPerDay: number, shares: PerIndexClass, retention: LogRetention, replicas: number, dedicatedMasters: boolean): ElasticsearchPlan {
+function planElasticsearch(ingestGbPerDay: number, logClasses: readonly LogClass[], shares: Record<string, number>, replicas: number, dedicatedMasters: boolean): ElasticsearchPlan {
   const copies = replicas + 1;
-  const classes = {} as Record<IndexClass, IndexClassPlan>;
+  const classes: Record<string, IndexClassPlan> = {};
   let storedGb = 0;
   let shardCopies = 0;
-  for (const c of INDEX_CLASSES) {
+  for (const { name: c, retentionDays } of catchAllFirst(logClasses)) {
     const primaryGbPerDay = ingestGbPerDay * shares[c] * INDEX_TO_RAW_RATIO;
     const primaryShardsPerDailyIndex = Math.max(1, Math.ceil(primaryGbPerDay / TARGET_PRIMARY_SHARD_GB));
     // ILM deletes `retention` days after rollover, and rollover is daily: up to one day more.
-    const daysKept = retention[c] + 1;
+    const daysKept = retentionDays + 1;
     const classStoredGb = primaryGbPerDay * daysKept * copies;
-    classes[c] = { share: shares[c], retentionDays: retention[c], primaryGbPerDay, primaryShardsPerDailyIndex, storedGb: classStoredGb };
+    classes[c] = { share: shares[c], retentionDays, primaryGbPerDay, primaryShardsPerDailyIndex, storedGb: classStoredGb };
     storedGb += classStoredGb;
     shardCopies += primaryShardsPerDailyIndex * copies * daysKept;
   }

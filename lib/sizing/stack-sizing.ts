@@ -1,12 +1,11 @@
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../core/errors';
-import { LogRetentionProps, resolveLogRetention } from '../elasticsearch/index-lifecycle';
 import { durationToSeconds, validateDuration } from '../prometheus/duration';
 import type { ObservabilityStackProps } from '../stack/observability-stack';
 import { CapacityPlan, planCapacity, SizingInput } from './sizing';
 
 /** The stack's `sizing` prop: the load, and where the planned volumes live. */
-export interface StackSizingProps extends SizingInput {
+export interface StackSizingProps extends Omit<SizingInput, 'logClasses'> {
   /** StorageClass of the planned Elasticsearch data and Prometheus volumes. @default - the cluster's default StorageClass */
   readonly storageClassName?: string;
 }
@@ -16,8 +15,8 @@ const LOGSTASH_MEMORY = '2Gi';
 
 /**
  * The stack props with `sizing`'s plan applied to the Elasticsearch data nodes, Logstash
- * and Prometheus, and the plan. Inputs the stack already has (log retention, dedicated
- * masters, scrape interval) are read from it; a value set both by hand and by the plan
+ * and Prometheus, and the plan. Inputs the stack already has (the log classes with their
+ * retention and ingest shares, dedicated masters, scrape interval) are read from it; a value set both by hand and by the plan
  * throws instead of one silently winning.
  */
 export function applyCapacityPlan(scope: IConstruct, props: ObservabilityStackProps): { props: ObservabilityStackProps; plan?: CapacityPlan } {
@@ -42,11 +41,6 @@ export function applyCapacityPlan(scope: IConstruct, props: ObservabilityStackPr
     both('prometheus.retention', props.prometheus?.retention, 'the retention time and size');
     both('prometheus.storage', props.prometheus?.storage, 'the volume');
   }
-  let retention: LogRetentionProps | undefined = sizing.retentionDays;
-  if (props.logRetention !== undefined) {
-    if (sizing.retentionDays !== undefined) twice('logRetention', props.logRetention, 'sizing.retentionDays');
-    retention = resolveLogRetention(scope, 'logRetention', props.logRetention);
-  }
   const dedicatedMasters = props.elasticsearch?.masters !== undefined;
   if (sizing.dedicatedMasters !== undefined && sizing.dedicatedMasters !== dedicatedMasters) {
     invalidProp(scope, 'sizing.dedicatedMasters', sizing.dedicatedMasters, `contradicts elasticsearch.masters, which is ${dedicatedMasters ? '' : 'not '}set`,
@@ -60,10 +54,10 @@ export function applyCapacityPlan(scope: IConstruct, props: ObservabilityStackPr
 
   const plan = planCapacity({
     ...sizing,
-    retentionDays: retention,
+    logClasses: props.logClasses,
     dedicatedMasters,
     prometheus: sizing.prometheus && { ...sizing.prometheus, scrapeIntervalSeconds },
-  }, { scope, propPrefix: 'sizing.' });
+  }, { scope, propPrefix: 'sizing.', logClassesProp: 'logClasses' });
   const es = plan.elasticsearch;
   const ls = plan.logstash;
   const prom = plan.prometheus;
@@ -72,7 +66,6 @@ export function applyCapacityPlan(scope: IConstruct, props: ObservabilityStackPr
     plan,
     props: {
       ...props,
-      logRetention: retention,
       elasticsearch: {
         ...props.elasticsearch,
         data: {

@@ -6,6 +6,7 @@ import { Alertmanager, AlertmanagerProps } from '../alertmanager';
 import { Component } from '../core/component';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
+import { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClass, validateLogClasses, validateLogDomains } from '../core/log-classes';
 import { ElasticComponent, elasticImage, ElasticStackVersion } from '../core/images';
 import { PART_OF } from '../core/labels';
 import { ExternalPeer, NetworkFlow, NetworkPeer } from '../core/network-flow';
@@ -13,13 +14,13 @@ import { validateDnsLabel } from '../core/names';
 import { ExternalSecret } from '../core/secrets';
 import {
   ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchNodeTuning,
-  ElasticsearchNodeTuningProps, ElasticsearchSetup, LogRetentionProps, resolveLogRetention, VirtualMemory,
+  ElasticsearchNodeTuningProps, ElasticsearchSetup, VirtualMemory,
   DEFAULT_LOG_REFRESH_INTERVAL_SECONDS, validateRefreshInterval,
 } from '../elasticsearch';
 import { Filebeat, FilebeatProps } from '../filebeat';
 import { Grafana, GrafanaProps } from '../grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
-import { Kibana, KibanaProps, KibanaSetup, KibanaSetupProps } from '../kibana';
+import { Kibana, KibanaContentOptions, KibanaProps, KibanaSetup, KibanaSetupProps } from '../kibana';
 import { Logstash, LogstashProps } from '../logstash';
 import { applyCapacityPlan, CapacityPlan, StackSizingProps } from '../sizing';
 import {
@@ -87,11 +88,15 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    */
   readonly elasticsearchExporter?: Omit<ElasticsearchExporterProps, 'elasticsearch' | 'namespace'> | false;
   /**
-   * Days the logs of each index class are kept (ILM policies applied by the
-   * `elasticsearch-setup` Job).
-   * @default - 30 / 90 / 365 / 30 days for all / errors / trades / ai
+   * The log classes, in order: each event goes to the first that takes it (Filebeat's
+   * script classifies on the node), into `logs-<name>-default`, kept `retentionDays` (the
+   * ILM policy and index template the `elasticsearch-setup` Job applies); Logstash admits
+   * only these data streams; Kibana gets a saved search per class; `sizing` reads the
+   * shares. The last class is the catch-all (`LogClassMatch.everything()`). A domain a
+   * class matches is detected from `filebeat.logProcessing.domains`.
+   * @default DEFAULT_LOG_CLASSES: errors 90, trades 365, ai 30, all 30 days
    */
-  readonly logRetention?: LogRetentionProps;
+  readonly logClasses?: readonly LogClass[];
   /**
    * `index.refresh_interval` of the log data streams, in seconds: the last part of the
    * time from a log line to it being searchable (see `latencyBudget`).
@@ -111,11 +116,11 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * and creates the two log alert rules.
    * @default - default content and rules; credentials from Secret 'kibana-setup-credentials'
    */
-  readonly kibanaSetup?: Omit<KibanaSetupProps, 'kibana' | 'namespace'>;
+  readonly kibanaSetup?: Omit<KibanaSetupProps, 'kibana' | 'namespace' | 'content'> & { readonly content?: Omit<KibanaContentOptions, 'logClasses'> };
   /** Logstash, or `false` to ship from Filebeat straight to Elasticsearch. @default - one replica */
-  readonly logstash?: Omit<LogstashProps, 'elasticsearch' | 'namespace'> | false;
+  readonly logstash?: Omit<LogstashProps, 'elasticsearch' | 'namespace' | 'logClasses'> | false;
   /** @default - on every node */
-  readonly filebeat?: Omit<FilebeatProps, 'elasticsearch' | 'logstash' | 'namespace'>;
+  readonly filebeat?: Omit<FilebeatProps, 'elasticsearch' | 'logstash' | 'namespace' | 'logClasses'>;
   /** @default - one replica; `env` and `region` external labels are always set */
   readonly prometheus?: Omit<PrometheusProps, 'alertmanager' | 'namespace'>;
   /** @default - on every node */
@@ -125,7 +130,7 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   /** @default - one replica, no receivers */
   readonly alertmanager?: Omit<AlertmanagerProps, 'namespace'>;
   /** @default - one replica */
-  readonly grafana?: Omit<GrafanaProps, 'prometheus' | 'elasticsearch' | 'jaeger' | 'namespace'>;
+  readonly grafana?: Omit<GrafanaProps, 'prometheus' | 'elasticsearch' | 'jaeger' | 'namespace' | 'stackHealth'>;
   /** @default - collector and query on Elasticsearch */
   readonly jaeger?: StackJaegerProps;
   /**
@@ -193,6 +198,8 @@ export class ObservabilityStack extends Chart {
   public readonly access?: UiAccess;
   /** The capacity plan `sizing` asked for, as applied. */
   public readonly capacityPlan?: CapacityPlan;
+  /** The log classes every log component is configured with. */
+  public readonly logClasses: readonly LogClass[];
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, { labels: props.labels, disableResourceNameHashes: true });
@@ -210,6 +217,10 @@ export class ObservabilityStack extends Chart {
     const ns = this.namespace;
 
     this.validateSecurityOptOut(props);
+    // Validated here, so that an error names the stack's props, not a component's.
+    const domains = validateLogDomains(this, 'filebeat.logProcessing.domains', props.filebeat?.logProcessing?.domains ?? DEFAULT_LOG_DOMAINS);
+    this.logClasses = validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES, domains);
+    const logClasses = this.logClasses;
     // The UIs' public URLs first: Kibana, Jaeger and Grafana put them in links and redirects.
     const uiUrls = props.access ? resolveUiUrls(this, 'access', props.access) : {};
     const publicUrl = (ui: StackUi, prop: string, explicit: string | undefined): string | undefined => {
@@ -242,8 +253,7 @@ export class ObservabilityStack extends Chart {
     this.elasticsearchSetup = new ElasticsearchSetup(this, 'elasticsearch-setup', {
       namespace: ns,
       elasticsearch: es,
-      // Resolved here so that an error names the stack's prop, not the Job's.
-      retention: resolveLogRetention(this, 'logRetention', props.logRetention),
+      logClasses,
       // A replica needs a second data node; on one node it would keep the cluster yellow.
       indexReplicas: this.capacityPlan?.elasticsearch.replicas ?? Math.min(1, es.dataNodes - 1),
       refreshIntervalSeconds: validateRefreshInterval(this, 'logRefreshIntervalSeconds', props.logRefreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
@@ -258,13 +268,14 @@ export class ObservabilityStack extends Chart {
     });
     if (props.logstash !== false) {
       this.logstash = new Logstash(this, 'logstash', {
-        ...props.logstash, namespace: ns, elasticsearch: es, image: elastic('logstash', props.logstash?.image),
+        ...props.logstash, namespace: ns, elasticsearch: es, image: elastic('logstash', props.logstash?.image), logClasses,
       });
     }
     this.filebeat = new Filebeat(this, 'filebeat', {
       ...props.filebeat,
       namespace: this.agentsNamespace,
       image: elastic('filebeat', props.filebeat?.image),
+      logClasses,
       ...(this.logstash ? { logstash: this.logstash } : { elasticsearch: es }),
     });
 
@@ -281,7 +292,13 @@ export class ObservabilityStack extends Chart {
     const alertOptions = { scope: this, propPrefix: 'alerts.' };
     this.prometheus.addRuleGroup(applicationAlertRules(props.alerts, alertOptions));
     this.prometheus.addRuleGroup(stackAlertRules(props.alerts, {
-      ...alertOptions, namespace: ns, agentsNamespace: this.agentsNamespace, logstash: this.logstash !== undefined,
+      ...alertOptions,
+      namespace: ns,
+      agentsNamespace: this.agentsNamespace,
+      // Only rules on metrics something here exports: an absent component's rules could never fire.
+      logstash: this.logstash?.metricsPort !== undefined,
+      elasticsearchExporter: this.elasticsearchExporter !== undefined,
+      filebeatExporter: this.filebeat.metricsPort !== undefined,
     }));
     this.nodeExporter = new NodeExporter(this, 'node-exporter', { ...props.nodeExporter, namespace: this.agentsNamespace });
     this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', { ...props.kubeStateMetrics, namespace: ns });
@@ -309,7 +326,7 @@ export class ObservabilityStack extends Chart {
       ...props.kibanaSetup,
       namespace: ns,
       kibana: this.kibana,
-      content: { jaegerUiUrl: this.jaeger.publicBaseUrl, ...props.kibanaSetup?.content },
+      content: { jaegerUiUrl: this.jaeger.publicBaseUrl, ...props.kibanaSetup?.content, logClasses },
     });
     this.grafana = new Grafana(this, 'grafana', {
       ...props.grafana,
@@ -318,6 +335,7 @@ export class ObservabilityStack extends Chart {
       prometheus: this.prometheus,
       elasticsearch: { cluster: es },
       jaeger: this.jaeger,
+      stackHealth: { logstash: this.logstash?.metricsPort !== undefined, elasticsearchExporter: this.elasticsearchExporter !== undefined },
     });
 
     if (props.access) {
