@@ -13,6 +13,20 @@ function synth(props: Partial<ObservabilityStackProps> = {}) {
   return { stack, objects: Testing.synth(stack) as KubeObject[] };
 }
 
+/** Every namespaced object comes after its Namespace, and every pod template after its namespace's default-deny. */
+function expectNamespacesFirst(objects: KubeObject[]): void {
+  const index = (kind: string, name: string, namespace?: string) => objects.findIndex((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
+  const late = objects.flatMap((o, i) => {
+    const namespace = o.metadata.namespace;
+    if (namespace === undefined) return [];
+    const problems = index('Namespace', namespace) < i ? [] : [`${o.kind}/${o.metadata.name} before Namespace/${namespace}`];
+    if (podTemplateOf(o) && !(index('NetworkPolicy', 'default-deny', namespace) < i)) problems.push(`${o.kind}/${o.metadata.name} before ${namespace}'s default-deny`);
+    return problems;
+  });
+  expect(objects[0].kind).toBe('Namespace');
+  expect(late).toEqual([]);
+}
+
 describe('ObservabilityStack wiring (prod profile)', () => {
   const { stack, objects } = synthEnvironment('prod');
 
@@ -68,8 +82,8 @@ describe('ObservabilityStack wiring (prod profile)', () => {
     expect(find(objects, 'Namespace', 'observability-agents')!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
 
-  test('the namespaces come first, so one apply creates them before what lives in them', () => {
-    expect(objects.slice(0, 2).map((o) => o.kind)).toEqual(['Namespace', 'Namespace']);
+  test('each namespace comes before what lives in it, and its default-deny before any pod, so one apply never runs a pod unguarded', () => {
+    expectNamespacesFirst(objects);
   });
 });
 
@@ -196,7 +210,7 @@ describe('ObservabilityStack vm.max_map_count choices', () => {
     });
 
     test('the namespaces still come first', () => {
-      expect(objects.slice(0, 2).map((o) => o.kind)).toEqual(['Namespace', 'Namespace']);
+      expectNamespacesFirst(objects);
     });
   });
 
