@@ -1,8 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
-
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass']);
+import { ENVIRONMENTS, podTemplateOf, synthEnvironment } from './support/environments';
+import { CLUSTER_SCOPED, danglingReferences, matches, referencesOf } from './support/references';
 
 /** `namespace/name` of each Secret in the README's table of Secrets the user creates. */
 function documentedSecrets(): Set<string> {
@@ -12,57 +11,8 @@ function documentedSecrets(): Set<string> {
   return new Set([...section.matchAll(/^\| `([a-z0-9.-]+)` \| ([a-z0-9-]+) \|/gm)].map((m) => `${m[2]}/${m[1]}`));
 }
 
-function matches(selector: Record<string, string>, labels: Record<string, string> = {}): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/** Every reference from one object to another, as [kind, namespace, name, where]. */
-function referencesOf(object: KubeObject): [string, string, string, string][] {
-  const ns = object.metadata.namespace ?? '';
-  const where = `${object.kind}/${ns}/${object.metadata.name}`;
-  const refs: [string, string, string, string][] = [];
-  const template = podTemplateOf(object);
-  if (template) {
-    const spec = template.spec;
-    refs.push(['ServiceAccount', ns, spec.serviceAccountName ?? 'default', where]);
-    const claimTemplates = new Set((object.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name));
-    for (const volume of spec.volumes ?? []) {
-      if (volume.configMap) refs.push(['ConfigMap', ns, volume.configMap.name, where]);
-      if (volume.secret) refs.push(['Secret', ns, volume.secret.secretName, where]);
-      if (volume.persistentVolumeClaim) refs.push(['PersistentVolumeClaim', ns, volume.persistentVolumeClaim.claimName, where]);
-      for (const source of volume.projected?.sources ?? []) {
-        if (source.configMap) refs.push(['ConfigMap', ns, source.configMap.name, where]);
-        if (source.secret) refs.push(['Secret', ns, source.secret.name, where]);
-      }
-    }
-    const volumeNames = new Set([...(spec.volumes ?? []).map((v: any) => v.name), ...claimTemplates]);
-    for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
-      for (const env of container.env ?? []) {
-        if (env.valueFrom?.secretKeyRef) refs.push(['Secret', ns, env.valueFrom.secretKeyRef.name, where]);
-        if (env.valueFrom?.configMapKeyRef) refs.push(['ConfigMap', ns, env.valueFrom.configMapKeyRef.name, where]);
-      }
-      for (const from of container.envFrom ?? []) {
-        if (from.secretRef) refs.push(['Secret', ns, from.secretRef.name, where]);
-        if (from.configMapRef) refs.push(['ConfigMap', ns, from.configMapRef.name, where]);
-      }
-      for (const mount of container.volumeMounts ?? []) {
-        if (!volumeNames.has(mount.name)) refs.push(['Volume', ns, mount.name, `${where} container ${container.name}`]);
-      }
-    }
-  }
-  if (object.kind === 'RoleBinding' || object.kind === 'ClusterRoleBinding') {
-    refs.push([object.roleRef.kind, object.roleRef.kind === 'ClusterRole' ? '' : ns, object.roleRef.name, where]);
-    for (const subject of object.subjects ?? []) {
-      if (subject.kind === 'ServiceAccount') refs.push(['ServiceAccount', subject.namespace ?? ns, subject.name, where]);
-    }
-  }
-  if (!CLUSTER_SCOPED.has(object.kind)) refs.push(['Namespace', '', ns, where]);
-  return refs;
-}
-
 describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   const { stack, objects } = synthEnvironment(env);
-  const defined = new Set(objects.map((o) => `${o.kind}/${CLUSTER_SCOPED.has(o.kind) ? '' : o.metadata.namespace}/${o.metadata.name}`));
   const workloads = objects.filter((o) => podTemplateOf(o));
   const external = new Set(stack.externalSecrets.map((s) => `${s.namespace}/${s.name}`));
 
@@ -95,11 +45,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   });
 
   test('every ConfigMap, ServiceAccount, PVC, Role, volume and namespace a pod or binding refers to is defined', () => {
-    const dangling = objects.flatMap(referencesOf)
-      .filter(([kind]) => kind !== 'Secret' && kind !== 'Volume')
-      .filter(([kind, ns, name]) => !defined.has(`${kind}/${ns}/${name}`))
-      .map(([kind, ns, name, where]) => `${where} -> ${kind}/${ns}/${name}`);
-    expect(dangling).toEqual([]);
+    expect(danglingReferences(objects)).toEqual([]);
   });
 
   test('every volume a container mounts is a volume of its pod', () => {
