@@ -303,3 +303,24 @@ describe.each(Object.values(VirtualMemory))('a stack with cert-manager certifica
     expect(find(objects, 'Namespace', certificate.metadata.namespace!)).toBeDefined();
   });
 });
+
+describe('what components record', () => {
+  test('flows and external secrets are read-only copies: changing them changes nothing recorded', () => {
+    const { stack } = synth();
+    const secrets = stack.elasticsearch.externalSecrets as any[];
+    secrets.push({ name: 'smuggled', keys: ['x'], purpose: 'none' });
+    secrets[0].keys.push('smuggled');
+    (stack.kibana.networkFlows as any[]).length = 0;
+    expect(stack.elasticsearch.externalSecrets.map((s) => s.name)).not.toContain('smuggled');
+    expect(stack.elasticsearch.externalSecrets[0].keys).not.toContain('smuggled');
+    expect(stack.kibana.networkFlows.map((f) => f.purpose)).toContain('stores saved objects, reads logs');
+  });
+
+  test('a second record of one Secret adds its keys to the first', () => {
+    const { stack } = synth();
+    stack.grafana.recordExternalSecret({ name: 'grafana-extra', keys: ['a'], purpose: 'first' });
+    stack.grafana.recordExternalSecret({ name: 'grafana-extra', keys: ['a', 'b'], purpose: 'second' });
+    stack.grafana.recordExternalSecret({ name: 'grafana-extra', keys: ['b'], purpose: 'third' });
+    expect(stack.grafana.externalSecrets.filter((s) => s.name === 'grafana-extra')).toEqual([{ name: 'grafana-extra', keys: ['a', 'b'], purpose: 'first; second' }]);
+  });
+});
