@@ -1,7 +1,11 @@
-import { Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ObservabilityStack, ObservabilityStackProps, renderNetworkFlowTable } from '../lib';
+import { parse, parseAllDocuments } from 'yaml';
+import {
+  Alertmanager, ExternalPeer, Grafana, NetworkPeer, NodeExporter, ObservabilityNamespace, ObservabilityStack, ObservabilityStackProps, Prometheus,
+  renderNetworkFlowTable,
+} from '../lib';
 import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
 
 /** A pod as NetworkPolicies see it: its namespace and labels. */
@@ -123,7 +127,7 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
   });
 
   test('every declared flow between pods is allowed on the client and the server', () => {
-    const flows = stack.networkPolicies!.flows.filter((f) => f.from.kind === 'pods' && f.to.kind === 'pods');
+    const flows = stack.networkFlows.filter((f) => f.from.kind === 'pods' && f.to.kind === 'pods');
     expect(flows.length).toBeGreaterThan(10);
     for (const flow of flows) {
       const clients = pods.filter((p) => flow.from.kind === 'pods' && p.namespace === flow.from.namespace && matches({ matchLabels: flow.from.podSelector }, p.labels));
@@ -248,10 +252,186 @@ describe('network policy options', () => {
   });
 });
 
+const policiesOf = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'NetworkPolicy');
+const policy = (objects: KubeObject[], namespace: string, name: string) => {
+  const found = policiesOf(objects).find((o) => o.metadata.namespace === namespace && o.metadata.name === name);
+  if (!found) throw new Error(`no NetworkPolicy ${namespace}/${name} among ${policiesOf(objects).map((o) => `${o.metadata.namespace}/${o.metadata.name}`).join(', ')}`);
+  return found;
+};
+
+describe('policies rendered at synthesis from the whole App', () => {
+  test('a scrape job with networkTargets added after the stack is constructed opens Prometheus\' egress and the target\'s ingress', () => {
+    const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'r1' });
+    stack.prometheus.addScrapeJob({
+      jobName: 'grafana-extra',
+      staticTargets: ['grafana.observability.svc:3001'],
+      networkTargets: [{ peer: stack.grafana.podPeer('server'), ports: [{ port: 3001 }] }],
+    });
+    const objects = Testing.synth(stack) as KubeObject[];
+    const pods = podsOf(objects);
+    expect(parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!.data['prometheus.yml']).scrape_configs
+      .map((j: any) => j.job_name)).toContain('grafana-extra');
+    const evaluator = new PolicyEvaluator(objects);
+    expect(evaluator.canReach(pod(pods, 'prometheus-server'), pod(pods, 'grafana-server'), 3001)).toBe(true);
+    expect(evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'grafana-server'), 3001)).toBe(false);
+    expect(stack.networkFlows.map((f) => f.purpose)).toContain('scrapes (job grafana-extra)');
+  });
+
+  test('Grafana in a second chart of the App gets ingress rules on the first chart\'s Prometheus and Elasticsearch', () => {
+    const app = Testing.app();
+    const stack = new ObservabilityStack(app, 'observability', { environment: 'test', region: 'r1' });
+    const dashboards = new Chart(app, 'dashboards');
+    new ObservabilityNamespace(dashboards, 'dashboards');
+    new Grafana(dashboards, 'grafana', { namespace: 'dashboards', prometheus: stack.prometheus, elasticsearch: { cluster: stack.elasticsearch } });
+    const objects = [...Testing.synth(stack), ...Testing.synth(dashboards)] as KubeObject[];
+    const pods = podsOf(objects);
+    const grafana = pods.find((p) => p.namespace === 'dashboards' && p.name === 'grafana-server')!;
+    const evaluator = new PolicyEvaluator(objects);
+    expect(evaluator.canReach(grafana, pod(pods, 'prometheus-server'), 9090)).toBe(true);
+    expect(evaluator.canReach(grafana, pod(pods, 'elasticsearch-node'), 9200)).toBe(true);
+    const ingress = policy(objects, 'observability', 'allow-prometheus-server').spec.ingress;
+    expect(ingress).toContainEqual(expect.objectContaining({ from: [expect.objectContaining({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dashboards' } } })] }));
+    // The stack's Prometheus discovers the second chart's annotated Grafana as well.
+    expect(evaluator.canReach(pod(pods, 'prometheus-server'), grafana, 3000)).toBe(true);
+    expect(policy(objects, 'dashboards', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  });
+
+  test('an IP-block scrape target renders an ipBlock egress rule, with its exceptions', () => {
+    const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'r1' });
+    stack.prometheus.addScrapeJob({
+      jobName: 'vms',
+      staticTargets: ['203.0.113.10:9100'],
+      networkTargets: [{ peer: NetworkPeer.ipBlock('203.0.113.0/24', ['203.0.113.128/25']), ports: [{ port: 9100 }] }],
+    });
+    const objects = Testing.synth(stack) as KubeObject[];
+    expect(policy(objects, 'observability', 'allow-prometheus-server').spec.egress).toContainEqual({
+      to: [{ ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.128/25'] } }],
+      ports: [{ port: 9100, protocol: 'TCP' }],
+    });
+    expect(renderNetworkFlowTable(stack.networkFlows)).toContain('| prometheus-server (observability) | 203.0.113.0/24 except 203.0.113.128/25 | 9100 | scrapes (job vms) |');
+    expect(NetworkPeer.ipBlock('2001:db8::/32')).toEqual({ kind: 'ip-block', name: '2001:db8::/32', cidr: '2001:db8::/32', except: undefined });
+  });
+
+  test.each([
+    ['10.0.0.0/33', /'cidr' has a prefix length over 32, got '10.0.0.0\/33'/],
+    ['10.0.0.1/8', /'cidr' has bits set after the prefix length, got '10.0.0.1\/8' \(use the range's first address, 10.0.0.0\/8\)/],
+    ['vm-1.example.com', /'cidr' is not an IPv4 or IPv6 CIDR, got 'vm-1.example.com' \(give an address and a prefix length/],
+    ['300.0.0.0/8', /'cidr' is not an IPv4 or IPv6 CIDR/],
+    ['2001:db8::1/32', /has bits set after the prefix length.*2001:db8:0:0:0:0:0:0\/32/],
+  ])('a bad CIDR %s fails with an error naming the prop, the value and the fix', (cidr, message) => {
+    expect(() => NetworkPeer.ipBlock(cidr)).toThrow(message);
+  });
+
+  test('an exception outside the range fails', () => {
+    expect(() => NetworkPeer.ipBlock('10.0.0.0/16', ['10.1.0.0/24'])).toThrow(/NetworkPeer.ipBlock: 'except' is not a range strictly inside 10.0.0.0\/16, got '10.1.0.0\/24'/);
+    expect(() => NetworkPeer.ipBlock('10.0.0.0/16', ['2001:db8::/64'])).toThrow(/'except' is not a range strictly inside/);
+  });
+
+  describe('standalone Prometheus, Alertmanager and node-exporter in a user chart', () => {
+    const chart = new Chart(Testing.app(), 'monitoring');
+    const monitoring = new ObservabilityNamespace(chart, 'monitoring');
+    const agents = new ObservabilityNamespace(chart, 'monitoring-agents');
+    const alertmanager = new Alertmanager(chart, 'alertmanager', { namespace: 'monitoring' });
+    new Prometheus(chart, 'prometheus', { namespace: 'monitoring', alertmanager });
+    new NodeExporter(chart, 'node-exporter', { namespace: 'monitoring-agents' });
+    const objects = Testing.synth(chart) as KubeObject[];
+    const pods = podsOf(objects);
+    const evaluator = new PolicyEvaluator(objects);
+
+    test('each namespace is defined, denies by default and allows DNS', () => {
+      expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['monitoring', 'monitoring-agents']);
+      for (const namespace of [monitoring.name, agents.name]) {
+        expect(policy(objects, namespace, 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+        expect(policy(objects, namespace, 'allow-dns').spec.policyTypes).toEqual(['Egress']);
+      }
+      for (const p of pods) expect([p.name, evaluator.canReach(p, DNS, 53, 'UDP')]).toEqual([p.name, true]);
+    });
+
+    test('Prometheus reaches the applications, Alertmanager, node-exporter on the nodes and the API server', () => {
+      const prometheus = pod(pods, 'prometheus-server');
+      expect(evaluator.canReach(prometheus, APP, 8080)).toBe(true);
+      expect(evaluator.canReach(prometheus, pod(pods, 'alertmanager-server'), 9093)).toBe(true);
+      expect(evaluator.canReachCidr(prometheus, '0.0.0.0/0', 9100)).toBe(true);
+      expect(evaluator.canReachCidr(prometheus, '0.0.0.0/0', 443)).toBe(true);
+      expect(evaluator.canReach(APP, pod(pods, 'alertmanager-server'), 9093)).toBe(false);
+      expect(monitoring.flows.map((f) => f.purpose)).toEqual(expect.arrayContaining(['scrapes annotated application pods', 'sends alerts']));
+    });
+
+    test('each namespace enforces the Pod Security level its components need', () => {
+      const labels = (name: string) => objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!.metadata.labels!;
+      expect(labels('monitoring')).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
+      expect(labels('monitoring-agents')).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn': 'privileged', 'pod-security.kubernetes.io/audit': 'privileged',
+      });
+    });
+  });
+
+  test('a namespace asked to be restricted still admits node-exporter, and warns and audits at restricted', () => {
+    const chart = new Chart(Testing.app(), 'monitoring');
+    new ObservabilityNamespace(chart, 'monitoring', { podSecurity: 'restricted' });
+    new NodeExporter(chart, 'node-exporter', { namespace: 'monitoring' });
+    const namespace = (Testing.synth(chart) as KubeObject[]).find((o) => o.kind === 'Namespace')!;
+    expect(namespace.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted',
+    });
+  });
+
+  test('pods of a namespace no ObservabilityNamespace manages get no policy', () => {
+    const chart = new Chart(Testing.app(), 'monitoring');
+    new ObservabilityNamespace(chart, 'monitoring');
+    const alertmanager = new Alertmanager(chart, 'alertmanager', { namespace: 'elsewhere' });
+    new Prometheus(chart, 'prometheus', { namespace: 'monitoring', alertmanager });
+    const objects = Testing.synth(chart) as KubeObject[];
+    expect(policiesOf(objects).map((o) => o.metadata.namespace)).not.toContain('elsewhere');
+    expect(policy(objects, 'monitoring', 'allow-prometheus-server').spec.egress).toContainEqual(expect.objectContaining({
+      to: [expect.objectContaining({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'elsewhere' } } })],
+    }));
+  });
+
+  test('networkPolicies: false gives the Namespace alone; recordFlow adds a flow no component records', () => {
+    const chart = new Chart(Testing.app(), 'monitoring');
+    new ObservabilityNamespace(chart, 'plain', { networkPolicies: false });
+    const monitoring = new ObservabilityNamespace(chart, 'monitoring');
+    const prometheus = new Prometheus(chart, 'prometheus', { namespace: 'monitoring' });
+    monitoring.recordFlow({ from: NetworkPeer.external(ExternalPeer.UI_CLIENTS), to: prometheus.endpoint.target.peer, ports: prometheus.endpoint.target.ports, purpose: 'UI' });
+    const objects = Testing.synth(chart) as KubeObject[];
+    expect(policiesOf(objects).filter((o) => o.metadata.namespace === 'plain')).toEqual([]);
+    const evaluator = new PolicyEvaluator(objects);
+    expect(evaluator.canReach(INGRESS, pod(podsOf(objects), 'prometheus-server'), 9090)).toBe(true);
+    expect(evaluator.canReach(APP, pod(podsOf(objects), 'prometheus-server'), 9090)).toBe(false);
+    expect(policy(objects, 'monitoring', 'allow-prometheus-server').spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 9090, protocol: 'TCP' }],
+    });
+  });
+
+  test('two ObservabilityNamespaces of one name fail at synthesis, naming both', () => {
+    const app = Testing.app();
+    new ObservabilityNamespace(new Chart(app, 'a'), 'shared');
+    const b = new Chart(app, 'b');
+    new ObservabilityNamespace(b, 'shared');
+    expect(() => Testing.synth(b)).toThrow(/'name' is also the namespace of a\/shared, got 'shared' \(define each namespace once/);
+  });
+
+  test('synthesizing twice yields the same policies: Testing.synth, app.synthYaml and a job added in between', () => {
+    const app = new App({ outdir: Testing.app().outdir });
+    const stack = new ObservabilityStack(app, 'observability', { environment: 'test', region: 'r1' });
+    const first = policiesOf(Testing.synth(stack) as KubeObject[]);
+    expect(policiesOf(Testing.synth(stack) as KubeObject[])).toEqual(first);
+    const yaml = app.synthYaml();
+    expect(app.synthYaml()).toEqual(yaml);
+    expect(policiesOf(parseAllDocuments(yaml).map((d) => d.toJSON()))).toEqual(first);
+    stack.prometheus.addScrapeJob({ jobName: 'vms', staticTargets: ['198.51.100.7:9100'], networkTargets: [{ peer: NetworkPeer.ipBlock('198.51.100.7/32'), ports: [{ port: 9100 }] }] });
+    const after = policiesOf(Testing.synth(stack) as KubeObject[]);
+    expect(after.map((o) => o.metadata.name)).toEqual(first.map((o) => o.metadata.name));
+    expect(JSON.stringify(after)).toContain('198.51.100.7/32');
+    expect(stack.node.findAll().filter((c) => c.node.id === 'allow-prometheus-server')).toHaveLength(1);
+  });
+});
+
 describe('README', () => {
   test('lists exactly the flows the prod environment allows', () => {
     const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
     const { stack } = synthEnvironment('prod');
-    expect(readme).toContain(`|---|---|---|---|\n${renderNetworkFlowTable(stack.networkPolicies!.flows)}\n`);
+    expect(readme).toContain(`|---|---|---|---|\n${renderNetworkFlowTable(stack.networkFlows)}\n`);
   });
 });

@@ -13,6 +13,20 @@ function synth(props: Partial<ObservabilityStackProps> = {}) {
   return { stack, objects: Testing.synth(stack) as KubeObject[] };
 }
 
+/** Every namespaced object comes after its Namespace, and every pod template after its namespace's default-deny. */
+function expectNamespacesFirst(objects: KubeObject[]): void {
+  const index = (kind: string, name: string, namespace?: string) => objects.findIndex((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
+  const late = objects.flatMap((o, i) => {
+    const namespace = o.metadata.namespace;
+    if (namespace === undefined) return [];
+    const problems = index('Namespace', namespace) < i ? [] : [`${o.kind}/${o.metadata.name} before Namespace/${namespace}`];
+    if (podTemplateOf(o) && !(index('NetworkPolicy', 'default-deny', namespace) < i)) problems.push(`${o.kind}/${o.metadata.name} before ${namespace}'s default-deny`);
+    return problems;
+  });
+  expect(objects[0].kind).toBe('Namespace');
+  expect(late).toEqual([]);
+}
+
 describe('ObservabilityStack wiring (prod profile)', () => {
   const { stack, objects } = synthEnvironment('prod');
 
@@ -68,8 +82,8 @@ describe('ObservabilityStack wiring (prod profile)', () => {
     expect(find(objects, 'Namespace', 'observability-agents')!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
 
-  test('the namespaces come first, so one apply creates them before what lives in them', () => {
-    expect(objects.slice(0, 2).map((o) => o.kind)).toEqual(['Namespace', 'Namespace']);
+  test('each namespace comes before what lives in it, and its default-deny before any pod, so one apply never runs a pod unguarded', () => {
+    expectNamespacesFirst(objects);
   });
 });
 
@@ -196,7 +210,7 @@ describe('ObservabilityStack vm.max_map_count choices', () => {
     });
 
     test('the namespaces still come first', () => {
-      expect(objects.slice(0, 2).map((o) => o.kind)).toEqual(['Namespace', 'Namespace']);
+      expectNamespacesFirst(objects);
     });
   });
 
@@ -287,5 +301,26 @@ describe.each(Object.values(VirtualMemory))('a stack with cert-manager certifica
   test('the Certificate lives in the namespace the stack creates', () => {
     const certificate = objects.find((o) => o.kind === 'Certificate')!;
     expect(find(objects, 'Namespace', certificate.metadata.namespace!)).toBeDefined();
+  });
+});
+
+describe('what components record', () => {
+  test('flows and external secrets are read-only copies: changing them changes nothing recorded', () => {
+    const { stack } = synth();
+    const secrets = stack.elasticsearch.externalSecrets as any[];
+    secrets.push({ name: 'smuggled', keys: ['x'], purpose: 'none' });
+    secrets[0].keys.push('smuggled');
+    (stack.kibana.networkFlows as any[]).length = 0;
+    expect(stack.elasticsearch.externalSecrets.map((s) => s.name)).not.toContain('smuggled');
+    expect(stack.elasticsearch.externalSecrets[0].keys).not.toContain('smuggled');
+    expect(stack.kibana.networkFlows.map((f) => f.purpose)).toContain('stores saved objects, reads logs');
+  });
+
+  test('a second record of one Secret adds its keys to the first', () => {
+    const { stack } = synth();
+    stack.grafana.recordExternalSecret({ name: 'grafana-extra', keys: ['a'], purpose: 'first' });
+    stack.grafana.recordExternalSecret({ name: 'grafana-extra', keys: ['a', 'b'], purpose: 'second' });
+    stack.grafana.recordExternalSecret({ name: 'grafana-extra', keys: ['b'], purpose: 'third' });
+    expect(stack.grafana.externalSecrets.filter((s) => s.name === 'grafana-extra')).toEqual([{ name: 'grafana-extra', keys: ['a', 'b'], purpose: 'first; second' }]);
   });
 });

@@ -90,7 +90,7 @@ export class AuthProxy extends Component {
     const issuer = parseIssuer(this, oidc.issuerUrl);
     const clientSecret = validateSecretRef(this, 'oidc.secretName', { name: oidc.secretName, key: oidc.clientSecretKey ?? 'client-secret' });
     const cookieSecret = validateSecretRef(this, 'oidc.secretName', { name: oidc.secretName, key: oidc.cookieSecretKey ?? 'cookie-secret' });
-    this.externalSecrets.push({ name: oidc.secretName, keys: [clientSecret.key, cookieSecret.key], purpose: 'OIDC client secret and session cookie secret of the UI sign-in proxies' });
+    this.recordExternalSecret({ name: oidc.secretName, keys: [clientSecret.key, cookieSecret.key], purpose: 'OIDC client secret and session cookie secret of the UI sign-in proxies' });
     if (!oidc.clientId || /\s/.test(oidc.clientId)) {
       invalidProp(this, 'oidc.clientId', oidc.clientId, 'must be the non-empty client id registered with the provider', 'copy the client id from the provider, for example \'observability\'');
     }

@@ -160,13 +160,15 @@ export class UiAccess extends Construct {
   public readonly exposed: ExposedUi[];
   /** The redirect URIs to register with the OIDC provider's client. */
   public readonly redirectUrls: string[];
-  /** Secrets the user creates (the TLS Secret, when one is named). */
-  public readonly externalSecrets: ExternalSecret[] = [];
+  /** Namespace of the Ingresses and the sign-in proxies. */
+  public readonly namespace: string;
+  private readonly secrets: ExternalSecret[] = [];
 
   constructor(scope: Construct, id: string, props: UiAccessConstructProps) {
     super(scope, id);
     const prop = props.prop ?? 'access';
     const namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    this.namespace = namespace;
     const urls = resolveUiUrls(this, prop, props);
     const tls = props.tls ?? {};
     if ((tls.clusterIssuer === undefined) === (tls.secretName === undefined)) {
@@ -176,7 +178,7 @@ export class UiAccess extends Construct {
     if (tls.clusterIssuer !== undefined) validateDnsLabel(this, `${prop}.tls.clusterIssuer`, tls.clusterIssuer, 253);
     if (tls.secretName !== undefined) {
       validateDnsLabel(this, `${prop}.tls.secretName`, tls.secretName, 253);
-      this.externalSecrets.push({ name: tls.secretName, keys: ['tls.crt', 'tls.key'], purpose: 'TLS certificate of the UIs\' host names (kubernetes.io/tls)' });
+      this.secrets.push({ name: tls.secretName, keys: ['tls.crt', 'tls.key'], purpose: 'TLS certificate of the UIs\' host names (kubernetes.io/tls)' });
     }
     const ingressClassName = validateDnsLabel(this, `${prop}.ingressClassName`, props.ingressClassName ?? 'nginx', 253);
     for (const key of Object.keys(props.ingressAnnotations ?? {})) {
@@ -231,6 +233,11 @@ export class UiAccess extends Construct {
       return { ui, url: urls[ui]!, teams: teams.map((team) => team.name), groups, proxy };
     });
     this.redirectUrls = this.exposed.map((e) => e.proxy.redirectUrl);
+  }
+
+  /** Secrets the user creates (the TLS Secret, when one is named); the proxies list their own. */
+  public get externalSecrets(): readonly ExternalSecret[] {
+    return this.secrets.map((s) => ({ ...s, keys: [...s.keys] }));
   }
 
   /** The proxies' Services: what the ingress controller reaches. */

@@ -320,13 +320,8 @@ export class Alertmanager extends Component implements IAlertmanager {
   }
 
   private addExternalSecret(ref: SecretKeyRef, purpose: string): void {
-    const existing = this.externalSecrets.find((s) => s.name === ref.name);
-    if (!existing) {
-      this.externalSecrets.push({ name: ref.name, keys: [ref.key], purpose: `Alertmanager: ${purpose}` });
-    } else if (!existing.keys.includes(ref.key)) {
-      // One Secret may hold several receivers' keys.
-      const index = this.externalSecrets.indexOf(existing);
-      this.externalSecrets[index] = { name: ref.name, keys: [...existing.keys, ref.key], purpose: `${existing.purpose}; ${purpose}` };
-    }
+    // One Secret may hold several receivers' keys: the record merges them, the prefix comes once.
+    const known = this.externalSecrets.some((s) => s.name === ref.name);
+    this.recordExternalSecret({ name: ref.name, keys: [ref.key], purpose: known ? purpose : `Alertmanager: ${purpose}` });
   }
 }

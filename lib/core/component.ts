@@ -7,6 +7,7 @@ import { ComponentIdentity, selectorLabels, standardLabels } from './labels';
 import { validateDnsLabel } from './names';
 import { ExternalPeer, FlowPeer, FlowPort, NetworkFlow, NetworkPeer, NetworkTarget } from './network-flow';
 import { BasicAuthSecretRef, basicAuthKeys, envFromSecret, ExternalSecret, SecretKeyRef } from './secrets';
+import { PodSecurityLevel } from './security';
 
 /** Props every component shares. */
 export interface ComponentProps {
@@ -52,10 +53,8 @@ export abstract class Component extends Construct {
   public readonly image: string;
   /** The image version, also `app.kubernetes.io/version`. */
   public readonly version: string;
-  /** Secrets this component reads and the user must create. */
-  public readonly externalSecrets: ExternalSecret[] = [];
-  /** Connections this component's pods open, from which the stack renders network policies. */
-  public readonly networkFlows: NetworkFlow[] = [];
+  private readonly secrets: ExternalSecret[] = [];
+  private readonly flows: NetworkFlow[] = [];
 
   protected constructor(scope: Construct, id: string, props: ComponentProps, private readonly app: string, defaultImage: string) {
     super(scope, id);
@@ -63,6 +62,52 @@ export abstract class Component extends Construct {
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
     this.image = validateImage(this, 'image', props.image ?? defaultImage);
     this.version = imageVersion(this.image);
+  }
+
+  /** Secrets this component reads and the user must create (a copy; add with `recordExternalSecret`). */
+  public get externalSecrets(): readonly ExternalSecret[] {
+    return this.secrets.map((s) => ({ ...s, keys: [...s.keys] }));
+  }
+
+  /**
+   * The connections of this component's pods, in and out: those recorded where it was
+   * wired (`connectTo`, `recordFlow`) and those it discovers in the App at synthesis
+   * (`discoveredFlows`). Every `ObservabilityNamespace` renders its NetworkPolicies from these.
+   */
+  public get networkFlows(): readonly NetworkFlow[] {
+    return [...this.flows, ...this.discoveredFlows()];
+  }
+
+  /**
+   * The Pod Security Standard level a namespace must enforce to admit this component's
+   * pods; an `ObservabilityNamespace` enforces the least strict level its components need.
+   */
+  public get podSecurityLevel(): PodSecurityLevel {
+    return 'restricted';
+  }
+
+  /**
+   * Records a Secret this component reads and the user must create. A second record of the
+   * same Secret adds its keys (and purpose) to the first: one Secret may hold several keys.
+   */
+  public recordExternalSecret(secret: ExternalSecret): void {
+    const existing = this.secrets.findIndex((s) => s.name === secret.name);
+    if (existing < 0) {
+      this.secrets.push({ ...secret, keys: [...secret.keys] });
+      return;
+    }
+    const known = this.secrets[existing];
+    const added = secret.keys.filter((key) => !known.keys.includes(key));
+    if (added.length === 0) return;
+    this.secrets[existing] = { name: known.name, keys: [...known.keys, ...added], purpose: `${known.purpose}; ${secret.purpose}` };
+  }
+
+  /**
+   * Flows known only once the whole App is built, computed at synthesis (a Prometheus
+   * finds the annotated pods of every chart). None by default.
+   */
+  protected discoveredFlows(): NetworkFlow[] {
+    return [];
   }
 
   /**
@@ -78,7 +123,7 @@ export abstract class Component extends Construct {
   /** The two key references of a basic-auth Secret, recorded in `externalSecrets` with its purpose. */
   protected basicAuthRefs(prop: string, ref: BasicAuthSecretRef, purpose: string): { username: SecretKeyRef; password: SecretKeyRef } {
     const keys = basicAuthKeys(this, prop, ref);
-    this.externalSecrets.push({ name: ref.secretName, keys: [keys.username.key, keys.password.key], purpose });
+    this.recordExternalSecret({ name: ref.secretName, keys: [keys.username.key, keys.password.key], purpose });
     return keys;
   }
 
@@ -94,13 +139,18 @@ export abstract class Component extends Construct {
 
   /**
    * Records that the pods of role `component` connect to `target`: a Service endpoint of
-   * another construct, pods with ports, or an external party. The one way a component
-   * declares a connection; the stack's network policies come from these records.
+   * another construct, pods or addresses with ports, or an external party. The way a
+   * component declares a connection it opens; the network policies come from these records.
    */
   protected connectTo(component: string, target: ServiceEndpoint | NetworkTarget | ExternalPeer, purpose: string, ports?: FlowPort[]): void {
     const resolved: NetworkTarget = target instanceof ServiceEndpoint ? target.target
       : typeof target === 'string' ? { peer: NetworkPeer.external(target) } : target;
-    this.networkFlows.push({ from: this.podPeer(component), to: resolved.peer, ports: ports ?? resolved.ports, purpose });
+    this.recordFlow({ from: this.podPeer(component), to: resolved.peer, ports: ports ?? resolved.ports, purpose });
+  }
+
+  /** Records a flow `connectTo` cannot say: one this component's pods serve, or one between its own pods. */
+  protected recordFlow(flow: NetworkFlow): void {
+    this.flows.push(flow);
   }
 
   /** Object metadata: name, namespace, standard labels. */

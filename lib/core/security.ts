@@ -1,5 +1,11 @@
 import { k8s } from 'cdk8s-plus-27';
 
+/** A Pod Security Standard level, from the strictest to the least strict. */
+export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
+
+/** The levels in order of strictness, strictest first. */
+export const POD_SECURITY_LEVELS: readonly PodSecurityLevel[] = ['restricted', 'baseline', 'privileged'];
+
 /** The user and group every non-node component runs as unless its image needs another. */
 export const DEFAULT_UID = 1000;
 

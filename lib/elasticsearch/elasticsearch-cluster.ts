@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
+import { PodSecurityLevel } from '../core/security';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
@@ -152,11 +153,6 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
   public readonly certificatesIssuer?: CertificateIssuer;
   /** How the nodes get their `vm.max_map_count`. */
   public readonly virtualMemory: VirtualMemory;
-  /**
-   * The Pod Security Standard level the namespace must enforce to admit the pods:
-   * `privileged` with `VirtualMemory.INIT_CONTAINER`, else `restricted`.
-   */
-  public readonly podSecurityLevel: 'restricted' | 'privileged';
   /** The `elastic` user's password reference, when security is on. */
   public readonly elasticPassword?: SecretKeyRef;
   /** Number of master-eligible nodes (always odd). */
@@ -165,6 +161,14 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
   public readonly dataNodes: number;
   /** The node groups as deployed: StatefulSet name, roles, replicas, heap in MiB. */
   public readonly nodeGroups: { statefulSet: string; roles: string[]; replicas: number; heapMegabytes: number }[];
+
+  /**
+   * The Pod Security Standard level the namespace must enforce to admit the pods:
+   * `privileged` with `VirtualMemory.INIT_CONTAINER` (its sysctl step), else `restricted`.
+   */
+  public get podSecurityLevel(): PodSecurityLevel {
+    return this.virtualMemory === VirtualMemory.INIT_CONTAINER ? 'privileged' : 'restricted';
+  }
 
   constructor(scope: Construct, id: string, props: ElasticsearchClusterProps = {}) {
     super(scope, id, props, 'elasticsearch', Images.elasticsearch);
@@ -182,15 +186,14 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       this.caCertificate = { name: this.certificatesSecret, key: 'ca.crt' };
       this.elasticPassword = validateSecretRef(this, 'security.elasticPassword', security.elasticPassword ?? { name: `${this.name}-elastic-password`, key: 'password' });
       if (certificates.external) {
-        this.externalSecrets.push({ name: this.certificatesSecret, keys: ['tls.crt', 'tls.key', 'ca.crt'], purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)' });
+        this.recordExternalSecret({ name: this.certificatesSecret, keys: ['tls.crt', 'tls.key', 'ca.crt'], purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)' });
       }
-      this.externalSecrets.push({ name: this.elasticPassword.name, keys: [this.elasticPassword.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
+      this.recordExternalSecret({ name: this.elasticPassword.name, keys: [this.elasticPassword.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
     }
     this.virtualMemory = props.virtualMemory ?? VirtualMemory.NO_MMAP;
     if (!Object.values(VirtualMemory).includes(this.virtualMemory)) {
       invalidProp(this, 'virtualMemory', this.virtualMemory, 'is not a VirtualMemory choice', `use one of ${Object.keys(VirtualMemory).map((k) => `VirtualMemory.${k}`).join(', ')}`);
     }
-    this.podSecurityLevel = this.virtualMemory === VirtualMemory.INIT_CONTAINER ? 'privileged' : 'restricted';
     if (props.sysctlImage && this.virtualMemory !== VirtualMemory.INIT_CONTAINER) {
       invalidProp(this, 'sysctlImage', props.sysctlImage, `is only used with VirtualMemory.INIT_CONTAINER, but virtualMemory is '${this.virtualMemory}'`,
         'remove sysctlImage, or use VirtualMemory.INIT_CONTAINER');
@@ -210,7 +213,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     this.addTransportService(transportService);
     // Every node talks to every other, whatever the roles.
     const nodes = NetworkPeer.pods(this.namespace, this.allNodesSelector);
-    this.networkFlows.push({ from: nodes, to: nodes, ports: [{ port: TRANSPORT_PORT }], purpose: 'transport between nodes' });
+    this.recordFlow({ from: nodes, to: nodes, ports: [{ port: TRANSPORT_PORT }], purpose: 'transport between nodes' });
     // Clients talk to the data nodes; dedicated masters stay out of the request path.
     const dataRole = groups[groups.length - 1].role;
     [this.endpoint] = this.addService('http-service', httpService, dataRole,

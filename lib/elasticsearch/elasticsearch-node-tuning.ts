@@ -1,6 +1,7 @@
 import { IConstruct, Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
+import { PodSecurityLevel } from '../core/security';
 import { Images, validateImage } from '../core/images';
 import { ContainerResources } from '../core/resources';
 import { renderContainer, renderDaemonSetSpec } from '../core/workload';
@@ -89,6 +90,11 @@ export class ElasticsearchNodeTuning extends Component {
   public readonly tolerations: k8s.Toleration[];
   /** The image of the pause container. */
   public readonly pauseImage: string;
+
+  /** `privileged`: a privileged init container that writes `vm.max_map_count`. */
+  public get podSecurityLevel(): PodSecurityLevel {
+    return 'privileged';
+  }
 
   constructor(scope: Construct, id: string, props: ElasticsearchNodeTuningProps = {}) {
     super(scope, id, props, 'elasticsearch-node-tuning', Images.sysctl);

@@ -43,7 +43,7 @@ export function elasticsearchCaMount(client: Component, cluster: IElasticsearchC
   const clusterNamespace = cluster.endpoint.namespace;
   if (client.namespace !== clusterNamespace) {
     // A pod mounts Secrets of its own namespace only: the client's namespace needs a copy.
-    client.externalSecrets.push({
+    client.recordExternalSecret({
       name: ca.name,
       keys: [ca.key],
       purpose: `copy of the CA certificate of Elasticsearch '${cluster.clusterName}' (from namespace ${clusterNamespace}) that '${client.name}' verifies it with`,

@@ -136,7 +136,7 @@ export class ElasticsearchSetup extends SetupJob {
         "give a Secret with a user that has manage_ilm and manage_index_templates, e.g. { secretName: 'elasticsearch-setup-credentials' }");
     }
     const password = validateSecretRef(this, 'elasticsearch.elasticPassword', es.elasticPassword);
-    this.externalSecrets.push({ name: password.name, keys: [password.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
+    this.recordExternalSecret({ name: password.name, keys: [password.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
     return { username: 'elastic', password };
   }
 }

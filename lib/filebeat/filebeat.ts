@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
+import { PodSecurityLevel } from '../core/security';
 import { configChecksum, renderYaml } from '../core/config';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
@@ -126,6 +127,11 @@ export class Filebeat extends Component {
   public readonly timings: FilebeatTimings;
   /** The bytes a new file must hold before Filebeat reads it: `prospector.scanner.fingerprint.length`. */
   public readonly fingerprintLengthBytes: number;
+
+  /** `privileged`: hostPath volumes of the nodes' container logs and its registry. */
+  public get podSecurityLevel(): PodSecurityLevel {
+    return 'privileged';
+  }
 
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id, props, 'filebeat', Images.filebeat);

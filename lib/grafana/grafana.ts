@@ -360,7 +360,7 @@ export class Grafana extends Component {
 
   private secretKeyEnv(ref: SecretKeyRef, secretFile: (file: string, ref: SecretKeyRef) => string): k8s.EnvVar {
     validateSecretRef(this, 'secretKey', ref);
-    this.externalSecrets.push({ name: ref.name, keys: [ref.key], purpose: 'Grafana secret_key, encrypts data source secrets in the database' });
+    this.recordExternalSecret({ name: ref.name, keys: [ref.key], purpose: 'Grafana secret_key, encrypts data source secrets in the database' });
     return { name: 'GF_SECURITY_SECRET_KEY__FILE', value: secretFile('secret-key', ref) };
   }
 

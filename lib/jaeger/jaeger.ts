@@ -7,6 +7,7 @@ import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
 import { validateBaseUrl, validateInteger } from '../core/names';
+import { ExternalPeer, NetworkPeer } from '../core/network-flow';
 import { httpProbe } from '../core/probes';
 import { envFromSecret, secretFilesMount, SecretKeyRef } from '../core/secrets';
 import { renderSetupScriptPod } from '../core/setup-job';
@@ -204,6 +205,9 @@ export class Jaeger extends Component implements IJaeger {
     this.zipkinEndpoint = zipkin;
     this.samplingEndpoint = samplingEndpoint;
     this.queryEndpoint = query;
+    for (const endpoint of [otlpGrpc, otlpHttp, zipkin, samplingEndpoint]) {
+      this.recordFlow({ from: NetworkPeer.external(ExternalPeer.APPLICATIONS), to: endpoint.target.peer, ports: endpoint.target.ports, purpose: 'send spans, read sampling strategies' });
+    }
   }
 
   private validateRate(prop: string, rate: number): number {

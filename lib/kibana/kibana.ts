@@ -88,7 +88,7 @@ export class Kibana extends Component {
       this.serviceAccountToken = validateSecretRef(this, 'serviceAccountToken',
         props.serviceAccountToken ?? { name: `${this.name}-elasticsearch-token`, key: 'token' });
       env.push(envFromSecret(KIBANA_ENV.serviceAccountToken, this.serviceAccountToken));
-      this.externalSecrets.push({
+      this.recordExternalSecret({
         name: this.serviceAccountToken.name,
         keys: [this.serviceAccountToken.key],
         purpose: `Elasticsearch service account token of elastic/kibana for Kibana '${this.name}'`,
@@ -179,7 +179,7 @@ export class Kibana extends Component {
       bySecret.set(ref.name, keys);
     }
     for (const [name, keys] of bySecret) {
-      this.externalSecrets.push({ name, keys, purpose: `Kibana '${this.name}' encryption keys, each at least 32 characters` });
+      this.recordExternalSecret({ name, keys, purpose: `Kibana '${this.name}' encryption keys, each at least 32 characters` });
     }
   }
 }

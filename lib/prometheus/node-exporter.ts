@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
+import { PodSecurityLevel } from '../core/security';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { validateInteger } from '../core/names';
@@ -51,6 +52,11 @@ const NODE_PORTS_IN_USE: Record<number, string> = {
 export class NodeExporter extends Component {
   /** The port node-exporter listens on, on every node. */
   public readonly port: number;
+
+  /** `privileged`: the host network and hostPath volumes of /proc, /sys and /. */
+  public get podSecurityLevel(): PodSecurityLevel {
+    return 'privileged';
+  }
 
   constructor(scope: Construct, id: string, props: NodeExporterProps = {}) {
     super(scope, id, props, 'node-exporter', Images.nodeExporter);

@@ -8,6 +8,7 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
+import { appPodTemplates, ExternalPeer, NetworkFlow, NetworkPeer, podTemplatePeer } from '../core/network-flow';
 import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
@@ -134,6 +135,8 @@ export class Prometheus extends Component implements IPrometheus {
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
 
     for (const job of defaultScrapeJobs({ kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify })) this.connectToScrapeTargets(job);
+    // The `kubernetes-pods` job finds application pods by their annotations, on any port.
+    this.connectTo('server', ExternalPeer.APPLICATIONS, 'scrapes annotated application pods');
     if (props.alertmanager) this.addAlertmanager(props.alertmanager);
     for (const job of props.scrapeJobs ?? []) this.addScrapeJob(job);
     for (const group of props.rules ?? []) this.addRuleGroup(group);
@@ -280,6 +283,22 @@ export class Prometheus extends Component implements IPrometheus {
     this.alertmanagers.push(alertmanager);
     this.renderedConfig = undefined;
     this.connectTo('server', alertmanager.endpoint, 'sends alerts');
+  }
+
+  /**
+   * The `kubernetes-pods` job scrapes every pod annotated `prometheus.io/scrape` in the App,
+   * whatever chart defines it, on its annotated port (on the node's address when the pod
+   * uses the host network): read from the pod templates at synthesis.
+   */
+  protected discoveredFlows(): NetworkFlow[] {
+    return appPodTemplates(this)
+      .filter(({ template }) => template.metadata?.annotations?.['prometheus.io/scrape'] === 'true')
+      .map(({ namespace, template }) => ({
+        from: this.podPeer('server'),
+        to: template.spec?.hostNetwork ? NetworkPeer.external(ExternalPeer.NODES) : podTemplatePeer(namespace, template),
+        ports: [{ port: Number(template.metadata!.annotations!['prometheus.io/port']) }],
+        purpose: 'scrapes metrics (pod annotations)',
+      }));
   }
 
   private connectToScrapeTargets(job: ScrapeJob): void {

@@ -1,7 +1,6 @@
-import { ApiObject } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { ExternalPeer, FlowPeer, FlowPort, NetworkFlow, NetworkPeer } from '../core/network-flow';
+import { appPodTemplates, ExternalPeer, FlowPeer, FlowPort, NetworkFlow, NetworkPeer, podTemplatePeer } from '../core/network-flow';
 
 /** Pods chosen by the labels of their namespace and their own labels (`matchLabels`; `{}` is every one). */
 export interface PodsSelector {
@@ -49,7 +48,6 @@ export interface NetworkPolicyOptions {
 }
 
 const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
-const SELECTOR_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
 const ALL = '0.0.0.0/0';
 
 /** What an external party resolves to: the peers, and the ports that replace the flow's, if any. */
@@ -93,6 +91,7 @@ function resolvePeer(peer: FlowPeer, options: NetworkPolicyOptions): ResolvedPee
   switch (peer.kind) {
     case 'pods': return { peers: [{ namespaceSelector: labelSelector({ [NAMESPACE_NAME]: peer.namespace }), podSelector: labelSelector(peer.podSelector) }] };
     case 'namespace': return { peers: [{ namespaceSelector: labelSelector({ [NAMESPACE_NAME]: peer.namespace }) }] };
+    case 'ip-block': return { peers: [{ ipBlock: { cidr: peer.cidr, except: peer.except ? [...peer.except] : undefined } }] };
     case 'external': return resolveExternal(peer.peer, options);
   }
 }
@@ -170,67 +169,23 @@ export function renderNetworkPolicies(flows: NetworkFlow[], namespaces: string[]
   return policies;
 }
 
-/** The pod template of a workload object, if it is one. */
-function podTemplate(object: ApiObject): { namespace: string; template: k8s.PodTemplateSpec } | undefined {
-  // Kind first: toJson resolves the object, and a ConfigMap's lazy data renders whole config files.
-  if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(object.kind)) return undefined;
-  const json = object.toJson();
-  const spec = json.spec ?? {};
-  const template = object.kind === 'CronJob' ? spec.jobTemplate?.spec?.template : spec.template;
-  if (!template) return undefined;
-  return { namespace: json.metadata?.namespace ?? 'default', template };
-}
-
 /**
- * The flows the pod templates under `scope` declare: `scraper` scrapes every pod annotated
- * `prometheus.io/scrape` on its annotated port (on the node's address when the pod uses the
- * host network), and every pod that mounts an API token calls the Kubernetes API.
+ * The flows the pod templates of the whole App declare themselves: every pod that mounts an
+ * API token calls the Kubernetes API. Read at synthesis, when every chart is built.
  */
-export function podTemplateFlows(scope: IConstruct, scraper: FlowPeer): NetworkFlow[] {
-  const flows: NetworkFlow[] = [];
-  for (const object of scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-    const workload = podTemplate(object);
-    if (!workload) continue;
-    const { template, namespace } = workload;
-    const labels = template.metadata?.labels ?? {};
-    const pods = NetworkPeer.pods(namespace, Object.fromEntries(SELECTOR_LABELS.filter((l) => labels[l] !== undefined).map((l) => [l, labels[l]])));
-    const annotations = template.metadata?.annotations ?? {};
-    if (annotations['prometheus.io/scrape'] === 'true') {
-      const to = template.spec?.hostNetwork ? NetworkPeer.external(ExternalPeer.NODES) : pods;
-      flows.push({ from: scraper, to, ports: [{ port: Number(annotations['prometheus.io/port']) }], purpose: 'scrapes metrics (pod annotations)' });
-    }
-    if (template.spec?.automountServiceAccountToken) {
-      flows.push({ from: pods, to: NetworkPeer.external(ExternalPeer.KUBERNETES_API), ports: [{ port: 443 }, { port: 6443 }], purpose: 'calls the Kubernetes API' });
-    }
-  }
-  return flows;
-}
-
-export interface NetworkPoliciesProps {
-  /** Every flow between and out of the namespaces' pods. */
-  readonly flows: NetworkFlow[];
-  /** The namespaces the policies are for. */
-  readonly namespaces: string[];
-  /** @default - see NetworkPolicyOptions */
-  readonly options?: NetworkPolicyOptions;
-}
-
-/** The NetworkPolicies of a set of namespaces, rendered from flows. */
-export class NetworkPolicies extends Construct {
-  /** The flows the policies allow. */
-  public readonly flows: NetworkFlow[];
-
-  constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
-    super(scope, id);
-    this.flows = props.flows;
-    for (const policy of renderNetworkPolicies(props.flows, props.namespaces, props.options)) {
-      new k8s.KubeNetworkPolicy(this, `${policy.metadata!.namespace}-${policy.metadata!.name}`, policy);
-    }
-  }
+export function apiServerFlows(scope: IConstruct): NetworkFlow[] {
+  return appPodTemplates(scope)
+    .filter(({ template }) => template.spec?.automountServiceAccountToken)
+    .map(({ namespace, template }) => ({
+      from: podTemplatePeer(namespace, template),
+      to: NetworkPeer.external(ExternalPeer.KUBERNETES_API),
+      ports: [{ port: 443 }, { port: 6443 }],
+      purpose: 'calls the Kubernetes API',
+    }));
 }
 
 function peerLabel(peer: FlowPeer): string {
-  return peer.kind === 'external' ? peer.name : `${peer.name} (${peer.namespace})`;
+  return peer.kind === 'external' || peer.kind === 'ip-block' ? peer.name : `${peer.name} (${peer.namespace})`;
 }
 
 /** The README table of flows: from, to, ports, purpose, one row per flow. */

@@ -1,17 +1,13 @@
-import { Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-27';
 import { resolveUiUrls, StackUi, UiAccess, UiAccessProps } from '../access';
 import { Alertmanager, AlertmanagerProps } from '../alertmanager';
-import { Component } from '../core/component';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClass, validateLogClasses, validateLogDomains } from '../core/log-classes';
 import { ElasticComponent, elasticImage, ElasticStackVersion } from '../core/images';
-import { PART_OF } from '../core/labels';
 import { ExternalPeer, NetworkFlow, NetworkPeer } from '../core/network-flow';
 import { validateDnsLabel } from '../core/names';
-import { ExternalSecret } from '../core/secrets';
 import {
   ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchNodeTuning,
   ElasticsearchNodeTuningProps, ElasticsearchSetup, VirtualMemory,
@@ -27,8 +23,10 @@ import {
   AlertRulesProps, applicationAlertRules, KubeStateMetrics, KubeStateMetricsProps, NodeExporter, NodeExporterProps, Prometheus,
   PrometheusProps, stackAlertRules,
 } from '../prometheus';
+import { listExternalSecrets, StackSecret } from './external-secrets';
 import { LatencyBudget, latencyBudget } from './latency-budget';
-import { NetworkPolicies, NetworkPolicyOptions, podTemplateFlows } from './network-policies';
+import { NetworkPolicyOptions } from './network-policies';
+import { ObservabilityNamespace } from './observability-namespace';
 
 /** Where Jaeger keeps spans. */
 export enum TraceStorage {
@@ -46,11 +44,6 @@ export interface StackJaegerProps extends Omit<JaegerProps, 'storage' | 'namespa
   readonly indexPrefix?: string;
   /** Days span indices are kept before the index cleaner deletes them (Elasticsearch storage). @default 7 */
   readonly retentionDays?: number;
-}
-
-/** A Secret the stack reads and the user creates, with the namespace it must live in. */
-export interface StackSecret extends ExternalSecret {
-  readonly namespace: string;
 }
 
 export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
@@ -192,8 +185,8 @@ export class ObservabilityStack extends Chart {
   public readonly alertmanager: Alertmanager;
   public readonly grafana: Grafana;
   public readonly jaeger: Jaeger;
-  /** The NetworkPolicies and the flows they allow, unless `networkPolicies` is `false`. */
-  public readonly networkPolicies?: NetworkPolicies;
+  /** The back ends' and the agents' namespaces, with their Pod Security labels and NetworkPolicies. */
+  public readonly managedNamespaces: readonly ObservabilityNamespace[];
   /** The Ingresses and sign-in proxies of the UIs, when `access` is set. */
   public readonly access?: UiAccess;
   /** The capacity plan `sizing` asked for, as applied. */
@@ -211,9 +204,15 @@ export class ObservabilityStack extends Chart {
     this.namespace = props.namespace ?? 'observability';
     this.agentsNamespace = props.agentsNamespace ?? 'observability-agents';
     // The agents mount host paths and read root-owned logs: `privileged` is the only
-    // Pod Security level that admits hostPath volumes. Everything else is `restricted`.
-    const backEndNamespace = this.addNamespace('namespace', this.namespace, 'restricted');
-    this.addNamespace('agents-namespace', this.agentsNamespace, 'privileged');
+    // Pod Security level that admits hostPath volumes. Everything else is `restricted`
+    // (enforced `privileged` for Elasticsearch's VirtualMemory.INIT_CONTAINER, warned and
+    // audited `restricted`, so the exception shows on every apply and in the audit log).
+    validateDnsLabel(this, 'namespace', this.namespace);
+    validateDnsLabel(this, 'agentsNamespace', this.agentsNamespace);
+    const networkPolicies = props.networkPolicies ?? true;
+    const backEndNamespace = new ObservabilityNamespace(this, 'namespace', { name: this.namespace, podSecurity: 'restricted', networkPolicies });
+    const agentsNamespace = new ObservabilityNamespace(this, 'agents-namespace', { name: this.agentsNamespace, podSecurity: 'privileged', networkPolicies });
+    this.managedNamespaces = [backEndNamespace, agentsNamespace];
     const ns = this.namespace;
 
     this.validateSecurityOptOut(props);
@@ -237,11 +236,6 @@ export class ObservabilityStack extends Chart {
       ...props.elasticsearch, namespace: ns, image: elastic('elasticsearch', props.elasticsearch?.image),
     });
     const es = this.elasticsearch;
-    if (es.podSecurityLevel === 'privileged') {
-      // VirtualMemory.INIT_CONTAINER: admit the privileged sysctl step, but keep warning
-      // and auditing at `restricted`, so the exception shows on every apply and in the audit log.
-      backEndNamespace.metadata.addLabel('pod-security.kubernetes.io/enforce', 'privileged');
-    }
     if (es.virtualMemory === VirtualMemory.NODE_TUNING) {
       this.elasticsearchNodeTuning = new ElasticsearchNodeTuning(this, 'elasticsearch-node-tuning', {
         ...props.elasticsearchNodeTuning, namespace: this.agentsNamespace,
@@ -352,37 +346,31 @@ export class ObservabilityStack extends Chart {
       });
     }
 
-    if (props.networkPolicies !== false) {
-      this.networkPolicies = new NetworkPolicies(this, 'network-policies', {
-        flows: this.networkFlows(props.networkPolicies === true ? undefined : props.networkPolicies),
-        namespaces: [this.namespace, this.agentsNamespace],
-        options: props.networkPolicies === true ? {} : props.networkPolicies,
-      });
-    }
+    for (const flow of this.uiClientFlows(props.networkPolicies === true ? undefined : props.networkPolicies)) backEndNamespace.recordFlow(flow);
   }
 
   /**
-   * Every flow of the stack: those its components declared where they were wired, those
-   * their pod templates declare (scrape annotations, API tokens), and the stack's own
-   * from outside (browsers to the UIs' sign-in proxies, applications to and from the stack).
-   * Without `access`, browsers reach the UIs only where `uiClients` says an ingress
-   * authenticates them.
+   * Every flow the stack's NetworkPolicies allow: those of the App with pods of its namespaces
+   * on either side (its components', and any chart's that reach them). Complete only at synthesis.
    */
-  private networkFlows(options: NetworkPolicyOptions | undefined): NetworkFlow[] {
-    const from = (peer: ExternalPeer, endpoints: ServiceEndpoint[], purpose: string): NetworkFlow[] =>
-      endpoints.map((e) => ({ from: NetworkPeer.external(peer), to: e.target.peer, ports: e.target.ports, purpose }));
-    const j = this.jaeger;
-    return [
-      ...this.node.findAll().filter((c): c is Component => c instanceof Component).flatMap((c) => c.networkFlows),
-      ...podTemplateFlows(this, this.prometheus.podPeer('server')),
-      { from: this.prometheus.podPeer('server'), to: NetworkPeer.external(ExternalPeer.APPLICATIONS), purpose: 'scrapes annotated application pods' },
-      ...from(ExternalPeer.APPLICATIONS, [j.otlpGrpcEndpoint, j.otlpHttpEndpoint, j.zipkinEndpoint, j.samplingEndpoint], 'send spans, read sampling strategies'),
-      ...(this.access
-        ? from(ExternalPeer.UI_CLIENTS, this.access.endpoints, 'UI sign-in')
-        : options?.uiClients
-          ? from(ExternalPeer.UI_CLIENTS, [this.kibana.endpoint, this.grafana.endpoint, j.queryEndpoint, this.prometheus.endpoint, this.alertmanager.endpoint], 'UI (the ingress authenticates)')
-          : []),
-    ];
+  public get networkFlows(): NetworkFlow[] {
+    return ObservabilityNamespace.appFlows(this)
+      .filter((f) => [f.from, f.to].some((p) => p.kind === 'pods' && (p.namespace === this.namespace || p.namespace === this.agentsNamespace)));
+  }
+
+  /**
+   * The stack's own flows from outside: browsers to the UIs' sign-in proxies, or without
+   * `access`, to the UIs where `uiClients` says an ingress authenticates them. Everything
+   * else is recorded by the components.
+   */
+  private uiClientFlows(options: NetworkPolicyOptions | false | undefined): NetworkFlow[] {
+    const from = (endpoints: ServiceEndpoint[], purpose: string): NetworkFlow[] =>
+      endpoints.map((e) => ({ from: NetworkPeer.external(ExternalPeer.UI_CLIENTS), to: e.target.peer, ports: e.target.ports, purpose }));
+    if (this.access) return from(this.access.endpoints, 'UI sign-in');
+    if (options && options.uiClients) {
+      return from([this.kibana.endpoint, this.grafana.endpoint, this.jaeger.queryEndpoint, this.prometheus.endpoint, this.alertmanager.endpoint], 'UI (the ingress authenticates)');
+    }
+    return [];
   }
 
   /** Only `dev` turns Elasticsearch security off without the explicit opt-out, and the opt-out is never left over. */
@@ -400,10 +388,7 @@ export class ObservabilityStack extends Chart {
 
   /** Every Secret the stack reads, with its namespace: what the user must create before applying. */
   public get externalSecrets(): StackSecret[] {
-    const components = this.node.findAll()
-      .filter((c): c is Component => c instanceof Component)
-      .flatMap((c) => c.externalSecrets.map((s) => ({ ...s, namespace: c.namespace })));
-    return [...components, ...(this.access?.externalSecrets ?? []).map((s) => ({ ...s, namespace: this.namespace }))];
+    return listExternalSecrets(this);
   }
 
   /**
@@ -429,25 +414,5 @@ export class ObservabilityStack extends Chart {
   /** Both latency budgets (logs searchable, alert delivered) with their parts, from the generated settings. */
   public get latencyBudget(): LatencyBudget {
     return latencyBudget(this);
-  }
-
-  private addNamespace(id: string, name: string, level: 'restricted' | 'baseline' | 'privileged'): k8s.KubeNamespace {
-    validateDnsLabel(this, id === 'namespace' ? 'namespace' : 'agentsNamespace', name);
-    const namespace = new k8s.KubeNamespace(this, id, {
-      metadata: {
-        name,
-        labels: {
-          'app.kubernetes.io/part-of': PART_OF,
-          'app.kubernetes.io/managed-by': 'cdk8s',
-          'pod-security.kubernetes.io/enforce': level,
-          'pod-security.kubernetes.io/enforce-version': 'latest',
-          'pod-security.kubernetes.io/warn': level,
-          'pod-security.kubernetes.io/audit': level,
-        },
-      },
-    });
-    // The chart stamps its namespace on every object; a Namespace is cluster-scoped.
-    namespace.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    return namespace;
   }
 }
