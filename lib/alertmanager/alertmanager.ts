@@ -396,7 +396,7 @@ export class Alertmanager extends Component implements IAlertmanager {
     const name = receiver?.name;
     const owners = receiverOwners.get(receiver) ?? [];
     if (owners.length > 0) {
-      invalidProp(this, prop, name, `is a receiver of ${owners.map((o) => `'${o.node.path}'`).join(', ')}, not of this Alertmanager`,
+      invalidProp(this, prop, name, `is a receiver of ${owners.map((o) => `Alertmanager '${o.name}' at '${o.node.path}'`).join(', ')}, not of this one`,
         `add it here too with addReceiver() or the receivers prop, or route to one of ${names}`);
     }
     if (this.receivers.some((r) => r.name === name)) {
