@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { AlertReceiver, Alertmanager, AlertmanagerProps, ExternalPeer, IAlertReceiver } from '../lib';
+import { AlertReceiver, Alertmanager, AlertmanagerProps, ExternalPeer, IAlertReceiver, ObservabilityStack } from '../lib';
 import { everyKind } from './support/alert-receivers';
 
 function synth(props: AlertmanagerProps = {}, configure?: (a: Alertmanager) => void) {
@@ -81,6 +81,15 @@ describe('AlertReceiver', () => {
     const flows = alertmanager.networkFlows.filter((f) => f.to.kind === 'external' && (f.to as any).name === ExternalPeer.ALERT_RECEIVERS);
     expect(flows).toHaveLength(1);
     expect(flows[0].ports).toEqual([{ port: 443 }, { port: 2525 }, { port: 8443 }]);
+  });
+
+  test('the stack\'s network policy lets Alertmanager reach the receivers\' ports', () => {
+    const stack = new ObservabilityStack(Testing.app(), 'observability', {
+      environment: 'dev', region: 'local', alertmanager: { receivers: everyKind() },
+    });
+    const policy = Testing.synth(stack).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-alertmanager-server');
+    const external = policy.spec.egress.filter((rule: any) => rule.to.some((peer: any) => peer.ipBlock));
+    expect(external.flatMap((rule: any) => rule.ports.map((p: any) => p.port)).sort((a: number, b: number) => a - b)).toEqual([443, 2525, 8443]);
   });
 
   test('opens no port without receivers', () => {
