@@ -134,8 +134,9 @@ const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest
 const receiverOwners = new WeakMap<IAlertReceiver, Alertmanager[]>();
 
 /**
- * Prometheus Alertmanager as a StatefulSet: routing by severity to PagerDuty,
- * Slack and e-mail, credentials read from files mounted from Secrets.
+ * Prometheus Alertmanager as a StatefulSet: the Watchdog to a dead-man's switch, then the
+ * routes to named receivers (`addReceiver`, `addRoute`), then routing by severity to
+ * PagerDuty, Slack and e-mail; credentials read from files mounted from Secrets.
  */
 export class Alertmanager extends Component implements IAlertmanager {
   /** The HTTP API and UI (port 9093). */
