@@ -72,7 +72,7 @@ function growth(n: number, outdir: string): Phases {
         annotations: { summary: `A target in ${namespace} is down` },
       }],
     });
-    stack.alertmanager.addRoute({ receiver: 'slack', matchers: [`namespace="${namespace}"`] });
+    stack.alertmanager.addRoute({ receiver: stack.alertmanager.defaultReceiver, matchers: [`namespace="${namespace}"`] });
     stack.grafana.addDashboard(namespace, {
       title: `Application ${namespace}`,
       uid: namespace,

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { Alertmanager, AlertmanagerProps, renderAlertmanagerConfig } from '../lib/alertmanager';
+import { AlertReceiver, Alertmanager, AlertmanagerProps, renderAlertmanagerConfig } from '../lib/alertmanager';
 import { KUBERNETES_VERSIONS, KubeSchema } from './support/kube-schema';
 
 function synth(props: AlertmanagerProps = {}, configure?: (a: Alertmanager) => void) {
@@ -35,7 +35,7 @@ describe('Alertmanager', () => {
   });
 
   test('the longest group_wait counts nested routes', () => {
-    const { alertmanager } = synth({}, (a) => a.addRoute({ receiver: 'null', matchers: ['team="a"'], routes: [{ receiver: 'null', matchers: ['x="y"'], groupWait: '1m' }] }));
+    const { alertmanager } = synth({}, (a) => a.addRoute({ receiver: AlertReceiver.NULL, matchers: ['team="a"'], routes: [{ receiver: AlertReceiver.NULL, matchers: ['x="y"'], groupWait: '1m' }] }));
     expect(alertmanager.longestGroupWaitSeconds).toBe(60);
     expect(synth().alertmanager.longestGroupWaitSeconds).toBe(5);
   });
@@ -83,9 +83,10 @@ describe('Alertmanager', () => {
     expect(config.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'namespace'] }]);
   });
 
-  test('puts added routes before the built-in ones', () => {
-    const { config } = synth({ slack: { channel: '#alerts' } }, (a) => a.addRoute({ receiver: 'slack', matchers: ['team="payments"'], groupWait: '5s' }));
-    expect(config.route.routes[0]).toEqual({ receiver: 'slack', matchers: ['team="payments"'], group_wait: '5s' });
+  test('puts added routes after the Watchdog\'s and before the built-in ones', () => {
+    const { config } = synth({ slack: { channel: '#alerts' } }, (a) => a.addRoute({ receiver: a.slackReceiver!, matchers: ['team="payments"'], groupWait: '5s' }));
+    expect(config.route.routes.map((r: any) => r.matchers[0])).toEqual(['alertname="Watchdog"', 'team="payments"', 'severity=~"critical|warning"']);
+    expect(config.route.routes[1]).toEqual({ receiver: 'slack', matchers: ['team="payments"'], group_wait: '5s' });
   });
 
   test('mounts each Secret once and lists it in externalSecrets', () => {
@@ -135,7 +136,7 @@ describe('Alertmanager', () => {
 
   test('rolls the pods when a route is added', () => {
     const a = synth({ slack: { channel: '#a' } }).sts.spec.template.metadata.annotations['checksum/config'];
-    const b = synth({ slack: { channel: '#a' } }, (am) => am.addRoute({ receiver: 'slack', matchers: ['x="y"'] })).sts.spec.template.metadata.annotations['checksum/config'];
+    const b = synth({ slack: { channel: '#a' } }, (am) => am.addRoute({ receiver: am.slackReceiver!, matchers: ['x="y"'] })).sts.spec.template.metadata.annotations['checksum/config'];
     expect(a).not.toBe(b);
   });
 
@@ -146,9 +147,11 @@ describe('Alertmanager', () => {
   });
 
   test('the renderer chains only the routes that exist', () => {
+    const pagerDuty = AlertReceiver.pagerDuty('pagerduty');
     const config = renderAlertmanagerConfig({
       groupBy: ['alertname'], groupWait: '10s', groupInterval: '5m', repeatInterval: '4h', routes: [],
-      pagerDuty: { routingKeyFile: '/k' },
+      defaultReceiver: AlertReceiver.NULL, receivers: [{ name: 'null' }], watchdog: { receiver: AlertReceiver.NULL },
+      severityRouting: { pagerDuty, chat: [] },
     }) as any;
     expect(config.route.receiver).toBe('null');
     expect(config.route.routes[1]).toEqual({ receiver: 'pagerduty', matchers: ['severity="critical"'] });
@@ -157,8 +160,8 @@ describe('Alertmanager', () => {
   describe('fails', () => {
     test('when replicas is zero', () => expect(() => synth({ replicas: 0 })).toThrow(/replicas/));
     test('when groupWait is not a duration', () => expect(() => synth({ groupWait: '10' })).toThrow(/groupWait/));
-    test('when a route names a receiver that is not configured', () => expect(() => synth({}, (a) => a.addRoute({ receiver: 'slack', matchers: ['a="b"'] }))).toThrow(/receiver/));
-    test('when a route has no matchers', () => expect(() => synth({ routes: [{ receiver: 'null', matchers: [] }] })).toThrow(/matchers/));
+    test('when a route names a receiver that is not configured', () => expect(() => synth({}, (a) => a.addRoute({ receiver: AlertReceiver.slack('slack', { channel: '#a' }), matchers: ['a="b"'] }))).toThrow(/receiver/));
+    test('when a route has no matchers', () => expect(() => synth({ routes: [{ receiver: AlertReceiver.NULL, matchers: [] }] })).toThrow(/matchers/));
     test('when the smarthost has no port', () => expect(() => synth({ email: { ...allReceivers.email!, smarthost: 'smtp.example.com' } })).toThrow(/email.smarthost/));
     test('when the Slack channel is empty', () => expect(() => synth({ slack: { channel: '' } })).toThrow(/slack.channel/));
     test('when a Secret key is empty', () => expect(() => synth({ pagerDuty: { secret: { name: 'pd', key: '' } } })).toThrow(/pagerDuty.secret.key/));

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
-import { ExternalPeer } from '../core/network-flow';
+import { ExternalPeer, NetworkFlow, NetworkPeer } from '../core/network-flow';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
@@ -15,7 +15,8 @@ import { SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods, Spread } from '../core/workload';
 import { durationToSeconds, validateDuration } from '../prometheus/duration';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../prometheus/storage';
-import { AlertmanagerRoute, configuredReceivers, renderAlertmanagerConfig } from './alertmanager-config';
+import { AlertReceiver, IAlertReceiver, ReceiverSecret, ResolvedReceiver } from './alert-receiver';
+import { AlertmanagerRoute, renderAlertmanagerConfig } from './alertmanager-config';
 import { IAlertmanager } from './alertmanager-reference';
 
 /** Slack notifications through an incoming webhook. */
@@ -75,12 +76,23 @@ export interface AlertmanagerProps extends ComponentProps {
   readonly storage?: PersistentStorage;
   /** @default { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' } */
   readonly resources?: ContainerResources;
-  /** Warnings and critical alerts to Slack. @default - no Slack */
+  /** Warnings and critical alerts to Slack: the receiver `slack` of the built-in severity routing. @default - no Slack */
   readonly slack?: AlertmanagerSlackOptions;
-  /** Critical alerts to PagerDuty. @default - no PagerDuty */
+  /** Critical alerts to PagerDuty: the receiver `pagerduty` of the built-in severity routing. @default - no PagerDuty */
   readonly pagerDuty?: AlertmanagerPagerDutyOptions;
-  /** Warnings and critical alerts by e-mail. @default - no e-mail */
+  /** Warnings and critical alerts by e-mail: the receiver `email` of the built-in severity routing. @default - no e-mail */
   readonly email?: AlertmanagerEmailOptions;
+  /**
+   * More receivers, for `routes` to send to (a team's Slack channel, a webhook, Microsoft Teams,
+   * Opsgenie...); more with `addReceiver`. They get only what a route sends them.
+   * @default - none
+   */
+  readonly receivers?: AlertReceiver[];
+  /**
+   * `route.receiver`: where alerts that no route takes go.
+   * @default - the `slack` receiver, else the `email` one, else `AlertReceiver.NULL`
+   */
+  readonly defaultReceiver?: IAlertReceiver;
   /**
    * Send the always-firing Watchdog to a dead-man's switch, which pages when it stops
    * arriving: the one alert that tells you the alerting path itself is broken.
@@ -99,7 +111,11 @@ export interface AlertmanagerProps extends ComponentProps {
   readonly groupInterval?: string;
   /** `route.repeat_interval`. @default '4h' */
   readonly repeatInterval?: string;
-  /** Routes tried before the built-in ones; more with `addRoute`. @default - none */
+  /**
+   * Routes tried after the Watchdog's and before the built-in severity routes; more with
+   * `addRoute`. Each names a receiver of this Alertmanager by its handle.
+   * @default - none
+   */
   readonly routes?: AlertmanagerRoute[];
   /** @default - Spread.PREFERRED with several replicas, else Spread.NONE */
   readonly spread?: Spread;
@@ -113,11 +129,14 @@ const SECRETS_DIR = '/etc/alertmanager/secrets';
 const DATA_DIR = '/alertmanager';
 const UID = 65534;
 const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
-const HOST_PORT = /^[A-Za-z0-9.-]+:[0-9]{1,5}$/;
+
+/** Which Alertmanager each receiver was added to, for the error on a route to another's. */
+const receiverOwners = new WeakMap<IAlertReceiver, Alertmanager[]>();
 
 /**
- * Prometheus Alertmanager as a StatefulSet: routing by severity to PagerDuty,
- * Slack and e-mail, credentials read from files mounted from Secrets.
+ * Prometheus Alertmanager as a StatefulSet: the Watchdog to a dead-man's switch, then the
+ * routes to named receivers (`addReceiver`, `addRoute`), then routing by severity to
+ * PagerDuty, Slack and e-mail; credentials read from files mounted from Secrets.
  */
 export class Alertmanager extends Component implements IAlertmanager {
   /** The HTTP API and UI (port 9093). */
@@ -133,8 +152,29 @@ export class Alertmanager extends Component implements IAlertmanager {
 
   /** `route.group_wait`. */
   public readonly groupWait: string;
+  /** `route.receiver`: where alerts no route takes go. */
+  public readonly defaultReceiver: IAlertReceiver;
+  /** The `slack` receiver of the severity routing, when `slack` is set. */
+  public readonly slackReceiver?: IAlertReceiver;
+  /** The `pagerduty` receiver of the severity routing, when `pagerDuty` is set. */
+  public readonly pagerDutyReceiver?: IAlertReceiver;
+  /** The `email` receiver of the severity routing, when `email` is set. */
+  public readonly emailReceiver?: IAlertReceiver;
+  /** The `dead-mans-switch` receiver the Watchdog goes to, when `deadMansSwitch` is set. */
+  public readonly deadMansSwitchReceiver?: IAlertReceiver;
   private readonly routes: AlertmanagerRoute[] = [];
-  private readonly receivers: string[];
+  /** Every receiver but `null`, in the order of alertmanager.yml. */
+  private readonly receiverOrder: AlertReceiver[] = [];
+  private readonly resolved = new Map<IAlertReceiver, ResolvedReceiver>([[AlertReceiver.NULL, { config: { name: AlertReceiver.NULL.name }, ports: [] }]]);
+  private readonly receiverPorts = new Set<number>();
+  /** Secret names mounted, in mount order. */
+  private readonly mountedSecrets: string[] = [];
+  // Read by the StatefulSet at synth time, so receivers added later mount their Secrets.
+  private readonly volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: `${this.name}-config` } }];
+  private readonly volumeMounts: k8s.VolumeMount[] = [
+    { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+    { name: 'data', mountPath: DATA_DIR },
+  ];
   private readonly renderConfig: () => string;
 
   constructor(scope: Construct, id: string, props: AlertmanagerProps = {}) {
@@ -150,39 +190,38 @@ export class Alertmanager extends Component implements IAlertmanager {
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
     const identity = this.identity('server');
 
-    // Every Secret is mounted once as a directory; receivers read their key's file.
-    const secrets = new Map<string, Set<string>>();
-    const secretFile = (prop: string, ref: SecretKeyRef, purpose: string): string => {
-      validateSecretRef(this, prop, ref);
-      if (!secrets.has(ref.name)) secrets.set(ref.name, new Set());
-      secrets.get(ref.name)!.add(ref.key);
-      this.addExternalSecret(ref, purpose);
-      return `${SECRETS_DIR}/${ref.name}/${ref.key}`;
-    };
+    this.slackReceiver = props.slack && this.builtIn('slack', AlertReceiver.slack('slack', {
+      channel: props.slack.channel, secret: props.slack.secret ?? { name: 'alertmanager-slack', key: 'api-url' },
+    }));
+    this.pagerDutyReceiver = props.pagerDuty && this.builtIn('pagerDuty', AlertReceiver.pagerDuty('pagerduty', {
+      secret: props.pagerDuty.secret ?? { name: 'alertmanager-pagerduty', key: 'routing-key' },
+    }));
+    this.emailReceiver = props.email && this.builtIn('email', AlertReceiver.email('email', {
+      ...props.email, password: props.email.password ?? { name: 'alertmanager-smtp', key: 'password' },
+    }));
+    // Resolved notices would never come (the Watchdog never resolves); silence is the signal.
+    this.deadMansSwitchReceiver = props.deadMansSwitch && this.builtIn('deadMansSwitch', AlertReceiver.webhook('dead-mans-switch', {
+      secret: props.deadMansSwitch.secret ?? { name: 'alertmanager-dead-mans-switch', key: 'url' }, sendResolved: false,
+    }), "dead-man's switch webhook URL the Watchdog is sent to");
+    const watchdogInterval = props.deadMansSwitch && validateDuration(this, 'deadMansSwitch.interval', props.deadMansSwitch.interval ?? '1m');
+    // The order of the built-in receivers in alertmanager.yml, kept from when they were the only ones.
+    this.receiverOrder.push(...[this.pagerDutyReceiver, this.slackReceiver, this.deadMansSwitchReceiver, this.emailReceiver]
+      .filter((r): r is AlertReceiver => r !== undefined));
+    (props.receivers ?? []).forEach((receiver, i) => this.register(`receivers[${i}]`, receiver));
 
-    const slack = props.slack && {
-      channel: this.validateNonEmpty('slack.channel', props.slack.channel),
-      apiUrlFile: secretFile('slack.secret', props.slack.secret ?? { name: 'alertmanager-slack', key: 'api-url' }, 'Slack incoming webhook URL'),
-    };
-    const pagerDuty = props.pagerDuty && {
-      routingKeyFile: secretFile('pagerDuty.secret', props.pagerDuty.secret ?? { name: 'alertmanager-pagerduty', key: 'routing-key' }, 'PagerDuty Events API v2 integration key'),
-    };
-    const email = props.email && this.emailOptions(props.email, secretFile);
-    const deadMansSwitch = props.deadMansSwitch && {
-      urlFile: secretFile('deadMansSwitch.secret', props.deadMansSwitch.secret ?? { name: 'alertmanager-dead-mans-switch', key: 'url' },
-        "dead-man's switch webhook URL the Watchdog is sent to"),
-      interval: validateDuration(this, 'deadMansSwitch.interval', props.deadMansSwitch.interval ?? '1m'),
-    };
-    this.receivers = configuredReceivers({ slack, pagerDuty, email, deadMansSwitch });
-    const receiverPorts = [...(slack || pagerDuty || deadMansSwitch ? [443] : []), ...(email ? [Number(email.smarthost.split(':')[1])] : [])];
-    if (receiverPorts.length > 0) {
-      this.connectTo('server', ExternalPeer.ALERT_RECEIVERS, 'sends notifications', [...new Set(receiverPorts)].map((port) => ({ port })));
-    }
+    const chat = [this.slackReceiver, this.emailReceiver].filter((r): r is AlertReceiver => r !== undefined);
+    this.defaultReceiver = props.defaultReceiver ?? chat[0] ?? AlertReceiver.NULL;
+    this.checkOwnReceiver('defaultReceiver', this.defaultReceiver);
     for (const route of props.routes ?? []) this.addRoute(route);
 
-    // Rendered at synth time so routes added after construction are included.
+    // Rendered at synth time so receivers and routes added after construction are included.
     this.renderConfig = () => renderYaml(renderAlertmanagerConfig({
-      groupBy, groupWait, groupInterval, repeatInterval, slack, pagerDuty, email, deadMansSwitch, routes: this.routes,
+      groupBy, groupWait, groupInterval, repeatInterval,
+      defaultReceiver: this.defaultReceiver,
+      receivers: [AlertReceiver.NULL, ...this.receiverOrder].map((r) => this.resolved.get(r)!.config),
+      watchdog: { receiver: this.deadMansSwitchReceiver ?? AlertReceiver.NULL, interval: watchdogInterval },
+      routes: this.routes,
+      severityRouting: { pagerDuty: this.pagerDutyReceiver, chat },
     }));
 
     const serviceAccountName = this.addServiceAccount();
@@ -215,7 +254,6 @@ export class Alertmanager extends Component implements IAlertmanager {
       // An empty listen address turns clustering off, so a lone pod does not wait for peers.
       : ['--cluster.listen-address='];
 
-    const secretVolumes = [...secrets.keys()].map((secretName, i) => ({ volume: `secret-${i}`, secretName }));
     const container = renderContainer(this, 'resources', {
       name: 'alertmanager',
       image: this.image,
@@ -236,11 +274,7 @@ export class Alertmanager extends Component implements IAlertmanager {
       resources: props.resources ?? DEFAULT_RESOURCES,
       readinessProbe: httpProbe('readiness', '/-/ready', 'http'),
       livenessProbe: httpProbe('liveness', '/-/healthy', 'http'),
-      volumeMounts: [
-        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-        { name: 'data', mountPath: DATA_DIR },
-        ...secretVolumes.map((s) => ({ name: s.volume, mountPath: `${SECRETS_DIR}/${s.secretName}`, readOnly: true })),
-      ],
+      volumeMounts: this.volumeMounts,
       runAsUser: UID,
     });
 
@@ -256,10 +290,7 @@ export class Alertmanager extends Component implements IAlertmanager {
           serviceAccountName,
           automountServiceAccountToken: false,
           containers: [container],
-          volumes: [
-            { name: 'config', configMap: { name: this.configMapName } },
-            ...secretVolumes.map((s) => ({ name: s.volume, secret: { secretName: s.secretName, defaultMode: 0o440 } })),
-          ],
+          volumes: this.volumes,
           annotations: {
             ...scrapeAnnotations(PORT),
             'checksum/config': Lazy.any({ produce: () => configChecksum({ [CONFIG_FILE]: this.renderConfig() }) }),
@@ -280,43 +311,107 @@ export class Alertmanager extends Component implements IAlertmanager {
     return Math.max(...[this.groupWait, ...waits(this.routes)].map(durationToSeconds));
   }
 
-  /** Adds a route tried before the built-in severity routes. */
+  /** Every receiver of this Alertmanager, `null` first, in the order of alertmanager.yml. */
+  public get receivers(): IAlertReceiver[] {
+    return [AlertReceiver.NULL, ...this.receiverOrder];
+  }
+
+  /**
+   * Adds a receiver (its Secret mounted, recorded in `externalSecrets`, its port opened in the
+   * network flows) and returns its handle for `addRoute`. It gets only what a route sends it.
+   */
+  public addReceiver(receiver: AlertReceiver): IAlertReceiver {
+    const prop = `receivers[${this.receiverOrder.length - this.builtInCount}]`;
+    this.register(prop, receiver);
+    return receiver;
+  }
+
+  /**
+   * Adds a route, tried after the Watchdog's (which no route can take) and before the
+   * built-in severity routes. Its receiver must be one of this Alertmanager's.
+   */
   public addRoute(route: AlertmanagerRoute): void {
     this.validateRoute(`routes[${this.routes.length}]`, route);
     this.routes.push(route);
   }
 
-  private validateRoute(prop: string, route: AlertmanagerRoute): void {
-    if (!this.receivers.includes(route.receiver)) {
-      invalidProp(this, `${prop}.receiver`, route.receiver, 'is not a configured receiver', `use one of ${this.receivers.join(', ')}, or configure it`);
+  private get builtInCount(): number {
+    return [this.slackReceiver, this.pagerDutyReceiver, this.emailReceiver, this.deadMansSwitchReceiver].filter((r) => r).length;
+  }
+
+  /** A receiver of the severity routing: registered now, placed in `receiverOrder` by the constructor. */
+  private builtIn(prop: string, receiver: AlertReceiver, purpose?: string): AlertReceiver {
+    this.resolve(prop, receiver, (secret) => purpose ?? secret.purpose);
+    return receiver;
+  }
+
+  private register(prop: string, receiver: AlertReceiver): void {
+    if (!(receiver instanceof AlertReceiver)) {
+      invalidProp(this, prop, receiver, 'is not an AlertReceiver', "create it with AlertReceiver.slack('name', {...}) or another factory");
     }
+    this.resolve(prop, receiver, (secret) => `${secret.purpose} of receiver '${receiver.name}'`);
+    this.receiverOrder.push(receiver);
+  }
+
+  private resolve(prop: string, receiver: AlertReceiver, purpose: (secret: ReceiverSecret) => string): void {
+    if (receiver === AlertReceiver.NULL) invalidProp(this, prop, receiver.name, 'is built in', 'route to AlertReceiver.NULL without adding it');
+    if (this.resolved.has(receiver)) invalidProp(this, prop, receiver.name, 'is added twice', 'add each receiver once');
+    const taken = [...this.resolved.keys()].find((r) => r.name === receiver.name);
+    if (taken) {
+      invalidProp(this, `${prop}.name`, receiver.name, 'is the name of another receiver of this Alertmanager',
+        `give each receiver its own name (taken: ${[...this.resolved.keys()].map((r) => r.name).join(', ')})`);
+    }
+    const resolved = receiver.resolve(this, prop, (secret) => this.secretFile(`${prop}.${secret.option}`, secret.ref, purpose(secret)));
+    this.resolved.set(receiver, resolved);
+    receiverOwners.set(receiver, [...(receiverOwners.get(receiver) ?? []), this]);
+    resolved.ports.forEach((port) => this.receiverPorts.add(port));
+  }
+
+  /** One flow to the receivers, on every port they use, read at synthesis so receivers added late count. */
+  protected discoveredFlows(): NetworkFlow[] {
+    if (this.receiverPorts.size === 0) return [];
+    return [{ from: this.podPeer('server'), to: NetworkPeer.external(ExternalPeer.ALERT_RECEIVERS), ports: [...this.receiverPorts].map((port) => ({ port })), purpose: 'sends notifications' }];
+  }
+
+  /** Every Secret is mounted once as a directory; receivers read their key's file. */
+  private secretFile(prop: string, ref: SecretKeyRef, purpose: string): string {
+    validateSecretRef(this, prop, ref);
+    if (!this.mountedSecrets.includes(ref.name)) {
+      const volume = `secret-${this.mountedSecrets.length}`;
+      this.mountedSecrets.push(ref.name);
+      this.volumes.push({ name: volume, secret: { secretName: ref.name, defaultMode: 0o440 } });
+      this.volumeMounts.push({ name: volume, mountPath: `${SECRETS_DIR}/${ref.name}`, readOnly: true });
+    }
+    this.addExternalSecret(ref, purpose);
+    return `${SECRETS_DIR}/${ref.name}/${ref.key}`;
+  }
+
+  private checkOwnReceiver(prop: string, receiver: IAlertReceiver): void {
+    if (this.resolved.has(receiver)) return;
+    const names = this.receivers.map((r) => r.name).join(', ');
+    const name = receiver?.name;
+    const owners = receiverOwners.get(receiver) ?? [];
+    if (owners.length > 0) {
+      invalidProp(this, prop, name, `is a receiver of ${owners.map((o) => `Alertmanager '${o.name}' at '${o.node.path}'`).join(', ')}, not of this one`,
+        `add it here too with addReceiver() or the receivers prop, or route to one of ${names}`);
+    }
+    if (this.receivers.some((r) => r.name === name)) {
+      invalidProp(this, prop, name, 'is not the receiver of that name added here (another object with the same name)',
+        'use the handle that addReceiver() returned or the object given in receivers');
+    }
+    invalidProp(this, prop, name, 'is not a receiver of this Alertmanager',
+      `add it first with addReceiver() or the receivers prop, or route to one of ${names}`);
+  }
+
+  private validateRoute(prop: string, route: AlertmanagerRoute): void {
+    this.checkOwnReceiver(`${prop}.receiver`, route.receiver);
     if (route.matchers.length === 0 || route.matchers.some((m) => !m.trim())) {
-      invalidProp(this, `${prop}.matchers`, route.matchers, 'must be non-empty matchers', 'give matchers such as \'team="payments"\'');
+      invalidProp(this, `${prop}.matchers`, route.matchers, 'must be non-empty matchers', 'give matchers such as \'namespace="payments"\'');
     }
     if (route.groupWait) validateDuration(this, `${prop}.groupWait`, route.groupWait);
     if (route.groupInterval) validateDuration(this, `${prop}.groupInterval`, route.groupInterval);
     if (route.repeatInterval) validateDuration(this, `${prop}.repeatInterval`, route.repeatInterval);
     (route.routes ?? []).forEach((child, i) => this.validateRoute(`${prop}.routes[${i}]`, child));
-  }
-
-  private emailOptions(email: AlertmanagerEmailOptions, secretFile: (prop: string, ref: SecretKeyRef, purpose: string) => string) {
-    if (!HOST_PORT.test(email.smarthost)) {
-      invalidProp(this, 'email.smarthost', email.smarthost, 'must be host:port', "use for example 'smtp.example.com:587'");
-    }
-    if (!email.from.includes('@')) invalidProp(this, 'email.from', email.from, 'is not an e-mail address', "use for example 'alerts@example.com'");
-    return {
-      to: this.validateNonEmpty('email.to', email.to),
-      from: email.from,
-      smarthost: email.smarthost,
-      authUsername: this.validateNonEmpty('email.username', email.username),
-      authPasswordFile: secretFile('email.password', email.password ?? { name: 'alertmanager-smtp', key: 'password' }, 'SMTP password'),
-      requireTls: email.requireTls ?? true,
-    };
-  }
-
-  private validateNonEmpty(prop: string, value: string): string {
-    if (typeof value !== 'string' || !value.trim()) invalidProp(this, prop, value, 'must not be empty', 'give a value');
-    return value;
   }
 
   private addExternalSecret(ref: SecretKeyRef, purpose: string): void {

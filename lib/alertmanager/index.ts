@@ -1,3 +1,4 @@
 export * from './alertmanager';
 export * from './alertmanager-config';
 export * from './alertmanager-reference';
+export * from './alert-receiver';

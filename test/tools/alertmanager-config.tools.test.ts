@@ -1,6 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { Testing } from 'cdk8s';
+import { AlertReceiver, Alertmanager, ObservabilityStack } from '../../lib';
+import { environmentProfile } from '../../stacks/environments';
+import { everyKind } from '../support/alert-receivers';
 import { ENVIRONMENTS } from '../support/environments';
 import { describeRun, removeTempDirs, run, tempDir, writeMetricsConfigs } from './support/tools';
 
@@ -46,5 +50,66 @@ describe('amtool rejects invalid input', () => {
     const { result, text } = amtool(['check-config', file]);
     expect(result.status).not.toBe(0);
     expect(text).toMatch(/undefined receiver "no-such-receiver"/);
+  });
+});
+
+/** alertmanager.yml of the prod stack after `configure`, written to a temp file. */
+function prodConfigWith(configure: (alertmanager: Alertmanager) => void): string {
+  const stack = new ObservabilityStack(Testing.app(), 'observability', environmentProfile('prod'));
+  configure(stack.alertmanager);
+  const configMap = Testing.synth(stack).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'alertmanager-config');
+  const file = path.join(tempDir('amtool-routes-'), 'alertmanager.yml');
+  fs.writeFileSync(file, configMap.data['alertmanager.yml']);
+  return file;
+}
+
+/** The receivers amtool routes an alert with `labels` to, comma-separated as amtool prints them. */
+function routedTo(file: string, labels: string[]): string {
+  const args = ['config', 'routes', 'test', `--config.file=${file}`, ...labels];
+  const result = run('amtool', args);
+  if (result.status !== 0) throw new Error(describeRun('amtool', args, result));
+  return result.stdout.trim();
+}
+
+describe('amtool on added receivers and routes', () => {
+  test('check-config passes with a receiver of every kind, each routed to', () => {
+    const file = prodConfigWith((a) => {
+      a.addReceiver(AlertReceiver.email('email', { to: 'ops@example.com', from: 'alerts@example.com', smarthost: 'smtp.example.com:587', username: 'alerts' }));
+      for (const receiver of everyKind()) a.addRoute({ receiver: a.addReceiver(receiver), matchers: [`receiver="${receiver.name}"`] });
+    });
+    const kinds = parse(fs.readFileSync(file, 'utf8')).receivers.flatMap((r: any) => Object.keys(r).filter((k) => k.endsWith('_configs')));
+    expect(new Set(kinds)).toEqual(new Set(['pagerduty_configs', 'slack_configs', 'webhook_configs', 'email_configs', 'msteamsv2_configs', 'opsgenie_configs']));
+    const { result, text } = amtool(['check-config', file]);
+    expect({ status: result.status, text }).toEqual({ status: 0, text: expect.stringContaining('SUCCESS') });
+    expect(result.stdout).toContain(' - 11 receivers');
+  });
+
+  test('a team route takes its namespace to the team\'s receiver; other alerts keep the severity routing', () => {
+    const file = prodConfigWith((a) => {
+      const payments = a.addReceiver(AlertReceiver.slack('slack-payments', { channel: '#payments-alerts' }));
+      a.addRoute({ receiver: payments, matchers: ['namespace="payments"'] });
+    });
+    expect(routedTo(file, ['alertname=Http5xxErrorBurst', 'namespace=payments', 'severity=critical'])).toBe('slack-payments');
+    expect(routedTo(file, ['alertname=NodeCpuHigh', 'namespace=payments', 'severity=warning'])).toBe('slack-payments');
+    expect(routedTo(file, ['alertname=Http5xxErrorBurst', 'namespace=shop', 'severity=critical'])).toBe('pagerduty,slack');
+    expect(routedTo(file, ['alertname=NodeCpuHigh', 'namespace=shop', 'severity=warning'])).toBe('slack');
+    expect(routedTo(file, ['alertname=Watchdog', 'namespace=payments', 'severity=none'])).toBe('dead-mans-switch');
+  });
+
+  test.each([['severity=~".+"'], ['namespace=~".*"']])('a catch-all user route (%s) leaves the Watchdog to the dead-man\'s switch', (matcher) => {
+    const file = prodConfigWith((a) => {
+      a.addRoute({ receiver: a.addReceiver(AlertReceiver.webhook('everything')), matchers: [matcher] });
+    });
+    expect(routedTo(file, ['alertname=Watchdog', 'severity=none'])).toBe('dead-mans-switch');
+    expect(routedTo(file, ['alertname=Http5xxErrorBurst', 'namespace=shop', 'severity=critical'])).toBe('everything');
+
+    // Negative control: with the user route moved before the Watchdog's (the old order), amtool
+    // does route the Watchdog away, so the check above can fail.
+    const config = parse(fs.readFileSync(file, 'utf8'));
+    const [watchdog, user, ...rest] = config.route.routes;
+    config.route.routes = [user, watchdog, ...rest];
+    const swapped = path.join(path.dirname(file), 'swapped.yml');
+    fs.writeFileSync(swapped, stringify(config));
+    expect(routedTo(swapped, ['alertname=Watchdog', 'severity=none'])).toBe('everything');
   });
 });

@@ -5,6 +5,9 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { Testing } from 'cdk8s';
+import { ObservabilityStack } from '../../../lib';
+import { environmentProfile } from '../../../stacks/environments';
 import { EnvironmentName, find, KubeObject, podTemplateOf, synthEnvironment } from '../../support/environments';
 
 /**
@@ -251,6 +254,12 @@ export interface AlertHarnessOptions {
   readonly adminApi?: boolean;
   /** Labels of the `app` target, standing in for what Kubernetes discovery adds. @default { namespace: 'shop' } */
   readonly targetLabels?: Record<string, string>;
+  /**
+   * Changes the environment's stack before it is synthesized (adds receivers and routes, say):
+   * the processes then run the configs generated from the changed stack.
+   * @default - the bundled environment as it is
+   */
+  readonly configure?: (stack: ObservabilityStack) => void;
 }
 
 /** A tool process started by `spawnTool`. */
@@ -363,11 +372,11 @@ export class AlertHarness {
   private constructor(private readonly options: AlertHarnessOptions) {
     this.env = options.env ?? 'prod';
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `alert-harness-${this.env}-`));
-    const files = generatedFiles(this.env);
+    const files = generatedFiles(this.env, options.configure);
     this.generatedPrometheus = files.prometheus;
     this.generatedAlertmanager = files.alertmanager;
     this.rules = files.rules;
-    this.generated = generatedAlertConfig(this.env);
+    this.generated = generatedAlertConfig(this.env, options.configure);
   }
 
   private async boot(): Promise<void> {
@@ -553,8 +562,8 @@ export function externalUrlArgs(env: EnvironmentName, statefulSet: string): stri
   return (podTemplateOf(object).spec.containers[0].args as string[]).filter((a) => a.startsWith('--web.external-url='));
 }
 
-function generatedFiles(env: EnvironmentName): { prometheus: any; alertmanager: any; rules: Record<string, string> } {
-  const { objects } = synthEnvironment(env);
+function generatedFiles(env: EnvironmentName, configure?: (stack: ObservabilityStack) => void): { prometheus: any; alertmanager: any; rules: Record<string, string> } {
+  const objects = configure ? configuredObjects(env, configure) : synthEnvironment(env).objects;
   const promData = configMapData(objects, 'prometheus-config');
   const amData = configMapData(objects, 'alertmanager-config');
   return {
@@ -565,8 +574,8 @@ function generatedFiles(env: EnvironmentName): { prometheus: any; alertmanager: 
 }
 
 /** Timing, labels and the burst rule of one environment's generated configs (no processes). */
-export function generatedAlertConfig(env: EnvironmentName = 'prod'): GeneratedAlertConfig {
-  const files = generatedFiles(env);
+export function generatedAlertConfig(env: EnvironmentName = 'prod', configure?: (stack: ObservabilityStack) => void): GeneratedAlertConfig {
+  const files = generatedFiles(env, configure);
   const global = files.prometheus.global ?? {};
   const route = files.alertmanager.route ?? {};
   let burstRule: GeneratedAlertConfig['burstRule'] | undefined;
@@ -589,6 +598,12 @@ export function generatedAlertConfig(env: EnvironmentName = 'prod'): GeneratedAl
     burstRule,
     burstThreshold: Number(threshold[1]),
   };
+}
+
+function configuredObjects(env: EnvironmentName, configure: (stack: ObservabilityStack) => void): KubeObject[] {
+  const stack = new ObservabilityStack(Testing.app(), 'observability', environmentProfile(env));
+  configure(stack);
+  return Testing.synth(stack) as KubeObject[];
 }
 
 function configMapData(objects: KubeObject[], name: string): Record<string, string> {
