@@ -1,7 +1,8 @@
 import { Testing } from 'cdk8s';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ObservabilityStack, ObservabilityStackProps, renderNetworkFlowTable } from '../lib';
+import { ObservabilityStack, ObservabilityStackProps } from '../lib';
+import { renderNetworkFlowTable } from '../lib/stack/network-policies';
 import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
 
 /** A pod as NetworkPolicies see it: its namespace and labels. */

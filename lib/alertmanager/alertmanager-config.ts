@@ -4,7 +4,7 @@
  * (`api_url_file`, `routing_key_file`, `auth_password_file`) mounted from Secrets.
  */
 
-/** Names of the receivers {@link renderAlertmanagerConfig} defines. */
+/** Names of the receivers the Alertmanager config defines. */
 export enum ReceiverName {
   /** Drops notifications; the default when nothing is configured, and the Watchdog's. */
   NULL = 'null',
