@@ -11,8 +11,9 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import { Testing } from 'cdk8s';
-import { LatencyBreakdown, METRICS_BEHIND_SCRAPE_TARGET_SECONDS, ObservabilityStack } from '../lib';
+import { LatencyBreakdown, ObservabilityStack } from '../lib';
 import { durationToSeconds } from '../lib/prometheus/duration';
+import { METRICS_BEHIND_SCRAPE_TARGET_SECONDS } from '../lib/stack/latency-budget';
 import { ENVIRONMENTS, environmentProfile } from '../stacks/environments';
 import { ALERT_DELAY_RESULTS } from './alert-delay';
 import { DelaySummary, MeasuredDelay, repositoryPath } from './measured-delay';

@@ -1,12 +1,145 @@
-export * from './core';
-export * from './elasticsearch';
-export * from './kibana';
-export * from './logstash';
-export * from './filebeat';
-export * from './prometheus';
-export * from './alertmanager';
-export * from './grafana';
-export * from './jaeger';
-export * from './access';
-export * from './stack';
-export * from './sizing';
+/**
+ * The cdk8s constructs of the observability stack: the whole stack in one chart
+ * (`ObservabilityStack`), each component on its own, their props and the types they take.
+ *
+ * @module @observability/k8s-stack
+ */
+// Every name here is a promise, recorded in api/k8s-stack.api.md (`npm run api:update` after a
+// deliberate change). Renderers, validators, resolvers and per-file constants stay internal;
+// tests reach them by their module path. The Pulumi component is the separate `./pulumi` entry
+// (lib/pulumi/index.ts), never re-exported here: it needs @pulumi/*, optional peer dependencies.
+
+// The whole stack in one chart.
+export { ObservabilityStack, TraceStorage } from './stack/observability-stack';
+export type { ObservabilityStackProps, StackJaegerProps } from './stack/observability-stack';
+export { listExternalSecrets } from './stack/external-secrets';
+export type { StackSecret } from './stack/external-secrets';
+export type { LatencyBudget, LatencyBreakdown, LatencyPart } from './stack/latency-budget';
+// A namespace the package manages: its Pod Security labels and the NetworkPolicies of every flow in the App.
+export { ObservabilityNamespace } from './stack/observability-namespace';
+export type { ObservabilityNamespaceProps, PodSecurityLabels } from './stack/observability-namespace';
+export type { NetworkPolicyOptions, PodsSelector } from './stack/network-policies';
+
+// Shared building blocks: the base of every component, images, errors, network flows, secrets.
+export { Component } from './core/component';
+export type { ComponentProps, ServicePortSpec } from './core/component';
+export type { ComponentIdentity } from './core/labels';
+export { ServiceEndpoint } from './core/endpoint';
+export { ConfigError } from './core/errors';
+export { ElasticStackVersion, Images } from './core/images';
+export { ExternalPeer, NetworkPeer } from './core/network-flow';
+export type { FlowPeer, FlowPort, NetworkFlow, NetworkTarget } from './core/network-flow';
+export type { ContainerResources } from './core/resources';
+export type { PodSecurityLevel } from './core/security';
+export type { BasicAuthSecretRef, ExternalSecret, SecretKeyRef } from './core/secrets';
+export { SetupJob } from './core/setup-job';
+export type { SetupJobProps } from './core/setup-job';
+export { Spread } from './core/workload';
+
+// Log classes and domains: what decides each event's data stream, retention and shards.
+export { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClassMatch, withLogRetention } from './core/log-classes';
+export type { LogClass, LogClassSearch, LogDomain, SeverityClass } from './core/log-classes';
+
+// Elasticsearch.
+export { ElasticsearchCluster, VirtualMemory } from './elasticsearch/elasticsearch-cluster';
+export type {
+  ElasticsearchClusterProps, ElasticsearchNodeGroupProps, ElasticsearchSecurityProps, VolumeClaimProps,
+} from './elasticsearch/elasticsearch-cluster';
+export type { IElasticsearchCluster } from './elasticsearch/elasticsearch-reference';
+export { ElasticsearchCertificates } from './elasticsearch/elasticsearch-certificates';
+export type {
+  BoundElasticsearchCertificates, CertificateIssuer, CertManagerCertificatesOptions, ElasticsearchCertificatesContext,
+} from './elasticsearch/elasticsearch-certificates';
+export { ElasticsearchExporter } from './elasticsearch/elasticsearch-exporter';
+export type { ElasticsearchExporterProps } from './elasticsearch/elasticsearch-exporter';
+export { ElasticsearchNodeTuning } from './elasticsearch/elasticsearch-node-tuning';
+export type { ElasticsearchNodeTuningProps } from './elasticsearch/elasticsearch-node-tuning';
+export { ElasticsearchSetup } from './elasticsearch/elasticsearch-setup';
+export type { ElasticsearchSetupProps } from './elasticsearch/elasticsearch-setup';
+
+// Kibana.
+export { Kibana } from './kibana/kibana';
+export type { KibanaEncryptionKeys, KibanaProps } from './kibana/kibana';
+export { KibanaSetup } from './kibana/kibana-setup';
+export type { KibanaSetupProps } from './kibana/kibana-setup';
+export { RuleDuration, RuleTimeUnit } from './kibana/kibana-alert-rules';
+export type {
+  CriticalLogRuleOptions, ErrorBurstRuleOptions, KibanaAlertRuleOptions, ResolvedKibanaAlertRuleOptions,
+} from './kibana/kibana-alert-rules';
+export type { AiTokenPricing } from './kibana/kibana-data-view';
+export type { KibanaContentOptions, ResolvedKibanaContentOptions } from './kibana/kibana-saved-objects';
+
+// Logstash.
+export { Logstash } from './logstash/logstash';
+export type { LogstashPersistentQueue, LogstashProps } from './logstash/logstash';
+export type { ILogstash } from './logstash/logstash-reference';
+export type { LogstashExporterProps } from './logstash/logstash-exporter';
+export type {
+  ComparisonOperator, FieldPath, LogstashCondition, LogstashConditional, LogstashPlugin, LogstashStatement,
+  LogstashValue,
+} from './logstash/logstash-pipeline';
+
+// Filebeat and log processing.
+export { Filebeat } from './filebeat/filebeat';
+export type { FilebeatProps } from './filebeat/filebeat';
+// Named in the `@default` of a prop, so a user can extend the default instead of copying it.
+export { DEFAULT_FILEBEAT_TIMINGS } from './filebeat/filebeat-config';
+export type { FilebeatTimings } from './filebeat/filebeat-config';
+export type { FilebeatExporterProps } from './filebeat/filebeat-exporter';
+export { ValueMask } from './filebeat/log-processing';
+export type { LogClassParam, LogDomainParam, LogProcessingParams, LogProcessingProps } from './filebeat/log-processing';
+
+// Prometheus, its exporters and alert rules.
+export { Prometheus } from './prometheus/prometheus';
+export type { PrometheusProps, PrometheusRetention } from './prometheus/prometheus';
+export type { IPrometheus } from './prometheus/prometheus-reference';
+export { KubernetesSdRole, RelabelAction } from './prometheus/prometheus-config';
+export type { PrometheusRule, PrometheusRuleGroup, RelabelConfig, ScrapeJob } from './prometheus/prometheus-config';
+export type { PersistentStorage } from './prometheus/storage';
+export { AlertName, AlertSeverity } from './prometheus/alert-rules';
+export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
+export { NodeExporter } from './prometheus/node-exporter';
+export type { NodeExporterProps } from './prometheus/node-exporter';
+export { KubeStateMetrics } from './prometheus/kube-state-metrics';
+export type { KubeStateMetricsProps, KubeStateMetricsResource } from './prometheus/kube-state-metrics';
+
+// Alertmanager.
+export { Alertmanager } from './alertmanager/alertmanager';
+export type {
+  AlertmanagerDeadMansSwitchOptions, AlertmanagerEmailOptions, AlertmanagerPagerDutyOptions, AlertmanagerProps,
+  AlertmanagerSlackOptions,
+} from './alertmanager/alertmanager';
+export { AlertReceiver, ReceiverKind } from './alertmanager/alert-receiver';
+export type {
+  AlertReceiverOptions, EmailReceiverOptions, IAlertReceiver, MsTeamsReceiverOptions, OpsgenieReceiverOptions, PagerDutyReceiverOptions,
+  ReceiverSecret, SlackReceiverOptions, WebhookReceiverOptions,
+} from './alertmanager/alert-receiver';
+export type { AlertmanagerRoute } from './alertmanager/alertmanager-config';
+export type { IAlertmanager } from './alertmanager/alertmanager-reference';
+
+// Grafana.
+export { Grafana } from './grafana/grafana';
+export type { GrafanaDatabase, GrafanaElasticsearchSource, GrafanaProps, GrafanaStorage } from './grafana/grafana';
+export type { StackHealthDashboardOptions } from './grafana/stack-health-dashboard';
+
+// Jaeger.
+export { DEFAULT_UNSAMPLED_OPERATIONS, Jaeger } from './jaeger/jaeger';
+export type { JaegerProps } from './jaeger/jaeger';
+export type { JaegerRole } from './jaeger/jaeger-config';
+export type { IJaeger } from './jaeger/jaeger-reference';
+export { ElasticsearchStorage, JaegerStorage, MemoryStorage } from './jaeger/jaeger-storage';
+export type { ElasticsearchStorageOptions, MemoryStorageOptions } from './jaeger/jaeger-storage';
+
+// Access to the UIs: Ingress, TLS and the sign-in proxy.
+export { AuthProxy } from './access/auth-proxy';
+export type { AuthProxyProps, OidcProviderProps } from './access/auth-proxy';
+export { STACK_UIS, StackUi, UiAccess } from './access/ui-access';
+export type { ExposedUi, TeamAccess, UiAccessConstructProps, UiAccessProps, UiTls } from './access/ui-access';
+
+// Capacity planning.
+export { planCapacity } from './sizing/sizing';
+export type {
+  CapacityPlan, ElasticsearchPlan, IndexClassPlan, LogstashPlan, PrometheusPlan, PrometheusSizingInput,
+  SizingInput, SizingOptions,
+} from './sizing/sizing';
+export type { StackSizingProps } from './sizing/stack-sizing';

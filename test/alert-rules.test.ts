@@ -1,9 +1,8 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import {
-  AlertName, AlertRulesProps, AlertSeverity, applicationAlertRules, ObservabilityStack, PrometheusRule,
-  PrometheusRuleGroup, stackAlertRules,
-} from '../lib';
+import { AlertName, AlertRulesProps, AlertSeverity, ObservabilityStack, PrometheusRule, PrometheusRuleGroup } from '../lib';
+import { applicationAlertRules } from '../lib/prometheus/application-alert-rules';
+import { stackAlertRules } from '../lib/prometheus/stack-alert-rules';
 
 const STACK = { namespace: 'observability', agentsNamespace: 'observability-agents' };
 

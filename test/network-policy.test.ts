@@ -4,8 +4,8 @@ import { join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import {
   Alertmanager, ExternalPeer, Grafana, NetworkPeer, NodeExporter, ObservabilityNamespace, ObservabilityStack, ObservabilityStackProps, Prometheus,
-  renderNetworkFlowTable,
 } from '../lib';
+import { renderNetworkFlowTable } from '../lib/stack/network-policies';
 import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
 
 /** A pod as NetworkPolicies see it: its namespace and labels. */

@@ -138,7 +138,7 @@ export function renderSetupScriptPod(scope: IConstruct, props: SetupJobProps, op
 
 /**
  * The base of a component's setup Job: a Job that waits for an HTTP API, then applies
- * typed steps with the script of {@link renderSetupScript}, from the component's own
+ * typed steps with the setup script (`lib/core/setup-script.ts`), from the component's own
  * image (which carries curl).
  *
  * A Job's pod template is immutable, so the Job is named `<name>-<hash>` after a hash of
@@ -157,7 +157,10 @@ export abstract class SetupJob extends Component {
     return this.setupJobName;
   }
 
-  /** Adds the ConfigMap, ServiceAccount and Job. Call once, from the subclass constructor. */
+  /**
+   * Adds the ConfigMap, ServiceAccount and Job. Call once, from the subclass constructor.
+   * @internal The setup steps are this package's own; the declarations leave it out.
+   */
   protected addSetupJob(props: SetupJobProps, options: SetupJobOptions): void {
     const backoffLimit = validateInteger(this, 'backoffLimit', props.backoffLimit ?? 6, 0, 100);
     if (this.setupJobName !== undefined) throw new Error(`${this.node.path} adds its setup Job twice`);

@@ -75,10 +75,9 @@ export interface ElasticsearchNodeTuningProps extends ComponentProps {
  * Sets `vm.max_map_count` on nodes, so that Elasticsearch pods can memory-map their
  * index files without privileges of their own (`VirtualMemory.NODE_TUNING`).
  *
- * A DaemonSet: on each selected node, a privileged init container raises the setting
- * (see {@link renderMaxMapCountContainer}), then the pause container, restricted and
- * tiny, keeps the pod Ready so that a node without it shows up as a missing pod. Put
- * it in a namespace whose Pod Security level is `privileged` (the stack's agents
+ * A DaemonSet: on each selected node, a privileged init container raises the setting,
+ * then the pause container, restricted and tiny, keeps the pod Ready so that a node
+ * without it shows up as a missing pod. Put it in a namespace whose Pod Security level is `privileged` (the stack's agents
  * namespace). Removing it leaves the nodes tuned until they reboot.
  */
 export class ElasticsearchNodeTuning extends Component {

@@ -94,11 +94,11 @@ export interface LogProcessingParams {
   readonly secret_key_fragments: string[];
   readonly mask_ip_addresses: boolean;
   readonly classify: boolean;
-  /** Flat-shape fields and their dotted ECS names, from {@link FLAT_TO_ECS_FIELDS}. */
+  /** Flat-shape fields and their dotted ECS names, from `FLAT_TO_ECS_FIELDS` (lib/core/log-shape.ts). */
   readonly ecs_renames: { from: string; to: string }[];
   /** Value masks, from {@link LogProcessingProps.valueMasks}. */
   readonly value_masks: { kind: string; name?: string; regex?: string }[];
-  /** Where the index templates have objects and where values ({@link ecsFieldShapes}). */
+  /** Where the index templates have objects and where values (`ecsFieldShapes` of the index templates). */
   readonly object_fields: string[];
   readonly leaf_fields: string[];
   /** Where decode_json_fields puts the line's JSON, for the script to merge. */
