@@ -1,20 +1,6 @@
-import { Chart, Testing } from 'cdk8s';
-import { parse } from 'yaml';
+import { Testing } from 'cdk8s';
 import { AlertReceiver, Alertmanager, AlertmanagerProps, ExternalPeer, IAlertReceiver, ObservabilityStack } from '../lib';
-import { everyKind } from './support/alert-receivers';
-
-function synth(props: AlertmanagerProps = {}, configure?: (a: Alertmanager) => void) {
-  const app = Testing.app();
-  const chart = new Chart(app, 'test', { namespace: 'observability' });
-  const alertmanager = new Alertmanager(chart, 'alertmanager', props);
-  configure?.(alertmanager);
-  const objs = Testing.synth(chart);
-  const configMap = objs.find((o) => o.kind === 'ConfigMap' && o.data?.['alertmanager.yml']);
-  const pod = objs.find((o) => o.kind === 'StatefulSet').spec.template.spec;
-  const config = parse(configMap.data['alertmanager.yml']);
-  const receiver = (name: string) => config.receivers.find((r: any) => r.name === name);
-  return { alertmanager, config, pod, container: pod.containers[0], receiver, text: configMap.data['alertmanager.yml'] as string };
-}
+import { everyKind, synthAlertmanager as synth } from './support/alert-receivers';
 
 const dir = (secret: string, key: string) => `/etc/alertmanager/secrets/${secret}/${key}`;
 

@@ -1,20 +1,6 @@
-import { Chart, Testing } from 'cdk8s';
-import { parse } from 'yaml';
-import { AlertReceiver, Alertmanager, AlertmanagerProps, renderAlertmanagerConfig } from '../lib/alertmanager';
+import { AlertReceiver, AlertmanagerProps, renderAlertmanagerConfig } from '../lib/alertmanager';
 import { KUBERNETES_VERSIONS, KubeSchema } from './support/kube-schema';
-
-function synth(props: AlertmanagerProps = {}, configure?: (a: Alertmanager) => void) {
-  const app = Testing.app();
-  const chart = new Chart(app, 'test', { namespace: 'observability' });
-  const alertmanager = new Alertmanager(chart, 'alertmanager', props);
-  configure?.(alertmanager);
-  const objs = Testing.synth(chart);
-  const find = (kind: string, name?: string) => objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-  const config = parse(find('ConfigMap', 'alertmanager-config').data['alertmanager.yml']);
-  const sts = find('StatefulSet', 'alertmanager');
-  const pod = sts.spec.template.spec;
-  return { alertmanager, objs, find, config, sts, pod, container: pod.containers[0] };
-}
+import { synthAlertmanager as synth } from './support/alert-receivers';
 
 const allReceivers: AlertmanagerProps = {
   slack: { channel: '#alerts' },

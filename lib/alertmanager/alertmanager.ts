@@ -15,7 +15,7 @@ import { SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods, Spread } from '../core/workload';
 import { durationToSeconds, validateDuration } from '../prometheus/duration';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../prometheus/storage';
-import { AlertReceiver, IAlertReceiver, ReceiverSecret, ResolvedReceiver } from './alert-receiver';
+import { AlertReceiver, EmailReceiverOptions, IAlertReceiver, ReceiverSecret, ResolvedReceiver } from './alert-receiver';
 import { AlertmanagerRoute, renderAlertmanagerConfig } from './alertmanager-config';
 import { IAlertmanager } from './alertmanager-reference';
 
@@ -33,20 +33,10 @@ export interface AlertmanagerPagerDutyOptions {
   readonly secret?: SecretKeyRef;
 }
 
-/** E-mail notifications over SMTP. */
-export interface AlertmanagerEmailOptions {
-  /** Recipients, comma-separated. */
-  readonly to: string;
-  /** Sender address. */
-  readonly from: string;
-  /** `host:port` of the SMTP server. */
-  readonly smarthost: string;
-  /** SMTP user name. */
-  readonly username: string;
-  /** The Secret key holding the SMTP password. @default { name: 'alertmanager-smtp', key: 'password' } */
+/** E-mail notifications over SMTP: the `email` receiver's options, with the shortcut's own Secret. */
+export interface AlertmanagerEmailOptions extends EmailReceiverOptions {
+  /** The Secret key holding the SMTP password (`auth_password_file`). @default { name: 'alertmanager-smtp', key: 'password' } */
   readonly password?: SecretKeyRef;
-  /** `require_tls`. @default true */
-  readonly requireTls?: boolean;
 }
 
 /** A dead-man's switch service (healthchecks.io, Dead Man's Snitch, PagerDuty heartbeats...) fed by the Watchdog. */
