@@ -172,7 +172,7 @@ describe('Filebeat', () => {
 
   test('knows its node name and mounts an API token for the metadata watch', () => {
     const spec = pod(synth().objects);
-    expect(spec.containers[0].env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+    expect(spec.containers[0].env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } });
     expect(spec.automountServiceAccountToken).toBe(true);
     expect(spec.serviceAccountName).toBe('filebeat');
   });

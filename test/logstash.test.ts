@@ -164,7 +164,7 @@ describe('Logstash', () => {
     const sts = named(objects, 'StatefulSet', 'logstash');
     expect(sts.spec.volumeClaimTemplates).toEqual([expect.objectContaining({
       metadata: { name: 'data' },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '10Gi' } } },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '10Gi' } }, volumeMode: 'Filesystem' },
     })]);
     expect(sts.spec.template.spec.volumes.find((v: any) => v.name === 'data')).toBeUndefined();
     const cm = named(objects, 'ConfigMap', 'logstash-config');

@@ -87,7 +87,7 @@ describe('Prometheus', () => {
   test('labels each HA replica by pod name and drops the label from alerts', () => {
     const { config, container, sts } = synth({ replicas: 2 }, (p, chart) => p.addAlertmanager(new Alertmanager(chart, 'alertmanager')));
     expect(config.global.external_labels.replica).toBe('${POD_NAME}');
-    expect(container.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
+    expect(container.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }]);
     expect(config.alerting.alert_relabel_configs).toEqual([{ regex: 'replica', action: 'labeldrop' }]);
     expect(sts.spec.template.spec.affinity.podAntiAffinity).toBeDefined();
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ENVIRONMENTS, synthEnvironment } from './support/environments';
+import { ENVIRONMENTS, podTemplateOf, synthEnvironment } from './support/environments';
 import { CLUSTER_SCOPED, referencesOf, serviceProblems } from './support/manifest-checks';
 
 /** `namespace/name` of each Secret in the README's table of Secrets the user creates. */
@@ -45,6 +45,19 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     const read = objects.flatMap(referencesOf).filter(([kind]) => kind === 'Secret');
     expect(read.filter(([, ns, name]) => !external.has(`${ns}/${name}`)).map(([, ns, name, where]) => `${where} -> ${ns}/${name}`)).toEqual([]);
     expect([...external].filter((secret) => !documented.has(secret))).toEqual([]);
+  });
+
+  test('writes out what the API server defaults inside the structures server-side apply treats as one unit', () => {
+    // Claim templates (an atomic list) and fieldRefs: left out, a second applier conflicts with the first.
+    const claims = objects.filter((o) => o.kind === 'StatefulSet').flatMap((o) => o.spec.volumeClaimTemplates ?? []);
+    expect(claims.length).toBeGreaterThan(0);
+    for (const claim of claims) {
+      expect(claim).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } });
+    }
+    const fieldRefs = objects.flatMap((o) => podTemplateOf(o)?.spec.containers ?? []).flatMap((c: any) => c.env ?? [])
+      .map((e: any) => e.valueFrom?.fieldRef).filter(Boolean);
+    expect(fieldRefs.length).toBeGreaterThan(0);
+    expect(fieldRefs.filter((ref: any) => ref.apiVersion !== 'v1')).toEqual([]);
   });
 
   test('every Secret the stack declares is read by some pod', () => {

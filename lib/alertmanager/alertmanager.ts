@@ -12,7 +12,7 @@ import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
-import { renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods, Spread } from '../core/workload';
+import { addStatefulSet, fieldRefEnv, renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods, Spread } from '../core/workload';
 import { durationToSeconds, validateDuration } from '../prometheus/duration';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../prometheus/storage';
 import { AlertReceiver, EmailReceiverOptions, IAlertReceiver, ReceiverSecret, ResolvedReceiver } from './alert-receiver';
@@ -254,7 +254,7 @@ export class Alertmanager extends Component implements IAlertmanager {
         ...externalUrlArgs(this, 'externalUrl', props.externalUrl, 'https://alertmanager.example.com'),
         ...clusterArgs,
       ],
-      env: this.replicas > 1 ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : [],
+      env: this.replicas > 1 ? [fieldRefEnv('POD_IP', 'status.podIP')] : [],
       ports: [
         { name: 'http', containerPort: PORT },
         ...(this.replicas > 1
@@ -268,7 +268,7 @@ export class Alertmanager extends Component implements IAlertmanager {
       runAsUser: UID,
     });
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    addStatefulSet(this, 'statefulset', {
       metadata: this.metadata(this.name, 'server'),
       spec: {
         replicas: this.replicas,

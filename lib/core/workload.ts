@@ -1,4 +1,4 @@
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { invalidProp } from './errors';
 import { ComponentIdentity, selectorLabels, standardLabels } from './labels';
@@ -167,4 +167,43 @@ export function renderDaemonSetSpec(options: PodTemplateOptions, maxUnavailable:
     updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } },
     template: renderPodTemplate(options),
   };
+}
+
+/**
+ * An environment variable from a field of the pod (`metadata.name`, `status.podIP`,
+ * `spec.nodeName`). `apiVersion` is written out: the API server defaults it inside
+ * `fieldRef`, which server-side apply treats as one unit, so leaving it out makes a
+ * second applier (kubectl's client-side apply, then `pulumi up`) conflict with the first.
+ */
+export function fieldRefEnv(name: string, fieldPath: string): k8s.EnvVar {
+  return { name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } };
+}
+
+/**
+ * A StatefulSet whose claim templates carry what the API server defaults in them
+ * (`apiVersion`, `kind`, `spec.volumeMode`, `status`). `volumeClaimTemplates` is an atomic
+ * list to server-side apply: a template missing a defaulted field differs from the stored
+ * one, so moving the object from one applier to another conflicts on the whole list.
+ * cdk8s-plus's typed claim props have no `apiVersion` or `kind` (its `toJson` drops them,
+ * JSON patches included), so they are written into the rendered object.
+ */
+class StatefulSetWithClaimDefaults extends k8s.KubeStatefulSet {
+  public toJson(): any {
+    const json = super.toJson();
+    if (json.spec?.volumeClaimTemplates) {
+      json.spec.volumeClaimTemplates = json.spec.volumeClaimTemplates.map((claim: any) => ({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        ...claim,
+        spec: { ...claim.spec, volumeMode: claim.spec?.volumeMode ?? 'Filesystem' },
+        status: { phase: 'Pending', ...claim.status },
+      }));
+    }
+    return json;
+  }
+}
+
+/** A StatefulSet, its claim templates as the API server stores them (see above). */
+export function addStatefulSet(scope: Construct, id: string, props: k8s.KubeStatefulSetProps): k8s.KubeStatefulSet {
+  return new StatefulSetWithClaimDefaults(scope, id, props);
 }

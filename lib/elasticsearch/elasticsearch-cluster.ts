@@ -12,7 +12,7 @@ import { validateInteger } from '../core/names';
 import { execProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
-import { renderContainer, renderPodTemplate, Spread, spreadPods } from '../core/workload';
+import { addStatefulSet, fieldRefEnv, renderContainer, renderPodTemplate, Spread, spreadPods } from '../core/workload';
 import { CertificateIssuer, ElasticsearchCertificates } from './elasticsearch-certificates';
 import { renderElasticsearchConfig } from './elasticsearch-config';
 import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
@@ -297,8 +297,8 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     const configMap = this.addConfigMap(`${group.role}-config`, `${name}-config`, group.role, { 'elasticsearch.yml': config });
 
     const env: k8s.EnvVar[] = [
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      fieldRefEnv('POD_NAME', 'metadata.name'),
+      fieldRefEnv('POD_IP', 'status.podIP'),
       { name: 'ES_JAVA_OPTS', value: `-Xms${group.heapMegabytes}m -Xmx${group.heapMegabytes}m` },
     ];
     const volumeMounts: k8s.VolumeMount[] = [
@@ -336,7 +336,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       readOnlyRootFilesystem: false,
     });
 
-    new k8s.KubeStatefulSet(this, `${group.role}-statefulset`, {
+    addStatefulSet(this, `${group.role}-statefulset`, {
       metadata: this.metadata(name, group.role),
       spec: {
         serviceName: context.transportService,

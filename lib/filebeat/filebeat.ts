@@ -11,7 +11,7 @@ import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { validateSeconds } from '../core/seconds';
 import { BasicAuthSecretRef } from '../core/secrets';
-import { renderContainer, renderDaemonSetSpec, scrapeAnnotations } from '../core/workload';
+import { fieldRefEnv, renderContainer, renderDaemonSetSpec, scrapeAnnotations } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import { ILogstash } from '../logstash/logstash-reference';
 import {
@@ -173,7 +173,7 @@ export class Filebeat extends Component {
     this.clusterRoleName = validateDnsLabel(this, 'name', `${this.namespace}-${this.name}`, 253);
     const identity = this.identity('agent');
 
-    const env: k8s.EnvVar[] = [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }];
+    const env: k8s.EnvVar[] = [fieldRefEnv('NODE_NAME', 'spec.nodeName')];
     const volumes: k8s.Volume[] = [];
     const volumeMounts: k8s.VolumeMount[] = [];
     let output: FilebeatConfigOptions['output'];

@@ -11,7 +11,7 @@ import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
-import { Spread, renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods } from '../core/workload';
+import { addStatefulSet, fieldRefEnv, Spread, renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import {
   DEAD_LETTER_PIPELINE_ID, DEFAULT_BATCH_DELAY_MILLIS, DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS, deadLetterPipeline, ElasticsearchOutputOptions,
@@ -158,7 +158,7 @@ export class Logstash extends Component implements ILogstash {
     const identity = this.identity('pipeline');
     const ca = elasticsearchCaMount(this, es, `${LOGSTASH_HOME}/certs`);
     const env: k8s.EnvVar[] = [
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      fieldRefEnv('POD_NAME', 'metadata.name'),
       { name: 'LS_JAVA_OPTS', value: `-Xms${this.heapMegabytes}m -Xmx${this.heapMegabytes}m` },
     ];
     if (es.securityEnabled) {
@@ -247,7 +247,7 @@ export class Logstash extends Component implements ILogstash {
       this.metricsPort = LOGSTASH_EXPORTER_PORT;
     }
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    addStatefulSet(this, 'statefulset', {
       metadata: this.metadata(this.name, 'pipeline'),
       spec: {
         serviceName: headlessName,

@@ -1,6 +1,5 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-27';
 import { IAlertmanager } from '../alertmanager/alertmanager-reference';
 import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
@@ -12,7 +11,7 @@ import { appPodTemplates, ExternalPeer, NetworkFlow, NetworkPeer, podTemplatePee
 import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { renderContainer, renderPodTemplate, spreadPods, Spread } from '../core/workload';
+import { addStatefulSet, fieldRefEnv, renderContainer, renderPodTemplate, spreadPods, Spread } from '../core/workload';
 import { durationToSeconds, validateDuration } from './duration';
 import {
   defaultScrapeJobs, PrometheusRuleGroup, renderPrometheusConfig, renderPrometheusRules, ScrapeJob,
@@ -172,7 +171,7 @@ export class Prometheus extends Component implements IPrometheus {
       name: 'prometheus',
       image: this.image,
       args,
-      env: this.replicas > 1 ? [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] : [],
+      env: this.replicas > 1 ? [fieldRefEnv('POD_NAME', 'metadata.name')] : [],
       ports: [{ name: 'http', containerPort: PORT }],
       resources,
       readinessProbe: httpProbe('readiness', '/-/ready', 'http'),
@@ -185,7 +184,7 @@ export class Prometheus extends Component implements IPrometheus {
       runAsUser: UID,
     });
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    addStatefulSet(this, 'statefulset', {
       metadata: this.metadata(this.name, 'server'),
       spec: {
         replicas: this.replicas,
