@@ -17,7 +17,7 @@ import { describeRun, tempDir, removeTempDirs, toolPath } from './support/tools'
  * scripts/install-pulumi.sh, the package's `ObservabilityStackResource` run as an inline
  * program through the Automation API (this Node process is the language host, so no
  * language plugin binary), against the real kube-apiserver of the tools tier. For every
- * environment: up, up again (no changes), preview with refresh (no changes), destroy; kubectl
+ * environment: preview, up, up again (no changes), preview with refresh (no changes), destroy; kubectl
  * sees every object of dist/<env> after up and none after destroy. Then the adoption of an
  * environment first applied with `kubectl apply`, without `PULUMI_K8S_ENABLE_PATCH_FORCE`.
  *
@@ -124,6 +124,12 @@ describe.each(ENVIRONMENTS)('pulumi, for real, on the %s environment', (env) => 
 
   beforeAll(async () => {
     stack = await engineStack(env);
+  });
+
+  test('preview plans to create every object of dist/, and creates nothing', async () => {
+    const result = await stack.preview({ color: 'never' });
+    expect(changes({ resourceChanges: result.changeSummary })).toEqual({ create: objects.length + 3 });
+    expect(liveNames(env)).toEqual([]);
   });
 
   test('up creates every object of dist/, and kubectl finds each', async () => {
