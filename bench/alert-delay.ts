@@ -64,7 +64,7 @@ async function oneRun(interval: string | undefined): Promise<Run> {
       total: (notice.receivedAt - stepAt) / 1000,
     };
   } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : e}\n${harness.logs()}`);
+    throw new Error(`${e instanceof Error ? e.message : e}\n${harness.logs()}`, { cause: e });
   } finally {
     await harness.stop();
   }

@@ -263,7 +263,7 @@ async function main(): Promise<void> {
   const harness = await MetricsHarness.start({ env: 'prod', interval });
   const { scrapeInterval, scrapeTimeout } = harness.timing;
   const results: MetricsDelayRun[] = [];
-  let prometheusVersion = '';
+  let prometheusVersion: string;
   try {
     prometheusVersion = await harness.prometheusVersion();
     console.log(`Metrics delay behind scrape, Prometheus ${prometheusVersion}, prod config, ${runs} run(s)${interval ? ` (scrape interval LOWERED to ${interval})` : ''}`);
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
         + ` (resolution ${delay(r.resolution)}, scrape_duration ${delay(r.scrapeDuration)})`);
     }
   } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : e}\n${harness.logs()}`);
+    throw new Error(`${e instanceof Error ? e.message : e}\n${harness.logs()}`, { cause: e });
   } finally {
     await harness.stop();
   }

@@ -192,7 +192,7 @@ async function onePass(label: string, runs: number, tuning?: JaegerLatencyTuning
       loadAverage: [Number(loadAtStart.toFixed(2)), Number(loadavg()[0].toFixed(2))],
     };
   } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : e}\n${jaeger.logs()}`);
+    throw new Error(`${e instanceof Error ? e.message : e}\n${jaeger.logs()}`, { cause: e });
   } finally {
     await jaeger.stop();
   }

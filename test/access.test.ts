@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { ObservabilityStack, ObservabilityStackProps, STACK_UIS, StackUi, UiAccessProps } from '../lib';
@@ -134,7 +136,7 @@ describe('access in the bundled environments', () => {
 
 describe('README', () => {
   test('the access table states who may open each UI in staging and prod, as the proxies admit them', () => {
-    const readme = require('fs').readFileSync(require('path').join(__dirname, '..', 'README.md'), 'utf8') as string;
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
     const title: Record<StackUi, string> = { kibana: 'Kibana', grafana: 'Grafana', jaeger: 'Jaeger', prometheus: 'Prometheus', alertmanager: 'Alertmanager' };
     for (const env of ['staging', 'prod'] as const) {
       const { stack } = synthEnvironment(env);

@@ -5,6 +5,8 @@ import * as publicApi from '../lib';
 
 // Builds build/lib with its declarations (tsc -p tsconfig.build.json), then runs API Extractor on
 // both entry points: the same check as `npm run api:check`.
+// scripts/ are plain CommonJS without declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runApiReports } = require('../scripts/api-report') as {
   runApiReports(options: { local?: boolean; quiet?: boolean }): { succeeded: boolean; changedReports: string[]; problems: string[] };
 };

@@ -2,13 +2,13 @@ import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { ServiceEndpoint } from '../core/endpoint';
-import { invalidProp } from '../core/errors';
+import { ErrorScope, invalidProp } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { validateDnsLabel } from '../core/names';
 import { ExternalSecret } from '../core/secrets';
 import { ContainerResources } from '../core/resources';
 import { Spread } from '../core/workload';
-import { AuthProxy, AuthProxyProps, OidcProviderProps } from './auth-proxy';
+import { AuthProxy, OidcProviderProps } from './auth-proxy';
 
 /** The stack's web UIs. */
 export enum StackUi {
@@ -77,7 +77,7 @@ export interface UiAccessProps {
 const ANNOTATION_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
-function validateHost(scope: IConstruct, prop: string, host: string): string {
+function validateHost(scope: ErrorScope, prop: string, host: string): string {
   if (typeof host !== 'string' || !HOST_NAME.test(host)) {
     invalidProp(scope, prop, host, 'must be a lower-case DNS name with at least two labels', "use a name such as 'observability.example.com'");
   }

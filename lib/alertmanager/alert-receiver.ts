@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { invalidProp } from '../core/errors';
+import { ErrorScope, invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
 import { SecretKeyRef } from '../core/secrets';
 
@@ -232,7 +232,7 @@ function defaultSecret(receiver: string, key: string): SecretKeyRef {
   return { name: `alertmanager-${receiver}`, key };
 }
 
-function nonEmpty(scope: IConstruct, prop: string, value: string): string {
+function nonEmpty(scope: ErrorScope, prop: string, value: string): string {
   if (typeof value !== 'string' || !value.trim()) invalidProp(scope, prop, value, 'must not be empty', 'give a value');
   return value;
 }

@@ -18,9 +18,16 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Where an error is reported: a construct, or for a pure function called outside any construct
+ * tree (`planCapacity`, `stackAlertRules`) the name of that function.
+ */
+export type ErrorScope = IConstruct | string;
+
 /** Throws a {@link ConfigError} for `scope`. */
-export function invalidProp(scope: IConstruct, prop: string, value: unknown, problem: string, fix: string): never {
-  throw new ConfigError(scope.node.path || '<root>', prop, value, problem, fix);
+export function invalidProp(scope: ErrorScope, prop: string, value: unknown, problem: string, fix: string): never {
+  const path = typeof scope === 'string' ? scope : scope.node.path;
+  throw new ConfigError(path || '<root>', prop, value, problem, fix);
 }
 
 function formatValue(value: unknown): string {

@@ -1,5 +1,4 @@
-import { IConstruct } from 'constructs';
-import { invalidProp } from './errors';
+import { ErrorScope, invalidProp } from './errors';
 
 /**
  * Every image this package deploys, pinned to an exact tag in one place.
@@ -86,7 +85,7 @@ export function imageVersion(image: string): string {
 }
 
 /** Rejects image references that are not pinned to a tag or digest. */
-export function validateImage(scope: IConstruct, prop: string, image: string): string {
+export function validateImage(scope: ErrorScope, prop: string, image: string): string {
   const version = imageVersion(image);
   if (!image || version === 'latest') {
     invalidProp(scope, prop, image, 'must be pinned to an exact tag or digest',

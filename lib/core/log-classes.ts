@@ -1,5 +1,4 @@
-import { IConstruct } from 'constructs';
-import { ConfigError, invalidProp } from './errors';
+import { ConfigError, ErrorScope, invalidProp } from './errors';
 import { validateInteger } from './names';
 
 /**
@@ -30,7 +29,6 @@ export const INDEX_CLASS_FIELD = 'labels.index_class';
 export const NO_DOMAIN = 'other';
 
 // One value namespace beside the interface: `LogClassMatch.severity('error')`.
-// eslint-disable-next-line @typescript-eslint/no-redeclare
 export const LogClassMatch = {
   /** Events of this severity (`labels.severity_class`): `error` for error levels and a set `error.type`. */
   severity(...severities: SeverityClass[]): LogClassMatch {
@@ -183,7 +181,7 @@ export function catchAllClass(classes: readonly LogClass[]): LogClass {
  * exactly one catch-all and it last. With `domains`, a `LogClassMatch.domain` must name
  * one of them. `prop` names the table in errors (e.g. `logClasses`).
  */
-export function validateLogClasses(scope: IConstruct, prop: string, classes: readonly LogClass[], domains?: readonly LogDomain[]): readonly LogClass[] {
+export function validateLogClasses(scope: ErrorScope, prop: string, classes: readonly LogClass[], domains?: readonly LogDomain[]): readonly LogClass[] {
   if (!Array.isArray(classes) || classes.length === 0) {
     invalidProp(scope, prop, classes, 'must list at least the catch-all class',
       "give e.g. [{ name: 'all', match: LogClassMatch.everything(), retentionDays: 30 }], or leave it out for DEFAULT_LOG_CLASSES");
@@ -236,7 +234,7 @@ export function validateLogClasses(scope: IConstruct, prop: string, classes: rea
   return classes;
 }
 
-function validateMatch(scope: IConstruct, prop: string, match: LogClassMatch, domains: readonly LogDomain[] | undefined): void {
+function validateMatch(scope: ErrorScope, prop: string, match: LogClassMatch, domains: readonly LogDomain[] | undefined): void {
   if (match === null || typeof match !== 'object') {
     invalidProp(scope, prop, match, 'must be a LogClassMatch', 'use LogClassMatch.severity, .domain, .fieldEquals or .everything');
   }
@@ -280,7 +278,7 @@ function validateMatch(scope: IConstruct, prop: string, match: LogClassMatch, do
 }
 
 /** Checks a domain table: unique names, key names and words in the forms the script compares. */
-export function validateLogDomains(scope: IConstruct, prop: string, domains: readonly LogDomain[]): readonly LogDomain[] {
+export function validateLogDomains(scope: ErrorScope, prop: string, domains: readonly LogDomain[]): readonly LogDomain[] {
   if (!Array.isArray(domains)) invalidProp(scope, prop, domains, 'must be a list of domains', 'give a list, e.g. [...DEFAULT_LOG_DOMAINS, { name, keys, words }]');
   const seen = new Set<string>();
   domains.forEach((d, i) => {

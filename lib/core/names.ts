@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { invalidProp } from './errors';
+import { ErrorScope, invalidProp } from './errors';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -8,7 +8,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * names, namespaces): lower-case alphanumerics and '-', at most `maxLength`.
  * Returns the name so callers can validate inline.
  */
-export function validateDnsLabel(scope: IConstruct, prop: string, name: string, maxLength = 63): string {
+export function validateDnsLabel(scope: ErrorScope, prop: string, name: string, maxLength = 63): string {
   if (!DNS_LABEL.test(name) || name.length > maxLength) {
     invalidProp(scope, prop, name, `must be a DNS-1123 label of at most ${maxLength} characters`,
       "use lower-case letters, digits and '-', starting and ending with a letter or digit");
@@ -17,7 +17,7 @@ export function validateDnsLabel(scope: IConstruct, prop: string, name: string, 
 }
 
 /** Checks that a numeric prop is an integer within [min, max]. */
-export function validateInteger(scope: IConstruct, prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function validateInteger(scope: ErrorScope, prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
     invalidProp(scope, prop, value, `must be an integer ${range}`, `set it to an integer ${range}`);
@@ -44,7 +44,7 @@ export function externalUrlArgs(scope: IConstruct, prop: string, url: string | u
 }
 
 /** Checks a base URL users reach a UI at (`https://kibana.example.com`), without a trailing slash. */
-export function validateBaseUrl(scope: IConstruct, prop: string, url: string, example: string): string {
+export function validateBaseUrl(scope: ErrorScope, prop: string, url: string, example: string): string {
   if (typeof url !== 'string' || !BASE_URL.test(url)) {
     invalidProp(scope, prop, url, 'must be an http(s) URL without a trailing slash, quotes or braces', `use a value such as '${example}'`);
   }

@@ -1,5 +1,4 @@
-import { IConstruct } from 'constructs';
-import { invalidProp } from './errors';
+import { ErrorScope, invalidProp } from './errors';
 
 /**
  * Renders a number of seconds as a duration both Go's `time.ParseDuration` (Beats) and
@@ -26,7 +25,7 @@ export interface SecondsRange {
  * Checks a duration prop given in seconds: a finite number, a whole number of
  * milliseconds (the finest unit the configs are written in), within `range`. Returns it.
  */
-export function validateSeconds(scope: IConstruct, prop: string, value: number, range: SecondsRange): number {
+export function validateSeconds(scope: ErrorScope, prop: string, value: number, range: SecondsRange): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value * 1000 - Math.round(value * 1000)) > 1e-6) {
     invalidProp(scope, prop, value, 'must be a number of seconds with at most millisecond precision', range.fix);
   }

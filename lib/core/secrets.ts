@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { invalidProp } from './errors';
+import { ErrorScope, invalidProp } from './errors';
 import { validateDnsLabel } from './names';
 
 /**
@@ -15,7 +15,7 @@ export interface SecretKeyRef {
 }
 
 /** Validates a Secret reference: a valid object name and a non-empty key. */
-export function validateSecretRef(scope: IConstruct, prop: string, ref: SecretKeyRef): SecretKeyRef {
+export function validateSecretRef(scope: ErrorScope, prop: string, ref: SecretKeyRef): SecretKeyRef {
   validateDnsLabel(scope, `${prop}.name`, ref.name, 253);
   if (!ref.key || !/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
     invalidProp(scope, `${prop}.key`, ref.key, 'must name a key of the Secret',

@@ -188,10 +188,12 @@ export function fieldRefEnv(name: string, fieldPath: string): k8s.EnvVar {
  * JSON patches included), so they are written into the rendered object.
  */
 class StatefulSetWithClaimDefaults extends k8s.KubeStatefulSet {
+  // ApiObject.toJson() is typed `any` by cdk8s; the override keeps its signature.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   public toJson(): any {
     const json = super.toJson();
     if (json.spec?.volumeClaimTemplates) {
-      json.spec.volumeClaimTemplates = json.spec.volumeClaimTemplates.map((claim: any) => ({
+      json.spec.volumeClaimTemplates = json.spec.volumeClaimTemplates.map((claim: k8s.KubePersistentVolumeClaimProps & { status?: object }) => ({
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         ...claim,

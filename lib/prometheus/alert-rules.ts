@@ -1,5 +1,5 @@
-import { Construct, IConstruct } from 'constructs';
-import { invalidProp } from '../core/errors';
+import { IConstruct } from 'constructs';
+import { ErrorScope, invalidProp } from '../core/errors';
 import { validateDuration } from './duration';
 import { PrometheusRule } from './prometheus-config';
 
@@ -200,8 +200,8 @@ export function alertRule(config: ResolvedAlertRules, spec: AlertSpec): Promethe
 }
 
 /** The construct errors are reported against. */
-export function alertRulesScope(options: AlertRuleOptions): IConstruct {
-  return options.scope ?? new Construct(undefined as any, 'alert-rules');
+export function alertRulesScope(options: AlertRuleOptions): ErrorScope {
+  return options.scope ?? 'alert-rules';
 }
 
 /** 0.8 -> '80%'. */

@@ -1,5 +1,4 @@
-import { IConstruct } from 'constructs';
-import { invalidProp } from '../core/errors';
+import { ErrorScope, invalidProp } from '../core/errors';
 
 // The duration format of Prometheus and Alertmanager (`model.Duration`): units from
 // years to milliseconds, largest first, each at most once.
@@ -11,7 +10,7 @@ export function isPrometheusDuration(value: string): boolean {
 }
 
 /** Checks a Prometheus/Alertmanager duration; `allowZero` admits `0s`. Returns it. */
-export function validateDuration(scope: IConstruct, prop: string, value: string, allowZero = false): string {
+export function validateDuration(scope: ErrorScope, prop: string, value: string, allowZero = false): string {
   if (typeof value !== 'string' || !isPrometheusDuration(value)) {
     invalidProp(scope, prop, value, 'is not a Prometheus duration', "use units y, w, d, h, m, s, ms largest first, such as '15s', '1h30m' or '15d'");
   }

@@ -1,5 +1,5 @@
-import { Construct, IConstruct } from 'constructs';
-import { invalidProp } from '../core/errors';
+import { IConstruct } from 'constructs';
+import { ErrorScope, invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
 import { catchAllClass, catchAllFirst, DEFAULT_INGEST_SHARE, DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
 
@@ -199,7 +199,7 @@ export interface SizingOptions {
  * the same input gives the same plan; bad input throws a ConfigError naming the prop.
  */
 export function planCapacity(input: SizingInput, options: SizingOptions = {}): CapacityPlan {
-  const scope = options.scope ?? new Construct(undefined as any, 'sizing');
+  const scope: ErrorScope = options.scope ?? 'sizing';
   const p = (name: string) => `${options.propPrefix ?? ''}${name}`;
   const positive = (name: string, value: unknown) => {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -229,7 +229,7 @@ export function planCapacity(input: SizingInput, options: SizingOptions = {}): C
 }
 
 /** The share of each class, by name: the catch-all takes the rest unless it gives its own. */
-function resolveShares(scope: IConstruct, prop: string, classes: readonly LogClass[]): Record<string, number> {
+function resolveShares(scope: ErrorScope, prop: string, classes: readonly LogClass[]): Record<string, number> {
   const fallback = catchAllClass(classes);
   const routed = classes.slice(0, -1);
   const shares: Record<string, number> = {};
@@ -314,7 +314,7 @@ function planLogstash(averageEps: number, peakEps: number, highlyAvailable: bool
   };
 }
 
-function planPrometheus(scope: IConstruct, p: (name: string) => string, input: PrometheusSizingInput): PrometheusPlan {
+function planPrometheus(scope: ErrorScope, p: (name: string) => string, input: PrometheusSizingInput): PrometheusPlan {
   const activeSeries = validateInteger(scope, p('prometheus.activeSeries'), input.activeSeries, 1);
   const scrapeIntervalSeconds = input.scrapeIntervalSeconds ?? 15;
   if (!(Number.isFinite(scrapeIntervalSeconds) && scrapeIntervalSeconds > 0)) {

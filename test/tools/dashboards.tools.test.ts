@@ -137,7 +137,7 @@ beforeAll(async () => {
   try {
     await waitReady(prometheus.process, prometheus.url);
   } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : e}\n${processLogs([prometheus.process])}`);
+    throw new Error(`${e instanceof Error ? e.message : e}\n${processLogs([prometheus.process])}`, { cause: e });
   }
 }, 60_000);
 

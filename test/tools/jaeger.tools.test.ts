@@ -245,7 +245,7 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
         exited,
       ]);
     } catch (e) {
-      throw new Error(`${e instanceof Error ? e.message : e}\n${logs()}`);
+      throw new Error(`${e instanceof Error ? e.message : e}\n${logs()}`, { cause: e });
     }
   });
 

@@ -37,7 +37,7 @@ beforeAll(async () => {
     await filebeat.waitForAcked(before + events, 60_000);
     docs = await es.documents('logs-*');
   } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : e}\n${pipeline.logs()}`);
+    throw new Error(`${e instanceof Error ? e.message : e}\n${pipeline.logs()}`, { cause: e });
   }
 }, 300_000);
 

@@ -339,7 +339,7 @@ export async function bootOrStop<T extends { logs(): string; stop(): Promise<voi
   } catch (e) {
     const logs = harness.logs();
     await harness.stop();
-    throw new Error(`${e instanceof Error ? e.message : e}\n${logs}`);
+    throw new Error(`${e instanceof Error ? e.message : e}\n${logs}`, { cause: e });
   }
   return harness;
 }

@@ -135,7 +135,7 @@ export class JaegerOnElasticsearch {
     } catch (e) {
       const logs = harness.logs();
       await harness.stop();
-      throw new Error(`${e instanceof Error ? e.message : e}\n${logs}`);
+      throw new Error(`${e instanceof Error ? e.message : e}\n${logs}`, { cause: e });
     }
     return harness;
   }
