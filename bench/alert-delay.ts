@@ -20,7 +20,13 @@
  */
 import { writeFileSync } from 'fs';
 import { join } from 'path';
-import { AlertHarness, durationSeconds, generatedAlertConfig, sleep, waitUntil } from '../test/tools/support/alert-harness';
+import {
+  AlertHarness,
+  durationSeconds,
+  generatedAlertConfig,
+  sleep,
+  waitUntil,
+} from '../test/tools/support/alert-harness';
 
 export interface Run {
   /** Step -> first scrape that saw it. */
@@ -39,7 +45,8 @@ async function oneRun(interval: string | undefined): Promise<Run> {
     const g = harness.generated;
     const scrapeS = durationSeconds(interval ?? g.scrapeInterval);
     const evalS = durationSeconds(interval ?? g.evaluationInterval);
-    const worstS = scrapeS + evalS + durationSeconds(g.burstRule.for) + durationSeconds(g.groupWait);
+    const worstS =
+      scrapeS + evalS + durationSeconds(g.burstRule.for) + durationSeconds(g.groupWait);
 
     // One baseline sample at 0 is enough: [0, step] already gives an increase above the threshold.
     await harness.waitForSamples(1, (10 + 3 * scrapeS) * 1000);
@@ -47,10 +54,17 @@ async function oneRun(interval: string | undefined): Promise<Run> {
     await sleep(Math.random() * scrapeS * 1000);
     const stepAt = harness.exporter.add(g.burstThreshold + 50);
 
-    const notice = await waitUntil('the firing notice on /pagerduty', () => harness.webhook.requests.find(
-      (r) => r.path === '/pagerduty' && r.body?.event_action === 'trigger'
-        && String(r.body?.payload?.summary).includes(' Http5xxErrorBurst '),
-    ), { timeoutMs: (worstS + 30) * 1000, intervalMs: 100 });
+    const notice = await waitUntil(
+      'the firing notice on /pagerduty',
+      () =>
+        harness.webhook.requests.find(
+          (r) =>
+            r.path === '/pagerduty' &&
+            r.body?.event_action === 'trigger' &&
+            String(r.body?.payload?.summary).includes(' Http5xxErrorBurst '),
+        ),
+      { timeoutMs: (worstS + 30) * 1000, intervalMs: 100 },
+    );
 
     const scrapedAt = harness.exporter.scrapes.find((t) => t >= stepAt) ?? NaN;
     const res = await fetch(`${harness.prometheusUrl}/api/v1/alerts`);
@@ -104,7 +118,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
   const interval = args.find((a) => a.startsWith('--interval='))?.split('=')[1];
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${runs}`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`runs must be a positive integer, got ${runs}`);
 
   // The bounds, from the generated configs.
   const g = generatedAlertConfig('prod');
@@ -113,16 +128,26 @@ async function main(): Promise<void> {
   const forS = durationSeconds(g.burstRule.for);
   const groupWaitS = durationSeconds(g.groupWait);
 
-  console.log(`Http5xxErrorBurst delivery delay, prod config, ${runs} run(s)${interval ? ` (intervals LOWERED to ${interval})` : ''}`);
-  console.log(`  scrape_interval ${s(scrapeS)}, evaluation_interval ${s(evalS)}, for ${s(forS)}, group_wait ${s(groupWaitS)}`);
-  console.log(`  worst case = scrape_interval + evaluation_interval + for + group_wait = ${s(scrapeS + evalS + forS + groupWaitS)} (plus HTTP latency)`);
-  console.log(`  expected mean = (scrape_interval + evaluation_interval) / 2 + for + group_wait = ${s((scrapeS + evalS) / 2 + forS + groupWaitS)}`);
+  console.log(
+    `Http5xxErrorBurst delivery delay, prod config, ${runs} run(s)${interval ? ` (intervals LOWERED to ${interval})` : ''}`,
+  );
+  console.log(
+    `  scrape_interval ${s(scrapeS)}, evaluation_interval ${s(evalS)}, for ${s(forS)}, group_wait ${s(groupWaitS)}`,
+  );
+  console.log(
+    `  worst case = scrape_interval + evaluation_interval + for + group_wait = ${s(scrapeS + evalS + forS + groupWaitS)} (plus HTTP latency)`,
+  );
+  console.log(
+    `  expected mean = (scrape_interval + evaluation_interval) / 2 + for + group_wait = ${s((scrapeS + evalS) / 2 + forS + groupWaitS)}`,
+  );
 
   const results: Run[] = [];
   for (let i = 1; i <= runs; i++) {
     const r = await oneRun(interval);
     results.push(r);
-    console.log(`  run ${i}: total ${s(r.total)}  (scrape ${s(r.scrape)}, evaluate ${s(r.evaluate)}, send + group_wait ${s(r.deliver)})`);
+    console.log(
+      `  run ${i}: total ${s(r.total)}  (scrape ${s(r.scrape)}, evaluate ${s(r.evaluate)}, send + group_wait ${s(r.deliver)})`,
+    );
   }
   const t = stats(results.map((r) => r.total));
   console.log(`  min ${s(t.min)}  median ${s(t.median)}  max ${s(t.max)}`);
@@ -137,20 +162,28 @@ async function main(): Promise<void> {
     command: `npm run bench:alerts -- ${runs}`,
     date: new Date().toISOString(),
     boundSeconds: scrapeS + evalS + forS + groupWaitS,
-    runs: results.map((r) => ({ total: round(r.total), scrape: round(r.scrape), evaluate: round(r.evaluate), deliver: round(r.deliver) })),
+    runs: results.map((r) => ({
+      total: round(r.total),
+      scrape: round(r.scrape),
+      evaluate: round(r.evaluate),
+      deliver: round(r.deliver),
+    })),
     min: round(t.min),
     median: round(t.median),
     max: round(t.max),
   };
   // The build runs from build/bench/, the repository root is two levels up.
-  writeFileSync(join(__dirname, '..', '..', ALERT_DELAY_RESULTS), JSON.stringify(saved, null, 2) + '\n');
+  writeFileSync(
+    join(__dirname, '..', '..', ALERT_DELAY_RESULTS),
+    JSON.stringify(saved, null, 2) + '\n',
+  );
   console.log(`  written to ${ALERT_DELAY_RESULTS}`);
 }
 
 // Only when run, not when `npm run budget` imports the results' shape.
 if (require.main === module) {
   main().catch((e) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
     process.exitCode = 1;
   });
 }

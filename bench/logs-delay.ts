@@ -41,14 +41,32 @@ async function oneRun(pipeline: LogsPipeline, container: string): Promise<LogsRu
   const token = `bench${randomBytes(8).toString('hex')}`;
   const acked = (await pipeline.filebeat.stats()).libbeat.output.events.acked as number;
   const writtenAt = Date.now();
-  pipeline.appendLines(container, [{ text: JSON.stringify({ 'log.level': 'info', 'service.name': container, 'message': `latency probe ${token}` }) }]);
+  pipeline.appendLines(container, [
+    {
+      text: JSON.stringify({
+        'log.level': 'info',
+        'service.name': container,
+        message: `latency probe ${token}`,
+      }),
+    },
+  ]);
   let shippedAt = NaN;
-  for (let i = 0; i < (30_000 / POLL_INTERVAL_MS); i++) {
-    if (Number.isNaN(shippedAt) && (await pipeline.filebeat.stats()).libbeat.output.events.acked > acked) shippedAt = Date.now();
-    const res = await pipeline.es.request('POST', '/logs-*/_search', { size: 1, query: { match: { message: token } } });
+  for (let i = 0; i < 30_000 / POLL_INTERVAL_MS; i++) {
+    if (
+      Number.isNaN(shippedAt) &&
+      (await pipeline.filebeat.stats()).libbeat.output.events.acked > acked
+    )
+      shippedAt = Date.now();
+    const res = await pipeline.es.request('POST', '/logs-*/_search', {
+      size: 1,
+      query: { match: { message: token } },
+    });
     if (res.status === 200 && res.body.hits.total.value > 0) {
       const foundAt = Date.now();
-      return { shipped: toMillis(((Number.isNaN(shippedAt) ? foundAt : shippedAt) - writtenAt) / 1000), total: toMillis((foundAt - writtenAt) / 1000) };
+      return {
+        shipped: toMillis(((Number.isNaN(shippedAt) ? foundAt : shippedAt) - writtenAt) / 1000),
+        total: toMillis((foundAt - writtenAt) / 1000),
+      };
     }
     await sleep(POLL_INTERVAL_MS);
   }
@@ -56,7 +74,9 @@ async function oneRun(pipeline: LogsPipeline, container: string): Promise<LogsRu
 }
 
 function renderPage(saved: MeasuredDelay<LogsRun>): string {
-  const rows = saved.runs.map((r, i) => `| ${i + 1} | ${r.shipped.toFixed(3)} | ${r.total.toFixed(3)} |`).join('\n');
+  const rows = saved.runs
+    .map((r, i) => `| ${i + 1} | ${r.shipped.toFixed(3)} | ${r.total.toFixed(3)} |`)
+    .join('\n');
   return `# Log line to searchable: measured
 
 Written by \`npm run bench:logs\` (${saved.date}); do not edit by hand. The computed bound is
@@ -96,7 +116,9 @@ async function main(): Promise<void> {
       await sleep(500 + Math.random() * 2000);
       const run = await oneRun(pipeline, container);
       results.push(run);
-      console.log(`run ${i + 1}/${runs}: acknowledged ${run.shipped.toFixed(3)} s, searchable ${run.total.toFixed(3)} s`);
+      console.log(
+        `run ${i + 1}/${runs}: acknowledged ${run.shipped.toFixed(3)} s, searchable ${run.total.toFixed(3)} s`,
+      );
     }
   } finally {
     await pipeline.stop();
@@ -115,8 +137,10 @@ async function main(): Promise<void> {
   };
   writeFileSync(repositoryPath(LOGS_DELAY_RESULTS), JSON.stringify(saved, null, 2) + '\n');
   writeFileSync(repositoryPath(LOGS_DELAY_PAGE), renderPage(saved));
-  console.log(`\nwritten -> searchable: min ${total.min.toFixed(3)} s, median ${total.median.toFixed(3)} s, max ${total.max.toFixed(3)} s`
-    + ` | target < ${TARGET_SECONDS} s: ${total.max < TARGET_SECONDS ? 'PASS' : 'FAIL'} (${runs} runs in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  console.log(
+    `\nwritten -> searchable: min ${total.min.toFixed(3)} s, median ${total.median.toFixed(3)} s, max ${total.max.toFixed(3)} s` +
+      ` | target < ${TARGET_SECONDS} s: ${total.max < TARGET_SECONDS ? 'PASS' : 'FAIL'} (${runs} runs in ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+  );
 }
 
 if (require.main === module) {

@@ -82,7 +82,8 @@ async function oneRun(harness: MetricsHarness, value: number): Promise<MetricsDe
   await sleep(Math.random() * intervalS * 1000);
   const changedAt = harness.exporter.set(value);
 
-  const deadline = changedAt + (intervalS + durationSeconds(harness.timing.scrapeTimeout) + 10) * 1000;
+  const deadline =
+    changedAt + (intervalS + durationSeconds(harness.timing.scrapeTimeout) + 10) * 1000;
   let lastMissSentAt = changedAt;
   for (;;) {
     const sentAt = Date.now();
@@ -90,11 +91,14 @@ async function oneRun(harness: MetricsHarness, value: number): Promise<MetricsDe
     const receivedAt = Date.now();
     if (result.length > 0 && Number(result[0].value[1]) === value) {
       const scrape = harness.exporter.firstScrapeOf(value);
-      if (!scrape) throw new Error(`Prometheus returned ${value}, which no scrape of the exporter was served`);
+      if (!scrape)
+        throw new Error(`Prometheus returned ${value}, which no scrape of the exporter was served`);
       // The sample must be that scrape's: Prometheus stamps it with the scrape's start.
       const stamped = Number((await harness.query(`timestamp(${expr})`))[0].value[1]) * 1000;
       if (Math.abs(stamped - scrape.at) > 1000) {
-        throw new Error(`the sample is stamped ${new Date(stamped).toISOString()}, the exporter saw the scrape at ${new Date(scrape.at).toISOString()}`);
+        throw new Error(
+          `the sample is stamped ${new Date(stamped).toISOString()}, the exporter saw the scrape at ${new Date(scrape.at).toISOString()}`,
+        );
       }
       const duration = await harness.query('scrape_duration_seconds{job="app"}');
       return {
@@ -105,7 +109,10 @@ async function oneRun(harness: MetricsHarness, value: number): Promise<MetricsDe
         scrapeDuration: Number(duration[0]?.value[1] ?? NaN),
       };
     }
-    if (receivedAt > deadline) throw new Error(`${expr} did not return ${value} within ${(deadline - changedAt) / 1000} s of the change`);
+    if (receivedAt > deadline)
+      throw new Error(
+        `${expr} did not return ${value} within ${(deadline - changedAt) / 1000} s of the change`,
+      );
     lastMissSentAt = sentAt;
     await sleep(Math.max(0, sentAt + POLL_INTERVAL_MS - Date.now()));
   }
@@ -114,7 +121,8 @@ async function oneRun(harness: MetricsHarness, value: number): Promise<MetricsDe
 const sec = (n: number) => `${n.toFixed(3)} s`;
 /** Sub-second delays in milliseconds, longer ones in seconds. */
 const delay = (n: number) => (Math.abs(n) < 1 ? `${Math.round(n * 1000)} ms` : `${n.toFixed(1)} s`);
-const line = (d: DelaySummary) => `min ${delay(d.min)}, median ${delay(d.median)}, max ${delay(d.max)}`;
+const line = (d: DelaySummary) =>
+  `min ${delay(d.min)}, median ${delay(d.median)}, max ${delay(d.max)}`;
 
 /** Scrape intervals to project the end-to-end delay for, beside the generated one. */
 const SHORTER_INTERVALS = ['5s', '2s', '1s', '500ms'];
@@ -146,7 +154,10 @@ export function renderMetricsDelayPage(r: MetricsDelayResults): string {
   const oneSecond = intervalFor(1, behind);
   const pollBound = r.runs.every((run) => run.resolution === run.behindScrape);
   const durations = summarize(r.runs.map((run) => run.scrapeDuration));
-  const rows = r.runs.map((run, i) => `| ${i + 1} | ${sec(run.total)} | ${sec(run.scrapeWait)} | ${delay(run.behindScrape)} | ${delay(run.resolution)} | ${delay(run.scrapeDuration)} |`);
+  const rows = r.runs.map(
+    (run, i) =>
+      `| ${i + 1} | ${sec(run.total)} | ${sec(run.scrapeWait)} | ${delay(run.behindScrape)} | ${delay(run.resolution)} | ${delay(run.scrapeDuration)} |`,
+  );
   const projections = [r.scrapeInterval, ...SHORTER_INTERVALS].map((i) => {
     const p = projection(durationSeconds(i), behind);
     return `| ${i}${i === r.scrapeInterval ? ' (generated)' : ''} | ${sec(p.mean)} | ${sec(p.worst)} | ${costFactor(intervalS, i)} |`;
@@ -198,12 +209,16 @@ ${rows.join('\n')}
 | change -> queryable | ${delay(total.min)} | ${delay(total.median)} | ${delay(total.max)} | - |
 
 **${r.figure}: ${line(behind)} against the 1 s target: ${verdict}.**
-${pollBound ? `
+${
+  pollBound
+    ? `
 In every run the last poll that missed the value was sent before the scrape, so the
 resolution is the whole figure: these are upper bounds, set by the ${r.pollIntervalMs} ms polling and
 the query's round trip. Prometheus's own \`scrape_duration_seconds\` (request, read of the
 answer, append of its samples) was ${delay(durations.min)} to ${delay(durations.max)}; the commit follows at once.
-` : ''}
+`
+    : ''
+}
 ## The scrape interval dominates
 
 End to end, a change is queryable ${line(total)} after it happens. Of the median
@@ -247,7 +262,8 @@ with a lowered interval, \`npm run bench:metrics -- 3 --interval=1s\`, writes no
 
 /** What was typed: the npm script when run through it, else the node command. */
 function commandLine(args: readonly string[]): string {
-  if (process.env.npm_lifecycle_event === 'bench:metrics') return ['npm run bench:metrics', ...(args.length ? ['--', ...args] : [])].join(' ');
+  if (process.env.npm_lifecycle_event === 'bench:metrics')
+    return ['npm run bench:metrics', ...(args.length ? ['--', ...args] : [])].join(' ');
   return ['npx tsc -p tsconfig.json && node build/bench/metrics-delay.js', ...args].join(' ');
 }
 
@@ -255,8 +271,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
   const interval = args.find((a) => a.startsWith('--interval='))?.split('=')[1];
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${runs}`);
-  if (interval !== undefined && !(durationSeconds(interval) > 0)) throw new Error(`--interval must be a duration such as 1s, got '${interval}'`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`runs must be a positive integer, got ${runs}`);
+  if (interval !== undefined && !(durationSeconds(interval) > 0))
+    throw new Error(`--interval must be a duration such as 1s, got '${interval}'`);
 
   const generated = generatedScrapeTiming('prod');
   const startedAt = Date.now();
@@ -266,25 +284,38 @@ async function main(): Promise<void> {
   let prometheusVersion: string;
   try {
     prometheusVersion = await harness.prometheusVersion();
-    console.log(`Metrics delay behind scrape, Prometheus ${prometheusVersion}, prod config, ${runs} run(s)${interval ? ` (scrape interval LOWERED to ${interval})` : ''}`);
-    console.log(`  job ${generated.jobName}: scrape_interval ${scrapeInterval}, scrape_timeout ${scrapeTimeout}; query polled every ${POLL_INTERVAL_MS} ms`);
-    console.log(`  target: scrape -> queryable < ${METRICS_BEHIND_SCRAPE_TARGET_SECONDS} s; change -> scrape is up to scrape_interval`);
+    console.log(
+      `Metrics delay behind scrape, Prometheus ${prometheusVersion}, prod config, ${runs} run(s)${interval ? ` (scrape interval LOWERED to ${interval})` : ''}`,
+    );
+    console.log(
+      `  job ${generated.jobName}: scrape_interval ${scrapeInterval}, scrape_timeout ${scrapeTimeout}; query polled every ${POLL_INTERVAL_MS} ms`,
+    );
+    console.log(
+      `  target: scrape -> queryable < ${METRICS_BEHIND_SCRAPE_TARGET_SECONDS} s; change -> scrape is up to scrape_interval`,
+    );
 
     // A first value, queryable before the first measured change.
     let value = 1000 + Math.floor(Math.random() * 1000);
     harness.exporter.set(value);
     const intervalS = durationSeconds(scrapeInterval);
     const firstBy = Date.now() + (10 + 3 * intervalS) * 1000;
-    while (!(await harness.query(harness.exporter.metric)).some((s) => Number(s.value[1]) === value)) {
-      if (Date.now() > firstBy) throw new Error(`no sample of ${harness.exporter.metric} within ${10 + 3 * intervalS} s of the start`);
+    while (
+      !(await harness.query(harness.exporter.metric)).some((s) => Number(s.value[1]) === value)
+    ) {
+      if (Date.now() > firstBy)
+        throw new Error(
+          `no sample of ${harness.exporter.metric} within ${10 + 3 * intervalS} s of the start`,
+        );
       await sleep(250);
     }
     for (let i = 1; i <= runs; i++) {
       value += 1 + Math.floor(Math.random() * 1000);
       const r = await oneRun(harness, value);
       results.push(r);
-      console.log(`  run ${i}: change -> queryable ${sec(r.total)} = change -> scrape ${sec(r.scrapeWait)} + scrape -> queryable ${delay(r.behindScrape)}`
-        + ` (resolution ${delay(r.resolution)}, scrape_duration ${delay(r.scrapeDuration)})`);
+      console.log(
+        `  run ${i}: change -> queryable ${sec(r.total)} = change -> scrape ${sec(r.scrapeWait)} + scrape -> queryable ${delay(r.behindScrape)}` +
+          ` (resolution ${delay(r.resolution)}, scrape_duration ${delay(r.scrapeDuration)})`,
+      );
     }
   } catch (e) {
     throw new Error(`${e instanceof Error ? e.message : e}\n${harness.logs()}`, { cause: e });
@@ -297,19 +328,29 @@ async function main(): Promise<void> {
   const wait = summarize(results.map((r) => r.scrapeWait));
   const total = summarize(results.map((r) => r.total));
   const verdict = behind.max < METRICS_BEHIND_SCRAPE_TARGET_SECONDS ? 'PASS' : 'FAIL';
-  console.log(`  ${'figure'.padEnd(20)}  ${'min'.padStart(8)}  ${'median'.padStart(8)}  ${'max'.padStart(8)}  target`);
+  console.log(
+    `  ${'figure'.padEnd(20)}  ${'min'.padStart(8)}  ${'median'.padStart(8)}  ${'max'.padStart(8)}  target`,
+  );
   const row = (name: string, d: DelaySummary, target: string) =>
-    console.log(`  ${name.padEnd(20)}  ${delay(d.min).padStart(8)}  ${delay(d.median).padStart(8)}  ${delay(d.max).padStart(8)}  ${target}`);
+    console.log(
+      `  ${name.padEnd(20)}  ${delay(d.min).padStart(8)}  ${delay(d.median).padStart(8)}  ${delay(d.max).padStart(8)}  ${target}`,
+    );
   row(FIGURE, behind, `< ${METRICS_BEHIND_SCRAPE_TARGET_SECONDS} s: ${verdict}`);
   row('change -> scrape', wait, `up to scrape_interval ${scrapeInterval}`);
   row('change -> queryable', total, '-');
   console.log(`  ${runs} run(s) in ${elapsedSeconds.toFixed(0)} s`);
 
   if (interval) {
-    console.log(`  (scrape interval lowered: ${METRICS_DELAY_RESULTS} and ${METRICS_DELAY_PAGE} left as they were)`);
+    console.log(
+      `  (scrape interval lowered: ${METRICS_DELAY_RESULTS} and ${METRICS_DELAY_PAGE} left as they were)`,
+    );
     return;
   }
-  const round = (d: DelaySummary): DelaySummary => ({ min: toMillis(d.min), median: toMillis(d.median), max: toMillis(d.max) });
+  const round = (d: DelaySummary): DelaySummary => ({
+    min: toMillis(d.min),
+    median: toMillis(d.median),
+    max: toMillis(d.max),
+  });
   const saved: MetricsDelayResults = {
     environment: 'prod',
     command: commandLine(args),
@@ -317,7 +358,10 @@ async function main(): Promise<void> {
     figure: FIGURE,
     ...round(behind),
     targetSeconds: METRICS_BEHIND_SCRAPE_TARGET_SECONDS,
-    figures: [{ name: 'change -> scrape', ...round(wait) }, { name: 'change -> queryable', ...round(total) }],
+    figures: [
+      { name: 'change -> scrape', ...round(wait) },
+      { name: 'change -> queryable', ...round(total) },
+    ],
     prometheusVersion,
     job: generated.jobName,
     scrapeInterval,
@@ -341,7 +385,7 @@ async function main(): Promise<void> {
 // Only when run, not when `npm run budget` imports the results' shape.
 if (require.main === module) {
   main().catch((e) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
     process.exitCode = 1;
   });
 }

@@ -11,7 +11,14 @@
  * --retention class=days,... (classes of DEFAULT_LOG_CLASSES), --peak-eps N, --event-bytes N, --dedicated-masters,
  * --series N, --scrape-interval SECONDS, --prometheus-retention DAYS.
  */
-import { CapacityPlan, DEFAULT_LOG_CLASSES, LogClass, planCapacity, SizingInput, withLogRetention } from '../lib';
+import {
+  CapacityPlan,
+  DEFAULT_LOG_CLASSES,
+  LogClass,
+  planCapacity,
+  SizingInput,
+  withLogRetention,
+} from '../lib';
 
 /** The worked examples of docs/sizing.md and test/sizing.test.ts. */
 export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
@@ -59,11 +66,19 @@ export function renderPlan(name: string, plan: CapacityPlan): string {
   ];
   if (plan.prometheus) {
     const p = plan.prometheus;
-    lines.push(`| Prometheus | ${p.activeSeries} series / ${p.scrapeIntervalSeconds} s = ${fixed(p.samplesPerSecond)} samples/s; retention ${p.retentionDays}d / ${p.retentionSizeGiB}GB; volume ${p.volumeGiB} GiB |`);
+    lines.push(
+      `| Prometheus | ${p.activeSeries} series / ${p.scrapeIntervalSeconds} s = ${fixed(p.samplesPerSecond)} samples/s; retention ${p.retentionDays}d / ${p.retentionSizeGiB}GB; volume ${p.volumeGiB} GiB |`,
+    );
   }
-  lines.push('', '| index class | share | retention (days) | primary GB/day | primary shards per daily index | stored GB |', '|---|---|---|---|---|---|');
+  lines.push(
+    '',
+    '| index class | share | retention (days) | primary GB/day | primary shards per daily index | stored GB |',
+    '|---|---|---|---|---|---|',
+  );
   for (const [c, ic] of Object.entries(es.indexClasses)) {
-    lines.push(`| ${c} | ${fixed(ic.share, 2)} | ${ic.retentionDays} | ${fixed(ic.primaryGbPerDay, 3)} | ${ic.primaryShardsPerDailyIndex} | ${fixed(ic.storedGb, 2)} |`);
+    lines.push(
+      `| ${c} | ${fixed(ic.share, 2)} | ${ic.retentionDays} | ${fixed(ic.primaryGbPerDay, 3)} | ${ic.primaryShardsPerDailyIndex} | ${fixed(ic.storedGb, 2)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -72,20 +87,28 @@ function pairs(value: string, option: string): Record<string, number> {
   const result: Record<string, number> = {};
   for (const pair of value.split(',')) {
     const [key, number] = pair.split('=');
-    if (!key || number === undefined) throw new Error(`${option} takes class=value pairs separated by commas, got '${value}'`);
+    if (!key || number === undefined)
+      throw new Error(`${option} takes class=value pairs separated by commas, got '${value}'`);
     result[key.trim()] = Number(number);
   }
   return result;
 }
 
 /** The default classes with the shares and retention of `--shares` and `--retention`. */
-function logClassesOf(shares: Record<string, number> | undefined, retention: Record<string, number> | undefined): LogClass[] | undefined {
+function logClassesOf(
+  shares: Record<string, number> | undefined,
+  retention: Record<string, number> | undefined,
+): LogClass[] | undefined {
   if (!shares && !retention) return undefined;
   const names = DEFAULT_LOG_CLASSES.map((c) => c.name);
   const unknown = Object.keys(shares ?? {}).find((name) => !names.includes(name));
-  if (unknown) throw new Error(`--shares names '${unknown}', which is no class of DEFAULT_LOG_CLASSES (${names.join(', ')})`);
-  return withLogRetention(DEFAULT_LOG_CLASSES, retention ?? {})
-    .map((c) => (shares?.[c.name] === undefined ? c : { ...c, ingestShare: shares[c.name] }));
+  if (unknown)
+    throw new Error(
+      `--shares names '${unknown}', which is no class of DEFAULT_LOG_CLASSES (${names.join(', ')})`,
+    );
+  return withLogRetention(DEFAULT_LOG_CLASSES, retention ?? {}).map((c) =>
+    shares?.[c.name] === undefined ? c : { ...c, ingestShare: shares[c.name] },
+  );
 }
 
 /** Turns command-line arguments into a SizingInput. */
@@ -93,35 +116,58 @@ export function parseSizingArgs(args: string[]): SizingInput {
   const options = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}' (options start with --)`);
+    if (!arg.startsWith('--'))
+      throw new Error(`unexpected argument '${arg}' (options start with --)`);
     const [name, inline] = arg.slice(2).split('=', 2);
     if (name === 'dedicated-masters') options.set(name, 'true');
     else options.set(name, inline ?? args[++i] ?? '');
   }
-  const known = ['gb-per-day', 'replicas', 'shares', 'retention', 'peak-eps', 'event-bytes', 'dedicated-masters', 'series', 'scrape-interval', 'prometheus-retention'];
-  for (const name of options.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name} (known: ${known.map((k) => `--${k}`).join(', ')})`);
+  const known = [
+    'gb-per-day',
+    'replicas',
+    'shares',
+    'retention',
+    'peak-eps',
+    'event-bytes',
+    'dedicated-masters',
+    'series',
+    'scrape-interval',
+    'prometheus-retention',
+  ];
+  for (const name of options.keys())
+    if (!known.includes(name))
+      throw new Error(`unknown option --${name} (known: ${known.map((k) => `--${k}`).join(', ')})`);
   const num = (name: string) => (options.has(name) ? Number(options.get(name)) : undefined);
   if (!options.has('gb-per-day')) throw new Error('--gb-per-day is required');
   return {
     ingestGbPerDay: num('gb-per-day')!,
     replicas: num('replicas'),
-    logClasses: logClassesOf(options.has('shares') ? pairs(options.get('shares')!, '--shares') : undefined,
-      options.has('retention') ? pairs(options.get('retention')!, '--retention') : undefined),
+    logClasses: logClassesOf(
+      options.has('shares') ? pairs(options.get('shares')!, '--shares') : undefined,
+      options.has('retention') ? pairs(options.get('retention')!, '--retention') : undefined,
+    ),
     peakEventsPerSecond: num('peak-eps'),
     averageEventBytes: num('event-bytes'),
     dedicatedMasters: options.has('dedicated-masters') || undefined,
-    prometheus: options.has('series') ? {
-      activeSeries: num('series')!,
-      scrapeIntervalSeconds: num('scrape-interval'),
-      retentionDays: num('prometheus-retention'),
-    } : undefined,
+    prometheus: options.has('series')
+      ? {
+          activeSeries: num('series')!,
+          scrapeIntervalSeconds: num('scrape-interval'),
+          retentionDays: num('prometheus-retention'),
+        }
+      : undefined,
   };
 }
 
 function main(): void {
   const args = process.argv.slice(2);
-  const examples = args.length === 0 ? WORKED_EXAMPLES : [{ name: `plan for ${args.join(' ')}`, input: parseSizingArgs(args) }];
-  console.log(examples.map(({ name, input }) => renderPlan(name, planCapacity(input))).join('\n\n'));
+  const examples =
+    args.length === 0
+      ? WORKED_EXAMPLES
+      : [{ name: `plan for ${args.join(' ')}`, input: parseSizingArgs(args) }];
+  console.log(
+    examples.map(({ name, input }) => renderPlan(name, planCapacity(input))).join('\n\n'),
+  );
 }
 
 if (require.main === module) {

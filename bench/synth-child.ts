@@ -32,10 +32,19 @@ function floor(outdir: string, withLibraries: boolean): Phases {
   const loaded = performance.now();
   const app = new App({ outdir });
   const chart = new Chart(app, 'floor');
-  new ApiObject(chart, 'config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'floor' }, data: { key: 'value' } });
+  new ApiObject(chart, 'config', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'floor' },
+    data: { key: 'value' },
+  });
   const constructed = performance.now();
   app.synth();
-  return { load: loaded - start, construct: constructed - loaded, synth: performance.now() - constructed };
+  return {
+    load: loaded - start,
+    construct: constructed - loaded,
+    synth: performance.now() - constructed,
+  };
 }
 
 /** What `cdk8s synth` runs for each environment: stacks/main.ts. */
@@ -53,7 +62,8 @@ function growth(n: number, outdir: string): Phases {
   const start = performance.now();
   const { App, YamlOutputType } = require('cdk8s') as typeof import('cdk8s');
   const { KubernetesSdRole, ObservabilityStack } = require('../lib') as typeof import('../lib');
-  const { environmentProfile } = require('../stacks/environments') as typeof import('../stacks/environments');
+  const { environmentProfile } =
+    require('../stacks/environments') as typeof import('../stacks/environments');
   const loaded = performance.now();
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const stack = new ObservabilityStack(app, 'observability', environmentProfile('prod'));
@@ -65,24 +75,39 @@ function growth(n: number, outdir: string): Phases {
     });
     stack.prometheus.addRuleGroup({
       name: `${namespace}-availability`,
-      rules: [{
-        alert: 'AppDown',
-        expr: `up{namespace="${namespace}"} == 0`,
-        for: '5m',
-        labels: { severity: 'critical' },
-        annotations: { summary: `A target in ${namespace} is down` },
-      }],
+      rules: [
+        {
+          alert: 'AppDown',
+          expr: `up{namespace="${namespace}"} == 0`,
+          for: '5m',
+          labels: { severity: 'critical' },
+          annotations: { summary: `A target in ${namespace} is down` },
+        },
+      ],
     });
-    stack.alertmanager.addRoute({ receiver: stack.alertmanager.defaultReceiver, matchers: [`namespace="${namespace}"`] });
+    stack.alertmanager.addRoute({
+      receiver: stack.alertmanager.defaultReceiver,
+      matchers: [`namespace="${namespace}"`],
+    });
     stack.grafana.addDashboard(namespace, {
       title: `Application ${namespace}`,
       uid: namespace,
-      panels: [{ type: 'timeseries', title: 'Requests', targets: [{ expr: `sum(rate(http_requests_total{namespace="${namespace}"}[5m]))` }] }],
+      panels: [
+        {
+          type: 'timeseries',
+          title: 'Requests',
+          targets: [{ expr: `sum(rate(http_requests_total{namespace="${namespace}"}[5m]))` }],
+        },
+      ],
     });
   }
   const constructed = performance.now();
   app.synth();
-  return { load: loaded - start, construct: constructed - loaded, synth: performance.now() - constructed };
+  return {
+    load: loaded - start,
+    construct: constructed - loaded,
+    synth: performance.now() - constructed,
+  };
 }
 
 function main(): void {
@@ -96,7 +121,13 @@ function main(): void {
   // maxRSS is in kilobytes.
   const usage = process.resourceUsage();
   // CPU time (user + system, microseconds) is steadier than wall time on a busy machine.
-  console.log(JSON.stringify({ ...phases, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssKb: usage.maxRSS }));
+  console.log(
+    JSON.stringify({
+      ...phases,
+      cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+      maxRssKb: usage.maxRSS,
+    }),
+  );
 }
 
 main();

@@ -36,11 +36,22 @@ function measure(kind: string, n?: number): Sample {
   const outdir = mkdtempSync(join(tmpdir(), 'bench-synth-'));
   try {
     const start = performance.now();
-    const child = spawnSync(process.execPath, [CHILD, kind, outdir, ...(n === undefined ? [] : [String(n)])], { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      [CHILD, kind, outdir, ...(n === undefined ? [] : [String(n)])],
+      { encoding: 'utf8' },
+    );
     const wallMs = performance.now() - start;
     if (child.status !== 0) throw new Error(`${kind} ${n ?? ''} failed:\n${child.stderr}`);
     const out = JSON.parse(child.stdout.trim().split('\n').pop()!);
-    return { wallMs, load: out.load, construct: out.construct, synth: out.synth, cpuMs: out.cpuMs, rssMb: out.maxRssKb / 1024 };
+    return {
+      wallMs,
+      load: out.load,
+      construct: out.construct,
+      synth: out.synth,
+      cpuMs: out.cpuMs,
+      rssMb: out.maxRssKb / 1024,
+    };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -53,7 +64,8 @@ const median = (xs: number[]): number => {
 
 function main(): void {
   const runs = Number(process.argv[2] ?? 5);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got '${process.argv[2]}'`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`runs must be a positive integer, got '${process.argv[2]}'`);
   const cases: { name: string; kind: string; n?: number }[] = [
     { name: 'floor (cdk8s, 1 ConfigMap)', kind: 'floor' },
     { name: 'floor + libraries', kind: 'floor-libs' },
@@ -66,37 +78,60 @@ function main(): void {
   const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
   // Interleaved rounds, so a slow spell of the machine spreads over every case.
   measure('floor'); // warm the file cache
-  for (let r = 0; r < runs; r++) for (const c of cases) samples.get(c.name)!.push(measure(c.kind, c.n));
+  for (let r = 0; r < runs; r++)
+    for (const c of cases) samples.get(c.name)!.push(measure(c.kind, c.n));
 
   const floorMs = median(samples.get(cases[0].name)!.map((s) => s.wallMs));
   const floorLibsMs = median(samples.get(cases[1].name)!.map((s) => s.wallMs));
   const col = (s: string | number, w: number) => String(s).padStart(w);
-  console.log(`\n  ${runs} runs per case, fresh node process each; wall ms min/median/max; phases and cpu (user+sys) are medians (ms)`);
-  console.log(`  ${'case'.padEnd(28)}${col('min', 7)}${col('median', 8)}${col('max', 7)}${col('load', 7)}${col('constr', 8)}${col('synth', 7)}${col('cpu', 6)}${col('RSS MB', 8)}${col('/floor', 8)}${col('/floor+libs', 12)}`);
+  console.log(
+    `\n  ${runs} runs per case, fresh node process each; wall ms min/median/max; phases and cpu (user+sys) are medians (ms)`,
+  );
+  console.log(
+    `  ${'case'.padEnd(28)}${col('min', 7)}${col('median', 8)}${col('max', 7)}${col('load', 7)}${col('constr', 8)}${col('synth', 7)}${col('cpu', 6)}${col('RSS MB', 8)}${col('/floor', 8)}${col('/floor+libs', 12)}`,
+  );
   for (const c of cases) {
     const s = samples.get(c.name)!;
     const wall = s.map((x) => x.wallMs);
     const med = median(wall);
-    console.log(`  ${c.name.padEnd(28)}${col(Math.min(...wall).toFixed(0), 7)}${col(med.toFixed(0), 8)}${col(Math.max(...wall).toFixed(0), 7)}`
-      + `${col(median(s.map((x) => x.load)).toFixed(0), 7)}${col(median(s.map((x) => x.construct)).toFixed(0), 8)}${col(median(s.map((x) => x.synth)).toFixed(0), 7)}`
-      + `${col(median(s.map((x) => x.cpuMs)).toFixed(0), 6)}${col(Math.max(...s.map((x) => x.rssMb)).toFixed(0), 8)}${col((med / floorMs).toFixed(2) + 'x', 8)}${col((med / floorLibsMs).toFixed(2) + 'x', 12)}`);
+    console.log(
+      `  ${c.name.padEnd(28)}${col(Math.min(...wall).toFixed(0), 7)}${col(med.toFixed(0), 8)}${col(Math.max(...wall).toFixed(0), 7)}` +
+        `${col(median(s.map((x) => x.load)).toFixed(0), 7)}${col(median(s.map((x) => x.construct)).toFixed(0), 8)}${col(median(s.map((x) => x.synth)).toFixed(0), 7)}` +
+        `${col(median(s.map((x) => x.cpuMs)).toFixed(0), 6)}${col(Math.max(...s.map((x) => x.rssMb)).toFixed(0), 8)}${col((med / floorMs).toFixed(2) + 'x', 8)}${col((med / floorLibsMs).toFixed(2) + 'x', 12)}`,
+    );
   }
 
   // Growth: the in-process work (construct + synth) is what user input can change; load is fixed.
-  const work = GROWTH.map((n) => median(samples.get(`prod + ${n} namespaces`)!.map((s) => s.construct + s.synth)));
-  console.log('\n  growth (construct + synth, medians; marginal = per added namespace since the previous N)');
-  GROWTH.forEach((n, i) => console.log(`  ${String(n).padStart(5)} namespaces ${work[i].toFixed(0).padStart(7)} ms`
-    + (i === 0 ? '' : `   marginal ${((work[i] - work[i - 1]) / (n - GROWTH[i - 1])).toFixed(2)} ms`)));
+  const work = GROWTH.map((n) =>
+    median(samples.get(`prod + ${n} namespaces`)!.map((s) => s.construct + s.synth)),
+  );
+  console.log(
+    '\n  growth (construct + synth, medians; marginal = per added namespace since the previous N)',
+  );
+  GROWTH.forEach((n, i) =>
+    console.log(
+      `  ${String(n).padStart(5)} namespaces ${work[i].toFixed(0).padStart(7)} ms` +
+        (i === 0
+          ? ''
+          : `   marginal ${((work[i] - work[i - 1]) / (n - GROWTH[i - 1])).toFixed(2)} ms`),
+    ),
+  );
   // Linear: each tenfold step costs about ten times the previous step's increase. From 1 to 10
   // the increase is within run-to-run noise, so the verdict uses the steps 10->100->1000.
   for (let i = 2; i < GROWTH.length; i++) {
     const step = work[i] - work[i - 1];
     const previous = 10 * (work[i - 1] - work[i - 2]);
-    console.log(`  cost(${GROWTH[i]})-cost(${GROWTH[i - 1]}) = ${step.toFixed(0)} ms vs 10x(cost(${GROWTH[i - 1]})-cost(${GROWTH[i - 2]})) = ${previous.toFixed(0)} ms`);
+    console.log(
+      `  cost(${GROWTH[i]})-cost(${GROWTH[i - 1]}) = ${step.toFixed(0)} ms vs 10x(cost(${GROWTH[i - 1]})-cost(${GROWTH[i - 2]})) = ${previous.toFixed(0)} ms`,
+    );
   }
   const last = GROWTH.length - 1;
   const ratio = (work[last] - work[last - 1]) / (10 * (work[last - 1] - work[last - 2]));
-  const verdict = !(ratio > 0) ? 'inconclusive (a step shrank: noise; run more)' : ratio <= 1.5 ? 'linear or better' : 'superlinear';
+  const verdict = !(ratio > 0)
+    ? 'inconclusive (a step shrank: noise; run more)'
+    : ratio <= 1.5
+      ? 'linear or better'
+      : 'superlinear';
   console.log(`  ${verdict}: the last step costs ${ratio.toFixed(2)}x ten times the one before`);
 }
 

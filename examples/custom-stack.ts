@@ -1,6 +1,13 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ElasticsearchCluster, ElasticsearchSetup, Filebeat, Kibana, ObservabilityNamespace, Spread } from '@observability/k8s-stack';
+import {
+  ElasticsearchCluster,
+  ElasticsearchSetup,
+  Filebeat,
+  Kibana,
+  ObservabilityNamespace,
+  Spread,
+} from '@observability/k8s-stack';
 
 /** The logs pillar alone, in its own namespaces: five data nodes, Filebeat straight to Elasticsearch. */
 export class LoggingChart extends Chart {
@@ -18,9 +25,15 @@ export class LoggingChart extends Chart {
       spread: Spread.REQUIRED,
     });
     // The Job that applies the retention (ILM policies) and the index templates.
-    new ElasticsearchSetup(this, 'logs-setup', { namespace: 'logging', elasticsearch: this.elasticsearch });
+    new ElasticsearchSetup(this, 'logs-setup', {
+      namespace: 'logging',
+      elasticsearch: this.elasticsearch,
+    });
     new Kibana(this, 'kibana', { namespace: 'logging', elasticsearch: this.elasticsearch });
-    new Filebeat(this, 'filebeat', { namespace: 'logging-agents', elasticsearch: this.elasticsearch });
+    new Filebeat(this, 'filebeat', {
+      namespace: 'logging-agents',
+      elasticsearch: this.elasticsearch,
+    });
   }
 }
 

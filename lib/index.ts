@@ -17,7 +17,10 @@ export type { StackSecret } from './stack/external-secrets';
 export type { LatencyBudget, LatencyBreakdown, LatencyPart } from './stack/latency-budget';
 // A namespace the package manages: its Pod Security labels and the NetworkPolicies of every flow in the App.
 export { ObservabilityNamespace } from './stack/observability-namespace';
-export type { ObservabilityNamespaceProps, PodSecurityLabels } from './stack/observability-namespace';
+export type {
+  ObservabilityNamespaceProps,
+  PodSecurityLabels,
+} from './stack/observability-namespace';
 export type { NetworkPolicyOptions, PodsSelector } from './stack/network-policies';
 
 // Shared building blocks: the base of every component, images, errors, network flows, secrets.
@@ -37,18 +40,29 @@ export type { SetupJobProps } from './core/setup-job';
 export { Spread } from './core/workload';
 
 // Log classes and domains: what decides each event's data stream, retention and shards.
-export { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClassMatch, withLogRetention } from './core/log-classes';
+export {
+  DEFAULT_LOG_CLASSES,
+  DEFAULT_LOG_DOMAINS,
+  LogClassMatch,
+  withLogRetention,
+} from './core/log-classes';
 export type { LogClass, LogClassSearch, LogDomain, SeverityClass } from './core/log-classes';
 
 // Elasticsearch.
 export { ElasticsearchCluster, VirtualMemory } from './elasticsearch/elasticsearch-cluster';
 export type {
-  ElasticsearchClusterProps, ElasticsearchNodeGroupProps, ElasticsearchSecurityProps, VolumeClaimProps,
+  ElasticsearchClusterProps,
+  ElasticsearchNodeGroupProps,
+  ElasticsearchSecurityProps,
+  VolumeClaimProps,
 } from './elasticsearch/elasticsearch-cluster';
 export type { IElasticsearchCluster } from './elasticsearch/elasticsearch-reference';
 export { ElasticsearchCertificates } from './elasticsearch/elasticsearch-certificates';
 export type {
-  BoundElasticsearchCertificates, CertificateIssuer, CertManagerCertificatesOptions, ElasticsearchCertificatesContext,
+  BoundElasticsearchCertificates,
+  CertificateIssuer,
+  CertManagerCertificatesOptions,
+  ElasticsearchCertificatesContext,
 } from './elasticsearch/elasticsearch-certificates';
 export { ElasticsearchExporter } from './elasticsearch/elasticsearch-exporter';
 export type { ElasticsearchExporterProps } from './elasticsearch/elasticsearch-exporter';
@@ -64,10 +78,16 @@ export { KibanaSetup } from './kibana/kibana-setup';
 export type { KibanaSetupProps } from './kibana/kibana-setup';
 export { RuleDuration, RuleTimeUnit } from './kibana/kibana-alert-rules';
 export type {
-  CriticalLogRuleOptions, ErrorBurstRuleOptions, KibanaAlertRuleOptions, ResolvedKibanaAlertRuleOptions,
+  CriticalLogRuleOptions,
+  ErrorBurstRuleOptions,
+  KibanaAlertRuleOptions,
+  ResolvedKibanaAlertRuleOptions,
 } from './kibana/kibana-alert-rules';
 export type { AiTokenPricing } from './kibana/kibana-data-view';
-export type { KibanaContentOptions, ResolvedKibanaContentOptions } from './kibana/kibana-saved-objects';
+export type {
+  KibanaContentOptions,
+  ResolvedKibanaContentOptions,
+} from './kibana/kibana-saved-objects';
 
 // Logstash.
 export { Logstash } from './logstash/logstash';
@@ -75,7 +95,12 @@ export type { LogstashPersistentQueue, LogstashProps } from './logstash/logstash
 export type { ILogstash } from './logstash/logstash-reference';
 export type { LogstashExporterProps } from './logstash/logstash-exporter';
 export type {
-  ComparisonOperator, FieldPath, LogstashCondition, LogstashConditional, LogstashPlugin, LogstashStatement,
+  ComparisonOperator,
+  FieldPath,
+  LogstashCondition,
+  LogstashConditional,
+  LogstashPlugin,
+  LogstashStatement,
   LogstashValue,
 } from './logstash/logstash-pipeline';
 
@@ -87,39 +112,67 @@ export { DEFAULT_FILEBEAT_TIMINGS } from './filebeat/filebeat-config';
 export type { FilebeatTimings } from './filebeat/filebeat-config';
 export type { FilebeatExporterProps } from './filebeat/filebeat-exporter';
 export { ValueMask } from './filebeat/log-processing';
-export type { LogClassParam, LogDomainParam, LogProcessingParams, LogProcessingProps } from './filebeat/log-processing';
+export type {
+  LogClassParam,
+  LogDomainParam,
+  LogProcessingParams,
+  LogProcessingProps,
+} from './filebeat/log-processing';
 
 // Prometheus, its exporters and alert rules.
 export { Prometheus } from './prometheus/prometheus';
 export type { PrometheusProps, PrometheusRetention } from './prometheus/prometheus';
 export type { IPrometheus } from './prometheus/prometheus-reference';
 export { KubernetesSdRole, RelabelAction } from './prometheus/prometheus-config';
-export type { PrometheusRule, PrometheusRuleGroup, RelabelConfig, ScrapeJob } from './prometheus/prometheus-config';
+export type {
+  PrometheusRule,
+  PrometheusRuleGroup,
+  RelabelConfig,
+  ScrapeJob,
+} from './prometheus/prometheus-config';
 export type { PersistentStorage } from './prometheus/storage';
 export { AlertName, AlertSeverity } from './prometheus/alert-rules';
 export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
 export { NodeExporter } from './prometheus/node-exporter';
 export type { NodeExporterProps } from './prometheus/node-exporter';
 export { KubeStateMetrics } from './prometheus/kube-state-metrics';
-export type { KubeStateMetricsProps, KubeStateMetricsResource } from './prometheus/kube-state-metrics';
+export type {
+  KubeStateMetricsProps,
+  KubeStateMetricsResource,
+} from './prometheus/kube-state-metrics';
 
 // Alertmanager.
 export { Alertmanager } from './alertmanager/alertmanager';
 export type {
-  AlertmanagerDeadMansSwitchOptions, AlertmanagerEmailOptions, AlertmanagerPagerDutyOptions, AlertmanagerProps,
+  AlertmanagerDeadMansSwitchOptions,
+  AlertmanagerEmailOptions,
+  AlertmanagerPagerDutyOptions,
+  AlertmanagerProps,
   AlertmanagerSlackOptions,
 } from './alertmanager/alertmanager';
 export { AlertReceiver, ReceiverKind } from './alertmanager/alert-receiver';
 export type {
-  AlertReceiverOptions, EmailReceiverOptions, IAlertReceiver, MsTeamsReceiverOptions, OpsgenieReceiverOptions, PagerDutyReceiverOptions,
-  ReceiverSecret, SlackReceiverOptions, WebhookReceiverOptions,
+  AlertReceiverOptions,
+  EmailReceiverOptions,
+  IAlertReceiver,
+  MsTeamsReceiverOptions,
+  OpsgenieReceiverOptions,
+  PagerDutyReceiverOptions,
+  ReceiverSecret,
+  SlackReceiverOptions,
+  WebhookReceiverOptions,
 } from './alertmanager/alert-receiver';
 export type { AlertmanagerRoute } from './alertmanager/alertmanager-config';
 export type { IAlertmanager } from './alertmanager/alertmanager-reference';
 
 // Grafana.
 export { Grafana } from './grafana/grafana';
-export type { GrafanaDatabase, GrafanaElasticsearchSource, GrafanaProps, GrafanaStorage } from './grafana/grafana';
+export type {
+  GrafanaDatabase,
+  GrafanaElasticsearchSource,
+  GrafanaProps,
+  GrafanaStorage,
+} from './grafana/grafana';
 export type { StackHealthDashboardOptions } from './grafana/stack-health-dashboard';
 
 // Jaeger.
@@ -134,12 +187,24 @@ export type { ElasticsearchStorageOptions, MemoryStorageOptions } from './jaeger
 export { AuthProxy } from './access/auth-proxy';
 export type { AuthProxyProps, OidcProviderProps } from './access/auth-proxy';
 export { STACK_UIS, StackUi, UiAccess } from './access/ui-access';
-export type { ExposedUi, TeamAccess, UiAccessConstructProps, UiAccessProps, UiTls } from './access/ui-access';
+export type {
+  ExposedUi,
+  TeamAccess,
+  UiAccessConstructProps,
+  UiAccessProps,
+  UiTls,
+} from './access/ui-access';
 
 // Capacity planning.
 export { planCapacity } from './sizing/sizing';
 export type {
-  CapacityPlan, ElasticsearchPlan, IndexClassPlan, LogstashPlan, PrometheusPlan, PrometheusSizingInput,
-  SizingInput, SizingOptions,
+  CapacityPlan,
+  ElasticsearchPlan,
+  IndexClassPlan,
+  LogstashPlan,
+  PrometheusPlan,
+  PrometheusSizingInput,
+  SizingInput,
+  SizingOptions,
 } from './sizing/sizing';
 export type { StackSizingProps } from './sizing/stack-sizing';

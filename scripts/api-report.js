@@ -19,22 +19,29 @@ const MAIN_CONFIG = join(ROOT, 'api-extractor.json');
 const PULUMI_CONFIG = join(ROOT, 'api-extractor.pulumi.json');
 
 function buildDeclarations() {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 /** The names a report declares as exported (`export declare class X`, `export interface X`...). */
 function reportedExports(reportText) {
   const names = new Set();
-  const declaration = /^export (?:declare )?(?:abstract )?(?:class|interface|type|enum|const|function|namespace) ([A-Za-z_$][\w$]*)/gm;
+  const declaration =
+    /^export (?:declare )?(?:abstract )?(?:class|interface|type|enum|const|function|namespace) ([A-Za-z_$][\w$]*)/gm;
   for (const match of reportText.matchAll(declaration)) names.add(match[1]);
   return names;
 }
 
 function forgottenSymbol(message) {
-  return message.messageId === 'ae-forgotten-export' ? /The symbol "([^"]+)"/.exec(message.text)?.[1] : undefined;
+  return message.messageId === 'ae-forgotten-export'
+    ? /The symbol "([^"]+)"/.exec(message.text)?.[1]
+    : undefined;
 }
 
 function runEntry(configFile, { local, quiet, sharedExports }) {
@@ -50,15 +57,30 @@ function runEntry(configFile, { local, quiet, sharedExports }) {
         message.handled = true;
         return;
       }
-      if (message.logLevel === ExtractorLogLevel.Error || message.logLevel === ExtractorLogLevel.Warning) {
-        problems.push(message.formatMessageWithLocation ? message.formatMessageWithLocation(ROOT) : message.text);
+      if (
+        message.logLevel === ExtractorLogLevel.Error ||
+        message.logLevel === ExtractorLogLevel.Warning
+      ) {
+        problems.push(
+          message.formatMessageWithLocation
+            ? message.formatMessageWithLocation(ROOT)
+            : message.text,
+        );
       }
       if (quiet) message.handled = true;
     },
   });
   const reportPath = config.reportConfigs.map((r) => join(config.reportFolder, r.fileName))[0];
-  const tempReportPath = config.reportConfigs.map((r) => join(config.reportTempFolder, r.fileName))[0];
-  return { succeeded: result.succeeded, changed: result.apiReportChanged, problems, reportPath, tempReportPath };
+  const tempReportPath = config.reportConfigs.map((r) =>
+    join(config.reportTempFolder, r.fileName),
+  )[0];
+  return {
+    succeeded: result.succeeded,
+    changed: result.apiReportChanged,
+    problems,
+    reportPath,
+    tempReportPath,
+  };
 }
 
 /**
@@ -84,11 +106,15 @@ if (require.main === module) {
   const local = process.argv.includes('--local');
   const result = runApiReports({ local });
   if (!result.succeeded) {
-    console.error(local
-      ? '\nAPI Extractor reported errors (above): export the types they name, or make the members private.'
-      : '\nThe API reports are not current (above). Run `npm run api:update`, review the diff of api/*.api.md and commit it.');
+    console.error(
+      local
+        ? '\nAPI Extractor reported errors (above): export the types they name, or make the members private.'
+        : '\nThe API reports are not current (above). Run `npm run api:update`, review the diff of api/*.api.md and commit it.',
+    );
     process.exitCode = 1;
   } else if (local && result.changedReports.length > 0) {
-    console.log(`Updated ${result.changedReports.map((p) => p.slice(ROOT.length + 1)).join(', ')}: review the diff and commit it.`);
+    console.log(
+      `Updated ${result.changedReports.map((p) => p.slice(ROOT.length + 1)).join(', ')}: review the diff and commit it.`,
+    );
   }
 }

@@ -9,5 +9,9 @@ const { copyLibAssets } = require('./copy-lib-assets');
 const root = join(__dirname, '..');
 // A file deleted from lib/ must not linger in the tarball from an earlier build.
 rmSync(join(root, 'build', 'lib'), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+  { stdio: 'inherit' },
+);
 copyLibAssets(root);

@@ -1,4 +1,10 @@
-import { DEFAULT_LOG_CLASSES, ObservabilityStackProps, Spread, TraceStorage, withLogRetention } from '../lib';
+import {
+  DEFAULT_LOG_CLASSES,
+  ObservabilityStackProps,
+  Spread,
+  TraceStorage,
+  withLogRetention,
+} from '../lib';
 
 /**
  * dev: a laptop cluster (kind, minikube). One of everything, about 2 CPU and
@@ -39,5 +45,9 @@ export const dev: ObservabilityStackProps = {
   grafana: { replicas: 1 },
   // The UI through `kubectl -n observability port-forward svc/jaeger-query 16686`, so that
   // Kibana's trace.id links open it.
-  jaeger: { storage: TraceStorage.MEMORY, samplingRate: 1, publicBaseUrl: 'http://localhost:16686' },
+  jaeger: {
+    storage: TraceStorage.MEMORY,
+    samplingRate: 1,
+    publicBaseUrl: 'http://localhost:16686',
+  },
 };

@@ -5,7 +5,10 @@ import { ENVIRONMENTS, environmentProfile } from './environments';
 
 /** Writes one environment's manifests to `<outdir>/<environment>/observability.k8s.yaml`. */
 export function synthesizeEnvironment(environment: string, outdir: string): void {
-  const app = new App({ outdir: join(outdir, environment), yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const app = new App({
+    outdir: join(outdir, environment),
+    yamlOutputType: YamlOutputType.FILE_PER_CHART,
+  });
   new ObservabilityStack(app, 'observability', environmentProfile(environment));
   app.synth();
 }

@@ -34,10 +34,24 @@ export const prod: ObservabilityStackProps = {
     spread: Spread.REQUIRED,
   },
   // Critical alerts page through PagerDuty and go on to Slack; warnings go to Slack.
-  alertmanager: { replicas: 3, spread: Spread.REQUIRED, slack: { channel: '#alerts-prod' }, pagerDuty: {}, deadMansSwitch: {} },
+  alertmanager: {
+    replicas: 3,
+    spread: Spread.REQUIRED,
+    slack: { channel: '#alerts-prod' },
+    pagerDuty: {},
+    deadMansSwitch: {},
+  },
   // One replica: Grafana HA needs an external database (set `database` to scale out).
   grafana: { replicas: 1 },
-  jaeger: { storage: TraceStorage.ELASTICSEARCH, samplingRate: 0.1, replicas: 2, spread: Spread.REQUIRED },
+  jaeger: {
+    storage: TraceStorage.ELASTICSEARCH,
+    samplingRate: 0.1,
+    replicas: 2,
+    spread: Spread.REQUIRED,
+  },
   // UIs at https://<ui>.observability.example.com, behind OIDC sign-in; stacks/teams.ts says who sees what.
-  access: uiAccess('observability.example.com', 'observability-prod', { replicas: 2, spread: Spread.REQUIRED }),
+  access: uiAccess('observability.example.com', 'observability-prod', {
+    replicas: 2,
+    spread: Spread.REQUIRED,
+  }),
 };

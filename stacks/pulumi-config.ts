@@ -11,9 +11,12 @@ import { environmentProfile } from './environments';
  *   (`pulumi config set --path 'overrides.kibana.publicBaseUrl' https://kibana.example.com`).
  */
 export function stackArgsFromConfig(config: pulumi.Config): EnvironmentStackArgs {
-  const overrides = config.getObject<ObservabilityStackOverrides & { environment?: unknown }>('overrides') ?? {};
+  const overrides =
+    config.getObject<ObservabilityStackOverrides & { environment?: unknown }>('overrides') ?? {};
   if (overrides.environment !== undefined) {
-    throw new Error(`'overrides.environment' cannot be set, got ${JSON.stringify(overrides.environment)} (set 'environment' to choose the profile)`);
+    throw new Error(
+      `'overrides.environment' cannot be set, got ${JSON.stringify(overrides.environment)} (set 'environment' to choose the profile)`,
+    );
   }
   const region = config.get('region');
   return {

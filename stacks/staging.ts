@@ -1,4 +1,11 @@
-import { DEFAULT_LOG_CLASSES, ObservabilityStackProps, Spread, TraceStorage, ValueMask, withLogRetention } from '../lib';
+import {
+  DEFAULT_LOG_CLASSES,
+  ObservabilityStackProps,
+  Spread,
+  TraceStorage,
+  ValueMask,
+  withLogRetention,
+} from '../lib';
 import { uiAccess } from './teams';
 
 /**

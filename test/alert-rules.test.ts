@@ -1,11 +1,17 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { AlertName, AlertRulesProps, AlertSeverity, ObservabilityStack, PrometheusRule, PrometheusRuleGroup } from '../lib';
+import {
+  AlertName,
+  AlertRulesProps,
+  AlertSeverity,
+  ObservabilityStack,
+  PrometheusRule,
+  PrometheusRuleGroup,
+} from '../lib';
 import { applicationAlertRules } from '../lib/prometheus/application-alert-rules';
 import { stackAlertRules } from '../lib/prometheus/stack-alert-rules';
 
 const STACK = { namespace: 'observability', agentsNamespace: 'observability-agents' };
-
 
 function rule(group: PrometheusRuleGroup, alert: AlertName | string): PrometheusRule {
   const found = group.rules.filter((r) => r.alert === alert);
@@ -13,33 +19,56 @@ function rule(group: PrometheusRuleGroup, alert: AlertName | string): Prometheus
   return found[0];
 }
 
-const allRules = (props: AlertRulesProps = {}) => [...applicationAlertRules(props).rules, ...stackAlertRules(props, STACK).rules];
+const allRules = (props: AlertRulesProps = {}) => [
+  ...applicationAlertRules(props).rules,
+  ...stackAlertRules(props, STACK).rules,
+];
 
 describe('every alert rule', () => {
-  test.each(allRules().map((r) => [r.alert, r] as const))('%s has a severity, a summary, a description and a runbook', (name, r) => {
-    expect(Object.values(AlertSeverity)).toContain(r.labels?.severity);
-    expect(r.annotations?.summary).toMatch(/\S/);
-    expect(r.annotations?.description).toMatch(/\S/);
-    expect(r.annotations?.runbook_url).toBe(`https://github.com/observability-stack/runbooks/blob/main/${name}.md`);
-  });
+  test.each(allRules().map((r) => [r.alert, r] as const))(
+    '%s has a severity, a summary, a description and a runbook',
+    (name, r) => {
+      expect(Object.values(AlertSeverity)).toContain(r.labels?.severity);
+      expect(r.annotations?.summary).toMatch(/\S/);
+      expect(r.annotations?.description).toMatch(/\S/);
+      expect(r.annotations?.runbook_url).toBe(
+        `https://github.com/observability-stack/runbooks/blob/main/${name}.md`,
+      );
+    },
+  );
 
   test('covers every AlertName, each exactly once', () => {
-    expect(allRules().map((r) => r.alert).sort()).toEqual([...Object.values(AlertName)].sort());
+    expect(
+      allRules()
+        .map((r) => r.alert)
+        .sort(),
+    ).toEqual([...Object.values(AlertName)].sort());
   });
 
   test('runbookBaseUrl is honoured with or without a trailing slash', () => {
-    for (const base of ['https://runbooks.example.com/alerts', 'https://runbooks.example.com/alerts/']) {
+    for (const base of [
+      'https://runbooks.example.com/alerts',
+      'https://runbooks.example.com/alerts/',
+    ]) {
       for (const r of allRules({ runbookBaseUrl: base })) {
-        expect(r.annotations?.runbook_url).toBe(`https://runbooks.example.com/alerts/${r.alert}.md`);
+        expect(r.annotations?.runbook_url).toBe(
+          `https://runbooks.example.com/alerts/${r.alert}.md`,
+        );
       }
     }
   });
 
   test('descriptions template the labels they talk about', () => {
     const app = applicationAlertRules();
-    expect(rule(app, AlertName.HTTP_5XX_ERROR_BURST).annotations?.description).toContain('{{ $labels.service }}');
-    expect(rule(app, AlertName.HTTP_5XX_ERROR_BURST).annotations?.description).toContain('{{ $value | humanize }}');
-    expect(rule(app, AlertName.KUBE_POD_CRASH_LOOPING).annotations?.description).toContain('{{ $labels.pod }}');
+    expect(rule(app, AlertName.HTTP_5XX_ERROR_BURST).annotations?.description).toContain(
+      '{{ $labels.service }}',
+    );
+    expect(rule(app, AlertName.HTTP_5XX_ERROR_BURST).annotations?.description).toContain(
+      '{{ $value | humanize }}',
+    );
+    expect(rule(app, AlertName.KUBE_POD_CRASH_LOOPING).annotations?.description).toContain(
+      '{{ $labels.pod }}',
+    );
   });
 });
 
@@ -52,53 +81,85 @@ describe('applicationAlertRules', () => {
 
   test('Http5xxErrorBurst: more than 100 5xx of one service in 5 minutes, critical, at once', () => {
     const r = rule(app, AlertName.HTTP_5XX_ERROR_BURST);
-    expect(r.expr).toBe('sum by (namespace, service) (increase(http_requests_total{status=~"5.."}[5m])) > 100');
+    expect(r.expr).toBe(
+      'sum by (namespace, service) (increase(http_requests_total{status=~"5.."}[5m])) > 100',
+    );
     expect(r.for).toBeUndefined();
     expect(r.labels).toEqual({ severity: 'critical' });
-    expect(rule(applicationAlertRules({ http5xxPerFiveMinutes: 250 }), AlertName.HTTP_5XX_ERROR_BURST).expr).toMatch(/\) > 250$/);
+    expect(
+      rule(applicationAlertRules({ http5xxPerFiveMinutes: 250 }), AlertName.HTTP_5XX_ERROR_BURST)
+        .expr,
+    ).toMatch(/\) > 250$/);
   });
 
   test('HttpLatencyP95High: p95 of the duration histogram by service above the threshold', () => {
     const r = rule(app, AlertName.HTTP_LATENCY_P95_HIGH);
-    expect(r.expr).toBe('histogram_quantile(0.95, sum by (namespace, service, le) (rate(http_request_duration_seconds_bucket[5m]))) > 1');
+    expect(r.expr).toBe(
+      'histogram_quantile(0.95, sum by (namespace, service, le) (rate(http_request_duration_seconds_bucket[5m]))) > 1',
+    );
     expect(r).toMatchObject({ for: '10m', labels: { severity: 'warning' } });
-    const custom = rule(applicationAlertRules({ p95LatencySeconds: 0.25, latencyFor: '3m' }), AlertName.HTTP_LATENCY_P95_HIGH);
+    const custom = rule(
+      applicationAlertRules({ p95LatencySeconds: 0.25, latencyFor: '3m' }),
+      AlertName.HTTP_LATENCY_P95_HIGH,
+    );
     expect(custom.expr).toMatch(/\) > 0.25$/);
     expect(custom.for).toBe('3m');
   });
 
   test('NodeCpuHigh: non-idle CPU share from node-exporter above 80% for 15m', () => {
     const r = rule(app, AlertName.NODE_CPU_HIGH);
-    expect(r.expr).toBe('(1 - avg by (node, instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))) > 0.8');
+    expect(r.expr).toBe(
+      '(1 - avg by (node, instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))) > 0.8',
+    );
     expect(r).toMatchObject({ for: '15m', labels: { severity: 'warning' } });
     expect(r.annotations?.description).toContain('above 80%');
-    expect(rule(applicationAlertRules({ cpuUtilisation: 0.95 }), AlertName.NODE_CPU_HIGH).expr).toMatch(/> 0.95$/);
+    expect(
+      rule(applicationAlertRules({ cpuUtilisation: 0.95 }), AlertName.NODE_CPU_HIGH).expr,
+    ).toMatch(/> 0.95$/);
   });
 
   test('NodeDiskAlmostFull: above 90%, tmpfs and overlay excluded on both sides of the ratio', () => {
     const r = rule(app, AlertName.NODE_DISK_ALMOST_FULL);
-    expect(r.expr).toMatch(/^\(1 - node_filesystem_avail_bytes\{[^}]*\} \/ node_filesystem_size_bytes\{[^}]*\}\) > 0.9$/);
+    expect(r.expr).toMatch(
+      /^\(1 - node_filesystem_avail_bytes\{[^}]*\} \/ node_filesystem_size_bytes\{[^}]*\}\) > 0.9$/,
+    );
     expect(r.expr.match(/fstype!~"tmpfs\|overlay/g)).toHaveLength(2);
     expect(r.labels?.severity).toBe('warning');
-    expect(rule(applicationAlertRules({ diskUtilisation: 0.75 }), AlertName.NODE_DISK_ALMOST_FULL).expr).toMatch(/> 0.75$/);
+    expect(
+      rule(applicationAlertRules({ diskUtilisation: 0.75 }), AlertName.NODE_DISK_ALMOST_FULL).expr,
+    ).toMatch(/> 0.75$/);
   });
 
   test('NodeMemoryPressure and ContainerOomKilled: memory from node-exporter and kube-state-metrics', () => {
-    const memory = rule(applicationAlertRules({ memoryUtilisation: 0.85, memoryFor: '2m' }), AlertName.NODE_MEMORY_PRESSURE);
-    expect(memory.expr).toBe('(1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes) > 0.85');
+    const memory = rule(
+      applicationAlertRules({ memoryUtilisation: 0.85, memoryFor: '2m' }),
+      AlertName.NODE_MEMORY_PRESSURE,
+    );
+    expect(memory.expr).toBe(
+      '(1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes) > 0.85',
+    );
     expect(memory).toMatchObject({ for: '2m', labels: { severity: 'warning' } });
     const oom = rule(app, AlertName.CONTAINER_OOM_KILLED);
-    expect(oom.expr).toContain('kube_pod_container_status_last_terminated_reason{reason="OOMKilled"} == 1');
+    expect(oom.expr).toContain(
+      'kube_pod_container_status_last_terminated_reason{reason="OOMKilled"} == 1',
+    );
     expect(oom.expr).toContain('increase(kube_pod_container_status_restarts_total[10m]) > 0');
   });
 
   test('TargetDown: down targets counted by job after targetDownFor', () => {
     const r = rule(applicationAlertRules({ targetDownFor: '3m' }), AlertName.TARGET_DOWN);
-    expect(r).toMatchObject({ expr: 'count by (job, namespace) (up == 0)', for: '3m', labels: { severity: 'warning' } });
+    expect(r).toMatchObject({
+      expr: 'count by (job, namespace) (up == 0)',
+      for: '3m',
+      labels: { severity: 'warning' },
+    });
   });
 
   test('KubePodCrashLooping: restarts in the window above the limit, or CrashLoopBackOff, critical', () => {
-    const r = rule(applicationAlertRules({ crashLoopRestarts: 5, crashLoopWindow: '30m' }), AlertName.KUBE_POD_CRASH_LOOPING);
+    const r = rule(
+      applicationAlertRules({ crashLoopRestarts: 5, crashLoopWindow: '30m' }),
+      AlertName.KUBE_POD_CRASH_LOOPING,
+    );
     expect(r.expr).toContain('increase(kube_pod_container_status_restarts_total[30m])) > 5');
     expect(r.expr).toContain('kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}');
     expect(r.labels?.severity).toBe('critical');
@@ -114,58 +175,89 @@ describe('stackAlertRules', () => {
 
   test('ObservabilityComponentDown watches both stack namespaces, critical', () => {
     const r = rule(stack, AlertName.OBSERVABILITY_COMPONENT_DOWN);
-    expect(r).toMatchObject({ expr: 'up{namespace=~"observability|observability-agents"} == 0', for: '5m', labels: { severity: 'critical' } });
-    expect(rule(stackAlertRules({}, { namespace: 'obs' }), AlertName.OBSERVABILITY_COMPONENT_DOWN).expr).toBe('up{namespace=~"obs"} == 0');
+    expect(r).toMatchObject({
+      expr: 'up{namespace=~"observability|observability-agents"} == 0',
+      for: '5m',
+      labels: { severity: 'critical' },
+    });
+    expect(
+      rule(stackAlertRules({}, { namespace: 'obs' }), AlertName.OBSERVABILITY_COMPONENT_DOWN).expr,
+    ).toBe('up{namespace=~"obs"} == 0');
   });
 
   test('Elasticsearch: red is critical, yellow a warning, from elasticsearch_exporter', () => {
     expect(rule(stack, AlertName.ELASTICSEARCH_CLUSTER_RED)).toMatchObject({
-      expr: 'elasticsearch_cluster_health_status{color="red"} == 1', labels: { severity: 'critical' },
+      expr: 'elasticsearch_cluster_health_status{color="red"} == 1',
+      labels: { severity: 'critical' },
     });
     expect(rule(stack, AlertName.ELASTICSEARCH_CLUSTER_YELLOW)).toMatchObject({
-      expr: 'elasticsearch_cluster_health_status{color="yellow"} == 1', for: '15m', labels: { severity: 'warning' },
+      expr: 'elasticsearch_cluster_health_status{color="yellow"} == 1',
+      for: '15m',
+      labels: { severity: 'warning' },
     });
   });
 
   test('Elasticsearch disk watermarks at 85% (warning) and 90% (critical), configurable', () => {
-    const used = '(1 - elasticsearch_filesystem_data_available_bytes / elasticsearch_filesystem_data_size_bytes)';
-    expect(rule(stack, AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW)).toMatchObject({ expr: `${used} > 0.85`, labels: { severity: 'warning' } });
-    expect(rule(stack, AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH)).toMatchObject({ expr: `${used} > 0.9`, labels: { severity: 'critical' } });
-    const custom = stackAlertRules({ elasticsearchDiskLowWatermark: 0.7, elasticsearchDiskHighWatermark: 0.8 }, STACK);
+    const used =
+      '(1 - elasticsearch_filesystem_data_available_bytes / elasticsearch_filesystem_data_size_bytes)';
+    expect(rule(stack, AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW)).toMatchObject({
+      expr: `${used} > 0.85`,
+      labels: { severity: 'warning' },
+    });
+    expect(rule(stack, AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH)).toMatchObject({
+      expr: `${used} > 0.9`,
+      labels: { severity: 'critical' },
+    });
+    const custom = stackAlertRules(
+      { elasticsearchDiskLowWatermark: 0.7, elasticsearchDiskHighWatermark: 0.8 },
+      STACK,
+    );
     expect(rule(custom, AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW).expr).toMatch(/> 0.7$/);
     expect(rule(custom, AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH).expr).toMatch(/> 0.8$/);
   });
 
   test('LogstashPipelineStalled: events in but none out over logstashStalledFor', () => {
-    const r = rule(stackAlertRules({ logstashStalledFor: '20m' }, STACK), AlertName.LOGSTASH_PIPELINE_STALLED);
+    const r = rule(
+      stackAlertRules({ logstashStalledFor: '20m' }, STACK),
+      AlertName.LOGSTASH_PIPELINE_STALLED,
+    );
     expect(r.expr).toContain('increase(logstash_stats_pipeline_events_in[20m])) > 0');
-    expect(r.expr).toContain('and sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_events_out[20m])) == 0');
+    expect(r.expr).toContain(
+      'and sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_events_out[20m])) == 0',
+    );
     expect(r.labels?.severity).toBe('warning');
   });
 
-  test('LogsDeadLettered: the dead-letter data stream grew, per backing index, from the exporter\'s --es.indices counts', () => {
+  test("LogsDeadLettered: the dead-letter data stream grew, per backing index, from the exporter's --es.indices counts", () => {
     const r = rule(stack, 'LogsDeadLettered');
-    const docs = (offset = '') => `max by (cluster, index) (elasticsearch_indices_docs_primary{index=~"\\\\.ds-logs-deadletter-.*"}${offset})`;
-    expect(r.expr).toBe(`sum by (cluster) ((${docs()} - ${docs(' offset 10m')}) `
-      + `or (${docs()} and on () count(elasticsearch_cluster_health_status offset 10m))) > 0`);
+    const docs = (offset = '') =>
+      `max by (cluster, index) (elasticsearch_indices_docs_primary{index=~"\\\\.ds-logs-deadletter-.*"}${offset})`;
+    expect(r.expr).toBe(
+      `sum by (cluster) ((${docs()} - ${docs(' offset 10m')}) ` +
+        `or (${docs()} and on () count(elasticsearch_cluster_health_status offset 10m))) > 0`,
+    );
     expect(r.for).toBeUndefined();
     expect(r.labels?.severity).toBe('warning');
     expect(r.annotations?.description).toContain('{{ $labels.cluster }}');
   });
 
-  test('LogstashDeadLetters: documents Elasticsearch refused, from the outputs and from the dead-letters pipeline\'s input', () => {
+  test("LogstashDeadLetters: documents Elasticsearch refused, from the outputs and from the dead-letters pipeline's input", () => {
     const r = rule(stack, 'LogstashDeadLetters');
-    expect(r.expr).toBe('sum by (namespace, pod) (increase(logstash_stats_pipeline_plugin_documents_non_retryable_failures{plugin_type="output"}[5m])) > 0 '
-      + 'or sum by (namespace, pod) (increase(logstash_stats_pipeline_events_in{pipeline="dead-letters"}[5m])) > 0');
+    expect(r.expr).toBe(
+      'sum by (namespace, pod) (increase(logstash_stats_pipeline_plugin_documents_non_retryable_failures{plugin_type="output"}[5m])) > 0 ' +
+        'or sum by (namespace, pod) (increase(logstash_stats_pipeline_events_in{pipeline="dead-letters"}[5m])) > 0',
+    );
     expect(r.labels?.severity).toBe('warning');
     expect(r.annotations?.description).toContain('logs-deadletter-default');
   });
 
   test('LogstashDeadLetterQueueDropping: dead letters dropped, or the queue full (drop_older counts nothing), critical', () => {
     const r = rule(stack, 'LogstashDeadLetterQueueDropping');
-    expect(r.expr).toBe('sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_dead_letter_queue_dropped_events[5m])) > 0 '
-      + 'or max by (namespace, pod, pipeline) (logstash_stats_pipeline_dead_letter_queue_size_in_bytes '
-      + '/ logstash_stats_pipeline_dead_letter_queue_max_size_in_bytes) > 0.95');
+    expect(r.expr).toBe(
+      'sum by (namespace, pod, pipeline) (increase(logstash_stats_pipeline_dead_letter_queue_dropped_events[5m])) > 0 ' +
+        'or max by (namespace, pod, pipeline) (logstash_stats_pipeline_dead_letter_queue_size_in_bytes ' +
+        '/ logstash_stats_pipeline_dead_letter_queue_max_size_in_bytes) > 0.95',
+    );
     expect(r.labels?.severity).toBe('critical');
   });
 
@@ -179,11 +271,20 @@ describe('stackAlertRules', () => {
   });
 
   test('FilebeatOutputStalled: events held all of filebeatStalledFor while none is acknowledged', () => {
-    const r = rule(stackAlertRules({ filebeatStalledFor: '15m' }, STACK), AlertName.FILEBEAT_OUTPUT_STALLED);
-    expect(r.expr).toContain('min_over_time(filebeat_libbeat_pipeline_events{type="active"}[15m])) > 0');
-    expect(r.expr).toContain('and sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="acked"}[15m])) == 0');
+    const r = rule(
+      stackAlertRules({ filebeatStalledFor: '15m' }, STACK),
+      AlertName.FILEBEAT_OUTPUT_STALLED,
+    );
+    expect(r.expr).toContain(
+      'min_over_time(filebeat_libbeat_pipeline_events{type="active"}[15m])) > 0',
+    );
+    expect(r.expr).toContain(
+      'and sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="acked"}[15m])) == 0',
+    );
     expect(r.labels?.severity).toBe('warning');
-    expect(() => stackAlertRules({ filebeatStalledFor: '15' }, STACK)).toThrow(/filebeatStalledFor/);
+    expect(() => stackAlertRules({ filebeatStalledFor: '15' }, STACK)).toThrow(
+      /filebeatStalledFor/,
+    );
   });
 
   test('FilebeatDroppingEvents: events dropped by the output or the pipeline', () => {
@@ -202,67 +303,114 @@ describe('stackAlertRules', () => {
 
   test('self-monitoring: rule evaluation and notification failures are critical; the Watchdog always fires with severity none', () => {
     expect(rule(stack, AlertName.PROMETHEUS_RULE_EVALUATION_FAILURES)).toMatchObject({
-      expr: 'increase(prometheus_rule_evaluation_failures_total[5m]) > 0', labels: { severity: 'critical' },
+      expr: 'increase(prometheus_rule_evaluation_failures_total[5m]) > 0',
+      labels: { severity: 'critical' },
     });
     const am = rule(stack, AlertName.ALERTMANAGER_NOTIFICATIONS_FAILING);
     expect(am.expr).toContain('alertmanager_notifications_failed_total{namespace="observability"}');
     expect(am.labels?.severity).toBe('critical');
-    expect(rule(stack, AlertName.WATCHDOG)).toMatchObject({ expr: 'vector(1)', labels: { severity: 'none' } });
+    expect(rule(stack, AlertName.WATCHDOG)).toMatchObject({
+      expr: 'vector(1)',
+      labels: { severity: 'none' },
+    });
   });
 });
 
 describe('validation', () => {
   test.each([
-    ['cpuUtilisation', 0], ['cpuUtilisation', 1.5], ['diskUtilisation', -0.1], ['memoryUtilisation', Number.NaN],
-    ['elasticsearchDiskLowWatermark', 2], ['elasticsearchDiskHighWatermark', 0],
+    ['cpuUtilisation', 0],
+    ['cpuUtilisation', 1.5],
+    ['diskUtilisation', -0.1],
+    ['memoryUtilisation', Number.NaN],
+    ['elasticsearchDiskLowWatermark', 2],
+    ['elasticsearchDiskHighWatermark', 0],
   ])('%s = %p is not a ratio in (0, 1]', (prop, value) => {
-    expect(() => applicationAlertRules({ [prop]: value })).toThrow(new RegExp(`'${prop}' must be a fraction in \\(0, 1\\]`));
+    expect(() => applicationAlertRules({ [prop]: value })).toThrow(
+      new RegExp(`'${prop}' must be a fraction in \\(0, 1\\]`),
+    );
   });
 
   test.each([
-    ['http5xxPerFiveMinutes', 0], ['http5xxPerFiveMinutes', 10.5], ['crashLoopRestarts', -1], ['p95LatencySeconds', 0],
+    ['http5xxPerFiveMinutes', 0],
+    ['http5xxPerFiveMinutes', 10.5],
+    ['crashLoopRestarts', -1],
+    ['p95LatencySeconds', 0],
   ])('%s = %p is not a positive count or number', (prop, value) => {
-    expect(() => applicationAlertRules({ [prop]: value })).toThrow(new RegExp(`'${prop}' must be a positive`));
+    expect(() => applicationAlertRules({ [prop]: value })).toThrow(
+      new RegExp(`'${prop}' must be a positive`),
+    );
   });
 
   test('p95LatencySeconds may be fractional', () => {
     expect(() => applicationAlertRules({ p95LatencySeconds: 0.3 })).not.toThrow();
   });
 
-  test.each(['latencyFor', 'cpuFor', 'diskFor', 'memoryFor', 'targetDownFor', 'crashLoopWindow', 'logstashStalledFor'])(
-    '%s must be a positive Prometheus duration', (prop) => {
-      expect(() => applicationAlertRules({ [prop]: '5 minutes' })).toThrow(new RegExp(`'${prop}' is not a Prometheus duration`));
-      expect(() => applicationAlertRules({ [prop]: '0s' })).toThrow(new RegExp(`'${prop}' must be longer than zero`));
-    });
+  test.each([
+    'latencyFor',
+    'cpuFor',
+    'diskFor',
+    'memoryFor',
+    'targetDownFor',
+    'crashLoopWindow',
+    'logstashStalledFor',
+  ])('%s must be a positive Prometheus duration', (prop) => {
+    expect(() => applicationAlertRules({ [prop]: '5 minutes' })).toThrow(
+      new RegExp(`'${prop}' is not a Prometheus duration`),
+    );
+    expect(() => applicationAlertRules({ [prop]: '0s' })).toThrow(
+      new RegExp(`'${prop}' must be longer than zero`),
+    );
+  });
 
   test('the high Elasticsearch watermark must be above the low one', () => {
-    expect(() => stackAlertRules({ elasticsearchDiskLowWatermark: 0.9, elasticsearchDiskHighWatermark: 0.9 }, STACK))
-      .toThrow(/'elasticsearchDiskHighWatermark' must be above elasticsearchDiskLowWatermark \(0.9\)/);
+    expect(() =>
+      stackAlertRules(
+        { elasticsearchDiskLowWatermark: 0.9, elasticsearchDiskHighWatermark: 0.9 },
+        STACK,
+      ),
+    ).toThrow(
+      /'elasticsearchDiskHighWatermark' must be above elasticsearchDiskLowWatermark \(0.9\)/,
+    );
   });
 
   test('runbookBaseUrl must be an http(s) URL', () => {
-    expect(() => applicationAlertRules({ runbookBaseUrl: 'runbooks/' })).toThrow(/'runbookBaseUrl' is not an http\(s\) URL, got 'runbooks\/'/);
+    expect(() => applicationAlertRules({ runbookBaseUrl: 'runbooks/' })).toThrow(
+      /'runbookBaseUrl' is not an http\(s\) URL, got 'runbooks\/'/,
+    );
   });
 
   test('the stack namespace must be a DNS label', () => {
-    expect(() => stackAlertRules({}, { namespace: 'Observability' })).toThrow(/'namespace' must be a DNS-1123 label/);
+    expect(() => stackAlertRules({}, { namespace: 'Observability' })).toThrow(
+      /'namespace' must be a DNS-1123 label/,
+    );
   });
 
   test('errors name the value and the fix', () => {
-    expect(() => applicationAlertRules({ cpuUtilisation: 80 })).toThrow(/got 80 \(give a ratio such as 0.8 for 80%\)/);
+    expect(() => applicationAlertRules({ cpuUtilisation: 80 })).toThrow(
+      /got 80 \(give a ratio such as 0.8 for 80%\)/,
+    );
   });
 });
 
 describe('ObservabilityStack', () => {
   const synthRules = (alerts?: AlertRulesProps) => {
-    const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'local', alerts });
-    const configMap = Testing.synth(stack).find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config');
+    const stack = new ObservabilityStack(Testing.app(), 'observability', {
+      environment: 'test',
+      region: 'local',
+      alerts,
+    });
+    const configMap = Testing.synth(stack).find(
+      (o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config',
+    );
     return parse(configMap.data['rules.yml']);
   };
 
   test('adds both groups to Prometheus with the given thresholds', () => {
     const rules = synthRules({ http5xxPerFiveMinutes: 42 });
-    expect(rules.groups.map((g: any) => g.name)).toEqual(['application-alerts', 'observability-stack-alerts']);
+    expect(rules.groups.map((g: any) => g.name)).toEqual([
+      'application-alerts',
+      'observability-stack-alerts',
+    ]);
     const burst = rules.groups[0].rules.find((r: any) => r.alert === 'Http5xxErrorBurst');
     expect(burst.expr).toMatch(/> 42$/);
     const down = rules.groups[1].rules.find((r: any) => r.alert === 'ObservabilityComponentDown');
@@ -270,6 +418,8 @@ describe('ObservabilityStack', () => {
   });
 
   test('reports invalid alert props under alerts.*', () => {
-    expect(() => synthRules({ diskUtilisation: 90 })).toThrow(/^observability: 'alerts.diskUtilisation' must be a fraction/);
+    expect(() => synthRules({ diskUtilisation: 90 })).toThrow(
+      /^observability: 'alerts.diskUtilisation' must be a fraction/,
+    );
   });
 });

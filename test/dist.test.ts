@@ -14,7 +14,9 @@ describe.each(ENVIRONMENTS)('dist/%s', (env) => {
       const fresh = readdirSync(join(outdir, env)).sort();
       expect(readdirSync(join(DIST, env)).sort()).toEqual(fresh);
       for (const file of fresh) {
-        expect(readFileSync(join(DIST, env, file), 'utf8')).toBe(readFileSync(join(outdir, env, file), 'utf8'));
+        expect(readFileSync(join(DIST, env, file), 'utf8')).toBe(
+          readFileSync(join(outdir, env, file), 'utf8'),
+        );
       }
     } finally {
       rmSync(outdir, { recursive: true, force: true });
@@ -28,7 +30,9 @@ describe.each(ENVIRONMENTS)('dist/%s', (env) => {
       synthesizeEnvironment(env, a);
       synthesizeEnvironment(env, b);
       for (const file of readdirSync(join(a, env))) {
-        expect(readFileSync(join(a, env, file), 'utf8')).toBe(readFileSync(join(b, env, file), 'utf8'));
+        expect(readFileSync(join(a, env, file), 'utf8')).toBe(
+          readFileSync(join(b, env, file), 'utf8'),
+        );
       }
     } finally {
       rmSync(a, { recursive: true, force: true });

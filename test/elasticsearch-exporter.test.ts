@@ -1,14 +1,22 @@
 import { Chart, Testing } from 'cdk8s';
 import { Images } from '../lib/core/images';
-import { ElasticsearchCluster, ElasticsearchExporter, ElasticsearchExporterProps } from '../lib/elasticsearch';
+import {
+  ElasticsearchCluster,
+  ElasticsearchExporter,
+  ElasticsearchExporterProps,
+} from '../lib/elasticsearch';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
 function synth(props: Partial<ElasticsearchExporterProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const exporter = new ElasticsearchExporter(chart, 'elasticsearch-exporter', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }), ...props });
+  const exporter = new ElasticsearchExporter(chart, 'elasticsearch-exporter', {
+    elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }),
+    ...props,
+  });
   return { exporter, objects: Testing.synth(chart) as any[] };
 }
-const deployment = (objects: any[]) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'elasticsearch-exporter');
+const deployment = (objects: any[]) =>
+  objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'elasticsearch-exporter');
 const container = (objects: any[]) => deployment(objects).spec.template.spec.containers[0];
 
 describe('ElasticsearchExporter', () => {
@@ -28,25 +36,30 @@ describe('ElasticsearchExporter', () => {
     expect(container(synth({ allNodes: false }).objects).args).not.toContain('--es.all');
   });
 
-  test('exports per-index stats, so the dead-letter data stream\'s document count is a series', () => {
+  test("exports per-index stats, so the dead-letter data stream's document count is a series", () => {
     const { exporter, objects } = synth();
     expect(container(objects).args).toContain('--es.indices');
     expect(exporter.indices).toBe(true);
     // Its user needs the index privilege too: the exporter sees only the indices it may monitor.
-    expect(exporter.externalSecrets[0].purpose).toContain('index privilege monitor on logs-deadletter-*');
+    expect(exporter.externalSecrets[0].purpose).toContain(
+      'index privilege monitor on logs-deadletter-*',
+    );
   });
 
-  test('indices: false leaves per-index stats out, and the index privilege out of the Secret\'s description', () => {
+  test("indices: false leaves per-index stats out, and the index privilege out of the Secret's description", () => {
     const { exporter, objects } = synth({ indices: false });
     expect(container(objects).args).not.toContain('--es.indices');
     expect(exporter.indices).toBe(false);
     expect(exporter.externalSecrets[0].purpose).toBe(
-      "Elasticsearch user exporter 'elasticsearch-exporter' reads cluster health and node stats as (cluster privilege monitor)");
+      "Elasticsearch user exporter 'elasticsearch-exporter' reads cluster health and node stats as (cluster privilege monitor)",
+    );
   });
 
   test('the pod is scraped through annotations on the metrics port', () => {
     expect(deployment(synth().objects).spec.template.metadata.annotations).toMatchObject({
-      'prometheus.io/scrape': 'true', 'prometheus.io/port': '9114', 'prometheus.io/path': '/metrics',
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9114',
+      'prometheus.io/path': '/metrics',
     });
   });
 
@@ -54,20 +67,48 @@ describe('ElasticsearchExporter', () => {
     const { exporter, objects } = synth();
     const c = container(objects);
     expect(c.env).toEqual([
-      { name: 'ES_USERNAME', valueFrom: { secretKeyRef: { name: 'elasticsearch-exporter-credentials', key: 'username' } } },
-      { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: 'elasticsearch-exporter-credentials', key: 'password' } } },
+      {
+        name: 'ES_USERNAME',
+        valueFrom: {
+          secretKeyRef: { name: 'elasticsearch-exporter-credentials', key: 'username' },
+        },
+      },
+      {
+        name: 'ES_PASSWORD',
+        valueFrom: {
+          secretKeyRef: { name: 'elasticsearch-exporter-credentials', key: 'password' },
+        },
+      },
     ]);
     expect(c.args).toContain('--es.ca=/etc/elasticsearch-exporter/ca/ca.crt');
     expect(c.args.join(' ')).not.toContain('ssl-skip-verify');
     const spec = deployment(objects).spec.template.spec;
-    expect(spec.volumes).toEqual([{ name: 'elasticsearch-ca', secret: { secretName: 'elasticsearch-certs', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }]);
-    expect(c.volumeMounts).toEqual([{ name: 'elasticsearch-ca', mountPath: '/etc/elasticsearch-exporter/ca', readOnly: true }]);
-    expect(exporter.externalSecrets).toEqual([expect.objectContaining({ name: 'elasticsearch-exporter-credentials', keys: ['username', 'password'] })]);
+    expect(spec.volumes).toEqual([
+      {
+        name: 'elasticsearch-ca',
+        secret: { secretName: 'elasticsearch-certs', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+      },
+    ]);
+    expect(c.volumeMounts).toEqual([
+      { name: 'elasticsearch-ca', mountPath: '/etc/elasticsearch-exporter/ca', readOnly: true },
+    ]);
+    expect(exporter.externalSecrets).toEqual([
+      expect.objectContaining({
+        name: 'elasticsearch-exporter-credentials',
+        keys: ['username', 'password'],
+      }),
+    ]);
   });
 
   test('credentials can name another Secret and keys', () => {
-    const c = container(synth({ credentials: { secretName: 'es-monitor', usernameKey: 'user', passwordKey: 'pass' } }).objects);
-    expect(c.env[1]).toEqual({ name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: 'es-monitor', key: 'pass' } } });
+    const c = container(
+      synth({ credentials: { secretName: 'es-monitor', usernameKey: 'user', passwordKey: 'pass' } })
+        .objects,
+    );
+    expect(c.env[1]).toEqual({
+      name: 'ES_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'es-monitor', key: 'pass' } },
+    });
   });
 
   test('without security: plain HTTP, no Secret, no CA', () => {
@@ -85,15 +126,22 @@ describe('ElasticsearchExporter', () => {
     const { objects } = synth();
     const spec = deployment(objects).spec.template.spec;
     expect(spec.automountServiceAccountToken).toBe(false);
-    expect(objects.find((o) => o.kind === 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(objects.find((o) => o.kind === 'ServiceAccount').automountServiceAccountToken).toBe(
+      false,
+    );
     const c = container(objects);
-    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.resources.limits.memory).toBe('128Mi');
     expect(c.readinessProbe.httpGet).toMatchObject({ path: '/healthz', port: 'metrics' });
     expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 'metrics' });
   });
 
-  test('its pods are never selected by the cluster\'s transport Service', () => {
+  test("its pods are never selected by the cluster's transport Service", () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
     const es = new ElasticsearchCluster(chart, 'elasticsearch');
     new ElasticsearchExporter(chart, 'elasticsearch-exporter', { elasticsearch: es });
@@ -106,8 +154,12 @@ describe('ElasticsearchExporter', () => {
   });
 
   test('bad input is rejected', () => {
-    expect(() => synth({ resources: { cpuRequest: 'lots', memoryRequest: '64Mi', memoryLimit: '128Mi' } })).toThrow(/resources/);
-    expect(() => synth({ image: 'quay.io/prometheuscommunity/elasticsearch-exporter' })).toThrow(/image/);
+    expect(() =>
+      synth({ resources: { cpuRequest: 'lots', memoryRequest: '64Mi', memoryLimit: '128Mi' } }),
+    ).toThrow(/resources/);
+    expect(() => synth({ image: 'quay.io/prometheuscommunity/elasticsearch-exporter' })).toThrow(
+      /image/,
+    );
     expect(() => synth({ credentials: { secretName: 'Bad_Name' } })).toThrow(/credentials/);
   });
 });

@@ -4,7 +4,11 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { Images } from '../lib/core';
-import { ELASTICSEARCH_MAX_MAP_COUNT, ElasticsearchNodeTuning, renderMaxMapCountContainer } from '../lib/elasticsearch';
+import {
+  ELASTICSEARCH_MAX_MAP_COUNT,
+  ElasticsearchNodeTuning,
+  renderMaxMapCountContainer,
+} from '../lib/elasticsearch';
 import { KUBERNETES_VERSIONS, KubeSchema } from './support/kube-schema';
 
 function synth(props: ConstructorParameters<typeof ElasticsearchNodeTuning>[2] = {}) {
@@ -20,10 +24,15 @@ function runScript(current: number): string[] {
   try {
     const log = join(dir, 'calls');
     writeFileSync(log, '');
-    writeFileSync(join(dir, 'sysctl'), `#!/bin/sh\necho "$*" >> '${log}'\n[ "$1" = -n ] && echo ${current}\nexit 0\n`);
+    writeFileSync(
+      join(dir, 'sysctl'),
+      `#!/bin/sh\necho "$*" >> '${log}'\n[ "$1" = -n ] && echo ${current}\nexit 0\n`,
+    );
     chmodSync(join(dir, 'sysctl'), 0o755);
     const container = renderMaxMapCountContainer(new Chart(Testing.app(), 'test'), Images.sysctl);
-    execFileSync(container.command![0], container.command!.slice(1), { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    execFileSync(container.command![0], container.command!.slice(1), {
+      env: { PATH: `${dir}:/usr/bin:/bin` },
+    });
     return readFileSync(log, 'utf8').trim().split('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -32,7 +41,10 @@ function runScript(current: number): string[] {
 
 describe('renderMaxMapCountContainer', () => {
   test('raises a lower vm.max_map_count to 1048576', () => {
-    expect(runScript(65530)).toEqual(['-n vm.max_map_count', `-w vm.max_map_count=${ELASTICSEARCH_MAX_MAP_COUNT}`]);
+    expect(runScript(65530)).toEqual([
+      '-n vm.max_map_count',
+      `-w vm.max_map_count=${ELASTICSEARCH_MAX_MAP_COUNT}`,
+    ]);
   });
 
   test('keeps a value that is already high enough, never lowering it', () => {
@@ -44,11 +56,18 @@ describe('renderMaxMapCountContainer', () => {
 describe('ElasticsearchNodeTuning', () => {
   test('is a DaemonSet in its namespace whose init container sets vm.max_map_count, privileged', () => {
     const { daemonSet } = synth();
-    expect(daemonSet.metadata).toMatchObject({ name: 'elasticsearch-node-tuning', namespace: 'observability-agents' });
+    expect(daemonSet.metadata).toMatchObject({
+      name: 'elasticsearch-node-tuning',
+      namespace: 'observability-agents',
+    });
     const [sysctl] = daemonSet.spec.template.spec.initContainers;
     expect(sysctl.image).toBe(Images.sysctl);
     expect(sysctl.command[2]).toContain('sysctl -w vm.max_map_count=1048576');
-    expect(sysctl.securityContext).toMatchObject({ privileged: true, runAsUser: 0, runAsNonRoot: false });
+    expect(sysctl.securityContext).toMatchObject({
+      privileged: true,
+      runAsUser: 0,
+      runAsNonRoot: false,
+    });
   });
 
   test('then keeps each pod Ready with a pause container that is restricted and tiny', () => {
@@ -58,11 +77,23 @@ describe('ElasticsearchNodeTuning', () => {
     const [pause] = spec.containers;
     expect(pause.image).toBe(Images.pause);
     expect(pause.securityContext).toEqual({
-      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
-      runAsNonRoot: true, runAsUser: 65535, runAsGroup: 65535, seccompProfile: { type: 'RuntimeDefault' },
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 65535,
+      runAsGroup: 65535,
+      seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(pause.resources).toEqual({ requests: { cpu: '1m', memory: '8Mi' }, limits: { memory: '16Mi' } });
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pause.resources).toEqual({
+      requests: { cpu: '1m', memory: '8Mi' },
+      limits: { memory: '16Mi' },
+    });
+    expect(spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(spec.hostNetwork).toBeUndefined();
     expect(spec.hostPID).toBeUndefined();
@@ -77,7 +108,9 @@ describe('ElasticsearchNodeTuning', () => {
 
   test('tunes only the selected nodes, tolerating their taints', () => {
     const nodeSelector = { 'node-role.example.com/search': 'true' };
-    const tolerations = [{ key: 'dedicated', operator: 'Equal', value: 'search', effect: 'NoSchedule' }];
+    const tolerations = [
+      { key: 'dedicated', operator: 'Equal', value: 'search', effect: 'NoSchedule' },
+    ];
     const { tuning, daemonSet } = synth({ nodeSelector, tolerations });
     expect(daemonSet.spec.template.spec.nodeSelector).toEqual(nodeSelector);
     expect(daemonSet.spec.template.spec.tolerations).toEqual(tolerations);
@@ -91,7 +124,10 @@ describe('ElasticsearchNodeTuning', () => {
       'app.kubernetes.io/instance': 'elasticsearch-node-tuning',
       'app.kubernetes.io/component': 'node-tuning',
     });
-    expect(daemonSet.spec.template.metadata.labels).toMatchObject({ ...daemonSet.spec.selector.matchLabels, 'app.kubernetes.io/version': '1.37.0' });
+    expect(daemonSet.spec.template.metadata.labels).toMatchObject({
+      ...daemonSet.spec.selector.matchLabels,
+      'app.kubernetes.io/version': '1.37.0',
+    });
   });
 
   test.each(KUBERNETES_VERSIONS)('passes the strict schema of Kubernetes %s', (version) => {
@@ -101,7 +137,9 @@ describe('ElasticsearchNodeTuning', () => {
   });
 
   test('fails on an unpinned pause image', () => {
-    expect(() => synth({ pauseImage: 'registry.k8s.io/pause' })).toThrow(/'pauseImage' must be pinned/);
+    expect(() => synth({ pauseImage: 'registry.k8s.io/pause' })).toThrow(
+      /'pauseImage' must be pinned/,
+    );
   });
 
   test('fails on an unpinned sysctl image', () => {

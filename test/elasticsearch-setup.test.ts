@@ -1,8 +1,16 @@
 import { Chart, Testing } from 'cdk8s';
 import { DEFAULT_LOG_CLASSES, withLogRetention } from '../lib/core/log-classes';
 import {
-  ecsFieldShapes, ecsLogMappings, ElasticsearchCluster, ElasticsearchSetup, ElasticsearchSetupProps, indexLifecyclePolicies,
-  indexTemplates, renderDeadLetterTemplate, renderIndexLifecyclePolicy, renderIndexTemplate,
+  ecsFieldShapes,
+  ecsLogMappings,
+  ElasticsearchCluster,
+  ElasticsearchSetup,
+  ElasticsearchSetupProps,
+  indexLifecyclePolicies,
+  indexTemplates,
+  renderDeadLetterTemplate,
+  renderIndexLifecyclePolicy,
+  renderIndexTemplate,
 } from '../lib/elasticsearch';
 import { ObservabilityStack } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
@@ -11,10 +19,15 @@ import { setupCredentials } from './support/setup-credentials';
 
 function synth(props: Partial<ElasticsearchSetupProps> = {}, secure = true, exposePassword = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const setup = new ElasticsearchSetup(chart, 'elasticsearch-setup', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure, exposePassword }), ...props });
+  const setup = new ElasticsearchSetup(chart, 'elasticsearch-setup', {
+    elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure, exposePassword }),
+    ...props,
+  });
   const objects = Testing.synth(chart) as any[];
   const job = objects.find((o) => o.kind === 'Job');
-  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'elasticsearch-setup-config');
+  const configMap = objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name === 'elasticsearch-setup-config',
+  );
   return { setup, objects, job, configMap, container: job.spec.template.spec.containers[0] };
 }
 const env = (c: any, name: string) => (c.env ?? []).find((e: any) => e.name === name);
@@ -30,8 +43,16 @@ describe('ILM policies', () => {
 
   test('delete each class after its retention', () => {
     const policies = indexLifecyclePolicies(DEFAULT_LOG_CLASSES) as any;
-    expect(Object.keys(policies)).toEqual(['logs-all-retention', 'logs-errors-retention', 'logs-trades-retention', 'logs-ai-retention']);
-    expect(policies['logs-errors-retention'].policy.phases.delete).toEqual({ min_age: '90d', actions: { delete: {} } });
+    expect(Object.keys(policies)).toEqual([
+      'logs-all-retention',
+      'logs-errors-retention',
+      'logs-trades-retention',
+      'logs-ai-retention',
+    ]);
+    expect(policies['logs-errors-retention'].policy.phases.delete).toEqual({
+      min_age: '90d',
+      actions: { delete: {} },
+    });
     expect(policies['logs-trades-retention'].policy.phases.delete.min_age).toBe('365d');
     expect(policies['logs-all-retention'].policy.phases.delete.min_age).toBe('30d');
     expect(policies['logs-ai-retention'].policy.phases.delete.min_age).toBe('30d');
@@ -50,11 +71,21 @@ describe('index templates', () => {
   test('name the class ILM policy and the replica count', () => {
     expect(template.template.settings['index.lifecycle.name']).toBe('logs-errors-retention');
     expect(template.template.settings['index.number_of_replicas']).toBe(1);
-    expect((renderIndexTemplate('all', { replicas: 0 }) as any).template.settings['index.number_of_replicas']).toBe(0);
+    expect(
+      (renderIndexTemplate('all', { replicas: 0 }) as any).template.settings[
+        'index.number_of_replicas'
+      ],
+    ).toBe(0);
   });
 
   test('one template per index class, and one for the dead letters', () => {
-    expect(Object.keys(indexTemplates(DEFAULT_LOG_CLASSES, { replicas: 1 }))).toEqual(['logs-all', 'logs-errors', 'logs-trades', 'logs-ai', 'logs-deadletter']);
+    expect(Object.keys(indexTemplates(DEFAULT_LOG_CLASSES, { replicas: 1 }))).toEqual([
+      'logs-all',
+      'logs-errors',
+      'logs-trades',
+      'logs-ai',
+      'logs-deadletter',
+    ]);
   });
 
   test('map the ECS log fields with their ECS types, flat', () => {
@@ -64,7 +95,8 @@ describe('index templates', () => {
     expect(p['log.level'].type).toBe('keyword');
     expect(p['log.logger'].type).toBe('keyword');
     expect(p['ecs.version'].type).toBe('keyword');
-    for (const f of ['name', 'version', 'environment']) expect(p[`service.${f}`].type).toBe('keyword');
+    for (const f of ['name', 'version', 'environment'])
+      expect(p[`service.${f}`].type).toBe('keyword');
     expect(p['trace.id'].type).toBe('keyword');
     expect(p['span.id'].type).toBe('keyword');
     expect(p['error.type'].type).toBe('keyword');
@@ -74,7 +106,9 @@ describe('index templates', () => {
     // Stored for a reshaped event, never indexed.
     expect(p['event.original']).toEqual({ type: 'keyword', index: false, doc_values: false });
     // subobjects: false takes no object mappings at all.
-    expect(Object.values<any>(p).every((m) => typeof m.type === 'string' && m.type !== 'object')).toBe(true);
+    expect(
+      Object.values<any>(p).every((m) => typeof m.type === 'string' && m.type !== 'object'),
+    ).toBe(true);
   });
 
   test('map so that no shape of JSON is refused: subobjects off, no date detection, malformed values and extra fields kept', () => {
@@ -88,8 +122,28 @@ describe('index templates', () => {
 
   test('tell the node where the mapping has objects and where values', () => {
     const shapes = ecsFieldShapes();
-    expect(shapes.objects).toEqual(expect.arrayContaining(['log', 'error', 'service', 'trace', 'url', 'http', 'http.response', 'labels', 'event']));
-    expect(shapes.leaves).toEqual(expect.arrayContaining(['message', 'log.level', 'trace.id', 'http.response.status_code', 'client.ip']));
+    expect(shapes.objects).toEqual(
+      expect.arrayContaining([
+        'log',
+        'error',
+        'service',
+        'trace',
+        'url',
+        'http',
+        'http.response',
+        'labels',
+        'event',
+      ]),
+    );
+    expect(shapes.leaves).toEqual(
+      expect.arrayContaining([
+        'message',
+        'log.level',
+        'trace.id',
+        'http.response.status_code',
+        'client.ip',
+      ]),
+    );
     expect(shapes.objects.filter((o) => shapes.leaves.includes(o))).toEqual([]);
   });
 
@@ -105,16 +159,29 @@ describe('index templates', () => {
     const t = renderDeadLetterTemplate({ replicas: 1 }) as any;
     expect(t.index_patterns).toEqual(['logs-deadletter-*']);
     expect(t.template.mappings.dynamic).toBe(false);
-    expect(Object.keys(t.template.mappings.properties)).toEqual(['@timestamp', 'message', 'error', 'tags', 'data_stream']);
+    expect(Object.keys(t.template.mappings.properties)).toEqual([
+      '@timestamp',
+      'message',
+      'error',
+      'tags',
+      'data_stream',
+    ]);
     expect(t.template.settings['index.lifecycle.name']).toBe('logs-deadletter-retention');
     const { configMap } = synth({ deadLetterRetentionDays: 14 });
-    expect(JSON.parse(configMap.data['ilm-policy.logs-deadletter-retention.json']).policy.phases.delete.min_age).toBe('14d');
+    expect(
+      JSON.parse(configMap.data['ilm-policy.logs-deadletter-retention.json']).policy.phases.delete
+        .min_age,
+    ).toBe('14d');
     expect(() => synth({ deadLetterRetentionDays: 0 })).toThrow(/deadLetterRetentionDays/);
   });
 
   test('map string labels as keywords and leave numeric labels numeric', () => {
     const [labels] = (ecsLogMappings() as any).dynamic_templates;
-    expect(labels.labels_as_keyword).toMatchObject({ path_match: 'labels.*', match_mapping_type: 'string', mapping: { type: 'keyword' } });
+    expect(labels.labels_as_keyword).toMatchObject({
+      path_match: 'labels.*',
+      match_mapping_type: 'string',
+      mapping: { type: 'keyword' },
+    });
   });
 });
 
@@ -125,9 +192,15 @@ describe('setup steps', () => {
     expect(script).toContain("'/_cluster/health?wait_for_status=yellow&timeout=30s'");
     const puts = [...script.matchAll(/'send' 'PUT' '([^']+)'/g)].map((m) => m[1]);
     expect(puts).toEqual([
-      '/_ilm/policy/logs-all-retention', '/_ilm/policy/logs-errors-retention', '/_ilm/policy/logs-trades-retention', '/_ilm/policy/logs-ai-retention',
+      '/_ilm/policy/logs-all-retention',
+      '/_ilm/policy/logs-errors-retention',
+      '/_ilm/policy/logs-trades-retention',
+      '/_ilm/policy/logs-ai-retention',
       '/_ilm/policy/logs-deadletter-retention',
-      '/_index_template/logs-all', '/_index_template/logs-errors', '/_index_template/logs-trades', '/_index_template/logs-ai',
+      '/_index_template/logs-all',
+      '/_index_template/logs-errors',
+      '/_index_template/logs-trades',
+      '/_index_template/logs-ai',
       '/_index_template/logs-deadletter',
     ]);
     expect(script).toContain('MAX_ATTEMPTS=30');
@@ -150,40 +223,72 @@ describe('ElasticsearchSetup', () => {
   });
 
   test('the ConfigMap holds the script and one JSON body per policy and template', () => {
-    const { configMap } = synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 120 }) });
+    const { configMap } = synth({
+      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 120 }),
+    });
     expect(Object.keys(configMap.data).sort()).toEqual([
-      'ilm-policy.logs-ai-retention.json', 'ilm-policy.logs-all-retention.json', 'ilm-policy.logs-deadletter-retention.json', 'ilm-policy.logs-errors-retention.json', 'ilm-policy.logs-trades-retention.json',
-      'index-template.logs-ai.json', 'index-template.logs-all.json', 'index-template.logs-deadletter.json', 'index-template.logs-errors.json', 'index-template.logs-trades.json',
+      'ilm-policy.logs-ai-retention.json',
+      'ilm-policy.logs-all-retention.json',
+      'ilm-policy.logs-deadletter-retention.json',
+      'ilm-policy.logs-errors-retention.json',
+      'ilm-policy.logs-trades-retention.json',
+      'index-template.logs-ai.json',
+      'index-template.logs-all.json',
+      'index-template.logs-deadletter.json',
+      'index-template.logs-errors.json',
+      'index-template.logs-trades.json',
       'setup.sh',
     ]);
-    expect(JSON.parse(configMap.data['ilm-policy.logs-errors-retention.json']).policy.phases.delete.min_age).toBe('120d');
-    expect(JSON.parse(configMap.data['index-template.logs-trades.json']).template.settings['index.lifecycle.name']).toBe('logs-trades-retention');
+    expect(
+      JSON.parse(configMap.data['ilm-policy.logs-errors-retention.json']).policy.phases.delete
+        .min_age,
+    ).toBe('120d');
+    expect(
+      JSON.parse(configMap.data['index-template.logs-trades.json']).template.settings[
+        'index.lifecycle.name'
+      ],
+    ).toBe('logs-trades-retention');
   });
 
   test('with security on it logs in as elastic from the cluster Secret and verifies TLS with the CA', () => {
     const { setup, job, container } = synth();
-    expect(env(container, 'API_URL').value).toBe('https://elasticsearch-http.observability.svc:9200');
+    expect(env(container, 'API_URL').value).toBe(
+      'https://elasticsearch-http.observability.svc:9200',
+    );
     // The password is a mounted file the script reads, never an environment variable.
     expect(setupCredentials(job.spec.template.spec, container)).toEqual({
-      username: 'elastic', password: { name: 'elasticsearch-elastic-password', key: 'password' }, inEnvironment: false,
+      username: 'elastic',
+      password: { name: 'elasticsearch-elastic-password', key: 'password' },
+      inEnvironment: false,
     });
     expect(env(container, 'API_CA_FILE').value).toBe('/etc/elasticsearch-ca/ca.crt');
-    expect(job.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', secret: expect.objectContaining({ secretName: 'elasticsearch-certs' }) }));
-    expect(container.volumeMounts).toContainEqual(expect.objectContaining({ name: 'elasticsearch-ca', mountPath: '/etc/elasticsearch-ca' }));
+    expect(job.spec.template.spec.volumes).toContainEqual(
+      expect.objectContaining({
+        name: 'elasticsearch-ca',
+        secret: expect.objectContaining({ secretName: 'elasticsearch-certs' }),
+      }),
+    );
+    expect(container.volumeMounts).toContainEqual(
+      expect.objectContaining({ name: 'elasticsearch-ca', mountPath: '/etc/elasticsearch-ca' }),
+    );
     expect(setup.externalSecrets.map((s) => s.name)).toEqual(['elasticsearch-elastic-password']);
   });
 
   test('a dedicated user can replace the elastic superuser', () => {
     const { setup, job, container } = synth({ credentials: { secretName: 'es-setup' } });
     expect(setupCredentials(job.spec.template.spec, container)).toEqual({
-      username: { name: 'es-setup', key: 'username' }, password: { name: 'es-setup', key: 'password' }, inEnvironment: false,
+      username: { name: 'es-setup', key: 'username' },
+      password: { name: 'es-setup', key: 'password' },
+      inEnvironment: false,
     });
     expect(setup.externalSecrets.map((s) => s.name)).toEqual(['es-setup']);
   });
 
   test('without security it uses plain HTTP, no credentials and no CA', () => {
     const { setup, container } = synth({}, false);
-    expect(env(container, 'API_URL').value).toBe('http://elasticsearch-http.observability.svc:9200');
+    expect(env(container, 'API_URL').value).toBe(
+      'http://elasticsearch-http.observability.svc:9200',
+    );
     expect(env(container, 'API_PASSWORD_FILE')).toBeUndefined();
     expect(env(container, 'API_CA_FILE')).toBeUndefined();
     expect(setup.externalSecrets).toEqual([]);
@@ -194,8 +299,14 @@ describe('ElasticsearchSetup', () => {
     const pod = job.spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe('elasticsearch-setup');
-    expect(objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'elasticsearch-setup')).toBeDefined();
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(
+      objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'elasticsearch-setup'),
+    ).toBeDefined();
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+    });
     expect(container.resources.limits.memory).toBe('64Mi');
   });
 
@@ -212,14 +323,27 @@ describe('ElasticsearchSetup', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
     const es = new ElasticsearchCluster(chart, 'elasticsearch');
     const setup = new ElasticsearchSetup(chart, 'elasticsearch-setup', { elasticsearch: es });
-    expect(setup.externalSecrets[0]).toMatchObject({ name: 'elasticsearch-elastic-password', keys: ['password'] });
-    expect(setup.indexTemplates).toContainEqual({ name: 'logs-trades', indexPattern: 'logs-trades-*', policy: 'logs-trades-retention' });
+    expect(setup.externalSecrets[0]).toMatchObject({
+      name: 'elasticsearch-elastic-password',
+      keys: ['password'],
+    });
+    expect(setup.indexTemplates).toContainEqual({
+      name: 'logs-trades',
+      indexPattern: 'logs-trades-*',
+      policy: 'logs-trades-retention',
+    });
   });
 
   test('fails when a retention is not a whole number of days', () => {
-    expect(() => synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 0 }) })).toThrow(/'logClasses\[0\]\.retentionDays' must be an integer between 1 and 3650, got 0/);
-    expect(() => synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 1.5 }) })).toThrow(/logClasses\[3\]\.retentionDays/);
-    expect(() => synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 3651 }) })).toThrow(/logClasses\[1\]\.retentionDays/);
+    expect(() =>
+      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 0 }) }),
+    ).toThrow(/'logClasses\[0\]\.retentionDays' must be an integer between 1 and 3650, got 0/);
+    expect(() =>
+      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 1.5 }) }),
+    ).toThrow(/logClasses\[3\]\.retentionDays/);
+    expect(() =>
+      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 3651 }) }),
+    ).toThrow(/logClasses\[1\]\.retentionDays/);
   });
 
   test('fails when indexReplicas is negative', () => {
@@ -238,11 +362,20 @@ describe('in the stack', () => {
     expect(dev.elasticsearchSetup.indexReplicas).toBe(0);
     expect(dev.elasticsearchSetup.namespace).toBe('observability');
     expect(prod.elasticsearchSetup.indexReplicas).toBe(1);
-    expect(Object.fromEntries(prod.elasticsearchSetup.logClasses.map((c) => [c.name, c.retentionDays]))).toEqual({ all: 30, errors: 90, trades: 365, ai: 30 });
+    expect(
+      Object.fromEntries(prod.elasticsearchSetup.logClasses.map((c) => [c.name, c.retentionDays])),
+    ).toEqual({ all: 30, errors: 90, trades: 365, ai: 30 });
   });
 
   test('a bad stack retention names the stack prop path', () => {
-    expect(() => new ObservabilityStack(Testing.app(), 'observability', { ...environmentProfile('dev'), logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: -1 }) }))
-      .toThrow(/^observability: 'logClasses\[1\]\.retentionDays' must be an integer between 1 and 3650, got -1/);
+    expect(
+      () =>
+        new ObservabilityStack(Testing.app(), 'observability', {
+          ...environmentProfile('dev'),
+          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: -1 }),
+        }),
+    ).toThrow(
+      /^observability: 'logClasses\[1\]\.retentionDays' must be an integer between 1 and 3650, got -1/,
+    );
   });
 });

@@ -1,17 +1,36 @@
 import { parse } from 'yaml';
-import { ENVIRONMENTS, KubeObject, find, podTemplateOf, synthEnvironment } from './support/environments';
+import {
+  ENVIRONMENTS,
+  KubeObject,
+  find,
+  podTemplateOf,
+  synthEnvironment,
+} from './support/environments';
 
-const replicas = (objects: KubeObject[], kind: string, name: string) => find(objects, kind, name)?.spec.replicas;
-const containerImages = (objects: KubeObject[]) => objects.map(podTemplateOf).filter(Boolean)
-  .flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers]).map((c: any) => c.image as string);
+const replicas = (objects: KubeObject[], kind: string, name: string) =>
+  find(objects, kind, name)?.spec.replicas;
+const containerImages = (objects: KubeObject[]) =>
+  objects
+    .map(podTemplateOf)
+    .filter(Boolean)
+    .flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers])
+    .map((c: any) => c.image as string);
 
 describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   const { objects, stack } = synthEnvironment(env);
 
-  test('its configuration can deliver an alert within DESIGN\'s 30 s (scrape + evaluation + group_wait)', () => {
-    const prometheus = parse(find(objects, 'ConfigMap', 'prometheus-config')!.data['prometheus.yml']);
-    const alertmanager = parse(find(objects, 'ConfigMap', 'alertmanager-config')!.data['alertmanager.yml']);
-    expect([prometheus.global.scrape_interval, prometheus.global.evaluation_interval, alertmanager.route.group_wait]).toEqual(['15s', '5s', '5s']);
+  test("its configuration can deliver an alert within DESIGN's 30 s (scrape + evaluation + group_wait)", () => {
+    const prometheus = parse(
+      find(objects, 'ConfigMap', 'prometheus-config')!.data['prometheus.yml'],
+    );
+    const alertmanager = parse(
+      find(objects, 'ConfigMap', 'alertmanager-config')!.data['alertmanager.yml'],
+    );
+    expect([
+      prometheus.global.scrape_interval,
+      prometheus.global.evaluation_interval,
+      alertmanager.route.group_wait,
+    ]).toEqual(['15s', '5s', '5s']);
     expect(stack.alertDeliveryBoundSeconds).toBe(25);
   });
 
@@ -21,7 +40,18 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
 
   test('contains all eight components and both exporters', () => {
     const names = new Set(objects.map((o) => o.metadata.labels?.['app.kubernetes.io/name']));
-    for (const app of ['elasticsearch', 'kibana', 'filebeat', 'logstash', 'prometheus', 'node-exporter', 'kube-state-metrics', 'alertmanager', 'grafana', 'jaeger']) {
+    for (const app of [
+      'elasticsearch',
+      'kibana',
+      'filebeat',
+      'logstash',
+      'prometheus',
+      'node-exporter',
+      'kube-state-metrics',
+      'alertmanager',
+      'grafana',
+      'jaeger',
+    ]) {
       expect(names).toContain(app);
     }
     expect(find(objects, 'DaemonSet', 'filebeat', 'observability-agents')).toBeDefined();
@@ -36,15 +66,21 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const templates = objects.map(podTemplateOf).filter(Boolean);
     const inline = templates
-      .flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers].map((c: any) => ({ t, c })))
+      .flatMap((t) =>
+        [...(t.spec.initContainers ?? []), ...t.spec.containers].map((c: any) => ({ t, c })),
+      )
       .flatMap(({ t, c }) => (c.env ?? []).map((e: any) => ({ t, c, e })))
       .filter(({ e }) => /PASSWORD|TOKEN|SECRET|KEY/i.test(e.name) && e.value !== undefined)
       // `*_FILE` variables hold a path, which must lie in a volume mounted from Secrets.
       .filter(({ t, c, e }) => {
         if (!/_FILE$/.test(e.name)) return true;
-        const mount = (c.volumeMounts ?? []).find((m: any) => e.value.startsWith(`${m.mountPath}/`));
+        const mount = (c.volumeMounts ?? []).find((m: any) =>
+          e.value.startsWith(`${m.mountPath}/`),
+        );
         const volume = t.spec.volumes.find((v: any) => v.name === mount?.name);
-        const fromSecrets = volume?.secret !== undefined || (volume?.projected?.sources ?? []).every((s: any) => s.secret !== undefined);
+        const fromSecrets =
+          volume?.secret !== undefined ||
+          (volume?.projected?.sources ?? []).every((s: any) => s.secret !== undefined);
         return !(volume && fromSecrets);
       })
       .map(({ e }) => e);
@@ -59,16 +95,25 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
         expect(c.resources.limits.memory).toBeDefined();
         expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
         expect(c.securityContext.capabilities.drop).toEqual(['ALL']);
-        expect(c.securityContext.seccompProfile ?? template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+        expect(
+          c.securityContext.seccompProfile ?? template.spec.securityContext.seccompProfile,
+        ).toEqual({ type: 'RuntimeDefault' });
       }
     }
   });
 
   test('every long-running container has readiness and liveness probes', () => {
-    const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind));
+    const workloads = objects.filter((o) =>
+      ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind),
+    );
     for (const w of workloads) {
       for (const c of w.spec.template.spec.containers) {
-        expect([w.metadata.name, c.name, Boolean(c.readinessProbe), Boolean(c.livenessProbe)]).toEqual([w.metadata.name, c.name, true, true]);
+        expect([
+          w.metadata.name,
+          c.name,
+          Boolean(c.readinessProbe),
+          Boolean(c.livenessProbe),
+        ]).toEqual([w.metadata.name, c.name, true, true]);
       }
     }
   });
@@ -114,10 +159,22 @@ describe('topology per environment (DESIGN.md section 4)', () => {
     expect(replicas(objects, 'Deployment', 'jaeger-collector')).toBeGreaterThanOrEqual(2);
     expect(replicas(objects, 'Deployment', 'jaeger-query')).toBeGreaterThanOrEqual(2);
     const logstashYml = parse(find(objects, 'ConfigMap', 'logstash-config')!.data['logstash.yml']);
-    expect([logstashYml['queue.type'], logstashYml['dead_letter_queue.enable']]).toEqual(['persisted', true]);
-    for (const name of ['elasticsearch-master', 'elasticsearch-data', 'logstash', 'prometheus', 'alertmanager']) {
+    expect([logstashYml['queue.type'], logstashYml['dead_letter_queue.enable']]).toEqual([
+      'persisted',
+      true,
+    ]);
+    for (const name of [
+      'elasticsearch-master',
+      'elasticsearch-data',
+      'logstash',
+      'prometheus',
+      'alertmanager',
+    ]) {
       const affinity = find(objects, 'StatefulSet', name)!.spec.template.spec.affinity;
-      expect([name, affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey]).toEqual([name, 'kubernetes.io/hostname']);
+      expect([
+        name,
+        affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey,
+      ]).toEqual([name, 'kubernetes.io/hostname']);
       expect(find(objects, 'PodDisruptionBudget', name)).toBeDefined();
     }
   });
@@ -135,7 +192,9 @@ describe('the dev environment fits a laptop cluster (DESIGN.md section 4)', () =
     const { objects } = synthEnvironment('dev');
     let cpus = 0;
     let memory = 0;
-    for (const workload of objects.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind))) {
+    for (const workload of objects.filter((o) =>
+      ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind),
+    )) {
       const replicas = workload.kind === 'DaemonSet' ? 1 : workload.spec.replicas;
       for (const c of workload.spec.template.spec.containers) {
         cpus += replicas * cpu(c.resources.requests.cpu);

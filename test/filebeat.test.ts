@@ -18,13 +18,26 @@ class FakeLogstash extends Construct implements ILogstash {
 type Target = 'logstash' | 'secure-es' | 'plain-es';
 function synth(target: Target = 'logstash', props: Partial<FilebeatProps> = {}) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const wiring = target === 'logstash' ? { logstash: new FakeLogstash(chart) } : { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: target === 'secure-es' }) };
-  const filebeat = new Filebeat(chart, 'filebeat', { namespace: 'observability-agents', ...wiring, ...props });
+  const wiring =
+    target === 'logstash'
+      ? { logstash: new FakeLogstash(chart) }
+      : {
+          elasticsearch: new FakeElasticsearchCluster(chart, {
+            securityEnabled: target === 'secure-es',
+          }),
+        };
+  const filebeat = new Filebeat(chart, 'filebeat', {
+    namespace: 'observability-agents',
+    ...wiring,
+    ...props,
+  });
   return { filebeat, objects: Testing.synth(chart) as any[] };
 }
-const named = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+const named = (objects: any[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name);
 const pod = (objects: any[]) => named(objects, 'DaemonSet', 'filebeat').spec.template.spec;
-const config = (objects: any[]) => parse(named(objects, 'ConfigMap', 'filebeat-config').data['filebeat.yml']);
+const config = (objects: any[]) =>
+  parse(named(objects, 'ConfigMap', 'filebeat-config').data['filebeat.yml']);
 
 describe('Filebeat', () => {
   test('reads every container log with the container parser, following symlinks', () => {
@@ -43,8 +56,12 @@ describe('Filebeat', () => {
     expect(filebeat.fingerprintLengthBytes).toBe(64);
     // One CRI line: RFC 3339 nanosecond timestamp, stream, tag, then the message.
     const line = `${new Date().toISOString().replace('Z', '123456Z')} stdout F {"log.level":"info","message":"up"}\n`;
-    expect(Buffer.byteLength(line)).toBeGreaterThanOrEqual(input['prospector.scanner.fingerprint.length']);
-    const [custom] = config(synth('logstash', { fingerprintLengthBytes: 256 }).objects)['filebeat.inputs'];
+    expect(Buffer.byteLength(line)).toBeGreaterThanOrEqual(
+      input['prospector.scanner.fingerprint.length'],
+    );
+    const [custom] = config(synth('logstash', { fingerprintLengthBytes: 256 }).objects)[
+      'filebeat.inputs'
+    ];
     expect(custom['prospector.scanner.fingerprint.length']).toBe(256);
   });
 
@@ -61,7 +78,12 @@ describe('Filebeat', () => {
   test('decodes JSON lines into decoded_line for the script to merge, never over what Filebeat wrote', () => {
     const input = config(synth().objects);
     const decode = input.processors[1].decode_json_fields;
-    expect(decode).toMatchObject({ fields: ['message'], target: 'decoded_line', add_error_key: true, expand_keys: true });
+    expect(decode).toMatchObject({
+      fields: ['message'],
+      target: 'decoded_line',
+      add_error_key: true,
+      expand_keys: true,
+    });
     expect(decode.overwrite_keys).toBeUndefined();
     expect(Object.keys(input.processors[2])).toEqual(['script']);
     expect(input.processors[2].script.params.decoded_field).toBe(decode.target);
@@ -91,7 +113,11 @@ describe('Filebeat', () => {
 
   test('mounts only the container and pod log directories, read-only', () => {
     const mounts = pod(synth().objects).containers[0].volumeMounts;
-    expect(mounts).toContainEqual({ name: 'container-logs', mountPath: '/var/log/containers', readOnly: true });
+    expect(mounts).toContainEqual({
+      name: 'container-logs',
+      mountPath: '/var/log/containers',
+      readOnly: true,
+    });
     expect(mounts).toContainEqual({ name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true });
     expect(mounts.find((m: any) => m.mountPath === '/var/log')).toBeUndefined();
   });
@@ -105,20 +131,32 @@ describe('Filebeat', () => {
     expect(out.username).toBe('${ES_USERNAME}');
     expect(out.password).toBe('${ES_PASSWORD}');
     const env = pod(objects).containers[0].env;
-    expect(env).toContainEqual({ name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: 'filebeat-elasticsearch-credentials', key: 'password' } } });
+    expect(env).toContainEqual({
+      name: 'ES_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'filebeat-elasticsearch-credentials', key: 'password' } },
+    });
     expect(filebeat.externalSecrets).toEqual([
       // The cluster's CA Secret lives in its namespace; the agents namespace needs a copy.
-      expect.objectContaining({ name: 'elasticsearch-certs', keys: ['ca.crt'], purpose: expect.stringMatching(/^copy .*\(from namespace observability\)/) }),
+      expect.objectContaining({
+        name: 'elasticsearch-certs',
+        keys: ['ca.crt'],
+        purpose: expect.stringMatching(/^copy .*\(from namespace observability\)/),
+      }),
       expect.objectContaining({ name: 'filebeat-elasticsearch-credentials' }),
     ]);
-    expect(pod(objects).volumes).toContainEqual(expect.objectContaining({ secret: { secretName: 'elasticsearch-certs', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }));
+    expect(pod(objects).volumes).toContainEqual(
+      expect.objectContaining({
+        secret: { secretName: 'elasticsearch-certs', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+      }),
+    );
   });
 
   test('ships to an open Elasticsearch without credentials', () => {
     const { filebeat, objects } = synth('plain-es');
     const out = config(objects)['output.elasticsearch'];
     expect(out).toEqual({
-      'hosts': ['http://elasticsearch-http.observability.svc:9200'], 'index': 'logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}',
+      hosts: ['http://elasticsearch-http.observability.svc:9200'],
+      index: 'logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}',
       'non_indexable_policy.dead_letter_index.index': DEAD_LETTER_DATA_STREAM,
     });
     expect(filebeat.externalSecrets).toEqual([]);
@@ -129,18 +167,27 @@ describe('Filebeat', () => {
     expect(out['non_indexable_policy.dead_letter_index.index']).toBe('logs-deadletter-default');
   });
 
-  test('straight to Elasticsearch, names each event\'s class data stream as Logstash would', () => {
+  test("straight to Elasticsearch, names each event's class data stream as Logstash would", () => {
     const c = config(synth('plain-es').objects);
     const processors = c['processors'];
     const names = processors.map((p: any) => Object.keys(p)[0]);
     // Routing reads labels.index_class, so it comes after the script that sets it.
     expect(names.indexOf('script')).toBeLessThan(names.indexOf('add_fields'));
     const routing = processors.filter((p: any) => p.add_fields).map((p: any) => p.add_fields);
-    expect(routing[0]).toEqual({ target: 'data_stream', fields: { type: 'logs', dataset: 'all', namespace: 'default' } });
-    expect(routing.slice(1).map((r: any) => [r.when.equals['labels.index_class'], r.fields.dataset])).toEqual([
-      ['errors', 'errors'], ['trades', 'trades'], ['ai', 'ai'],
+    expect(routing[0]).toEqual({
+      target: 'data_stream',
+      fields: { type: 'logs', dataset: 'all', namespace: 'default' },
+    });
+    expect(
+      routing.slice(1).map((r: any) => [r.when.equals['labels.index_class'], r.fields.dataset]),
+    ).toEqual([
+      ['errors', 'errors'],
+      ['trades', 'trades'],
+      ['ai', 'ai'],
     ]);
-    expect(c['output.elasticsearch'].index).toBe('logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}');
+    expect(c['output.elasticsearch'].index).toBe(
+      'logs-%{[data_stream.dataset]}-%{[data_stream.namespace]}',
+    );
   });
 
   test('straight to Elasticsearch, leaves templates and lifecycle policies to the setup Job', () => {
@@ -149,8 +196,9 @@ describe('Filebeat', () => {
     expect(c['setup.ilm.enabled']).toBe(false);
   });
 
-  test('through Logstash too, names each event\'s class data stream, the same routing as straight to Elasticsearch', () => {
-    const routing = (target: Target) => config(synth(target).objects)['processors'].filter((p: any) => p.add_fields);
+  test("through Logstash too, names each event's class data stream, the same routing as straight to Elasticsearch", () => {
+    const routing = (target: Target) =>
+      config(synth(target).objects)['processors'].filter((p: any) => p.add_fields);
     expect(routing('logstash')).toEqual(routing('plain-es'));
     expect(routing('logstash').length).toBeGreaterThan(0);
   });
@@ -162,8 +210,12 @@ describe('Filebeat', () => {
   test('runs as root with only DAC_READ_SEARCH, no escalation, a read-only root and RuntimeDefault seccomp', () => {
     const spec = pod(synth().objects);
     expect(spec.containers[0].securityContext).toEqual({
-      runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false,
-      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+      runAsUser: 0,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'], add: ['DAC_READ_SEARCH'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
@@ -172,7 +224,10 @@ describe('Filebeat', () => {
 
   test('knows its node name and mounts an API token for the metadata watch', () => {
     const spec = pod(synth().objects);
-    expect(spec.containers[0].env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } });
+    expect(spec.containers[0].env).toContainEqual({
+      name: 'NODE_NAME',
+      valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } },
+    });
     expect(spec.automountServiceAccountToken).toBe(true);
     expect(spec.serviceAccountName).toBe('filebeat');
   });
@@ -196,13 +251,23 @@ describe('Filebeat', () => {
     const role = named(objects, 'ClusterRole', 'observability-agents-filebeat');
     expect(role.metadata.namespace).toBeUndefined();
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: [''],
+        resources: ['pods', 'namespaces', 'nodes'],
+        verbs: ['get', 'list', 'watch'],
+      },
       { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch'] },
     ]);
     const binding = named(objects, 'ClusterRoleBinding', 'observability-agents-filebeat');
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'observability-agents-filebeat' });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'filebeat', namespace: 'observability-agents' }]);
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'observability-agents-filebeat',
+    });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'filebeat', namespace: 'observability-agents' },
+    ]);
   });
 
   test('fails without a destination', () => {
@@ -212,7 +277,13 @@ describe('Filebeat', () => {
 
   test('fails with both destinations', () => {
     const chart = new Chart(Testing.app(), 'test');
-    expect(() => new Filebeat(chart, 'filebeat', { logstash: new FakeLogstash(chart), elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: true }) })).toThrow(/logstash/);
+    expect(
+      () =>
+        new Filebeat(chart, 'filebeat', {
+          logstash: new FakeLogstash(chart),
+          elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: true }),
+        }),
+    ).toThrow(/logstash/);
   });
 
   test('fails when hostDataPath is not an absolute path', () => {
@@ -222,7 +293,8 @@ describe('Filebeat', () => {
 
 describe('Filebeat metrics exporter sidecar', () => {
   const template = (objects: any[]) => named(objects, 'DaemonSet', 'filebeat').spec.template;
-  const exporter = (objects: any[]) => template(objects).spec.containers.find((c: any) => c.name === 'exporter');
+  const exporter = (objects: any[]) =>
+    template(objects).spec.containers.find((c: any) => c.name === 'exporter');
 
   test('each pod runs the pinned beat-exporter against its own Filebeat stats endpoint', () => {
     const { filebeat, objects } = synth();
@@ -234,15 +306,20 @@ describe('Filebeat metrics exporter sidecar', () => {
     expect(filebeat.metricsPort).toBe(9479);
   });
 
-  test('its port name differs from Filebeat\'s own', () => {
-    const names = template(synth().objects).spec.containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
+  test("its port name differs from Filebeat's own", () => {
+    const names = template(synth().objects).spec.containers.flatMap((c: any) =>
+      c.ports.map((p: any) => p.name),
+    );
     expect(names).toEqual(['http', 'metrics']);
   });
 
   test('the pod is scraped on the exporter port, and config changes still roll it', () => {
     const annotations = template(synth().objects).metadata.annotations;
     expect(annotations).toMatchObject({
-      'prometheus.io/scrape': 'true', 'prometheus.io/port': '9479', 'prometheus.io/path': '/metrics', 'prometheus.io/scheme': 'http',
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9479',
+      'prometheus.io/path': '/metrics',
+      'prometheus.io/scheme': 'http',
     });
     expect(annotations['checksum/config']).toBeDefined();
   });
@@ -250,21 +327,37 @@ describe('Filebeat metrics exporter sidecar', () => {
   test('runs non-root with a read-only root, no capabilities and RuntimeDefault seccomp, though Filebeat runs as root', () => {
     const c = exporter(synth().objects);
     expect(c.securityContext).toEqual({
-      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
-      runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' },
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(c.volumeMounts).toBeUndefined();
   });
 
   test('has small resources and TCP probes on its metrics port', () => {
     const c = exporter(synth().objects);
-    expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } });
+    expect(c.resources).toEqual({
+      requests: { cpu: '10m', memory: '32Mi' },
+      limits: { memory: '64Mi' },
+    });
     expect(c.readinessProbe.tcpSocket).toEqual({ port: 'metrics' });
     expect(c.livenessProbe.tcpSocket).toEqual({ port: 'metrics' });
   });
 
   test('image and resources can be overridden', () => {
-    const c = exporter(synth('logstash', { exporter: { image: 'registry.example/beat-exporter:0.4.0', resources: { cpuRequest: '5m', memoryRequest: '16Mi', memoryLimit: '32Mi' } } }).objects);
+    const c = exporter(
+      synth('logstash', {
+        exporter: {
+          image: 'registry.example/beat-exporter:0.4.0',
+          resources: { cpuRequest: '5m', memoryRequest: '16Mi', memoryLimit: '32Mi' },
+        },
+      }).objects,
+    );
     expect(c.image).toBe('registry.example/beat-exporter:0.4.0');
     expect(c.resources.limits.memory).toBe('32Mi');
   });
@@ -277,12 +370,16 @@ describe('Filebeat metrics exporter sidecar', () => {
   });
 
   test('fails when the exporter image is not pinned, naming the prop, the value and the fix', () => {
-    expect(() => synth('logstash', { exporter: { image: 'trustpilot/beat-exporter' } }))
-      .toThrow("test/filebeat: 'exporter.image' must be pinned to an exact tag or digest, got 'trustpilot/beat-exporter' (use 'registry/repository:1.2.3' or 'registry/repository@sha256:...')");
+    expect(() => synth('logstash', { exporter: { image: 'trustpilot/beat-exporter' } })).toThrow(
+      "test/filebeat: 'exporter.image' must be pinned to an exact tag or digest, got 'trustpilot/beat-exporter' (use 'registry/repository:1.2.3' or 'registry/repository@sha256:...')",
+    );
   });
 
   test('fails when the exporter memory limit is below its request', () => {
-    expect(() => synth('logstash', { exporter: { resources: { cpuRequest: '10m', memoryRequest: '64Mi', memoryLimit: '32Mi' } } }))
-      .toThrow(/'exporter\.resources\.memoryLimit' is below the memory request 64Mi, got '32Mi'/);
+    expect(() =>
+      synth('logstash', {
+        exporter: { resources: { cpuRequest: '10m', memoryRequest: '64Mi', memoryLimit: '32Mi' } },
+      }),
+    ).toThrow(/'exporter\.resources\.memoryLimit' is below the memory request 64Mi, got '32Mi'/);
   });
 });

@@ -3,22 +3,39 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { Kibana, KIBANA_RULE_IDS, KibanaSetup, KibanaSetupProps, LOGS_DATA_VIEW_ID, ruleFileName, RuleDuration, SAVED_OBJECTS_FILE } from '../lib/kibana';
+import {
+  Kibana,
+  KIBANA_RULE_IDS,
+  KibanaSetup,
+  KibanaSetupProps,
+  LOGS_DATA_VIEW_ID,
+  ruleFileName,
+  RuleDuration,
+  SAVED_OBJECTS_FILE,
+} from '../lib/kibana';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 import { HttpRecorder, RecordedAnswer, RecordedRequest } from './support/http-recorder';
 import { setupCredentials } from './support/setup-credentials';
 
 function synth(props: Partial<KibanaSetupProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const kibana = new Kibana(chart, 'kibana', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }) });
+  const kibana = new Kibana(chart, 'kibana', {
+    elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }),
+  });
   const setup = new KibanaSetup(chart, 'kibana-setup', { kibana, ...props });
   const objects = Testing.synth(chart) as any[];
   const job = objects.find((o) => o.kind === 'Job');
-  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kibana-setup-config');
+  const configMap = objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name === 'kibana-setup-config',
+  );
   return { setup, objects, job, configMap, container: job.spec.template.spec.containers[0] };
 }
 const env = (c: any, name: string) => (c.env ?? []).find((e: any) => e.name === name);
-const ndjsonLines = (configMap: any) => (configMap.data[SAVED_OBJECTS_FILE] as string).trimEnd().split('\n').map((l) => JSON.parse(l));
+const ndjsonLines = (configMap: any) =>
+  (configMap.data[SAVED_OBJECTS_FILE] as string)
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('the Kibana setup Job', () => {
   test('runs the setup script from the Kibana image against the Kibana Service', () => {
@@ -34,11 +51,20 @@ describe('the Kibana setup Job', () => {
   test('authenticates with its own user from a Secret, never elastic, when the cluster has security on', () => {
     const { job, container, setup } = synth();
     expect(setupCredentials(job.spec.template.spec, container)).toEqual({
-      username: { name: 'kibana-setup-credentials', key: 'username' }, password: { name: 'kibana-setup-credentials', key: 'password' }, inEnvironment: false,
+      username: { name: 'kibana-setup-credentials', key: 'username' },
+      password: { name: 'kibana-setup-credentials', key: 'password' },
+      inEnvironment: false,
     });
-    expect(setup.externalSecrets).toEqual([expect.objectContaining({ name: 'kibana-setup-credentials', keys: ['username', 'password'] })]);
-    const own = synth({ credentials: { secretName: 'provisioner', usernameKey: 'user', passwordKey: 'pass' } });
-    expect(setupCredentials(own.job.spec.template.spec, own.container).username).toEqual({ name: 'provisioner', key: 'user' });
+    expect(setup.externalSecrets).toEqual([
+      expect.objectContaining({ name: 'kibana-setup-credentials', keys: ['username', 'password'] }),
+    ]);
+    const own = synth({
+      credentials: { secretName: 'provisioner', usernameKey: 'user', passwordKey: 'pass' },
+    });
+    expect(setupCredentials(own.job.spec.template.spec, own.container).username).toEqual({
+      name: 'provisioner',
+      key: 'user',
+    });
   });
 
   test('sends no credentials when the cluster has security off', () => {
@@ -63,8 +89,12 @@ describe('the Kibana setup Job', () => {
 
   test('script: waits for /api/status, imports with overwrite, then upserts each rule by its stable id', () => {
     const script: string = synth().configMap.data['setup.sh'];
-    const order = ["'/api/status'", "'/api/saved_objects/_import?overwrite=true'",
-      `'/api/alerting/rule/${KIBANA_RULE_IDS.errorBurst}'`, `'/api/alerting/rule/${KIBANA_RULE_IDS.criticalLog}'`];
+    const order = [
+      "'/api/status'",
+      "'/api/saved_objects/_import?overwrite=true'",
+      `'/api/alerting/rule/${KIBANA_RULE_IDS.errorBurst}'`,
+      `'/api/alerting/rule/${KIBANA_RULE_IDS.criticalLog}'`,
+    ];
     const positions = order.map((p) => script.indexOf(p));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -75,7 +105,11 @@ describe('the Kibana setup Job', () => {
     const { configMap } = synth({ alertRules: { enabled: false } });
     const create = JSON.parse(configMap.data[ruleFileName(KIBANA_RULE_IDS.errorBurst, 'create')]);
     const update = JSON.parse(configMap.data[ruleFileName(KIBANA_RULE_IDS.errorBurst, 'update')]);
-    expect(create).toMatchObject({ rule_type_id: '.es-query', consumer: 'stackAlerts', enabled: false });
+    expect(create).toMatchObject({
+      rule_type_id: '.es-query',
+      consumer: 'stackAlerts',
+      enabled: false,
+    });
     expect(Object.keys(update).sort()).toEqual(['actions', 'name', 'params', 'schedule', 'tags']);
   });
 
@@ -85,9 +119,15 @@ describe('the Kibana setup Job', () => {
       alertRules: { errorBurst: { threshold: 25, window: RuleDuration.minutes(10) } },
     });
     const dataView = ndjsonLines(configMap)[0];
-    expect(dataView.attributes.fieldFormatMap).toContain('https://jaeger.example.com/trace/{{value}}');
+    expect(dataView.attributes.fieldFormatMap).toContain(
+      'https://jaeger.example.com/trace/{{value}}',
+    );
     const burst = JSON.parse(configMap.data[ruleFileName(KIBANA_RULE_IDS.errorBurst, 'update')]);
-    expect(burst.params).toMatchObject({ threshold: [25], timeWindowSize: 10, timeWindowUnit: 'm' });
+    expect(burst.params).toMatchObject({
+      threshold: [25],
+      timeWindowSize: 10,
+      timeWindowUnit: 'm',
+    });
   });
 
   test('a changed rule makes a Job with a new name, so the change runs', () => {
@@ -97,22 +137,37 @@ describe('the Kibana setup Job', () => {
   });
 
   test('bad options fail at synth time naming the prop', () => {
-    expect(() => synth({ content: { jaegerUiUrl: 'https://jaeger.example.com/' } })).toThrow(/content\.jaegerUiUrl.*trailing slash/);
-    expect(() => synth({ alertRules: { criticalLog: { window: RuleDuration.minutes(1), checkInterval: RuleDuration.minutes(5) } } }))
-      .toThrow(/alertRules\.criticalLog\.checkInterval/);
+    expect(() => synth({ content: { jaegerUiUrl: 'https://jaeger.example.com/' } })).toThrow(
+      /content\.jaegerUiUrl.*trailing slash/,
+    );
+    expect(() =>
+      synth({
+        alertRules: {
+          criticalLog: { window: RuleDuration.minutes(1), checkInterval: RuleDuration.minutes(5) },
+        },
+      }),
+    ).toThrow(/alertRules\.criticalLog\.checkInterval/);
     expect(() => synth({ maxAttempts: 0 })).toThrow(/maxAttempts/);
   });
 });
 
 /** Runs the Job's script from its ConfigMap, as the pod would, against `url`. */
-async function runJob(configMap: any, url: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runJob(
+  configMap: any,
+  url: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kibana-setup-'));
   try {
     for (const [file, content] of Object.entries<string>(configMap.data)) {
-      writeFileSync(join(dir, file), file === 'setup.sh' ? content.split('/etc/setup').join(dir) : content);
+      writeFileSync(
+        join(dir, file),
+        file === 'setup.sh' ? content.split('/etc/setup').join(dir) : content,
+      );
     }
     return await new Promise((resolve) => {
-      const child = spawn('/bin/sh', [join(dir, 'setup.sh')], { env: { PATH: process.env.PATH!, API_URL: url } });
+      const child = spawn('/bin/sh', [join(dir, 'setup.sh')], {
+        env: { PATH: process.env.PATH!, API_URL: url },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -145,14 +200,18 @@ describe('the Kibana setup script, run twice', () => {
         const o = JSON.parse(line);
         objects.set(`${o.type}:${o.id}`, o);
       }
-      return { status: 200, body: JSON.stringify({ successCount: lines.length, success: true, warnings: [] }) };
+      return {
+        status: 200,
+        body: JSON.stringify({ successCount: lines.length, success: true, warnings: [] }),
+      };
     }
     const id = /^\/api\/alerting\/rule\/([-a-z]+)$/.exec(url)?.[1];
     if (id === undefined) return 404;
     const exists = rules.has(id);
     if (method === 'GET') return exists ? 200 : 404;
     if (method === 'POST' && !exists) return (rules.set(id, JSON.parse(body)), 200);
-    if (method === 'PUT' && exists) return (rules.set(id, { ...rules.get(id), ...JSON.parse(body) }), 200);
+    if (method === 'PUT' && exists)
+      return (rules.set(id, { ...rules.get(id), ...JSON.parse(body) }), 200);
     return exists ? 409 : 404;
   }
 
@@ -181,13 +240,17 @@ describe('the Kibana setup script, run twice', () => {
 // A partial failure as Kibana's saved objects import answers it: HTTP 200, `success` false,
 // and the failed objects in `errors` (test/fixtures/kibana-import-partial-failure.json).
 describe('the Kibana setup script checks what the saved objects import answers', () => {
-  const partialFailure = readFileSync(join(__dirname, 'fixtures', 'kibana-import-partial-failure.json'), 'utf8');
+  const partialFailure = readFileSync(
+    join(__dirname, 'fixtures', 'kibana-import-partial-failure.json'),
+    'utf8',
+  );
   let importAnswer: string;
   let server: HttpRecorder;
 
   beforeAll(async () => {
     server = await HttpRecorder.start(({ method, url }) => {
-      if (url === '/api/saved_objects/_import?overwrite=true') return { status: 200, body: importAnswer };
+      if (url === '/api/saved_objects/_import?overwrite=true')
+        return { status: 200, body: importAnswer };
       if (url.startsWith('/api/alerting/rule/')) return method === 'GET' ? 404 : 200;
       return 200;
     });
@@ -202,21 +265,34 @@ describe('the Kibana setup script checks what the saved objects import answers',
   test.each([
     ['compact, as Kibana sends it', JSON.stringify(JSON.parse(partialFailure))],
     ['with spaces and line breaks', partialFailure],
-  ])('"success": false (%s) fails the Job, naming each failed object and its error', async (_, answer) => {
-    const result = await run(answer);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('POST /api/saved_objects/_import?overwrite=true answered HTTP 200, but success is not true; errors:');
-    expect(result.stderr).toContain('  - id="observability-errors" type="search" meta.title="Errors" error.type="missing_references" '
-      + 'error.references.type="index-pattern" error.references.id="observability-logs-old"\n');
-    expect(result.stderr).toContain('  - id="observability-overview" type="dashboard" meta.title="Logs overview" error.type="conflict"\n');
-    expect(result.stderr).not.toContain('discoverApp');
-    expect(result.stdout).not.toContain('Kibana setup complete');
-  });
+  ])(
+    '"success": false (%s) fails the Job, naming each failed object and its error',
+    async (_, answer) => {
+      const result = await run(answer);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'POST /api/saved_objects/_import?overwrite=true answered HTTP 200, but success is not true; errors:',
+      );
+      expect(result.stderr).toContain(
+        '  - id="observability-errors" type="search" meta.title="Errors" error.type="missing_references" ' +
+          'error.references.type="index-pattern" error.references.id="observability-logs-old"\n',
+      );
+      expect(result.stderr).toContain(
+        '  - id="observability-overview" type="dashboard" meta.title="Logs overview" error.type="conflict"\n',
+      );
+      expect(result.stderr).not.toContain('discoverApp');
+      expect(result.stdout).not.toContain('Kibana setup complete');
+    },
+  );
 
   test('a failed object with its title at the top, as 7.x answered, is named by it', async () => {
-    const result = await run('{"success":false,"successCount":0,"errors":[{"id":"v1","type":"visualization","title":"Old vis","error":{"type":"unsupported_type"}}]}');
+    const result = await run(
+      '{"success":false,"successCount":0,"errors":[{"id":"v1","type":"visualization","title":"Old vis","error":{"type":"unsupported_type"}}]}',
+    );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('  - id="v1" type="visualization" title="Old vis" error.type="unsupported_type"\n');
+    expect(result.stderr).toContain(
+      '  - id="v1" type="visualization" title="Old vis" error.type="unsupported_type"\n',
+    );
   });
 
   test.each([

@@ -6,13 +6,19 @@ import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
 function synth(props: Partial<KibanaProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-  const kibana = new Kibana(chart, 'kibana', { elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }), ...props });
+  const kibana = new Kibana(chart, 'kibana', {
+    elasticsearch: new FakeElasticsearchCluster(chart, { securityEnabled: secure }),
+    ...props,
+  });
   return { kibana, objects: Testing.synth(chart) as any[] };
 }
-const named = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+const named = (objects: any[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name);
 const pod = (objects: any[]) => named(objects, 'Deployment', 'kibana').spec.template.spec;
-const config = (objects: any[]) => parse(named(objects, 'ConfigMap', 'kibana-config').data['kibana.yml']);
-const env = (objects: any[], name: string) => pod(objects).containers[0].env.find((e: any) => e.name === name);
+const config = (objects: any[]) =>
+  parse(named(objects, 'ConfigMap', 'kibana-config').data['kibana.yml']);
+const env = (objects: any[], name: string) =>
+  pod(objects).containers[0].env.find((e: any) => e.name === name);
 
 describe('Kibana', () => {
   test('kibana.yml listens on all interfaces and points at the cluster over verified TLS', () => {
@@ -21,28 +27,45 @@ describe('Kibana', () => {
     expect(c['server.host']).toBe('0.0.0.0');
     expect(c['server.name']).toBe('kibana');
     expect(c['elasticsearch.hosts']).toEqual(['https://elasticsearch-http.observability.svc:9200']);
-    expect(c['elasticsearch.ssl.certificateAuthorities']).toEqual(['/usr/share/kibana/config/certs/ca.crt']);
+    expect(c['elasticsearch.ssl.certificateAuthorities']).toEqual([
+      '/usr/share/kibana/config/certs/ca.crt',
+    ]);
     expect(c['elasticsearch.ssl.verificationMode']).toBe('full');
     expect(c['server.publicBaseUrl']).toBeUndefined();
   });
 
   test('the service account token reaches kibana.yml through an environment variable from the default Secret', () => {
     const { kibana, objects } = synth();
-    expect(config(objects)['elasticsearch.serviceAccountToken']).toBe('${ELASTICSEARCH_SERVICEACCOUNTTOKEN}');
-    expect(env(objects, 'ELASTICSEARCH_SERVICEACCOUNTTOKEN').valueFrom.secretKeyRef).toEqual({ name: 'kibana-elasticsearch-token', key: 'token' });
-    expect(kibana.externalSecrets).toContainEqual(expect.objectContaining({ name: 'kibana-elasticsearch-token', keys: ['token'] }));
+    expect(config(objects)['elasticsearch.serviceAccountToken']).toBe(
+      '${ELASTICSEARCH_SERVICEACCOUNTTOKEN}',
+    );
+    expect(env(objects, 'ELASTICSEARCH_SERVICEACCOUNTTOKEN').valueFrom.secretKeyRef).toEqual({
+      name: 'kibana-elasticsearch-token',
+      key: 'token',
+    });
+    expect(kibana.externalSecrets).toContainEqual(
+      expect.objectContaining({ name: 'kibana-elasticsearch-token', keys: ['token'] }),
+    );
   });
 
   test('the encryption keys come from one Secret with three keys', () => {
     const { kibana, objects } = synth();
     const c = config(objects);
-    expect(c['xpack.encryptedSavedObjects.encryptionKey']).toBe('${KIBANA_ENCRYPTED_SAVED_OBJECTS_KEY}');
+    expect(c['xpack.encryptedSavedObjects.encryptionKey']).toBe(
+      '${KIBANA_ENCRYPTED_SAVED_OBJECTS_KEY}',
+    );
     expect(c['xpack.security.encryptionKey']).toBe('${KIBANA_SECURITY_ENCRYPTION_KEY}');
     expect(c['xpack.reporting.encryptionKey']).toBe('${KIBANA_REPORTING_ENCRYPTION_KEY}');
-    expect(env(objects, 'KIBANA_ENCRYPTED_SAVED_OBJECTS_KEY').valueFrom.secretKeyRef).toEqual({ name: 'kibana-encryption-keys', key: 'encrypted-saved-objects' });
-    expect(kibana.externalSecrets).toContainEqual(expect.objectContaining({
-      name: 'kibana-encryption-keys', keys: ['encrypted-saved-objects', 'security', 'reporting'],
-    }));
+    expect(env(objects, 'KIBANA_ENCRYPTED_SAVED_OBJECTS_KEY').valueFrom.secretKeyRef).toEqual({
+      name: 'kibana-encryption-keys',
+      key: 'encrypted-saved-objects',
+    });
+    expect(kibana.externalSecrets).toContainEqual(
+      expect.objectContaining({
+        name: 'kibana-encryption-keys',
+        keys: ['encrypted-saved-objects', 'security', 'reporting'],
+      }),
+    );
   });
 
   test('without security there is no token, no TLS settings and no token Secret', () => {
@@ -62,7 +85,9 @@ describe('Kibana', () => {
 
   test('a Service named http on 5601 is the endpoint', () => {
     const { kibana, objects } = synth();
-    expect(named(objects, 'Service', 'kibana').spec.ports).toEqual([{ name: 'http', port: 5601, targetPort: 'http', protocol: 'TCP' }]);
+    expect(named(objects, 'Service', 'kibana').spec.ports).toEqual([
+      { name: 'http', port: 5601, targetPort: 'http', protocol: 'TCP' },
+    ]);
     expect(kibana.endpoint.url).toBe('http://kibana.observability.svc:5601');
   });
 
@@ -77,22 +102,35 @@ describe('Kibana', () => {
     const { objects } = synth();
     const spec = pod(objects);
     const c = spec.containers[0];
-    expect(c.securityContext).toMatchObject({ runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(c.securityContext).toMatchObject({
+      runAsUser: 1000,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
     expect(spec.securityContext.runAsUser).toBe(1000);
     expect(spec.automountServiceAccountToken).toBe(false);
     const mounts = Object.fromEntries(c.volumeMounts.map((m: any) => [m.mountPath, m.name]));
     expect(mounts['/usr/share/kibana/data']).toBe('data');
     expect(mounts['/tmp']).toBe('tmp');
     expect(spec.volumes.find((v: any) => v.name === 'data').emptyDir).toBeDefined();
-    expect(c.volumeMounts).toContainEqual({ name: 'config', mountPath: '/usr/share/kibana/config/kibana.yml', subPath: 'kibana.yml', readOnly: true });
-    expect(named(objects, 'Deployment', 'kibana').spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{16}$/);
+    expect(c.volumeMounts).toContainEqual({
+      name: 'config',
+      mountPath: '/usr/share/kibana/config/kibana.yml',
+      subPath: 'kibana.yml',
+      readOnly: true,
+    });
+    expect(
+      named(objects, 'Deployment', 'kibana').spec.template.metadata.annotations['checksum/config'],
+    ).toMatch(/^[0-9a-f]{16}$/);
   });
 
   test('one replica has no disruption budget, two have one and can be kept apart', () => {
     expect(named(synth().objects, 'PodDisruptionBudget', 'kibana')).toBeUndefined();
     const { objects } = synth({ replicas: 2, spread: Spread.REQUIRED });
     expect(named(objects, 'PodDisruptionBudget', 'kibana')).toBeDefined();
-    expect(pod(objects).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    expect(
+      pod(objects).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+    ).toHaveLength(1);
   });
 
   test('fails when replicas is not a positive integer', () => {
@@ -106,6 +144,8 @@ describe('Kibana', () => {
 
   test('fails when an encryption key reference has no key', () => {
     const ref = { name: 'keys', key: '' };
-    expect(() => synth({ encryptionKeys: { encryptedSavedObjects: ref, security: ref, reporting: ref } })).toThrow(/encryptionKeys/);
+    expect(() =>
+      synth({ encryptionKeys: { encryptedSavedObjects: ref, security: ref, reporting: ref } }),
+    ).toThrow(/encryptionKeys/);
   });
 });

@@ -1,5 +1,9 @@
 import { Chart, Testing } from 'cdk8s';
-import { KUBE_STATE_METRICS_RESOURCES, KubeStateMetrics, KubeStateMetricsProps } from '../lib/prometheus';
+import {
+  KUBE_STATE_METRICS_RESOURCES,
+  KubeStateMetrics,
+  KubeStateMetricsProps,
+} from '../lib/prometheus';
 import { KUBERNETES_VERSIONS, KubeSchema } from './support/kube-schema';
 
 function synth(props: KubeStateMetricsProps = {}) {
@@ -9,7 +13,14 @@ function synth(props: KubeStateMetricsProps = {}) {
   const objs = Testing.synth(chart);
   const find = (kind: string) => objs.find((o) => o.kind === kind);
   const deployment = find('Deployment');
-  return { ksm, objs, find, deployment, pod: deployment.spec.template.spec, container: deployment.spec.template.spec.containers[0] };
+  return {
+    ksm,
+    objs,
+    find,
+    deployment,
+    pod: deployment.spec.template.spec,
+    container: deployment.spec.template.spec.containers[0],
+  };
 }
 
 describe('KubeStateMetrics', () => {
@@ -19,7 +30,9 @@ describe('KubeStateMetrics', () => {
       { name: 'http-metrics', containerPort: 8080, protocol: 'TCP' },
       { name: 'telemetry', containerPort: 8081, protocol: 'TCP' },
     ]);
-    expect(container.args).toEqual(expect.arrayContaining(['--port=8080', '--telemetry-port=8081']));
+    expect(container.args).toEqual(
+      expect.arrayContaining(['--port=8080', '--telemetry-port=8081']),
+    );
   });
 
   test('probes /livez on the metrics port and /readyz on the telemetry port', () => {
@@ -30,13 +43,24 @@ describe('KubeStateMetrics', () => {
 
   test('exports exactly the resources its ClusterRole can list, never Secrets', () => {
     const { container, find } = synth();
-    const flag = container.args.find((a: string) => a.startsWith('--resources=')).slice('--resources='.length).split(',');
+    const flag = container.args
+      .find((a: string) => a.startsWith('--resources='))
+      .slice('--resources='.length)
+      .split(',');
     const role = find('ClusterRole');
     const listed = role.rules.flatMap((r: any) => r.resources);
     expect([...flag].sort()).toEqual([...listed].sort());
     expect(flag).not.toContain('secrets');
     expect(flag).not.toContain('configmaps');
-    expect(flag).toEqual(expect.arrayContaining(['pods', 'deployments', 'cronjobs', 'horizontalpodautoscalers', 'poddisruptionbudgets']));
+    expect(flag).toEqual(
+      expect.arrayContaining([
+        'pods',
+        'deployments',
+        'cronjobs',
+        'horizontalpodautoscalers',
+        'poddisruptionbudgets',
+      ]),
+    );
     expect(role.rules.every((r: any) => JSON.stringify(r.verbs) === '["list","watch"]')).toBe(true);
     expect(JSON.stringify(role.rules)).not.toContain('*');
   });
@@ -44,8 +68,16 @@ describe('KubeStateMetrics', () => {
   test('groups RBAC rules by API group', () => {
     const { find } = synth();
     const rules = find('ClusterRole').rules;
-    expect(rules.find((r: any) => r.apiGroups[0] === 'apps').resources).toEqual(['deployments', 'daemonsets', 'statefulsets', 'replicasets']);
-    expect(rules.find((r: any) => r.apiGroups[0] === 'batch').resources).toEqual(['jobs', 'cronjobs']);
+    expect(rules.find((r: any) => r.apiGroups[0] === 'apps').resources).toEqual([
+      'deployments',
+      'daemonsets',
+      'statefulsets',
+      'replicasets',
+    ]);
+    expect(rules.find((r: any) => r.apiGroups[0] === 'batch').resources).toEqual([
+      'jobs',
+      'cronjobs',
+    ]);
     expect(rules).toHaveLength(new Set(KUBE_STATE_METRICS_RESOURCES.map((r) => r.apiGroup)).size);
   });
 
@@ -54,14 +86,23 @@ describe('KubeStateMetrics', () => {
     expect(ksm.clusterRoleName).toBe('observability-kube-state-metrics');
     const binding = find('ClusterRoleBinding');
     expect(binding.metadata.namespace).toBeUndefined();
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'kube-state-metrics', namespace: 'observability' }]);
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'kube-state-metrics', namespace: 'observability' },
+    ]);
   });
 
   test('calls the API as nobody and serves metrics on 8080', () => {
     const { pod, container, deployment } = synth();
     expect(pod.automountServiceAccountToken).toBe(true);
-    expect(container.securityContext).toMatchObject({ runAsUser: 65534, readOnlyRootFilesystem: true });
-    expect(container.ports).toContainEqual({ name: 'http-metrics', containerPort: 8080, protocol: 'TCP' });
+    expect(container.securityContext).toMatchObject({
+      runAsUser: 65534,
+      readOnlyRootFilesystem: true,
+    });
+    expect(container.ports).toContainEqual({
+      name: 'http-metrics',
+      containerPort: 8080,
+      protocol: 'TCP',
+    });
     expect(deployment.spec.replicas).toBe(1);
   });
 
@@ -71,7 +112,9 @@ describe('KubeStateMetrics', () => {
   });
 
   test('fails when resources are not quantities', () => {
-    expect(() => synth({ resources: { cpuRequest: 'lots', memoryRequest: '1Gi', memoryLimit: '1Gi' } })).toThrow(/resources.cpuRequest/);
+    expect(() =>
+      synth({ resources: { cpuRequest: 'lots', memoryRequest: '1Gi', memoryLimit: '1Gi' } }),
+    ).toThrow(/resources.cpuRequest/);
   });
 });
 
@@ -82,7 +125,11 @@ describe('KubeStateMetrics scrape job', () => {
     const objects = Testing.synth(chart) as any[];
     expect(ksm.scrapeJob.honorLabels).toBe(true);
     expect(ksm.scrapeJob.kubernetesSd).toEqual({ role: 'pod', namespaces: ['observability'] });
-    expect(ksm.scrapeJob.relabelConfigs).toContainEqual({ sourceLabels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http-metrics', action: 'keep' });
+    expect(ksm.scrapeJob.relabelConfigs).toContainEqual({
+      sourceLabels: ['__meta_kubernetes_pod_container_port_name'],
+      regex: 'http-metrics',
+      action: 'keep',
+    });
     const pod = objects.find((o) => o.kind === 'Deployment').spec.template;
     expect(pod.metadata.annotations?.['prometheus.io/scrape']).toBeUndefined();
   });

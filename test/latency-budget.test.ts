@@ -26,23 +26,35 @@ function seconds(value: string): number {
 
 /** The settings the log path is bounded by, read back from the synthesized objects. */
 function renderedLogSettings(objects: KubeObject[]) {
-  const filebeat = parse(find(objects, 'ConfigMap', 'filebeat-config', 'observability-agents')!.data['filebeat.yml']);
+  const filebeat = parse(
+    find(objects, 'ConfigMap', 'filebeat-config', 'observability-agents')!.data['filebeat.yml'],
+  );
   const input = filebeat['filebeat.inputs'][0];
   const logstashConfig = find(objects, 'ConfigMap', 'logstash-config', 'observability');
   const templates = objects
     .filter((o) => o.kind === 'ConfigMap')
-    .flatMap((o) => Object.entries<string>(o.data ?? {}).filter(([key]) => /^index-template\..+\.json$/.test(key)).map(([, body]) => JSON.parse(body)));
+    .flatMap((o) =>
+      Object.entries<string>(o.data ?? {})
+        .filter(([key]) => /^index-template\..+\.json$/.test(key))
+        .map(([, body]) => JSON.parse(body)),
+    );
   return {
     backoffMax: seconds(input['backoff.max']),
     scanInterval: seconds(input['prospector.scanner.check_interval']),
     queueFlush: seconds(filebeat['queue.mem.flush.timeout']),
-    batchDelay: logstashConfig ? parse(logstashConfig.data['logstash.yml'])['pipeline.batch.delay'] / 1000 : undefined,
+    batchDelay: logstashConfig
+      ? parse(logstashConfig.data['logstash.yml'])['pipeline.batch.delay'] / 1000
+      : undefined,
     refreshIntervals: templates.map((t) => seconds(t.template.settings['index.refresh_interval'])),
   };
 }
 
 function synth(props: Partial<ObservabilityStackProps> = {}) {
-  const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'r1', ...props });
+  const stack = new ObservabilityStack(Testing.app(), 'observability', {
+    environment: 'test',
+    region: 'r1',
+    ...props,
+  });
   return { stack, objects: Testing.synth(stack) as KubeObject[] };
 }
 
@@ -50,7 +62,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   const { stack, objects } = synthEnvironment(env);
   const budget = stack.latencyBudget;
 
-  test('makes a line of a running container searchable within DESIGN\'s 5 s', () => {
+  test("makes a line of a running container searchable within DESIGN's 5 s", () => {
     expect(budget.logs.targetSeconds).toBe(5);
     expect(budget.logs.totalSeconds).toBeLessThanOrEqual(5);
     expect(stack.logSearchableBoundSeconds).toBe(budget.logs.totalSeconds);
@@ -61,10 +73,15 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     expect(budget.logsNewFile.withinTarget).toBe(true);
   });
 
-  test('delivers an alert within DESIGN\'s 30 s, and agrees with alertDeliveryBoundSeconds for a rule without for', () => {
+  test("delivers an alert within DESIGN's 30 s, and agrees with alertDeliveryBoundSeconds for a rule without for", () => {
     expect(budget.alerts.targetSeconds).toBe(30);
     expect(budget.alerts.totalSeconds).toBeLessThanOrEqual(30);
-    expect(budget.alerts.parts.map((p) => p.name)).toEqual(['scrape', 'rule evaluation', '`for` of the fastest rule', 'group wait']);
+    expect(budget.alerts.parts.map((p) => p.name)).toEqual([
+      'scrape',
+      'rule evaluation',
+      '`for` of the fastest rule',
+      'group wait',
+    ]);
     expect(budget.alerts.parts[2].seconds).toBe(0);
     expect(budget.alerts.totalSeconds).toBe(stack.alertDeliveryBoundSeconds);
   });
@@ -73,19 +90,34 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     const rendered = renderedLogSettings(objects);
     const part = (name: RegExp) => budget.logs.parts.find((p) => name.test(p.name))!.seconds;
     expect(part(/backoff/)).toBe(rendered.backoffMax);
-    expect(budget.logsNewFile.parts.find((p) => /scan/.test(p.name))!.seconds).toBe(rendered.scanInterval);
+    expect(budget.logsNewFile.parts.find((p) => /scan/.test(p.name))!.seconds).toBe(
+      rendered.scanInterval,
+    );
     expect(part(/queue flush/)).toBe(rendered.queueFlush);
     expect(part(/Logstash/)).toBe(rendered.batchDelay);
     // One per index class, and the dead-letter data stream's.
     expect(rendered.refreshIntervals).toHaveLength(5);
     for (const interval of rendered.refreshIntervals) expect(part(/refresh/)).toBe(interval);
-    expect(budget.logs.totalSeconds).toBeCloseTo(rendered.backoffMax + rendered.queueFlush + rendered.batchDelay! + rendered.refreshIntervals[0], 6);
+    expect(budget.logs.totalSeconds).toBeCloseTo(
+      rendered.backoffMax +
+        rendered.queueFlush +
+        rendered.batchDelay! +
+        rendered.refreshIntervals[0],
+      6,
+    );
   });
 
   test('computes the alert budget from exactly the values in prometheus.yml and alertmanager.yml', () => {
-    const prometheus = parse(find(objects, 'ConfigMap', 'prometheus-config')!.data['prometheus.yml']);
-    const alertmanager = parse(find(objects, 'ConfigMap', 'alertmanager-config')!.data['alertmanager.yml']);
-    const scrapes = [prometheus.global.scrape_interval, ...prometheus.scrape_configs.map((j: any) => j.scrape_interval).filter(Boolean)];
+    const prometheus = parse(
+      find(objects, 'ConfigMap', 'prometheus-config')!.data['prometheus.yml'],
+    );
+    const alertmanager = parse(
+      find(objects, 'ConfigMap', 'alertmanager-config')!.data['alertmanager.yml'],
+    );
+    const scrapes = [
+      prometheus.global.scrape_interval,
+      ...prometheus.scrape_configs.map((j: any) => j.scrape_interval).filter(Boolean),
+    ];
     const [scrape, evaluation, , groupWait] = budget.alerts.parts.map((p) => p.seconds);
     expect(scrape).toBe(Math.max(...scrapes.map(seconds)));
     expect(evaluation).toBe(seconds(prometheus.global.evaluation_interval));
@@ -98,15 +130,24 @@ describe('the log budget follows the configuration', () => {
     const withLogstash = synth().stack.latencyBudget.logs;
     const direct = synth({ logstash: false }).stack.latencyBudget.logs;
     expect(withLogstash.parts.map((p) => p.name)).toEqual([
-      'harvester backoff (line appended to an open file)', 'Filebeat queue flush', 'Logstash batch delay', 'Elasticsearch refresh',
+      'harvester backoff (line appended to an open file)',
+      'Filebeat queue flush',
+      'Logstash batch delay',
+      'Elasticsearch refresh',
     ]);
-    expect(direct.parts.map((p) => p.name)).toEqual(['harvester backoff (line appended to an open file)', 'Filebeat queue flush', 'Elasticsearch refresh']);
+    expect(direct.parts.map((p) => p.name)).toEqual([
+      'harvester backoff (line appended to an open file)',
+      'Filebeat queue flush',
+      'Elasticsearch refresh',
+    ]);
     expect(withLogstash.totalSeconds).toBe(3.05);
     expect(direct.totalSeconds).toBe(3);
   });
 
   test('a longer Filebeat backoff raises the bound and can break the 5 s target', () => {
-    const { stack, objects } = synth({ filebeat: { backoffMaxSeconds: 4, scanIntervalSeconds: 4 } });
+    const { stack, objects } = synth({
+      filebeat: { backoffMaxSeconds: 4, scanIntervalSeconds: 4 },
+    });
     expect(renderedLogSettings(objects).backoffMax).toBe(4);
     expect(stack.logSearchableBoundSeconds).toBe(6.05);
     expect(stack.latencyBudget.logs.withinTarget).toBe(false);
@@ -119,15 +160,22 @@ describe('the log budget follows the configuration', () => {
   });
 
   test('the queue flush timeout, the Logstash batch delay and the refresh interval each move the bound', () => {
-    expect(synth({ filebeat: { queueFlushTimeoutSeconds: 0 } }).stack.logSearchableBoundSeconds).toBe(2.05);
-    expect(synth({ logstash: { batchDelayMillis: 250 } }).stack.logSearchableBoundSeconds).toBe(3.25);
+    expect(
+      synth({ filebeat: { queueFlushTimeoutSeconds: 0 } }).stack.logSearchableBoundSeconds,
+    ).toBe(2.05);
+    expect(synth({ logstash: { batchDelayMillis: 250 } }).stack.logSearchableBoundSeconds).toBe(
+      3.25,
+    );
     const slowRefresh = synth({ logRefreshIntervalSeconds: 30 });
     expect(renderedLogSettings(slowRefresh.objects).refreshIntervals).toEqual([30, 30, 30, 30, 30]);
     expect(slowRefresh.stack.logSearchableBoundSeconds).toBe(32.05);
   });
 
   test('a longer evaluation_interval lengthens the alert budget by as much', () => {
-    const stack = new ObservabilityStack(Testing.app(), 'observability', { ...environmentProfile('prod'), prometheus: { ...environmentProfile('prod').prometheus, evaluationInterval: '15s' } });
+    const stack = new ObservabilityStack(Testing.app(), 'observability', {
+      ...environmentProfile('prod'),
+      prometheus: { ...environmentProfile('prod').prometheus, evaluationInterval: '15s' },
+    });
     expect(stack.latencyBudget.alerts.totalSeconds).toBe(35);
     expect(stack.latencyBudget.alerts.withinTarget).toBe(false);
   });
@@ -135,90 +183,149 @@ describe('the log budget follows the configuration', () => {
 
 describe('rendered values', () => {
   test('filebeat.yml writes the backoff, the scan interval and the queue flush timeout out explicitly', () => {
-    const filebeat = parse(find(synth().objects, 'ConfigMap', 'filebeat-config', 'observability-agents')!.data['filebeat.yml']);
+    const filebeat = parse(
+      find(synth().objects, 'ConfigMap', 'filebeat-config', 'observability-agents')!.data[
+        'filebeat.yml'
+      ],
+    );
     const input = filebeat['filebeat.inputs'][0];
-    expect([input['backoff.init'], input['backoff.max'], input['prospector.scanner.check_interval'], filebeat['queue.mem.flush.timeout']])
-      .toEqual(['1s', '1s', '2s', '1s']);
+    expect([
+      input['backoff.init'],
+      input['backoff.max'],
+      input['prospector.scanner.check_interval'],
+      filebeat['queue.mem.flush.timeout'],
+    ]).toEqual(['1s', '1s', '2s', '1s']);
   });
 
   test('sub-second values are written in milliseconds', () => {
-    const filebeat = parse(find(synth({ filebeat: { backoffInitSeconds: 0.25, queueFlushTimeoutSeconds: 0.5 } }).objects,
-      'ConfigMap', 'filebeat-config', 'observability-agents')!.data['filebeat.yml']);
+    const filebeat = parse(
+      find(
+        synth({ filebeat: { backoffInitSeconds: 0.25, queueFlushTimeoutSeconds: 0.5 } }).objects,
+        'ConfigMap',
+        'filebeat-config',
+        'observability-agents',
+      )!.data['filebeat.yml'],
+    );
     expect(filebeat['filebeat.inputs'][0]['backoff.init']).toBe('250ms');
     expect(filebeat['queue.mem.flush.timeout']).toBe('500ms');
   });
 
   test('logstash.yml sets pipeline.batch.delay in milliseconds', () => {
-    expect(parse(find(synth().objects, 'ConfigMap', 'logstash-config')!.data['logstash.yml'])['pipeline.batch.delay']).toBe(50);
+    expect(
+      parse(find(synth().objects, 'ConfigMap', 'logstash-config')!.data['logstash.yml'])[
+        'pipeline.batch.delay'
+      ],
+    ).toBe(50);
   });
 
   test('each index template sets index.refresh_interval explicitly, which keeps idle shards refreshing', () => {
-    expect((renderIndexTemplate('all', { replicas: 0 }) as any).template.settings['index.refresh_interval']).toBe('1s');
-    expect((renderIndexTemplate('all', { replicas: 0, refreshIntervalSeconds: 0.5 }) as any).template.settings['index.refresh_interval']).toBe('500ms');
+    expect(
+      (renderIndexTemplate('all', { replicas: 0 }) as any).template.settings[
+        'index.refresh_interval'
+      ],
+    ).toBe('1s');
+    expect(
+      (renderIndexTemplate('all', { replicas: 0, refreshIntervalSeconds: 0.5 }) as any).template
+        .settings['index.refresh_interval'],
+    ).toBe('500ms');
   });
 });
 
 describe('bad input', () => {
   const filebeat = (props: Partial<FilebeatProps>) => {
     const c = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-    return new Filebeat(c, 'filebeat', { elasticsearch: new FakeElasticsearchCluster(c), ...props });
+    return new Filebeat(c, 'filebeat', {
+      elasticsearch: new FakeElasticsearchCluster(c),
+      ...props,
+    });
   };
   const logstash = (props: Partial<LogstashProps>) => {
     const c = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-    return new Logstash(c, 'logstash', { elasticsearch: new FakeElasticsearchCluster(c), ...props });
+    return new Logstash(c, 'logstash', {
+      elasticsearch: new FakeElasticsearchCluster(c),
+      ...props,
+    });
   };
 
   test('fails when backoffInitSeconds is zero', () => {
     expect(() => filebeat({ backoffInitSeconds: 0 })).toThrow(ConfigError);
-    expect(() => filebeat({ backoffInitSeconds: 0 })).toThrow(/'backoffInitSeconds' must be above 0 s, got 0 \(give seconds such as 1\)/);
+    expect(() => filebeat({ backoffInitSeconds: 0 })).toThrow(
+      /'backoffInitSeconds' must be above 0 s, got 0 \(give seconds such as 1\)/,
+    );
   });
 
   test('fails when backoffMaxSeconds is below backoffInitSeconds', () => {
-    expect(() => filebeat({ backoffInitSeconds: 2, backoffMaxSeconds: 1 }))
-      .toThrow(/'backoffMaxSeconds' must be at least backoffInitSeconds \(2\), got 1 \(raise backoffMaxSeconds or lower backoffInitSeconds\)/);
+    expect(() => filebeat({ backoffInitSeconds: 2, backoffMaxSeconds: 1 })).toThrow(
+      /'backoffMaxSeconds' must be at least backoffInitSeconds \(2\), got 1 \(raise backoffMaxSeconds or lower backoffInitSeconds\)/,
+    );
   });
 
-  test('fails when backoffMaxSeconds is above scanIntervalSeconds (Filebeat\'s own rule)', () => {
-    expect(() => filebeat({ backoffMaxSeconds: 5 }))
-      .toThrow(/'backoffMaxSeconds' must be at most scanIntervalSeconds \(2\), got 5 \(lower backoffMaxSeconds or raise scanIntervalSeconds\)/);
+  test("fails when backoffMaxSeconds is above scanIntervalSeconds (Filebeat's own rule)", () => {
+    expect(() => filebeat({ backoffMaxSeconds: 5 })).toThrow(
+      /'backoffMaxSeconds' must be at most scanIntervalSeconds \(2\), got 5 \(lower backoffMaxSeconds or raise scanIntervalSeconds\)/,
+    );
   });
 
   test('fails when scanIntervalSeconds is below 1 s', () => {
-    expect(() => filebeat({ scanIntervalSeconds: 0.5, backoffMaxSeconds: 0.5 })).toThrow(/'scanIntervalSeconds' must be at least 1 s, got 0\.5 \(scan at most once a second/);
+    expect(() => filebeat({ scanIntervalSeconds: 0.5, backoffMaxSeconds: 0.5 })).toThrow(
+      /'scanIntervalSeconds' must be at least 1 s, got 0\.5 \(scan at most once a second/,
+    );
   });
 
   test('fails when queueFlushTimeoutSeconds is negative', () => {
-    expect(() => filebeat({ queueFlushTimeoutSeconds: -1 })).toThrow(/'queueFlushTimeoutSeconds' must be at least 0 s, got -1 \(give seconds such as 1, or 0 to send each event at once\)/);
+    expect(() => filebeat({ queueFlushTimeoutSeconds: -1 })).toThrow(
+      /'queueFlushTimeoutSeconds' must be at least 0 s, got -1 \(give seconds such as 1, or 0 to send each event at once\)/,
+    );
   });
 
   test('fails when a Filebeat duration is finer than a millisecond', () => {
-    expect(() => filebeat({ queueFlushTimeoutSeconds: 0.0001 })).toThrow(/'queueFlushTimeoutSeconds' must be a number of seconds with at most millisecond precision, got 0\.0001/);
+    expect(() => filebeat({ queueFlushTimeoutSeconds: 0.0001 })).toThrow(
+      /'queueFlushTimeoutSeconds' must be a number of seconds with at most millisecond precision, got 0\.0001/,
+    );
   });
 
   test('fails when batchDelayMillis is not a positive integer', () => {
-    expect(() => logstash({ batchDelayMillis: 0 })).toThrow(/'batchDelayMillis' must be an integer between 1 and 10000, got 0/);
-    expect(() => logstash({ batchDelayMillis: 12.5 })).toThrow(/'batchDelayMillis' must be an integer/);
+    expect(() => logstash({ batchDelayMillis: 0 })).toThrow(
+      /'batchDelayMillis' must be an integer between 1 and 10000, got 0/,
+    );
+    expect(() => logstash({ batchDelayMillis: 12.5 })).toThrow(
+      /'batchDelayMillis' must be an integer/,
+    );
   });
 
   test('fails when logRefreshIntervalSeconds is -1 (refresh off: logs never searchable)', () => {
-    expect(() => synth({ logRefreshIntervalSeconds: -1 }))
-      .toThrow(/observability: 'logRefreshIntervalSeconds' must be above 0 s and at most 300 s, got -1 \(give seconds such as 1: logs become searchable at most that long after they arrive\)/);
+    expect(() => synth({ logRefreshIntervalSeconds: -1 })).toThrow(
+      /observability: 'logRefreshIntervalSeconds' must be above 0 s and at most 300 s, got -1 \(give seconds such as 1: logs become searchable at most that long after they arrive\)/,
+    );
   });
 
-  test('fails when the setup Job\'s refreshIntervalSeconds is above 5 minutes', () => {
+  test("fails when the setup Job's refreshIntervalSeconds is above 5 minutes", () => {
     const c = new Chart(Testing.app(), 'test', { namespace: 'observability' });
-    expect(() => new ElasticsearchSetup(c, 'elasticsearch-setup', { elasticsearch: new FakeElasticsearchCluster(c), refreshIntervalSeconds: 600 }))
-      .toThrow(/test\/elasticsearch-setup: 'refreshIntervalSeconds' must be above 0 s and at most 300 s, got 600/);
+    expect(
+      () =>
+        new ElasticsearchSetup(c, 'elasticsearch-setup', {
+          elasticsearch: new FakeElasticsearchCluster(c),
+          refreshIntervalSeconds: 600,
+        }),
+    ).toThrow(
+      /test\/elasticsearch-setup: 'refreshIntervalSeconds' must be above 0 s and at most 300 s, got 600/,
+    );
   });
 });
 
 describe('measured delays beside the budget (npm run budget)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'measured-delay-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const options = { environment: 'prod', beside: 'computed: change -> scrape at most 15 s', measureWith: 'npm run bench:metrics' };
+  const options = {
+    environment: 'prod',
+    beside: 'computed: change -> scrape at most 15 s',
+    measureWith: 'npm run bench:metrics',
+  };
   const metrics: MeasuredDelay = {
     runs: [{ behindScrape: 0.009 }, { behindScrape: 0.013 }, { behindScrape: 0.031 }],
-    min: 0.009, median: 0.013, max: 0.031,
+    min: 0.009,
+    median: 0.013,
+    max: 0.031,
     date: '2026-12-01T20:16:01.131Z',
     command: 'npm run bench:metrics -- 3',
     environment: 'prod',
@@ -233,37 +340,65 @@ describe('measured delays beside the budget (npm run budget)', () => {
   };
 
   test('says a delay is not measured yet, and how to measure it, when its file is missing', () => {
-    expect(measuredDelayLines(join(dir, 'metrics-delay.json'), 'metrics', options)).toEqual(['measured metrics: not measured yet (npm run bench:metrics)']);
+    expect(measuredDelayLines(join(dir, 'metrics-delay.json'), 'metrics', options)).toEqual([
+      'measured metrics: not measured yet (npm run bench:metrics)',
+    ]);
   });
 
   test('prints the headline figure with its target verdict, the computed bound and the other figures', () => {
     expect(measuredDelayLines(written('metrics-delay.json', metrics), 'metrics', options)).toEqual([
-      'measured metrics (3 runs, npm run bench:metrics -- 3, 2026-12-01T20:16:01.131Z): scrape -> queryable min 9 ms, median 13 ms, max 31 ms; '
-        + 'target < 1 s: PASS; computed: change -> scrape at most 15 s',
+      'measured metrics (3 runs, npm run bench:metrics -- 3, 2026-12-01T20:16:01.131Z): scrape -> queryable min 9 ms, median 13 ms, max 31 ms; ' +
+        'target < 1 s: PASS; computed: change -> scrape at most 15 s',
       '  change -> queryable: min 793 ms, median 4.3 s, max 13.4 s',
     ]);
   });
 
   test('says FAIL when the slowest run misses the target', () => {
-    const [first] = measuredDelayLines(written('slow-delay.json', { ...metrics, max: 1.2 }), 'metrics', options);
+    const [first] = measuredDelayLines(
+      written('slow-delay.json', { ...metrics, max: 1.2 }),
+      'metrics',
+      options,
+    );
     expect(first).toMatch(/max 1\.2 s; target < 1 s: FAIL;/);
   });
 
   test('reads a file of the alert benchmark, which has no figure and no target, in the same way', () => {
-    const alert = { alert: 'Http5xxErrorBurst', environment: 'prod', command: 'npm run bench:alerts -- 10', date: '2026-11-23T21:29:48.652Z',
-      boundSeconds: 25, runs: [{ total: 10.9 }, { total: 22.047 }], min: 10.9, median: 13.3, max: 22.047 };
-    expect(measuredDelayLines(written('alert-delay.json', alert), 'Http5xxErrorBurst', { ...options, beside: 'computed bound 25 s' })).toEqual([
+    const alert = {
+      alert: 'Http5xxErrorBurst',
+      environment: 'prod',
+      command: 'npm run bench:alerts -- 10',
+      date: '2026-11-23T21:29:48.652Z',
+      boundSeconds: 25,
+      runs: [{ total: 10.9 }, { total: 22.047 }],
+      min: 10.9,
+      median: 13.3,
+      max: 22.047,
+    };
+    expect(
+      measuredDelayLines(written('alert-delay.json', alert), 'Http5xxErrorBurst', {
+        ...options,
+        beside: 'computed bound 25 s',
+      }),
+    ).toEqual([
       'measured Http5xxErrorBurst (2 runs, npm run bench:alerts -- 10, 2026-11-23T21:29:48.652Z): min 10.9 s, median 13.3 s, max 22.0 s; computed bound 25 s',
     ]);
   });
 
   test('only points at a measurement of another environment', () => {
-    expect(measuredDelayLines(written('metrics-delay.json', metrics), 'metrics', { ...options, environment: 'dev' }))
-      .toEqual([`measured metrics: only for prod (${join(dir, 'metrics-delay.json')})`]);
+    expect(
+      measuredDelayLines(written('metrics-delay.json', metrics), 'metrics', {
+        ...options,
+        environment: 'dev',
+      }),
+    ).toEqual([`measured metrics: only for prod (${join(dir, 'metrics-delay.json')})`]);
   });
 
   test('fails, naming the file and the command, when the file is not a results file', () => {
     const file = written('broken-delay.json', { runs: 3 });
-    expect(() => measuredDelayLines(file, 'metrics', options)).toThrow(new RegExp(`${file}.*runs: \\[\\.\\.\\.\\], min, median, max, date, command.*rerun npm run bench:metrics`));
+    expect(() => measuredDelayLines(file, 'metrics', options)).toThrow(
+      new RegExp(
+        `${file}.*runs: \\[\\.\\.\\.\\], min, median, max, date, command.*rerun npm run bench:metrics`,
+      ),
+    );
   });
 });

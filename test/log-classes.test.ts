@@ -1,12 +1,29 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClass, LogClassMatch, LogDomain, withLogRetention } from '../lib/core/log-classes';
+import {
+  DEFAULT_LOG_CLASSES,
+  DEFAULT_LOG_DOMAINS,
+  LogClass,
+  LogClassMatch,
+  LogDomain,
+  withLogRetention,
+} from '../lib/core/log-classes';
 import { ObservabilityStack, ObservabilityStackProps } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
 
-const PAYMENTS: LogDomain = { name: 'payments', keys: ['payment_id'], words: ['payments', 'stripe'] };
+const PAYMENTS: LogDomain = {
+  name: 'payments',
+  keys: ['payment_id'],
+  words: ['payments', 'stripe'],
+};
 const CLASSES: LogClass[] = [
-  { name: 'audit', match: LogClassMatch.fieldEquals('event.category', ['authentication']), retentionDays: 400, shards: 2, description: 'Sign-ins.' },
+  {
+    name: 'audit',
+    match: LogClassMatch.fieldEquals('event.category', ['authentication']),
+    retentionDays: 400,
+    shards: 2,
+    description: 'Sign-ins.',
+  },
   ...DEFAULT_LOG_CLASSES.slice(0, 1),
   { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 2555 },
   { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 },
@@ -14,24 +31,46 @@ const CLASSES: LogClass[] = [
 
 function stack(props: Partial<ObservabilityStackProps> = {}) {
   const app = Testing.app();
-  const s = new ObservabilityStack(app, 'observability', { ...environmentProfile('staging'), ...props });
+  const s = new ObservabilityStack(app, 'observability', {
+    ...environmentProfile('staging'),
+    ...props,
+  });
   return { stack: s, objects: Testing.synth(s) as any[] };
 }
 
-const configMap = (objects: any[], name: string) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
+const configMap = (objects: any[], name: string) =>
+  objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
 
 describe('a table of its own drives every log component', () => {
-  const { stack: s, objects } = stack({ logClasses: CLASSES, filebeat: { logProcessing: { domains: [...DEFAULT_LOG_DOMAINS, PAYMENTS] } } });
-  const setup = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('elasticsearch-setup'));
+  const { stack: s, objects } = stack({
+    logClasses: CLASSES,
+    filebeat: { logProcessing: { domains: [...DEFAULT_LOG_DOMAINS, PAYMENTS] } },
+  });
+  const setup = objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('elasticsearch-setup'),
+  );
 
   test('the setup Job makes an ILM policy and an index template per class, the catch-all first', () => {
-    expect(s.elasticsearchSetup.policyNames).toEqual(['logs-all-retention', 'logs-audit-retention', 'logs-errors-retention', 'logs-payments-retention', 'logs-deadletter-retention']);
+    expect(s.elasticsearchSetup.policyNames).toEqual([
+      'logs-all-retention',
+      'logs-audit-retention',
+      'logs-errors-retention',
+      'logs-payments-retention',
+      'logs-deadletter-retention',
+    ]);
     const audit = JSON.parse(setup.data['ilm-policy.logs-audit-retention.json']);
     expect(audit.policy.phases.delete.min_age).toBe('400d');
     const template = JSON.parse(setup.data['index-template.logs-audit.json']);
     expect(template.index_patterns).toEqual(['logs-audit-*']);
-    expect(template.template.settings).toMatchObject({ 'index.lifecycle.name': 'logs-audit-retention', 'index.number_of_shards': 2 });
-    expect(JSON.parse(setup.data['index-template.logs-payments.json']).template.settings['index.number_of_shards']).toBeUndefined();
+    expect(template.template.settings).toMatchObject({
+      'index.lifecycle.name': 'logs-audit-retention',
+      'index.number_of_shards': 2,
+    });
+    expect(
+      JSON.parse(setup.data['index-template.logs-payments.json']).template.settings[
+        'index.number_of_shards'
+      ],
+    ).toBeUndefined();
     expect(setup.data['ilm-policy.logs-trades-retention.json']).toBeUndefined();
   });
 
@@ -44,43 +83,100 @@ describe('a table of its own drives every log component', () => {
       { name: 'payments', field: 'labels.event_domain', values: ['payments'] },
       { name: 'all' },
     ]);
-    expect(params.domains.map((d: any) => d.name)).toEqual(['ai', 'trading', 'database', 'cache', 'api', 'payments']);
+    expect(params.domains.map((d: any) => d.name)).toEqual([
+      'ai',
+      'trading',
+      'database',
+      'cache',
+      'api',
+      'payments',
+    ]);
     const routing = config.processors.filter((p: any) => p.add_fields?.target === 'data_stream');
-    expect(routing.map((r: any) => [r.add_fields.when?.equals['labels.index_class'], r.add_fields.fields.dataset]))
-      .toEqual([[undefined, 'all'], ['audit', 'audit'], ['errors', 'errors'], ['payments', 'payments']]);
+    expect(
+      routing.map((r: any) => [
+        r.add_fields.when?.equals['labels.index_class'],
+        r.add_fields.fields.dataset,
+      ]),
+    ).toEqual([
+      [undefined, 'all'],
+      ['audit', 'audit'],
+      ['errors', 'errors'],
+      ['payments', 'payments'],
+    ]);
   });
 
   test('Logstash admits exactly the data streams of the table', () => {
-    expect(s.logstash!.pipeline).toContain('if !([data_stream][dataset] in ["all", "audit", "errors", "payments"]) {');
+    expect(s.logstash!.pipeline).toContain(
+      'if !([data_stream][dataset] in ["all", "audit", "errors", "payments"]) {',
+    );
   });
 
   test('Kibana gets a search per class but the catch-all', () => {
-    expect(s.kibanaSetup.savedObjectIds).toEqual(expect.arrayContaining(['observability-logs-audit', 'observability-errors', 'observability-logs-payments']));
+    expect(s.kibanaSetup.savedObjectIds).toEqual(
+      expect.arrayContaining([
+        'observability-logs-audit',
+        'observability-errors',
+        'observability-logs-payments',
+      ]),
+    );
     expect(s.kibanaSetup.savedObjectIds).not.toContain('observability-trading-activity');
   });
 });
 
 describe('the bundled environments use the default table', () => {
   test('with their own retention', () => {
-    const days = (env: 'dev' | 'staging' | 'prod') => new ObservabilityStack(Testing.app(), 'observability', environmentProfile(env)).logClasses.map((c) => [c.name, c.retentionDays]);
-    expect(days('dev')).toEqual([['errors', 7], ['trades', 7], ['ai', 2], ['all', 2]]);
-    expect(days('staging')).toEqual([['errors', 30], ['trades', 30], ['ai', 7], ['all', 7]]);
-    expect(days('prod')).toEqual([['errors', 90], ['trades', 365], ['ai', 30], ['all', 30]]);
+    const days = (env: 'dev' | 'staging' | 'prod') =>
+      new ObservabilityStack(
+        Testing.app(),
+        'observability',
+        environmentProfile(env),
+      ).logClasses.map((c) => [c.name, c.retentionDays]);
+    expect(days('dev')).toEqual([
+      ['errors', 7],
+      ['trades', 7],
+      ['ai', 2],
+      ['all', 2],
+    ]);
+    expect(days('staging')).toEqual([
+      ['errors', 30],
+      ['trades', 30],
+      ['ai', 7],
+      ['all', 7],
+    ]);
+    expect(days('prod')).toEqual([
+      ['errors', 90],
+      ['trades', 365],
+      ['ai', 30],
+      ['all', 30],
+    ]);
   });
 });
 
 describe('a bad table fails at synth, naming the prop, the value and the fix', () => {
   const all: LogClass = { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 };
-  const errors: LogClass = { name: 'errors', match: LogClassMatch.severity('error'), retentionDays: 90 };
-  const fails = (logClasses: LogClass[], message: RegExp, props: Partial<ObservabilityStackProps> = {}) =>
-    expect(() => stack({ ...props, logClasses })).toThrow(message);
+  const errors: LogClass = {
+    name: 'errors',
+    match: LogClassMatch.severity('error'),
+    retentionDays: 90,
+  };
+  const fails = (
+    logClasses: LogClass[],
+    message: RegExp,
+    props: Partial<ObservabilityStackProps> = {},
+  ) => expect(() => stack({ ...props, logClasses })).toThrow(message);
 
   test('without a catch-all', () => {
-    fails([errors], /^observability: 'logClasses\[0\]\.match' leaves events that no class takes \(the last class 'errors' is not a catch-all\).*\(end the list with a catch-all class/);
+    fails(
+      [errors],
+      /^observability: 'logClasses\[0\]\.match' leaves events that no class takes \(the last class 'errors' is not a catch-all\).*\(end the list with a catch-all class/,
+    );
   });
 
   test('with the catch-all not last', () => {
-    fails([all, errors], /'logClasses\[0\]\.match' makes 'all' the catch-all, but it is not the last class.*got 'LogClassMatch.everything\(\)' \(move the catch-all class to the end/);
+    fails(
+      [all, errors],
+      /'logClasses\[0\]\.match' makes 'all' the catch-all, but it is not the last class.*got 'LogClassMatch.everything\(\)' \(move the catch-all class to the end/,
+    );
   });
 
   test('with an empty table', () => {
@@ -88,49 +184,84 @@ describe('a bad table fails at synth, naming the prop, the value and the fix', (
   });
 
   test('with a name twice', () => {
-    fails([errors, { ...errors, match: LogClassMatch.severity('warning') }, all], /'logClasses\[1\]\.name' is the name of an earlier class as well, got 'errors' \(give every class its own name\)/);
+    fails(
+      [errors, { ...errors, match: LogClassMatch.severity('warning') }, all],
+      /'logClasses\[1\]\.name' is the name of an earlier class as well, got 'errors' \(give every class its own name\)/,
+    );
   });
 
   test('with the reserved dead-letter name', () => {
-    fails([{ ...errors, name: 'deadletter' }, all], /'logClasses\[0\]\.name' is the dead-letter data stream.*got 'deadletter'/);
+    fails(
+      [{ ...errors, name: 'deadletter' }, all],
+      /'logClasses\[0\]\.name' is the dead-letter data stream.*got 'deadletter'/,
+    );
   });
 
   test('with a name that is no data stream dataset', () => {
-    fails([{ ...errors, name: 'Errors-2' }, all], /'logClasses\[0\]\.name' must be a data stream dataset.*got 'Errors-2'/);
+    fails(
+      [{ ...errors, name: 'Errors-2' }, all],
+      /'logClasses\[0\]\.name' must be a data stream dataset.*got 'Errors-2'/,
+    );
   });
 
   test('with a retention that is no whole number of days', () => {
-    fails(withLogRetention(DEFAULT_LOG_CLASSES, { ai: 0.5 }), /'logClasses\[2\]\.retentionDays' must be an integer between 1 and 3650, got 0.5/);
+    fails(
+      withLogRetention(DEFAULT_LOG_CLASSES, { ai: 0.5 }),
+      /'logClasses\[2\]\.retentionDays' must be an integer between 1 and 3650, got 0.5/,
+    );
   });
 
   test('with a domain the script does not detect', () => {
-    fails([{ ...errors, match: LogClassMatch.domain('payments') }, all], /'logClasses\[0\]\.match\.values' has 'payments', which is not one of the domains the script detects \(ai, trading, database, cache, api, other\)/);
+    fails(
+      [{ ...errors, match: LogClassMatch.domain('payments') }, all],
+      /'logClasses\[0\]\.match\.values' has 'payments', which is not one of the domains the script detects \(ai, trading, database, cache, api, other\)/,
+    );
   });
 
   test('with a severity the script does not write', () => {
-    fails([{ ...errors, match: LogClassMatch.severity('fatal' as any) }, all], /'logClasses\[0\]\.match\.values' has 'fatal', which is no severity/);
+    fails(
+      [{ ...errors, match: LogClassMatch.severity('fatal' as any) }, all],
+      /'logClasses\[0\]\.match\.values' has 'fatal', which is no severity/,
+    );
   });
 
   test('with a value Filebeat would expand', () => {
-    fails([{ ...errors, match: LogClassMatch.fieldEquals('labels.team', ['$' + '{HOME}']) }, all], /'logClasses\[0\]\.match\.values'.*Filebeat would expand it/);
+    fails(
+      [{ ...errors, match: LogClassMatch.fieldEquals('labels.team', ['$' + '{HOME}']) }, all],
+      /'logClasses\[0\]\.match\.values'.*Filebeat would expand it/,
+    );
   });
 
   test('with a bad domain', () => {
-    expect(() => stack({ filebeat: { logProcessing: { domains: [{ name: 'pay', keys: ['Payment-Id'], words: [] }] } } }))
-      .toThrow(/'filebeat\.logProcessing\.domains\[0\]\.keys' has "Payment-Id"; key names are compared lower-cased/);
-    expect(() => stack({ filebeat: { logProcessing: { domains: [{ name: 'other', keys: ['x'], words: [] }] } } }))
-      .toThrow(/'filebeat\.logProcessing\.domains\[0\]\.name' must be lower-case letters/);
+    expect(() =>
+      stack({
+        filebeat: {
+          logProcessing: { domains: [{ name: 'pay', keys: ['Payment-Id'], words: [] }] },
+        },
+      }),
+    ).toThrow(
+      /'filebeat\.logProcessing\.domains\[0\]\.keys' has "Payment-Id"; key names are compared lower-cased/,
+    );
+    expect(() =>
+      stack({
+        filebeat: { logProcessing: { domains: [{ name: 'other', keys: ['x'], words: [] }] } },
+      }),
+    ).toThrow(/'filebeat\.logProcessing\.domains\[0\]\.name' must be lower-case letters/);
   });
 
   test('withLogRetention with a class the table does not have', () => {
-    expect(() => withLogRetention(DEFAULT_LOG_CLASSES, { trade: 30 })).toThrow(/'days\.trade' names no class of the table \(errors, trades, ai, all\)/);
+    expect(() => withLogRetention(DEFAULT_LOG_CLASSES, { trade: 30 })).toThrow(
+      /'days\.trade' names no class of the table \(errors, trades, ai, all\)/,
+    );
   });
 });
 
 describe('alerts and panels only for what is deployed', () => {
   const text = (objects: any[], name: string) => JSON.stringify(configMap(objects, name).data);
-  const alertNames = (objects: any[]): string[] => parse(configMap(objects, 'prometheus-config').data['rules.yml']).groups
-    .flatMap((g: any) => g.rules.map((r: any) => r.alert)).filter(Boolean);
+  const alertNames = (objects: any[]): string[] =>
+    parse(configMap(objects, 'prometheus-config').data['rules.yml'])
+      .groups.flatMap((g: any) => g.rules.map((r: any) => r.alert))
+      .filter(Boolean);
 
   test('without Logstash: no Logstash rule, panel or metric anywhere in Prometheus or Grafana', () => {
     const { objects } = stack({ logstash: false });
@@ -143,13 +274,27 @@ describe('alerts and panels only for what is deployed', () => {
 
   test('with Logstash, its rules and panel are there', () => {
     const { objects } = stack();
-    expect(alertNames(objects)).toEqual(expect.arrayContaining(['LogstashPipelineStalled', 'LogstashDeadLetters', 'LogstashDeadLetterQueueDropping']));
-    expect(JSON.parse(configMap(objects, 'grafana-dashboards').data['stack-health.json']).panels.map((p: any) => p.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(alertNames(objects)).toEqual(
+      expect.arrayContaining([
+        'LogstashPipelineStalled',
+        'LogstashDeadLetters',
+        'LogstashDeadLetterQueueDropping',
+      ]),
+    );
+    expect(
+      JSON.parse(configMap(objects, 'grafana-dashboards').data['stack-health.json']).panels.map(
+        (p: any) => p.id,
+      ),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
   test('without the Elasticsearch exporter: no rule or panel on its metrics', () => {
     const { objects } = stack({ elasticsearchExporter: false });
-    expect(alertNames(objects).filter((a: string) => a.startsWith('Elasticsearch') || a === 'LogsDeadLettered')).toEqual([]);
+    expect(
+      alertNames(objects).filter(
+        (a: string) => a.startsWith('Elasticsearch') || a === 'LogsDeadLettered',
+      ),
+    ).toEqual([]);
     expect(text(objects, 'prometheus-config')).not.toContain('elasticsearch_');
     const health = JSON.parse(configMap(objects, 'grafana-dashboards').data['stack-health.json']);
     expect(health.panels.map((p: any) => p.id)).toEqual([1, 2, 4, 5, 7, 8, 9, 10, 11, 12]);
@@ -157,7 +302,14 @@ describe('alerts and panels only for what is deployed', () => {
   });
 
   test('without the Logstash or Filebeat exporter sidecar: no rule on their metrics', () => {
-    const { objects } = stack({ logstash: { ...environmentProfile('staging').logstash as object, exporter: false }, filebeat: { exporter: false } });
-    expect(alertNames(objects).filter((a: string) => a.startsWith('Logstash') || a.startsWith('Filebeat'))).toEqual([]);
+    const { objects } = stack({
+      logstash: { ...(environmentProfile('staging').logstash as object), exporter: false },
+      filebeat: { exporter: false },
+    });
+    expect(
+      alertNames(objects).filter(
+        (a: string) => a.startsWith('Logstash') || a.startsWith('Filebeat'),
+      ),
+    ).toEqual([]);
   });
 });

@@ -1,5 +1,11 @@
 import { ENVIRONMENTS, KubeObject, synthEnvironment } from './support/environments';
-import { danglingReferences, namespaceProblems, networkPolicyProblems, scopeProblems, serviceProblems } from './support/manifest-checks';
+import {
+  danglingReferences,
+  namespaceProblems,
+  networkPolicyProblems,
+  scopeProblems,
+  serviceProblems,
+} from './support/manifest-checks';
 
 describe.each(ENVIRONMENTS)('the whole-app checks on the %s environment', (env) => {
   const { stack, objects } = synthEnvironment(env);
@@ -19,27 +25,42 @@ describe.each(ENVIRONMENTS)('the whole-app checks on the %s environment', (env) 
 describe('the whole-app checks', () => {
   const { stack, objects } = synthEnvironment('staging');
   const secrets = stack.externalSecrets.map((s) => `${s.namespace}/${s.name}`);
-  const without = (drop: (o: KubeObject) => boolean): KubeObject[] => objects.filter((o) => !drop(o));
+  const without = (drop: (o: KubeObject) => boolean): KubeObject[] =>
+    objects.filter((o) => !drop(o));
 
   test('report a ConfigMap that is gone and a Secret nobody is told to create', () => {
-    const broken = without((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config');
-    expect(danglingReferences(broken, secrets.slice(1))).toEqual(expect.arrayContaining([
-      expect.stringMatching(/refers to ConfigMap observability\/prometheus-config, which is not defined/),
-      expect.stringMatching(new RegExp(`refers to Secret ${secrets[0]}, which is not defined`)),
-    ]));
+    const broken = without(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config',
+    );
+    expect(danglingReferences(broken, secrets.slice(1))).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /refers to ConfigMap observability\/prometheus-config, which is not defined/,
+        ),
+        expect.stringMatching(new RegExp(`refers to Secret ${secrets[0]}, which is not defined`)),
+      ]),
+    );
   });
 
   test('report a namespace that is used but not defined', () => {
-    expect(namespaceProblems(without((o) => o.kind === 'Namespace' && o.metadata.name === 'observability-agents')))
-      .toContain('namespace observability-agents is defined 0 times');
+    expect(
+      namespaceProblems(
+        without((o) => o.kind === 'Namespace' && o.metadata.name === 'observability-agents'),
+      ),
+    ).toContain('namespace observability-agents is defined 0 times');
   });
 
   test('report a flow rendered on one end only, and pods no policy allows anything', () => {
-    const grafanaPolicy = (o: KubeObject) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-grafana-server';
+    const grafanaPolicy = (o: KubeObject) =>
+      o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-grafana-server';
     const problems = networkPolicyProblems(without(grafanaPolicy));
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^Deployment observability\/grafana is selected by no allow policy/),
-      expect.stringMatching(/observability\/allow-prometheus-server admits ingress from .*grafana.* which has no egress to it/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Deployment observability\/grafana is selected by no allow policy/),
+        expect.stringMatching(
+          /observability\/allow-prometheus-server admits ingress from .*grafana.* which has no egress to it/,
+        ),
+      ]),
+    );
   });
 });

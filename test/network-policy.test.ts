@@ -3,7 +3,15 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import {
-  Alertmanager, ExternalPeer, Grafana, NetworkPeer, NodeExporter, ObservabilityNamespace, ObservabilityStack, ObservabilityStackProps, Prometheus,
+  Alertmanager,
+  ExternalPeer,
+  Grafana,
+  NetworkPeer,
+  NodeExporter,
+  ObservabilityNamespace,
+  ObservabilityStack,
+  ObservabilityStackProps,
+  Prometheus,
 } from '../lib';
 import { renderNetworkFlowTable } from '../lib/stack/network-policies';
 import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
@@ -16,8 +24,10 @@ interface Pod {
   readonly hostNetwork?: boolean;
 }
 
-const matches = (selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
-  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+const matches = (
+  selector: { matchLabels?: Record<string, string> } | undefined,
+  labels: Record<string, string>,
+) => Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 
 /**
  * Answers "may pod A reach pod B on port P" from rendered NetworkPolicies, as the API
@@ -32,37 +42,65 @@ class PolicyEvaluator {
   }
 
   public canReach(from: Pod, to: Pod, port: number, protocol = 'TCP'): boolean {
-    return this.allows('Egress', from, to, port, protocol) && this.allows('Ingress', to, from, port, protocol);
+    return (
+      this.allows('Egress', from, to, port, protocol) &&
+      this.allows('Ingress', to, from, port, protocol)
+    );
   }
 
   /** Whether `pod` may send to an address outside the cluster's pods in `cidr` on `port`. */
   public canReachCidr(pod: Pod, cidr: string, port: number): boolean {
-    return this.rules('Egress', pod)?.some((rule) => this.portMatches(rule, port, 'TCP')
-      && (rule.to ?? []).some((peer: any) => peer.ipBlock?.cidr === cidr)) ?? true;
+    return (
+      this.rules('Egress', pod)?.some(
+        (rule) =>
+          this.portMatches(rule, port, 'TCP') &&
+          (rule.to ?? []).some((peer: any) => peer.ipBlock?.cidr === cidr),
+      ) ?? true
+    );
   }
 
   private rules(type: 'Ingress' | 'Egress', pod: Pod): any[] | undefined {
-    const selecting = this.policies.filter((p) => p.metadata.namespace === pod.namespace
-      && p.spec.policyTypes.includes(type) && matches(p.spec.podSelector, pod.labels));
+    const selecting = this.policies.filter(
+      (p) =>
+        p.metadata.namespace === pod.namespace &&
+        p.spec.policyTypes.includes(type) &&
+        matches(p.spec.podSelector, pod.labels),
+    );
     if (selecting.length === 0) return undefined;
     return selecting.flatMap((p) => (type === 'Egress' ? p.spec.egress : p.spec.ingress) ?? []);
   }
 
-  private allows(type: 'Ingress' | 'Egress', pod: Pod, peer: Pod, port: number, protocol: string): boolean {
+  private allows(
+    type: 'Ingress' | 'Egress',
+    pod: Pod,
+    peer: Pod,
+    port: number,
+    protocol: string,
+  ): boolean {
     const rules = this.rules(type, pod);
     if (!rules) return true;
-    return rules.some((rule) => this.portMatches(rule, port, protocol)
-      && ((type === 'Egress' ? rule.to : rule.from) ?? [{ namespaceSelector: {} }]).some((p: any) => this.peerMatches(p, peer)));
+    return rules.some(
+      (rule) =>
+        this.portMatches(rule, port, protocol) &&
+        ((type === 'Egress' ? rule.to : rule.from) ?? [{ namespaceSelector: {} }]).some((p: any) =>
+          this.peerMatches(p, peer),
+        ),
+    );
   }
 
   private portMatches(rule: any, port: number, protocol: string): boolean {
-    return !rule.ports || rule.ports.some((p: any) => p.port === port && (p.protocol ?? 'TCP') === protocol);
+    return (
+      !rule.ports ||
+      rule.ports.some((p: any) => p.port === port && (p.protocol ?? 'TCP') === protocol)
+    );
   }
 
   private peerMatches(peer: any, pod: Pod): boolean {
     if (peer.ipBlock) return false;
     const namespaceLabels = { 'kubernetes.io/metadata.name': pod.namespace };
-    const namespaceOk = peer.namespaceSelector ? matches(peer.namespaceSelector, namespaceLabels) : false;
+    const namespaceOk = peer.namespaceSelector
+      ? matches(peer.namespaceSelector, namespaceLabels)
+      : false;
     // Without a namespaceSelector a podSelector means the policy's own namespace, which the
     // rendered policies never use: they always name the namespace.
     return namespaceOk && matches(peer.podSelector, pod.labels);
@@ -75,14 +113,18 @@ function podsOf(objects: KubeObject[]): Pod[] {
     const template = podTemplateOf(o);
     if (!template) return [];
     const labels = template.metadata.labels;
-    return [{
-      name: `${labels['app.kubernetes.io/instance']}-${labels['app.kubernetes.io/component']}`,
-      namespace: o.metadata.namespace!,
-      labels,
-      hostNetwork: template.spec.hostNetwork,
-      containerPorts: template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((port: any) => port.containerPort)),
-      annotations: template.metadata.annotations ?? {},
-    }];
+    return [
+      {
+        name: `${labels['app.kubernetes.io/instance']}-${labels['app.kubernetes.io/component']}`,
+        namespace: o.metadata.namespace!,
+        labels,
+        hostNetwork: template.spec.hostNetwork,
+        containerPorts: template.spec.containers.flatMap((c: any) =>
+          (c.ports ?? []).map((port: any) => port.containerPort),
+        ),
+        annotations: template.metadata.annotations ?? {},
+      },
+    ];
   });
 }
 
@@ -93,10 +135,18 @@ const pod = (pods: Pod[], name: string): Pod => {
 };
 const DNS: Pod = { name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
 const APP: Pod = { name: 'shop', namespace: 'shop', labels: { app: 'shop' } };
-const INGRESS: Pod = { name: 'ingress-nginx-controller', namespace: 'ingress-nginx', labels: { app: 'ingress-nginx' } };
+const INGRESS: Pod = {
+  name: 'ingress-nginx-controller',
+  namespace: 'ingress-nginx',
+  labels: { app: 'ingress-nginx' },
+};
 
 function synth(props: Partial<ObservabilityStackProps> = {}) {
-  const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'r1', ...props });
+  const stack = new ObservabilityStack(Testing.app(), 'observability', {
+    environment: 'test',
+    region: 'r1',
+    ...props,
+  });
   return { stack, objects: Testing.synth(stack) as KubeObject[] };
 }
 
@@ -109,7 +159,12 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
   test('every namespace of the stack denies all ingress and egress by default', () => {
     expect(namespaces).toEqual([stack.namespace, stack.agentsNamespace]);
     for (const namespace of namespaces) {
-      const deny = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === namespace && o.metadata.name === 'default-deny');
+      const deny = objects.find(
+        (o) =>
+          o.kind === 'NetworkPolicy' &&
+          o.metadata.namespace === namespace &&
+          o.metadata.name === 'default-deny',
+      );
       expect(deny?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     }
   });
@@ -122,7 +177,11 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
 
   test('every pod reaches the cluster DNS on UDP and TCP 53', () => {
     for (const p of pods) {
-      expect([p.name, evaluator.canReach(p, DNS, 53, 'UDP'), evaluator.canReach(p, DNS, 53, 'TCP')]).toEqual([p.name, true, true]);
+      expect([
+        p.name,
+        evaluator.canReach(p, DNS, 53, 'UDP'),
+        evaluator.canReach(p, DNS, 53, 'TCP'),
+      ]).toEqual([p.name, true, true]);
     }
   });
 
@@ -130,16 +189,37 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
     const flows = stack.networkFlows.filter((f) => f.from.kind === 'pods' && f.to.kind === 'pods');
     expect(flows.length).toBeGreaterThan(10);
     for (const flow of flows) {
-      const clients = pods.filter((p) => flow.from.kind === 'pods' && p.namespace === flow.from.namespace && matches({ matchLabels: flow.from.podSelector }, p.labels));
-      const servers = pods.filter((p) => flow.to.kind === 'pods' && p.namespace === flow.to.namespace && matches({ matchLabels: flow.to.podSelector }, p.labels));
-      expect([flow.purpose, clients.length > 0, servers.length > 0]).toEqual([flow.purpose, true, true]);
+      const clients = pods.filter(
+        (p) =>
+          flow.from.kind === 'pods' &&
+          p.namespace === flow.from.namespace &&
+          matches({ matchLabels: flow.from.podSelector }, p.labels),
+      );
+      const servers = pods.filter(
+        (p) =>
+          flow.to.kind === 'pods' &&
+          p.namespace === flow.to.namespace &&
+          matches({ matchLabels: flow.to.podSelector }, p.labels),
+      );
+      expect([flow.purpose, clients.length > 0, servers.length > 0]).toEqual([
+        flow.purpose,
+        true,
+        true,
+      ]);
       for (const client of clients) {
         for (const server of servers) {
           for (const port of flow.ports!) {
             // The Services expose each container port under its own number: the policy's port is the pod's.
-            expect([server.name, (server as any).containerPorts]).toEqual([server.name, expect.arrayContaining([port.port])]);
-            expect([client.name, server.name, port.port, evaluator.canReach(client, server, port.port, port.protocol)])
-              .toEqual([client.name, server.name, port.port, true]);
+            expect([server.name, (server as any).containerPorts]).toEqual([
+              server.name,
+              expect.arrayContaining([port.port]),
+            ]);
+            expect([
+              client.name,
+              server.name,
+              port.port,
+              evaluator.canReach(client, server, port.port, port.protocol),
+            ]).toEqual([client.name, server.name, port.port, true]);
           }
         }
       }
@@ -152,23 +232,37 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
     expect(scraped.length).toBeGreaterThan(3);
     for (const target of scraped as any[]) {
       const port = Number(target.annotations['prometheus.io/port']);
-      const allowed = target.hostNetwork ? evaluator.canReachCidr(prometheus, '0.0.0.0/0', port) : evaluator.canReach(prometheus, target, port);
+      const allowed = target.hostNetwork
+        ? evaluator.canReachCidr(prometheus, '0.0.0.0/0', port)
+        : evaluator.canReach(prometheus, target, port);
       expect([target.name, port, allowed]).toEqual([target.name, port, true]);
     }
-    expect(evaluator.canReach(prometheus, pod(pods, 'kube-state-metrics-exporter'), 8080)).toBe(true);
+    expect(evaluator.canReach(prometheus, pod(pods, 'kube-state-metrics-exporter'), 8080)).toBe(
+      true,
+    );
     expect(evaluator.canReachCidr(prometheus, '0.0.0.0/0', 10250)).toBe(true);
   });
 
   test('the clients reach their back ends', () => {
-    const es = pods.filter((p) => p.labels['app.kubernetes.io/name'] === 'elasticsearch' && p.labels['app.kubernetes.io/instance'] === 'elasticsearch');
+    const es = pods.filter(
+      (p) =>
+        p.labels['app.kubernetes.io/name'] === 'elasticsearch' &&
+        p.labels['app.kubernetes.io/instance'] === 'elasticsearch',
+    );
     const esHttp = es[es.length - 1];
     expect(evaluator.canReach(pod(pods, 'kibana-server'), esHttp, 9200)).toBe(true);
-    expect(evaluator.canReach(pod(pods, 'grafana-server'), pod(pods, 'prometheus-server'), 9090)).toBe(true);
+    expect(
+      evaluator.canReach(pod(pods, 'grafana-server'), pod(pods, 'prometheus-server'), 9090),
+    ).toBe(true);
     const query = pods.find((p) => p.name === 'jaeger-query' || p.name === 'jaeger-all-in-one')!;
     expect(evaluator.canReach(pod(pods, 'grafana-server'), query, 16686)).toBe(true);
-    expect(evaluator.canReach(pod(pods, 'prometheus-server'), pod(pods, 'alertmanager-server'), 9093)).toBe(true);
+    expect(
+      evaluator.canReach(pod(pods, 'prometheus-server'), pod(pods, 'alertmanager-server'), 9093),
+    ).toBe(true);
     if (stack.logstash) {
-      expect(evaluator.canReach(pod(pods, 'filebeat-agent'), pod(pods, 'logstash-pipeline'), 5044)).toBe(true);
+      expect(
+        evaluator.canReach(pod(pods, 'filebeat-agent'), pod(pods, 'logstash-pipeline'), 5044),
+      ).toBe(true);
       expect(evaluator.canReach(pod(pods, 'logstash-pipeline'), esHttp, 9200)).toBe(true);
       expect(evaluator.canReach(pod(pods, 'filebeat-agent'), esHttp, 9200)).toBe(false);
     }
@@ -181,17 +275,27 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
 
   test('nothing else is allowed between the components', () => {
     const es = pods.find((p) => p.labels['app.kubernetes.io/instance'] === 'elasticsearch')!;
-    if (stack.logstash) expect(evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'logstash-pipeline'), 5044)).toBe(false);
+    if (stack.logstash)
+      expect(
+        evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'logstash-pipeline'), 5044),
+      ).toBe(false);
     expect(evaluator.canReach(es, pod(pods, 'kibana-server'), 5601)).toBe(false);
     expect(evaluator.canReach(APP, es, 9200)).toBe(false);
     expect(evaluator.canReach(INGRESS, es, 9200)).toBe(false);
-    expect(evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'prometheus-server'), 9090)).toBe(false);
+    expect(
+      evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'prometheus-server'), 9090),
+    ).toBe(false);
     expect(evaluator.canReach(pod(pods, 'grafana-server'), es, 9300)).toBe(false);
     expect(evaluator.canReachCidr(pod(pods, 'kibana-server'), '0.0.0.0/0', 443)).toBe(false);
   });
 
   test('browsers reach the UIs only through their sign-in proxies (none without access); applications reach the collector', () => {
-    const uiPorts: Record<string, number> = { 'kibana-server': 5601, 'grafana-server': 3000, 'prometheus-server': 9090, 'alertmanager-server': 9093 };
+    const uiPorts: Record<string, number> = {
+      'kibana-server': 5601,
+      'grafana-server': 3000,
+      'prometheus-server': 9090,
+      'alertmanager-server': 9093,
+    };
     for (const [ui, port] of Object.entries(uiPorts)) {
       const instance = pod(pods, ui).labels['app.kubernetes.io/instance'];
       const proxy = pods.find((p) => p.name === `${instance}-auth-proxy`);
@@ -199,20 +303,35 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
       expect([ui, evaluator.canReach(APP, pod(pods, ui), port)]).toEqual([ui, false]);
       expect([ui, proxy !== undefined]).toEqual([ui, stack.access !== undefined]);
       if (proxy) {
-        expect([ui, evaluator.canReach(INGRESS, proxy, 4180), evaluator.canReach(proxy, pod(pods, ui), port)]).toEqual([ui, true, true]);
+        expect([
+          ui,
+          evaluator.canReach(INGRESS, proxy, 4180),
+          evaluator.canReach(proxy, pod(pods, ui), port),
+        ]).toEqual([ui, true, true]);
         expect([ui, evaluator.canReach(APP, proxy, 4180)]).toEqual([ui, false]);
         // A proxy opens its own UI only.
-        for (const other of Object.keys(uiPorts).filter((o) => o !== ui)) expect([ui, other, evaluator.canReach(proxy, pod(pods, other), uiPorts[other])]).toEqual([ui, other, false]);
+        for (const other of Object.keys(uiPorts).filter((o) => o !== ui))
+          expect([ui, other, evaluator.canReach(proxy, pod(pods, other), uiPorts[other])]).toEqual([
+            ui,
+            other,
+            false,
+          ]);
       }
     }
-    const collector = pods.find((p) => p.name === 'jaeger-collector' || p.name === 'jaeger-all-in-one')!;
-    for (const port of [4317, 4318, 9411]) expect(evaluator.canReach(APP, collector, port)).toBe(true);
+    const collector = pods.find(
+      (p) => p.name === 'jaeger-collector' || p.name === 'jaeger-all-in-one',
+    )!;
+    for (const port of [4317, 4318, 9411])
+      expect(evaluator.canReach(APP, collector, port)).toBe(true);
     expect(evaluator.canReach(pod(pods, 'prometheus-server'), APP, 8080)).toBe(true);
   });
 
   test('the agents that watch the API reach the API server', () => {
     for (const name of ['filebeat-agent', 'prometheus-server', 'kube-state-metrics-exporter']) {
-      expect([name, evaluator.canReachCidr(pod(pods, name), '0.0.0.0/0', 443)]).toEqual([name, true]);
+      expect([name, evaluator.canReachCidr(pod(pods, name), '0.0.0.0/0', 443)]).toEqual([
+        name,
+        true,
+      ]);
     }
   });
 });
@@ -221,11 +340,21 @@ describe('network policy options', () => {
   test('without Logstash, Filebeat reaches Elasticsearch', () => {
     const { objects } = synth({ logstash: false });
     const pods = podsOf(objects);
-    expect(new PolicyEvaluator(objects).canReach(pod(pods, 'filebeat-agent'), pod(pods, 'elasticsearch-node'), 9200)).toBe(true);
+    expect(
+      new PolicyEvaluator(objects).canReach(
+        pod(pods, 'filebeat-agent'),
+        pod(pods, 'elasticsearch-node'),
+        9200,
+      ),
+    ).toBe(true);
   });
 
   test('without access, uiClients set explicitly (an ingress that authenticates) opens the UIs to it', () => {
-    const { objects } = synth({ networkPolicies: { uiClients: { namespaceSelector: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } } });
+    const { objects } = synth({
+      networkPolicies: {
+        uiClients: { namespaceSelector: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+      },
+    });
     const pods = podsOf(objects);
     const evaluator = new PolicyEvaluator(objects);
     expect(evaluator.canReach(INGRESS, pod(pods, 'kibana-server'), 5601)).toBe(true);
@@ -240,13 +369,24 @@ describe('network policy options', () => {
 
   test('uiClients: false opens the UIs to nobody; a DNS selector and CIDRs replace the defaults', () => {
     const { objects } = synth({
-      networkPolicies: { uiClients: false, dns: { namespaceSelector: {}, podSelector: { 'k8s-app': 'node-local-dns' } }, alertReceiversCidr: '10.0.0.0/8' },
+      networkPolicies: {
+        uiClients: false,
+        dns: { namespaceSelector: {}, podSelector: { 'k8s-app': 'node-local-dns' } },
+        alertReceiversCidr: '10.0.0.0/8',
+      },
       alertmanager: { slack: { channel: '#alerts' } },
     });
     const pods = podsOf(objects);
     const evaluator = new PolicyEvaluator(objects);
     expect(evaluator.canReach(INGRESS, pod(pods, 'kibana-server'), 5601)).toBe(false);
-    expect(evaluator.canReach(pod(pods, 'kibana-server'), { ...DNS, labels: { 'k8s-app': 'node-local-dns' } }, 53, 'UDP')).toBe(true);
+    expect(
+      evaluator.canReach(
+        pod(pods, 'kibana-server'),
+        { ...DNS, labels: { 'k8s-app': 'node-local-dns' } },
+        53,
+        'UDP',
+      ),
+    ).toBe(true);
     expect(evaluator.canReach(pod(pods, 'kibana-server'), DNS, 53, 'UDP')).toBe(false);
     expect(evaluator.canReachCidr(pod(pods, 'alertmanager-server'), '10.0.0.0/8', 443)).toBe(true);
   });
@@ -254,14 +394,24 @@ describe('network policy options', () => {
 
 const policiesOf = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'NetworkPolicy');
 const policy = (objects: KubeObject[], namespace: string, name: string) => {
-  const found = policiesOf(objects).find((o) => o.metadata.namespace === namespace && o.metadata.name === name);
-  if (!found) throw new Error(`no NetworkPolicy ${namespace}/${name} among ${policiesOf(objects).map((o) => `${o.metadata.namespace}/${o.metadata.name}`).join(', ')}`);
+  const found = policiesOf(objects).find(
+    (o) => o.metadata.namespace === namespace && o.metadata.name === name,
+  );
+  if (!found)
+    throw new Error(
+      `no NetworkPolicy ${namespace}/${name} among ${policiesOf(objects)
+        .map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
+        .join(', ')}`,
+    );
   return found;
 };
 
 describe('policies rendered at synthesis from the whole App', () => {
-  test('a scrape job with networkTargets added after the stack is constructed opens Prometheus\' egress and the target\'s ingress', () => {
-    const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'r1' });
+  test("a scrape job with networkTargets added after the stack is constructed opens Prometheus' egress and the target's ingress", () => {
+    const stack = new ObservabilityStack(Testing.app(), 'observability', {
+      environment: 'test',
+      region: 'r1',
+    });
     stack.prometheus.addScrapeJob({
       jobName: 'grafana-extra',
       staticTargets: ['grafana.observability.svc:3001'],
@@ -269,20 +419,35 @@ describe('policies rendered at synthesis from the whole App', () => {
     });
     const objects = Testing.synth(stack) as KubeObject[];
     const pods = podsOf(objects);
-    expect(parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!.data['prometheus.yml']).scrape_configs
-      .map((j: any) => j.job_name)).toContain('grafana-extra');
+    expect(
+      parse(
+        objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!
+          .data['prometheus.yml'],
+      ).scrape_configs.map((j: any) => j.job_name),
+    ).toContain('grafana-extra');
     const evaluator = new PolicyEvaluator(objects);
-    expect(evaluator.canReach(pod(pods, 'prometheus-server'), pod(pods, 'grafana-server'), 3001)).toBe(true);
-    expect(evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'grafana-server'), 3001)).toBe(false);
+    expect(
+      evaluator.canReach(pod(pods, 'prometheus-server'), pod(pods, 'grafana-server'), 3001),
+    ).toBe(true);
+    expect(evaluator.canReach(pod(pods, 'kibana-server'), pod(pods, 'grafana-server'), 3001)).toBe(
+      false,
+    );
     expect(stack.networkFlows.map((f) => f.purpose)).toContain('scrapes (job grafana-extra)');
   });
 
-  test('Grafana in a second chart of the App gets ingress rules on the first chart\'s Prometheus and Elasticsearch', () => {
+  test("Grafana in a second chart of the App gets ingress rules on the first chart's Prometheus and Elasticsearch", () => {
     const app = Testing.app();
-    const stack = new ObservabilityStack(app, 'observability', { environment: 'test', region: 'r1' });
+    const stack = new ObservabilityStack(app, 'observability', {
+      environment: 'test',
+      region: 'r1',
+    });
     const dashboards = new Chart(app, 'dashboards');
     new ObservabilityNamespace(dashboards, 'dashboards');
-    new Grafana(dashboards, 'grafana', { namespace: 'dashboards', prometheus: stack.prometheus, elasticsearch: { cluster: stack.elasticsearch } });
+    new Grafana(dashboards, 'grafana', {
+      namespace: 'dashboards',
+      prometheus: stack.prometheus,
+      elasticsearch: { cluster: stack.elasticsearch },
+    });
     const objects = [...Testing.synth(stack), ...Testing.synth(dashboards)] as KubeObject[];
     const pods = podsOf(objects);
     const grafana = pods.find((p) => p.namespace === 'dashboards' && p.name === 'grafana-server')!;
@@ -290,41 +455,80 @@ describe('policies rendered at synthesis from the whole App', () => {
     expect(evaluator.canReach(grafana, pod(pods, 'prometheus-server'), 9090)).toBe(true);
     expect(evaluator.canReach(grafana, pod(pods, 'elasticsearch-node'), 9200)).toBe(true);
     const ingress = policy(objects, 'observability', 'allow-prometheus-server').spec.ingress;
-    expect(ingress).toContainEqual(expect.objectContaining({ from: [expect.objectContaining({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dashboards' } } })] }));
+    expect(ingress).toContainEqual(
+      expect.objectContaining({
+        from: [
+          expect.objectContaining({
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dashboards' } },
+          }),
+        ],
+      }),
+    );
     // The stack's Prometheus discovers the second chart's annotated Grafana as well.
     expect(evaluator.canReach(pod(pods, 'prometheus-server'), grafana, 3000)).toBe(true);
-    expect(policy(objects, 'dashboards', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(policy(objects, 'dashboards', 'default-deny').spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+    });
   });
 
   test('an IP-block scrape target renders an ipBlock egress rule, with its exceptions', () => {
-    const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'r1' });
+    const stack = new ObservabilityStack(Testing.app(), 'observability', {
+      environment: 'test',
+      region: 'r1',
+    });
     stack.prometheus.addScrapeJob({
       jobName: 'vms',
       staticTargets: ['203.0.113.10:9100'],
-      networkTargets: [{ peer: NetworkPeer.ipBlock('203.0.113.0/24', ['203.0.113.128/25']), ports: [{ port: 9100 }] }],
+      networkTargets: [
+        {
+          peer: NetworkPeer.ipBlock('203.0.113.0/24', ['203.0.113.128/25']),
+          ports: [{ port: 9100 }],
+        },
+      ],
     });
     const objects = Testing.synth(stack) as KubeObject[];
     expect(policy(objects, 'observability', 'allow-prometheus-server').spec.egress).toContainEqual({
       to: [{ ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.128/25'] } }],
       ports: [{ port: 9100, protocol: 'TCP' }],
     });
-    expect(renderNetworkFlowTable(stack.networkFlows)).toContain('| prometheus-server (observability) | 203.0.113.0/24 except 203.0.113.128/25 | 9100 | scrapes (job vms) |');
-    expect(NetworkPeer.ipBlock('2001:db8::/32')).toEqual({ kind: 'ip-block', name: '2001:db8::/32', cidr: '2001:db8::/32', except: undefined });
+    expect(renderNetworkFlowTable(stack.networkFlows)).toContain(
+      '| prometheus-server (observability) | 203.0.113.0/24 except 203.0.113.128/25 | 9100 | scrapes (job vms) |',
+    );
+    expect(NetworkPeer.ipBlock('2001:db8::/32')).toEqual({
+      kind: 'ip-block',
+      name: '2001:db8::/32',
+      cidr: '2001:db8::/32',
+      except: undefined,
+    });
   });
 
   test.each([
     ['10.0.0.0/33', /'cidr' has a prefix length over 32, got '10.0.0.0\/33'/],
-    ['10.0.0.1/8', /'cidr' has bits set after the prefix length, got '10.0.0.1\/8' \(use the range's first address, 10.0.0.0\/8\)/],
-    ['vm-1.example.com', /'cidr' is not an IPv4 or IPv6 CIDR, got 'vm-1.example.com' \(give an address and a prefix length/],
+    [
+      '10.0.0.1/8',
+      /'cidr' has bits set after the prefix length, got '10.0.0.1\/8' \(use the range's first address, 10.0.0.0\/8\)/,
+    ],
+    [
+      'vm-1.example.com',
+      /'cidr' is not an IPv4 or IPv6 CIDR, got 'vm-1.example.com' \(give an address and a prefix length/,
+    ],
     ['300.0.0.0/8', /'cidr' is not an IPv4 or IPv6 CIDR/],
     ['2001:db8::1/32', /has bits set after the prefix length.*2001:db8:0:0:0:0:0:0\/32/],
-  ])('a bad CIDR %s fails with an error naming the prop, the value and the fix', (cidr, message) => {
-    expect(() => NetworkPeer.ipBlock(cidr)).toThrow(message);
-  });
+  ])(
+    'a bad CIDR %s fails with an error naming the prop, the value and the fix',
+    (cidr, message) => {
+      expect(() => NetworkPeer.ipBlock(cidr)).toThrow(message);
+    },
+  );
 
   test('an exception outside the range fails', () => {
-    expect(() => NetworkPeer.ipBlock('10.0.0.0/16', ['10.1.0.0/24'])).toThrow(/NetworkPeer.ipBlock: 'except' is not a range strictly inside 10.0.0.0\/16, got '10.1.0.0\/24'/);
-    expect(() => NetworkPeer.ipBlock('10.0.0.0/16', ['2001:db8::/64'])).toThrow(/'except' is not a range strictly inside/);
+    expect(() => NetworkPeer.ipBlock('10.0.0.0/16', ['10.1.0.0/24'])).toThrow(
+      /NetworkPeer.ipBlock: 'except' is not a range strictly inside 10.0.0.0\/16, got '10.1.0.0\/24'/,
+    );
+    expect(() => NetworkPeer.ipBlock('10.0.0.0/16', ['2001:db8::/64'])).toThrow(
+      /'except' is not a range strictly inside/,
+    );
   });
 
   describe('standalone Prometheus, Alertmanager and node-exporter in a user chart', () => {
@@ -339,12 +543,19 @@ describe('policies rendered at synthesis from the whole App', () => {
     const evaluator = new PolicyEvaluator(objects);
 
     test('each namespace is defined, denies by default and allows DNS', () => {
-      expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['monitoring', 'monitoring-agents']);
+      expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual([
+        'monitoring',
+        'monitoring-agents',
+      ]);
       for (const namespace of [monitoring.name, agents.name]) {
-        expect(policy(objects, namespace, 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+        expect(policy(objects, namespace, 'default-deny').spec).toEqual({
+          podSelector: {},
+          policyTypes: ['Ingress', 'Egress'],
+        });
         expect(policy(objects, namespace, 'allow-dns').spec.policyTypes).toEqual(['Egress']);
       }
-      for (const p of pods) expect([p.name, evaluator.canReach(p, DNS, 53, 'UDP')]).toEqual([p.name, true]);
+      for (const p of pods)
+        expect([p.name, evaluator.canReach(p, DNS, 53, 'UDP')]).toEqual([p.name, true]);
     });
 
     test('Prometheus reaches the applications, Alertmanager, node-exporter on the nodes and the API server', () => {
@@ -354,14 +565,22 @@ describe('policies rendered at synthesis from the whole App', () => {
       expect(evaluator.canReachCidr(prometheus, '0.0.0.0/0', 9100)).toBe(true);
       expect(evaluator.canReachCidr(prometheus, '0.0.0.0/0', 443)).toBe(true);
       expect(evaluator.canReach(APP, pod(pods, 'alertmanager-server'), 9093)).toBe(false);
-      expect(monitoring.flows.map((f) => f.purpose)).toEqual(expect.arrayContaining(['scrapes annotated application pods', 'sends alerts']));
+      expect(monitoring.flows.map((f) => f.purpose)).toEqual(
+        expect.arrayContaining(['scrapes annotated application pods', 'sends alerts']),
+      );
     });
 
     test('each namespace enforces the Pod Security level its components need', () => {
-      const labels = (name: string) => objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!.metadata.labels!;
-      expect(labels('monitoring')).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
+      const labels = (name: string) =>
+        objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!.metadata.labels!;
+      expect(labels('monitoring')).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      });
       expect(labels('monitoring-agents')).toMatchObject({
-        'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn': 'privileged', 'pod-security.kubernetes.io/audit': 'privileged',
+        'pod-security.kubernetes.io/enforce': 'privileged',
+        'pod-security.kubernetes.io/warn': 'privileged',
+        'pod-security.kubernetes.io/audit': 'privileged',
       });
     });
   });
@@ -372,7 +591,9 @@ describe('policies rendered at synthesis from the whole App', () => {
     new NodeExporter(chart, 'node-exporter', { namespace: 'monitoring' });
     const namespace = (Testing.synth(chart) as KubeObject[]).find((o) => o.kind === 'Namespace')!;
     expect(namespace.metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
     });
   });
 
@@ -383,9 +604,15 @@ describe('policies rendered at synthesis from the whole App', () => {
     new Prometheus(chart, 'prometheus', { namespace: 'monitoring', alertmanager });
     const objects = Testing.synth(chart) as KubeObject[];
     expect(policiesOf(objects).map((o) => o.metadata.namespace)).not.toContain('elsewhere');
-    expect(policy(objects, 'monitoring', 'allow-prometheus-server').spec.egress).toContainEqual(expect.objectContaining({
-      to: [expect.objectContaining({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'elsewhere' } } })],
-    }));
+    expect(policy(objects, 'monitoring', 'allow-prometheus-server').spec.egress).toContainEqual(
+      expect.objectContaining({
+        to: [
+          expect.objectContaining({
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'elsewhere' } },
+          }),
+        ],
+      }),
+    );
   });
 
   test('networkPolicies: false gives the Namespace alone; recordFlow adds a flow no component records', () => {
@@ -393,14 +620,22 @@ describe('policies rendered at synthesis from the whole App', () => {
     new ObservabilityNamespace(chart, 'plain', { networkPolicies: false });
     const monitoring = new ObservabilityNamespace(chart, 'monitoring');
     const prometheus = new Prometheus(chart, 'prometheus', { namespace: 'monitoring' });
-    monitoring.recordFlow({ from: NetworkPeer.external(ExternalPeer.UI_CLIENTS), to: prometheus.endpoint.target.peer, ports: prometheus.endpoint.target.ports, purpose: 'UI' });
+    monitoring.recordFlow({
+      from: NetworkPeer.external(ExternalPeer.UI_CLIENTS),
+      to: prometheus.endpoint.target.peer,
+      ports: prometheus.endpoint.target.ports,
+      purpose: 'UI',
+    });
     const objects = Testing.synth(chart) as KubeObject[];
     expect(policiesOf(objects).filter((o) => o.metadata.namespace === 'plain')).toEqual([]);
     const evaluator = new PolicyEvaluator(objects);
     expect(evaluator.canReach(INGRESS, pod(podsOf(objects), 'prometheus-server'), 9090)).toBe(true);
     expect(evaluator.canReach(APP, pod(podsOf(objects), 'prometheus-server'), 9090)).toBe(false);
     expect(policy(objects, 'monitoring', 'allow-prometheus-server').spec.ingress).toContainEqual({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 9090, protocol: 'TCP' }],
+      from: [
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+      ],
+      ports: [{ port: 9090, protocol: 'TCP' }],
     });
   });
 
@@ -409,22 +644,33 @@ describe('policies rendered at synthesis from the whole App', () => {
     new ObservabilityNamespace(new Chart(app, 'a'), 'shared');
     const b = new Chart(app, 'b');
     new ObservabilityNamespace(b, 'shared');
-    expect(() => Testing.synth(b)).toThrow(/'name' is also the namespace of a\/shared, got 'shared' \(define each namespace once/);
+    expect(() => Testing.synth(b)).toThrow(
+      /'name' is also the namespace of a\/shared, got 'shared' \(define each namespace once/,
+    );
   });
 
   test('synthesizing twice yields the same policies: Testing.synth, app.synthYaml and a job added in between', () => {
     const app = new App({ outdir: Testing.app().outdir });
-    const stack = new ObservabilityStack(app, 'observability', { environment: 'test', region: 'r1' });
+    const stack = new ObservabilityStack(app, 'observability', {
+      environment: 'test',
+      region: 'r1',
+    });
     const first = policiesOf(Testing.synth(stack) as KubeObject[]);
     expect(policiesOf(Testing.synth(stack) as KubeObject[])).toEqual(first);
     const yaml = app.synthYaml();
     expect(app.synthYaml()).toEqual(yaml);
     expect(policiesOf(parseAllDocuments(yaml).map((d) => d.toJSON()))).toEqual(first);
-    stack.prometheus.addScrapeJob({ jobName: 'vms', staticTargets: ['198.51.100.7:9100'], networkTargets: [{ peer: NetworkPeer.ipBlock('198.51.100.7/32'), ports: [{ port: 9100 }] }] });
+    stack.prometheus.addScrapeJob({
+      jobName: 'vms',
+      staticTargets: ['198.51.100.7:9100'],
+      networkTargets: [{ peer: NetworkPeer.ipBlock('198.51.100.7/32'), ports: [{ port: 9100 }] }],
+    });
     const after = policiesOf(Testing.synth(stack) as KubeObject[]);
     expect(after.map((o) => o.metadata.name)).toEqual(first.map((o) => o.metadata.name));
     expect(JSON.stringify(after)).toContain('198.51.100.7/32');
-    expect(stack.node.findAll().filter((c) => c.node.id === 'allow-prometheus-server')).toHaveLength(1);
+    expect(
+      stack.node.findAll().filter((c) => c.node.id === 'allow-prometheus-server'),
+    ).toHaveLength(1);
   });
 });
 

@@ -8,7 +8,13 @@ function synth(props: NodeExporterProps = {}) {
   const exporter = new NodeExporter(chart, 'node-exporter', props);
   const objs = Testing.synth(chart);
   const ds = objs.find((o) => o.kind === 'DaemonSet');
-  return { exporter, objs, ds, pod: ds.spec.template.spec, container: ds.spec.template.spec.containers[0] };
+  return {
+    exporter,
+    objs,
+    ds,
+    pod: ds.spec.template.spec,
+    container: ds.spec.template.spec.containers[0],
+  };
 }
 
 describe('NodeExporter', () => {
@@ -28,19 +34,32 @@ describe('NodeExporter', () => {
       { name: 'root', hostPath: { path: '/', type: 'Directory' } },
     ]);
     expect(container.volumeMounts.every((m: any) => m.readOnly)).toBe(true);
-    expect(container.args).toEqual(expect.arrayContaining(['--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--path.rootfs=/host/root']));
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--path.procfs=/host/proc',
+        '--path.sysfs=/host/sys',
+        '--path.rootfs=/host/root',
+      ]),
+    );
   });
 
   test('runs as nobody with every capability dropped and a read-only root filesystem', () => {
     const { container } = synth();
     expect(container.securityContext).toMatchObject({
-      runAsUser: 65534, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+      runAsUser: 65534,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
     });
   });
 
   test('is scraped through annotations and probed on port 9100', () => {
     const { ds, container } = synth();
-    expect(ds.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9100' });
+    expect(ds.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9100',
+    });
     expect(container.ports).toEqual([{ name: 'metrics', containerPort: 9100, protocol: 'TCP' }]);
     expect(container.readinessProbe.httpGet).toMatchObject({ path: '/', port: 'metrics' });
     expect(container.livenessProbe.httpGet).toMatchObject({ path: '/', port: 'metrics' });
@@ -63,10 +82,14 @@ describe('NodeExporter', () => {
   });
 
   test('fails when port is one the kubelet already listens on in the host network', () => {
-    expect(() => synth({ port: 10250 })).toThrow(/'port' is already used on every node by the kubelet.*got 10250 \(keep the default 9100/);
+    expect(() => synth({ port: 10250 })).toThrow(
+      /'port' is already used on every node by the kubelet.*got 10250 \(keep the default 9100/,
+    );
   });
 
   test('fails when the memory limit is below the request', () => {
-    expect(() => synth({ resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '64Mi' } })).toThrow(/resources.memoryLimit/);
+    expect(() =>
+      synth({ resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '64Mi' } }),
+    ).toThrow(/resources.memoryLimit/);
   });
 });

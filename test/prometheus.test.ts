@@ -10,7 +10,8 @@ function synth(props: PrometheusProps = {}, configure?: (p: Prometheus, chart: C
   const prometheus = new Prometheus(chart, 'prometheus', props);
   configure?.(prometheus, chart);
   const objs = Testing.synth(chart);
-  const find = (kind: string, name?: string) => objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  const find = (kind: string, name?: string) =>
+    objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
   const configMap = find('ConfigMap', 'prometheus-config');
   const config = parse(configMap.data['prometheus.yml']);
   const rules = parse(configMap.data['rules.yml']);
@@ -19,7 +20,8 @@ function synth(props: PrometheusProps = {}, configure?: (p: Prometheus, chart: C
   return { prometheus, objs, find, config, rules, sts, container, configMap };
 }
 
-const job = (config: any, name: string) => config.scrape_configs.find((j: any) => j.job_name === name);
+const job = (config: any, name: string) =>
+  config.scrape_configs.find((j: any) => j.job_name === name);
 
 describe('Prometheus', () => {
   test('runs a StatefulSet with a data volume claim and a headless governing Service', () => {
@@ -33,14 +35,16 @@ describe('Prometheus', () => {
 
   test('passes retention, lifecycle and exemplar flags', () => {
     const { container } = synth({ retention: { time: '30d', size: '40GB' } });
-    expect(container.args).toEqual(expect.arrayContaining([
-      '--config.file=/etc/prometheus/prometheus.yml',
-      '--storage.tsdb.path=/prometheus',
-      '--storage.tsdb.retention.time=30d',
-      '--storage.tsdb.retention.size=40GB',
-      '--web.enable-lifecycle',
-      '--enable-feature=exemplar-storage',
-    ]));
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--config.file=/etc/prometheus/prometheus.yml',
+        '--storage.tsdb.path=/prometheus',
+        '--storage.tsdb.retention.time=30d',
+        '--storage.tsdb.retention.size=40GB',
+        '--web.enable-lifecycle',
+        '--enable-feature=exemplar-storage',
+      ]),
+    );
   });
 
   test('probes /-/ready and /-/healthy on the http port 9090', () => {
@@ -53,12 +57,18 @@ describe('Prometheus', () => {
   test('runs as nobody with a read-only root filesystem and an API token', () => {
     const { sts, container } = synth();
     expect(sts.spec.template.spec.securityContext.runAsUser).toBe(65534);
-    expect(container.securityContext).toMatchObject({ runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(container.securityContext).toMatchObject({
+      runAsUser: 65534,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
     expect(sts.spec.template.spec.automountServiceAccountToken).toBe(true);
-    expect(container.volumeMounts).toEqual(expect.arrayContaining([
-      { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
-      { name: 'data', mountPath: '/prometheus' },
-    ]));
+    expect(container.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
+        { name: 'data', mountPath: '/prometheus' },
+      ]),
+    );
   });
 
   test('exposes its endpoint on the Service port 9090', () => {
@@ -68,14 +78,25 @@ describe('Prometheus', () => {
   });
 
   test('renders global intervals and external labels', () => {
-    const { config } = synth({ externalLabels: { env: 'prod', region: 'eu-west-1' }, scrapeInterval: '30s' });
-    expect(config.global).toEqual({ scrape_interval: '30s', evaluation_interval: '5s', external_labels: { env: 'prod', region: 'eu-west-1' } });
+    const { config } = synth({
+      externalLabels: { env: 'prod', region: 'eu-west-1' },
+      scrapeInterval: '30s',
+    });
+    expect(config.global).toEqual({
+      scrape_interval: '30s',
+      evaluation_interval: '5s',
+      external_labels: { env: 'prod', region: 'eu-west-1' },
+    });
   });
 
   test('the detection bound is the longest scrape interval plus the evaluation interval', () => {
     expect(synth().prometheus.detectionBoundSeconds).toBe(15 + 5);
     const { prometheus } = synth({ scrapeInterval: '10s', evaluationInterval: '1m' });
-    prometheus.addScrapeJob({ jobName: 'slow', staticTargets: ['slow:9100'], scrapeInterval: '1m30s' });
+    prometheus.addScrapeJob({
+      jobName: 'slow',
+      staticTargets: ['slow:9100'],
+      scrapeInterval: '1m30s',
+    });
     expect(prometheus.detectionBoundSeconds).toBe(90 + 60);
   });
 
@@ -85,10 +106,19 @@ describe('Prometheus', () => {
   });
 
   test('labels each HA replica by pod name and drops the label from alerts', () => {
-    const { config, container, sts } = synth({ replicas: 2 }, (p, chart) => p.addAlertmanager(new Alertmanager(chart, 'alertmanager')));
+    const { config, container, sts } = synth({ replicas: 2 }, (p, chart) =>
+      p.addAlertmanager(new Alertmanager(chart, 'alertmanager')),
+    );
     expect(config.global.external_labels.replica).toBe('${POD_NAME}');
-    expect(container.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }]);
-    expect(config.alerting.alert_relabel_configs).toEqual([{ regex: 'replica', action: 'labeldrop' }]);
+    expect(container.env).toEqual([
+      {
+        name: 'POD_NAME',
+        valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
+      },
+    ]);
+    expect(config.alerting.alert_relabel_configs).toEqual([
+      { regex: 'replica', action: 'labeldrop' },
+    ]);
     expect(sts.spec.template.spec.affinity.podAntiAffinity).toBeDefined();
   });
 
@@ -101,7 +131,11 @@ describe('Prometheus', () => {
   test('has the default scrape jobs', () => {
     const { config } = synth();
     expect(config.scrape_configs.map((j: any) => j.job_name)).toEqual([
-      'prometheus', 'kubernetes-pods', 'kubernetes-service-endpoints', 'kubernetes-nodes-kubelet', 'kubernetes-nodes-cadvisor',
+      'prometheus',
+      'kubernetes-pods',
+      'kubernetes-service-endpoints',
+      'kubernetes-nodes-kubelet',
+      'kubernetes-nodes-cadvisor',
     ]);
     expect(job(config, 'prometheus').static_configs).toEqual([{ targets: ['localhost:9090'] }]);
   });
@@ -110,27 +144,50 @@ describe('Prometheus', () => {
     const { config } = synth();
     const pods = job(config, 'kubernetes-pods');
     expect(pods.kubernetes_sd_configs).toEqual([{ role: 'pod' }]);
-    expect(pods.relabel_configs).toEqual(expect.arrayContaining([
-      { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], regex: 'true', action: 'keep' },
-      { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scheme'], regex: '(https?)', target_label: '__scheme__' },
-      { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], regex: '(.+)', target_label: '__metrics_path__' },
-      {
-        source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
-        regex: '(.+?)(?::\\d+)?;(\\d+)', replacement: '$1:$2', target_label: '__address__',
-      },
-    ]));
+    expect(pods.relabel_configs).toEqual(
+      expect.arrayContaining([
+        {
+          source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'],
+          regex: 'true',
+          action: 'keep',
+        },
+        {
+          source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scheme'],
+          regex: '(https?)',
+          target_label: '__scheme__',
+        },
+        {
+          source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'],
+          regex: '(.+)',
+          target_label: '__metrics_path__',
+        },
+        {
+          source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
+          regex: '(.+?)(?::\\d+)?;(\\d+)',
+          replacement: '$1:$2',
+          target_label: '__address__',
+        },
+      ]),
+    );
   });
 
   test('scrapes annotated Services through their endpoint slices', () => {
     const { config } = synth();
     const endpoints = job(config, 'kubernetes-service-endpoints');
     expect(endpoints.kubernetes_sd_configs).toEqual([{ role: 'endpointslice' }]);
-    expect(endpoints.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_service_annotation_prometheus_io_scrape'], regex: 'true', action: 'keep' });
+    expect(endpoints.relabel_configs[0]).toEqual({
+      source_labels: ['__meta_kubernetes_service_annotation_prometheus_io_scrape'],
+      regex: 'true',
+      action: 'keep',
+    });
   });
 
   test('scrapes kubelet and cAdvisor over https with the service account token', () => {
     const { config } = synth();
-    for (const [name, path] of [['kubernetes-nodes-kubelet', '/metrics'], ['kubernetes-nodes-cadvisor', '/metrics/cadvisor']]) {
+    for (const [name, path] of [
+      ['kubernetes-nodes-kubelet', '/metrics'],
+      ['kubernetes-nodes-cadvisor', '/metrics/cadvisor'],
+    ]) {
       const j = job(config, name);
       expect(j).toMatchObject({
         scheme: 'https',
@@ -148,38 +205,84 @@ describe('Prometheus', () => {
   });
 
   test('sends alerts to every pod of the Alertmanager Service', () => {
-    const { config } = synth({}, (p, chart) => p.addAlertmanager(new Alertmanager(chart, 'alertmanager')));
-    expect(config.alerting.alertmanagers).toEqual([{
-      api_version: 'v2',
-      kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['observability'] } }],
-      relabel_configs: [
-        { source_labels: ['__meta_kubernetes_service_name'], regex: 'alertmanager', action: 'keep' },
-        { source_labels: ['__meta_kubernetes_endpointslice_port'], regex: '9093', action: 'keep' },
-      ],
-    }]);
+    const { config } = synth({}, (p, chart) =>
+      p.addAlertmanager(new Alertmanager(chart, 'alertmanager')),
+    );
+    expect(config.alerting.alertmanagers).toEqual([
+      {
+        api_version: 'v2',
+        kubernetes_sd_configs: [
+          { role: 'endpointslice', namespaces: { names: ['observability'] } },
+        ],
+        relabel_configs: [
+          {
+            source_labels: ['__meta_kubernetes_service_name'],
+            regex: 'alertmanager',
+            action: 'keep',
+          },
+          {
+            source_labels: ['__meta_kubernetes_endpointslice_port'],
+            regex: '9093',
+            action: 'keep',
+          },
+        ],
+      },
+    ]);
     expect(config.alerting.alert_relabel_configs).toBeUndefined();
   });
 
   test('renders rule groups added after construction into rules.yml', () => {
-    const { config, rules } = synth({}, (p) => p.addRuleGroup({
-      name: 'http',
-      rules: [{ alert: 'HighErrorRate', expr: 'sum(rate(http_errors_total[5m])) > 1', for: '5m', labels: { severity: 'critical' }, annotations: { summary: 'errors' } }],
-    }));
+    const { config, rules } = synth({}, (p) =>
+      p.addRuleGroup({
+        name: 'http',
+        rules: [
+          {
+            alert: 'HighErrorRate',
+            expr: 'sum(rate(http_errors_total[5m])) > 1',
+            for: '5m',
+            labels: { severity: 'critical' },
+            annotations: { summary: 'errors' },
+          },
+        ],
+      }),
+    );
     expect(config.rule_files).toEqual(['/etc/prometheus/rules.yml']);
-    expect(rules.groups).toEqual([{
-      name: 'http',
-      rules: [{ alert: 'HighErrorRate', expr: 'sum(rate(http_errors_total[5m])) > 1', for: '5m', labels: { severity: 'critical' }, annotations: { summary: 'errors' } }],
-    }]);
+    expect(rules.groups).toEqual([
+      {
+        name: 'http',
+        rules: [
+          {
+            alert: 'HighErrorRate',
+            expr: 'sum(rate(http_errors_total[5m])) > 1',
+            for: '5m',
+            labels: { severity: 'critical' },
+            annotations: { summary: 'errors' },
+          },
+        ],
+      },
+    ]);
   });
 
   test('renders scrape jobs added after construction', () => {
-    const { config } = synth({}, (p) => p.addScrapeJob({ jobName: 'extra', staticTargets: ['svc.ns.svc:8080'], scrapeInterval: '5s' }));
-    expect(job(config, 'extra')).toEqual({ job_name: 'extra', scrape_interval: '5s', static_configs: [{ targets: ['svc.ns.svc:8080'] }] });
+    const { config } = synth({}, (p) =>
+      p.addScrapeJob({
+        jobName: 'extra',
+        staticTargets: ['svc.ns.svc:8080'],
+        scrapeInterval: '5s',
+      }),
+    );
+    expect(job(config, 'extra')).toEqual({
+      job_name: 'extra',
+      scrape_interval: '5s',
+      static_configs: [{ targets: ['svc.ns.svc:8080'] }],
+    });
   });
 
   test('rolls the pods when the config changes, even late', () => {
     const before = synth().sts.spec.template.metadata.annotations['checksum/config'];
-    const after = synth({}, (p) => p.addRuleGroup({ name: 'g', rules: [{ record: 'x:sum', expr: 'sum(x)' }] })).sts.spec.template.metadata.annotations['checksum/config'];
+    const after = synth({}, (p) =>
+      p.addRuleGroup({ name: 'g', rules: [{ record: 'x:sum', expr: 'sum(x)' }] }),
+    ).sts.spec.template.metadata.annotations['checksum/config'];
     expect(before).toMatch(/^[0-9a-f]{16}$/);
     expect(after).not.toBe(before);
   });
@@ -190,15 +293,25 @@ describe('Prometheus', () => {
     expect(role.metadata.name).toBe('observability-prometheus');
     expect(role.metadata.namespace).toBeUndefined();
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: [''],
+        resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      {
+        apiGroups: ['discovery.k8s.io'],
+        resources: ['endpointslices'],
+        verbs: ['get', 'list', 'watch'],
+      },
       { nonResourceURLs: ['/metrics'], verbs: ['get'] },
     ]);
     const text = JSON.stringify(role.rules);
     expect(text).not.toMatch(/secrets|\*/);
     const binding = find('ClusterRoleBinding');
     expect(binding.roleRef.name).toBe('observability-prometheus');
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'observability' }]);
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'prometheus', namespace: 'observability' },
+    ]);
   });
 
   test('adds a disruption budget with several replicas only', () => {
@@ -213,22 +326,51 @@ describe('Prometheus', () => {
   });
 
   test('renders a rule file without optional fields', () => {
-    expect(renderPrometheusRules([{ name: 'g', rules: [{ record: 'a', expr: 'b' }] }])).toEqual({ groups: [{ name: 'g', rules: [{ record: 'a', expr: 'b' }] }] });
+    expect(renderPrometheusRules([{ name: 'g', rules: [{ record: 'a', expr: 'b' }] }])).toEqual({
+      groups: [{ name: 'g', rules: [{ record: 'a', expr: 'b' }] }],
+    });
   });
 
   describe('fails', () => {
     test('when replicas is zero', () => expect(() => synth({ replicas: 0 })).toThrow(/replicas/));
-    test('when retention.time is zero', () => expect(() => synth({ retention: { time: '0d' } })).toThrow(/retention.time/));
-    test('when retention.time is not a duration', () => expect(() => synth({ retention: { time: '15 days' } })).toThrow(/retention.time/));
-    test('when retention.size has no unit Prometheus knows', () => expect(() => synth({ retention: { time: '15d', size: '40Gi' } })).toThrow(/retention.size/));
-    test('when scrapeInterval is not a duration', () => expect(() => synth({ scrapeInterval: '15' })).toThrow(/scrapeInterval/));
-    test('when storage.size is not a quantity', () => expect(() => synth({ storage: { size: 'big' } })).toThrow(/storage.size/));
-    test('when an external label name is invalid', () => expect(() => synth({ externalLabels: { 'my-env': 'x' } })).toThrow(/externalLabels/));
-    test('when replica is set by hand with several replicas', () => expect(() => synth({ replicas: 2, externalLabels: { replica: 'a' } })).toThrow(/externalLabels/));
-    test('when a scrape job name is taken', () => expect(() => synth({ scrapeJobs: [{ jobName: 'kubernetes-pods', staticTargets: ['a:1'] }] })).toThrow(/jobName/));
-    test('when a scrape job has no targets', () => expect(() => synth({ scrapeJobs: [{ jobName: 'x' }] })).toThrow(/scrapeJobs/));
-    test('when a rule is both alert and record', () => expect(() => synth({ rules: [{ name: 'g', rules: [{ alert: 'A', record: 'b', expr: '1' }] }] })).toThrow(/rules\[g\]/));
-    test('when a rule group name repeats', () => expect(() => synth({ rules: [{ name: 'g', rules: [] }, { name: 'g', rules: [] }] })).toThrow(/rules\[g\].name/));
-    test('when for is not a duration', () => expect(() => synth({ rules: [{ name: 'g', rules: [{ alert: 'A', expr: '1', for: 'five' }] }] })).toThrow(/for/));
+    test('when retention.time is zero', () =>
+      expect(() => synth({ retention: { time: '0d' } })).toThrow(/retention.time/));
+    test('when retention.time is not a duration', () =>
+      expect(() => synth({ retention: { time: '15 days' } })).toThrow(/retention.time/));
+    test('when retention.size has no unit Prometheus knows', () =>
+      expect(() => synth({ retention: { time: '15d', size: '40Gi' } })).toThrow(/retention.size/));
+    test('when scrapeInterval is not a duration', () =>
+      expect(() => synth({ scrapeInterval: '15' })).toThrow(/scrapeInterval/));
+    test('when storage.size is not a quantity', () =>
+      expect(() => synth({ storage: { size: 'big' } })).toThrow(/storage.size/));
+    test('when an external label name is invalid', () =>
+      expect(() => synth({ externalLabels: { 'my-env': 'x' } })).toThrow(/externalLabels/));
+    test('when replica is set by hand with several replicas', () =>
+      expect(() => synth({ replicas: 2, externalLabels: { replica: 'a' } })).toThrow(
+        /externalLabels/,
+      ));
+    test('when a scrape job name is taken', () =>
+      expect(() =>
+        synth({ scrapeJobs: [{ jobName: 'kubernetes-pods', staticTargets: ['a:1'] }] }),
+      ).toThrow(/jobName/));
+    test('when a scrape job has no targets', () =>
+      expect(() => synth({ scrapeJobs: [{ jobName: 'x' }] })).toThrow(/scrapeJobs/));
+    test('when a rule is both alert and record', () =>
+      expect(() =>
+        synth({ rules: [{ name: 'g', rules: [{ alert: 'A', record: 'b', expr: '1' }] }] }),
+      ).toThrow(/rules\[g\]/));
+    test('when a rule group name repeats', () =>
+      expect(() =>
+        synth({
+          rules: [
+            { name: 'g', rules: [] },
+            { name: 'g', rules: [] },
+          ],
+        }),
+      ).toThrow(/rules\[g\].name/));
+    test('when for is not a duration', () =>
+      expect(() =>
+        synth({ rules: [{ name: 'g', rules: [{ alert: 'A', expr: '1', for: 'five' }] }] }),
+      ).toThrow(/for/));
   });
 });

@@ -29,7 +29,9 @@ describe('the dev Secrets script', () => {
 
   test('creates each dev Secret only when it is missing, with values drawn at run time', () => {
     for (const line of script.split('\n')) {
-      expect(line).toMatch(/^kubectl get secret \S+ -n \S+ >\/dev\/null 2>&1 \|\| kubectl create secret generic /);
+      expect(line).toMatch(
+        /^kubectl get secret \S+ -n \S+ >\/dev\/null 2>&1 \|\| kubectl create secret generic /,
+      );
     }
     expect(script).toContain('$(openssl rand -hex 32)');
   });

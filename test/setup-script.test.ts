@@ -2,7 +2,12 @@ import { spawn } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { renderSetupScript, SetupBody, SetupResponseCheck, SetupScriptOptions } from '../lib/core/setup-script';
+import {
+  renderSetupScript,
+  SetupBody,
+  SetupResponseCheck,
+  SetupScriptOptions,
+} from '../lib/core/setup-script';
 import { HttpRecorder, RecordedAnswer, RecordedRequest } from './support/http-recorder';
 
 // The setup script is run for real: /bin/sh (dash on Debian, as in the images) and curl,
@@ -43,9 +48,28 @@ function options(overrides: Partial<SetupScriptOptions> = {}): SetupScriptOption
     headers: ['kbn-xsrf: true'],
     waitFor: { kind: 'request', description: 'waiting for status', method: 'GET', path: '/status' },
     steps: [
-      { kind: 'request', description: 'PUT policy', method: 'PUT', path: '/policy/a', file: 'policy.json' },
-      { kind: 'request', description: 'import', method: 'POST', path: '/import?overwrite=true', file: 'objects.ndjson', bodyAs: SetupBody.UPLOAD },
-      { kind: 'upsert', description: 'rule', path: '/rule/r1', createFile: 'rule.create.json', updateFile: 'rule.update.json' },
+      {
+        kind: 'request',
+        description: 'PUT policy',
+        method: 'PUT',
+        path: '/policy/a',
+        file: 'policy.json',
+      },
+      {
+        kind: 'request',
+        description: 'import',
+        method: 'POST',
+        path: '/import?overwrite=true',
+        file: 'objects.ndjson',
+        bodyAs: SetupBody.UPLOAD,
+      },
+      {
+        kind: 'upsert',
+        description: 'rule',
+        path: '/rule/r1',
+        createFile: 'rule.create.json',
+        updateFile: 'rule.update.json',
+      },
     ],
     maxAttempts: 3,
     retrySeconds: 1,
@@ -53,11 +77,17 @@ function options(overrides: Partial<SetupScriptOptions> = {}): SetupScriptOption
   };
 }
 
-function run(script: string, env: Record<string, string> = {}, shellOptions: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  script: string,
+  env: Record<string, string> = {},
+  shellOptions: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const path = join(dir, 'setup.sh');
   writeFileSync(path, script);
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', [...shellOptions, path], { env: { PATH: process.env.PATH!, API_URL: url, ...env } });
+    const child = spawn('/bin/sh', [...shellOptions, path], {
+      env: { PATH: process.env.PATH!, API_URL: url, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -71,7 +101,13 @@ const lines = () => requests.map((r) => `${r.method} ${r.url}`);
 test('waits for the API, then runs every step in order with the fixed headers', async () => {
   const result = await run(renderSetupScript(options()));
   expect(result.code).toBe(0);
-  expect(lines()).toEqual(['GET /status', 'PUT /policy/a', 'POST /import?overwrite=true', 'GET /rule/r1', 'PUT /rule/r1']);
+  expect(lines()).toEqual([
+    'GET /status',
+    'PUT /policy/a',
+    'POST /import?overwrite=true',
+    'GET /rule/r1',
+    'PUT /rule/r1',
+  ]);
   expect(requests.every((r) => r.headers['kbn-xsrf'] === 'true')).toBe(true);
   expect(result.stdout).toContain('Test API setup complete');
 });
@@ -128,7 +164,10 @@ test('an unexpected status on the upsert probe is a failure, not a guess', async
 test('reads the user name and password from the mounted Secret files, trailing newline and all', async () => {
   writeFileSync(join(dir, 'username'), 'setup\n');
   writeFileSync(join(dir, 'password'), 'from-a-file\n');
-  const result = await run(renderSetupScript(options()), { API_USERNAME_FILE: join(dir, 'username'), API_PASSWORD_FILE: join(dir, 'password') });
+  const result = await run(renderSetupScript(options()), {
+    API_USERNAME_FILE: join(dir, 'username'),
+    API_PASSWORD_FILE: join(dir, 'password'),
+  });
   expect(result.code).toBe(0);
   const expected = `Basic ${Buffer.from('setup:from-a-file').toString('base64')}`;
   expect(requests.length).toBeGreaterThan(0);
@@ -136,7 +175,10 @@ test('reads the user name and password from the mounted Secret files, trailing n
 });
 
 test('logs in with basic authentication when a password is set, and only then', async () => {
-  await run(renderSetupScript(options()), { API_USERNAME: 'setup', API_PASSWORD: 'not-a-real-password' });
+  await run(renderSetupScript(options()), {
+    API_USERNAME: 'setup',
+    API_PASSWORD: 'not-a-real-password',
+  });
   const expected = `Basic ${Buffer.from('setup:not-a-real-password').toString('base64')}`;
   expect(requests.every((r) => r.headers.authorization === expected)).toBe(true);
 
@@ -149,7 +191,9 @@ test('fails at once when API_URL is missing', async () => {
   const path = join(dir, 'setup.sh');
   writeFileSync(path, renderSetupScript(options()));
   const result = await new Promise<number>((resolve) => {
-    spawn('/bin/sh', [path], { env: { PATH: process.env.PATH! } }).on('close', (code) => resolve(code ?? -1));
+    spawn('/bin/sh', [path], { env: { PATH: process.env.PATH! } }).on('close', (code) =>
+      resolve(code ?? -1),
+    );
   });
   expect(result).not.toBe(0);
   expect(requests).toEqual([]);
@@ -158,7 +202,12 @@ test('fails at once when API_URL is missing', async () => {
 // What Elasticsearch answers to a PUT with a setting it does not know.
 const UNKNOWN_SETTING = JSON.stringify({
   error: {
-    root_cause: [{ type: 'illegal_argument_exception', reason: 'unknown setting [index.foo] please check that any required plugins are installed' }],
+    root_cause: [
+      {
+        type: 'illegal_argument_exception',
+        reason: 'unknown setting [index.foo] please check that any required plugins are installed',
+      },
+    ],
     type: 'illegal_argument_exception',
     reason: 'unknown setting [index.foo] please check that any required plugins are installed',
   },
@@ -200,13 +249,20 @@ describe('when an answer is not a success', () => {
   });
 
   test('an unexpected status on the upsert probe logs its body too', async () => {
-    answer = (r) => (r.method === 'GET' && r.url === '/rule/r1' ? { status: 403, body: '{"message":"no privilege on rules"}' } : 200);
+    answer = (r) =>
+      r.method === 'GET' && r.url === '/rule/r1'
+        ? { status: 403, body: '{"message":"no privilege on rules"}' }
+        : 200;
     const result = await run(renderSetupScript(options({ maxAttempts: 1 })));
-    expect(result.stderr).toContain('GET /rule/r1 answered HTTP 403:\n{"message":"no privilege on rules"}');
+    expect(result.stderr).toContain(
+      'GET /rule/r1 answered HTTP 403:\n{"message":"no privilege on rules"}',
+    );
   });
 
   test('without any answer, curl says why', async () => {
-    const result = await run(renderSetupScript(options({ maxAttempts: 1 })), { API_URL: 'http://127.0.0.1:1' });
+    const result = await run(renderSetupScript(options({ maxAttempts: 1 })), {
+      API_URL: 'http://127.0.0.1:1',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/curl: \(7\)/);
   });
@@ -216,8 +272,11 @@ describe('when an answer is not a success', () => {
     writeFileSync(join(dir, 'password'), `${password}\n`);
     answer = (r) => (r.url === '/policy/a' ? { status: 400, body: UNKNOWN_SETTING } : 200);
     for (const shellOptions of [[], ['-x']]) {
-      const result = await run(renderSetupScript(options({ maxAttempts: 1 })),
-        { API_USERNAME: 'setup', API_PASSWORD_FILE: join(dir, 'password') }, shellOptions);
+      const result = await run(
+        renderSetupScript(options({ maxAttempts: 1 })),
+        { API_USERNAME: 'setup', API_PASSWORD_FILE: join(dir, 'password') },
+        shellOptions,
+      );
       expect(result.stderr).toContain('unknown setting [index.foo]');
       const log = result.stdout + result.stderr;
       expect(log).not.toContain(password);
@@ -234,10 +293,21 @@ describe('when an answer is not a success', () => {
 });
 
 describe('a response check', () => {
-  const checked = (check: SetupResponseCheck) => options({
-    steps: [{ kind: 'request', description: 'import', method: 'POST', path: '/import', file: 'objects.ndjson', bodyAs: SetupBody.UPLOAD, check }],
-    maxAttempts: 1,
-  });
+  const checked = (check: SetupResponseCheck) =>
+    options({
+      steps: [
+        {
+          kind: 'request',
+          description: 'import',
+          method: 'POST',
+          path: '/import',
+          file: 'objects.ndjson',
+          bodyAs: SetupBody.UPLOAD,
+          check,
+        },
+      ],
+      maxAttempts: 1,
+    });
   const failures = { field: 'failed', show: ['name', 'cause.kind'] };
 
   test('passes when the field is true at the top, with or without spaces', async () => {
@@ -248,54 +318,88 @@ describe('a response check', () => {
   });
 
   test('fails a 2xx answer whose field is false, missing, or true only further down', async () => {
-    for (const body of ['{"ok":false}', '{"ok":"true"}', '{}', '{"inner":{"ok":true}}', 'not json']) {
+    for (const body of [
+      '{"ok":false}',
+      '{"ok":"true"}',
+      '{}',
+      '{"inner":{"ok":true}}',
+      'not json',
+    ]) {
       answer = () => ({ status: 200, body });
       const result = await run(renderSetupScript(checked({ trueField: 'ok' })));
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`POST /import answered HTTP 200, but ok is not true:\n${body}\n`);
+      expect(result.stderr).toContain(
+        `POST /import answered HTTP 200, but ok is not true:\n${body}\n`,
+      );
     }
   });
 
-  test('names each listed failure by the fields shown, in the answer\'s order', async () => {
+  test("names each listed failure by the fields shown, in the answer's order", async () => {
     answer = () => ({
       status: 200,
       body: '{"ok":false,"failed":[{"name":"a","other":"hidden","cause":{"kind":"gone"}},{"cause":{"kind":"bad [x] {y}"},"name":"b \\"q\\""}]}',
     });
     const result = await run(renderSetupScript(checked({ trueField: 'ok', failures })));
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('POST /import answered HTTP 200, but ok is not true; failed:\n'
-      + '  - name="a" cause.kind="gone"\n'
-      + '  - cause.kind="bad [x] {y}" name="b \\"q\\""\n');
+    expect(result.stderr).toContain(
+      'POST /import answered HTTP 200, but ok is not true; failed:\n' +
+        '  - name="a" cause.kind="gone"\n' +
+        '  - cause.kind="bad [x] {y}" name="b \\"q\\""\n',
+    );
     expect(result.stderr).not.toContain('hidden');
   });
 });
 
 describe('rendering', () => {
   test('rejects paths, files and headers that could leave their shell word', () => {
-    const step = (path: string) => options({ steps: [{ kind: 'request', description: 'x', method: 'GET', path }] });
+    const step = (path: string) =>
+      options({ steps: [{ kind: 'request', description: 'x', method: 'GET', path }] });
     expect(() => renderSetupScript(step("/a'; rm -rf /"))).toThrow(/path/);
     expect(() => renderSetupScript(step('/a b'))).toThrow(/path/);
-    expect(() => renderSetupScript(options({ steps: [{ kind: 'request', description: 'x', method: 'PUT', path: '/a', file: '../x' }] }))).toThrow(/file/);
+    expect(() =>
+      renderSetupScript(
+        options({
+          steps: [{ kind: 'request', description: 'x', method: 'PUT', path: '/a', file: '../x' }],
+        }),
+      ),
+    ).toThrow(/file/);
     expect(() => renderSetupScript(options({ headers: ['x: $(id)'] }))).toThrow(/header/);
   });
 
   test('quotes descriptions, so a quote in one is harmless', async () => {
-    const script = renderSetupScript(options({ steps: [{ kind: 'request', description: "it's fine", method: 'GET', path: '/x' }] }));
+    const script = renderSetupScript(
+      options({
+        steps: [{ kind: 'request', description: "it's fine", method: 'GET', path: '/x' }],
+      }),
+    );
     const result = await run(script);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("done: it's fine");
   });
 
   test('rejects check fields that are not plain names or dotted paths', () => {
-    const step = (check: SetupResponseCheck) => options({ steps: [{ kind: 'request', description: 'x', method: 'GET', path: '/x', check }] });
+    const step = (check: SetupResponseCheck) =>
+      options({ steps: [{ kind: 'request', description: 'x', method: 'GET', path: '/x', check }] });
     expect(() => renderSetupScript(step({ trueField: "a'b" }))).toThrow(/check\.trueField/);
-    expect(() => renderSetupScript(step({ trueField: 'ok', failures: { field: 'a b', show: ['id'] } }))).toThrow(/check\.failures\.field/);
-    expect(() => renderSetupScript(step({ trueField: 'ok', failures: { field: 'errors', show: ['error..type'] } }))).toThrow(/check\.failures\.show/);
-    expect(() => renderSetupScript(step({ trueField: 'ok', failures: { field: 'errors', show: [] } }))).toThrow(/at least one field/);
+    expect(() =>
+      renderSetupScript(step({ trueField: 'ok', failures: { field: 'a b', show: ['id'] } })),
+    ).toThrow(/check\.failures\.field/);
+    expect(() =>
+      renderSetupScript(
+        step({ trueField: 'ok', failures: { field: 'errors', show: ['error..type'] } }),
+      ),
+    ).toThrow(/check\.failures\.show/);
+    expect(() =>
+      renderSetupScript(step({ trueField: 'ok', failures: { field: 'errors', show: [] } })),
+    ).toThrow(/at least one field/);
   });
 
   test('rejects a wait that is not a plain GET and a non-positive retry budget', () => {
-    expect(() => renderSetupScript(options({ waitFor: { kind: 'request', description: 'x', method: 'POST', path: '/x' } }))).toThrow(/waitFor/);
+    expect(() =>
+      renderSetupScript(
+        options({ waitFor: { kind: 'request', description: 'x', method: 'POST', path: '/x' } }),
+      ),
+    ).toThrow(/waitFor/);
     expect(() => renderSetupScript(options({ maxAttempts: 0 }))).toThrow(/maxAttempts/);
   });
 });

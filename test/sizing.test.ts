@@ -1,7 +1,15 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import {
-  ConfigError, DEFAULT_LOG_CLASSES, LogClass, LogClassMatch, ObservabilityStack, ObservabilityStackProps, planCapacity, SizingInput, withLogRetention,
+  ConfigError,
+  DEFAULT_LOG_CLASSES,
+  LogClass,
+  LogClassMatch,
+  ObservabilityStack,
+  ObservabilityStackProps,
+  planCapacity,
+  SizingInput,
+  withLogRetention,
 } from '../lib';
 import { parseSizingArgs, WORKED_EXAMPLES } from '../bench/sizing';
 import { find, KubeObject } from './support/environments';
@@ -12,7 +20,9 @@ import { find, KubeObject } from './support/environments';
 
 /** The default classes with these ingest shares. */
 const shares = (given: Record<string, number>): LogClass[] =>
-  DEFAULT_LOG_CLASSES.map((c) => (given[c.name] === undefined ? c : { ...c, ingestShare: given[c.name] }));
+  DEFAULT_LOG_CLASSES.map((c) =>
+    given[c.name] === undefined ? c : { ...c, ingestShare: given[c.name] },
+  );
 
 describe('planCapacity: worked examples', () => {
   test('dev, 100 MB/day without replicas, fits one 1 GiB node with the 5 GiB disk floor', () => {
@@ -22,7 +32,16 @@ describe('planCapacity: worked examples', () => {
     // shards: 1 primary per class per day x (3 + 8 + 8 + 3) days = 22
     const { elasticsearch: es, logstash, prometheus } = planCapacity(WORKED_EXAMPLES[0].input);
     expect(es.storedGb).toBeCloseTo(0.385, 6);
-    expect(es).toMatchObject({ dataNodes: 1, replicas: 0, memoryGiB: 1, heapMiB: 512, heapRatio: 0.5, cpuMillis: 250, diskGiB: 5, shardsPerNode: 22 });
+    expect(es).toMatchObject({
+      dataNodes: 1,
+      replicas: 0,
+      memoryGiB: 1,
+      heapMiB: 512,
+      heapRatio: 0.5,
+      cpuMillis: 250,
+      diskGiB: 5,
+      shardsPerNode: 22,
+    });
     expect(es.indexClasses.all.primaryShardsPerDailyIndex).toBe(1);
     // events: 10^8 B / 1024 B / 86400 s = 1.13/s, peak 3 x = 3.39/s -> one worker, 200m floor, no spare pod
     expect(logstash.averageEventsPerSecond).toBeCloseTo(1.1303, 3);
@@ -41,7 +60,16 @@ describe('planCapacity: worked examples', () => {
     // shard copies: 2 x (31 + 91 + 366 + 31) = 1038 -> 208 per node
     const { elasticsearch: es, logstash, prometheus } = planCapacity(WORKED_EXAMPLES[1].input);
     expect(es.storedGb).toBeCloseTo(5582.5, 6);
-    expect(es).toMatchObject({ dataNodes: 5, replicas: 1, memoryGiB: 64, heapMiB: 26624, heapRatio: 0.40625, cpuMillis: 8000, diskGiB: 1346, shardsPerNode: 208 });
+    expect(es).toMatchObject({
+      dataNodes: 5,
+      replicas: 1,
+      memoryGiB: 64,
+      heapMiB: 26624,
+      heapRatio: 0.40625,
+      cpuMillis: 8000,
+      diskGiB: 1346,
+      shardsPerNode: 208,
+    });
     // 50 x 10^9 / 1024 / 86400 = 565.1 events/s, peak 1695.4 -> 2 workers in one pod, plus a spare pod; 1.70 cores
     expect(logstash).toMatchObject({ replicas: 2, pipelineWorkers: 2, cpuMillis: 1700 });
     // 200000 / 15 = 13333.3 samples/s x 15 d x 86400 x 2 B = 34.56 GB = 32.2 GiB -> 33 GiB; volume 33 / 0.8 -> 42 GiB
@@ -56,7 +84,13 @@ describe('planCapacity: worked examples', () => {
     // shard copies: 2 x (19 x 31 + 2 x 91 + 2 x 366 + 2 x 31) = 3130 -> 45 per node
     const { elasticsearch: es, logstash, prometheus } = planCapacity(WORKED_EXAMPLES[2].input);
     expect(es.storedGb).toBeCloseTo(111650, 6);
-    expect(es).toMatchObject({ dataNodes: 71, memoryGiB: 64, heapMiB: 26624, diskGiB: 1896, shardsPerNode: 45 });
+    expect(es).toMatchObject({
+      dataNodes: 71,
+      memoryGiB: 64,
+      heapMiB: 26624,
+      diskGiB: 1896,
+      shardsPerNode: 45,
+    });
     expect(es.indexClasses.all.primaryShardsPerDailyIndex).toBe(19);
     expect(es.indexClasses.trades.primaryShardsPerDailyIndex).toBe(2);
     // 10^12 / 1024 / 86400 = 11302.8 events/s, peak 33908.4 -> 34 workers = 9 pods of 4 (+1 spare); 3.77 cores each
@@ -70,7 +104,10 @@ describe('planCapacity: worked examples', () => {
   });
 
   test('index classes partition the ingest: all gets what errors, trades and ai leave', () => {
-    const { indexClasses } = planCapacity({ ingestGbPerDay: 10, logClasses: shares({ errors: 0.1, trades: 0.2, ai: 0 }) }).elasticsearch;
+    const { indexClasses } = planCapacity({
+      ingestGbPerDay: 10,
+      logClasses: shares({ errors: 0.1, trades: 0.2, ai: 0 }),
+    }).elasticsearch;
     expect(indexClasses.all.share).toBeCloseTo(0.7, 9);
     expect(indexClasses.all.primaryGbPerDay).toBeCloseTo(10 * 0.7 * 1.1, 9);
   });
@@ -78,13 +115,26 @@ describe('planCapacity: worked examples', () => {
   test('the default table plans 0.05 of the ingest for errors, trades and ai each, the rest in all', () => {
     const { indexClasses } = planCapacity({ ingestGbPerDay: 10 }).elasticsearch;
     expect(Object.keys(indexClasses)).toEqual(['all', 'errors', 'trades', 'ai']);
-    expect(Object.fromEntries(Object.entries(indexClasses).map(([name, c]) => [name, [c.share, c.retentionDays]])))
-      .toEqual({ all: [expect.closeTo(0.85, 9), 30], errors: [0.05, 90], trades: [0.05, 365], ai: [0.05, 30] });
+    expect(
+      Object.fromEntries(
+        Object.entries(indexClasses).map(([name, c]) => [name, [c.share, c.retentionDays]]),
+      ),
+    ).toEqual({
+      all: [expect.closeTo(0.85, 9), 30],
+      errors: [0.05, 90],
+      trades: [0.05, 365],
+      ai: [0.05, 30],
+    });
   });
 
   test('a class of its own table is planned with its share and retention, and a class without a share gets 0.05', () => {
     const logClasses: LogClass[] = [
-      { name: 'audit', match: LogClassMatch.fieldEquals('event.category', ['authentication']), retentionDays: 400, ingestShare: 0.2 },
+      {
+        name: 'audit',
+        match: LogClassMatch.fieldEquals('event.category', ['authentication']),
+        retentionDays: 400,
+        ingestShare: 0.2,
+      },
       { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 60 },
       { name: 'rest', match: LogClassMatch.everything(), retentionDays: 7 },
     ];
@@ -97,14 +147,23 @@ describe('planCapacity: worked examples', () => {
 
   test('two replicas need three data nodes even for a trickle', () => {
     expect(planCapacity({ ingestGbPerDay: 0.01, replicas: 2 }).elasticsearch.dataNodes).toBe(3);
-    expect(planCapacity({ ingestGbPerDay: 0.01, replicas: 1, dedicatedMasters: true }).elasticsearch.dataNodes).toBe(2);
+    expect(
+      planCapacity({ ingestGbPerDay: 0.01, replicas: 1, dedicatedMasters: true }).elasticsearch
+        .dataNodes,
+    ).toBe(2);
   });
 });
 
 describe('planCapacity: monotonicity', () => {
   const total = (input: SizingInput) => {
     const { elasticsearch: es, logstash, prometheus } = planCapacity(input);
-    return { nodes: es.dataNodes, disk: es.dataNodes * es.diskGiB, memory: es.memoryGiB, workers: logstash.replicas * logstash.pipelineWorkers, prometheus: prometheus?.volumeGiB ?? 0 };
+    return {
+      nodes: es.dataNodes,
+      disk: es.dataNodes * es.diskGiB,
+      memory: es.memoryGiB,
+      workers: logstash.replicas * logstash.pipelineWorkers,
+      prometheus: prometheus?.volumeGiB ?? 0,
+    };
   };
   const neverLess = (a: ReturnType<typeof total>, b: ReturnType<typeof total>) => {
     expect(b.nodes).toBeGreaterThanOrEqual(a.nodes);
@@ -117,7 +176,10 @@ describe('planCapacity: monotonicity', () => {
     const volumes = Array.from({ length: 400 }, (_, i) => 0.05 * 1.04 ** i); // 0.05 GB .. ~330 TB/day
     for (const replicas of [0, 1, 2]) {
       for (let i = 1; i < volumes.length; i++) {
-        neverLess(total({ ingestGbPerDay: volumes[i - 1], replicas }), total({ ingestGbPerDay: volumes[i], replicas }));
+        neverLess(
+          total({ ingestGbPerDay: volumes[i - 1], replicas }),
+          total({ ingestGbPerDay: volumes[i], replicas }),
+        );
       }
     }
   });
@@ -125,8 +187,14 @@ describe('planCapacity: monotonicity', () => {
   test('longer retention never gives fewer nodes or less disk', () => {
     for (const gb of [0.1, 5, 50, 1000]) {
       for (let days = 2; days <= 400; days += 7) {
-        const before = total({ ingestGbPerDay: gb, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: days - 1, trades: days - 1 }) });
-        const after = total({ ingestGbPerDay: gb, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: days, trades: days }) });
+        const before = total({
+          ingestGbPerDay: gb,
+          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: days - 1, trades: days - 1 }),
+        });
+        const after = total({
+          ingestGbPerDay: gb,
+          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: days, trades: days }),
+        });
         neverLess(before, after);
       }
     }
@@ -135,12 +203,18 @@ describe('planCapacity: monotonicity', () => {
   test('more series or longer metric retention never gives a smaller Prometheus volume', () => {
     let last = 0;
     for (let series = 1000; series < 5_000_000; series *= 1.3) {
-      const volume = total({ ingestGbPerDay: 1, prometheus: { activeSeries: Math.round(series) } }).prometheus;
+      const volume = total({
+        ingestGbPerDay: 1,
+        prometheus: { activeSeries: Math.round(series) },
+      }).prometheus;
       expect(volume).toBeGreaterThanOrEqual(last);
       last = volume;
     }
     for (let days = 1, previous = 0; days < 400; days += 3) {
-      const volume = total({ ingestGbPerDay: 1, prometheus: { activeSeries: 100_000, retentionDays: days } }).prometheus;
+      const volume = total({
+        ingestGbPerDay: 1,
+        prometheus: { activeSeries: 100_000, retentionDays: days },
+      }).prometheus;
       expect(volume).toBeGreaterThanOrEqual(previous);
       previous = volume;
     }
@@ -149,7 +223,9 @@ describe('planCapacity: monotonicity', () => {
 
 describe('planCapacity: bad input', () => {
   test('fails when ingestGbPerDay is zero', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 0 })).toThrow(/'ingestGbPerDay' must be a finite number above zero, got 0 \(give a positive number\)/);
+    expect(() => planCapacity({ ingestGbPerDay: 0 })).toThrow(
+      /'ingestGbPerDay' must be a finite number above zero, got 0 \(give a positive number\)/,
+    );
   });
 
   test('fails when ingestGbPerDay is negative', () => {
@@ -161,72 +237,137 @@ describe('planCapacity: bad input', () => {
   });
 
   test('fails when a share is above 1', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: shares({ errors: 1.5 }) })).toThrow(/'logClasses\[0\]\.ingestShare' must be a share between 0 and 1, got 1.5/);
+    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: shares({ errors: 1.5 }) })).toThrow(
+      /'logClasses\[0\]\.ingestShare' must be a share between 0 and 1, got 1.5/,
+    );
   });
 
   test('fails when the routed shares take more than the whole ingest', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: shares({ errors: 0.6, trades: 0.5 }) })).toThrow(/'logClasses' gives errors, trades, ai 1.15 of the ingest.*all takes the rest/);
+    expect(() =>
+      planCapacity({ ingestGbPerDay: 1, logClasses: shares({ errors: 0.6, trades: 0.5 }) }),
+    ).toThrow(/'logClasses' gives errors, trades, ai 1.15 of the ingest.*all takes the rest/);
   });
 
   test('fails when all four shares do not add up to 1', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: shares({ all: 0.5, errors: 0.1, trades: 0.1, ai: 0.1 }) }))
-      .toThrow(/'logClasses' has ingest shares adding up to 0.8, but every event is in exactly one log class/);
+    expect(() =>
+      planCapacity({
+        ingestGbPerDay: 1,
+        logClasses: shares({ all: 0.5, errors: 0.1, trades: 0.1, ai: 0.1 }),
+      }),
+    ).toThrow(
+      /'logClasses' has ingest shares adding up to 0.8, but every event is in exactly one log class/,
+    );
   });
 
   test('fails when a retention is not a whole number of days', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 0 }) })).toThrow(/'logClasses\[1\]\.retentionDays' must be an integer between 1 and 3650, got 0/);
+    expect(() =>
+      planCapacity({
+        ingestGbPerDay: 1,
+        logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 0 }),
+      }),
+    ).toThrow(/'logClasses\[1\]\.retentionDays' must be an integer between 1 and 3650, got 0/);
   });
 
   test('fails when replicas is fractional', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, replicas: 1.5 })).toThrow(/'replicas' must be an integer between 0 and 10/);
+    expect(() => planCapacity({ ingestGbPerDay: 1, replicas: 1.5 })).toThrow(
+      /'replicas' must be an integer between 0 and 10/,
+    );
   });
 
   test('fails when the peak is below the average rate', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 50, peakEventsPerSecond: 100 })).toThrow(/'peakEventsPerSecond' is below the daily average of 565.1 events\/s/);
+    expect(() => planCapacity({ ingestGbPerDay: 50, peakEventsPerSecond: 100 })).toThrow(
+      /'peakEventsPerSecond' is below the daily average of 565.1 events\/s/,
+    );
   });
 
   test('fails when averageEventBytes is zero', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, averageEventBytes: 0 })).toThrow(/'averageEventBytes' must be a finite number above zero/);
+    expect(() => planCapacity({ ingestGbPerDay: 1, averageEventBytes: 0 })).toThrow(
+      /'averageEventBytes' must be a finite number above zero/,
+    );
   });
 
   test('fails when activeSeries is zero', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, prometheus: { activeSeries: 0 } })).toThrow(/'prometheus.activeSeries' must be an integer at least 1/);
+    expect(() => planCapacity({ ingestGbPerDay: 1, prometheus: { activeSeries: 0 } })).toThrow(
+      /'prometheus.activeSeries' must be an integer at least 1/,
+    );
   });
 
   test('fails when the scrape interval is infinite', () => {
-    expect(() => planCapacity({ ingestGbPerDay: 1, prometheus: { activeSeries: 10, scrapeIntervalSeconds: Infinity } }))
-      .toThrow(/'prometheus.scrapeIntervalSeconds' must be a finite number of seconds above zero/);
+    expect(() =>
+      planCapacity({
+        ingestGbPerDay: 1,
+        prometheus: { activeSeries: 10, scrapeIntervalSeconds: Infinity },
+      }),
+    ).toThrow(/'prometheus.scrapeIntervalSeconds' must be a finite number of seconds above zero/);
   });
 
   test('names props with the prefix it is given', () => {
-    expect(() => planCapacity({ ingestGbPerDay: -1 }, { propPrefix: 'sizing.' })).toThrow(/'sizing.ingestGbPerDay'/);
+    expect(() => planCapacity({ ingestGbPerDay: -1 }, { propPrefix: 'sizing.' })).toThrow(
+      /'sizing.ingestGbPerDay'/,
+    );
   });
 });
 
 describe('the sizing CLI arguments', () => {
   test('read the load, class pairs and the Prometheus options', () => {
-    expect(parseSizingArgs(['--gb-per-day', '1000', '--replicas=1', '--shares', 'errors=0.1,ai=0', '--series', '5000', '--dedicated-masters'])).toEqual({
-      ingestGbPerDay: 1000, replicas: 1, logClasses: shares({ errors: 0.1, ai: 0 }), dedicatedMasters: true,
-      peakEventsPerSecond: undefined, averageEventBytes: undefined,
-      prometheus: { activeSeries: 5000, scrapeIntervalSeconds: undefined, retentionDays: undefined },
+    expect(
+      parseSizingArgs([
+        '--gb-per-day',
+        '1000',
+        '--replicas=1',
+        '--shares',
+        'errors=0.1,ai=0',
+        '--series',
+        '5000',
+        '--dedicated-masters',
+      ]),
+    ).toEqual({
+      ingestGbPerDay: 1000,
+      replicas: 1,
+      logClasses: shares({ errors: 0.1, ai: 0 }),
+      dedicatedMasters: true,
+      peakEventsPerSecond: undefined,
+      averageEventBytes: undefined,
+      prometheus: {
+        activeSeries: 5000,
+        scrapeIntervalSeconds: undefined,
+        retentionDays: undefined,
+      },
     });
   });
 
   test('apply --retention to the default classes and reject a class the table does not have', () => {
     const input = parseSizingArgs(['--gb-per-day', '1', '--retention', 'trades=30']);
-    expect(input.logClasses!.map((c) => [c.name, c.retentionDays])).toEqual([['errors', 90], ['trades', 30], ['ai', 30], ['all', 30]]);
-    expect(() => parseSizingArgs(['--gb-per-day', '1', '--shares', 'audit=0.1'])).toThrow(/--shares names 'audit', which is no class/);
+    expect(input.logClasses!.map((c) => [c.name, c.retentionDays])).toEqual([
+      ['errors', 90],
+      ['trades', 30],
+      ['ai', 30],
+      ['all', 30],
+    ]);
+    expect(() => parseSizingArgs(['--gb-per-day', '1', '--shares', 'audit=0.1'])).toThrow(
+      /--shares names 'audit', which is no class/,
+    );
   });
 
   test('reject an unknown option', () => {
-    expect(() => parseSizingArgs(['--gb-per-day', '1', '--gbs', '2'])).toThrow(/unknown option --gbs/);
+    expect(() => parseSizingArgs(['--gb-per-day', '1', '--gbs', '2'])).toThrow(
+      /unknown option --gbs/,
+    );
   });
 });
 
 describe('ObservabilityStack sizing', () => {
-  const sizing: SizingInput = { ingestGbPerDay: 50, replicas: 1, prometheus: { activeSeries: 200_000 } };
+  const sizing: SizingInput = {
+    ingestGbPerDay: 50,
+    replicas: 1,
+    prometheus: { activeSeries: 200_000 },
+  };
   const synth = (props: Partial<ObservabilityStackProps>) => {
-    const stack = new ObservabilityStack(Testing.app(), 'observability', { environment: 'test', region: 'r1', ...props });
+    const stack = new ObservabilityStack(Testing.app(), 'observability', {
+      environment: 'test',
+      region: 'r1',
+      ...props,
+    });
     return { stack, objects: Testing.synth(stack) as KubeObject[] };
   };
 
@@ -241,12 +382,21 @@ describe('ObservabilityStack sizing', () => {
 
     test('runs the planned data nodes with their memory, CPU and heap', () => {
       expect(data.spec.replicas).toBe(5);
-      expect(container.resources).toEqual({ requests: { cpu: '8000m', memory: '64Gi' }, limits: { memory: '64Gi' } });
-      expect(container.env).toContainEqual({ name: 'ES_JAVA_OPTS', value: '-Xms26624m -Xmx26624m' });
+      expect(container.resources).toEqual({
+        requests: { cpu: '8000m', memory: '64Gi' },
+        limits: { memory: '64Gi' },
+      });
+      expect(container.env).toContainEqual({
+        name: 'ES_JAVA_OPTS',
+        value: '-Xms26624m -Xmx26624m',
+      });
     });
 
     test('claims the planned disk per data node on the given StorageClass', () => {
-      expect(data.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '1346Gi' } } });
+      expect(data.spec.volumeClaimTemplates[0].spec).toMatchObject({
+        storageClassName: 'fast-ssd',
+        resources: { requests: { storage: '1346Gi' } },
+      });
     });
 
     test('keeps one replica of every log index', () => {
@@ -255,23 +405,39 @@ describe('ObservabilityStack sizing', () => {
 
     test('runs the planned Logstash replicas and pipeline workers', () => {
       expect(find(objects, 'StatefulSet', 'logstash', 'observability')!.spec.replicas).toBe(2);
-      const pipelines = parse(find(objects, 'ConfigMap', 'logstash-config', 'observability')!.data['pipelines.yml']);
+      const pipelines = parse(
+        find(objects, 'ConfigMap', 'logstash-config', 'observability')!.data['pipelines.yml'],
+      );
       expect(pipelines[0]['pipeline.workers']).toBe(2);
       expect(stack.logstash!.resources.cpuRequest).toBe('1700m');
     });
 
     test('gives Prometheus the planned retention size and volume', () => {
       const prometheus = find(objects, 'StatefulSet', 'prometheus', 'observability')!;
-      expect(prometheus.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--storage.tsdb.retention.time=15d', '--storage.tsdb.retention.size=33GB']));
-      expect(prometheus.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '42Gi' } } });
+      expect(prometheus.spec.template.spec.containers[0].args).toEqual(
+        expect.arrayContaining([
+          '--storage.tsdb.retention.time=15d',
+          '--storage.tsdb.retention.size=33GB',
+        ]),
+      );
+      expect(prometheus.spec.volumeClaimTemplates[0].spec).toMatchObject({
+        storageClassName: 'fast-ssd',
+        resources: { requests: { storage: '42Gi' } },
+      });
     });
   });
 
-  test('plans with the stack\'s log classes and scrape interval when sizing does not repeat them', () => {
-    const { stack } = synth({ sizing, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 30 }), prometheus: { scrapeInterval: '30s' } });
+  test("plans with the stack's log classes and scrape interval when sizing does not repeat them", () => {
+    const { stack } = synth({
+      sizing,
+      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 30 }),
+      prometheus: { scrapeInterval: '30s' },
+    });
     expect(stack.capacityPlan!.elasticsearch.indexClasses.trades.retentionDays).toBe(30);
     expect(stack.capacityPlan!.prometheus!.scrapeIntervalSeconds).toBe(30);
-    expect(stack.elasticsearchSetup.logClasses.find((c) => c.name === 'trades')!.retentionDays).toBe(30);
+    expect(
+      stack.elasticsearchSetup.logClasses.find((c) => c.name === 'trades')!.retentionDays,
+    ).toBe(30);
   });
 
   test('plans with dedicated masters when the cluster has them', () => {
@@ -288,27 +454,38 @@ describe('ObservabilityStack sizing', () => {
   });
 
   test('fails when elasticsearch.data is set as well', () => {
-    expect(() => synth({ sizing, elasticsearch: { data: { replicas: 3 } } }))
-      .toThrow(/'elasticsearch.data' is also set by 'sizing', which plans the data nodes.*\(remove elasticsearch.data to apply the plan, or remove sizing and size by hand\)/);
+    expect(() => synth({ sizing, elasticsearch: { data: { replicas: 3 } } })).toThrow(
+      /'elasticsearch.data' is also set by 'sizing', which plans the data nodes.*\(remove elasticsearch.data to apply the plan, or remove sizing and size by hand\)/,
+    );
   });
 
   test('fails when logstash.replicas is set as well', () => {
-    expect(() => synth({ sizing, logstash: { replicas: 3 } })).toThrow(/'logstash.replicas' is also set by 'sizing'.*got 3/);
+    expect(() => synth({ sizing, logstash: { replicas: 3 } })).toThrow(
+      /'logstash.replicas' is also set by 'sizing'.*got 3/,
+    );
   });
 
   test('fails when prometheus.storage is set as well as sizing.prometheus', () => {
-    expect(() => synth({ sizing, prometheus: { storage: { size: '10Gi' } } })).toThrow(/'prometheus.storage' is also set by 'sizing'/);
+    expect(() => synth({ sizing, prometheus: { storage: { size: '10Gi' } } })).toThrow(
+      /'prometheus.storage' is also set by 'sizing'/,
+    );
   });
 
-  test('names the stack\'s logClasses prop when the shares of its classes exceed the ingest', () => {
-    expect(() => synth({ sizing, logClasses: shares({ errors: 0.9, trades: 0.2 }) })).toThrow(/^observability: 'logClasses' gives errors, trades, ai 1.15 of the ingest/);
+  test("names the stack's logClasses prop when the shares of its classes exceed the ingest", () => {
+    expect(() => synth({ sizing, logClasses: shares({ errors: 0.9, trades: 0.2 }) })).toThrow(
+      /^observability: 'logClasses' gives errors, trades, ai 1.15 of the ingest/,
+    );
   });
 
   test('fails when sizing.dedicatedMasters contradicts elasticsearch.masters', () => {
-    expect(() => synth({ sizing: { ...sizing, dedicatedMasters: true } })).toThrow(/'sizing.dedicatedMasters' contradicts elasticsearch.masters, which is not set/);
+    expect(() => synth({ sizing: { ...sizing, dedicatedMasters: true } })).toThrow(
+      /'sizing.dedicatedMasters' contradicts elasticsearch.masters, which is not set/,
+    );
   });
 
   test('names the stack prop in the error of a bad sizing input', () => {
-    expect(() => synth({ sizing: { ingestGbPerDay: -1 } })).toThrow(/observability: 'sizing.ingestGbPerDay' must be a finite number above zero/);
+    expect(() => synth({ sizing: { ingestGbPerDay: -1 } })).toThrow(
+      /observability: 'sizing.ingestGbPerDay' must be a finite number above zero/,
+    );
   });
 });

@@ -16,7 +16,9 @@ function synthYaml(props: ObservabilityStackProps): string {
 }
 
 function synthObjects(props: ObservabilityStackProps): KubeObject[] {
-  return Testing.synth(new ObservabilityStack(Testing.app(), 'observability', props)) as KubeObject[];
+  return Testing.synth(
+    new ObservabilityStack(Testing.app(), 'observability', props),
+  ) as KubeObject[];
 }
 
 const key = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -37,16 +39,28 @@ function claimTemplates(sts: KubeObject, withSize: boolean) {
  * StatefulSet's Service name and claim templates), Service selectors and ClusterIP mode.
  * The object's presence under its name is part of it: a renamed object is a replaced one.
  */
-function immutableFields(objects: KubeObject[], options: { sizeChanged?: boolean } = {}): Record<string, unknown> {
+function immutableFields(
+  objects: KubeObject[],
+  options: { sizeChanged?: boolean } = {},
+): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const o of objects) {
     if (WORKLOADS.includes(o.kind)) {
       fields[key(o)] = {
         selector: o.spec.selector,
-        ...(o.kind === 'StatefulSet' ? { serviceName: o.spec.serviceName, volumeClaimTemplates: claimTemplates(o, !options.sizeChanged) } : {}),
+        ...(o.kind === 'StatefulSet'
+          ? {
+              serviceName: o.spec.serviceName,
+              volumeClaimTemplates: claimTemplates(o, !options.sizeChanged),
+            }
+          : {}),
       };
     } else if (o.kind === 'Service') {
-      fields[key(o)] = { selector: o.spec.selector, clusterIP: o.spec.clusterIP ?? null, type: o.spec.type ?? null };
+      fields[key(o)] = {
+        selector: o.spec.selector,
+        clusterIP: o.spec.clusterIP ?? null,
+        type: o.spec.type ?? null,
+      };
     }
   }
   return fields;
@@ -57,26 +71,62 @@ const prodLogstash = prod.logstash || {};
 
 /** Day-to-day changes of the prod profile; none may touch an immutable field. */
 const VARIANTS: { name: string; props: ObservabilityStackProps; sizeChanged?: boolean }[] = [
-  { name: 'Logstash replicas 3 -> 4', props: { ...prod, logstash: { ...prodLogstash, replicas: 4 } } },
-  { name: 'Logstash replicas 3 -> 2', props: { ...prod, logstash: { ...prodLogstash, replicas: 2 } } },
+  {
+    name: 'Logstash replicas 3 -> 4',
+    props: { ...prod, logstash: { ...prodLogstash, replicas: 4 } },
+  },
+  {
+    name: 'Logstash replicas 3 -> 2',
+    props: { ...prod, logstash: { ...prodLogstash, replicas: 2 } },
+  },
   { name: 'Kibana replicas 2 -> 3', props: { ...prod, kibana: { ...prod.kibana, replicas: 3 } } },
-  { name: 'Prometheus replicas 2 -> 3', props: { ...prod, prometheus: { ...prod.prometheus, replicas: 3 } } },
-  { name: 'Prometheus replicas 2 -> 1', props: { ...prod, prometheus: { ...prod.prometheus, replicas: 1 } } },
+  {
+    name: 'Prometheus replicas 2 -> 3',
+    props: { ...prod, prometheus: { ...prod.prometheus, replicas: 3 } },
+  },
+  {
+    name: 'Prometheus replicas 2 -> 1',
+    props: { ...prod, prometheus: { ...prod.prometheus, replicas: 1 } },
+  },
   { name: 'Jaeger replicas 2 -> 4', props: { ...prod, jaeger: { ...prod.jaeger, replicas: 4 } } },
-  { name: 'Alertmanager replicas 3 -> 5', props: { ...prod, alertmanager: { ...prod.alertmanager, replicas: 5 } } },
+  {
+    name: 'Alertmanager replicas 3 -> 5',
+    props: { ...prod, alertmanager: { ...prod.alertmanager, replicas: 5 } },
+  },
   {
     name: 'Elasticsearch data nodes 3 -> 5',
-    props: { ...prod, elasticsearch: { ...prod.elasticsearch, data: { ...prod.elasticsearch!.data!, replicas: 5 } } },
+    props: {
+      ...prod,
+      elasticsearch: { ...prod.elasticsearch, data: { ...prod.elasticsearch!.data!, replicas: 5 } },
+    },
   },
   {
     name: 'resources of Elasticsearch, Logstash, Kibana, Prometheus and Jaeger',
     props: {
       ...prod,
-      elasticsearch: { ...prod.elasticsearch, data: { ...prod.elasticsearch!.data!, resources: { cpuRequest: '4', memoryRequest: '16Gi', memoryLimit: '16Gi' } } },
-      logstash: { ...prodLogstash, resources: { cpuRequest: '1', memoryRequest: '4Gi', memoryLimit: '4Gi' } },
-      kibana: { ...prod.kibana, resources: { cpuRequest: '1', memoryRequest: '2Gi', memoryLimit: '2Gi' } },
-      prometheus: { ...prod.prometheus, resources: { cpuRequest: '2', memoryRequest: '8Gi', memoryLimit: '8Gi' } },
-      jaeger: { ...prod.jaeger, resources: { cpuRequest: '500m', memoryRequest: '1Gi', memoryLimit: '1Gi' } },
+      elasticsearch: {
+        ...prod.elasticsearch,
+        data: {
+          ...prod.elasticsearch!.data!,
+          resources: { cpuRequest: '4', memoryRequest: '16Gi', memoryLimit: '16Gi' },
+        },
+      },
+      logstash: {
+        ...prodLogstash,
+        resources: { cpuRequest: '1', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+      },
+      kibana: {
+        ...prod.kibana,
+        resources: { cpuRequest: '1', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+      },
+      prometheus: {
+        ...prod.prometheus,
+        resources: { cpuRequest: '2', memoryRequest: '8Gi', memoryLimit: '8Gi' },
+      },
+      jaeger: {
+        ...prod.jaeger,
+        resources: { cpuRequest: '500m', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+      },
     },
   },
   {
@@ -85,17 +135,46 @@ const VARIANTS: { name: string; props: ObservabilityStackProps; sizeChanged?: bo
       ...prod,
       access: {
         ...prod.access!,
-        teams: [...prod.access!.teams, { name: 'auditors', groups: ['auditors'], uis: [StackUi.KIBANA, StackUi.ALERTMANAGER] }],
+        teams: [
+          ...prod.access!.teams,
+          { name: 'auditors', groups: ['auditors'], uis: [StackUi.KIBANA, StackUi.ALERTMANAGER] },
+        ],
         hosts: { grafana: 'dashboards.example.com' },
         replicas: 3,
         image: bumped(Images.oauth2Proxy),
       },
     },
   },
-  { name: 'log retention', props: { ...prod, logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 14, errors: 60, trades: 730, ai: 7 }) } },
-  { name: 'Prometheus retention', props: { ...prod, prometheus: { ...prod.prometheus, retention: { time: '30d', size: '180GB' } } } },
-  { name: 'Jaeger sampling 0.1 -> 0.5', props: { ...prod, jaeger: { ...prod.jaeger, samplingRate: 0.5, serviceSamplingRates: { checkout: 1 } } } },
-  { name: 'environment and region', props: { ...prod, environment: 'production', region: 'us-east-1' } },
+  {
+    name: 'log retention',
+    props: {
+      ...prod,
+      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, {
+        all: 14,
+        errors: 60,
+        trades: 730,
+        ai: 7,
+      }),
+    },
+  },
+  {
+    name: 'Prometheus retention',
+    props: {
+      ...prod,
+      prometheus: { ...prod.prometheus, retention: { time: '30d', size: '180GB' } },
+    },
+  },
+  {
+    name: 'Jaeger sampling 0.1 -> 0.5',
+    props: {
+      ...prod,
+      jaeger: { ...prod.jaeger, samplingRate: 0.5, serviceSamplingRates: { checkout: 1 } },
+    },
+  },
+  {
+    name: 'environment and region',
+    props: { ...prod, environment: 'production', region: 'us-east-1' },
+  },
   { name: 'chart labels', props: { ...prod, labels: { team: 'sre', env: 'prod' } } },
   {
     name: 'image versions',
@@ -119,7 +198,10 @@ const VARIANTS: { name: string; props: ObservabilityStackProps; sizeChanged?: bo
     sizeChanged: true,
     props: {
       ...prod,
-      elasticsearch: { ...prod.elasticsearch, data: { ...prod.elasticsearch!.data!, storage: { size: '400Gi' } } },
+      elasticsearch: {
+        ...prod.elasticsearch,
+        data: { ...prod.elasticsearch!.data!, storage: { size: '400Gi' } },
+      },
       prometheus: { ...prod.prometheus, storage: { size: '200Gi' } },
       logstash: { ...prodLogstash, persistentQueue: { size: '40Gi' } },
     },
@@ -128,7 +210,10 @@ const VARIANTS: { name: string; props: ObservabilityStackProps; sizeChanged?: bo
 
 /** The same image with another patch version, as a routine upgrade would set it. */
 function bumped(image: string): string {
-  const next = image.replace(/:(v?\d+\.\d+\.)(\d+)$/, (_, release, patch) => `:${release}${Number(patch) + 1}`);
+  const next = image.replace(
+    /:(v?\d+\.\d+\.)(\d+)$/,
+    (_, release, patch) => `:${release}${Number(patch) + 1}`,
+  );
   if (next === image) throw new Error(`no version to bump in ${image}`);
   return next;
 }
@@ -149,20 +234,30 @@ describe('immutable fields survive day-to-day changes of the prod profile', () =
   test('the base has the workloads and Services the comparison relies on', () => {
     const kinds = new Set(Object.keys(baseFields).map((k) => k.split(' ')[0]));
     expect([...kinds].sort()).toEqual(['DaemonSet', 'Deployment', 'Service', 'StatefulSet']);
-    expect(Object.values(baseFields).some((f: any) => f.volumeClaimTemplates?.length > 0)).toBe(true);
+    expect(Object.values(baseFields).some((f: any) => f.volumeClaimTemplates?.length > 0)).toBe(
+      true,
+    );
   });
 
   test('every variant changes the manifests (else it would test nothing)', () => {
-    for (const v of VARIANTS) expect({ variant: v.name, same: JSON.stringify(synthObjects(v.props)) === JSON.stringify(base) }).toEqual({ variant: v.name, same: false });
+    for (const v of VARIANTS)
+      expect({
+        variant: v.name,
+        same: JSON.stringify(synthObjects(v.props)) === JSON.stringify(base),
+      }).toEqual({ variant: v.name, same: false });
   });
 
-  test.each(VARIANTS)('$name keeps every selector, serviceName, claim template and Service', ({ props, sizeChanged }) => {
-    const variant = immutableFields(synthObjects(props), { sizeChanged });
-    expect(variant).toEqual(sizeChanged ? immutableFields(base, { sizeChanged }) : baseFields);
-  });
+  test.each(VARIANTS)(
+    '$name keeps every selector, serviceName, claim template and Service',
+    ({ props, sizeChanged }) => {
+      const variant = immutableFields(synthObjects(props), { sizeChanged });
+      expect(variant).toEqual(sizeChanged ? immutableFields(base, { sizeChanged }) : baseFields);
+    },
+  );
 
-  test.each(VARIANTS)('$name never changes a Job\'s spec under the same name', ({ props }) => {
-    const jobs = (objects: KubeObject[]) => new Map(objects.filter((o) => o.kind === 'Job').map((o) => [key(o), o.spec]));
+  test.each(VARIANTS)("$name never changes a Job's spec under the same name", ({ props }) => {
+    const jobs = (objects: KubeObject[]) =>
+      new Map(objects.filter((o) => o.kind === 'Job').map((o) => [key(o), o.spec]));
     const before = jobs(base);
     for (const [name, spec] of jobs(synthObjects(props))) {
       if (before.has(name)) expect({ name, spec }).toEqual({ name, spec: before.get(name) });
@@ -170,7 +265,10 @@ describe('immutable fields survive day-to-day changes of the prod profile', () =
   });
 
   test('a changed log retention gives the Elasticsearch setup Job a new name', () => {
-    const setupJobs = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('elasticsearch-setup-')).map((o) => o.metadata.name);
+    const setupJobs = (objects: KubeObject[]) =>
+      objects
+        .filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('elasticsearch-setup-'))
+        .map((o) => o.metadata.name);
     const retention = VARIANTS.find((v) => v.name === 'log retention')!;
     const [before] = setupJobs(base);
     const after = setupJobs(synthObjects(retention.props));

@@ -10,7 +10,13 @@ import { ExternalPeer } from '../core/network-flow';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { secretFilesMount, validateSecretRef } from '../core/secrets';
-import { renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
+import {
+  renderContainer,
+  renderPodTemplate,
+  scrapeAnnotations,
+  Spread,
+  spreadPods,
+} from '../core/workload';
 
 /**
  * The OpenID Connect provider users sign in with (Keycloak, Dex, Okta, Entra ID, Google...).
@@ -65,7 +71,11 @@ const METRICS_PORT = 44180;
 // The image's own user (distroless `nonroot`).
 const UID = 65532;
 const SECRETS_DIR = '/etc/oauth2-proxy';
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '128Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '25m',
+  memoryRequest: '32Mi',
+  memoryLimit: '128Mi',
+};
 const DEFAULT_SCOPES = ['openid', 'email', 'profile', 'groups'];
 
 /**
@@ -88,15 +98,37 @@ export class AuthProxy extends Component {
     super(scope, id, props, 'oauth2-proxy', Images.oauth2Proxy);
     const oidc = props.oidc;
     const issuer = parseIssuer(this, oidc.issuerUrl);
-    const clientSecret = validateSecretRef(this, 'oidc.secretName', { name: oidc.secretName, key: oidc.clientSecretKey ?? 'client-secret' });
-    const cookieSecret = validateSecretRef(this, 'oidc.secretName', { name: oidc.secretName, key: oidc.cookieSecretKey ?? 'cookie-secret' });
-    this.recordExternalSecret({ name: oidc.secretName, keys: [clientSecret.key, cookieSecret.key], purpose: 'OIDC client secret and session cookie secret of the UI sign-in proxies' });
+    const clientSecret = validateSecretRef(this, 'oidc.secretName', {
+      name: oidc.secretName,
+      key: oidc.clientSecretKey ?? 'client-secret',
+    });
+    const cookieSecret = validateSecretRef(this, 'oidc.secretName', {
+      name: oidc.secretName,
+      key: oidc.cookieSecretKey ?? 'cookie-secret',
+    });
+    this.recordExternalSecret({
+      name: oidc.secretName,
+      keys: [clientSecret.key, cookieSecret.key],
+      purpose: 'OIDC client secret and session cookie secret of the UI sign-in proxies',
+    });
     if (!oidc.clientId || /\s/.test(oidc.clientId)) {
-      invalidProp(this, 'oidc.clientId', oidc.clientId, 'must be the non-empty client id registered with the provider', 'copy the client id from the provider, for example \'observability\'');
+      invalidProp(
+        this,
+        'oidc.clientId',
+        oidc.clientId,
+        'must be the non-empty client id registered with the provider',
+        "copy the client id from the provider, for example 'observability'",
+      );
     }
     const scopes = oidc.scopes ?? DEFAULT_SCOPES;
     if (!scopes.includes('openid')) {
-      invalidProp(this, 'oidc.scopes', scopes, "must include 'openid': without it the provider returns no ID token", "add 'openid' to the list");
+      invalidProp(
+        this,
+        'oidc.scopes',
+        scopes,
+        "must include 'openid': without it the provider returns no ID token",
+        "add 'openid' to the list",
+      );
     }
     this.allowedGroups = props.allowedGroups;
     this.redirectUrl = `${props.publicUrl}/oauth2/callback`;
@@ -104,9 +136,16 @@ export class AuthProxy extends Component {
 
     const identity = this.identity('proxy');
     const serviceAccountName = this.addServiceAccount();
-    [this.endpoint] = this.addService('service', this.name, 'proxy', [{ name: 'http', port: HTTP_PORT }]);
+    [this.endpoint] = this.addService('service', this.name, 'proxy', [
+      { name: 'http', port: HTTP_PORT },
+    ]);
     this.connectTo('proxy', props.upstream, 'forwards signed-in users to the UI');
-    this.connectTo('proxy', ExternalPeer.IDENTITY_PROVIDER, 'OIDC discovery, keys and token redemption', [{ port: issuer.port }]);
+    this.connectTo(
+      'proxy',
+      ExternalPeer.IDENTITY_PROVIDER,
+      'OIDC discovery, keys and token redemption',
+      [{ port: issuer.port }],
+    );
 
     const secrets = secretFilesMount('oidc-secrets', SECRETS_DIR, [
       { ref: clientSecret, file: 'client-secret' },
@@ -137,7 +176,9 @@ export class AuthProxy extends Component {
         '--skip-provider-button=true',
         // Behind the ingress controller, the only client the NetworkPolicy admits.
         '--reverse-proxy=true',
-        ...(props.trustedProxyCidrs ?? []).map((cidr, i) => `--trusted-proxy-ip=${validateCidr(this, `trustedProxyCidrs[${i}]`, cidr)}`),
+        ...(props.trustedProxyCidrs ?? []).map(
+          (cidr, i) => `--trusted-proxy-ip=${validateCidr(this, `trustedProxyCidrs[${i}]`, cidr)}`,
+        ),
         '--silence-ping-logging=true',
       ],
       ports: [
@@ -177,7 +218,13 @@ const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 function validateCidr(scope: Construct, prop: string, cidr: string): string {
   const m = CIDR.exec(cidr);
   if (!m || m.slice(1, 5).some((octet) => Number(octet) > 255) || Number(m[5]) > 32) {
-    invalidProp(scope, prop, cidr, 'must be an IPv4 CIDR', "use the ingress controller's pod range, for example '10.244.0.0/16'");
+    invalidProp(
+      scope,
+      prop,
+      cidr,
+      'must be an IPv4 CIDR',
+      "use the ingress controller's pod range, for example '10.244.0.0/16'",
+    );
   }
   return cidr;
 }
@@ -191,8 +238,13 @@ function parseIssuer(scope: Construct, issuerUrl: string): { port: number } {
     url = undefined;
   }
   if (!url || url.protocol !== 'https:' || url.search || url.hash) {
-    invalidProp(scope, 'oidc.issuerUrl', issuerUrl, 'must be the https:// issuer URL of the OIDC provider, without a query or fragment',
-      "use the `issuer` of the provider's /.well-known/openid-configuration, for example 'https://login.example.com/realms/platform'");
+    invalidProp(
+      scope,
+      'oidc.issuerUrl',
+      issuerUrl,
+      'must be the https:// issuer URL of the OIDC provider, without a query or fragment',
+      "use the `issuer` of the provider's /.well-known/openid-configuration, for example 'https://login.example.com/realms/platform'",
+    );
   }
   return { port: url.port ? Number(url.port) : 443 };
 }

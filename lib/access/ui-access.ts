@@ -20,7 +20,13 @@ export enum StackUi {
 }
 
 /** Every UI, in the order objects and tables list them. */
-export const STACK_UIS: readonly StackUi[] = [StackUi.KIBANA, StackUi.GRAFANA, StackUi.JAEGER, StackUi.PROMETHEUS, StackUi.ALERTMANAGER];
+export const STACK_UIS: readonly StackUi[] = [
+  StackUi.KIBANA,
+  StackUi.GRAFANA,
+  StackUi.JAEGER,
+  StackUi.PROMETHEUS,
+  StackUi.ALERTMANAGER,
+];
 
 /** A team: the identity-provider groups of its members and the UIs they may open. */
 export interface TeamAccess {
@@ -74,12 +80,19 @@ export interface UiAccessProps {
   readonly image?: string;
 }
 
-const ANNOTATION_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const ANNOTATION_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
 function validateHost(scope: ErrorScope, prop: string, host: string): string {
   if (typeof host !== 'string' || !HOST_NAME.test(host)) {
-    invalidProp(scope, prop, host, 'must be a lower-case DNS name with at least two labels', "use a name such as 'observability.example.com'");
+    invalidProp(
+      scope,
+      prop,
+      host,
+      'must be a lower-case DNS name with at least two labels',
+      "use a name such as 'observability.example.com'",
+    );
   }
   return host;
 }
@@ -88,45 +101,93 @@ function validateHost(scope: ErrorScope, prop: string, host: string): string {
  * The public URL of each UI that `props` exposes (a team lists it), without building
  * anything: components that link to a UI need the URL before the UI's proxy exists.
  */
-export function resolveUiUrls(scope: IConstruct, prop: string, props: UiAccessProps): Partial<Record<StackUi, string>> {
+export function resolveUiUrls(
+  scope: IConstruct,
+  prop: string,
+  props: UiAccessProps,
+): Partial<Record<StackUi, string>> {
   const domain = validateHost(scope, `${prop}.domain`, props.domain);
   for (const [ui, host] of Object.entries(props.hosts ?? {})) {
     if (!STACK_UIS.includes(ui as StackUi)) {
-      invalidProp(scope, `${prop}.hosts`, ui, 'names a UI the stack does not have', `use one of ${STACK_UIS.join(', ')}`);
+      invalidProp(
+        scope,
+        `${prop}.hosts`,
+        ui,
+        'names a UI the stack does not have',
+        `use one of ${STACK_UIS.join(', ')}`,
+      );
     }
     validateHost(scope, `${prop}.hosts.${ui}`, host!);
   }
   const urls: Partial<Record<StackUi, string>> = {};
-  for (const ui of exposedUis(scope, prop, props)) urls[ui] = `https://${props.hosts?.[ui] ?? `${ui}.${domain}`}`;
+  for (const ui of exposedUis(scope, prop, props))
+    urls[ui] = `https://${props.hosts?.[ui] ?? `${ui}.${domain}`}`;
   return urls;
 }
 
 /** The UIs some team lists, after checking the teams. */
 function exposedUis(scope: IConstruct, prop: string, props: UiAccessProps): StackUi[] {
   if (!Array.isArray(props.teams) || props.teams.length === 0) {
-    invalidProp(scope, `${prop}.teams`, props.teams, 'must list at least one team: with none, every UI would refuse everyone',
-      "add a team, for example { name: 'sre', groups: ['sre'], uis: [StackUi.GRAFANA, StackUi.KIBANA] }");
+    invalidProp(
+      scope,
+      `${prop}.teams`,
+      props.teams,
+      'must list at least one team: with none, every UI would refuse everyone',
+      "add a team, for example { name: 'sre', groups: ['sre'], uis: [StackUi.GRAFANA, StackUi.KIBANA] }",
+    );
   }
   const names = new Set<string>();
   props.teams.forEach((team, i) => {
     const at = `${prop}.teams[${i}]`;
     validateDnsLabel(scope, `${at}.name`, team.name);
-    if (names.has(team.name)) invalidProp(scope, `${at}.name`, team.name, 'is used by two teams', 'give each team its own name, or merge the two');
+    if (names.has(team.name))
+      invalidProp(
+        scope,
+        `${at}.name`,
+        team.name,
+        'is used by two teams',
+        'give each team its own name, or merge the two',
+      );
     names.add(team.name);
     if (!Array.isArray(team.groups) || team.groups.length === 0) {
-      invalidProp(scope, `${at}.groups`, team.groups, 'must list at least one group', "add the provider's group of the team's members, for example ['sre']");
+      invalidProp(
+        scope,
+        `${at}.groups`,
+        team.groups,
+        'must list at least one group',
+        "add the provider's group of the team's members, for example ['sre']",
+      );
     }
     for (const group of team.groups) {
       // The proxy's --allowed-group flag splits its value on commas.
       if (typeof group !== 'string' || group.trim() === '' || group.includes(',')) {
-        invalidProp(scope, `${at}.groups`, group, 'must be a non-empty group name without commas', 'use the group name exactly as the groups claim lists it');
+        invalidProp(
+          scope,
+          `${at}.groups`,
+          group,
+          'must be a non-empty group name without commas',
+          'use the group name exactly as the groups claim lists it',
+        );
       }
     }
     if (!Array.isArray(team.uis) || team.uis.length === 0) {
-      invalidProp(scope, `${at}.uis`, team.uis, 'must list at least one UI', `list some of ${STACK_UIS.join(', ')}, or remove the team`);
+      invalidProp(
+        scope,
+        `${at}.uis`,
+        team.uis,
+        'must list at least one UI',
+        `list some of ${STACK_UIS.join(', ')}, or remove the team`,
+      );
     }
     for (const ui of team.uis) {
-      if (!STACK_UIS.includes(ui)) invalidProp(scope, `${at}.uis`, ui, 'names a UI the stack does not have', `use one of ${STACK_UIS.join(', ')}`);
+      if (!STACK_UIS.includes(ui))
+        invalidProp(
+          scope,
+          `${at}.uis`,
+          ui,
+          'names a UI the stack does not have',
+          `use one of ${STACK_UIS.join(', ')}`,
+        );
     }
   });
   return STACK_UIS.filter((ui) => props.teams.some((team) => team.uis.includes(ui)));
@@ -172,25 +233,58 @@ export class UiAccess extends Construct {
     const urls = resolveUiUrls(this, prop, props);
     const tls = props.tls ?? {};
     if ((tls.clusterIssuer === undefined) === (tls.secretName === undefined)) {
-      invalidProp(this, `${prop}.tls`, props.tls, 'must set exactly one of clusterIssuer and secretName: the UIs are served over HTTPS only',
-        "set { clusterIssuer: 'letsencrypt' } for cert-manager, or { secretName: 'observability-tls' } for an existing certificate");
+      invalidProp(
+        this,
+        `${prop}.tls`,
+        props.tls,
+        'must set exactly one of clusterIssuer and secretName: the UIs are served over HTTPS only',
+        "set { clusterIssuer: 'letsencrypt' } for cert-manager, or { secretName: 'observability-tls' } for an existing certificate",
+      );
     }
-    if (tls.clusterIssuer !== undefined) validateDnsLabel(this, `${prop}.tls.clusterIssuer`, tls.clusterIssuer, 253);
+    if (tls.clusterIssuer !== undefined)
+      validateDnsLabel(this, `${prop}.tls.clusterIssuer`, tls.clusterIssuer, 253);
     if (tls.secretName !== undefined) {
       validateDnsLabel(this, `${prop}.tls.secretName`, tls.secretName, 253);
-      this.secrets.push({ name: tls.secretName, keys: ['tls.crt', 'tls.key'], purpose: 'TLS certificate of the UIs\' host names (kubernetes.io/tls)' });
+      this.secrets.push({
+        name: tls.secretName,
+        keys: ['tls.crt', 'tls.key'],
+        purpose: "TLS certificate of the UIs' host names (kubernetes.io/tls)",
+      });
     }
-    const ingressClassName = validateDnsLabel(this, `${prop}.ingressClassName`, props.ingressClassName ?? 'nginx', 253);
+    const ingressClassName = validateDnsLabel(
+      this,
+      `${prop}.ingressClassName`,
+      props.ingressClassName ?? 'nginx',
+      253,
+    );
     for (const key of Object.keys(props.ingressAnnotations ?? {})) {
       if (key === 'cert-manager.io/cluster-issuer') {
-        invalidProp(this, `${prop}.ingressAnnotations`, key, 'is set from tls.clusterIssuer', 'set tls.clusterIssuer instead');
+        invalidProp(
+          this,
+          `${prop}.ingressAnnotations`,
+          key,
+          'is set from tls.clusterIssuer',
+          'set tls.clusterIssuer instead',
+        );
       }
       if (!ANNOTATION_KEY.test(key)) {
-        invalidProp(this, `${prop}.ingressAnnotations`, key, 'is not a valid annotation key', "use an optional DNS prefix and a name, for example 'nginx.ingress.kubernetes.io/proxy-buffer-size'");
+        invalidProp(
+          this,
+          `${prop}.ingressAnnotations`,
+          key,
+          'is not a valid annotation key',
+          "use an optional DNS prefix and a name, for example 'nginx.ingress.kubernetes.io/proxy-buffer-size'",
+        );
       }
     }
-    const merged = { ...props.ingressAnnotations, ...(tls.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}) };
-    const annotations = Object.keys(merged).length > 0 ? Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) : undefined;
+    const merged = {
+      ...props.ingressAnnotations,
+      ...(tls.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}),
+    };
+    const annotations =
+      Object.keys(merged).length > 0
+        ? Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)))
+        : undefined;
 
     this.exposed = (Object.keys(urls) as StackUi[]).map((ui) => {
       const teams = props.teams.filter((team) => team.uis.includes(ui));
@@ -218,16 +312,25 @@ export class UiAccess extends Construct {
         spec: {
           ingressClassName,
           tls: [{ hosts: [host], secretName: tls.secretName ?? `${ui}-tls` }],
-          rules: [{
-            host,
-            http: {
-              paths: [{
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: proxy.endpoint.serviceName, port: { number: proxy.endpoint.port } } },
-              }],
+          rules: [
+            {
+              host,
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: {
+                      service: {
+                        name: proxy.endpoint.serviceName,
+                        port: { number: proxy.endpoint.port },
+                      },
+                    },
+                  },
+                ],
+              },
             },
-          }],
+          ],
         },
       });
       return { ui, url: urls[ui]!, teams: teams.map((team) => team.name), groups, proxy };

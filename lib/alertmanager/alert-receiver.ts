@@ -122,37 +122,49 @@ export class AlertReceiver implements IAlertReceiver {
   /** Slack: `slack_configs` with `api_url_file` and `channel`. */
   public static slack(name: string, options: SlackReceiverOptions): AlertReceiver {
     const secret = options.secret ?? defaultSecret(name, 'api-url');
-    return new AlertReceiver(name, ReceiverKind.SLACK, options, [{ option: 'secret', ref: secret, purpose: 'Slack incoming webhook URL' }]);
+    return new AlertReceiver(name, ReceiverKind.SLACK, options, [
+      { option: 'secret', ref: secret, purpose: 'Slack incoming webhook URL' },
+    ]);
   }
 
   /** PagerDuty: `pagerduty_configs` with `routing_key_file` (Events API v2). */
   public static pagerDuty(name: string, options: PagerDutyReceiverOptions = {}): AlertReceiver {
     const secret = options.secret ?? defaultSecret(name, 'routing-key');
-    return new AlertReceiver(name, ReceiverKind.PAGERDUTY, options, [{ option: 'secret', ref: secret, purpose: 'PagerDuty Events API v2 integration key' }]);
+    return new AlertReceiver(name, ReceiverKind.PAGERDUTY, options, [
+      { option: 'secret', ref: secret, purpose: 'PagerDuty Events API v2 integration key' },
+    ]);
   }
 
   /** E-mail: `email_configs` with `auth_password_file`. */
   public static email(name: string, options: EmailReceiverOptions): AlertReceiver {
     const password = options.password ?? defaultSecret(name, 'password');
-    return new AlertReceiver(name, ReceiverKind.EMAIL, options, [{ option: 'password', ref: password, purpose: 'SMTP password' }]);
+    return new AlertReceiver(name, ReceiverKind.EMAIL, options, [
+      { option: 'password', ref: password, purpose: 'SMTP password' },
+    ]);
   }
 
   /** Webhook: `webhook_configs` with `url_file`; give `port` when the URL's is not 443. */
   public static webhook(name: string, options: WebhookReceiverOptions = {}): AlertReceiver {
     const secret = options.secret ?? defaultSecret(name, 'url');
-    return new AlertReceiver(name, ReceiverKind.WEBHOOK, options, [{ option: 'secret', ref: secret, purpose: 'webhook URL' }]);
+    return new AlertReceiver(name, ReceiverKind.WEBHOOK, options, [
+      { option: 'secret', ref: secret, purpose: 'webhook URL' },
+    ]);
   }
 
   /** Microsoft Teams: `msteamsv2_configs` with `webhook_url_file` (a Workflows webhook). */
   public static msTeams(name: string, options: MsTeamsReceiverOptions = {}): AlertReceiver {
     const secret = options.secret ?? defaultSecret(name, 'webhook-url');
-    return new AlertReceiver(name, ReceiverKind.MS_TEAMS, options, [{ option: 'secret', ref: secret, purpose: 'Microsoft Teams Workflows webhook URL' }]);
+    return new AlertReceiver(name, ReceiverKind.MS_TEAMS, options, [
+      { option: 'secret', ref: secret, purpose: 'Microsoft Teams Workflows webhook URL' },
+    ]);
   }
 
   /** Opsgenie: `opsgenie_configs` with `api_key_file`. */
   public static opsgenie(name: string, options: OpsgenieReceiverOptions = {}): AlertReceiver {
     const secret = options.secret ?? defaultSecret(name, 'api-key');
-    return new AlertReceiver(name, ReceiverKind.OPSGENIE, options, [{ option: 'secret', ref: secret, purpose: 'Opsgenie API key' }]);
+    return new AlertReceiver(name, ReceiverKind.OPSGENIE, options, [
+      { option: 'secret', ref: secret, purpose: 'Opsgenie API key' },
+    ]);
   }
 
   /**
@@ -175,44 +187,81 @@ export class AlertReceiver implements IAlertReceiver {
    * `receivers[]` entry; `secretFile` gives the path each Secret key is mounted at.
    * @internal
    */
-  public resolve(scope: IConstruct, prop: string, secretFile: (secret: ReceiverSecret) => string): ResolvedReceiver {
+  public resolve(
+    scope: IConstruct,
+    prop: string,
+    secretFile: (secret: ReceiverSecret) => string,
+  ): ResolvedReceiver {
     if (typeof this.name !== 'string' || !RECEIVER_NAME.test(this.name) || this.name.length > 63) {
-      invalidProp(scope, `${prop}.name`, this.name, 'must be a DNS-1123 label of at most 63 characters',
-        "use lower-case letters, digits and '-', such as 'slack-payments'");
+      invalidProp(
+        scope,
+        `${prop}.name`,
+        this.name,
+        'must be a DNS-1123 label of at most 63 characters',
+        "use lower-case letters, digits and '-', such as 'slack-payments'",
+      );
     }
     if (this.kind === ReceiverKind.NULL) return { config: { name: this.name }, ports: [] };
     const files = this.secrets.map(secretFile);
     const common = { send_resolved: this.options.sendResolved ?? true };
-    const configs = (settings: Record<string, unknown>, ports: number[]): ResolvedReceiver =>
-      ({ config: { name: this.name, [this.kind]: [{ ...common, ...settings }] }, ports });
+    const configs = (settings: Record<string, unknown>, ports: number[]): ResolvedReceiver => ({
+      config: { name: this.name, [this.kind]: [{ ...common, ...settings }] },
+      ports,
+    });
     switch (this.kind) {
       case ReceiverKind.SLACK: {
         const o = this.options as SlackReceiverOptions;
-        return configs({ api_url_file: files[0], channel: nonEmpty(scope, `${prop}.channel`, o.channel) }, [443]);
+        return configs(
+          { api_url_file: files[0], channel: nonEmpty(scope, `${prop}.channel`, o.channel) },
+          [443],
+        );
       }
       case ReceiverKind.PAGERDUTY:
         return configs({ routing_key_file: files[0] }, [443]);
       case ReceiverKind.EMAIL: {
         const o = this.options as EmailReceiverOptions;
         if (typeof o.smarthost !== 'string' || !HOST_PORT.test(o.smarthost)) {
-          invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be host:port', "use for example 'smtp.example.com:587'");
+          invalidProp(
+            scope,
+            `${prop}.smarthost`,
+            o.smarthost,
+            'must be host:port',
+            "use for example 'smtp.example.com:587'",
+          );
         }
-        const port = validateInteger(scope, `${prop}.smarthost`, Number(o.smarthost.split(':')[1]), 1, 65535);
+        const port = validateInteger(
+          scope,
+          `${prop}.smarthost`,
+          Number(o.smarthost.split(':')[1]),
+          1,
+          65535,
+        );
         if (typeof o.from !== 'string' || !o.from.includes('@')) {
-          invalidProp(scope, `${prop}.from`, o.from, 'is not an e-mail address', "use for example 'alerts@example.com'");
+          invalidProp(
+            scope,
+            `${prop}.from`,
+            o.from,
+            'is not an e-mail address',
+            "use for example 'alerts@example.com'",
+          );
         }
-        return configs({
-          to: nonEmpty(scope, `${prop}.to`, o.to),
-          from: o.from,
-          smarthost: o.smarthost,
-          auth_username: nonEmpty(scope, `${prop}.username`, o.username),
-          auth_password_file: files[0],
-          require_tls: o.requireTls ?? true,
-        }, [port]);
+        return configs(
+          {
+            to: nonEmpty(scope, `${prop}.to`, o.to),
+            from: o.from,
+            smarthost: o.smarthost,
+            auth_username: nonEmpty(scope, `${prop}.username`, o.username),
+            auth_password_file: files[0],
+            require_tls: o.requireTls ?? true,
+          },
+          [port],
+        );
       }
       case ReceiverKind.WEBHOOK: {
         const o = this.options as WebhookReceiverOptions;
-        return configs({ url_file: files[0] }, [validateInteger(scope, `${prop}.port`, o.port ?? 443, 1, 65535)]);
+        return configs({ url_file: files[0] }, [
+          validateInteger(scope, `${prop}.port`, o.port ?? 443, 1, 65535),
+        ]);
       }
       case ReceiverKind.MS_TEAMS:
         return configs({ webhook_url_file: files[0] }, [443]);
@@ -220,9 +269,17 @@ export class AlertReceiver implements IAlertReceiver {
         const o = this.options as OpsgenieReceiverOptions;
         if (o.apiUrl === undefined) return configs({ api_key_file: files[0] }, [443]);
         if (typeof o.apiUrl !== 'string' || !HTTPS_URL.test(o.apiUrl)) {
-          invalidProp(scope, `${prop}.apiUrl`, o.apiUrl, 'must be an https URL', "use for example 'https://api.eu.opsgenie.com/'");
+          invalidProp(
+            scope,
+            `${prop}.apiUrl`,
+            o.apiUrl,
+            'must be an https URL',
+            "use for example 'https://api.eu.opsgenie.com/'",
+          );
         }
-        return configs({ api_key_file: files[0], api_url: o.apiUrl }, [Number(new URL(o.apiUrl).port || 443)]);
+        return configs({ api_key_file: files[0], api_url: o.apiUrl }, [
+          Number(new URL(o.apiUrl).port || 443),
+        ]);
       }
     }
   }
@@ -233,6 +290,7 @@ function defaultSecret(receiver: string, key: string): SecretKeyRef {
 }
 
 function nonEmpty(scope: ErrorScope, prop: string, value: string): string {
-  if (typeof value !== 'string' || !value.trim()) invalidProp(scope, prop, value, 'must not be empty', 'give a value');
+  if (typeof value !== 'string' || !value.trim())
+    invalidProp(scope, prop, value, 'must not be empty', 'give a value');
   return value;
 }

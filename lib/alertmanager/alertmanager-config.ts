@@ -63,13 +63,18 @@ export interface AlertmanagerConfigOptions {
  * then critical to PagerDuty and on to chat and e-mail, warnings to chat and e-mail.
  * Resolved notices are sent; warnings are inhibited while the same alert is critical.
  */
-export function renderAlertmanagerConfig(options: AlertmanagerConfigOptions): Record<string, unknown> {
+export function renderAlertmanagerConfig(
+  options: AlertmanagerConfigOptions,
+): Record<string, unknown> {
   // Chat and mail get every critical and warning alert; each but the last continues.
   const { pagerDuty, chat } = options.severityRouting;
   const severityRoutes: AlertmanagerRoute[] = [];
   if (pagerDuty) severityRoutes.push({ receiver: pagerDuty, matchers: ['severity="critical"'] });
-  for (const receiver of chat) severityRoutes.push({ receiver, matchers: ['severity=~"critical|warning"'] });
-  const chained = severityRoutes.map((r, i) => (i < severityRoutes.length - 1 ? { ...r, continue: true } : r));
+  for (const receiver of chat)
+    severityRoutes.push({ receiver, matchers: ['severity=~"critical|warning"'] });
+  const chained = severityRoutes.map((r, i) =>
+    i < severityRoutes.length - 1 ? { ...r, continue: true } : r,
+  );
 
   return {
     global: { resolve_timeout: '5m' },
@@ -86,11 +91,13 @@ export function renderAlertmanagerConfig(options: AlertmanagerConfigOptions): Re
         ...chained,
       ].map(renderRoute),
     },
-    inhibit_rules: [{
-      source_matchers: ['severity="critical"'],
-      target_matchers: ['severity="warning"'],
-      equal: ['alertname', 'namespace'],
-    }],
+    inhibit_rules: [
+      {
+        source_matchers: ['severity="critical"'],
+        target_matchers: ['severity="warning"'],
+        equal: ['alertname', 'namespace'],
+      },
+    ],
     receivers: options.receivers,
   };
 }
@@ -99,7 +106,13 @@ function watchdogRoute(watchdog: WatchdogRouteOptions): AlertmanagerRoute {
   const matchers = ['alertname="Watchdog"'];
   const every = watchdog.interval;
   if (!every) return { receiver: watchdog.receiver, matchers };
-  return { receiver: watchdog.receiver, matchers, groupWait: '0s', groupInterval: every, repeatInterval: every };
+  return {
+    receiver: watchdog.receiver,
+    matchers,
+    groupWait: '0s',
+    groupInterval: every,
+    repeatInterval: every,
+  };
 }
 
 function renderRoute(route: AlertmanagerRoute): Record<string, unknown> {

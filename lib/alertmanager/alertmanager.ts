@@ -12,10 +12,24 @@ import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
-import { addStatefulSet, fieldRefEnv, renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods, Spread } from '../core/workload';
+import {
+  addStatefulSet,
+  fieldRefEnv,
+  renderContainer,
+  renderPodTemplate,
+  scrapeAnnotations,
+  spreadPods,
+  Spread,
+} from '../core/workload';
 import { durationToSeconds, validateDuration } from '../prometheus/duration';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../prometheus/storage';
-import { AlertReceiver, EmailReceiverOptions, IAlertReceiver, ReceiverSecret, ResolvedReceiver } from './alert-receiver';
+import {
+  AlertReceiver,
+  EmailReceiverOptions,
+  IAlertReceiver,
+  ReceiverSecret,
+  ResolvedReceiver,
+} from './alert-receiver';
 import { AlertmanagerRoute, renderAlertmanagerConfig } from './alertmanager-config';
 import { IAlertmanager } from './alertmanager-reference';
 
@@ -118,7 +132,11 @@ const CONFIG_FILE = 'alertmanager.yml';
 const SECRETS_DIR = '/etc/alertmanager/secrets';
 const DATA_DIR = '/alertmanager';
 const UID = 65534;
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '50m',
+  memoryRequest: '128Mi',
+  memoryLimit: '256Mi',
+};
 
 /** Which Alertmanager each receiver was added to, for the error on a route to another's. */
 const receiverOwners = new WeakMap<IAlertReceiver, Alertmanager[]>();
@@ -155,12 +173,16 @@ export class Alertmanager extends Component implements IAlertmanager {
   private readonly routes: AlertmanagerRoute[] = [];
   /** Every receiver but `null`, in the order of alertmanager.yml. */
   private readonly receiverOrder: AlertReceiver[] = [];
-  private readonly resolved = new Map<IAlertReceiver, ResolvedReceiver>([[AlertReceiver.NULL, { config: { name: AlertReceiver.NULL.name }, ports: [] }]]);
+  private readonly resolved = new Map<IAlertReceiver, ResolvedReceiver>([
+    [AlertReceiver.NULL, { config: { name: AlertReceiver.NULL.name }, ports: [] }],
+  ]);
   private readonly receiverPorts = new Set<number>();
   /** Secret names mounted, in mount order. */
   private readonly mountedSecrets: string[] = [];
   // Read by the StatefulSet at synth time, so receivers added later mount their Secrets.
-  private readonly volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: `${this.name}-config` } }];
+  private readonly volumes: k8s.Volume[] = [
+    { name: 'config', configMap: { name: `${this.name}-config` } },
+  ];
   private readonly volumeMounts: k8s.VolumeMount[] = [
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
     { name: 'data', mountPath: DATA_DIR },
@@ -172,7 +194,8 @@ export class Alertmanager extends Component implements IAlertmanager {
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
     this.storage = props.storage ?? { size: '2Gi' };
     const groupBy = props.groupBy ?? ['alertname', 'namespace'];
-    if (groupBy.length === 0) invalidProp(this, 'groupBy', groupBy, 'must not be empty', "group at least by 'alertname'");
+    if (groupBy.length === 0)
+      invalidProp(this, 'groupBy', groupBy, 'must not be empty', "group at least by 'alertname'");
     const groupWait = validateDuration(this, 'groupWait', props.groupWait ?? '5s');
     this.groupWait = groupWait;
     const groupInterval = validateDuration(this, 'groupInterval', props.groupInterval ?? '5m');
@@ -180,39 +203,87 @@ export class Alertmanager extends Component implements IAlertmanager {
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
     const identity = this.identity('server');
 
-    this.slackReceiver = props.slack && this.builtIn('slack', AlertReceiver.slack('slack', {
-      channel: props.slack.channel, secret: props.slack.secret ?? { name: 'alertmanager-slack', key: 'api-url' },
-    }));
-    this.pagerDutyReceiver = props.pagerDuty && this.builtIn('pagerDuty', AlertReceiver.pagerDuty('pagerduty', {
-      secret: props.pagerDuty.secret ?? { name: 'alertmanager-pagerduty', key: 'routing-key' },
-    }));
-    this.emailReceiver = props.email && this.builtIn('email', AlertReceiver.email('email', {
-      ...props.email, password: props.email.password ?? { name: 'alertmanager-smtp', key: 'password' },
-    }));
+    this.slackReceiver =
+      props.slack &&
+      this.builtIn(
+        'slack',
+        AlertReceiver.slack('slack', {
+          channel: props.slack.channel,
+          secret: props.slack.secret ?? { name: 'alertmanager-slack', key: 'api-url' },
+        }),
+      );
+    this.pagerDutyReceiver =
+      props.pagerDuty &&
+      this.builtIn(
+        'pagerDuty',
+        AlertReceiver.pagerDuty('pagerduty', {
+          secret: props.pagerDuty.secret ?? { name: 'alertmanager-pagerduty', key: 'routing-key' },
+        }),
+      );
+    this.emailReceiver =
+      props.email &&
+      this.builtIn(
+        'email',
+        AlertReceiver.email('email', {
+          ...props.email,
+          password: props.email.password ?? { name: 'alertmanager-smtp', key: 'password' },
+        }),
+      );
     // Resolved notices would never come (the Watchdog never resolves); silence is the signal.
-    this.deadMansSwitchReceiver = props.deadMansSwitch && this.builtIn('deadMansSwitch', AlertReceiver.webhook('dead-mans-switch', {
-      secret: props.deadMansSwitch.secret ?? { name: 'alertmanager-dead-mans-switch', key: 'url' }, sendResolved: false,
-    }), "dead-man's switch webhook URL the Watchdog is sent to");
-    const watchdogInterval = props.deadMansSwitch && validateDuration(this, 'deadMansSwitch.interval', props.deadMansSwitch.interval ?? '1m');
+    this.deadMansSwitchReceiver =
+      props.deadMansSwitch &&
+      this.builtIn(
+        'deadMansSwitch',
+        AlertReceiver.webhook('dead-mans-switch', {
+          secret: props.deadMansSwitch.secret ?? {
+            name: 'alertmanager-dead-mans-switch',
+            key: 'url',
+          },
+          sendResolved: false,
+        }),
+        "dead-man's switch webhook URL the Watchdog is sent to",
+      );
+    const watchdogInterval =
+      props.deadMansSwitch &&
+      validateDuration(this, 'deadMansSwitch.interval', props.deadMansSwitch.interval ?? '1m');
     // The order of the built-in receivers in alertmanager.yml, kept from when they were the only ones.
-    this.receiverOrder.push(...[this.pagerDutyReceiver, this.slackReceiver, this.deadMansSwitchReceiver, this.emailReceiver]
-      .filter((r): r is AlertReceiver => r !== undefined));
+    this.receiverOrder.push(
+      ...[
+        this.pagerDutyReceiver,
+        this.slackReceiver,
+        this.deadMansSwitchReceiver,
+        this.emailReceiver,
+      ].filter((r): r is AlertReceiver => r !== undefined),
+    );
     (props.receivers ?? []).forEach((receiver, i) => this.register(`receivers[${i}]`, receiver));
 
-    const chat = [this.slackReceiver, this.emailReceiver].filter((r): r is AlertReceiver => r !== undefined);
+    const chat = [this.slackReceiver, this.emailReceiver].filter(
+      (r): r is AlertReceiver => r !== undefined,
+    );
     this.defaultReceiver = props.defaultReceiver ?? chat[0] ?? AlertReceiver.NULL;
     this.checkOwnReceiver('defaultReceiver', this.defaultReceiver);
     for (const route of props.routes ?? []) this.addRoute(route);
 
     // Rendered at synth time so receivers and routes added after construction are included.
-    this.renderConfig = () => renderYaml(renderAlertmanagerConfig({
-      groupBy, groupWait, groupInterval, repeatInterval,
-      defaultReceiver: this.defaultReceiver,
-      receivers: [AlertReceiver.NULL, ...this.receiverOrder].map((r) => this.resolved.get(r)!.config),
-      watchdog: { receiver: this.deadMansSwitchReceiver ?? AlertReceiver.NULL, interval: watchdogInterval },
-      routes: this.routes,
-      severityRouting: { pagerDuty: this.pagerDutyReceiver, chat },
-    }));
+    this.renderConfig = () =>
+      renderYaml(
+        renderAlertmanagerConfig({
+          groupBy,
+          groupWait,
+          groupInterval,
+          repeatInterval,
+          defaultReceiver: this.defaultReceiver,
+          receivers: [AlertReceiver.NULL, ...this.receiverOrder].map(
+            (r) => this.resolved.get(r)!.config,
+          ),
+          watchdog: {
+            receiver: this.deadMansSwitchReceiver ?? AlertReceiver.NULL,
+            interval: watchdogInterval,
+          },
+          routes: this.routes,
+          severityRouting: { pagerDuty: this.pagerDutyReceiver, chat },
+        }),
+      );
 
     const serviceAccountName = this.addServiceAccount();
     this.configMapName = `${this.name}-config`;
@@ -220,29 +291,43 @@ export class Alertmanager extends Component implements IAlertmanager {
       [CONFIG_FILE]: Lazy.any({ produce: () => this.renderConfig() }),
     });
 
-    [this.endpoint] = this.addService('service', this.name, 'server', [{ name: 'http', port: PORT }]);
+    [this.endpoint] = this.addService('service', this.name, 'server', [
+      { name: 'http', port: PORT },
+    ]);
     this.clusterServiceName = `${this.name}-cluster`;
     // Governs the StatefulSet's pod DNS names; peers must resolve before they are ready.
     // A lone pod has no mesh port, so its governing Service names the HTTP port instead.
-    this.addService('cluster-service', this.clusterServiceName, 'server',
+    this.addService(
+      'cluster-service',
+      this.clusterServiceName,
+      'server',
       [this.replicas > 1 ? { name: 'mesh-tcp', port: CLUSTER_PORT } : { name: 'http', port: PORT }],
-      { headless: true, publishNotReadyAddresses: true });
+      { headless: true, publishNotReadyAddresses: true },
+    );
 
     if (this.replicas > 1) {
-      this.connectTo('server', { peer: this.podPeer('server') }, 'cluster gossip',
-        [{ port: CLUSTER_PORT, protocol: 'TCP' }, { port: CLUSTER_PORT, protocol: 'UDP' }]);
+      this.connectTo('server', { peer: this.podPeer('server') }, 'cluster gossip', [
+        { port: CLUSTER_PORT, protocol: 'TCP' },
+        { port: CLUSTER_PORT, protocol: 'UDP' },
+      ]);
     }
-    this.peers = this.replicas > 1
-      ? Array.from({ length: this.replicas }, (_, i) => `${this.name}-${i}.${this.clusterServiceName}.${this.namespace}.svc:${CLUSTER_PORT}`)
-      : [];
-    const clusterArgs = this.replicas > 1
-      ? [
-        `--cluster.listen-address=0.0.0.0:${CLUSTER_PORT}`,
-        `--cluster.advertise-address=$(POD_IP):${CLUSTER_PORT}`,
-        ...this.peers.map((peer) => `--cluster.peer=${peer}`),
-      ]
-      // An empty listen address turns clustering off, so a lone pod does not wait for peers.
-      : ['--cluster.listen-address='];
+    this.peers =
+      this.replicas > 1
+        ? Array.from(
+            { length: this.replicas },
+            (_, i) =>
+              `${this.name}-${i}.${this.clusterServiceName}.${this.namespace}.svc:${CLUSTER_PORT}`,
+          )
+        : [];
+    const clusterArgs =
+      this.replicas > 1
+        ? [
+            `--cluster.listen-address=0.0.0.0:${CLUSTER_PORT}`,
+            `--cluster.advertise-address=$(POD_IP):${CLUSTER_PORT}`,
+            ...this.peers.map((peer) => `--cluster.peer=${peer}`),
+          ]
+        : // An empty listen address turns clustering off, so a lone pod does not wait for peers.
+          ['--cluster.listen-address='];
 
     const container = renderContainer(this, 'resources', {
       name: 'alertmanager',
@@ -251,14 +336,22 @@ export class Alertmanager extends Component implements IAlertmanager {
         `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
         `--storage.path=${DATA_DIR}`,
         `--web.listen-address=:${PORT}`,
-        ...externalUrlArgs(this, 'externalUrl', props.externalUrl, 'https://alertmanager.example.com'),
+        ...externalUrlArgs(
+          this,
+          'externalUrl',
+          props.externalUrl,
+          'https://alertmanager.example.com',
+        ),
         ...clusterArgs,
       ],
       env: this.replicas > 1 ? [fieldRefEnv('POD_IP', 'status.podIP')] : [],
       ports: [
         { name: 'http', containerPort: PORT },
         ...(this.replicas > 1
-          ? [{ name: 'mesh-tcp', containerPort: CLUSTER_PORT }, { name: 'mesh-udp', containerPort: CLUSTER_PORT, protocol: 'UDP' as const }]
+          ? [
+              { name: 'mesh-tcp', containerPort: CLUSTER_PORT },
+              { name: 'mesh-udp', containerPort: CLUSTER_PORT, protocol: 'UDP' as const },
+            ]
           : []),
       ],
       resources: props.resources ?? DEFAULT_RESOURCES,
@@ -283,12 +376,22 @@ export class Alertmanager extends Component implements IAlertmanager {
           volumes: this.volumes,
           annotations: {
             ...scrapeAnnotations(PORT),
-            'checksum/config': Lazy.any({ produce: () => configChecksum({ [CONFIG_FILE]: this.renderConfig() }) }),
+            'checksum/config': Lazy.any({
+              produce: () => configChecksum({ [CONFIG_FILE]: this.renderConfig() }),
+            }),
           },
           uid: UID,
           ...spreadPods(identity, spread),
         }),
-        volumeClaimTemplates: [renderVolumeClaimTemplate(this, 'storage', 'data', this.storage, selectorLabels(identity))],
+        volumeClaimTemplates: [
+          renderVolumeClaimTemplate(
+            this,
+            'storage',
+            'data',
+            this.storage,
+            selectorLabels(identity),
+          ),
+        ],
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
@@ -326,7 +429,12 @@ export class Alertmanager extends Component implements IAlertmanager {
   }
 
   private get builtInCount(): number {
-    return [this.slackReceiver, this.pagerDutyReceiver, this.emailReceiver, this.deadMansSwitchReceiver].filter((r) => r).length;
+    return [
+      this.slackReceiver,
+      this.pagerDutyReceiver,
+      this.emailReceiver,
+      this.deadMansSwitchReceiver,
+    ].filter((r) => r).length;
   }
 
   /** A receiver of the severity routing: registered now, placed in `receiverOrder` by the constructor. */
@@ -337,21 +445,46 @@ export class Alertmanager extends Component implements IAlertmanager {
 
   private register(prop: string, receiver: AlertReceiver): void {
     if (!(receiver instanceof AlertReceiver)) {
-      invalidProp(this, prop, receiver, 'is not an AlertReceiver', "create it with AlertReceiver.slack('name', {...}) or another factory");
+      invalidProp(
+        this,
+        prop,
+        receiver,
+        'is not an AlertReceiver',
+        "create it with AlertReceiver.slack('name', {...}) or another factory",
+      );
     }
     this.resolve(prop, receiver, (secret) => `${secret.purpose} of receiver '${receiver.name}'`);
     this.receiverOrder.push(receiver);
   }
 
-  private resolve(prop: string, receiver: AlertReceiver, purpose: (secret: ReceiverSecret) => string): void {
-    if (receiver === AlertReceiver.NULL) invalidProp(this, prop, receiver.name, 'is built in', 'route to AlertReceiver.NULL without adding it');
-    if (this.resolved.has(receiver)) invalidProp(this, prop, receiver.name, 'is added twice', 'add each receiver once');
+  private resolve(
+    prop: string,
+    receiver: AlertReceiver,
+    purpose: (secret: ReceiverSecret) => string,
+  ): void {
+    if (receiver === AlertReceiver.NULL)
+      invalidProp(
+        this,
+        prop,
+        receiver.name,
+        'is built in',
+        'route to AlertReceiver.NULL without adding it',
+      );
+    if (this.resolved.has(receiver))
+      invalidProp(this, prop, receiver.name, 'is added twice', 'add each receiver once');
     const taken = [...this.resolved.keys()].find((r) => r.name === receiver.name);
     if (taken) {
-      invalidProp(this, `${prop}.name`, receiver.name, 'is the name of another receiver of this Alertmanager',
-        `give each receiver its own name (taken: ${[...this.resolved.keys()].map((r) => r.name).join(', ')})`);
+      invalidProp(
+        this,
+        `${prop}.name`,
+        receiver.name,
+        'is the name of another receiver of this Alertmanager',
+        `give each receiver its own name (taken: ${[...this.resolved.keys()].map((r) => r.name).join(', ')})`,
+      );
     }
-    const resolved = receiver.resolve(this, prop, (secret) => this.secretFile(`${prop}.${secret.option}`, secret.ref, purpose(secret)));
+    const resolved = receiver.resolve(this, prop, (secret) =>
+      this.secretFile(`${prop}.${secret.option}`, secret.ref, purpose(secret)),
+    );
     this.resolved.set(receiver, resolved);
     receiverOwners.set(receiver, [...(receiverOwners.get(receiver) ?? []), this]);
     resolved.ports.forEach((port) => this.receiverPorts.add(port));
@@ -360,7 +493,14 @@ export class Alertmanager extends Component implements IAlertmanager {
   /** One flow to the receivers, on every port they use, read at synthesis so receivers added late count. */
   protected discoveredFlows(): NetworkFlow[] {
     if (this.receiverPorts.size === 0) return [];
-    return [{ from: this.podPeer('server'), to: NetworkPeer.external(ExternalPeer.ALERT_RECEIVERS), ports: [...this.receiverPorts].map((port) => ({ port })), purpose: 'sends notifications' }];
+    return [
+      {
+        from: this.podPeer('server'),
+        to: NetworkPeer.external(ExternalPeer.ALERT_RECEIVERS),
+        ports: [...this.receiverPorts].map((port) => ({ port })),
+        purpose: 'sends notifications',
+      },
+    ];
   }
 
   /** Every Secret is mounted once as a directory; receivers read their key's file. */
@@ -370,7 +510,11 @@ export class Alertmanager extends Component implements IAlertmanager {
       const volume = `secret-${this.mountedSecrets.length}`;
       this.mountedSecrets.push(ref.name);
       this.volumes.push({ name: volume, secret: { secretName: ref.name, defaultMode: 0o440 } });
-      this.volumeMounts.push({ name: volume, mountPath: `${SECRETS_DIR}/${ref.name}`, readOnly: true });
+      this.volumeMounts.push({
+        name: volume,
+        mountPath: `${SECRETS_DIR}/${ref.name}`,
+        readOnly: true,
+      });
     }
     this.addExternalSecret(ref, purpose);
     return `${SECRETS_DIR}/${ref.name}/${ref.key}`;
@@ -382,31 +526,57 @@ export class Alertmanager extends Component implements IAlertmanager {
     const name = receiver?.name;
     const owners = receiverOwners.get(receiver) ?? [];
     if (owners.length > 0) {
-      invalidProp(this, prop, name, `is a receiver of ${owners.map((o) => `Alertmanager '${o.name}' at '${o.node.path}'`).join(', ')}, not of this one`,
-        `add it here too with addReceiver() or the receivers prop, or route to one of ${names}`);
+      invalidProp(
+        this,
+        prop,
+        name,
+        `is a receiver of ${owners.map((o) => `Alertmanager '${o.name}' at '${o.node.path}'`).join(', ')}, not of this one`,
+        `add it here too with addReceiver() or the receivers prop, or route to one of ${names}`,
+      );
     }
     if (this.receivers.some((r) => r.name === name)) {
-      invalidProp(this, prop, name, 'is not the receiver of that name added here (another object with the same name)',
-        'use the handle that addReceiver() returned or the object given in receivers');
+      invalidProp(
+        this,
+        prop,
+        name,
+        'is not the receiver of that name added here (another object with the same name)',
+        'use the handle that addReceiver() returned or the object given in receivers',
+      );
     }
-    invalidProp(this, prop, name, 'is not a receiver of this Alertmanager',
-      `add it first with addReceiver() or the receivers prop, or route to one of ${names}`);
+    invalidProp(
+      this,
+      prop,
+      name,
+      'is not a receiver of this Alertmanager',
+      `add it first with addReceiver() or the receivers prop, or route to one of ${names}`,
+    );
   }
 
   private validateRoute(prop: string, route: AlertmanagerRoute): void {
     this.checkOwnReceiver(`${prop}.receiver`, route.receiver);
     if (route.matchers.length === 0 || route.matchers.some((m) => !m.trim())) {
-      invalidProp(this, `${prop}.matchers`, route.matchers, 'must be non-empty matchers', 'give matchers such as \'namespace="payments"\'');
+      invalidProp(
+        this,
+        `${prop}.matchers`,
+        route.matchers,
+        'must be non-empty matchers',
+        'give matchers such as \'namespace="payments"\'',
+      );
     }
     if (route.groupWait) validateDuration(this, `${prop}.groupWait`, route.groupWait);
     if (route.groupInterval) validateDuration(this, `${prop}.groupInterval`, route.groupInterval);
-    if (route.repeatInterval) validateDuration(this, `${prop}.repeatInterval`, route.repeatInterval);
+    if (route.repeatInterval)
+      validateDuration(this, `${prop}.repeatInterval`, route.repeatInterval);
     (route.routes ?? []).forEach((child, i) => this.validateRoute(`${prop}.routes[${i}]`, child));
   }
 
   private addExternalSecret(ref: SecretKeyRef, purpose: string): void {
     // One Secret may hold several receivers' keys: the record merges them, the prefix comes once.
     const known = this.externalSecrets.some((s) => s.name === ref.name);
-    this.recordExternalSecret({ name: ref.name, keys: [ref.key], purpose: known ? purpose : `Alertmanager: ${purpose}` });
+    this.recordExternalSecret({
+      name: ref.name,
+      keys: [ref.key],
+      purpose: known ? purpose : `Alertmanager: ${purpose}`,
+    });
   }
 }

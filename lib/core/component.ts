@@ -5,8 +5,21 @@ import { ServiceEndpoint } from './endpoint';
 import { validateImage, imageVersion } from './images';
 import { ComponentIdentity, selectorLabels, standardLabels } from './labels';
 import { validateDnsLabel } from './names';
-import { ExternalPeer, FlowPeer, FlowPort, NetworkFlow, NetworkPeer, NetworkTarget } from './network-flow';
-import { BasicAuthSecretRef, basicAuthKeys, envFromSecret, ExternalSecret, SecretKeyRef } from './secrets';
+import {
+  ExternalPeer,
+  FlowPeer,
+  FlowPort,
+  NetworkFlow,
+  NetworkPeer,
+  NetworkTarget,
+} from './network-flow';
+import {
+  BasicAuthSecretRef,
+  basicAuthKeys,
+  envFromSecret,
+  ExternalSecret,
+  SecretKeyRef,
+} from './secrets';
 import { PodSecurityLevel } from './security';
 
 /** Props every component shares. */
@@ -56,10 +69,20 @@ export abstract class Component extends Construct {
   private readonly secrets: ExternalSecret[] = [];
   private readonly flows: NetworkFlow[] = [];
 
-  protected constructor(scope: Construct, id: string, props: ComponentProps, private readonly app: string, defaultImage: string) {
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: ComponentProps,
+    private readonly app: string,
+    defaultImage: string,
+  ) {
     super(scope, id);
     this.name = validateDnsLabel(this, 'name', props.name ?? id, 47);
-    this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
+    this.namespace = validateDnsLabel(
+      this,
+      'namespace',
+      props.namespace ?? Chart.of(this).namespace ?? 'default',
+    );
     this.image = validateImage(this, 'image', props.image ?? defaultImage);
     this.version = imageVersion(this.image);
   }
@@ -99,7 +122,11 @@ export abstract class Component extends Construct {
     const known = this.secrets[existing];
     const added = secret.keys.filter((key) => !known.keys.includes(key));
     if (added.length === 0) return;
-    this.secrets[existing] = { name: known.name, keys: [...known.keys, ...added], purpose: `${known.purpose}; ${secret.purpose}` };
+    this.secrets[existing] = {
+      name: known.name,
+      keys: [...known.keys, ...added],
+      purpose: `${known.purpose}; ${secret.purpose}`,
+    };
   }
 
   /**
@@ -115,15 +142,29 @@ export abstract class Component extends Construct {
    * Secret, which is recorded in `externalSecrets` with its purpose. The one way a
    * component reads a username and password.
    */
-  protected basicAuthEnv(prop: string, ref: BasicAuthSecretRef, usernameEnv: string, passwordEnv: string, purpose: string): k8s.EnvVar[] {
+  protected basicAuthEnv(
+    prop: string,
+    ref: BasicAuthSecretRef,
+    usernameEnv: string,
+    passwordEnv: string,
+    purpose: string,
+  ): k8s.EnvVar[] {
     const keys = this.basicAuthRefs(prop, ref, purpose);
     return [envFromSecret(usernameEnv, keys.username), envFromSecret(passwordEnv, keys.password)];
   }
 
   /** The two key references of a basic-auth Secret, recorded in `externalSecrets` with its purpose. */
-  protected basicAuthRefs(prop: string, ref: BasicAuthSecretRef, purpose: string): { username: SecretKeyRef; password: SecretKeyRef } {
+  protected basicAuthRefs(
+    prop: string,
+    ref: BasicAuthSecretRef,
+    purpose: string,
+  ): { username: SecretKeyRef; password: SecretKeyRef } {
     const keys = basicAuthKeys(this, prop, ref);
-    this.recordExternalSecret({ name: ref.secretName, keys: [keys.username.key, keys.password.key], purpose });
+    this.recordExternalSecret({
+      name: ref.secretName,
+      keys: [keys.username.key, keys.password.key],
+      purpose,
+    });
     return keys;
   }
 
@@ -142,10 +183,24 @@ export abstract class Component extends Construct {
    * another construct, pods or addresses with ports, or an external party. The way a
    * component declares a connection it opens; the network policies come from these records.
    */
-  protected connectTo(component: string, target: ServiceEndpoint | NetworkTarget | ExternalPeer, purpose: string, ports?: FlowPort[]): void {
-    const resolved: NetworkTarget = target instanceof ServiceEndpoint ? target.target
-      : typeof target === 'string' ? { peer: NetworkPeer.external(target) } : target;
-    this.recordFlow({ from: this.podPeer(component), to: resolved.peer, ports: ports ?? resolved.ports, purpose });
+  protected connectTo(
+    component: string,
+    target: ServiceEndpoint | NetworkTarget | ExternalPeer,
+    purpose: string,
+    ports?: FlowPort[],
+  ): void {
+    const resolved: NetworkTarget =
+      target instanceof ServiceEndpoint
+        ? target.target
+        : typeof target === 'string'
+          ? { peer: NetworkPeer.external(target) }
+          : target;
+    this.recordFlow({
+      from: this.podPeer(component),
+      to: resolved.peer,
+      ports: ports ?? resolved.ports,
+      purpose,
+    });
   }
 
   /** Records a flow `connectTo` cannot say: one this component's pods serve, or one between its own pods. */
@@ -154,8 +209,17 @@ export abstract class Component extends Construct {
   }
 
   /** Object metadata: name, namespace, standard labels. */
-  protected metadata(name: string, component: string, annotations?: Record<string, string>): k8s.ObjectMeta {
-    return { name, namespace: this.namespace, labels: standardLabels(this.identity(component)), annotations };
+  protected metadata(
+    name: string,
+    component: string,
+    annotations?: Record<string, string>,
+  ): k8s.ObjectMeta {
+    return {
+      name,
+      namespace: this.namespace,
+      labels: standardLabels(this.identity(component)),
+      annotations,
+    };
   }
 
   /** A ServiceAccount for the component's pods; API tokens are mounted per pod, not here. */
@@ -168,7 +232,13 @@ export abstract class Component extends Construct {
   }
 
   /** A ClusterIP (or headless) Service over the pods of one role. */
-  protected addService(id: string, name: string, component: string, ports: ServicePortSpec[], options: { headless?: boolean; publishNotReadyAddresses?: boolean } = {}): ServiceEndpoint[] {
+  protected addService(
+    id: string,
+    name: string,
+    component: string,
+    ports: ServicePortSpec[],
+    options: { headless?: boolean; publishNotReadyAddresses?: boolean } = {},
+  ): ServiceEndpoint[] {
     const podSelector = selectorLabels(this.identity(component));
     new k8s.KubeService(this, id, {
       metadata: this.metadata(name, component),
@@ -185,11 +255,18 @@ export abstract class Component extends Construct {
         })),
       },
     });
-    return ports.map((p) => new ServiceEndpoint(name, this.namespace, p.port, p.scheme ?? 'http', podSelector));
+    return ports.map(
+      (p) => new ServiceEndpoint(name, this.namespace, p.port, p.scheme ?? 'http', podSelector),
+    );
   }
 
   /** A PodDisruptionBudget that keeps all but one replica of a role up. */
-  protected addDisruptionBudget(id: string, name: string, component: string, replicas: number): void {
+  protected addDisruptionBudget(
+    id: string,
+    name: string,
+    component: string,
+    replicas: number,
+  ): void {
     if (replicas < 2) return;
     new k8s.KubePodDisruptionBudget(this, id, {
       metadata: this.metadata(name, component),
@@ -205,7 +282,11 @@ export abstract class Component extends Construct {
    * named `<namespace>-<name>` so two instances in different namespaces never collide.
    * Returns the ClusterRole name.
    */
-  protected addClusterRole(component: string, serviceAccountName: string, rules: k8s.PolicyRule[]): string {
+  protected addClusterRole(
+    component: string,
+    serviceAccountName: string,
+    rules: k8s.PolicyRule[],
+  ): string {
     const name = `${this.namespace}-${this.name}`;
     const metadata = { ...this.metadata(name, component), namespace: undefined };
     const role = new k8s.KubeClusterRole(this, 'cluster-role', { metadata, rules });
@@ -216,13 +297,19 @@ export abstract class Component extends Construct {
     });
     // cdk8s stamps a chart's namespace on every object; cluster-scoped ones must not carry it.
     if (Chart.of(this).namespace !== undefined) {
-      for (const object of [role, binding]) object.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      for (const object of [role, binding])
+        object.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
     return name;
   }
 
   /** A ConfigMap of rendered config files. */
-  protected addConfigMap(id: string, name: string, component: string, data: Record<string, string>): string {
+  protected addConfigMap(
+    id: string,
+    name: string,
+    component: string,
+    data: Record<string, string>,
+  ): string {
     new k8s.KubeConfigMap(this, id, { metadata: this.metadata(name, component), data });
     return name;
   }

@@ -10,7 +10,12 @@ import { stringify } from 'yaml';
  * these files with Go and Java YAML libraries that resolve those, where YAML 1.2 would not.
  */
 export function renderYaml(config: unknown): string {
-  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false, indent: 2, version: '1.1' });
+  return stringify(config, {
+    lineWidth: 0,
+    aliasDuplicateObjects: false,
+    indent: 2,
+    version: '1.1',
+  });
 }
 
 /** Serializes a config object to indented JSON (dashboards, templates). */

@@ -25,7 +25,13 @@ export class ConfigError extends Error {
 export type ErrorScope = IConstruct | string;
 
 /** Throws a {@link ConfigError} for `scope`. */
-export function invalidProp(scope: ErrorScope, prop: string, value: unknown, problem: string, fix: string): never {
+export function invalidProp(
+  scope: ErrorScope,
+  prop: string,
+  value: unknown,
+  problem: string,
+  fix: string,
+): never {
   const path = typeof scope === 'string' ? scope : scope.node.path;
   throw new ConfigError(path || '<root>', prop, value, problem, fix);
 }

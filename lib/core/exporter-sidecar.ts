@@ -36,7 +36,11 @@ export interface ExporterSidecarOptions {
  * container (non-root, read-only root, no capabilities) and probed by TCP on its
  * metrics port. Errors name `exporter.image` and `exporter.resources` of `scope`.
  */
-export function renderExporterSidecar(scope: IConstruct, props: ExporterSidecarProps, options: ExporterSidecarOptions): k8s.Container {
+export function renderExporterSidecar(
+  scope: IConstruct,
+  props: ExporterSidecarProps,
+  options: ExporterSidecarOptions,
+): k8s.Container {
   const image = validateImage(scope, 'exporter.image', props.image ?? options.defaultImage);
   return renderContainer(scope, 'exporter.resources', {
     name: 'exporter',

@@ -32,7 +32,10 @@ const ELASTIC_REPOSITORIES: Record<ElasticComponent, string> = {
 };
 
 /** The image of an Elastic component at a stack release. */
-export function elasticImage(component: ElasticComponent, version: ElasticStackVersion = ElasticStackVersion.V9_4): string {
+export function elasticImage(
+  component: ElasticComponent,
+  version: ElasticStackVersion = ElasticStackVersion.V9_4,
+): string {
   return `${ELASTIC_REPOSITORIES[component]}:${version}`;
 }
 
@@ -78,7 +81,11 @@ export const Images = {
 /** The tag of an image reference (`repo:tag` or `repo@digest`), used for `app.kubernetes.io/version`. */
 export function imageVersion(image: string): string {
   const at = image.indexOf('@');
-  if (at >= 0) return image.slice(at + 1).replace(/^sha256:/, '').slice(0, 12);
+  if (at >= 0)
+    return image
+      .slice(at + 1)
+      .replace(/^sha256:/, '')
+      .slice(0, 12);
   const slash = image.lastIndexOf('/');
   const colon = image.lastIndexOf(':');
   return colon > slash ? image.slice(colon + 1) : 'latest';
@@ -88,8 +95,13 @@ export function imageVersion(image: string): string {
 export function validateImage(scope: ErrorScope, prop: string, image: string): string {
   const version = imageVersion(image);
   if (!image || version === 'latest') {
-    invalidProp(scope, prop, image, 'must be pinned to an exact tag or digest',
-      "use 'registry/repository:1.2.3' or 'registry/repository@sha256:...'");
+    invalidProp(
+      scope,
+      prop,
+      image,
+      'must be pinned to an exact tag or digest',
+      "use 'registry/repository:1.2.3' or 'registry/repository@sha256:...'",
+    );
   }
   return image;
 }

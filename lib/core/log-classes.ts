@@ -99,7 +99,11 @@ export const DEFAULT_LOG_CLASSES: readonly LogClass[] = [
     retentionDays: 90,
     ingestShare: 0.05,
     description: 'ERROR and CRITICAL logs of every service, and events classified as errors.',
-    search: { id: 'observability-errors', title: 'Errors', columns: ['service.name', 'log.level', 'error.type', 'message', 'trace.id'] },
+    search: {
+      id: 'observability-errors',
+      title: 'Errors',
+      columns: ['service.name', 'log.level', 'error.type', 'message', 'trace.id'],
+    },
   },
   {
     name: 'trades',
@@ -137,22 +141,53 @@ export interface LogDomain {
 
 /** The default domains, in the order they are tried. */
 export const DEFAULT_LOG_DOMAINS: readonly LogDomain[] = [
-  { name: 'ai',
-    keys: ['prompt_tokens', 'completion_tokens', 'total_tokens', 'input_tokens', 'output_tokens', 'gen_ai', 'llm'],
-    words: ['ai', 'llm', 'genai', 'openai', 'anthropic', 'gpt'] },
-  { name: 'trading',
+  {
+    name: 'ai',
+    keys: [
+      'prompt_tokens',
+      'completion_tokens',
+      'total_tokens',
+      'input_tokens',
+      'output_tokens',
+      'gen_ai',
+      'llm',
+    ],
+    words: ['ai', 'llm', 'genai', 'openai', 'anthropic', 'gpt'],
+  },
+  {
+    name: 'trading',
     keys: ['trade_id', 'order_id', 'trade', 'fill_id', 'execution_id'],
-    words: ['trade', 'trades', 'trading', 'trader', 'order', 'orders', 'execution', 'portfolio'] },
-  { name: 'database',
+    words: ['trade', 'trades', 'trading', 'trader', 'order', 'orders', 'execution', 'portfolio'],
+  },
+  {
+    name: 'database',
     keys: ['db', 'sql'],
-    words: ['db', 'database', 'sql', 'sqlalchemy', 'postgres', 'postgresql', 'psycopg', 'psycopg2',
-      'asyncpg', 'mysql', 'mongo', 'mongodb', 'alembic'] },
-  { name: 'cache',
+    words: [
+      'db',
+      'database',
+      'sql',
+      'sqlalchemy',
+      'postgres',
+      'postgresql',
+      'psycopg',
+      'psycopg2',
+      'asyncpg',
+      'mysql',
+      'mongo',
+      'mongodb',
+      'alembic',
+    ],
+  },
+  {
+    name: 'cache',
     keys: ['cache', 'cache_hit', 'cache_key', 'redis'],
-    words: ['cache', 'redis', 'memcached', 'valkey'] },
-  { name: 'api',
+    words: ['cache', 'redis', 'memcached', 'valkey'],
+  },
+  {
+    name: 'api',
     keys: ['http', 'url', 'status_code', 'http_method', 'endpoint', 'user_agent'],
-    words: ['api', 'http', 'uvicorn', 'fastapi', 'starlette', 'gunicorn', 'access', 'gateway'] },
+    words: ['api', 'http', 'uvicorn', 'fastapi', 'starlette', 'gunicorn', 'access', 'gateway'],
+  },
 ];
 
 /** The dataset of the dead-letter data stream: no class may take its name. */
@@ -181,135 +216,302 @@ export function catchAllClass(classes: readonly LogClass[]): LogClass {
  * exactly one catch-all and it last. With `domains`, a `LogClassMatch.domain` must name
  * one of them. `prop` names the table in errors (e.g. `logClasses`).
  */
-export function validateLogClasses(scope: ErrorScope, prop: string, classes: readonly LogClass[], domains?: readonly LogDomain[]): readonly LogClass[] {
+export function validateLogClasses(
+  scope: ErrorScope,
+  prop: string,
+  classes: readonly LogClass[],
+  domains?: readonly LogDomain[],
+): readonly LogClass[] {
   if (!Array.isArray(classes) || classes.length === 0) {
-    invalidProp(scope, prop, classes, 'must list at least the catch-all class',
-      "give e.g. [{ name: 'all', match: LogClassMatch.everything(), retentionDays: 30 }], or leave it out for DEFAULT_LOG_CLASSES");
+    invalidProp(
+      scope,
+      prop,
+      classes,
+      'must list at least the catch-all class',
+      "give e.g. [{ name: 'all', match: LogClassMatch.everything(), retentionDays: 30 }], or leave it out for DEFAULT_LOG_CLASSES",
+    );
   }
   const seen = new Set<string>();
   const ids = new Set<string>();
   classes.forEach((c, i) => {
     const at = `${prop}[${i}]`;
     if (typeof c?.name !== 'string' || !CLASS_NAME.test(c.name)) {
-      invalidProp(scope, `${at}.name`, c?.name, 'must be a data stream dataset: lower-case letters, digits and _, starting with a letter, at most 50 characters',
-        "use a name such as 'audit' (the data stream becomes logs-audit-default)");
+      invalidProp(
+        scope,
+        `${at}.name`,
+        c?.name,
+        'must be a data stream dataset: lower-case letters, digits and _, starting with a letter, at most 50 characters',
+        "use a name such as 'audit' (the data stream becomes logs-audit-default)",
+      );
     }
     if (RESERVED_LOG_CLASS_NAMES.includes(c.name)) {
-      invalidProp(scope, `${at}.name`, c.name, 'is the dead-letter data stream (logs-deadletter-default), which the stack manages',
-        'give the class another name');
+      invalidProp(
+        scope,
+        `${at}.name`,
+        c.name,
+        'is the dead-letter data stream (logs-deadletter-default), which the stack manages',
+        'give the class another name',
+      );
     }
     if (seen.has(c.name)) {
-      invalidProp(scope, `${at}.name`, c.name, 'is the name of an earlier class as well', 'give every class its own name');
+      invalidProp(
+        scope,
+        `${at}.name`,
+        c.name,
+        'is the name of an earlier class as well',
+        'give every class its own name',
+      );
     }
     seen.add(c.name);
     validateInteger(scope, `${at}.retentionDays`, c.retentionDays, 1, 3650);
     if (c.shards !== undefined) validateInteger(scope, `${at}.shards`, c.shards, 1, 1024);
-    if (c.ingestShare !== undefined && !(typeof c.ingestShare === 'number' && c.ingestShare >= 0 && c.ingestShare <= 1)) {
-      invalidProp(scope, `${at}.ingestShare`, c.ingestShare, 'must be a share between 0 and 1', 'give a fraction such as 0.05 for 5%');
+    if (
+      c.ingestShare !== undefined &&
+      !(typeof c.ingestShare === 'number' && c.ingestShare >= 0 && c.ingestShare <= 1)
+    ) {
+      invalidProp(
+        scope,
+        `${at}.ingestShare`,
+        c.ingestShare,
+        'must be a share between 0 and 1',
+        'give a fraction such as 0.05 for 5%',
+      );
     }
     validateMatch(scope, `${at}.match`, c.match, domains);
     const last = i === classes.length - 1;
     if (isCatchAll(c.match) && !last) {
-      invalidProp(scope, `${at}.match`, 'LogClassMatch.everything()', `makes '${c.name}' the catch-all, but it is not the last class: the classes after it would never get an event`,
-        'move the catch-all class to the end of the list, or give it a match');
+      invalidProp(
+        scope,
+        `${at}.match`,
+        'LogClassMatch.everything()',
+        `makes '${c.name}' the catch-all, but it is not the last class: the classes after it would never get an event`,
+        'move the catch-all class to the end of the list, or give it a match',
+      );
     }
     if (last && !isCatchAll(c.match)) {
-      invalidProp(scope, `${prop}[${i}].match`, c.match, `leaves events that no class takes (the last class '${c.name}' is not a catch-all)`,
-        "end the list with a catch-all class, e.g. { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 }");
+      invalidProp(
+        scope,
+        `${prop}[${i}].match`,
+        c.match,
+        `leaves events that no class takes (the last class '${c.name}' is not a catch-all)`,
+        "end the list with a catch-all class, e.g. { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 }",
+      );
     }
     if (!isCatchAll(c.match)) {
       const id = logClassSearch(c).id;
       if (!SEARCH_ID.test(id)) {
-        invalidProp(scope, `${at}.search.id`, id, 'must be a saved object id: lower-case letters, digits and -', "use an id such as 'observability-audit'");
+        invalidProp(
+          scope,
+          `${at}.search.id`,
+          id,
+          'must be a saved object id: lower-case letters, digits and -',
+          "use an id such as 'observability-audit'",
+        );
       }
-      if (ids.has(id)) invalidProp(scope, `${at}.search.id`, id, 'is the search id of an earlier class as well', 'give every class its own search id');
+      if (ids.has(id))
+        invalidProp(
+          scope,
+          `${at}.search.id`,
+          id,
+          'is the search id of an earlier class as well',
+          'give every class its own search id',
+        );
       ids.add(id);
     }
-    for (const [key, text] of [['description', c.description], ['search.title', c.search?.title], ['search.query', c.search?.query]] as const) {
+    for (const [key, text] of [
+      ['description', c.description],
+      ['search.title', c.search?.title],
+      ['search.query', c.search?.query],
+    ] as const) {
       if (text !== undefined && (typeof text !== 'string' || text.trim() === '')) {
-        invalidProp(scope, `${at}.${key}`, text, 'must be text', `give a non-empty string, or leave ${key} out`);
+        invalidProp(
+          scope,
+          `${at}.${key}`,
+          text,
+          'must be text',
+          `give a non-empty string, or leave ${key} out`,
+        );
       }
     }
   });
   return classes;
 }
 
-function validateMatch(scope: ErrorScope, prop: string, match: LogClassMatch, domains: readonly LogDomain[] | undefined): void {
+function validateMatch(
+  scope: ErrorScope,
+  prop: string,
+  match: LogClassMatch,
+  domains: readonly LogDomain[] | undefined,
+): void {
   if (match === null || typeof match !== 'object') {
-    invalidProp(scope, prop, match, 'must be a LogClassMatch', 'use LogClassMatch.severity, .domain, .fieldEquals or .everything');
+    invalidProp(
+      scope,
+      prop,
+      match,
+      'must be a LogClassMatch',
+      'use LogClassMatch.severity, .domain, .fieldEquals or .everything',
+    );
   }
   if (match.field === undefined) {
     if (match.values !== undefined) {
-      invalidProp(scope, `${prop}.values`, match.values, 'has no field to compare with', 'use LogClassMatch.fieldEquals(field, values), or LogClassMatch.everything()');
+      invalidProp(
+        scope,
+        `${prop}.values`,
+        match.values,
+        'has no field to compare with',
+        'use LogClassMatch.fieldEquals(field, values), or LogClassMatch.everything()',
+      );
     }
     return;
   }
-  if (typeof match.field !== 'string' || !FIELD_PATH.test(match.field) || match.field.includes('..') || match.field.endsWith('.')) {
-    invalidProp(scope, `${prop}.field`, match.field, 'must be a dotted field path', "use a path such as 'event.category'");
+  if (
+    typeof match.field !== 'string' ||
+    !FIELD_PATH.test(match.field) ||
+    match.field.includes('..') ||
+    match.field.endsWith('.')
+  ) {
+    invalidProp(
+      scope,
+      `${prop}.field`,
+      match.field,
+      'must be a dotted field path',
+      "use a path such as 'event.category'",
+    );
   }
   if (match.field === INDEX_CLASS_FIELD) {
-    invalidProp(scope, `${prop}.field`, match.field, 'is where the class itself is written, so no event has it when classes are matched',
-      'match on the field that decides the class');
+    invalidProp(
+      scope,
+      `${prop}.field`,
+      match.field,
+      'is where the class itself is written, so no event has it when classes are matched',
+      'match on the field that decides the class',
+    );
   }
   const values = match.values;
   if (!Array.isArray(values) || values.length === 0) {
-    invalidProp(scope, `${prop}.values`, values, 'must list at least one value', 'give the values that put an event in the class');
+    invalidProp(
+      scope,
+      `${prop}.values`,
+      values,
+      'must list at least one value',
+      'give the values that put an event in the class',
+    );
   }
   for (const v of values) {
-    if (!((typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v))) || String(v).includes(EXPANDS)) {
-      invalidProp(scope, `${prop}.values`, values, `has ${JSON.stringify(v)}, which is not a non-empty string or a number, or holds '$' followed by '{' (Filebeat would expand it)`,
-        'give plain strings or numbers');
+    if (
+      !((typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v))) ||
+      String(v).includes(EXPANDS)
+    ) {
+      invalidProp(
+        scope,
+        `${prop}.values`,
+        values,
+        `has ${JSON.stringify(v)}, which is not a non-empty string or a number, or holds '$' followed by '{' (Filebeat would expand it)`,
+        'give plain strings or numbers',
+      );
     }
   }
   if (match.field === SEVERITY_CLASS_FIELD) {
     const bad = values.find((v) => !SEVERITY_CLASSES.includes(v as SeverityClass));
     if (bad !== undefined) {
-      invalidProp(scope, `${prop}.values`, values, `has '${bad}', which is no severity the script writes`, `use ${SEVERITY_CLASSES.join(', ')}`);
+      invalidProp(
+        scope,
+        `${prop}.values`,
+        values,
+        `has '${bad}', which is no severity the script writes`,
+        `use ${SEVERITY_CLASSES.join(', ')}`,
+      );
     }
   }
   if (match.field === EVENT_DOMAIN_FIELD && domains) {
     const known = [...domains.map((d) => d.name), NO_DOMAIN];
     const bad = values.find((v) => !known.includes(String(v)));
     if (bad !== undefined) {
-      invalidProp(scope, `${prop}.values`, values, `has '${bad}', which is not one of the domains the script detects (${known.join(', ')})`,
-        'add the domain to the log processing domains (logProcessing.domains), or match one of those');
+      invalidProp(
+        scope,
+        `${prop}.values`,
+        values,
+        `has '${bad}', which is not one of the domains the script detects (${known.join(', ')})`,
+        'add the domain to the log processing domains (logProcessing.domains), or match one of those',
+      );
     }
   }
 }
 
 /** Checks a domain table: unique names, key names and words in the forms the script compares. */
-export function validateLogDomains(scope: ErrorScope, prop: string, domains: readonly LogDomain[]): readonly LogDomain[] {
-  if (!Array.isArray(domains)) invalidProp(scope, prop, domains, 'must be a list of domains', 'give a list, e.g. [...DEFAULT_LOG_DOMAINS, { name, keys, words }]');
+export function validateLogDomains(
+  scope: ErrorScope,
+  prop: string,
+  domains: readonly LogDomain[],
+): readonly LogDomain[] {
+  if (!Array.isArray(domains))
+    invalidProp(
+      scope,
+      prop,
+      domains,
+      'must be a list of domains',
+      'give a list, e.g. [...DEFAULT_LOG_DOMAINS, { name, keys, words }]',
+    );
   const seen = new Set<string>();
   domains.forEach((d, i) => {
     const at = `${prop}[${i}]`;
     if (typeof d?.name !== 'string' || !DOMAIN_NAME.test(d.name) || d.name === NO_DOMAIN) {
-      invalidProp(scope, `${at}.name`, d?.name, `must be lower-case letters, digits and _, starting with a letter, and not '${NO_DOMAIN}' (the domain of an event without evidence)`,
-        "use a name such as 'payments'");
+      invalidProp(
+        scope,
+        `${at}.name`,
+        d?.name,
+        `must be lower-case letters, digits and _, starting with a letter, and not '${NO_DOMAIN}' (the domain of an event without evidence)`,
+        "use a name such as 'payments'",
+      );
     }
-    if (seen.has(d.name)) invalidProp(scope, `${at}.name`, d.name, 'is the name of an earlier domain as well', 'merge the two domains into one');
+    if (seen.has(d.name))
+      invalidProp(
+        scope,
+        `${at}.name`,
+        d.name,
+        'is the name of an earlier domain as well',
+        'merge the two domains into one',
+      );
     seen.add(d.name);
     const keys = d.keys ?? [];
     const words = d.words ?? [];
     if (!Array.isArray(keys) || !Array.isArray(words) || keys.length + words.length === 0) {
-      invalidProp(scope, at, d, 'has no key names and no words, so no event is ever in it', 'give keys, words or both');
+      invalidProp(
+        scope,
+        at,
+        d,
+        'has no key names and no words, so no event is ever in it',
+        'give keys, words or both',
+      );
     }
     const badKey = keys.find((k) => typeof k !== 'string' || !/^[a-z0-9_]+$/.test(k));
     if (badKey !== undefined) {
-      invalidProp(scope, `${at}.keys`, keys, `has ${JSON.stringify(badKey)}; key names are compared lower-cased with '-' read as '_'`,
-        "write them in lower case with '_', e.g. 'payment_id'");
+      invalidProp(
+        scope,
+        `${at}.keys`,
+        keys,
+        `has ${JSON.stringify(badKey)}; key names are compared lower-cased with '-' read as '_'`,
+        "write them in lower case with '_', e.g. 'payment_id'",
+      );
     }
     const badWord = words.find((w) => typeof w !== 'string' || !/^[a-z0-9]+$/.test(w));
     if (badWord !== undefined) {
-      invalidProp(scope, `${at}.words`, words, `has ${JSON.stringify(badWord)}; names are split into words at every character that is not a lower-case letter or digit`,
-        "give single lower-case words, e.g. 'payments'");
+      invalidProp(
+        scope,
+        `${at}.words`,
+        words,
+        `has ${JSON.stringify(badWord)}; names are split into words at every character that is not a lower-case letter or digit`,
+        "give single lower-case words, e.g. 'payments'",
+      );
     }
   });
   return domains;
 }
 
 /** The Kibana search of a class, after defaults. */
-export function logClassSearch(c: LogClass): Required<Omit<LogClassSearch, 'query'>> & { query?: string; description: string } {
+export function logClassSearch(
+  c: LogClass,
+): Required<Omit<LogClassSearch, 'query'>> & { query?: string; description: string } {
   return {
     id: c.search?.id ?? `observability-logs-${c.name}`,
     title: c.search?.title ?? `Logs: ${c.name}`,
@@ -339,12 +541,23 @@ export function catchAllFirst(classes: readonly LogClass[]): readonly LogClass[]
  * not in the table throws (the days would otherwise apply to nothing); the days are checked
  * where the table is used.
  */
-export function withLogRetention(classes: readonly LogClass[], days: { readonly [name: string]: number }): LogClass[] {
+export function withLogRetention(
+  classes: readonly LogClass[],
+  days: { readonly [name: string]: number },
+): LogClass[] {
   const names = classes.map((c) => c.name);
   for (const name of Object.keys(days)) {
     if (!names.includes(name)) {
-      throw new ConfigError('withLogRetention', `days.${name}`, days[name], `names no class of the table (${names.join(', ')})`, 'give the days of classes the table has');
+      throw new ConfigError(
+        'withLogRetention',
+        `days.${name}`,
+        days[name],
+        `names no class of the table (${names.join(', ')})`,
+        'give the days of classes the table has',
+      );
     }
   }
-  return classes.map((c) => (days[c.name] === undefined ? c : { ...c, retentionDays: days[c.name] }));
+  return classes.map((c) =>
+    days[c.name] === undefined ? c : { ...c, retentionDays: days[c.name] },
+  );
 }

@@ -40,9 +40,19 @@ export enum ExternalPeer {
  * namespace, a range of addresses, or an external party (none of which get rules).
  */
 export type FlowPeer =
-  | { readonly kind: 'pods'; readonly name: string; readonly namespace: string; readonly podSelector: Record<string, string> }
+  | {
+      readonly kind: 'pods';
+      readonly name: string;
+      readonly namespace: string;
+      readonly podSelector: Record<string, string>;
+    }
   | { readonly kind: 'namespace'; readonly name: string; readonly namespace: string }
-  | { readonly kind: 'ip-block'; readonly name: string; readonly cidr: string; readonly except?: readonly string[] }
+  | {
+      readonly kind: 'ip-block';
+      readonly name: string;
+      readonly cidr: string;
+      readonly except?: readonly string[];
+    }
   | { readonly kind: 'external'; readonly name: string; readonly peer: ExternalPeer };
 
 /** Builds {@link FlowPeer}s. */
@@ -53,7 +63,9 @@ export class NetworkPeer {
    */
   public static pods(namespace: string, podSelector: Record<string, string>): FlowPeer {
     const name = ['app.kubernetes.io/instance', 'app.kubernetes.io/component']
-      .map((label) => podSelector[label]).filter((v) => v !== undefined).join('-');
+      .map((label) => podSelector[label])
+      .filter((v) => v !== undefined)
+      .join('-');
     return { kind: 'pods', name, namespace, podSelector };
   }
 
@@ -76,12 +88,26 @@ export class NetworkPeer {
     const range = parseCidr('cidr', cidr);
     for (const inner of except) {
       const excluded = parseCidr('except', inner);
-      if (excluded.family !== range.family || excluded.prefix <= range.prefix || (excluded.base >> range.shift) !== (range.base >> range.shift)) {
-        throw new ConfigError('NetworkPeer.ipBlock', 'except', inner, `is not a range strictly inside ${cidr}`,
-          `list only smaller ranges of ${cidr}, or widen cidr`);
+      if (
+        excluded.family !== range.family ||
+        excluded.prefix <= range.prefix ||
+        excluded.base >> range.shift !== range.base >> range.shift
+      ) {
+        throw new ConfigError(
+          'NetworkPeer.ipBlock',
+          'except',
+          inner,
+          `is not a range strictly inside ${cidr}`,
+          `list only smaller ranges of ${cidr}, or widen cidr`,
+        );
       }
     }
-    return { kind: 'ip-block', name: except.length > 0 ? `${cidr} except ${except.join(', ')}` : cidr, cidr, except: except.length > 0 ? [...except] : undefined };
+    return {
+      kind: 'ip-block',
+      name: except.length > 0 ? `${cidr} except ${except.join(', ')}` : cidr,
+      cidr,
+      except: except.length > 0 ? [...except] : undefined,
+    };
   }
 }
 
@@ -102,15 +128,22 @@ function parseCidr(prop: string, cidr: string): ParsedCidr {
   const match = typeof cidr === 'string' ? /^([^/]+)\/(\d{1,3})$/.exec(cidr) : null;
   const family = match ? isIP(match[1]) : 0;
   if (!match || (family !== 4 && family !== 6)) {
-    return fail('is not an IPv4 or IPv6 CIDR', "give an address and a prefix length, such as '203.0.113.0/24' or '2001:db8::/32'");
+    return fail(
+      'is not an IPv4 or IPv6 CIDR',
+      "give an address and a prefix length, such as '203.0.113.0/24' or '2001:db8::/32'",
+    );
   }
   const bits = family === 4 ? 32 : 128;
   const prefix = Number(match[2]);
-  if (prefix > bits) fail(`has a prefix length over ${bits}`, `use a prefix length from 0 to ${bits}`);
+  if (prefix > bits)
+    fail(`has a prefix length over ${bits}`, `use a prefix length from 0 to ${bits}`);
   const base = family === 4 ? ipv4ToNumber(match[1]) : ipv6ToNumber(match[1]);
   const shift = BigInt(bits - prefix);
   if ((base >> shift) << shift !== base) {
-    fail('has bits set after the prefix length', `use the range's first address, ${formatAddress(family, (base >> shift) << shift)}/${prefix}`);
+    fail(
+      'has bits set after the prefix length',
+      `use the range's first address, ${formatAddress(family, (base >> shift) << shift)}/${prefix}`,
+    );
   }
   return { family, prefix, base, shift };
 }
@@ -122,17 +155,26 @@ function ipv4ToNumber(address: string): bigint {
 function ipv6ToNumber(address: string): bigint {
   // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two groups.
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  const text = v4 ? address.slice(0, -v4[1].length) + ((n) => `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`)(ipv4ToNumber(v4[1])) : address;
+  const text = v4
+    ? address.slice(0, -v4[1].length) +
+      ((n) => `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`)(ipv4ToNumber(v4[1]))
+    : address;
   const [head, tail] = text.split('::');
   const groups = (part: string | undefined) => (part ? part.split(':') : []);
   const missing = 8 - groups(head).length - groups(tail).length;
-  const all = tail === undefined ? groups(head) : [...groups(head), ...Array(missing).fill('0'), ...groups(tail)];
+  const all =
+    tail === undefined
+      ? groups(head)
+      : [...groups(head), ...Array(missing).fill('0'), ...groups(tail)];
   return all.reduce((n, group) => (n << 16n) + BigInt(parseInt(group, 16)), 0n);
 }
 
 function formatAddress(family: 4 | 6, value: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => ((value >> s) & 0xffn).toString()).join('.');
-  return [...Array(8).keys()].map((i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':');
+  if (family === 4)
+    return [24n, 16n, 8n, 0n].map((s) => ((value >> s) & 0xffn).toString()).join('.');
+  return [...Array(8).keys()]
+    .map((i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16))
+    .join(':');
 }
 
 /** Where a client connects: the server's pods and the ports they listen on. */
@@ -153,9 +195,12 @@ export interface NetworkFlow {
 }
 
 /** The pod template of a workload object, with its namespace; undefined for other kinds. */
-export function podTemplateOf(object: ApiObject): { namespace: string; template: k8s.PodTemplateSpec } | undefined {
+export function podTemplateOf(
+  object: ApiObject,
+): { namespace: string; template: k8s.PodTemplateSpec } | undefined {
   // Kind first: toJson resolves the object, and a ConfigMap's lazy data renders whole config files.
-  if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(object.kind)) return undefined;
+  if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(object.kind))
+    return undefined;
   const json = object.toJson();
   const spec = json.spec ?? {};
   const template = object.kind === 'CronJob' ? spec.jobTemplate?.spec?.template : spec.template;
@@ -164,16 +209,28 @@ export function podTemplateOf(object: ApiObject): { namespace: string; template:
 }
 
 /** Every pod template of the App `scope` belongs to, as rendered now (call it at synthesis). */
-export function appPodTemplates(scope: IConstruct): { namespace: string; template: k8s.PodTemplateSpec }[] {
-  return scope.node.root.node.findAll()
+export function appPodTemplates(
+  scope: IConstruct,
+): { namespace: string; template: k8s.PodTemplateSpec }[] {
+  return scope.node.root.node
+    .findAll()
     .filter((c): c is ApiObject => c instanceof ApiObject)
     .flatMap((object) => podTemplateOf(object) ?? []);
 }
 
-const SELECTOR_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
+const SELECTOR_LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/component',
+];
 
 /** The pods of a pod template, as a flow peer selected by their standard labels. */
 export function podTemplatePeer(namespace: string, template: k8s.PodTemplateSpec): FlowPeer {
   const labels = template.metadata?.labels ?? {};
-  return NetworkPeer.pods(namespace, Object.fromEntries(SELECTOR_LABELS.filter((l) => labels[l] !== undefined).map((l) => [l, labels[l]])));
+  return NetworkPeer.pods(
+    namespace,
+    Object.fromEntries(
+      SELECTOR_LABELS.filter((l) => labels[l] !== undefined).map((l) => [l, labels[l]]),
+    ),
+  );
 }

@@ -25,9 +25,24 @@ export interface SecondsRange {
  * Checks a duration prop given in seconds: a finite number, a whole number of
  * milliseconds (the finest unit the configs are written in), within `range`. Returns it.
  */
-export function validateSeconds(scope: ErrorScope, prop: string, value: number, range: SecondsRange): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value * 1000 - Math.round(value * 1000)) > 1e-6) {
-    invalidProp(scope, prop, value, 'must be a number of seconds with at most millisecond precision', range.fix);
+export function validateSeconds(
+  scope: ErrorScope,
+  prop: string,
+  value: number,
+  range: SecondsRange,
+): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    Math.abs(value * 1000 - Math.round(value * 1000)) > 1e-6
+  ) {
+    invalidProp(
+      scope,
+      prop,
+      value,
+      'must be a number of seconds with at most millisecond precision',
+      range.fix,
+    );
   }
   const tooLow = range.minExclusive ? value <= range.min : value < range.min;
   if (tooLow || (range.max !== undefined && value > range.max)) {

@@ -15,11 +15,20 @@ export interface SecretKeyRef {
 }
 
 /** Validates a Secret reference: a valid object name and a non-empty key. */
-export function validateSecretRef(scope: ErrorScope, prop: string, ref: SecretKeyRef): SecretKeyRef {
+export function validateSecretRef(
+  scope: ErrorScope,
+  prop: string,
+  ref: SecretKeyRef,
+): SecretKeyRef {
   validateDnsLabel(scope, `${prop}.name`, ref.name, 253);
   if (!ref.key || !/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
-    invalidProp(scope, `${prop}.key`, ref.key, 'must name a key of the Secret',
-      "give the key that holds the value, for example { name: 'grafana-admin', key: 'password' }");
+    invalidProp(
+      scope,
+      `${prop}.key`,
+      ref.key,
+      'must name a key of the Secret',
+      "give the key that holds the value, for example { name: 'grafana-admin', key: 'password' }",
+    );
   }
   return ref;
 }
@@ -50,10 +59,20 @@ export interface BasicAuthSecretRef {
 }
 
 /** The two key references of a {@link BasicAuthSecretRef}, validated. */
-export function basicAuthKeys(scope: IConstruct, prop: string, ref: BasicAuthSecretRef): { username: SecretKeyRef; password: SecretKeyRef } {
+export function basicAuthKeys(
+  scope: IConstruct,
+  prop: string,
+  ref: BasicAuthSecretRef,
+): { username: SecretKeyRef; password: SecretKeyRef } {
   return {
-    username: validateSecretRef(scope, prop, { name: ref.secretName, key: ref.usernameKey ?? 'username' }),
-    password: validateSecretRef(scope, prop, { name: ref.secretName, key: ref.passwordKey ?? 'password' }),
+    username: validateSecretRef(scope, prop, {
+      name: ref.secretName,
+      key: ref.usernameKey ?? 'username',
+    }),
+    password: validateSecretRef(scope, prop, {
+      name: ref.secretName,
+      key: ref.passwordKey ?? 'password',
+    }),
   };
 }
 
@@ -77,13 +96,18 @@ export interface SecretFilesMount {
  * to root and to the pod's fsGroup, which the kubelet sets on the volume, so only the pod's
  * own user (a member of that group) reads them.
  */
-export function secretFilesMount(volumeName: string, directory: string, files: readonly SecretFile[]): SecretFilesMount {
+export function secretFilesMount(
+  volumeName: string,
+  directory: string,
+  files: readonly SecretFile[],
+): SecretFilesMount {
   if (files.length === 0) throw new Error(`secret volume ${volumeName} has no files`);
   const paths: Record<string, string> = {};
   // One source per Secret, its keys in the order given.
   const bySecret = new Map<string, k8s.KeyToPath[]>();
   for (const { ref, file } of files) {
-    if (paths[file] !== undefined) throw new Error(`secret volume ${volumeName} has two files named ${file}`);
+    if (paths[file] !== undefined)
+      throw new Error(`secret volume ${volumeName} has two files named ${file}`);
     paths[file] = `${directory}/${file}`;
     if (!bySecret.has(ref.name)) bySecret.set(ref.name, []);
     bySecret.get(ref.name)!.push({ key: ref.key, path: file });

@@ -4,7 +4,11 @@ import { k8s } from 'cdk8s-plus-27';
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
 /** The levels in order of strictness, strictest first. */
-export const POD_SECURITY_LEVELS: readonly PodSecurityLevel[] = ['restricted', 'baseline', 'privileged'];
+export const POD_SECURITY_LEVELS: readonly PodSecurityLevel[] = [
+  'restricted',
+  'baseline',
+  'privileged',
+];
 
 /** The user and group every non-node component runs as unless its image needs another. */
 export const DEFAULT_UID = 1000;
@@ -14,7 +18,9 @@ export const DEFAULT_UID = 1000;
  * non-root, no privilege escalation, every capability dropped, seccomp RuntimeDefault
  * and, unless the process must write outside its volumes, a read-only root filesystem.
  */
-export function restrictedContainerSecurityContext(options: { readOnlyRootFilesystem?: boolean; runAsUser?: number } = {}): k8s.SecurityContext {
+export function restrictedContainerSecurityContext(
+  options: { readOnlyRootFilesystem?: boolean; runAsUser?: number } = {},
+): k8s.SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },

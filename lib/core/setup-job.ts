@@ -51,7 +51,11 @@ export interface SetupJobOptions {
   readonly files: Record<string, string>;
 }
 
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '32Mi', memoryLimit: '64Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '50m',
+  memoryRequest: '32Mi',
+  memoryLimit: '64Mi',
+};
 const CONFIG_DIR = '/etc/setup';
 const SCRIPT = 'setup.sh';
 
@@ -87,11 +91,16 @@ export interface SetupScriptPodOptions extends SetupJobOptions {
  * URL, CA and credentials as environment: the main container of a setup Job, or an init
  * container that only waits (no steps) for an API another container then uses.
  */
-export function renderSetupScriptPod(scope: IConstruct, props: SetupJobProps, options: SetupScriptPodOptions): SetupScriptPod {
+export function renderSetupScriptPod(
+  scope: IConstruct,
+  props: SetupJobProps,
+  options: SetupScriptPodOptions,
+): SetupScriptPod {
   const maxAttempts = validateInteger(scope, 'maxAttempts', props.maxAttempts ?? 30, 1, 1000);
   const retrySeconds = validateInteger(scope, 'retrySeconds', props.retrySeconds ?? 10, 1, 600);
   for (const file of setupStepFiles(options.steps)) {
-    if (options.files[file] === undefined) throw new Error(`setup step file ${file} is not among the Job's files`);
+    if (options.files[file] === undefined)
+      throw new Error(`setup step file ${file} is not among the Job's files`);
   }
   if (options.files[SCRIPT] !== undefined) throw new Error(`${SCRIPT} is reserved for the script`);
 
@@ -106,8 +115,12 @@ export function renderSetupScriptPod(scope: IConstruct, props: SetupJobProps, op
   });
   const data: Record<string, string> = { [SCRIPT]: script, ...options.files };
   const env: k8s.EnvVar[] = [{ name: 'API_URL', value: options.url }];
-  const volumes: k8s.Volume[] = [{ name: 'setup-config', configMap: { name: options.configMapName } }];
-  const volumeMounts: k8s.VolumeMount[] = [{ name: 'setup-config', mountPath: CONFIG_DIR, readOnly: true }];
+  const volumes: k8s.Volume[] = [
+    { name: 'setup-config', configMap: { name: options.configMapName } },
+  ];
+  const volumeMounts: k8s.VolumeMount[] = [
+    { name: 'setup-config', mountPath: CONFIG_DIR, readOnly: true },
+  ];
   if (options.ca) {
     env.push({ name: 'API_CA_FILE', value: options.ca.caFile });
     volumes.push(options.ca.volume);
@@ -117,7 +130,8 @@ export function renderSetupScriptPod(scope: IConstruct, props: SetupJobProps, op
   if (credentials) {
     // One projected volume with a file per credential; the script reads the *_FILE paths.
     const files: SecretFile[] = [{ ref: credentials.password, file: 'password' }];
-    if (typeof credentials.username === 'string') env.push({ name: 'API_USERNAME', value: credentials.username });
+    if (typeof credentials.username === 'string')
+      env.push({ name: 'API_USERNAME', value: credentials.username });
     else files.push({ ref: credentials.username, file: 'username' });
     const mount = secretFilesMount('setup-credentials', CREDENTIALS_DIR, files);
     volumes.push(mount.volume);
@@ -153,7 +167,8 @@ export abstract class SetupJob extends Component {
 
   /** Name of the Job, `<name>-<hash of its config>`. */
   public get jobName(): string {
-    if (this.setupJobName === undefined) throw new Error(`${this.node.path} has not added its setup Job`);
+    if (this.setupJobName === undefined)
+      throw new Error(`${this.node.path} has not added its setup Job`);
     return this.setupJobName;
   }
 
@@ -163,9 +178,13 @@ export abstract class SetupJob extends Component {
    */
   protected addSetupJob(props: SetupJobProps, options: SetupJobOptions): void {
     const backoffLimit = validateInteger(this, 'backoffLimit', props.backoffLimit ?? 6, 0, 100);
-    if (this.setupJobName !== undefined) throw new Error(`${this.node.path} adds its setup Job twice`);
+    if (this.setupJobName !== undefined)
+      throw new Error(`${this.node.path} adds its setup Job twice`);
     const pod = renderSetupScriptPod(this, props, {
-      ...options, containerName: 'setup', image: this.image, configMapName: `${this.name}-config`,
+      ...options,
+      containerName: 'setup',
+      image: this.image,
+      configMapName: `${this.name}-config`,
     });
     this.addConfigMap('config', `${this.name}-config`, 'setup', pod.data);
     const serviceAccountName = this.addServiceAccount();
@@ -189,5 +208,8 @@ export abstract class SetupJob extends Component {
 
 /** The first 8 hex digits of a SHA-256 of the Job spec as the API server receives it. */
 function jobHash(spec: k8s.JobSpec): string {
-  return createHash('sha256').update(JSON.stringify(k8s.toJson_JobSpec(spec))).digest('hex').slice(0, 8);
+  return createHash('sha256')
+    .update(JSON.stringify(k8s.toJson_JobSpec(spec)))
+    .digest('hex')
+    .slice(0, 8);
 }

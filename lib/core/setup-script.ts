@@ -106,12 +106,17 @@ const ANSWER_LOG_BYTES = 4096;
  * Request bodies, credentials and curl's command line are never logged.
  */
 export function renderSetupScript(options: SetupScriptOptions): string {
-  for (const [name, value] of [['maxAttempts', options.maxAttempts], ['retrySeconds', options.retrySeconds]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+  for (const [name, value] of [
+    ['maxAttempts', options.maxAttempts],
+    ['retrySeconds', options.retrySeconds],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`${name} must be a positive integer, got ${value}`);
   }
   check('configDir', options.configDir, /^\/[-_./a-zA-Z0-9]+$/);
   for (const header of options.headers ?? []) check('header', header, HEADER);
-  if (options.waitFor.method !== 'GET' || options.waitFor.file) throw new Error('waitFor must be a GET without a body');
+  if (options.waitFor.method !== 'GET' || options.waitFor.file)
+    throw new Error('waitFor must be a GET without a body');
   const headerArgs = (options.headers ?? []).map((h) => ` --header ${quote(h)}`).join('');
 
   return `#!/bin/sh
@@ -282,14 +287,16 @@ echo ${quote(`${options.target} setup complete`)}
 
 function renderStep(step: SetupStep): string {
   check('path', step.path, PATH);
-  const run = (...words: string[]) => `retry ${quote(step.description)} ${words.map(quote).join(' ')} || exit 1`;
+  const run = (...words: string[]) =>
+    `retry ${quote(step.description)} ${words.map(quote).join(' ')} || exit 1`;
   if (step.kind === 'upsert') {
     check('createFile', step.createFile, FILE);
     check('updateFile', step.updateFile, FILE);
     return run('upsert', step.path, step.createFile, step.updateFile);
   }
   if (step.file !== undefined) check('file', step.file, FILE);
-  if (step.file === undefined && step.check === undefined) return run('send', step.method, step.path);
+  if (step.file === undefined && step.check === undefined)
+    return run('send', step.method, step.path);
   const body = [step.file ?? '', step.bodyAs ?? SetupBody.JSON];
   if (step.check === undefined) return run('send', step.method, step.path, ...body);
   return run('send', step.method, step.path, ...body, ...checkWords(step.check));
@@ -301,18 +308,22 @@ function checkWords(responseCheck: SetupResponseCheck): string[] {
   const failures = responseCheck.failures;
   if (failures === undefined) return [responseCheck.trueField];
   check('check.failures.field', failures.field, FIELD);
-  if (failures.show.length === 0) throw new Error('setup script check.failures.show must name at least one field');
+  if (failures.show.length === 0)
+    throw new Error('setup script check.failures.show must name at least one field');
   for (const field of failures.show) check('check.failures.show', field, FIELD_PATH);
   return [responseCheck.trueField, failures.field, failures.show.join(' ')];
 }
 
 /** The files a list of steps sends, in order. */
 export function setupStepFiles(steps: SetupStep[]): string[] {
-  return steps.flatMap((s) => (s.kind === 'upsert' ? [s.createFile, s.updateFile] : s.file ? [s.file] : []));
+  return steps.flatMap((s) =>
+    s.kind === 'upsert' ? [s.createFile, s.updateFile] : s.file ? [s.file] : [],
+  );
 }
 
 function check(name: string, value: string, pattern: RegExp): void {
-  if (!pattern.test(value)) throw new Error(`setup script ${name} ${JSON.stringify(value)} does not match ${pattern}`);
+  if (!pattern.test(value))
+    throw new Error(`setup script ${name} ${JSON.stringify(value)} does not match ${pattern}`);
 }
 
 /** Single-quotes a word for POSIX sh. */

@@ -3,7 +3,11 @@ import { k8s } from 'cdk8s-plus-27';
 import { invalidProp } from './errors';
 import { ComponentIdentity, selectorLabels, standardLabels } from './labels';
 import { ContainerResources, renderResources } from './resources';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, DEFAULT_UID } from './security';
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  DEFAULT_UID,
+} from './security';
 
 /** A port a container listens on. */
 export interface ContainerPort {
@@ -38,11 +42,25 @@ export interface ContainerOptions {
  * validated resources, pull policy `IfNotPresent`.
  * `resourcesProp` names the prop the resources came from, for error messages.
  */
-export function renderContainer(scope: IConstruct, resourcesProp: string, options: ContainerOptions): k8s.Container {
+export function renderContainer(
+  scope: IConstruct,
+  resourcesProp: string,
+  options: ContainerOptions,
+): k8s.Container {
   const ports = options.ports ?? [];
   for (const port of ports) {
-    if (!Number.isInteger(port.containerPort) || port.containerPort < 1 || port.containerPort > 65535) {
-      invalidProp(scope, `port ${port.name}`, port.containerPort, 'must be a TCP/UDP port number', 'use a port between 1 and 65535');
+    if (
+      !Number.isInteger(port.containerPort) ||
+      port.containerPort < 1 ||
+      port.containerPort > 65535
+    ) {
+      invalidProp(
+        scope,
+        `port ${port.name}`,
+        port.containerPort,
+        'must be a TCP/UDP port number',
+        'use a port between 1 and 65535',
+      );
     }
   }
   return {
@@ -52,16 +70,26 @@ export function renderContainer(scope: IConstruct, resourcesProp: string, option
     command: options.command,
     args: options.args,
     env: options.env && options.env.length > 0 ? options.env : undefined,
-    ports: ports.length > 0 ? ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })) : undefined,
+    ports:
+      ports.length > 0
+        ? ports.map((p) => ({
+            name: p.name,
+            containerPort: p.containerPort,
+            protocol: p.protocol ?? 'TCP',
+          }))
+        : undefined,
     resources: renderResources(scope, resourcesProp, options.resources),
     readinessProbe: options.readinessProbe,
     livenessProbe: options.livenessProbe,
     startupProbe: options.startupProbe,
-    volumeMounts: options.volumeMounts && options.volumeMounts.length > 0 ? options.volumeMounts : undefined,
-    securityContext: options.securityContext ?? restrictedContainerSecurityContext({
-      readOnlyRootFilesystem: options.readOnlyRootFilesystem,
-      runAsUser: options.runAsUser,
-    }),
+    volumeMounts:
+      options.volumeMounts && options.volumeMounts.length > 0 ? options.volumeMounts : undefined,
+    securityContext:
+      options.securityContext ??
+      restrictedContainerSecurityContext({
+        readOnlyRootFilesystem: options.readOnlyRootFilesystem,
+        runAsUser: options.runAsUser,
+      }),
   };
 }
 
@@ -91,14 +119,21 @@ export interface PodTemplateOptions {
 
 /** Renders a pod template whose labels match {@link selectorLabels} of the identity. */
 export function renderPodTemplate(options: PodTemplateOptions): k8s.PodTemplateSpec {
-  const annotations = options.annotations && Object.keys(options.annotations).length > 0 ? options.annotations : undefined;
+  const annotations =
+    options.annotations && Object.keys(options.annotations).length > 0
+      ? options.annotations
+      : undefined;
   return {
     metadata: { labels: standardLabels(options.identity), annotations },
     spec: {
       serviceAccountName: options.serviceAccountName,
       automountServiceAccountToken: options.automountServiceAccountToken,
-      securityContext: options.securityContext ?? restrictedPodSecurityContext(options.uid ?? DEFAULT_UID),
-      initContainers: options.initContainers && options.initContainers.length > 0 ? options.initContainers : undefined,
+      securityContext:
+        options.securityContext ?? restrictedPodSecurityContext(options.uid ?? DEFAULT_UID),
+      initContainers:
+        options.initContainers && options.initContainers.length > 0
+          ? options.initContainers
+          : undefined,
       containers: options.containers,
       volumes: options.volumes && options.volumes.length > 0 ? options.volumes : undefined,
       affinity: options.affinity,
@@ -118,7 +153,11 @@ export function renderPodTemplate(options: PodTemplateOptions): k8s.PodTemplateS
  * Annotations that put a pod under the `kubernetes-pods` scrape job of the
  * Prometheus construct (`prometheus.io/scrape|port|path|scheme`).
  */
-export function scrapeAnnotations(port: number, path = '/metrics', scheme: 'http' | 'https' = 'http'): Record<string, string> {
+export function scrapeAnnotations(
+  port: number,
+  path = '/metrics',
+  scheme: 'http' | 'https' = 'http',
+): Record<string, string> {
   return {
     'prometheus.io/scrape': 'true',
     'prometheus.io/port': String(port),
@@ -138,22 +177,32 @@ export enum Spread {
 }
 
 /** Anti-affinity and topology spread for the pods of one identity. */
-export function spreadPods(identity: ComponentIdentity, spread: Spread): Pick<PodTemplateOptions, 'affinity' | 'topologySpreadConstraints'> {
+export function spreadPods(
+  identity: ComponentIdentity,
+  spread: Spread,
+): Pick<PodTemplateOptions, 'affinity' | 'topologySpreadConstraints'> {
   if (spread === Spread.NONE) return {};
   const labelSelector = { matchLabels: selectorLabels(identity) };
   const nodeTerm = { labelSelector, topologyKey: 'kubernetes.io/hostname' };
   return {
     affinity: {
-      podAntiAffinity: spread === Spread.REQUIRED
-        ? { requiredDuringSchedulingIgnoredDuringExecution: [nodeTerm] }
-        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: nodeTerm }] },
+      podAntiAffinity:
+        spread === Spread.REQUIRED
+          ? { requiredDuringSchedulingIgnoredDuringExecution: [nodeTerm] }
+          : {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: nodeTerm },
+              ],
+            },
     },
-    topologySpreadConstraints: [{
-      maxSkew: 1,
-      topologyKey: 'topology.kubernetes.io/zone',
-      whenUnsatisfiable: 'ScheduleAnyway',
-      labelSelector,
-    }],
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector,
+      },
+    ],
   };
 }
 
@@ -161,7 +210,10 @@ export function spreadPods(identity: ComponentIdentity, spread: Spread): Pick<Po
  * The spec of a DaemonSet of one role (node agents): its selector, a rolling update that
  * replaces at most `maxUnavailable` pods at a time, and the pod template.
  */
-export function renderDaemonSetSpec(options: PodTemplateOptions, maxUnavailable: k8s.IntOrString): k8s.DaemonSetSpec {
+export function renderDaemonSetSpec(
+  options: PodTemplateOptions,
+  maxUnavailable: k8s.IntOrString,
+): k8s.DaemonSetSpec {
   return {
     selector: { matchLabels: selectorLabels(options.identity) },
     updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } },
@@ -193,19 +245,25 @@ class StatefulSetWithClaimDefaults extends k8s.KubeStatefulSet {
   public toJson(): any {
     const json = super.toJson();
     if (json.spec?.volumeClaimTemplates) {
-      json.spec.volumeClaimTemplates = json.spec.volumeClaimTemplates.map((claim: k8s.KubePersistentVolumeClaimProps & { status?: object }) => ({
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        ...claim,
-        spec: { ...claim.spec, volumeMode: claim.spec?.volumeMode ?? 'Filesystem' },
-        status: { phase: 'Pending', ...claim.status },
-      }));
+      json.spec.volumeClaimTemplates = json.spec.volumeClaimTemplates.map(
+        (claim: k8s.KubePersistentVolumeClaimProps & { status?: object }) => ({
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          ...claim,
+          spec: { ...claim.spec, volumeMode: claim.spec?.volumeMode ?? 'Filesystem' },
+          status: { phase: 'Pending', ...claim.status },
+        }),
+      );
     }
     return json;
   }
 }
 
 /** A StatefulSet, its claim templates as the API server stores them (see above). */
-export function addStatefulSet(scope: Construct, id: string, props: k8s.KubeStatefulSetProps): k8s.KubeStatefulSet {
+export function addStatefulSet(
+  scope: Construct,
+  id: string,
+  props: k8s.KubeStatefulSetProps,
+): k8s.KubeStatefulSet {
   return new StatefulSetWithClaimDefaults(scope, id, props);
 }

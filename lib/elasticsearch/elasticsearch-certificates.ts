@@ -4,7 +4,12 @@ import { invalidProp } from '../core/errors';
 import { validateDnsLabel } from '../core/names';
 
 /** The key usages of a node certificate: TLS server (HTTP, transport) and client (transport), with an RSA key. */
-export const ELASTICSEARCH_CERTIFICATE_USAGES: readonly string[] = ['server auth', 'client auth', 'digital signature', 'key encipherment'];
+export const ELASTICSEARCH_CERTIFICATE_USAGES: readonly string[] = [
+  'server auth',
+  'client auth',
+  'digital signature',
+  'key encipherment',
+];
 
 /** A cert-manager issuer, which must exist before the Certificate is applied. */
 export interface CertificateIssuer {
@@ -77,7 +82,11 @@ export abstract class ElasticsearchCertificates {
   }
 
   /** Validates the source and adds what it needs under `scope`; `prop` prefixes error messages. */
-  public abstract bind(scope: IConstruct, prop: string, context: ElasticsearchCertificatesContext): BoundElasticsearchCertificates;
+  public abstract bind(
+    scope: IConstruct,
+    prop: string,
+    context: ElasticsearchCertificatesContext,
+  ): BoundElasticsearchCertificates;
 }
 
 class SecretCertificates extends ElasticsearchCertificates {
@@ -101,29 +110,63 @@ class CertManagerCertificates extends ElasticsearchCertificates {
     super();
   }
 
-  public bind(scope: IConstruct, prop: string, context: ElasticsearchCertificatesContext): BoundElasticsearchCertificates {
+  public bind(
+    scope: IConstruct,
+    prop: string,
+    context: ElasticsearchCertificatesContext,
+  ): BoundElasticsearchCertificates {
     const options = this.options;
     const issuer = options.issuer ?? ({} as CertificateIssuer);
     if (!ISSUER_KINDS.includes(issuer.kind)) {
-      invalidProp(scope, `${prop}.issuer.kind`, issuer.kind, `must be one of ${ISSUER_KINDS.join(', ')}`,
-        "use 'ClusterIssuer' for an issuer shared by namespaces, 'Issuer' for one in the cluster's namespace");
+      invalidProp(
+        scope,
+        `${prop}.issuer.kind`,
+        issuer.kind,
+        `must be one of ${ISSUER_KINDS.join(', ')}`,
+        "use 'ClusterIssuer' for an issuer shared by namespaces, 'Issuer' for one in the cluster's namespace",
+      );
     }
-    if (typeof issuer.name !== 'string' || issuer.name.length > 253 || !DNS_SUBDOMAIN.test(issuer.name)) {
-      invalidProp(scope, `${prop}.issuer.name`, issuer.name, 'must name an existing cert-manager issuer',
-        "give the issuer's object name, such as 'internal-ca'");
+    if (
+      typeof issuer.name !== 'string' ||
+      issuer.name.length > 253 ||
+      !DNS_SUBDOMAIN.test(issuer.name)
+    ) {
+      invalidProp(
+        scope,
+        `${prop}.issuer.name`,
+        issuer.name,
+        'must name an existing cert-manager issuer',
+        "give the issuer's object name, such as 'internal-ca'",
+      );
     }
     const duration = options.duration ?? '2160h';
     const renewBefore = options.renewBefore ?? '720h';
     const lifetime = durationSeconds(scope, `${prop}.duration`, duration, 3600, '1h');
     const renewal = durationSeconds(scope, `${prop}.renewBefore`, renewBefore, 300, '5m');
     if (renewal >= lifetime) {
-      invalidProp(scope, `${prop}.renewBefore`, renewBefore, `must be shorter than the duration ${duration}`,
-        'renew well before expiry, for example a third of the duration');
+      invalidProp(
+        scope,
+        `${prop}.renewBefore`,
+        renewBefore,
+        `must be shorter than the duration ${duration}`,
+        'renew well before expiry, for example a third of the duration',
+      );
     }
-    const secretName = validateDnsLabel(scope, `${prop}.secretName`, options.secretName ?? `${context.name}-certs`, 253);
+    const secretName = validateDnsLabel(
+      scope,
+      `${prop}.secretName`,
+      options.secretName ?? `${context.name}-certs`,
+      253,
+    );
     const domain = options.clusterDomain ?? 'cluster.local';
     if (!DNS_SUBDOMAIN.test(domain)) {
-      invalidProp(scope, `${prop}.clusterDomain`, domain, 'must be a DNS domain', "use the cluster's domain, such as 'cluster.local'");
+      invalidProp(
+        scope,
+        `${prop}.clusterDomain`,
+        domain,
+        'must be a DNS domain',
+        "use the cluster's domain, such as 'cluster.local'",
+      );
     }
 
     new ApiObject(scope, 'certificate', {
@@ -157,8 +200,16 @@ class CertManagerCertificates extends ElasticsearchCertificates {
  * verify the host name) and, for node-to-node TLS, the headless Service and the pods
  * behind it (`<pod>.<headless service>...`).
  */
-export function certificateDnsNames(context: ElasticsearchCertificatesContext, clusterDomain = 'cluster.local'): string[] {
-  const forms = (host: string) => [host, `${host}.${context.namespace}`, `${host}.${context.namespace}.svc`, `${host}.${context.namespace}.svc.${clusterDomain}`];
+export function certificateDnsNames(
+  context: ElasticsearchCertificatesContext,
+  clusterDomain = 'cluster.local',
+): string[] {
+  const forms = (host: string) => [
+    host,
+    `${host}.${context.namespace}`,
+    `${host}.${context.namespace}.svc`,
+    `${host}.${context.namespace}.svc.${clusterDomain}`,
+  ];
   return [
     ...forms(context.httpService),
     ...forms(context.transportService),
@@ -166,13 +217,34 @@ export function certificateDnsNames(context: ElasticsearchCertificatesContext, c
   ];
 }
 
-function durationSeconds(scope: IConstruct, prop: string, value: string, minimum: number, minimumText: string): number {
+function durationSeconds(
+  scope: IConstruct,
+  prop: string,
+  value: string,
+  minimum: number,
+  minimumText: string,
+): number {
   if (typeof value !== 'string' || !GO_DURATION.test(value)) {
-    invalidProp(scope, prop, value, 'is not a duration cert-manager reads', "use hours, minutes and seconds, such as '2160h' for 90 days");
+    invalidProp(
+      scope,
+      prop,
+      value,
+      'is not a duration cert-manager reads',
+      "use hours, minutes and seconds, such as '2160h' for 90 days",
+    );
   }
-  const seconds = [...value.matchAll(/([0-9]+)(h|m|s)/g)].reduce((sum, [, n, unit]) => sum + Number(n) * SECONDS[unit], 0);
+  const seconds = [...value.matchAll(/([0-9]+)(h|m|s)/g)].reduce(
+    (sum, [, n, unit]) => sum + Number(n) * SECONDS[unit],
+    0,
+  );
   if (seconds < minimum) {
-    invalidProp(scope, prop, value, `is below cert-manager's minimum of ${minimumText}`, `use at least '${minimumText}'`);
+    invalidProp(
+      scope,
+      prop,
+      value,
+      `is below cert-manager's minimum of ${minimumText}`,
+      `use at least '${minimumText}'`,
+    );
   }
   return seconds;
 }

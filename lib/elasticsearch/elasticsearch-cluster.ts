@@ -12,7 +12,14 @@ import { validateInteger } from '../core/names';
 import { execProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
-import { addStatefulSet, fieldRefEnv, renderContainer, renderPodTemplate, Spread, spreadPods } from '../core/workload';
+import {
+  addStatefulSet,
+  fieldRefEnv,
+  renderContainer,
+  renderPodTemplate,
+  Spread,
+  spreadPods,
+} from '../core/workload';
 import { CertificateIssuer, ElasticsearchCertificates } from './elasticsearch-certificates';
 import { renderElasticsearchConfig } from './elasticsearch-config';
 import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
@@ -160,7 +167,12 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
   /** Number of data nodes. */
   public readonly dataNodes: number;
   /** The node groups as deployed: StatefulSet name, roles, replicas, heap in MiB. */
-  public readonly nodeGroups: { statefulSet: string; roles: string[]; replicas: number; heapMegabytes: number }[];
+  public readonly nodeGroups: {
+    statefulSet: string;
+    roles: string[];
+    replicas: number;
+    heapMegabytes: number;
+  }[];
 
   /**
    * The Pod Security Standard level the namespace must enforce to admit the pods:
@@ -178,46 +190,94 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     const transportService = `${this.name}-transport`;
     const httpService = `${this.name}-http`;
     if (this.securityEnabled) {
-      const certificates = (security.certificates ?? ElasticsearchCertificates.fromSecret(`${this.name}-certs`)).bind(this, 'security.certificates', {
-        name: this.name, namespace: this.namespace, labels: standardLabels(this.identity('certificate')), httpService, transportService,
+      const certificates = (
+        security.certificates ?? ElasticsearchCertificates.fromSecret(`${this.name}-certs`)
+      ).bind(this, 'security.certificates', {
+        name: this.name,
+        namespace: this.namespace,
+        labels: standardLabels(this.identity('certificate')),
+        httpService,
+        transportService,
       });
       this.certificatesSecret = certificates.secretName;
       this.certificatesIssuer = certificates.issuer;
       this.caCertificate = { name: this.certificatesSecret, key: 'ca.crt' };
-      this.elasticPassword = validateSecretRef(this, 'security.elasticPassword', security.elasticPassword ?? { name: `${this.name}-elastic-password`, key: 'password' });
+      this.elasticPassword = validateSecretRef(
+        this,
+        'security.elasticPassword',
+        security.elasticPassword ?? { name: `${this.name}-elastic-password`, key: 'password' },
+      );
       if (certificates.external) {
-        this.recordExternalSecret({ name: this.certificatesSecret, keys: ['tls.crt', 'tls.key', 'ca.crt'], purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)' });
+        this.recordExternalSecret({
+          name: this.certificatesSecret,
+          keys: ['tls.crt', 'tls.key', 'ca.crt'],
+          purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)',
+        });
       }
-      this.recordExternalSecret({ name: this.elasticPassword.name, keys: [this.elasticPassword.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
+      this.recordExternalSecret({
+        name: this.elasticPassword.name,
+        keys: [this.elasticPassword.key],
+        purpose: 'password of the Elasticsearch `elastic` superuser',
+      });
     }
     this.virtualMemory = props.virtualMemory ?? VirtualMemory.NO_MMAP;
     if (!Object.values(VirtualMemory).includes(this.virtualMemory)) {
-      invalidProp(this, 'virtualMemory', this.virtualMemory, 'is not a VirtualMemory choice', `use one of ${Object.keys(VirtualMemory).map((k) => `VirtualMemory.${k}`).join(', ')}`);
+      invalidProp(
+        this,
+        'virtualMemory',
+        this.virtualMemory,
+        'is not a VirtualMemory choice',
+        `use one of ${Object.keys(VirtualMemory)
+          .map((k) => `VirtualMemory.${k}`)
+          .join(', ')}`,
+      );
     }
     if (props.sysctlImage && this.virtualMemory !== VirtualMemory.INIT_CONTAINER) {
-      invalidProp(this, 'sysctlImage', props.sysctlImage, `is only used with VirtualMemory.INIT_CONTAINER, but virtualMemory is '${this.virtualMemory}'`,
-        'remove sysctlImage, or use VirtualMemory.INIT_CONTAINER');
+      invalidProp(
+        this,
+        'sysctlImage',
+        props.sysctlImage,
+        `is only used with VirtualMemory.INIT_CONTAINER, but virtualMemory is '${this.virtualMemory}'`,
+        'remove sysctlImage, or use VirtualMemory.INIT_CONTAINER',
+      );
     }
-    const sysctlImage = this.virtualMemory === VirtualMemory.INIT_CONTAINER
-      ? validateImage(this, 'sysctlImage', props.sysctlImage ?? Images.sysctl) : undefined;
+    const sysctlImage =
+      this.virtualMemory === VirtualMemory.INIT_CONTAINER
+        ? validateImage(this, 'sysctlImage', props.sysctlImage ?? Images.sysctl)
+        : undefined;
 
     const groups = this.resolveGroups(props);
-    this.masterEligibleNodes = groups.filter((g) => g.roles.includes('master')).reduce((n, g) => n + g.replicas, 0);
-    this.dataNodes = groups.filter((g) => g.roles.includes('data')).reduce((n, g) => n + g.replicas, 0);
+    this.masterEligibleNodes = groups
+      .filter((g) => g.roles.includes('master'))
+      .reduce((n, g) => n + g.replicas, 0);
+    this.dataNodes = groups
+      .filter((g) => g.roles.includes('data'))
+      .reduce((n, g) => n + g.replicas, 0);
     if (this.masterEligibleNodes % 2 === 0) {
-      invalidProp(this, props.masters ? 'masters.replicas' : 'data.replicas', this.masterEligibleNodes,
-        'must give an odd number of master-eligible nodes to keep a quorum', `use ${this.masterEligibleNodes - 1} or ${this.masterEligibleNodes + 1}`);
+      invalidProp(
+        this,
+        props.masters ? 'masters.replicas' : 'data.replicas',
+        this.masterEligibleNodes,
+        'must give an odd number of master-eligible nodes to keep a quorum',
+        `use ${this.masterEligibleNodes - 1} or ${this.masterEligibleNodes + 1}`,
+      );
     }
 
     const serviceAccount = this.addServiceAccount();
     this.addTransportService(transportService);
     // Every node talks to every other, whatever the roles.
     const nodes = NetworkPeer.pods(this.namespace, this.allNodesSelector);
-    this.recordFlow({ from: nodes, to: nodes, ports: [{ port: TRANSPORT_PORT }], purpose: 'transport between nodes' });
+    this.recordFlow({
+      from: nodes,
+      to: nodes,
+      ports: [{ port: TRANSPORT_PORT }],
+      purpose: 'transport between nodes',
+    });
     // Clients talk to the data nodes; dedicated masters stay out of the request path.
     const dataRole = groups[groups.length - 1].role;
-    [this.endpoint] = this.addService('http-service', httpService, dataRole,
-      [{ name: 'http', port: HTTP_PORT, scheme: this.securityEnabled ? 'https' : 'http' }]);
+    [this.endpoint] = this.addService('http-service', httpService, dataRole, [
+      { name: 'http', port: HTTP_PORT, scheme: this.securityEnabled ? 'https' : 'http' },
+    ]);
 
     const masterPods = groups
       .filter((g) => g.roles.includes('master'))
@@ -226,38 +286,75 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     const spread = props.spread ?? Spread.PREFERRED;
     for (const group of groups) {
       this.addNodeGroup(group, {
-        serviceAccount, transportService, masterPods, singleNode, spread, sysctlImage,
+        serviceAccount,
+        transportService,
+        masterPods,
+        singleNode,
+        spread,
+        sysctlImage,
         allowMmap: this.virtualMemory !== VirtualMemory.NO_MMAP,
       });
     }
-    this.nodeGroups = groups.map((g) => ({ statefulSet: `${this.name}-${g.role}`, roles: g.roles, replicas: g.replicas, heapMegabytes: g.heapMegabytes }));
+    this.nodeGroups = groups.map((g) => ({
+      statefulSet: `${this.name}-${g.role}`,
+      roles: g.roles,
+      replicas: g.replicas,
+      heapMegabytes: g.heapMegabytes,
+    }));
   }
 
   private resolveGroups(props: ElasticsearchClusterProps): NodeGroup[] {
     const groups: NodeGroup[] = [];
-    if (props.masters) groups.push(this.resolveGroup('masters', 'master', ['master'], props.masters, MASTER_DEFAULTS));
+    if (props.masters)
+      groups.push(
+        this.resolveGroup('masters', 'master', ['master'], props.masters, MASTER_DEFAULTS),
+      );
     const data = props.data ?? { replicas: 1 };
     const dataRoles = props.masters ? ['data', 'ingest'] : ['master', 'data', 'ingest'];
-    groups.push(this.resolveGroup('data', props.masters ? 'data' : 'node', dataRoles, data, DATA_DEFAULTS));
+    groups.push(
+      this.resolveGroup('data', props.masters ? 'data' : 'node', dataRoles, data, DATA_DEFAULTS),
+    );
     return groups;
   }
 
-  private resolveGroup(prop: string, role: NodeGroup['role'], roles: string[], group: ElasticsearchNodeGroupProps,
-    defaults: Required<Omit<ElasticsearchNodeGroupProps, 'replicas'>>): NodeGroup {
+  private resolveGroup(
+    prop: string,
+    role: NodeGroup['role'],
+    roles: string[],
+    group: ElasticsearchNodeGroupProps,
+    defaults: Required<Omit<ElasticsearchNodeGroupProps, 'replicas'>>,
+  ): NodeGroup {
     validateInteger(this, `${prop}.replicas`, group.replicas, 1);
     const resources = group.resources ?? defaults.resources;
     const heapRatio = group.heapRatio ?? defaults.heapRatio;
     if (!(heapRatio > 0 && heapRatio <= 0.75)) {
-      invalidProp(this, `${prop}.heapRatio`, heapRatio, 'must leave memory for the filesystem cache and off-heap buffers',
-        'use a share above 0 and at most 0.75 of the memory limit (0.5 is the vendor guidance)');
+      invalidProp(
+        this,
+        `${prop}.heapRatio`,
+        heapRatio,
+        'must leave memory for the filesystem cache and off-heap buffers',
+        'use a share above 0 and at most 0.75 of the memory limit (0.5 is the vendor guidance)',
+      );
     }
     const limitMegabytes = memoryBytes(resources.memoryLimit) / 1024 ** 2;
     const heapMegabytes = Math.floor(limitMegabytes * heapRatio);
     if (heapMegabytes < 256) {
-      invalidProp(this, `${prop}.resources.memoryLimit`, resources.memoryLimit, `gives a heap of ${heapMegabytes}Mi, below the 256Mi Elasticsearch needs`,
-        'raise the memory limit to at least 1Gi');
+      invalidProp(
+        this,
+        `${prop}.resources.memoryLimit`,
+        resources.memoryLimit,
+        `gives a heap of ${heapMegabytes}Mi, below the 256Mi Elasticsearch needs`,
+        'raise the memory limit to at least 1Gi',
+      );
     }
-    return { role, roles, replicas: group.replicas, resources, storage: group.storage ?? defaults.storage, heapMegabytes };
+    return {
+      role,
+      roles,
+      replicas: group.replicas,
+      resources,
+      storage: group.storage ?? defaults.storage,
+      heapMegabytes,
+    };
   }
 
   /** Selects every node of the cluster, whatever its role. */
@@ -274,27 +371,46 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
         clusterIp: 'None',
         publishNotReadyAddresses: true,
         selector: this.allNodesSelector,
-        ports: [{ name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport'), protocol: 'TCP' }],
+        ports: [
+          {
+            name: 'transport',
+            port: TRANSPORT_PORT,
+            targetPort: k8s.IntOrString.fromString('transport'),
+            protocol: 'TCP',
+          },
+        ],
       },
     });
   }
 
-  private addNodeGroup(group: NodeGroup, context: {
-    serviceAccount: string; transportService: string; masterPods: string[]; singleNode: boolean; spread: Spread; allowMmap: boolean;
-    sysctlImage?: string;
-  }): void {
+  private addNodeGroup(
+    group: NodeGroup,
+    context: {
+      serviceAccount: string;
+      transportService: string;
+      masterPods: string[];
+      singleNode: boolean;
+      spread: Spread;
+      allowMmap: boolean;
+      sysctlImage?: string;
+    },
+  ): void {
     const name = `${this.name}-${group.role}`;
     const identity = this.identity(group.role);
-    const config = renderYaml(renderElasticsearchConfig({
-      clusterName: this.clusterName,
-      roles: group.roles,
-      seedHost: context.transportService,
-      initialMasterNodes: context.masterPods,
-      singleNode: context.singleNode,
-      security: this.securityEnabled ? { certificatesDir: CERTS_DIR } : undefined,
-      allowMmap: context.allowMmap,
-    }));
-    const configMap = this.addConfigMap(`${group.role}-config`, `${name}-config`, group.role, { 'elasticsearch.yml': config });
+    const config = renderYaml(
+      renderElasticsearchConfig({
+        clusterName: this.clusterName,
+        roles: group.roles,
+        seedHost: context.transportService,
+        initialMasterNodes: context.masterPods,
+        singleNode: context.singleNode,
+        security: this.securityEnabled ? { certificatesDir: CERTS_DIR } : undefined,
+        allowMmap: context.allowMmap,
+      }),
+    );
+    const configMap = this.addConfigMap(`${group.role}-config`, `${name}-config`, group.role, {
+      'elasticsearch.yml': config,
+    });
 
     const env: k8s.EnvVar[] = [
       fieldRefEnv('POD_NAME', 'metadata.name'),
@@ -303,38 +419,64 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     ];
     const volumeMounts: k8s.VolumeMount[] = [
       { name: 'data', mountPath: '/usr/share/elasticsearch/data' },
-      { name: 'config', mountPath: '/usr/share/elasticsearch/config/elasticsearch.yml', subPath: 'elasticsearch.yml', readOnly: true },
+      {
+        name: 'config',
+        mountPath: '/usr/share/elasticsearch/config/elasticsearch.yml',
+        subPath: 'elasticsearch.yml',
+        readOnly: true,
+      },
       { name: 'tmp', mountPath: '/tmp' },
     ];
     const volumes: k8s.Volume[] = [
       { name: 'config', configMap: { name: configMap } },
       { name: 'tmp', emptyDir: {} },
     ];
-    let health = 'curl --silent --fail --max-time 4 "http://127.0.0.1:9200/_cluster/health?local=true"';
+    let health =
+      'curl --silent --fail --max-time 4 "http://127.0.0.1:9200/_cluster/health?local=true"';
     if (this.securityEnabled) {
       // Not ELASTIC_PASSWORD_FILE: the image's entrypoint accepts only a file of mode 400 or 600
       // (bin/elasticsearch-env-from-file), and the kubelet adds group read (0440) to Secret files
       // for the pod's fsGroup, which the data volume needs. See policy-exceptions.yaml.
-      env.push({ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: this.elasticPassword!.name, key: this.elasticPassword!.key } } });
+      env.push({
+        name: 'ELASTIC_PASSWORD',
+        valueFrom: {
+          secretKeyRef: { name: this.elasticPassword!.name, key: this.elasticPassword!.key },
+        },
+      });
       volumeMounts.push({ name: 'certs', mountPath: CERTS_DIR, readOnly: true });
       volumes.push({ name: 'certs', secret: { secretName: this.certificatesSecret! } });
       health = `curl --silent --fail --max-time 4 --cacert ${CERTS_DIR}/ca.crt -u "elastic:$ELASTIC_PASSWORD" "https://127.0.0.1:9200/_cluster/health?local=true"`;
     }
 
-    const container = renderContainer(this, `${group.role === 'master' ? 'masters' : 'data'}.resources`, {
-      name: 'elasticsearch',
-      image: this.image,
-      env,
-      ports: [{ name: 'http', containerPort: HTTP_PORT }, { name: 'transport', containerPort: TRANSPORT_PORT }],
-      resources: group.resources,
-      // `local=true` answers from this node's view of the cluster state, so a node is
-      // ready while the cluster is yellow (or still electing), never blocked on green.
-      readinessProbe: execProbe('readiness', ['bash', '-c', health], { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5 }),
-      livenessProbe: tcpProbe('liveness', 'transport', { initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 }),
-      volumeMounts,
-      // The image's entrypoint writes the keystore into its config directory at start.
-      readOnlyRootFilesystem: false,
-    });
+    const container = renderContainer(
+      this,
+      `${group.role === 'master' ? 'masters' : 'data'}.resources`,
+      {
+        name: 'elasticsearch',
+        image: this.image,
+        env,
+        ports: [
+          { name: 'http', containerPort: HTTP_PORT },
+          { name: 'transport', containerPort: TRANSPORT_PORT },
+        ],
+        resources: group.resources,
+        // `local=true` answers from this node's view of the cluster state, so a node is
+        // ready while the cluster is yellow (or still electing), never blocked on green.
+        readinessProbe: execProbe('readiness', ['bash', '-c', health], {
+          initialDelaySeconds: 10,
+          periodSeconds: 10,
+          timeoutSeconds: 5,
+        }),
+        livenessProbe: tcpProbe('liveness', 'transport', {
+          initialDelaySeconds: 60,
+          periodSeconds: 20,
+          failureThreshold: 6,
+        }),
+        volumeMounts,
+        // The image's entrypoint writes the keystore into its config directory at start.
+        readOnlyRootFilesystem: false,
+      },
+    );
 
     addStatefulSet(this, `${group.role}-statefulset`, {
       metadata: this.metadata(name, group.role),
@@ -349,21 +491,25 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
           identity,
           serviceAccountName: context.serviceAccount,
           automountServiceAccountToken: false,
-          initContainers: context.sysctlImage ? [renderMaxMapCountContainer(this, context.sysctlImage)] : undefined,
+          initContainers: context.sysctlImage
+            ? [renderMaxMapCountContainer(this, context.sysctlImage)]
+            : undefined,
           containers: [container],
           volumes,
           annotations: { 'checksum/config': configChecksum({ 'elasticsearch.yml': config }) },
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, context.spread),
         }),
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: selectorLabels(identity) },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: group.storage.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(group.storage.size) } },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: selectorLabels(identity) },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: group.storage.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(group.storage.size) } },
+            },
           },
-        }],
+        ],
       },
     });
     this.addDisruptionBudget(`${group.role}-pdb`, name, group.role, group.replicas);

@@ -14,7 +14,9 @@ export interface ElasticsearchConfigOptions {
 }
 
 /** Renders `elasticsearch.yml` for one node group. `${POD_NAME}` and friends are expanded by Elasticsearch from the environment. */
-export function renderElasticsearchConfig(options: ElasticsearchConfigOptions): Record<string, unknown> {
+export function renderElasticsearchConfig(
+  options: ElasticsearchConfigOptions,
+): Record<string, unknown> {
   const config: Record<string, unknown> = {
     'cluster.name': options.clusterName,
     'node.name': '${POD_NAME}',

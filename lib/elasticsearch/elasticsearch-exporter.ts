@@ -43,7 +43,11 @@ export interface ElasticsearchExporterProps extends ComponentProps {
 
 /** The exporter's metrics port (its registered default). */
 export const ELASTICSEARCH_EXPORTER_PORT = 9114;
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '50m',
+  memoryRequest: '64Mi',
+  memoryLimit: '128Mi',
+};
 // The image runs as `nobody`.
 const UID = 65534;
 const CA_DIR = '/etc/elasticsearch-exporter/ca';
@@ -76,10 +80,7 @@ export class ElasticsearchExporter extends Component {
     const serviceAccountName = this.addServiceAccount();
 
     this.connectTo('exporter', es.endpoint, 'reads cluster health and stats');
-    const args = [
-      `--es.uri=${es.endpoint.url}`,
-      `--web.listen-address=:${this.port}`,
-    ];
+    const args = [`--es.uri=${es.endpoint.url}`, `--web.listen-address=:${this.port}`];
     if (this.allNodes) args.push('--es.all');
     if (this.indices) args.push('--es.indices');
     const env: k8s.EnvVar[] = [];
@@ -89,9 +90,16 @@ export class ElasticsearchExporter extends Component {
       this.credentials = props.credentials ?? { secretName: `${this.name}-credentials` };
       // Read from the environment (exporter >= 1.3), so the password stays out of the
       // URL, the args and the process list.
-      env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
-        `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (cluster privilege monitor`
-        + (this.indices ? `; index privilege monitor on ${DEAD_LETTER_TEMPLATE}-*)` : ')')));
+      env.push(
+        ...this.basicAuthEnv(
+          'credentials',
+          this.credentials,
+          'ES_USERNAME',
+          'ES_PASSWORD',
+          `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (cluster privilege monitor` +
+            (this.indices ? `; index privilege monitor on ${DEAD_LETTER_TEMPLATE}-*)` : ')'),
+        ),
+      );
       const ca = elasticsearchCaMount(this, es, CA_DIR);
       if (ca) {
         args.push(`--es.ca=${ca.caFile}`);

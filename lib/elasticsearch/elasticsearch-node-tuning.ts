@@ -9,8 +9,16 @@ import { renderContainer, renderDaemonSetSpec } from '../core/workload';
 /** The `vm.max_map_count` Elasticsearch checks at start when it may memory-map its files. */
 export const ELASTICSEARCH_MAX_MAP_COUNT = 1048576;
 
-const SYSCTL_RESOURCES: ContainerResources = { cpuRequest: '10m', memoryRequest: '8Mi', memoryLimit: '16Mi' };
-const PAUSE_RESOURCES: ContainerResources = { cpuRequest: '1m', memoryRequest: '8Mi', memoryLimit: '16Mi' };
+const SYSCTL_RESOURCES: ContainerResources = {
+  cpuRequest: '10m',
+  memoryRequest: '8Mi',
+  memoryLimit: '16Mi',
+};
+const PAUSE_RESOURCES: ContainerResources = {
+  cpuRequest: '1m',
+  memoryRequest: '8Mi',
+  memoryLimit: '16Mi',
+};
 // The user the pause image is built to run as.
 const PAUSE_UID = 65535;
 
@@ -112,19 +120,22 @@ export class ElasticsearchNodeTuning extends Component {
 
     new k8s.KubeDaemonSet(this, 'daemonset', {
       metadata: this.metadata(this.name, 'node-tuning'),
-      spec: renderDaemonSetSpec({
-        identity,
-        serviceAccountName,
-        automountServiceAccountToken: false,
-        initContainers: [renderMaxMapCountContainer(this, this.image)],
-        containers: [pause],
-        uid: PAUSE_UID,
-        nodeSelector: Object.keys(this.nodeSelector).length > 0 ? this.nodeSelector : undefined,
-        tolerations: this.tolerations.length > 0 ? this.tolerations : undefined,
-        priorityClassName: props.priorityClassName,
-        // The pause process exits at once on SIGTERM.
-        terminationGracePeriodSeconds: 5,
-      }, k8s.IntOrString.fromString('10%')),
+      spec: renderDaemonSetSpec(
+        {
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          initContainers: [renderMaxMapCountContainer(this, this.image)],
+          containers: [pause],
+          uid: PAUSE_UID,
+          nodeSelector: Object.keys(this.nodeSelector).length > 0 ? this.nodeSelector : undefined,
+          tolerations: this.tolerations.length > 0 ? this.tolerations : undefined,
+          priorityClassName: props.priorityClassName,
+          // The pause process exits at once on SIGTERM.
+          terminationGracePeriodSeconds: 5,
+        },
+        k8s.IntOrString.fromString('10%'),
+      ),
     });
   }
 }

@@ -37,7 +37,11 @@ export interface ElasticsearchCaMount {
  * Secret is projected. A client in another namespace than the cluster records the
  * Secret as one the user must copy there.
  */
-export function elasticsearchCaMount(client: Component, cluster: IElasticsearchCluster, mountPath: string): ElasticsearchCaMount | undefined {
+export function elasticsearchCaMount(
+  client: Component,
+  cluster: IElasticsearchCluster,
+  mountPath: string,
+): ElasticsearchCaMount | undefined {
   const ca = cluster.caCertificate;
   if (!cluster.securityEnabled || !ca) return undefined;
   const clusterNamespace = cluster.endpoint.namespace;
@@ -50,7 +54,10 @@ export function elasticsearchCaMount(client: Component, cluster: IElasticsearchC
     });
   }
   return {
-    volume: { name: 'elasticsearch-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: 'ca.crt' }] } },
+    volume: {
+      name: 'elasticsearch-ca',
+      secret: { secretName: ca.name, items: [{ key: ca.key, path: 'ca.crt' }] },
+    },
     volumeMount: { name: 'elasticsearch-ca', mountPath, readOnly: true },
     caFile: `${mountPath}/ca.crt`,
   };

@@ -7,10 +7,25 @@ import { BasicAuthSecretRef, validateSecretRef } from '../core/secrets';
 import { SetupCredentials, SetupJob, SetupJobProps } from '../core/setup-job';
 import { SetupStep } from '../core/setup-script';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
-import { catchAllFirst, DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
-import { indexLifecyclePolicies, indexLifecyclePolicyName, renderIndexLifecyclePolicy } from './index-lifecycle';
 import {
-  DEAD_LETTER_POLICY, DEAD_LETTER_TEMPLATE, DEFAULT_LOG_REFRESH_INTERVAL_SECONDS, indexTemplateName, indexTemplatePattern, indexTemplates, validateRefreshInterval,
+  catchAllFirst,
+  DEFAULT_LOG_CLASSES,
+  LogClass,
+  validateLogClasses,
+} from '../core/log-classes';
+import {
+  indexLifecyclePolicies,
+  indexLifecyclePolicyName,
+  renderIndexLifecyclePolicy,
+} from './index-lifecycle';
+import {
+  DEAD_LETTER_POLICY,
+  DEAD_LETTER_TEMPLATE,
+  DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
+  indexTemplateName,
+  indexTemplatePattern,
+  indexTemplates,
+  validateRefreshInterval,
 } from './index-templates';
 
 export interface ElasticsearchSetupProps extends SetupJobProps {
@@ -80,20 +95,41 @@ export class ElasticsearchSetup extends SetupJob {
 
   constructor(scope: Construct, id: string, props: ElasticsearchSetupProps) {
     super(scope, id, props, 'elasticsearch', Images.elasticsearch);
-    this.logClasses = validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES);
+    this.logClasses = validateLogClasses(
+      this,
+      'logClasses',
+      props.logClasses ?? DEFAULT_LOG_CLASSES,
+    );
     this.indexReplicas = validateInteger(this, 'indexReplicas', props.indexReplicas ?? 1, 0, 10);
-    this.refreshIntervalSeconds = validateRefreshInterval(this, 'refreshIntervalSeconds', props.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS);
-    this.deadLetterRetentionDays = validateInteger(this, 'deadLetterRetentionDays', props.deadLetterRetentionDays ?? 30, 1, 3650);
+    this.refreshIntervalSeconds = validateRefreshInterval(
+      this,
+      'refreshIntervalSeconds',
+      props.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
+    );
+    this.deadLetterRetentionDays = validateInteger(
+      this,
+      'deadLetterRetentionDays',
+      props.deadLetterRetentionDays ?? 30,
+      1,
+      3650,
+    );
     const es = props.elasticsearch;
 
     const policies = {
       ...indexLifecyclePolicies(this.logClasses),
       [DEAD_LETTER_POLICY]: renderIndexLifecyclePolicy('deadletter', this.deadLetterRetentionDays),
     };
-    const templates = indexTemplates(this.logClasses, { replicas: this.indexReplicas, refreshIntervalSeconds: this.refreshIntervalSeconds });
+    const templates = indexTemplates(this.logClasses, {
+      replicas: this.indexReplicas,
+      refreshIntervalSeconds: this.refreshIntervalSeconds,
+    });
     this.policyNames = Object.keys(policies);
     this.indexTemplates = [
-      ...catchAllFirst(this.logClasses).map(({ name }) => ({ name: indexTemplateName(name), indexPattern: indexTemplatePattern(name), policy: indexLifecyclePolicyName(name) })),
+      ...catchAllFirst(this.logClasses).map(({ name }) => ({
+        name: indexTemplateName(name),
+        indexPattern: indexTemplatePattern(name),
+        policy: indexLifecyclePolicyName(name),
+      })),
       { name: DEAD_LETTER_TEMPLATE, indexPattern: 'logs-deadletter-*', policy: DEAD_LETTER_POLICY },
     ];
 
@@ -102,11 +138,23 @@ export class ElasticsearchSetup extends SetupJob {
     // Policies first: a template names its policy.
     for (const [name, body] of Object.entries(policies)) {
       files[policyFileName(name)] = renderJson(body);
-      steps.push({ kind: 'request', description: `PUT _ilm/policy/${name}`, method: 'PUT', path: `/_ilm/policy/${name}`, file: policyFileName(name) });
+      steps.push({
+        kind: 'request',
+        description: `PUT _ilm/policy/${name}`,
+        method: 'PUT',
+        path: `/_ilm/policy/${name}`,
+        file: policyFileName(name),
+      });
     }
     for (const [name, body] of Object.entries(templates)) {
       files[templateFileName(name)] = renderJson(body);
-      steps.push({ kind: 'request', description: `PUT _index_template/${name}`, method: 'PUT', path: `/_index_template/${name}`, file: templateFileName(name) });
+      steps.push({
+        kind: 'request',
+        description: `PUT _index_template/${name}`,
+        method: 'PUT',
+        path: `/_index_template/${name}`,
+        file: templateFileName(name),
+      });
     }
 
     this.connectTo('setup', es.endpoint, 'applies ILM policies and index templates');
@@ -128,15 +176,27 @@ export class ElasticsearchSetup extends SetupJob {
 
   private credentials(props: ElasticsearchSetupProps, es: IElasticsearchCluster): SetupCredentials {
     if (props.credentials) {
-      return this.basicAuthRefs('credentials', props.credentials,
-        `Elasticsearch user the '${this.name}' Job applies ILM policies and index templates with`);
+      return this.basicAuthRefs(
+        'credentials',
+        props.credentials,
+        `Elasticsearch user the '${this.name}' Job applies ILM policies and index templates with`,
+      );
     }
     if (!es.elasticPassword) {
-      return invalidProp(this, 'credentials', undefined, 'must be set when the cluster does not expose its elastic password',
-        "give a Secret with a user that has manage_ilm and manage_index_templates, e.g. { secretName: 'elasticsearch-setup-credentials' }");
+      return invalidProp(
+        this,
+        'credentials',
+        undefined,
+        'must be set when the cluster does not expose its elastic password',
+        "give a Secret with a user that has manage_ilm and manage_index_templates, e.g. { secretName: 'elasticsearch-setup-credentials' }",
+      );
     }
     const password = validateSecretRef(this, 'elasticsearch.elasticPassword', es.elasticPassword);
-    this.recordExternalSecret({ name: password.name, keys: [password.key], purpose: 'password of the Elasticsearch `elastic` superuser' });
+    this.recordExternalSecret({
+      name: password.name,
+      keys: [password.key],
+      purpose: 'password of the Elasticsearch `elastic` superuser',
+    });
     return { username: 'elastic', password };
   }
 }

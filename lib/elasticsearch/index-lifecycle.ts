@@ -18,7 +18,11 @@ export function indexLifecyclePolicyName(logClass: string): string {
  * in the hot phase, delete `retentionDays` after rollover. Daily rollover keeps the
  * deletion granular: data lives at most one day longer than its retention.
  */
-export function renderIndexLifecyclePolicy(logClass: string, retentionDays: number, rollover: RolloverOptions = {}): object {
+export function renderIndexLifecyclePolicy(
+  logClass: string,
+  retentionDays: number,
+  rollover: RolloverOptions = {},
+): object {
   return {
     policy: {
       _meta: {
@@ -45,8 +49,16 @@ export function renderIndexLifecyclePolicy(logClass: string, retentionDays: numb
 }
 
 /** The ILM policy of every log class, keyed by policy name, the catch-all first. */
-export function indexLifecyclePolicies(classes: readonly LogClass[], rollover: RolloverOptions = {}): Record<string, object> {
+export function indexLifecyclePolicies(
+  classes: readonly LogClass[],
+  rollover: RolloverOptions = {},
+): Record<string, object> {
   const policies: Record<string, object> = {};
-  for (const c of catchAllFirst(classes)) policies[indexLifecyclePolicyName(c.name)] = renderIndexLifecyclePolicy(c.name, c.retentionDays, rollover);
+  for (const c of catchAllFirst(classes))
+    policies[indexLifecyclePolicyName(c.name)] = renderIndexLifecyclePolicy(
+      c.name,
+      c.retentionDays,
+      rollover,
+    );
   return policies;
 }

@@ -23,7 +23,10 @@ const keyword = { type: 'keyword', ignore_above: 1024 };
 const constantKeyword = { type: 'constant_keyword' };
 
 /** A field mapping, or an object of fields (ECS's nesting, written flat into the template). */
-type FieldTree = { readonly [name: string]: FieldTree | { readonly type: string; readonly [setting: string]: unknown } };
+type FieldTree = {
+  readonly [name: string]:
+    FieldTree | { readonly type: string; readonly [setting: string]: unknown };
+};
 
 /**
  * The ECS fields of the log shape the applications write (DESIGN section 5), with their
@@ -31,13 +34,13 @@ type FieldTree = { readonly [name: string]: FieldTree | { readonly type: string;
  */
 const ECS_LOG_FIELDS: FieldTree = {
   '@timestamp': { type: 'date' },
-  'message': { type: 'match_only_text' },
-  'log': { level: keyword, logger: keyword },
-  'ecs': { version: keyword },
-  'service': { name: keyword, version: keyword, environment: keyword },
-  'trace': { id: keyword },
-  'span': { id: keyword },
-  'error': {
+  message: { type: 'match_only_text' },
+  log: { level: keyword, logger: keyword },
+  ecs: { version: keyword },
+  service: { name: keyword, version: keyword, environment: keyword },
+  trace: { id: keyword },
+  span: { id: keyword },
+  error: {
     type: keyword,
     message: { type: 'match_only_text' },
     // `wildcard` keeps long stack traces searchable by any substring.
@@ -46,13 +49,17 @@ const ECS_LOG_FIELDS: FieldTree = {
   // Read by the Kibana dashboards: API latency (nanoseconds, as ECS) and status.
   // `event.original`: the line as written, masked, kept when the event had to be reshaped to
   // fit this mapping; stored, not indexed (searches use the fields).
-  'event': { duration: { type: 'long' }, dataset: keyword, original: { type: 'keyword', index: false, doc_values: false } },
-  'http': { request: { method: keyword }, response: { status_code: { type: 'long' } } },
-  'url': { path: keyword },
+  event: {
+    duration: { type: 'long' },
+    dataset: keyword,
+    original: { type: 'keyword', index: false, doc_values: false },
+  },
+  http: { request: { method: keyword }, response: { status_code: { type: 'long' } } },
+  url: { path: keyword },
   // Token counts are summed by the AI cost dashboard: numbers even when a service logs "12".
-  'labels': { prompt_tokens: { type: 'long' }, completion_tokens: { type: 'long' } },
-  'client': { ip: { type: 'ip' } },
-  'data_stream': { type: constantKeyword, dataset: constantKeyword, namespace: constantKeyword },
+  labels: { prompt_tokens: { type: 'long' }, completion_tokens: { type: 'long' } },
+  client: { ip: { type: 'ip' } },
+  data_stream: { type: constantKeyword, dataset: constantKeyword, namespace: constantKeyword },
 };
 
 function isMapping(node: FieldTree[string]): node is { readonly type: string } {
@@ -60,7 +67,10 @@ function isMapping(node: FieldTree[string]): node is { readonly type: string } {
 }
 
 /** Every field of a tree as `[dotted path, mapping]`, and every object path. */
-function walkFields(tree: FieldTree, prefix = ''): { leaves: [string, object][]; objects: string[] } {
+function walkFields(
+  tree: FieldTree,
+  prefix = '',
+): { leaves: [string, object][]; objects: string[] } {
   const leaves: [string, object][] = [];
   const objects: string[] = [];
   for (const [name, node] of Object.entries(tree)) {
@@ -106,7 +116,13 @@ export function ecsLogMappings(): object {
     subobjects: false,
     date_detection: false,
     dynamic_templates: [
-      { labels_as_keyword: { path_match: 'labels.*', match_mapping_type: 'string', mapping: keyword } },
+      {
+        labels_as_keyword: {
+          path_match: 'labels.*',
+          match_mapping_type: 'string',
+          mapping: keyword,
+        },
+      },
       { strings_as_keyword: { match_mapping_type: 'string', mapping: keyword } },
     ],
     properties,
@@ -146,7 +162,10 @@ export interface IndexTemplateOptions {
  * `logs-<class>-*` data streams with the ECS mappings and the class's ILM policy
  * (and `index.number_of_shards` when the class sets `shards`).
  */
-export function renderIndexTemplate(logClass: string | LogClass, options: IndexTemplateOptions): object {
+export function renderIndexTemplate(
+  logClass: string | LogClass,
+  options: IndexTemplateOptions,
+): object {
   const indexClass = typeof logClass === 'string' ? logClass : logClass.name;
   const shards = typeof logClass === 'string' ? undefined : logClass.shards;
   return {
@@ -162,7 +181,9 @@ export function renderIndexTemplate(logClass: string | LogClass, options: IndexT
         'index.lifecycle.name': indexLifecyclePolicyName(indexClass),
         ...(shards === undefined ? {} : { 'index.number_of_shards': shards }),
         'index.number_of_replicas': options.replicas,
-        'index.refresh_interval': renderSeconds(options.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
+        'index.refresh_interval': renderSeconds(
+          options.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
+        ),
         // One malformed value (a `client.ip` that is no address) is not indexed, not the
         // whole log line: it stays in _source and its field is listed in _ignored.
         'index.mapping.ignore_malformed': true,
@@ -196,21 +217,32 @@ export function renderDeadLetterTemplate(options: IndexTemplateOptions): object 
     index_patterns: ['logs-deadletter-*'],
     data_stream: {},
     priority: LOG_TEMPLATE_PRIORITY,
-    _meta: { description: 'Log events the class data streams refused, kept for inspection and replay', managed_by: 'observability-stack' },
+    _meta: {
+      description: 'Log events the class data streams refused, kept for inspection and replay',
+      managed_by: 'observability-stack',
+    },
     template: {
       settings: {
         'index.lifecycle.name': DEAD_LETTER_POLICY,
         'index.number_of_replicas': options.replicas,
-        'index.refresh_interval': renderSeconds(options.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
+        'index.refresh_interval': renderSeconds(
+          options.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
+        ),
       },
       mappings: {
         dynamic: false,
         properties: {
           '@timestamp': { type: 'date' },
-          'message': { type: 'match_only_text' },
-          'error': { properties: { type: keyword, message: { type: 'match_only_text' } } },
-          'tags': keyword,
-          'data_stream': { properties: { type: constantKeyword, dataset: constantKeyword, namespace: constantKeyword } },
+          message: { type: 'match_only_text' },
+          error: { properties: { type: keyword, message: { type: 'match_only_text' } } },
+          tags: keyword,
+          data_stream: {
+            properties: {
+              type: constantKeyword,
+              dataset: constantKeyword,
+              namespace: constantKeyword,
+            },
+          },
         },
       },
     },
@@ -218,9 +250,13 @@ export function renderDeadLetterTemplate(options: IndexTemplateOptions): object 
 }
 
 /** Every index template of the stack (one per log class, the catch-all first, and the dead-letter one), keyed by template name. */
-export function indexTemplates(classes: readonly LogClass[], options: IndexTemplateOptions): Record<string, object> {
+export function indexTemplates(
+  classes: readonly LogClass[],
+  options: IndexTemplateOptions,
+): Record<string, object> {
   const templates: Record<string, object> = {};
-  for (const c of catchAllFirst(classes)) templates[indexTemplateName(c.name)] = renderIndexTemplate(c, options);
+  for (const c of catchAllFirst(classes))
+    templates[indexTemplateName(c.name)] = renderIndexTemplate(c, options);
   templates[DEAD_LETTER_TEMPLATE] = renderDeadLetterTemplate(options);
   return templates;
 }

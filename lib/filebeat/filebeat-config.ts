@@ -1,7 +1,16 @@
 import { renderSeconds } from '../core/seconds';
-import { catchAllClass, DEFAULT_LOG_CLASSES, INDEX_CLASS_FIELD, LogClass } from '../core/log-classes';
+import {
+  catchAllClass,
+  DEFAULT_LOG_CLASSES,
+  INDEX_CLASS_FIELD,
+  LogClass,
+} from '../core/log-classes';
 import { DEAD_LETTER_DATA_STREAM } from '../elasticsearch/index-templates';
-import { DECODED_LINE_FIELD, LogProcessingProps, renderLogProcessingProcessor } from './log-processing';
+import {
+  DECODED_LINE_FIELD,
+  LogProcessingProps,
+  renderLogProcessingProcessor,
+} from './log-processing';
 
 /** Where the image keeps Filebeat's files. */
 export const FILEBEAT_HOME = '/usr/share/filebeat';
@@ -87,51 +96,54 @@ export function renderFilebeatConfig(opts: FilebeatConfigOptions): object {
   const logProcessing = renderLogProcessingProcessor(opts.logProcessing, classes);
   const timings = opts.timings ?? DEFAULT_FILEBEAT_TIMINGS;
   const config: Record<string, unknown> = {
-    'filebeat.inputs': [{
-      type: 'filestream',
-      // A stable id: filestream keys its registry state by it, so changing it re-reads every file.
-      id: 'kubernetes-container-logs',
-      paths: [`${CONTAINER_LOGS_PATH}/*.log`],
-      // The files in /var/log/containers are symlinks into /var/log/pods.
-      'prospector.scanner.symlinks': true,
-      // A new container's log file waits for the next scan; an open file's next line for the backoff.
-      'prospector.scanner.check_interval': renderSeconds(timings.scanIntervalSeconds),
-      // Files are told apart by a hash of their first bytes, and not read before they hold them.
-      'prospector.scanner.fingerprint.length': opts.fingerprintLengthBytes ?? DEFAULT_FINGERPRINT_LENGTH_BYTES,
-      'backoff.init': renderSeconds(timings.backoffInitSeconds),
-      'backoff.max': renderSeconds(timings.backoffMaxSeconds),
-      parsers: [{ container: { stream: 'all' } }],
-    }],
+    'filebeat.inputs': [
+      {
+        type: 'filestream',
+        // A stable id: filestream keys its registry state by it, so changing it re-reads every file.
+        id: 'kubernetes-container-logs',
+        paths: [`${CONTAINER_LOGS_PATH}/*.log`],
+        // The files in /var/log/containers are symlinks into /var/log/pods.
+        'prospector.scanner.symlinks': true,
+        // A new container's log file waits for the next scan; an open file's next line for the backoff.
+        'prospector.scanner.check_interval': renderSeconds(timings.scanIntervalSeconds),
+        // Files are told apart by a hash of their first bytes, and not read before they hold them.
+        'prospector.scanner.fingerprint.length':
+          opts.fingerprintLengthBytes ?? DEFAULT_FINGERPRINT_LENGTH_BYTES,
+        'backoff.init': renderSeconds(timings.backoffInitSeconds),
+        'backoff.max': renderSeconds(timings.backoffMaxSeconds),
+        parsers: [{ container: { stream: 'all' } }],
+      },
+    ],
     // Top level, not under the input: filestream builds an input's processors once per file
     // it opens, so each new container's log would start its own API server watch (whose first
     // seconds of lines go out without Kubernetes metadata) and its own script engine. Built
     // here, each processor exists once; the order is the same.
     processors: [
-    {
-      add_kubernetes_metadata: {
-        host: '${NODE_NAME}',
-        matchers: [{ logs_path: { logs_path: `${CONTAINER_LOGS_PATH}/` } }],
+      {
+        add_kubernetes_metadata: {
+          host: '${NODE_NAME}',
+          matchers: [{ logs_path: { logs_path: `${CONTAINER_LOGS_PATH}/` } }],
+        },
       },
-    },
-    {
-      // Into a field of its own: the script merges it so that nothing the line says
-      // replaces what Filebeat wrote (log.file.path, log.offset) or breaks the mapping.
-      decode_json_fields: {
-        fields: ['message'],
-        target: DECODED_LINE_FIELD,
-        add_error_key: true,
-        // ECS loggers write dotted keys (`log.level`); expanded, they match the flat shape's renamed fields.
-        expand_keys: true,
-        // Plain-text lines are not JSON; only they would otherwise all carry a decoding error.
-        when: { regexp: { message: '^\\s*\\{' } },
+      {
+        // Into a field of its own: the script merges it so that nothing the line says
+        // replaces what Filebeat wrote (log.file.path, log.offset) or breaks the mapping.
+        decode_json_fields: {
+          fields: ['message'],
+          target: DECODED_LINE_FIELD,
+          add_error_key: true,
+          // ECS loggers write dotted keys (`log.level`); expanded, they match the flat shape's renamed fields.
+          expand_keys: true,
+          // Plain-text lines are not JSON; only they would otherwise all carry a decoding error.
+          when: { regexp: { message: '^\\s*\\{' } },
+        },
       },
-    },
-    // After decoding, so masking sees the application's fields; plain-text lines too.
-    logProcessing,
-    flatTimestampProcessor(),
-    // The data stream is named here for both outputs: Logstash only checks it, so the
-    // routing that the real-tool tier runs is the routing of both paths.
-    ...dataStreamRoutingProcessors(classes),
+      // After decoding, so masking sees the application's fields; plain-text lines too.
+      logProcessing,
+      flatTimestampProcessor(),
+      // The data stream is named here for both outputs: Logstash only checks it, so the
+      // routing that the real-tool tier runs is the routing of both paths.
+      ...dataStreamRoutingProcessors(classes),
     ],
     'filebeat.registry.path': `${FILEBEAT_DATA_PATH}/registry`,
     // Top level, not under the output: Filebeat accepts the queue in one place only.
@@ -181,7 +193,12 @@ export function flatTimestampProcessor(): object {
     timestamp: {
       field: 'timestamp',
       // Go layouts; fractional seconds are accepted after the seconds without being in the layout.
-      layouts: ['2006-01-02T15:04:05Z07:00', '2006-01-02T15:04:05', '2006-01-02 15:04:05Z07:00', '2006-01-02 15:04:05'],
+      layouts: [
+        '2006-01-02T15:04:05Z07:00',
+        '2006-01-02T15:04:05',
+        '2006-01-02 15:04:05Z07:00',
+        '2006-01-02 15:04:05',
+      ],
       // Checked when Filebeat loads the processor: a layout that cannot parse these stops it.
       test: ['2024-01-15T10:30:45.123Z', '2024-01-15T10:30:45+01:00', '2024-01-15 10:30:45'],
       ignore_missing: true,
@@ -199,13 +216,21 @@ export const DATA_STREAM_INDEX = 'logs-%{[data_stream.dataset]}-%{[data_stream.n
  * other event (and any unknown or missing class, so no input can create an unmanaged
  * data stream) to the catch-all. `add_fields` overwrites whatever the application set.
  */
-export function dataStreamRoutingProcessors(classes: readonly LogClass[] = DEFAULT_LOG_CLASSES, namespace = 'default'): object[] {
-  const dataStream = (dataset: string) => ({ target: 'data_stream', fields: { type: 'logs', dataset, namespace } });
+export function dataStreamRoutingProcessors(
+  classes: readonly LogClass[] = DEFAULT_LOG_CLASSES,
+  namespace = 'default',
+): object[] {
+  const dataStream = (dataset: string) => ({
+    target: 'data_stream',
+    fields: { type: 'logs', dataset, namespace },
+  });
   const fallback = catchAllClass(classes).name;
   return [
     { add_fields: dataStream(fallback) },
-    ...classes.filter((c) => c.name !== fallback).map((c) => ({
-      add_fields: { ...dataStream(c.name), when: { equals: { [INDEX_CLASS_FIELD]: c.name } } },
-    })),
+    ...classes
+      .filter((c) => c.name !== fallback)
+      .map((c) => ({
+        add_fields: { ...dataStream(c.name), when: { equals: { [INDEX_CLASS_FIELD]: c.name } } },
+      })),
   ];
 }

@@ -16,7 +16,11 @@ export interface FilebeatExporterProps {
 /** The sidecar's metrics port (the exporter's default); Filebeat's own is `http` on 5066. */
 export const FILEBEAT_EXPORTER_PORT = 9479;
 // One per node: kept smaller than the Logstash exporter's.
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '64Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '10m',
+  memoryRequest: '32Mi',
+  memoryLimit: '64Mi',
+};
 
 /**
  * The exporter container that reads the stats of the Filebeat in the same pod
@@ -27,7 +31,10 @@ const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '10m', memoryRequest
  * does not answer). It opens its port only after Filebeat has answered once, which the
  * default liveness timing leaves time for. `props` errors are reported as `exporter.*` of `scope`.
  */
-export function renderFilebeatExporterContainer(scope: IConstruct, props: FilebeatExporterProps = {}): k8s.Container {
+export function renderFilebeatExporterContainer(
+  scope: IConstruct,
+  props: FilebeatExporterProps = {},
+): k8s.Container {
   return renderExporterSidecar(scope, props, {
     defaultImage: Images.beatExporter,
     defaultResources: DEFAULT_RESOURCES,

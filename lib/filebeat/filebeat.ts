@@ -5,21 +5,52 @@ import { PodSecurityLevel } from '../core/security';
 import { configChecksum, renderYaml } from '../core/config';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
-import { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClass, validateLogClasses, validateLogDomains } from '../core/log-classes';
+import {
+  DEFAULT_LOG_CLASSES,
+  DEFAULT_LOG_DOMAINS,
+  LogClass,
+  validateLogClasses,
+  validateLogDomains,
+} from '../core/log-classes';
 import { validateDnsLabel, validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { validateSeconds } from '../core/seconds';
 import { BasicAuthSecretRef } from '../core/secrets';
-import { fieldRefEnv, renderContainer, renderDaemonSetSpec, scrapeAnnotations } from '../core/workload';
-import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
+import {
+  fieldRefEnv,
+  renderContainer,
+  renderDaemonSetSpec,
+  scrapeAnnotations,
+} from '../core/workload';
+import {
+  elasticsearchCaMount,
+  IElasticsearchCluster,
+} from '../elasticsearch/elasticsearch-reference';
 import { ILogstash } from '../logstash/logstash-reference';
 import {
-  CONTAINER_LOGS_PATH, DEFAULT_FILEBEAT_TIMINGS, FILEBEAT_DATA_PATH, FILEBEAT_HOME, FILEBEAT_HTTP_PORT,
-  DEFAULT_FINGERPRINT_LENGTH_BYTES, FilebeatConfigOptions, FilebeatTimings, renderFilebeatConfig,
+  CONTAINER_LOGS_PATH,
+  DEFAULT_FILEBEAT_TIMINGS,
+  FILEBEAT_DATA_PATH,
+  FILEBEAT_HOME,
+  FILEBEAT_HTTP_PORT,
+  DEFAULT_FINGERPRINT_LENGTH_BYTES,
+  FilebeatConfigOptions,
+  FilebeatTimings,
+  renderFilebeatConfig,
 } from './filebeat-config';
-import { FILEBEAT_EXPORTER_PORT, FilebeatExporterProps, renderFilebeatExporterContainer } from './filebeat-exporter';
-import { LogProcessingParams, LogProcessingProps, logProcessingParams, secretKeyFragmentsProblem, valueMaskProblem } from './log-processing';
+import {
+  FILEBEAT_EXPORTER_PORT,
+  FilebeatExporterProps,
+  renderFilebeatExporterContainer,
+} from './filebeat-exporter';
+import {
+  LogProcessingParams,
+  LogProcessingProps,
+  logProcessingParams,
+  secretKeyFragmentsProblem,
+  valueMaskProblem,
+} from './log-processing';
 
 export interface FilebeatProps extends ComponentProps {
   /** Ship to this Logstash. Exactly one of `logstash` and `elasticsearch` is required. @default - none */
@@ -99,7 +130,11 @@ export interface FilebeatProps extends ComponentProps {
   readonly fingerprintLengthBytes?: number;
 }
 
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '200Mi', memoryLimit: '400Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '100m',
+  memoryRequest: '200Mi',
+  memoryLimit: '400Mi',
+};
 const CONFIG_DIR = '/etc/filebeat';
 
 /**
@@ -136,38 +171,75 @@ export class Filebeat extends Component {
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id, props, 'filebeat', Images.filebeat);
     if ((props.logstash === undefined) === (props.elasticsearch === undefined)) {
-      invalidProp(this, 'logstash', props.logstash ? 'logstash and elasticsearch' : undefined,
-        'and \'elasticsearch\' are exclusive and one is required', 'set exactly one of them');
+      invalidProp(
+        this,
+        'logstash',
+        props.logstash ? 'logstash and elasticsearch' : undefined,
+        "and 'elasticsearch' are exclusive and one is required",
+        'set exactly one of them',
+      );
     }
     this.resources = props.resources ?? DEFAULT_RESOURCES;
     this.tolerations = props.tolerations ?? [{ operator: 'Exists' }];
     const hostDataPath = props.hostDataPath ?? '/var/lib/filebeat-data';
     if (!/^\/[A-Za-z0-9._/-]+$/.test(hostDataPath) || hostDataPath.split('/').includes('..')) {
-      invalidProp(this, 'hostDataPath', hostDataPath, 'must be an absolute host path', "use a dedicated directory such as '/var/lib/filebeat-data'");
+      invalidProp(
+        this,
+        'hostDataPath',
+        hostDataPath,
+        'must be an absolute host path',
+        "use a dedicated directory such as '/var/lib/filebeat-data'",
+      );
     }
     const fragments = props.logProcessing?.secretKeyFragments;
     const fragmentsProblem = fragments && secretKeyFragmentsProblem(fragments);
     if (fragmentsProblem) {
-      invalidProp(this, 'logProcessing.secretKeyFragments', fragments, fragmentsProblem,
-        "use key name fragments such as ['password', 'api_key'], or set 'enabled: false' to turn masking off");
+      invalidProp(
+        this,
+        'logProcessing.secretKeyFragments',
+        fragments,
+        fragmentsProblem,
+        "use key name fragments such as ['password', 'api_key'], or set 'enabled: false' to turn masking off",
+      );
     }
     for (const [i, mask] of (props.logProcessing?.valueMasks ?? []).entries()) {
       const problem = valueMaskProblem(mask);
       if (problem) {
-        invalidProp(this, `logProcessing.valueMasks[${i}]`, `ValueMask.pattern(${JSON.stringify(mask.name)}, ${JSON.stringify(mask.regex)})`, problem,
-          "name it in lower-case letters, digits, '_' and '-', with a JavaScript regular expression that matches only the value, e.g. ValueMask.pattern('iban', '\\bDE[0-9]{20}\\b')");
+        invalidProp(
+          this,
+          `logProcessing.valueMasks[${i}]`,
+          `ValueMask.pattern(${JSON.stringify(mask.name)}, ${JSON.stringify(mask.regex)})`,
+          problem,
+          "name it in lower-case letters, digits, '_' and '-', with a JavaScript regular expression that matches only the value, e.g. ValueMask.pattern('iban', '\\bDE[0-9]{20}\\b')",
+        );
       }
     }
     const lp = props.logProcessing;
     if (lp?.enabled === false) {
-      const ignored = (['secretKeyFragments', 'maskIpAddresses', 'classify', 'valueMasks', 'domains'] as const).find((k) => lp[k] !== undefined);
+      const ignored = (
+        ['secretKeyFragments', 'maskIpAddresses', 'classify', 'valueMasks', 'domains'] as const
+      ).find((k) => lp[k] !== undefined);
       if (ignored) {
-        invalidProp(this, `logProcessing.${ignored}`, lp[ignored], "has no effect with 'enabled: false' (nothing is masked or classified)",
-          `remove logProcessing.${ignored}, or enable log processing`);
+        invalidProp(
+          this,
+          `logProcessing.${ignored}`,
+          lp[ignored],
+          "has no effect with 'enabled: false' (nothing is masked or classified)",
+          `remove logProcessing.${ignored}, or enable log processing`,
+        );
       }
     }
-    const domains = validateLogDomains(this, 'logProcessing.domains', lp?.domains ?? DEFAULT_LOG_DOMAINS);
-    this.logClasses = validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES, domains);
+    const domains = validateLogDomains(
+      this,
+      'logProcessing.domains',
+      lp?.domains ?? DEFAULT_LOG_DOMAINS,
+    );
+    this.logClasses = validateLogClasses(
+      this,
+      'logClasses',
+      props.logClasses ?? DEFAULT_LOG_CLASSES,
+      domains,
+    );
     this.logProcessing = logProcessingParams(lp, this.logClasses);
     this.timings = this.resolveTimings(props);
     this.clusterRoleName = validateDnsLabel(this, 'name', `${this.namespace}-${this.name}`, 253);
@@ -188,19 +260,45 @@ export class Filebeat extends Component {
         volumeMounts.push(ca.volumeMount);
       }
       if (es.securityEnabled) {
-        this.credentials = props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-        env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
-          `Elasticsearch user Filebeat '${this.name}' writes logs-* data streams with (create_doc, auto_configure on logs-*)`));
+        this.credentials = props.credentials ?? {
+          secretName: `${this.name}-elasticsearch-credentials`,
+        };
+        env.push(
+          ...this.basicAuthEnv(
+            'credentials',
+            this.credentials,
+            'ES_USERNAME',
+            'ES_PASSWORD',
+            `Elasticsearch user Filebeat '${this.name}' writes logs-* data streams with (create_doc, auto_configure on logs-*)`,
+          ),
+        );
       }
-      output = { kind: 'elasticsearch', url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
+      output = {
+        kind: 'elasticsearch',
+        url: es.endpoint.url,
+        caFile: ca?.caFile,
+        authenticate: es.securityEnabled,
+      };
       this.connectTo('agent', es.endpoint, 'ships logs');
     }
 
-    this.fingerprintLengthBytes = validateInteger(this, 'fingerprintLengthBytes', props.fingerprintLengthBytes ?? DEFAULT_FINGERPRINT_LENGTH_BYTES, 64, 1024 * 1024);
+    this.fingerprintLengthBytes = validateInteger(
+      this,
+      'fingerprintLengthBytes',
+      props.fingerprintLengthBytes ?? DEFAULT_FINGERPRINT_LENGTH_BYTES,
+      64,
+      1024 * 1024,
+    );
     const data = {
-      'filebeat.yml': renderYaml(renderFilebeatConfig({
-        output, logProcessing: props.logProcessing, logClasses: this.logClasses, timings: this.timings, fingerprintLengthBytes: this.fingerprintLengthBytes,
-      })),
+      'filebeat.yml': renderYaml(
+        renderFilebeatConfig({
+          output,
+          logProcessing: props.logProcessing,
+          logClasses: this.logClasses,
+          timings: this.timings,
+          fingerprintLengthBytes: this.fingerprintLengthBytes,
+        }),
+      ),
     };
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'agent', data);
     this.serviceAccountName = this.addServiceAccount();
@@ -257,22 +355,30 @@ export class Filebeat extends Component {
 
     new k8s.KubeDaemonSet(this, 'daemonset', {
       metadata: this.metadata(this.name, 'agent'),
-      spec: renderDaemonSetSpec({
-        identity,
-        serviceAccountName: this.serviceAccountName,
-        // add_kubernetes_metadata watches pods, namespaces and nodes.
-        automountServiceAccountToken: true,
-        containers,
-        volumes,
-        annotations: {
-          ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
-          'checksum/config': configChecksum(data),
+      spec: renderDaemonSetSpec(
+        {
+          identity,
+          serviceAccountName: this.serviceAccountName,
+          // add_kubernetes_metadata watches pods, namespaces and nodes.
+          automountServiceAccountToken: true,
+          containers,
+          volumes,
+          annotations: {
+            ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
+            'checksum/config': configChecksum(data),
+          },
+          securityContext: {
+            runAsUser: 0,
+            runAsGroup: 0,
+            runAsNonRoot: false,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          tolerations: this.tolerations,
+          // Shipping buffered events on shutdown; the registry records what was acknowledged.
+          terminationGracePeriodSeconds: 30,
         },
-        securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
-        tolerations: this.tolerations,
-        // Shipping buffered events on shutdown; the registry records what was acknowledged.
-        terminationGracePeriodSeconds: 30,
-      }, k8s.IntOrString.fromNumber(1)),
+        k8s.IntOrString.fromNumber(1),
+      ),
     });
   }
 
@@ -303,22 +409,54 @@ export class Filebeat extends Component {
   private resolveTimings(props: FilebeatProps): FilebeatTimings {
     const d = DEFAULT_FILEBEAT_TIMINGS;
     const fix = (example: number) => `give seconds such as ${example}`;
-    const backoffInitSeconds = validateSeconds(this, 'backoffInitSeconds', props.backoffInitSeconds ?? d.backoffInitSeconds,
-      { min: 0, minExclusive: true, fix: fix(d.backoffInitSeconds) });
-    const backoffMaxSeconds = validateSeconds(this, 'backoffMaxSeconds', props.backoffMaxSeconds ?? d.backoffMaxSeconds,
-      { min: 0, minExclusive: true, fix: fix(d.backoffMaxSeconds) });
-    const scanIntervalSeconds = validateSeconds(this, 'scanIntervalSeconds', props.scanIntervalSeconds ?? d.scanIntervalSeconds,
-      { min: 1, fix: 'scan at most once a second (Elastic advises against shorter intervals); lower backoffMaxSeconds for faster reads of open files' });
-    const queueFlushTimeoutSeconds = validateSeconds(this, 'queueFlushTimeoutSeconds', props.queueFlushTimeoutSeconds ?? d.queueFlushTimeoutSeconds,
-      { min: 0, fix: `give seconds such as ${d.queueFlushTimeoutSeconds}, or 0 to send each event at once` });
+    const backoffInitSeconds = validateSeconds(
+      this,
+      'backoffInitSeconds',
+      props.backoffInitSeconds ?? d.backoffInitSeconds,
+      { min: 0, minExclusive: true, fix: fix(d.backoffInitSeconds) },
+    );
+    const backoffMaxSeconds = validateSeconds(
+      this,
+      'backoffMaxSeconds',
+      props.backoffMaxSeconds ?? d.backoffMaxSeconds,
+      { min: 0, minExclusive: true, fix: fix(d.backoffMaxSeconds) },
+    );
+    const scanIntervalSeconds = validateSeconds(
+      this,
+      'scanIntervalSeconds',
+      props.scanIntervalSeconds ?? d.scanIntervalSeconds,
+      {
+        min: 1,
+        fix: 'scan at most once a second (Elastic advises against shorter intervals); lower backoffMaxSeconds for faster reads of open files',
+      },
+    );
+    const queueFlushTimeoutSeconds = validateSeconds(
+      this,
+      'queueFlushTimeoutSeconds',
+      props.queueFlushTimeoutSeconds ?? d.queueFlushTimeoutSeconds,
+      {
+        min: 0,
+        fix: `give seconds such as ${d.queueFlushTimeoutSeconds}, or 0 to send each event at once`,
+      },
+    );
     // Filebeat's documented requirement: backoff.init <= backoff.max <= prospector.scanner.check_interval.
     if (backoffMaxSeconds < backoffInitSeconds) {
-      invalidProp(this, 'backoffMaxSeconds', backoffMaxSeconds, `must be at least backoffInitSeconds (${backoffInitSeconds})`,
-        'raise backoffMaxSeconds or lower backoffInitSeconds');
+      invalidProp(
+        this,
+        'backoffMaxSeconds',
+        backoffMaxSeconds,
+        `must be at least backoffInitSeconds (${backoffInitSeconds})`,
+        'raise backoffMaxSeconds or lower backoffInitSeconds',
+      );
     }
     if (backoffMaxSeconds > scanIntervalSeconds) {
-      invalidProp(this, 'backoffMaxSeconds', backoffMaxSeconds, `must be at most scanIntervalSeconds (${scanIntervalSeconds})`,
-        'lower backoffMaxSeconds or raise scanIntervalSeconds');
+      invalidProp(
+        this,
+        'backoffMaxSeconds',
+        backoffMaxSeconds,
+        `must be at most scanIntervalSeconds (${scanIntervalSeconds})`,
+        'lower backoffMaxSeconds or raise scanIntervalSeconds',
+      );
     }
     return { backoffInitSeconds, backoffMaxSeconds, scanIntervalSeconds, queueFlushTimeoutSeconds };
   }

@@ -65,24 +65,33 @@ export class ValueMask {
     return new ValueMask('pattern', name, regex);
   }
 
-  private constructor(public readonly kind: 'payment_card' | 'email' | 'pattern', public readonly name: string = kind, public readonly regex?: string) {}
+  private constructor(
+    public readonly kind: 'payment_card' | 'email' | 'pattern',
+    public readonly name: string = kind,
+    public readonly regex?: string,
+  ) {}
 
   /** The entry of the script's `value_masks` param. */
   public toParam(): { kind: string; name?: string; regex?: string } {
-    return this.kind === 'pattern' ? { kind: this.kind, name: this.name, regex: this.regex } : { kind: this.kind };
+    return this.kind === 'pattern'
+      ? { kind: this.kind, name: this.name, regex: this.regex }
+      : { kind: this.kind };
   }
 }
 
 /** The problem with a value mask, or undefined when it is fine. */
 export function valueMaskProblem(mask: ValueMask): string | undefined {
   if (mask.kind !== 'pattern') return undefined;
-  if (!/^[a-z][a-z0-9_-]*$/.test(mask.name)) return `has name '${mask.name}', which is not lower-case letters, digits, '_' and '-'`;
+  if (!/^[a-z][a-z0-9_-]*$/.test(mask.name))
+    return `has name '${mask.name}', which is not lower-case letters, digits, '_' and '-'`;
   const regex = mask.regex ?? '';
   // Filebeat expands `$` + `{...}` in its config file: the pattern would be rewritten.
-  if (regex.includes('$' + '{')) return `'${mask.name}' has '$' followed by '{', which Filebeat would expand as a variable`;
+  if (regex.includes('$' + '{'))
+    return `'${mask.name}' has '$' followed by '{', which Filebeat would expand as a variable`;
   try {
     const re = new RegExp(regex, 'g');
-    if (re.test('')) return `'${mask.name}' matches the empty string, so it would mask between every character`;
+    if (re.test(''))
+      return `'${mask.name}' matches the empty string, so it would mask between every character`;
   } catch (e) {
     return `'${mask.name}' is not a valid regular expression: ${(e as Error).message}`;
   }
@@ -125,9 +134,11 @@ export interface LogClassParam {
 
 /** The script's `classes` param of a class table. */
 export function logClassParams(classes: readonly LogClass[]): LogClassParam[] {
-  return classes.map((c) => (c.match.field === undefined
-    ? { name: c.name }
-    : { name: c.name, field: c.match.field, values: [...(c.match.values ?? [])] }));
+  return classes.map((c) =>
+    c.match.field === undefined
+      ? { name: c.name }
+      : { name: c.name, field: c.match.field, values: [...(c.match.values ?? [])] },
+  );
 }
 
 /** decode_json_fields' target: the script merges it into the event and removes it. */
@@ -142,7 +153,13 @@ export interface LogProcessingProcessor {
   };
 }
 
-export const DEFAULT_SECRET_KEY_FRAGMENTS: readonly string[] = ['password', 'secret', 'token', 'api_key', 'authorization'];
+export const DEFAULT_SECRET_KEY_FRAGMENTS: readonly string[] = [
+  'password',
+  'secret',
+  'token',
+  'api_key',
+  'authorization',
+];
 export const LOG_PROCESSING_SCRIPT_FILE = 'log-processing-script.js';
 
 // Beside this module in the sources and in build/lib alike: every build copies lib/'s .js
@@ -154,7 +171,9 @@ let cachedSource: string | undefined;
 export function logProcessingSource(): string {
   if (cachedSource === undefined) {
     if (!existsSync(SCRIPT_PATH)) {
-      throw new Error(`${SCRIPT_PATH} is missing: build with \`npm run build\` (it copies lib/'s .js files to build/lib), or reinstall the package`);
+      throw new Error(
+        `${SCRIPT_PATH} is missing: build with \`npm run build\` (it copies lib/'s .js files to build/lib), or reinstall the package`,
+      );
     }
     cachedSource = readFileSync(SCRIPT_PATH, 'utf8');
   }
@@ -172,7 +191,10 @@ export function secretKeyFragmentsProblem(fragments: readonly string[]): string 
 }
 
 /** The script's params after defaults, classifying into `classes`. */
-export function logProcessingParams(props: LogProcessingProps = {}, classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): LogProcessingParams {
+export function logProcessingParams(
+  props: LogProcessingProps = {},
+  classes: readonly LogClass[] = DEFAULT_LOG_CLASSES,
+): LogProcessingParams {
   const shapes = ecsFieldShapes();
   const common = {
     ecs_renames: FLAT_TO_ECS_FIELDS.map(({ from, to }) => ({ from, to: to.join('.') })),
@@ -181,7 +203,15 @@ export function logProcessingParams(props: LogProcessingProps = {}, classes: rea
     decoded_field: DECODED_LINE_FIELD,
   };
   if (props.enabled === false) {
-    return { secret_key_fragments: [], mask_ip_addresses: false, classify: false, value_masks: [], ...common, domains: [], classes: [] };
+    return {
+      secret_key_fragments: [],
+      mask_ip_addresses: false,
+      classify: false,
+      value_masks: [],
+      ...common,
+      domains: [],
+      classes: [],
+    };
   }
   const classify = props.classify ?? true;
   return {
@@ -190,7 +220,13 @@ export function logProcessingParams(props: LogProcessingProps = {}, classes: rea
     classify,
     value_masks: (props.valueMasks ?? [ValueMask.PAYMENT_CARDS]).map((m) => m.toParam()),
     ...common,
-    domains: classify ? (props.domains ?? DEFAULT_LOG_DOMAINS).map((d) => ({ name: d.name, keys: [...d.keys], words: [...d.words] })) : [],
+    domains: classify
+      ? (props.domains ?? DEFAULT_LOG_DOMAINS).map((d) => ({
+          name: d.name,
+          keys: [...d.keys],
+          words: [...d.words],
+        }))
+      : [],
     classes: classify ? logClassParams(classes) : [],
   };
 }
@@ -207,7 +243,10 @@ export function logProcessingParams(props: LogProcessingProps = {}, classes: rea
  * alike (`getStats` returns before any registration when the id is empty). The processors are
  * also top-level (see renderFilebeatConfig), so each is built once.
  */
-export function renderLogProcessingProcessor(props: LogProcessingProps = {}, classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): LogProcessingProcessor {
+export function renderLogProcessingProcessor(
+  props: LogProcessingProps = {},
+  classes: readonly LogClass[] = DEFAULT_LOG_CLASSES,
+): LogProcessingProcessor {
   return {
     script: {
       lang: 'javascript',

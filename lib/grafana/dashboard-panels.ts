@@ -1,7 +1,10 @@
 import { DatasourceUids } from './grafana-config';
 
 /** The Prometheus data source reference every built-in panel and query uses. */
-export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: DatasourceUids.prometheus } as const;
+export const PROMETHEUS_DATASOURCE = {
+  type: 'prometheus',
+  uid: DatasourceUids.prometheus,
+} as const;
 
 /**
  * Refresh intervals offered by the time picker. Grafana drops the ones below
@@ -34,7 +37,9 @@ export interface PanelOptions {
   /** Colour steps: `[value, colour]`, ascending. @default - green only */
   readonly thresholds?: ReadonlyArray<readonly [number, string]>;
   /** Stat panels: value -> text and colour. @default - none */
-  readonly valueMappings?: Readonly<Record<string, { readonly text: string; readonly color: string }>>;
+  readonly valueMappings?: Readonly<
+    Record<string, { readonly text: string; readonly color: string }>
+  >;
   /** Timeseries panels: stack the series. @default false */
   readonly stacked?: boolean;
 }
@@ -42,11 +47,20 @@ export interface PanelOptions {
 const REF_IDS = 'ABCDEFGHIJ';
 
 function targets(queries: readonly PanelQuery[]): object[] {
-  return queries.map((q, i) => ({ refId: REF_IDS[i], datasource: PROMETHEUS_DATASOURCE, expr: q.expr, legendFormat: q.legendFormat, range: true }));
+  return queries.map((q, i) => ({
+    refId: REF_IDS[i],
+    datasource: PROMETHEUS_DATASOURCE,
+    expr: q.expr,
+    legendFormat: q.legendFormat,
+    range: true,
+  }));
 }
 
 function fieldDefaults(options: PanelOptions): Record<string, unknown> {
-  const steps = [{ color: 'green', value: null }, ...(options.thresholds ?? []).map(([value, color]) => ({ color, value }))];
+  const steps = [
+    { color: 'green', value: null },
+    ...(options.thresholds ?? []).map(([value, color]) => ({ color, value })),
+  ];
   return {
     unit: options.unit,
     min: options.min,
@@ -57,7 +71,13 @@ function fieldDefaults(options: PanelOptions): Record<string, unknown> {
 }
 
 /** A time series panel on the Prometheus data source. */
-export function timeseriesPanel(id: number, title: string, gridPos: GridPos, queries: readonly PanelQuery[], options: PanelOptions): object {
+export function timeseriesPanel(
+  id: number,
+  title: string,
+  gridPos: GridPos,
+  queries: readonly PanelQuery[],
+  options: PanelOptions,
+): object {
   const defaults = fieldDefaults(options);
   return {
     id,
@@ -78,13 +98,22 @@ export function timeseriesPanel(id: number, title: string, gridPos: GridPos, que
       },
       overrides: [],
     },
-    options: { legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max', 'lastNotNull'] }, tooltip: { mode: 'multi', sort: 'desc' } },
+    options: {
+      legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max', 'lastNotNull'] },
+      tooltip: { mode: 'multi', sort: 'desc' },
+    },
     targets: targets(queries),
   };
 }
 
 /** A stat panel (last value) on the Prometheus data source. */
-export function statPanel(id: number, title: string, gridPos: GridPos, queries: readonly PanelQuery[], options: PanelOptions): object {
+export function statPanel(
+  id: number,
+  title: string,
+  gridPos: GridPos,
+  queries: readonly PanelQuery[],
+  options: PanelOptions,
+): object {
   return {
     id,
     type: 'stat',
@@ -125,7 +154,13 @@ export function labelValuesVariable(name: string, label: string, metric: string)
 }
 
 /** The dashboard envelope shared by the built-in dashboards. */
-export function dashboardModel(uid: string, title: string, tags: string[], variables: object[], panels: object[]): Record<string, unknown> {
+export function dashboardModel(
+  uid: string,
+  title: string,
+  tags: string[],
+  variables: object[],
+  panels: object[],
+): Record<string, unknown> {
   return {
     uid,
     title,

@@ -15,7 +15,8 @@ export function renderIni(sections: IniSections): string {
       .filter((entry): entry is [string, IniValue] => entry[1] !== undefined)
       .map(([key, value]) => {
         const text = String(value);
-        if (/[\r\n]/.test(text)) throw new Error(`grafana.ini value of [${section}] ${key} spans lines`);
+        if (/[\r\n]/.test(text))
+          throw new Error(`grafana.ini value of [${section}] ${key} spans lines`);
         return `${key} = ${text}`;
       });
     if (lines.length > 0) blocks.push([`[${section}]`, ...lines].join('\n'));
@@ -41,47 +42,47 @@ export interface GrafanaIniOptions {
  */
 export function renderGrafanaIni(options: GrafanaIniOptions): string {
   return renderIni({
-    'paths': {
+    paths: {
       data: options.dataPath,
       plugins: `${options.dataPath}/plugins`,
       provisioning: options.provisioningPath,
     },
-    'server': {
+    server: {
       protocol: 'http',
       http_port: options.httpPort,
       root_url: options.rootUrl,
       enable_gzip: true,
     },
-    'analytics': {
+    analytics: {
       reporting_enabled: false,
       check_for_updates: false,
       check_for_plugin_updates: false,
       feedback_links_enabled: false,
     },
-    'security': {
+    security: {
       cookie_secure: options.cookieSecure,
       cookie_samesite: 'lax',
       disable_gravatar: true,
       allow_embedding: false,
     },
-    'users': {
+    users: {
       allow_sign_up: false,
       allow_org_create: false,
     },
     'auth.anonymous': {
       enabled: false,
     },
-    'log': {
+    log: {
       mode: 'console',
       level: 'info',
     },
     'log.console': {
       format: 'json',
     },
-    'dashboards': {
+    dashboards: {
       min_refresh_interval: '1s',
     },
-    'metrics': {
+    metrics: {
       enabled: true,
     },
   });
@@ -169,7 +170,13 @@ export function renderGrafanaDatasources(options: GrafanaDatasourcesOptions): ob
         logLevelField: 'log.level',
         tlsAuthWithCACert: es.caFile ? true : undefined,
         dataLinks: options.jaeger
-          ? [{ field: 'trace.id', datasourceUid: DatasourceUids.jaeger, url: escapeProvisioningValue('${__value.raw}') }]
+          ? [
+              {
+                field: 'trace.id',
+                datasourceUid: DatasourceUids.jaeger,
+                url: escapeProvisioningValue('${__value.raw}'),
+              },
+            ]
           : undefined,
       },
       secureJsonData: Object.keys(secureJsonData).length > 0 ? secureJsonData : undefined,
@@ -187,12 +194,12 @@ export function renderGrafanaDatasources(options: GrafanaDatasourcesOptions): ob
       jsonData: {
         tracesToLogsV2: es
           ? {
-            datasourceUid: DatasourceUids.elasticsearch,
-            customQuery: true,
-            query: escapeProvisioningValue('trace.id:"${__trace.traceId}"'),
-            spanStartTimeShift: '-5m',
-            spanEndTimeShift: '5m',
-          }
+              datasourceUid: DatasourceUids.elasticsearch,
+              customQuery: true,
+              query: escapeProvisioningValue('trace.id:"${__trace.traceId}"'),
+              spanStartTimeShift: '-5m',
+              spanEndTimeShift: '5m',
+            }
           : undefined,
         nodeGraph: { enabled: true },
       },
@@ -212,16 +219,18 @@ export interface DashboardProvidersOptions {
 export function renderDashboardProviders(options: DashboardProvidersOptions): object {
   return {
     apiVersion: 1,
-    providers: [{
-      name: 'default',
-      orgId: 1,
-      folder: '',
-      type: 'file',
-      // Dashboards are code: edits in the UI would be lost on the next rollout.
-      disableDeletion: true,
-      allowUiUpdates: false,
-      updateIntervalSeconds: 30,
-      options: { path: options.path, foldersFromFilesStructure: false },
-    }],
+    providers: [
+      {
+        name: 'default',
+        orgId: 1,
+        folder: '',
+        type: 'file',
+        // Dashboards are code: edits in the UI would be lost on the next rollout.
+        disableDeletion: true,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 30,
+        options: { path: options.path, foldersFromFilesStructure: false },
+      },
+    ],
   };
 }

@@ -11,12 +11,31 @@ import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { BasicAuthSecretRef, SecretFile, secretFilesMount, SecretKeyRef, validateSecretRef } from '../core/secrets';
-import { renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
-import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
+import {
+  BasicAuthSecretRef,
+  SecretFile,
+  secretFilesMount,
+  SecretKeyRef,
+  validateSecretRef,
+} from '../core/secrets';
+import {
+  renderContainer,
+  renderPodTemplate,
+  scrapeAnnotations,
+  Spread,
+  spreadPods,
+} from '../core/workload';
+import {
+  elasticsearchCaMount,
+  IElasticsearchCluster,
+} from '../elasticsearch/elasticsearch-reference';
 import { IJaeger } from '../jaeger/jaeger-reference';
 import { IPrometheus } from '../prometheus/prometheus-reference';
-import { renderDashboardProviders, renderGrafanaDatasources, renderGrafanaIni } from './grafana-config';
+import {
+  renderDashboardProviders,
+  renderGrafanaDatasources,
+  renderGrafanaIni,
+} from './grafana-config';
 import { infrastructureDashboard } from './infrastructure-dashboard';
 import { serviceOverviewDashboard } from './service-overview-dashboard';
 import { stackHealthDashboard, StackHealthDashboardOptions } from './stack-health-dashboard';
@@ -29,7 +48,11 @@ const PROVISIONING_PATH = '/etc/grafana/provisioning';
 const CA_DIR = '/etc/grafana/elasticsearch-ca';
 /** Where the Secret keys Grafana reads are mounted as files. */
 const SECRETS_DIR = '/etc/grafana/secrets';
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '100m',
+  memoryRequest: '256Mi',
+  memoryLimit: '512Mi',
+};
 const DASHBOARD_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The external SQL database that holds Grafana's state when it runs more than one replica. */
@@ -166,15 +189,31 @@ export class Grafana extends Component {
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
     this.resources = props.resources ?? DEFAULT_RESOURCES;
     if (this.replicas > 1 && !props.database) {
-      invalidProp(this, 'replicas', this.replicas, 'needs an external database to run more than one replica (SQLite is per pod)',
-        "set 'database' to a postgres or mysql server, or use replicas: 1");
+      invalidProp(
+        this,
+        'replicas',
+        this.replicas,
+        'needs an external database to run more than one replica (SQLite is per pod)',
+        "set 'database' to a postgres or mysql server, or use replicas: 1",
+      );
     }
     if (this.replicas > 1 && props.storage) {
-      invalidProp(this, 'storage', props.storage, 'is a ReadWriteOnce volume that more than one replica cannot share',
-        "drop 'storage' (state lives in 'database') or use replicas: 1");
+      invalidProp(
+        this,
+        'storage',
+        props.storage,
+        'is a ReadWriteOnce volume that more than one replica cannot share',
+        "drop 'storage' (state lives in 'database') or use replicas: 1",
+      );
     }
     if (props.storage && !/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/.test(props.storage.size)) {
-      invalidProp(this, 'storage.size', props.storage.size, 'is not a storage quantity', "use a value such as '5Gi'");
+      invalidProp(
+        this,
+        'storage.size',
+        props.storage.size,
+        'is not a storage quantity',
+        "use a value such as '5Gi'",
+      );
     }
 
     // Every credential is a file in one Secret volume: the image's entrypoint reads the file a
@@ -185,11 +224,17 @@ export class Grafana extends Component {
       return `${SECRETS_DIR}/${file}`;
     };
     const env: k8s.EnvVar[] = [];
-    const admin = this.basicAuthRefs('adminCredentials', props.adminCredentials ?? { secretName: `${this.name}-admin` },
-      'Grafana admin user and password');
+    const admin = this.basicAuthRefs(
+      'adminCredentials',
+      props.adminCredentials ?? { secretName: `${this.name}-admin` },
+      'Grafana admin user and password',
+    );
     env.push(
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: secretFile('admin-user', admin.username) },
-      { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: secretFile('admin-password', admin.password) },
+      {
+        name: 'GF_SECURITY_ADMIN_PASSWORD__FILE',
+        value: secretFile('admin-password', admin.password),
+      },
     );
 
     if (props.database) env.push(...this.databaseEnv(props.database, props.secretKey, secretFile));
@@ -202,7 +247,13 @@ export class Grafana extends Component {
       const cluster = props.elasticsearch.cluster;
       const index = props.elasticsearch.index ?? 'logs-*';
       if (!index || /[\s,"]/.test(index)) {
-        invalidProp(this, 'elasticsearch.index', index, 'must be one index pattern', "use a pattern such as 'logs-*'");
+        invalidProp(
+          this,
+          'elasticsearch.index',
+          index,
+          'must be one index pattern',
+          "use a pattern such as 'logs-*'",
+        );
       }
       const ca = elasticsearchCaMount(this, cluster, CA_DIR);
       if (ca) {
@@ -211,8 +262,14 @@ export class Grafana extends Component {
       }
       let basicAuth: { usernameFile: string; passwordFile: string } | undefined;
       if (cluster.securityEnabled) {
-        const ref = props.elasticsearch.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-        const keys = this.basicAuthRefs('elasticsearch.credentials', ref, `Elasticsearch user Grafana reads logs as (${index})`);
+        const ref = props.elasticsearch.credentials ?? {
+          secretName: `${this.name}-elasticsearch-credentials`,
+        };
+        const keys = this.basicAuthRefs(
+          'elasticsearch.credentials',
+          ref,
+          `Elasticsearch user Grafana reads logs as (${index})`,
+        );
         basicAuth = {
           usernameFile: secretFile('elasticsearch-username', keys.username),
           passwordFile: secretFile('elasticsearch-password', keys.password),
@@ -221,7 +278,8 @@ export class Grafana extends Component {
       elasticsearch = { url: cluster.endpoint.url, index, basicAuth, caFile: ca?.caFile };
       this.connectTo('server', cluster.endpoint, 'logs data source');
     }
-    if (props.prometheus) this.connectTo('server', props.prometheus.endpoint, 'metrics data source');
+    if (props.prometheus)
+      this.connectTo('server', props.prometheus.endpoint, 'metrics data source');
     if (props.jaeger) this.connectTo('server', props.jaeger.queryEndpoint, 'traces data source');
 
     this.datasources = renderGrafanaDatasources({
@@ -242,15 +300,20 @@ export class Grafana extends Component {
     };
     const configMapName = this.addConfigMap('config', `${this.name}-config`, 'server', config);
     // Dashboards can be added after construction, so their data and checksum resolve at synth time.
-    this.dashboardsConfigMapName = this.addConfigMap('dashboards', `${this.name}-dashboards`, 'server',
-      Lazy.any({ produce: () => this.dashboardFiles() }));
+    this.dashboardsConfigMapName = this.addConfigMap(
+      'dashboards',
+      `${this.name}-dashboards`,
+      'server',
+      Lazy.any({ produce: () => this.dashboardFiles() }),
+    );
 
     if (props.builtInDashboards ?? true) {
       this.addDashboard('service-overview', serviceOverviewDashboard());
       this.addDashboard('infrastructure', infrastructureDashboard());
       this.addDashboard('stack-health', stackHealthDashboard(props.stackHealth));
     }
-    for (const name of Object.keys(props.dashboards ?? {}).sort()) this.addDashboard(name, props.dashboards![name]);
+    for (const name of Object.keys(props.dashboards ?? {}).sort())
+      this.addDashboard(name, props.dashboards![name]);
 
     const secrets = secretFilesMount('secrets', SECRETS_DIR, secretFiles);
     volumes.push(secrets.volume);
@@ -267,9 +330,22 @@ export class Grafana extends Component {
       readinessProbe: httpProbe('readiness', '/api/health', 'http'),
       livenessProbe: tcpProbe('liveness', 'http'),
       volumeMounts: [
-        { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
-        { name: 'provisioning-datasources', mountPath: `${PROVISIONING_PATH}/datasources`, readOnly: true },
-        { name: 'provisioning-dashboards', mountPath: `${PROVISIONING_PATH}/dashboards`, readOnly: true },
+        {
+          name: 'config',
+          mountPath: '/etc/grafana/grafana.ini',
+          subPath: 'grafana.ini',
+          readOnly: true,
+        },
+        {
+          name: 'provisioning-datasources',
+          mountPath: `${PROVISIONING_PATH}/datasources`,
+          readOnly: true,
+        },
+        {
+          name: 'provisioning-dashboards',
+          mountPath: `${PROVISIONING_PATH}/dashboards`,
+          readOnly: true,
+        },
         { name: 'data', mountPath: DATA_PATH },
         { name: 'dashboards', mountPath: DASHBOARDS_PATH, readOnly: true },
         { name: 'tmp', mountPath: '/tmp' },
@@ -306,9 +382,27 @@ export class Grafana extends Component {
           automountServiceAccountToken: false,
           containers: [container],
           volumes: [
-            { name: 'config', configMap: { name: configMapName, items: [{ key: 'grafana.ini', path: 'grafana.ini' }] } },
-            { name: 'provisioning-datasources', configMap: { name: configMapName, items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }] } },
-            { name: 'provisioning-dashboards', configMap: { name: configMapName, items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }] } },
+            {
+              name: 'config',
+              configMap: {
+                name: configMapName,
+                items: [{ key: 'grafana.ini', path: 'grafana.ini' }],
+              },
+            },
+            {
+              name: 'provisioning-datasources',
+              configMap: {
+                name: configMapName,
+                items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }],
+              },
+            },
+            {
+              name: 'provisioning-dashboards',
+              configMap: {
+                name: configMapName,
+                items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }],
+              },
+            },
             { name: 'dashboards', configMap: { name: this.dashboardsConfigMapName } },
             data,
             { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
@@ -317,15 +411,22 @@ export class Grafana extends Component {
           ],
           annotations: {
             ...scrapeAnnotations(PORT, '/metrics'),
-            'checksum/config': Lazy.any({ produce: () => configChecksum({ ...config, ...this.dashboardFiles() }) }),
+            'checksum/config': Lazy.any({
+              produce: () => configChecksum({ ...config, ...this.dashboardFiles() }),
+            }),
           },
           uid: UID,
-          ...spreadPods(identity, props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE)),
+          ...spreadPods(
+            identity,
+            props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE),
+          ),
         }),
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
-    [this.endpoint] = this.addService('service', this.name, 'server', [{ name: 'http', port: PORT }]);
+    [this.endpoint] = this.addService('service', this.name, 'server', [
+      { name: 'http', port: PORT },
+    ]);
   }
 
   /**
@@ -334,14 +435,31 @@ export class Grafana extends Component {
    */
   public addDashboard(name: string, json: object): void {
     if (!DASHBOARD_NAME.test(name) || name.length > 40) {
-      invalidProp(this, 'dashboards', name, 'must be a lower-case name of at most 40 characters (it becomes the file name and uid)',
-        "use letters, digits and '-', for example 'checkout-latency'");
+      invalidProp(
+        this,
+        'dashboards',
+        name,
+        'must be a lower-case name of at most 40 characters (it becomes the file name and uid)',
+        "use letters, digits and '-', for example 'checkout-latency'",
+      );
     }
     if (this.dashboards.has(name)) {
-      invalidProp(this, 'dashboards', name, 'is already provisioned', 'give each dashboard its own name');
+      invalidProp(
+        this,
+        'dashboards',
+        name,
+        'is already provisioned',
+        'give each dashboard its own name',
+      );
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-      invalidProp(this, `dashboards.${name}`, json, 'must be a dashboard JSON model (an object)', 'pass the parsed dashboard JSON');
+      invalidProp(
+        this,
+        `dashboards.${name}`,
+        json,
+        'must be a dashboard JSON model (an object)',
+        'pass the parsed dashboard JSON',
+      );
     }
     const model = json as Record<string, unknown>;
     this.dashboards.set(name, { ...model, uid: model.uid ?? name });
@@ -354,38 +472,82 @@ export class Grafana extends Component {
 
   private dashboardFiles(): Record<string, string> {
     const files: Record<string, string> = {};
-    for (const name of this.dashboardNames) files[`${name}.json`] = renderJson(this.dashboards.get(name));
+    for (const name of this.dashboardNames)
+      files[`${name}.json`] = renderJson(this.dashboards.get(name));
     return files;
   }
 
-  private secretKeyEnv(ref: SecretKeyRef, secretFile: (file: string, ref: SecretKeyRef) => string): k8s.EnvVar {
+  private secretKeyEnv(
+    ref: SecretKeyRef,
+    secretFile: (file: string, ref: SecretKeyRef) => string,
+  ): k8s.EnvVar {
     validateSecretRef(this, 'secretKey', ref);
-    this.recordExternalSecret({ name: ref.name, keys: [ref.key], purpose: 'Grafana secret_key, encrypts data source secrets in the database' });
+    this.recordExternalSecret({
+      name: ref.name,
+      keys: [ref.key],
+      purpose: 'Grafana secret_key, encrypts data source secrets in the database',
+    });
     return { name: 'GF_SECURITY_SECRET_KEY__FILE', value: secretFile('secret-key', ref) };
   }
 
-  private databaseEnv(database: GrafanaDatabase, secretKey: SecretKeyRef | undefined,
-    secretFile: (file: string, ref: SecretKeyRef) => string): k8s.EnvVar[] {
+  private databaseEnv(
+    database: GrafanaDatabase,
+    secretKey: SecretKeyRef | undefined,
+    secretFile: (file: string, ref: SecretKeyRef) => string,
+  ): k8s.EnvVar[] {
     if (database.type !== 'postgres' && database.type !== 'mysql') {
-      invalidProp(this, 'database.type', database.type, "must be 'postgres' or 'mysql'", "use 'postgres'");
+      invalidProp(
+        this,
+        'database.type',
+        database.type,
+        "must be 'postgres' or 'mysql'",
+        "use 'postgres'",
+      );
     }
     if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$/.test(database.host ?? '')) {
-      invalidProp(this, 'database.host', database.host, 'must be host or host:port', "use for example 'grafana-db.observability.svc:5432'");
+      invalidProp(
+        this,
+        'database.host',
+        database.host,
+        'must be host or host:port',
+        "use for example 'grafana-db.observability.svc:5432'",
+      );
     }
     const port = database.host.split(':')[1] ?? (database.type === 'postgres' ? '5432' : '3306');
-    this.connectTo('server', ExternalPeer.DATABASES, `${database.type} database`, [{ port: Number(port) }]);
+    this.connectTo('server', ExternalPeer.DATABASES, `${database.type} database`, [
+      { port: Number(port) },
+    ]);
     if (!database.name) {
-      invalidProp(this, 'database.name', database.name, 'must name the database', "use for example 'grafana'");
+      invalidProp(
+        this,
+        'database.name',
+        database.name,
+        'must name the database',
+        "use for example 'grafana'",
+      );
     }
-    const credentials = this.basicAuthRefs('database.credentials', database.credentials, `Grafana ${database.type} database user`);
+    const credentials = this.basicAuthRefs(
+      'database.credentials',
+      database.credentials,
+      `Grafana ${database.type} database user`,
+    );
     return [
       { name: 'GF_DATABASE_TYPE', value: database.type },
       { name: 'GF_DATABASE_HOST', value: database.host },
       { name: 'GF_DATABASE_NAME', value: database.name },
       { name: 'GF_DATABASE_USER__FILE', value: secretFile('database-user', credentials.username) },
-      { name: 'GF_DATABASE_PASSWORD__FILE', value: secretFile('database-password', credentials.password) },
-      { name: 'GF_DATABASE_SSL_MODE', value: database.sslMode ?? (database.type === 'postgres' ? 'require' : 'true') },
-      this.secretKeyEnv(secretKey ?? { name: `${this.name}-secret-key`, key: 'secret-key' }, secretFile),
+      {
+        name: 'GF_DATABASE_PASSWORD__FILE',
+        value: secretFile('database-password', credentials.password),
+      },
+      {
+        name: 'GF_DATABASE_SSL_MODE',
+        value: database.sslMode ?? (database.type === 'postgres' ? 'require' : 'true'),
+      },
+      this.secretKeyEnv(
+        secretKey ?? { name: `${this.name}-secret-key`, key: 'secret-key' },
+        secretFile,
+      ),
     ];
   }
 }

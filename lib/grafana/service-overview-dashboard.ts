@@ -3,7 +3,14 @@ import { DatasourceUids } from './grafana-config';
 const PROMETHEUS = { type: 'prometheus', uid: DatasourceUids.prometheus };
 const SELECTOR = 'service=~"$service"';
 
-function timeseries(id: number, title: string, unit: string, expr: string, gridPos: { x: number; y: number; w: number; h: number }, exemplar = false): object {
+function timeseries(
+  id: number,
+  title: string,
+  unit: string,
+  expr: string,
+  gridPos: { x: number; y: number; w: number; h: number },
+  exemplar = false,
+): object {
   return {
     id,
     type: 'timeseries',
@@ -11,8 +18,20 @@ function timeseries(id: number, title: string, unit: string, expr: string, gridP
     datasource: PROMETHEUS,
     gridPos,
     fieldConfig: { defaults: { unit, custom: { lineWidth: 1, fillOpacity: 10 } }, overrides: [] },
-    options: { legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max', 'lastNotNull'] }, tooltip: { mode: 'multi', sort: 'desc' } },
-    targets: [{ refId: 'A', datasource: PROMETHEUS, expr, legendFormat: '{{service}}', exemplar, range: true }],
+    options: {
+      legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max', 'lastNotNull'] },
+      tooltip: { mode: 'multi', sort: 'desc' },
+    },
+    targets: [
+      {
+        refId: 'A',
+        datasource: PROMETHEUS,
+        expr,
+        legendFormat: '{{service}}',
+        exemplar,
+        range: true,
+      },
+    ],
   };
 }
 
@@ -23,7 +42,8 @@ function timeseries(id: number, title: string, unit: string, expr: string, gridP
  * their traces in Jaeger through the Prometheus data source.
  */
 export function serviceOverviewDashboard(): Record<string, unknown> {
-  const rate = (selector: string) => `sum by (service) (rate(http_requests_total{${selector}}[$__rate_interval]))`;
+  const rate = (selector: string) =>
+    `sum by (service) (rate(http_requests_total{${selector}}[$__rate_interval]))`;
   return {
     uid: 'service-overview',
     title: 'Service overview',
@@ -35,28 +55,40 @@ export function serviceOverviewDashboard(): Record<string, unknown> {
     refresh: '30s',
     timezone: 'browser',
     templating: {
-      list: [{
-        name: 'service',
-        label: 'Service',
-        type: 'query',
-        datasource: PROMETHEUS,
-        query: { query: 'label_values(http_requests_total, service)', refId: 'service' },
-        definition: 'label_values(http_requests_total, service)',
-        refresh: 2,
-        multi: true,
-        includeAll: true,
-        allValue: '.*',
-        current: { text: 'All', value: '$__all' },
-        sort: 1,
-      }],
+      list: [
+        {
+          name: 'service',
+          label: 'Service',
+          type: 'query',
+          datasource: PROMETHEUS,
+          query: { query: 'label_values(http_requests_total, service)', refId: 'service' },
+          definition: 'label_values(http_requests_total, service)',
+          refresh: 2,
+          multi: true,
+          includeAll: true,
+          allValue: '.*',
+          current: { text: 'All', value: '$__all' },
+          sort: 1,
+        },
+      ],
     },
     panels: [
       timeseries(1, 'Request rate', 'reqps', rate(SELECTOR), { x: 0, y: 0, w: 12, h: 8 }),
-      timeseries(2, 'Error ratio (5xx)', 'percentunit',
-        `${rate(`${SELECTOR}, status=~"5.."`)} / ${rate(SELECTOR)}`, { x: 12, y: 0, w: 12, h: 8 }),
-      timeseries(3, 'Latency p95', 's',
+      timeseries(
+        2,
+        'Error ratio (5xx)',
+        'percentunit',
+        `${rate(`${SELECTOR}, status=~"5.."`)} / ${rate(SELECTOR)}`,
+        { x: 12, y: 0, w: 12, h: 8 },
+      ),
+      timeseries(
+        3,
+        'Latency p95',
+        's',
         `histogram_quantile(0.95, sum by (service, le) (rate(http_request_duration_seconds_bucket{${SELECTOR}}[$__rate_interval])))`,
-        { x: 0, y: 8, w: 24, h: 9 }, true),
+        { x: 0, y: 8, w: 24, h: 9 },
+        true,
+      ),
     ],
   };
 }

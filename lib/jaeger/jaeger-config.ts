@@ -43,7 +43,13 @@ export const DAILY_INDEX_LAYOUT = '2006-01-02';
 export interface ElasticsearchBackendConfig {
   readonly elasticsearch: {
     readonly server_urls: string[];
-    readonly auth?: { readonly basic: { readonly username: string; readonly password_file: string; readonly reload_interval: string } };
+    readonly auth?: {
+      readonly basic: {
+        readonly username: string;
+        readonly password_file: string;
+        readonly reload_interval: string;
+      };
+    };
     readonly tls?: { readonly ca_file: string };
     readonly indices: {
       readonly index_prefix?: string;
@@ -84,7 +90,9 @@ export const ES_PASSWORD_ENV = 'ES_PASSWORD';
 export const PASSWORD_RELOAD_INTERVAL = '1m';
 
 /** Renders an Elasticsearch backend of `jaeger_storage`. */
-export function renderElasticsearchBackend(options: ElasticsearchBackendOptions): ElasticsearchBackendConfig {
+export function renderElasticsearchBackend(
+  options: ElasticsearchBackendOptions,
+): ElasticsearchBackendConfig {
   const index: ElasticsearchIndexConfig = {
     shards: options.shards,
     replicas: options.replicas,
@@ -98,12 +106,12 @@ export function renderElasticsearchBackend(options: ElasticsearchBackendOptions)
       // password, password_file, reload_interval), so only the user name comes from the environment.
       auth: options.basicAuth
         ? {
-          basic: {
-            username: `\${env:${ES_USERNAME_ENV}}`,
-            password_file: options.basicAuth.passwordFile,
-            reload_interval: PASSWORD_RELOAD_INTERVAL,
-          },
-        }
+            basic: {
+              username: `\${env:${ES_USERNAME_ENV}}`,
+              password_file: options.basicAuth.passwordFile,
+              reload_interval: PASSWORD_RELOAD_INTERVAL,
+            },
+          }
         : undefined,
       tls: options.caFile ? { ca_file: options.caFile } : undefined,
       indices: {
@@ -164,7 +172,10 @@ export function renderJaegerConfig(role: JaegerRole, options: JaegerConfigOption
 
   extensions.healthcheckv2 = {
     use_v2: true,
-    http: { endpoint: listen(JaegerPorts.health), status: { enabled: true, path: JAEGER_HEALTH_PATH } },
+    http: {
+      endpoint: listen(JaegerPorts.health),
+      status: { enabled: true, path: JAEGER_HEALTH_PATH },
+    },
   };
 
   return {
@@ -172,14 +183,20 @@ export function renderJaegerConfig(role: JaegerRole, options: JaegerConfigOption
       extensions: Object.keys(extensions),
       pipelines: {
         traces: receives
-          ? { receivers: ['otlp', 'zipkin'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] }
+          ? {
+              receivers: ['otlp', 'zipkin'],
+              processors: ['batch'],
+              exporters: ['jaeger_storage_exporter'],
+            }
           : { receivers: ['nop'], exporters: ['nop'] },
       },
       telemetry: {
         resource: { 'service.name': options.serviceName ?? 'jaeger' },
         metrics: {
           level: 'normal',
-          readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JaegerPorts.metrics } } } }],
+          readers: [
+            { pull: { exporter: { prometheus: { host: '0.0.0.0', port: JaegerPorts.metrics } } } },
+          ],
         },
         logs: { level: 'info', encoding: 'json' },
       },
@@ -187,19 +204,17 @@ export function renderJaegerConfig(role: JaegerRole, options: JaegerConfigOption
     extensions,
     receivers: receives
       ? {
-        otlp: {
-          protocols: {
-            grpc: { endpoint: listen(JaegerPorts.otlpGrpc) },
-            http: { endpoint: listen(JaegerPorts.otlpHttp) },
+          otlp: {
+            protocols: {
+              grpc: { endpoint: listen(JaegerPorts.otlpGrpc) },
+              http: { endpoint: listen(JaegerPorts.otlpHttp) },
+            },
           },
-        },
-        zipkin: { endpoint: listen(JaegerPorts.zipkin) },
-      }
+          zipkin: { endpoint: listen(JaegerPorts.zipkin) },
+        }
       : { nop: {} },
     processors: receives ? { batch: {} } : undefined,
-    exporters: receives
-      ? { jaeger_storage_exporter: { trace_storage: BACKEND } }
-      : { nop: {} },
+    exporters: receives ? { jaeger_storage_exporter: { trace_storage: BACKEND } } : { nop: {} },
   };
 }
 
@@ -224,19 +239,33 @@ export interface SamplingStrategiesOptions {
  */
 export function renderSamplingStrategies(options: SamplingStrategiesOptions): object {
   const probabilistic = (param: number) => ({ type: 'probabilistic', param });
-  const unsampled = options.unsampledOperations.map((operation) => ({ operation, ...probabilistic(0) }));
-  const withOperations = (strategy: Record<string, unknown>, rates: Record<string, number> = {}) => {
+  const unsampled = options.unsampledOperations.map((operation) => ({
+    operation,
+    ...probabilistic(0),
+  }));
+  const withOperations = (
+    strategy: Record<string, unknown>,
+    rates: Record<string, number> = {},
+  ) => {
     const operations = [
-      ...Object.keys(rates).sort().map((operation) => ({ operation, ...probabilistic(rates[operation]) })),
+      ...Object.keys(rates)
+        .sort()
+        .map((operation) => ({ operation, ...probabilistic(rates[operation]) })),
       ...unsampled,
     ];
     return operations.length > 0 ? { ...strategy, operation_strategies: operations } : strategy;
   };
   const operationRates = options.operationRates ?? {};
-  const services = [...new Set([...Object.keys(options.serviceRates), ...Object.keys(operationRates)])].sort();
+  const services = [
+    ...new Set([...Object.keys(options.serviceRates), ...Object.keys(operationRates)]),
+  ].sort();
   return {
     service_strategies: services.map((service) =>
-      withOperations({ service, ...probabilistic(options.serviceRates[service] ?? options.defaultRate) }, operationRates[service])),
+      withOperations(
+        { service, ...probabilistic(options.serviceRates[service] ?? options.defaultRate) },
+        operationRates[service],
+      ),
+    ),
     default_strategy: withOperations(probabilistic(options.defaultRate)),
   };
 }

@@ -58,9 +58,19 @@ export abstract class JaegerStorage {
   }
 
   /** Spans in daily Elasticsearch indices. */
-  public static elasticsearch(cluster: IElasticsearchCluster, options: ElasticsearchStorageOptions = {}): ElasticsearchStorage {
-    return new ElasticsearchStorage(cluster, options.indexPrefix, options.shards ?? 1, options.replicas ?? 1, options.credentials,
-      options.retentionDays ?? 7, options.cleanupSchedule ?? '15 0 * * *');
+  public static elasticsearch(
+    cluster: IElasticsearchCluster,
+    options: ElasticsearchStorageOptions = {},
+  ): ElasticsearchStorage {
+    return new ElasticsearchStorage(
+      cluster,
+      options.indexPrefix,
+      options.shards ?? 1,
+      options.replicas ?? 1,
+      options.credentials,
+      options.retentionDays ?? 7,
+      options.cleanupSchedule ?? '15 0 * * *',
+    );
   }
 
   /** `memory` or `elasticsearch`, the key of the `jaeger_storage` backend. */

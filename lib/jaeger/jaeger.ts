@@ -12,19 +12,43 @@ import { httpProbe } from '../core/probes';
 import { envFromSecret, secretFilesMount, SecretKeyRef } from '../core/secrets';
 import { renderSetupScriptPod } from '../core/setup-job';
 import { ContainerResources, memoryBytes } from '../core/resources';
-import { ContainerPort, renderContainer, renderPodTemplate, scrapeAnnotations, Spread, spreadPods } from '../core/workload';
+import {
+  ContainerPort,
+  renderContainer,
+  renderPodTemplate,
+  scrapeAnnotations,
+  Spread,
+  spreadPods,
+} from '../core/workload';
 import { elasticsearchCaMount } from '../elasticsearch/elasticsearch-reference';
 import {
-  ES_PASSWORD_ENV, ES_USERNAME_ENV, JAEGER_HEALTH_PATH, JaegerBackendConfig, JaegerPorts, JaegerRole,
-  renderElasticsearchBackend, renderJaegerConfig, renderSamplingStrategies,
+  ES_PASSWORD_ENV,
+  ES_USERNAME_ENV,
+  JAEGER_HEALTH_PATH,
+  JaegerBackendConfig,
+  JaegerPorts,
+  JaegerRole,
+  renderElasticsearchBackend,
+  renderJaegerConfig,
+  renderSamplingStrategies,
 } from './jaeger-config';
 import { IJaeger } from './jaeger-reference';
 import { ElasticsearchStorage, JaegerStorage, MemoryStorage } from './jaeger-storage';
 
 /** Span names that are never sampled: probes and scrapes would otherwise dominate the traces. */
-export const DEFAULT_UNSAMPLED_OPERATIONS: readonly string[] = ['GET /health', 'GET /healthz', 'GET /ready', 'GET /readyz', 'GET /metrics'];
+export const DEFAULT_UNSAMPLED_OPERATIONS: readonly string[] = [
+  'GET /health',
+  'GET /healthz',
+  'GET /ready',
+  'GET /readyz',
+  'GET /metrics',
+];
 
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '100m',
+  memoryRequest: '256Mi',
+  memoryLimit: '512Mi',
+};
 const UID = 10001;
 const CONFIG_DIR = '/etc/jaeger';
 const CA_DIR = '/etc/jaeger/elasticsearch-ca';
@@ -149,11 +173,17 @@ export class Jaeger extends Component implements IJaeger {
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
     this.resources = props.resources ?? DEFAULT_RESOURCES;
     this.spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
-    this.publicBaseUrl = props.publicBaseUrl === undefined ? undefined
-      : validateBaseUrl(this, 'publicBaseUrl', props.publicBaseUrl, 'https://jaeger.example.com');
-    this.samplingRate = this.validateRate('samplingRate', props.samplingRate ?? (this.storage instanceof MemoryStorage ? 1.0 : 0.1));
+    this.publicBaseUrl =
+      props.publicBaseUrl === undefined
+        ? undefined
+        : validateBaseUrl(this, 'publicBaseUrl', props.publicBaseUrl, 'https://jaeger.example.com');
+    this.samplingRate = this.validateRate(
+      'samplingRate',
+      props.samplingRate ?? (this.storage instanceof MemoryStorage ? 1.0 : 0.1),
+    );
     const serviceRates = props.serviceSamplingRates ?? {};
-    for (const [service, rate] of Object.entries(serviceRates)) this.validateRate(`serviceSamplingRates.${service}`, rate);
+    for (const [service, rate] of Object.entries(serviceRates))
+      this.validateRate(`serviceSamplingRates.${service}`, rate);
     const operationRates = props.operationSamplingRates ?? {};
     const unsampledOperations = props.unsampledOperations ?? DEFAULT_UNSAMPLED_OPERATIONS;
     for (const [service, operations] of Object.entries(operationRates)) {
@@ -161,8 +191,13 @@ export class Jaeger extends Component implements IJaeger {
         const prop = `operationSamplingRates.${service}.${operation}`;
         this.validateRate(prop, rate);
         if (unsampledOperations.includes(operation)) {
-          invalidProp(this, prop, rate, 'names an operation that is never sampled (unsampledOperations)',
-            `remove '${operation}' from unsampledOperations to sample it, or drop the override`);
+          invalidProp(
+            this,
+            prop,
+            rate,
+            'names an operation that is never sampled (unsampledOperations)',
+            `remove '${operation}' from unsampledOperations to sample it, or drop the override`,
+          );
         }
       }
     }
@@ -170,12 +205,14 @@ export class Jaeger extends Component implements IJaeger {
     this.elasticsearch = this.elasticsearchAccess();
     const backend = this.renderBackend();
     const samplingFile = `${CONFIG_DIR}/sampling-strategies.json`;
-    const sampling = renderJson(renderSamplingStrategies({
-      defaultRate: this.samplingRate,
-      serviceRates,
-      operationRates,
-      unsampledOperations,
-    }));
+    const sampling = renderJson(
+      renderSamplingStrategies({
+        defaultRate: this.samplingRate,
+        serviceRates,
+        operationRates,
+        unsampledOperations,
+      }),
+    );
 
     this.serviceAccountName = this.addServiceAccount();
     const collectorName = `${this.name}-collector`;
@@ -184,35 +221,73 @@ export class Jaeger extends Component implements IJaeger {
     let queryComponent: string;
     if (this.storage instanceof MemoryStorage) {
       if (this.replicas !== 1) {
-        invalidProp(this, 'replicas', this.replicas, 'must be 1 with memory storage (each pod would hold different traces)',
-          'use replicas: 1, or JaegerStorage.elasticsearch(...) to run more replicas');
+        invalidProp(
+          this,
+          'replicas',
+          this.replicas,
+          'must be 1 with memory storage (each pod would hold different traces)',
+          'use replicas: 1, or JaegerStorage.elasticsearch(...) to run more replicas',
+        );
       }
-      this.addRole({ role: 'all-in-one', name: this.name, replicas: 1 }, backend, samplingFile, sampling);
+      this.addRole(
+        { role: 'all-in-one', name: this.name, replicas: 1 },
+        backend,
+        samplingFile,
+        sampling,
+      );
       collectorComponent = queryComponent = 'all-in-one';
     } else {
-      this.addRole({ role: 'collector', name: collectorName, replicas: this.replicas }, backend, samplingFile, sampling);
-      this.addRole({ role: 'query', name: queryName, replicas: this.replicas }, backend, samplingFile, sampling);
+      this.addRole(
+        { role: 'collector', name: collectorName, replicas: this.replicas },
+        backend,
+        samplingFile,
+        sampling,
+      );
+      this.addRole(
+        { role: 'query', name: queryName, replicas: this.replicas },
+        backend,
+        samplingFile,
+        sampling,
+      );
       collectorComponent = 'collector';
       queryComponent = 'query';
       this.addIndexCleaner(this.storage as ElasticsearchStorage);
     }
 
     // Both Services exist in every topology, so clients use the same names whatever the storage.
-    const [otlpGrpc, otlpHttp, zipkin, samplingEndpoint] = this.addService('collector-service', collectorName, collectorComponent, COLLECTOR_SERVICE_PORTS);
-    const [query] = this.addService('query-service', queryName, queryComponent, [{ name: 'query', port: JaegerPorts.query }]);
+    const [otlpGrpc, otlpHttp, zipkin, samplingEndpoint] = this.addService(
+      'collector-service',
+      collectorName,
+      collectorComponent,
+      COLLECTOR_SERVICE_PORTS,
+    );
+    const [query] = this.addService('query-service', queryName, queryComponent, [
+      { name: 'query', port: JaegerPorts.query },
+    ]);
     this.otlpGrpcEndpoint = otlpGrpc;
     this.otlpHttpEndpoint = otlpHttp;
     this.zipkinEndpoint = zipkin;
     this.samplingEndpoint = samplingEndpoint;
     this.queryEndpoint = query;
     for (const endpoint of [otlpGrpc, otlpHttp, zipkin, samplingEndpoint]) {
-      this.recordFlow({ from: NetworkPeer.external(ExternalPeer.APPLICATIONS), to: endpoint.target.peer, ports: endpoint.target.ports, purpose: 'send spans, read sampling strategies' });
+      this.recordFlow({
+        from: NetworkPeer.external(ExternalPeer.APPLICATIONS),
+        to: endpoint.target.peer,
+        ports: endpoint.target.ports,
+        purpose: 'send spans, read sampling strategies',
+      });
     }
   }
 
   private validateRate(prop: string, rate: number): number {
     if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-      invalidProp(this, prop, rate, 'must be a probability between 0 and 1', 'use 1.0 to keep every trace, 0.1 for 10%');
+      invalidProp(
+        this,
+        prop,
+        rate,
+        'must be a probability between 0 and 1',
+        'use 1.0 to keep every trace, 0.1 for 10%',
+      );
     }
     return rate;
   }
@@ -227,14 +302,21 @@ export class Jaeger extends Component implements IJaeger {
     validateInteger(this, 'storage.shards', es.shards, 1);
     validateInteger(this, 'storage.replicas', es.replicas, 0);
     if (es.indexPrefix !== undefined && !/^[a-z0-9][a-z0-9_-]*$/.test(es.indexPrefix)) {
-      invalidProp(this, 'storage.indexPrefix', es.indexPrefix, 'is not a valid Elasticsearch index name prefix',
-        "use lower-case letters, digits, '-' and '_', for example 'tracing'");
+      invalidProp(
+        this,
+        'storage.indexPrefix',
+        es.indexPrefix,
+        'is not a valid Elasticsearch index name prefix',
+        "use lower-case letters, digits, '-' and '_', for example 'tracing'",
+      );
     }
     const ca = elasticsearchCaMount(this, es.cluster, CA_DIR);
     return renderElasticsearchBackend({
       serverUrl: es.cluster.endpoint.url,
       caFile: ca?.caFile,
-      basicAuth: this.elasticsearch.passwordFile ? { passwordFile: this.elasticsearch.passwordFile } : undefined,
+      basicAuth: this.elasticsearch.passwordFile
+        ? { passwordFile: this.elasticsearch.passwordFile }
+        : undefined,
       indexPrefix: es.indexPrefix,
       shards: es.shards,
       replicas: es.replicas,
@@ -246,11 +328,18 @@ export class Jaeger extends Component implements IJaeger {
     if (!(this.storage instanceof ElasticsearchStorage) || !this.storage.cluster.securityEnabled) {
       return { env: [], cleanerEnv: [], volumes: [], mounts: [] };
     }
-    const ref = this.storage.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
+    const ref = this.storage.credentials ?? {
+      secretName: `${this.name}-elasticsearch-credentials`,
+    };
     const ca = elasticsearchCaMount(this, this.storage.cluster, CA_DIR);
-    const credentials = this.basicAuthRefs('storage.credentials', ref,
-      'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them; cluster privilege manage_index_templates: Jaeger writes its index templates at every start)');
-    const password = secretFilesMount('elasticsearch-credentials', CREDENTIALS_DIR, [{ ref: credentials.password, file: 'password' }]);
+    const credentials = this.basicAuthRefs(
+      'storage.credentials',
+      ref,
+      'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them; cluster privilege manage_index_templates: Jaeger writes its index templates at every start)',
+    );
+    const password = secretFilesMount('elasticsearch-credentials', CREDENTIALS_DIR, [
+      { ref: credentials.password, file: 'password' },
+    ]);
     const username = envFromSecret(ES_USERNAME_ENV, credentials.username);
     return {
       env: [username],
@@ -268,10 +357,22 @@ export class Jaeger extends Component implements IJaeger {
    * answers for the Jaeger indices, so a run never races a cluster that is still starting.
    */
   private addIndexCleaner(storage: ElasticsearchStorage): void {
-    const retentionDays = validateInteger(this, 'storage.retentionDays', storage.retentionDays, 1, 3650);
+    const retentionDays = validateInteger(
+      this,
+      'storage.retentionDays',
+      storage.retentionDays,
+      1,
+      3650,
+    );
     const schedule = storage.cleanupSchedule;
     if (!/^(\S+\s+){4}\S+$/.test(schedule)) {
-      invalidProp(this, 'storage.cleanupSchedule', schedule, 'is not a five-field cron schedule', "use e.g. '15 0 * * *' for 00:15 every day");
+      invalidProp(
+        this,
+        'storage.cleanupSchedule',
+        schedule,
+        'is not a five-field cron schedule',
+        "use e.g. '15 0 * * *' for 00:15 every day",
+      );
     }
     const name = `${this.name}-index-cleaner`;
     const prefix = storage.indexPrefix ? `${storage.indexPrefix}-` : '';
@@ -279,25 +380,35 @@ export class Jaeger extends Component implements IJaeger {
     this.connectTo('index-cleaner', cluster.endpoint, 'deletes span indices past retention');
     const es = this.elasticsearch;
     const ca = elasticsearchCaMount(this, cluster, CA_DIR);
-    const wait = renderSetupScriptPod(this, {}, {
-      containerName: 'wait-for-elasticsearch',
-      image: Images.elasticsearch,
-      configMapName: `${name}-config`,
-      target: 'Elasticsearch',
-      url: cluster.endpoint.url,
-      ca,
-      credentials: es.credentials,
-      // The request the cleaner itself makes first, with the same privileges.
-      waitFor: { kind: 'request', description: 'waiting for the Jaeger indices to be readable', method: 'GET', path: `/${prefix}jaeger-*?filter_path=*.settings.index.creation_date` },
-      steps: [],
-      files: {},
-    });
+    const wait = renderSetupScriptPod(
+      this,
+      {},
+      {
+        containerName: 'wait-for-elasticsearch',
+        image: Images.elasticsearch,
+        configMapName: `${name}-config`,
+        target: 'Elasticsearch',
+        url: cluster.endpoint.url,
+        ca,
+        credentials: es.credentials,
+        // The request the cleaner itself makes first, with the same privileges.
+        waitFor: {
+          kind: 'request',
+          description: 'waiting for the Jaeger indices to be readable',
+          method: 'GET',
+          path: `/${prefix}jaeger-*?filter_path=*.settings.index.creation_date`,
+        },
+        steps: [],
+        files: {},
+      },
+    );
     this.addConfigMap('index-cleaner-config', `${name}-config`, 'index-cleaner', wait.data);
 
     // The cleaner reads its flags from the environment (`--es.tls.ca` is ES_TLS_CA).
     const env: k8s.EnvVar[] = [...es.cleanerEnv];
     if (storage.indexPrefix) env.push({ name: 'INDEX_PREFIX', value: storage.indexPrefix });
-    if (ca) env.push({ name: 'ES_TLS_ENABLED', value: 'true' }, { name: 'ES_TLS_CA', value: ca.caFile });
+    if (ca)
+      env.push({ name: 'ES_TLS_ENABLED', value: 'true' }, { name: 'ES_TLS_CA', value: ca.caFile });
     const cleaner = renderContainer(this, 'resources', {
       name: 'index-cleaner',
       image: Images.jaegerIndexCleaner,
@@ -337,15 +448,26 @@ export class Jaeger extends Component implements IJaeger {
     });
   }
 
-  private addRole(spec: RoleSpec, backend: JaegerBackendConfig, samplingFile: string, sampling: string): void {
+  private addRole(
+    spec: RoleSpec,
+    backend: JaegerBackendConfig,
+    samplingFile: string,
+    sampling: string,
+  ): void {
     const config = renderJaegerConfig(spec.role, { backend, samplingStrategiesFile: samplingFile });
     this.configs[spec.role] = config;
     const data: Record<string, string> = { 'config.yaml': renderYaml(config) };
     if (spec.role !== 'query') data['sampling-strategies.json'] = sampling;
-    const configMapName = this.addConfigMap(`${spec.role}-config`, `${spec.name}-config`, spec.role, data);
+    const configMapName = this.addConfigMap(
+      `${spec.role}-config`,
+      `${spec.name}-config`,
+      spec.role,
+      data,
+    );
 
     const es = this.elasticsearch;
-    if (this.storage instanceof ElasticsearchStorage) this.connectTo(spec.role, this.storage.cluster.endpoint, 'writes and reads spans');
+    if (this.storage instanceof ElasticsearchStorage)
+      this.connectTo(spec.role, this.storage.cluster.endpoint, 'writes and reads spans');
 
     const ports: ContainerPort[] = [];
     if (spec.role !== 'query') {
@@ -357,9 +479,15 @@ export class Jaeger extends Component implements IJaeger {
       );
     }
     if (spec.role !== 'collector') {
-      ports.push({ name: 'query', containerPort: JaegerPorts.query }, { name: 'query-grpc', containerPort: JaegerPorts.queryGrpc });
+      ports.push(
+        { name: 'query', containerPort: JaegerPorts.query },
+        { name: 'query-grpc', containerPort: JaegerPorts.queryGrpc },
+      );
     }
-    ports.push({ name: 'health', containerPort: JaegerPorts.health }, { name: 'metrics', containerPort: JaegerPorts.metrics });
+    ports.push(
+      { name: 'health', containerPort: JaegerPorts.health },
+      { name: 'metrics', containerPort: JaegerPorts.metrics },
+    );
 
     const identity = this.identity(spec.role);
     const container = renderContainer(this, 'resources', {
@@ -368,7 +496,10 @@ export class Jaeger extends Component implements IJaeger {
       args: [`--config=${CONFIG_DIR}/config.yaml`],
       env: [
         // Lets the Go runtime collect garbage before the kernel kills the pod at the limit.
-        { name: 'GOMEMLIMIT', value: String(Math.floor(memoryBytes(this.resources.memoryLimit) * 0.9)) },
+        {
+          name: 'GOMEMLIMIT',
+          value: String(Math.floor(memoryBytes(this.resources.memoryLimit) * 0.9)),
+        },
         ...es.env,
       ],
       ports,
@@ -389,7 +520,13 @@ export class Jaeger extends Component implements IJaeger {
         replicas: spec.replicas,
         selector: { matchLabels: selectorLabels(identity) },
         // Never drop below the desired count: spans arriving during a rollout need a receiver.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxUnavailable: k8s.IntOrString.fromNumber(0),
+            maxSurge: k8s.IntOrString.fromNumber(1),
+          },
+        },
         template: renderPodTemplate({
           identity,
           serviceAccountName: this.serviceAccountName,
@@ -400,7 +537,10 @@ export class Jaeger extends Component implements IJaeger {
             { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             ...es.volumes,
           ],
-          annotations: { ...scrapeAnnotations(JaegerPorts.metrics), 'checksum/config': configChecksum(data) },
+          annotations: {
+            ...scrapeAnnotations(JaegerPorts.metrics),
+            'checksum/config': configChecksum(data),
+          },
           uid: UID,
           ...spreadPods(identity, this.spread),
         }),

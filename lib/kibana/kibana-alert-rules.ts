@@ -12,16 +12,32 @@ export enum RuleTimeUnit {
   DAYS = 'd',
 }
 
-const SECONDS_PER_UNIT: { readonly [U in RuleTimeUnit]: number } = { s: 1, m: 60, h: 3600, d: 86400 };
+const SECONDS_PER_UNIT: { readonly [U in RuleTimeUnit]: number } = {
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+};
 
 /** A rule time window or check interval: `RuleDuration.minutes(5)`. */
 export class RuleDuration {
-  public static seconds(amount: number): RuleDuration { return new RuleDuration(amount, RuleTimeUnit.SECONDS); }
-  public static minutes(amount: number): RuleDuration { return new RuleDuration(amount, RuleTimeUnit.MINUTES); }
-  public static hours(amount: number): RuleDuration { return new RuleDuration(amount, RuleTimeUnit.HOURS); }
-  public static days(amount: number): RuleDuration { return new RuleDuration(amount, RuleTimeUnit.DAYS); }
+  public static seconds(amount: number): RuleDuration {
+    return new RuleDuration(amount, RuleTimeUnit.SECONDS);
+  }
+  public static minutes(amount: number): RuleDuration {
+    return new RuleDuration(amount, RuleTimeUnit.MINUTES);
+  }
+  public static hours(amount: number): RuleDuration {
+    return new RuleDuration(amount, RuleTimeUnit.HOURS);
+  }
+  public static days(amount: number): RuleDuration {
+    return new RuleDuration(amount, RuleTimeUnit.DAYS);
+  }
 
-  private constructor(public readonly amount: number, public readonly unit: RuleTimeUnit) {}
+  private constructor(
+    public readonly amount: number,
+    public readonly unit: RuleTimeUnit,
+  ) {}
 
   /** The Kibana duration string, e.g. `5m`. */
   public toString(): string {
@@ -130,12 +146,22 @@ const MAX_GROUPS = 1000;
 /** Documents each alert carries to its actions. */
 const HITS_PER_ALERT = 10;
 
-function validateWindowAndInterval(scope: IConstruct, prop: string, window: RuleDuration, checkInterval: RuleDuration): void {
+function validateWindowAndInterval(
+  scope: IConstruct,
+  prop: string,
+  window: RuleDuration,
+  checkInterval: RuleDuration,
+): void {
   validateInteger(scope, `${prop}.window`, window.amount, 1);
   validateInteger(scope, `${prop}.checkInterval`, checkInterval.amount, 1);
   if (checkInterval.toSeconds() > window.toSeconds()) {
-    invalidProp(scope, `${prop}.checkInterval`, checkInterval.toString(), `must not be longer than the window (${window}), or logs between two runs are never counted`,
-      `check at least every ${window}`);
+    invalidProp(
+      scope,
+      `${prop}.checkInterval`,
+      checkInterval.toString(),
+      `must not be longer than the window (${window}), or logs between two runs are never counted`,
+      `check at least every ${window}`,
+    );
   }
 }
 
@@ -143,14 +169,24 @@ function validateWindowAndInterval(scope: IConstruct, prop: string, window: Rule
  * Applies the defaults and validates the options; errors name `<prefix>.<option>`. The
  * construct that provisions the rules (the Kibana setup Job) calls it with `this`.
  */
-export function resolveKibanaAlertRuleOptions(scope: IConstruct, options: KibanaAlertRuleOptions = {}, prefix?: string): ResolvedKibanaAlertRuleOptions {
+export function resolveKibanaAlertRuleOptions(
+  scope: IConstruct,
+  options: KibanaAlertRuleOptions = {},
+  prefix?: string,
+): ResolvedKibanaAlertRuleOptions {
   const name = (option: string) => (prefix ? `${prefix}.${option}` : option);
   const burst = options.errorBurst ?? {};
   const errorBurst: Required<ErrorBurstRuleOptions> = {
     threshold: validateInteger(scope, name('errorBurst.threshold'), burst.threshold ?? 10, 0),
     window: burst.window ?? RuleDuration.minutes(5),
     checkInterval: burst.checkInterval ?? RuleDuration.minutes(1),
-    maxServices: validateInteger(scope, name('errorBurst.maxServices'), burst.maxServices ?? 100, 1, MAX_GROUPS),
+    maxServices: validateInteger(
+      scope,
+      name('errorBurst.maxServices'),
+      burst.maxServices ?? 100,
+      1,
+      MAX_GROUPS,
+    ),
   };
   validateWindowAndInterval(scope, name('errorBurst'), errorBurst.window, errorBurst.checkInterval);
   const critical = options.criticalLog ?? {};
@@ -159,11 +195,22 @@ export function resolveKibanaAlertRuleOptions(scope: IConstruct, options: Kibana
     window: critical.window ?? RuleDuration.minutes(1),
     checkInterval: critical.checkInterval ?? RuleDuration.minutes(1),
   };
-  validateWindowAndInterval(scope, name('criticalLog'), criticalLog.window, criticalLog.checkInterval);
+  validateWindowAndInterval(
+    scope,
+    name('criticalLog'),
+    criticalLog.window,
+    criticalLog.checkInterval,
+  );
   const tags = options.tags ?? ['observability', 'logs'];
   const badTag = tags.find((t) => typeof t !== 'string' || t.trim() === '');
   if (badTag !== undefined) {
-    invalidProp(scope, name('tags'), tags, 'must not contain empty tags', 'remove the empty entries');
+    invalidProp(
+      scope,
+      name('tags'),
+      tags,
+      'must not contain empty tags',
+      'remove the empty entries',
+    );
   }
   return { errorBurst, criticalLog, enabled: options.enabled ?? true, tags: [...tags] };
 }
@@ -172,12 +219,29 @@ function levelQuery(levels: readonly string[]): string {
   return JSON.stringify({ query: { bool: { filter: [{ terms: { 'log.level': levels } }] } } });
 }
 
-function rule(id: string, name: string, checkInterval: RuleDuration, params: EsQueryRuleParams, options: ResolvedKibanaAlertRuleOptions): KibanaAlertRule {
+function rule(
+  id: string,
+  name: string,
+  checkInterval: RuleDuration,
+  params: EsQueryRuleParams,
+  options: ResolvedKibanaAlertRuleOptions,
+): KibanaAlertRule {
   // No actions: the rules raise alerts in Kibana's Alerts view; connectors are added there or later.
-  const update: KibanaRuleUpdateBody = { name, tags: options.tags, schedule: { interval: checkInterval.toString() }, params, actions: [] };
+  const update: KibanaRuleUpdateBody = {
+    name,
+    tags: options.tags,
+    schedule: { interval: checkInterval.toString() },
+    params,
+    actions: [],
+  };
   return {
     id,
-    create: { ...update, rule_type_id: '.es-query', consumer: 'stackAlerts', enabled: options.enabled },
+    create: {
+      ...update,
+      rule_type_id: '.es-query',
+      consumer: 'stackAlerts',
+      enabled: options.enabled,
+    },
     update,
   };
 }
@@ -188,33 +252,52 @@ function rule(id: string, name: string, checkInterval: RuleDuration, params: EsQ
  * `service.name` values) and any CRITICAL log.
  */
 export function kibanaAlertRules(options: ResolvedKibanaAlertRuleOptions): KibanaAlertRule[] {
-  const common = { searchType: 'esQuery', index: [LOGS_INDEX_PATTERN], timeField: '@timestamp', thresholdComparator: '>', aggType: 'count', size: HITS_PER_ALERT } as const;
+  const common = {
+    searchType: 'esQuery',
+    index: [LOGS_INDEX_PATTERN],
+    timeField: '@timestamp',
+    thresholdComparator: '>',
+    aggType: 'count',
+    size: HITS_PER_ALERT,
+  } as const;
   const burst = options.errorBurst;
   const critical = options.criticalLog;
   return [
-    rule(KIBANA_RULE_IDS.errorBurst, `Error burst: more than ${burst.threshold} ERROR logs of one service in ${burst.window}`, burst.checkInterval, {
-      ...common,
-      esQuery: levelQuery(LOG_LEVEL_SPELLINGS.error),
-      threshold: [burst.threshold],
-      timeWindowSize: burst.window.amount,
-      timeWindowUnit: burst.window.unit,
-      groupBy: 'top',
-      termField: 'service.name',
-      termSize: burst.maxServices,
-      // The count is over the whole window on every run, not only what arrived since the last one.
-      excludeHitsFromPreviousRun: false,
-    }, options),
-    rule(KIBANA_RULE_IDS.criticalLog, critical.threshold === 0
-      ? `Critical log: any CRITICAL log within ${critical.window}`
-      : `Critical logs: more than ${critical.threshold} CRITICAL logs within ${critical.window}`, critical.checkInterval, {
-      ...common,
-      esQuery: levelQuery(LOG_LEVEL_SPELLINGS.critical),
-      threshold: [critical.threshold],
-      timeWindowSize: critical.window.amount,
-      timeWindowUnit: critical.window.unit,
-      groupBy: 'all',
-      // Each CRITICAL log alerts once; the alert recovers when no new one arrives.
-      excludeHitsFromPreviousRun: true,
-    }, options),
+    rule(
+      KIBANA_RULE_IDS.errorBurst,
+      `Error burst: more than ${burst.threshold} ERROR logs of one service in ${burst.window}`,
+      burst.checkInterval,
+      {
+        ...common,
+        esQuery: levelQuery(LOG_LEVEL_SPELLINGS.error),
+        threshold: [burst.threshold],
+        timeWindowSize: burst.window.amount,
+        timeWindowUnit: burst.window.unit,
+        groupBy: 'top',
+        termField: 'service.name',
+        termSize: burst.maxServices,
+        // The count is over the whole window on every run, not only what arrived since the last one.
+        excludeHitsFromPreviousRun: false,
+      },
+      options,
+    ),
+    rule(
+      KIBANA_RULE_IDS.criticalLog,
+      critical.threshold === 0
+        ? `Critical log: any CRITICAL log within ${critical.window}`
+        : `Critical logs: more than ${critical.threshold} CRITICAL logs within ${critical.window}`,
+      critical.checkInterval,
+      {
+        ...common,
+        esQuery: levelQuery(LOG_LEVEL_SPELLINGS.critical),
+        threshold: [critical.threshold],
+        timeWindowSize: critical.window.amount,
+        timeWindowUnit: critical.window.unit,
+        groupBy: 'all',
+        // Each CRITICAL log alerts once; the alert recovers when no new one arrives.
+        excludeHitsFromPreviousRun: true,
+      },
+      options,
+    ),
   ];
 }

@@ -37,7 +37,8 @@ export function renderKibanaConfig(opts: KibanaConfigOptions): object {
   if (opts.publicBaseUrl) config['server.publicBaseUrl'] = opts.publicBaseUrl;
   config['path.data'] = `${KIBANA_HOME}/data`;
   config['elasticsearch.hosts'] = [opts.elasticsearchUrl];
-  if (opts.serviceAccountToken) config['elasticsearch.serviceAccountToken'] = env(KIBANA_ENV.serviceAccountToken);
+  if (opts.serviceAccountToken)
+    config['elasticsearch.serviceAccountToken'] = env(KIBANA_ENV.serviceAccountToken);
   if (opts.caFile) {
     config['elasticsearch.ssl.certificateAuthorities'] = [opts.caFile];
     config['elasticsearch.ssl.verificationMode'] = 'full';

@@ -1,5 +1,11 @@
 import { LensPanel } from './kibana-lens';
-import { canonicalJson, KibanaSavedObject, savedObject, SavedObjectReference, SavedObjectType } from './kibana-ndjson';
+import {
+  canonicalJson,
+  KibanaSavedObject,
+  savedObject,
+  SavedObjectReference,
+  SavedObjectType,
+} from './kibana-ndjson';
 import { SavedSearch } from './kibana-searches';
 
 /** Kibana's dashboard grid is 48 columns wide. */
@@ -58,16 +64,29 @@ export function renderDashboard(dashboard: KibanaDashboard): KibanaSavedObject {
     });
     references.push({ name: `${panelIndex}:${panelRefName}`, type: target.type, id: target.id });
   });
-  return savedObject(SavedObjectType.DASHBOARD, dashboard.id, {
-    title: dashboard.title,
-    description: dashboard.description,
-    panelsJSON: canonicalJson(panels),
-    optionsJSON: canonicalJson({ useMargins: true, syncColors: false, syncCursor: true, syncTooltips: false, hidePanelTitles: false }),
-    timeRestore: true,
-    timeFrom: dashboard.timeFrom,
-    timeTo: 'now',
-    refreshInterval: { pause: false, value: dashboard.refreshSeconds * 1000 },
-    version: 1,
-    kibanaSavedObjectMeta: { searchSourceJSON: canonicalJson({ query: { query: '', language: 'kuery' }, filter: [] }) },
-  }, references);
+  return savedObject(
+    SavedObjectType.DASHBOARD,
+    dashboard.id,
+    {
+      title: dashboard.title,
+      description: dashboard.description,
+      panelsJSON: canonicalJson(panels),
+      optionsJSON: canonicalJson({
+        useMargins: true,
+        syncColors: false,
+        syncCursor: true,
+        syncTooltips: false,
+        hidePanelTitles: false,
+      }),
+      timeRestore: true,
+      timeFrom: dashboard.timeFrom,
+      timeTo: 'now',
+      refreshInterval: { pause: false, value: dashboard.refreshSeconds * 1000 },
+      version: 1,
+      kibanaSavedObjectMeta: {
+        searchSourceJSON: canonicalJson({ query: { query: '', language: 'kuery' }, filter: [] }),
+      },
+    },
+    references,
+  );
 }

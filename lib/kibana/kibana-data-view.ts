@@ -57,14 +57,23 @@ export function logsFieldFormats(jaegerUiUrl?: string): Record<string, object> {
     // ECS `event.duration` is in nanoseconds.
     'event.duration': {
       id: 'duration',
-      params: { inputFormat: 'nanoseconds', outputFormat: 'humanizePrecise', outputPrecision: 2, useShortSuffix: true },
+      params: {
+        inputFormat: 'nanoseconds',
+        outputFormat: 'humanizePrecise',
+        outputPrecision: 2,
+        useShortSuffix: true,
+      },
     },
     [AI_COST_FIELD]: { id: 'number', params: { pattern: '$0,0.00[00]' } },
   };
   if (jaegerUiUrl !== undefined) {
     formats['trace.id'] = {
       id: 'url',
-      params: { type: 'a', urlTemplate: `${jaegerUiUrl}/trace/{{value}}`, labelTemplate: '{{value}}' },
+      params: {
+        type: 'a',
+        urlTemplate: `${jaegerUiUrl}/trace/{{value}}`,
+        labelTemplate: '{{value}}',
+      },
     };
   }
   return formats;

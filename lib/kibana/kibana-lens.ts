@@ -3,25 +3,25 @@ import { KibanaSavedObject, savedObject, SavedObjectType } from './kibana-ndjson
 /** A value per bucket: the number a chart draws. */
 export type LensMetric =
   | {
-    readonly operation: 'count';
-    readonly label: string;
-    /** KQL that only this column counts, e.g. the errors among all logs. @default - every document */
-    readonly filter?: string;
-  }
+      readonly operation: 'count';
+      readonly label: string;
+      /** KQL that only this column counts, e.g. the errors among all logs. @default - every document */
+      readonly filter?: string;
+    }
   | {
-    readonly operation: 'sum';
-    readonly field: string;
-    readonly label: string;
-    /** Decimals shown. @default - the field's format */
-    readonly decimals?: number;
-  }
+      readonly operation: 'sum';
+      readonly field: string;
+      readonly label: string;
+      /** Decimals shown. @default - the field's format */
+      readonly decimals?: number;
+    }
   | {
-    readonly operation: 'percentile';
-    readonly field: string;
-    /** 1 to 99, e.g. 95. */
-    readonly percentile: number;
-    readonly label: string;
-  };
+      readonly operation: 'percentile';
+      readonly field: string;
+      /** 1 to 99, e.g. 95. */
+      readonly percentile: number;
+      readonly label: string;
+    };
 
 /** The top values of a field. */
 export interface LensTerms {
@@ -56,11 +56,21 @@ export type LensChart =
   /** One big number (`lnsMetric`). */
   | { readonly type: 'metric'; readonly metric: LensMetric }
   /** Bars, lines or areas (`lnsXY`); `breakdown` splits each series by the top values of a field. */
-  | { readonly type: 'xy'; readonly series: XySeriesType; readonly x: LensBucket; readonly y: readonly LensMetric[]; readonly breakdown?: LensTerms }
+  | {
+      readonly type: 'xy';
+      readonly series: XySeriesType;
+      readonly x: LensBucket;
+      readonly y: readonly LensMetric[];
+      readonly breakdown?: LensTerms;
+    }
   /** A donut (`lnsPie` with shape `donut`). */
   | { readonly type: 'donut'; readonly slices: LensTerms; readonly metric: LensMetric }
   /** A table (`lnsDatatable`): one row per combination of `rows`, one column per metric. */
-  | { readonly type: 'table'; readonly rows: readonly LensTerms[]; readonly metrics: readonly LensMetric[] };
+  | {
+      readonly type: 'table';
+      readonly rows: readonly LensTerms[];
+      readonly metrics: readonly LensMetric[];
+    };
 
 /** A saved Lens visualization on the logs data view. */
 export interface LensPanel {
@@ -90,14 +100,22 @@ const visualizationTypes: { readonly [T in LensChart['type']]: string } = {
 };
 
 function metricColumn(metric: LensMetric): object {
-  const base = { label: metric.label, customLabel: true, dataType: 'number', isBucketed: false, scale: 'ratio' };
+  const base = {
+    label: metric.label,
+    customLabel: true,
+    dataType: 'number',
+    isBucketed: false,
+    scale: 'ratio',
+  };
   switch (metric.operation) {
     case 'count':
       return {
         ...base,
         operationType: 'count',
         sourceField: '___records___',
-        ...(metric.filter !== undefined ? { filter: { query: metric.filter, language: 'kuery' } } : {}),
+        ...(metric.filter !== undefined
+          ? { filter: { query: metric.filter, language: 'kuery' } }
+          : {}),
         // A count is 0, not empty, when nothing matched.
         params: { emptyAsNull: false },
       };
@@ -108,11 +126,18 @@ function metricColumn(metric: LensMetric): object {
         sourceField: metric.field,
         params: {
           emptyAsNull: true,
-          ...(metric.decimals !== undefined ? { format: { id: 'number', params: { decimals: metric.decimals } } } : {}),
+          ...(metric.decimals !== undefined
+            ? { format: { id: 'number', params: { decimals: metric.decimals } } }
+            : {}),
         },
       };
     case 'percentile':
-      return { ...base, operationType: 'percentile', sourceField: metric.field, params: { percentile: metric.percentile } };
+      return {
+        ...base,
+        operationType: 'percentile',
+        sourceField: metric.field,
+        params: { percentile: metric.percentile },
+      };
   }
 }
 
@@ -153,7 +178,8 @@ interface LayerColumns {
   readonly metrics: ReadonlyArray<readonly [string, LensMetric]>;
 }
 
-const metricIds = (metrics: readonly LensMetric[]) => metrics.map((m, i) => [`metric-${i}`, m] as const);
+const metricIds = (metrics: readonly LensMetric[]) =>
+  metrics.map((m, i) => [`metric-${i}`, m] as const);
 
 function chartColumns(chart: LensChart): LayerColumns {
   switch (chart.type) {
@@ -161,13 +187,19 @@ function chartColumns(chart: LensChart): LayerColumns {
       return { buckets: [], metrics: metricIds([chart.metric]) };
     case 'xy':
       return {
-        buckets: [['x', chart.x], ...(chart.breakdown ? [['breakdown', chart.breakdown] as const] : [])],
+        buckets: [
+          ['x', chart.x],
+          ...(chart.breakdown ? [['breakdown', chart.breakdown] as const] : []),
+        ],
         metrics: metricIds(chart.y),
       };
     case 'donut':
       return { buckets: [['slices', chart.slices]], metrics: metricIds([chart.metric]) };
     case 'table':
-      return { buckets: chart.rows.map((r, i) => [`row-${i}`, r] as const), metrics: metricIds(chart.metrics) };
+      return {
+        buckets: chart.rows.map((r, i) => [`row-${i}`, r] as const),
+        metrics: metricIds(chart.metrics),
+      };
   }
 }
 
@@ -182,29 +214,36 @@ function visualizationState(chart: LensChart, columns: LayerColumns): object {
         legend: { isVisible: true, position: 'right' },
         valueLabels: 'hide',
         preferredSeriesType: chart.series,
-        layers: [{
-          ...layer,
-          seriesType: chart.series,
-          xAccessor: 'x',
-          accessors: metricAccessors,
-          ...(chart.breakdown ? { splitAccessor: 'breakdown' } : {}),
-        }],
+        layers: [
+          {
+            ...layer,
+            seriesType: chart.series,
+            xAccessor: 'x',
+            accessors: metricAccessors,
+            ...(chart.breakdown ? { splitAccessor: 'breakdown' } : {}),
+          },
+        ],
       };
     case 'donut':
       return {
         shape: 'donut',
-        layers: [{
-          ...layer,
-          primaryGroups: ['slices'],
-          metrics: metricAccessors,
-          numberDisplay: 'percent',
-          categoryDisplay: 'default',
-          legendDisplay: 'default',
-          nestedLegend: false,
-        }],
+        layers: [
+          {
+            ...layer,
+            primaryGroups: ['slices'],
+            metrics: metricAccessors,
+            numberDisplay: 'percent',
+            categoryDisplay: 'default',
+            legendDisplay: 'default',
+            nestedLegend: false,
+          },
+        ],
       };
     case 'table':
-      return { ...layer, columns: [...columns.buckets, ...columns.metrics].map(([columnId]) => ({ columnId })) };
+      return {
+        ...layer,
+        columns: [...columns.buckets, ...columns.metrics].map(([columnId]) => ({ columnId })),
+      };
   }
 }
 
@@ -215,32 +254,44 @@ function visualizationState(chart: LensChart, columns: LayerColumns): object {
  */
 export function renderLens(panel: LensPanel, dataViewId: string): KibanaSavedObject {
   const columns = chartColumns(panel.chart);
-  if (columns.metrics.length === 0) throw new Error(`Lens panel '${panel.id}' has no metric to draw`);
+  if (columns.metrics.length === 0)
+    throw new Error(`Lens panel '${panel.id}' has no metric to draw`);
   const orderBy = columns.metrics[0][0];
   const layerColumns: Record<string, object> = {};
   for (const [id, bucket] of columns.buckets) layerColumns[id] = bucketColumn(bucket, orderBy);
   for (const [id, metric] of columns.metrics) layerColumns[id] = metricColumn(metric);
-  return savedObject(SavedObjectType.LENS, panel.id, {
-    title: panel.title,
-    description: panel.description ?? '',
-    visualizationType: visualizationTypes[panel.chart.type],
-    state: {
-      datasourceStates: {
-        formBased: {
-          layers: {
-            [LENS_LAYER_ID]: {
-              columns: layerColumns,
-              columnOrder: [...columns.buckets, ...columns.metrics].map(([id]) => id),
-              incompleteColumns: {},
+  return savedObject(
+    SavedObjectType.LENS,
+    panel.id,
+    {
+      title: panel.title,
+      description: panel.description ?? '',
+      visualizationType: visualizationTypes[panel.chart.type],
+      state: {
+        datasourceStates: {
+          formBased: {
+            layers: {
+              [LENS_LAYER_ID]: {
+                columns: layerColumns,
+                columnOrder: [...columns.buckets, ...columns.metrics].map(([id]) => id),
+                incompleteColumns: {},
+              },
             },
           },
         },
+        visualization: visualizationState(panel.chart, columns),
+        query: { query: panel.query ?? '', language: 'kuery' },
+        filters: [],
+        internalReferences: [],
+        adHocDataViews: {},
       },
-      visualization: visualizationState(panel.chart, columns),
-      query: { query: panel.query ?? '', language: 'kuery' },
-      filters: [],
-      internalReferences: [],
-      adHocDataViews: {},
     },
-  }, [{ name: lensLayerReferenceName(LENS_LAYER_ID), type: SavedObjectType.INDEX_PATTERN, id: dataViewId }]);
+    [
+      {
+        name: lensLayerReferenceName(LENS_LAYER_ID),
+        type: SavedObjectType.INDEX_PATTERN,
+        id: dataViewId,
+      },
+    ],
+  );
 }

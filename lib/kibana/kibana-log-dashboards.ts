@@ -5,16 +5,34 @@ import { LOG_QUERIES, STACK_TRACES_SEARCH } from './kibana-searches';
 
 const logs: LensMetric = { operation: 'count', label: 'Logs' };
 const errors: LensMetric = { operation: 'count', label: 'Errors' };
-const topServices = (size: number): LensTerms => ({ operation: 'terms', field: 'service.name', size, label: 'Service' });
-const p95Latency: LensMetric = { operation: 'percentile', field: 'event.duration', percentile: 95, label: 'p95 response time' };
-const aiCost: LensMetric = { operation: 'sum', field: AI_COST_FIELD, label: 'AI cost (USD)', decimals: 2 };
+const topServices = (size: number): LensTerms => ({
+  operation: 'terms',
+  field: 'service.name',
+  size,
+  label: 'Service',
+});
+const p95Latency: LensMetric = {
+  operation: 'percentile',
+  field: 'event.duration',
+  percentile: 95,
+  label: 'p95 response time',
+};
+const aiCost: LensMetric = {
+  operation: 'sum',
+  field: AI_COST_FIELD,
+  label: 'AI cost (USD)',
+  decimals: 2,
+};
 const tokenTotal = (kind: 'prompt' | 'completion', label: string, x: number): DashboardPanel => ({
   grid: { x, y: 0, w: 16, h: 8 },
   lens: {
     id: `observability-ai-${kind}-tokens`,
     title: label,
     query: LOG_QUERIES.aiTokens,
-    chart: { type: 'metric', metric: { operation: 'sum', field: `labels.${kind}_tokens`, label, decimals: 0 } },
+    chart: {
+      type: 'metric',
+      metric: { operation: 'sum', field: `labels.${kind}_tokens`, label, decimals: 0 },
+    },
   },
 });
 
@@ -28,14 +46,21 @@ export const OVERVIEW_DASHBOARD: KibanaDashboard = {
   panels: [
     {
       grid: { x: 0, y: 0, w: 16, h: 6 },
-      lens: { id: 'observability-total-logs', title: 'Total logs', chart: { type: 'metric', metric: logs } },
+      lens: {
+        id: 'observability-total-logs',
+        title: 'Total logs',
+        chart: { type: 'metric', metric: logs },
+      },
     },
     {
       grid: { x: 16, y: 0, w: 16, h: 6 },
       lens: {
         id: 'observability-error-count',
         title: 'Errors',
-        chart: { type: 'metric', metric: { operation: 'count', label: 'Errors', filter: LOG_QUERIES.errors } },
+        chart: {
+          type: 'metric',
+          metric: { operation: 'count', label: 'Errors', filter: LOG_QUERIES.errors },
+        },
       },
     },
     {
@@ -43,7 +68,10 @@ export const OVERVIEW_DASHBOARD: KibanaDashboard = {
       lens: {
         id: 'observability-warning-count',
         title: 'Warnings',
-        chart: { type: 'metric', metric: { operation: 'count', label: 'Warnings', filter: LOG_QUERIES.warnings } },
+        chart: {
+          type: 'metric',
+          metric: { operation: 'count', label: 'Warnings', filter: LOG_QUERIES.warnings },
+        },
       },
     },
     {
@@ -51,7 +79,11 @@ export const OVERVIEW_DASHBOARD: KibanaDashboard = {
       lens: {
         id: 'observability-level-distribution',
         title: 'Log levels',
-        chart: { type: 'donut', slices: { operation: 'terms', field: 'log.level', size: 10, label: 'Level' }, metric: logs },
+        chart: {
+          type: 'donut',
+          slices: { operation: 'terms', field: 'log.level', size: 10, label: 'Level' },
+          metric: logs,
+        },
       },
     },
     {
@@ -68,7 +100,13 @@ export const OVERVIEW_DASHBOARD: KibanaDashboard = {
         id: 'observability-error-timeline',
         title: 'Errors over time',
         query: LOG_QUERIES.errors,
-        chart: { type: 'xy', series: XySeriesType.BAR_STACKED, x: { operation: 'date_histogram' }, y: [errors], breakdown: topServices(10) },
+        chart: {
+          type: 'xy',
+          series: XySeriesType.BAR_STACKED,
+          x: { operation: 'date_histogram' },
+          y: [errors],
+          breakdown: topServices(10),
+        },
       },
     },
   ],
@@ -90,7 +128,10 @@ export const ERROR_ANALYSIS_DASHBOARD: KibanaDashboard = {
         query: LOG_QUERIES.errors,
         chart: {
           type: 'table',
-          rows: [topServices(10), { operation: 'terms', field: 'error.type', size: 10, label: 'Error type' }],
+          rows: [
+            topServices(10),
+            { operation: 'terms', field: 'error.type', size: 10, label: 'Error type' },
+          ],
           metrics: [errors],
         },
       },
@@ -124,7 +165,12 @@ export const API_LATENCY_DASHBOARD: KibanaDashboard = {
   panels: [
     {
       grid: { x: 0, y: 0, w: 12, h: 12 },
-      lens: { id: 'observability-api-p95', title: 'p95 response time', query: LOG_QUERIES.api, chart: { type: 'metric', metric: p95Latency } },
+      lens: {
+        id: 'observability-api-p95',
+        title: 'p95 response time',
+        query: LOG_QUERIES.api,
+        chart: { type: 'metric', metric: p95Latency },
+      },
     },
     {
       grid: { x: 12, y: 0, w: 36, h: 12 },
@@ -132,7 +178,13 @@ export const API_LATENCY_DASHBOARD: KibanaDashboard = {
         id: 'observability-api-p95-over-time',
         title: 'p95 response time by service',
         query: LOG_QUERIES.api,
-        chart: { type: 'xy', series: XySeriesType.LINE, x: { operation: 'date_histogram' }, y: [p95Latency], breakdown: topServices(10) },
+        chart: {
+          type: 'xy',
+          series: XySeriesType.LINE,
+          x: { operation: 'date_histogram' },
+          y: [p95Latency],
+          breakdown: topServices(10),
+        },
       },
     },
     {
@@ -143,7 +195,10 @@ export const API_LATENCY_DASHBOARD: KibanaDashboard = {
         query: LOG_QUERIES.api,
         chart: {
           type: 'table',
-          rows: [topServices(10), { operation: 'terms', field: 'url.path', size: 20, label: 'Endpoint' }],
+          rows: [
+            topServices(10),
+            { operation: 'terms', field: 'url.path', size: 20, label: 'Endpoint' },
+          ],
           metrics: [p95Latency, { operation: 'count', label: 'Requests' }],
         },
       },
@@ -161,7 +216,12 @@ export const AI_COST_DASHBOARD: KibanaDashboard = {
   panels: [
     {
       grid: { x: 0, y: 0, w: 16, h: 8 },
-      lens: { id: 'observability-ai-cost-total', title: 'AI cost', query: LOG_QUERIES.aiTokens, chart: { type: 'metric', metric: aiCost } },
+      lens: {
+        id: 'observability-ai-cost-total',
+        title: 'AI cost',
+        query: LOG_QUERIES.aiTokens,
+        chart: { type: 'metric', metric: aiCost },
+      },
     },
     tokenTotal('prompt', 'Prompt tokens', 16),
     tokenTotal('completion', 'Completion tokens', 32),
@@ -171,7 +231,13 @@ export const AI_COST_DASHBOARD: KibanaDashboard = {
         id: 'observability-ai-cost-per-day',
         title: 'AI cost per day',
         query: LOG_QUERIES.aiTokens,
-        chart: { type: 'xy', series: XySeriesType.BAR_STACKED, x: { operation: 'date_histogram', interval: '1d' }, y: [aiCost], breakdown: topServices(10) },
+        chart: {
+          type: 'xy',
+          series: XySeriesType.BAR_STACKED,
+          x: { operation: 'date_histogram', interval: '1d' },
+          y: [aiCost],
+          breakdown: topServices(10),
+        },
       },
     },
     {
@@ -185,8 +251,18 @@ export const AI_COST_DASHBOARD: KibanaDashboard = {
           rows: [topServices(20)],
           metrics: [
             aiCost,
-            { operation: 'sum', field: 'labels.prompt_tokens', label: 'Prompt tokens', decimals: 0 },
-            { operation: 'sum', field: 'labels.completion_tokens', label: 'Completion tokens', decimals: 0 },
+            {
+              operation: 'sum',
+              field: 'labels.prompt_tokens',
+              label: 'Prompt tokens',
+              decimals: 0,
+            },
+            {
+              operation: 'sum',
+              field: 'labels.completion_tokens',
+              label: 'Completion tokens',
+              decimals: 0,
+            },
           ],
         },
       },

@@ -45,8 +45,12 @@ export const SAVED_OBJECT_MIGRATION_VERSIONS: { readonly [T in SavedObjectType]:
 export const CORE_MIGRATION_VERSION = '8.8.0';
 
 /** Builds a saved object with the migration versions of its type. */
-export function savedObject(type: SavedObjectType, id: string, attributes: Record<string, unknown>,
-  references: SavedObjectReference[] = []): KibanaSavedObject {
+export function savedObject(
+  type: SavedObjectType,
+  id: string,
+  attributes: Record<string, unknown>,
+  references: SavedObjectReference[] = [],
+): KibanaSavedObject {
   return {
     type,
     id,

@@ -37,18 +37,30 @@ export interface ResolvedKibanaContentOptions {
 }
 
 /** Illustrative defaults, not any provider's price list: set `aiPricing` to what you pay. */
-export const DEFAULT_AI_PRICING: AiTokenPricing = { promptUsdPerMillion: 3, completionUsdPerMillion: 15 };
+export const DEFAULT_AI_PRICING: AiTokenPricing = {
+  promptUsdPerMillion: 3,
+  completionUsdPerMillion: 15,
+};
 
 /** Prices above this (USD per million tokens) are taken for a unit mistake. */
 const MAX_PRICE_PER_MILLION = 10_000;
 
 function validatePrice(scope: IConstruct, prop: string, value: number): number {
   // Six decimals is what the cost script writes; more would be rounded away silently.
-  const ok = typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_PRICE_PER_MILLION
-    && Number(value.toFixed(6)) === value;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value > 0 &&
+    value <= MAX_PRICE_PER_MILLION &&
+    Number(value.toFixed(6)) === value;
   if (!ok) {
-    invalidProp(scope, prop, value, `must be a price in USD per million tokens, greater than 0 and at most ${MAX_PRICE_PER_MILLION}, with at most 6 decimals`,
-      'use e.g. 0.15 for $0.15 per million tokens');
+    invalidProp(
+      scope,
+      prop,
+      value,
+      `must be a price in USD per million tokens, greater than 0 and at most ${MAX_PRICE_PER_MILLION}, with at most 6 decimals`,
+      'use e.g. 0.15 for $0.15 per million tokens',
+    );
   }
   return value;
 }
@@ -57,24 +69,49 @@ function validatePrice(scope: IConstruct, prop: string, value: number): number {
  * Applies the defaults and validates the options; errors name `<prefix>.<option>`. The
  * construct that provisions the content (the Kibana setup Job) calls it with `this`.
  */
-export function resolveKibanaContentOptions(scope: IConstruct, options: KibanaContentOptions = {}, prefix?: string): ResolvedKibanaContentOptions {
+export function resolveKibanaContentOptions(
+  scope: IConstruct,
+  options: KibanaContentOptions = {},
+  prefix?: string,
+): ResolvedKibanaContentOptions {
   const name = (option: string) => (prefix ? `${prefix}.${option}` : option);
-  const url = options.jaegerUiUrl === undefined ? undefined
-    : validateBaseUrl(scope, name('jaegerUiUrl'), options.jaegerUiUrl, 'https://jaeger.example.com');
+  const url =
+    options.jaegerUiUrl === undefined
+      ? undefined
+      : validateBaseUrl(
+          scope,
+          name('jaegerUiUrl'),
+          options.jaegerUiUrl,
+          'https://jaeger.example.com',
+        );
   return {
     jaegerUiUrl: url,
     aiPricing: {
-      promptUsdPerMillion: validatePrice(scope, name('aiPricing.promptUsdPerMillion'),
-        options.aiPricing?.promptUsdPerMillion ?? DEFAULT_AI_PRICING.promptUsdPerMillion),
-      completionUsdPerMillion: validatePrice(scope, name('aiPricing.completionUsdPerMillion'),
-        options.aiPricing?.completionUsdPerMillion ?? DEFAULT_AI_PRICING.completionUsdPerMillion),
+      promptUsdPerMillion: validatePrice(
+        scope,
+        name('aiPricing.promptUsdPerMillion'),
+        options.aiPricing?.promptUsdPerMillion ?? DEFAULT_AI_PRICING.promptUsdPerMillion,
+      ),
+      completionUsdPerMillion: validatePrice(
+        scope,
+        name('aiPricing.completionUsdPerMillion'),
+        options.aiPricing?.completionUsdPerMillion ?? DEFAULT_AI_PRICING.completionUsdPerMillion,
+      ),
     },
-    logClasses: validateLogClasses(scope, name('logClasses'), options.logClasses ?? DEFAULT_LOG_CLASSES),
+    logClasses: validateLogClasses(
+      scope,
+      name('logClasses'),
+      options.logClasses ?? DEFAULT_LOG_CLASSES,
+    ),
   };
 }
 
 /** The ids of the generated objects for a class table, for links and for the provisioning Job's log. */
-export function kibanaObjectIds(classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): { dataView: string; searches: string[]; dashboards: string[] } {
+export function kibanaObjectIds(classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): {
+  dataView: string;
+  searches: string[];
+  dashboards: string[];
+} {
   return {
     dataView: LOGS_DATA_VIEW_ID,
     searches: logSearches(classes).map((s) => s.id),

@@ -1,4 +1,11 @@
-import { EVENT_DOMAIN_FIELD, isCatchAll, LogClass, LogClassMatch, logClassSearch, SEVERITY_CLASS_FIELD } from '../core/log-classes';
+import {
+  EVENT_DOMAIN_FIELD,
+  isCatchAll,
+  LogClass,
+  LogClassMatch,
+  logClassSearch,
+  SEVERITY_CLASS_FIELD,
+} from '../core/log-classes';
 import { canonicalJson, KibanaSavedObject, savedObject, SavedObjectType } from './kibana-ndjson';
 
 /**
@@ -47,22 +54,27 @@ const INDEX_REF = 'kibanaSavedObjectMeta.searchSourceJSON.index';
 
 /** The `search` saved object of a {@link SavedSearch}, on the data view `dataViewId`. */
 export function renderSavedSearch(search: SavedSearch, dataViewId: string): KibanaSavedObject {
-  return savedObject(SavedObjectType.SEARCH, search.id, {
-    title: search.title,
-    description: search.description,
-    columns: [...search.columns],
-    sort: [['@timestamp', 'desc']],
-    grid: {},
-    hideChart: false,
-    isTextBasedQuery: false,
-    kibanaSavedObjectMeta: {
-      searchSourceJSON: canonicalJson({
-        query: { query: search.query, language: 'kuery' },
-        filter: [],
-        indexRefName: INDEX_REF,
-      }),
+  return savedObject(
+    SavedObjectType.SEARCH,
+    search.id,
+    {
+      title: search.title,
+      description: search.description,
+      columns: [...search.columns],
+      sort: [['@timestamp', 'desc']],
+      grid: {},
+      hideChart: false,
+      isTextBasedQuery: false,
+      kibanaSavedObjectMeta: {
+        searchSourceJSON: canonicalJson({
+          query: { query: search.query, language: 'kuery' },
+          filter: [],
+          indexRefName: INDEX_REF,
+        }),
+      },
     },
-  }, [{ name: INDEX_REF, type: SavedObjectType.INDEX_PATTERN, id: dataViewId }]);
+    [{ name: INDEX_REF, type: SavedObjectType.INDEX_PATTERN, id: dataViewId }],
+  );
 }
 
 /**
@@ -74,7 +86,10 @@ export function logClassMatchQuery(match: LogClassMatch): string | undefined {
   if (match.field === undefined) return undefined;
   const values = match.values ?? [];
   if (match.field === SEVERITY_CLASS_FIELD) {
-    const bySeverity: Record<string, string> = { error: LOG_QUERIES.errors, warning: LOG_QUERIES.warnings };
+    const bySeverity: Record<string, string> = {
+      error: LOG_QUERIES.errors,
+      warning: LOG_QUERIES.warnings,
+    };
     if (values.length === 1 && bySeverity[String(values[0])]) return bySeverity[String(values[0])];
   }
   return values.length === 1 ? `${match.field}: ${quoted(values[0])}` : anyOf(match.field, values);
@@ -82,16 +97,18 @@ export function logClassMatchQuery(match: LogClassMatch): string | undefined {
 
 /** The saved search of every log class but the catch-all, in the table's order. */
 export function logClassSearches(classes: readonly LogClass[]): SavedSearch[] {
-  return classes.filter((c) => !isCatchAll(c.match)).map((c) => {
-    const search = logClassSearch(c);
-    return {
-      id: search.id,
-      title: search.title,
-      description: search.description,
-      query: search.query ?? logClassMatchQuery(c.match)!,
-      columns: search.columns,
-    };
-  });
+  return classes
+    .filter((c) => !isCatchAll(c.match))
+    .map((c) => {
+      const search = logClassSearch(c);
+      return {
+        id: search.id,
+        title: search.title,
+        description: search.description,
+        query: search.query ?? logClassMatchQuery(c.match)!,
+        columns: search.columns,
+      };
+    });
 }
 
 /** Errors with a stack trace: the search the errors dashboard shows. */

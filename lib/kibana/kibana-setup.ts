@@ -5,9 +5,19 @@ import { BasicAuthSecretRef } from '../core/secrets';
 import { SetupJob, SetupJobProps } from '../core/setup-job';
 import { SetupBody, SetupResponseCheck, SetupStep } from '../core/setup-script';
 import { Kibana } from './kibana';
-import { KibanaAlertRuleOptions, kibanaAlertRules, ResolvedKibanaAlertRuleOptions, resolveKibanaAlertRuleOptions } from './kibana-alert-rules';
+import {
+  KibanaAlertRuleOptions,
+  kibanaAlertRules,
+  ResolvedKibanaAlertRuleOptions,
+  resolveKibanaAlertRuleOptions,
+} from './kibana-alert-rules';
 import { renderNdjson } from './kibana-ndjson';
-import { KibanaContentOptions, kibanaSavedObjects, ResolvedKibanaContentOptions, resolveKibanaContentOptions } from './kibana-saved-objects';
+import {
+  KibanaContentOptions,
+  kibanaSavedObjects,
+  ResolvedKibanaContentOptions,
+  resolveKibanaContentOptions,
+} from './kibana-saved-objects';
 
 export interface KibanaSetupProps extends SetupJobProps {
   /** The Kibana to provision. */
@@ -44,7 +54,16 @@ const SAVED_OBJECTS_IMPORT_CHECK: SetupResponseCheck = {
   trueField: 'success',
   failures: {
     field: 'errors',
-    show: ['type', 'id', 'title', 'meta.title', 'error.type', 'error.references.type', 'error.references.id', 'error.message'],
+    show: [
+      'type',
+      'id',
+      'title',
+      'meta.title',
+      'error.type',
+      'error.references.type',
+      'error.references.id',
+      'error.message',
+    ],
   },
 };
 
@@ -79,15 +98,17 @@ export class KibanaSetup extends SetupJob {
     this.ruleIds = rules.map((r) => r.id);
 
     const files: Record<string, string> = { [SAVED_OBJECTS_FILE]: renderNdjson(objects) };
-    const steps: SetupStep[] = [{
-      kind: 'request',
-      description: `import ${objects.length} saved objects`,
-      method: 'POST',
-      path: '/api/saved_objects/_import?overwrite=true',
-      file: SAVED_OBJECTS_FILE,
-      bodyAs: SetupBody.UPLOAD,
-      check: SAVED_OBJECTS_IMPORT_CHECK,
-    }];
+    const steps: SetupStep[] = [
+      {
+        kind: 'request',
+        description: `import ${objects.length} saved objects`,
+        method: 'POST',
+        path: '/api/saved_objects/_import?overwrite=true',
+        file: SAVED_OBJECTS_FILE,
+        bodyAs: SetupBody.UPLOAD,
+        check: SAVED_OBJECTS_IMPORT_CHECK,
+      },
+    ];
     for (const rule of rules) {
       files[ruleFileName(rule.id, 'create')] = renderJson(rule.create);
       files[ruleFileName(rule.id, 'update')] = renderJson(rule.update);
@@ -105,12 +126,20 @@ export class KibanaSetup extends SetupJob {
       target: 'Kibana',
       url: kibana.endpoint.url,
       credentials: kibana.securityEnabled
-        ? this.basicAuthRefs('credentials', props.credentials ?? { secretName: `${this.name}-credentials` },
-          `Elasticsearch user (kibana_admin, read on logs-*) the '${this.name}' Job provisions Kibana with`)
+        ? this.basicAuthRefs(
+            'credentials',
+            props.credentials ?? { secretName: `${this.name}-credentials` },
+            `Elasticsearch user (kibana_admin, read on logs-*) the '${this.name}' Job provisions Kibana with`,
+          )
         : undefined,
       // Every Kibana API refuses a write without this header (CSRF protection).
       headers: ['kbn-xsrf: true'],
-      waitFor: { kind: 'request', description: 'waiting for Kibana to report available', method: 'GET', path: '/api/status' },
+      waitFor: {
+        kind: 'request',
+        description: 'waiting for Kibana to report available',
+        method: 'GET',
+        path: '/api/status',
+      },
       steps,
       files,
     });

@@ -10,7 +10,10 @@ import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, envFromSecret, validateSecretRef } from '../core/secrets';
 import { Spread, renderContainer, renderPodTemplate, spreadPods } from '../core/workload';
-import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
+import {
+  elasticsearchCaMount,
+  IElasticsearchCluster,
+} from '../elasticsearch/elasticsearch-reference';
 import { KIBANA_ENV, KIBANA_HOME, KIBANA_PORT, renderKibanaConfig } from './kibana-config';
 
 /** The three keys Kibana encrypts with; each value must be at least 32 characters. */
@@ -48,7 +51,11 @@ export interface KibanaProps extends ComponentProps {
   readonly spread?: Spread;
 }
 
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '500m', memoryRequest: '1Gi', memoryLimit: '2Gi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '500m',
+  memoryRequest: '1Gi',
+  memoryLimit: '2Gi',
+};
 
 /** Kibana as a Deployment behind a ClusterIP Service on port 5601. */
 export class Kibana extends Component {
@@ -67,15 +74,21 @@ export class Kibana extends Component {
     super(scope, id, props, 'kibana', Images.kibana);
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
     this.resources = props.resources ?? DEFAULT_RESOURCES;
-    this.publicBaseUrl = props.publicBaseUrl === undefined ? undefined
-      : validateBaseUrl(this, 'publicBaseUrl', props.publicBaseUrl, 'https://kibana.example.com');
+    this.publicBaseUrl =
+      props.publicBaseUrl === undefined
+        ? undefined
+        : validateBaseUrl(this, 'publicBaseUrl', props.publicBaseUrl, 'https://kibana.example.com');
     const keysSecret = `${this.name}-encryption-keys`;
     this.encryptionKeys = props.encryptionKeys ?? {
       encryptedSavedObjects: { name: keysSecret, key: 'encrypted-saved-objects' },
       security: { name: keysSecret, key: 'security' },
       reporting: { name: keysSecret, key: 'reporting' },
     };
-    validateSecretRef(this, 'encryptionKeys.encryptedSavedObjects', this.encryptionKeys.encryptedSavedObjects);
+    validateSecretRef(
+      this,
+      'encryptionKeys.encryptedSavedObjects',
+      this.encryptionKeys.encryptedSavedObjects,
+    );
     validateSecretRef(this, 'encryptionKeys.security', this.encryptionKeys.security);
     validateSecretRef(this, 'encryptionKeys.reporting', this.encryptionKeys.reporting);
 
@@ -85,8 +98,11 @@ export class Kibana extends Component {
     const ca = elasticsearchCaMount(this, es, `${KIBANA_HOME}/config/certs`);
     const env: k8s.EnvVar[] = [];
     if (es.securityEnabled) {
-      this.serviceAccountToken = validateSecretRef(this, 'serviceAccountToken',
-        props.serviceAccountToken ?? { name: `${this.name}-elasticsearch-token`, key: 'token' });
+      this.serviceAccountToken = validateSecretRef(
+        this,
+        'serviceAccountToken',
+        props.serviceAccountToken ?? { name: `${this.name}-elasticsearch-token`, key: 'token' },
+      );
       env.push(envFromSecret(KIBANA_ENV.serviceAccountToken, this.serviceAccountToken));
       this.recordExternalSecret({
         name: this.serviceAccountToken.name,
@@ -103,21 +119,30 @@ export class Kibana extends Component {
 
     this.connectTo('server', es.endpoint, 'stores saved objects, reads logs');
     const data = {
-      'kibana.yml': renderYaml(renderKibanaConfig({
-        serverName: this.name,
-        elasticsearchUrl: es.endpoint.url,
-        caFile: ca?.caFile,
-        serviceAccountToken: es.securityEnabled,
-        publicBaseUrl: this.publicBaseUrl,
-      })),
+      'kibana.yml': renderYaml(
+        renderKibanaConfig({
+          serverName: this.name,
+          elasticsearchUrl: es.endpoint.url,
+          caFile: ca?.caFile,
+          serviceAccountToken: es.securityEnabled,
+          publicBaseUrl: this.publicBaseUrl,
+        }),
+      ),
     };
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'server', data);
-    [this.endpoint] = this.addService('service', this.name, 'server', [{ name: 'http', port: KIBANA_PORT }]);
+    [this.endpoint] = this.addService('service', this.name, 'server', [
+      { name: 'http', port: KIBANA_PORT },
+    ]);
     const serviceAccountName = this.addServiceAccount();
 
     const volumeMounts: k8s.VolumeMount[] = [
       // A single file, so the image's node.options stays in the config dir.
-      { name: 'config', mountPath: `${KIBANA_HOME}/config/kibana.yml`, subPath: 'kibana.yml', readOnly: true },
+      {
+        name: 'config',
+        mountPath: `${KIBANA_HOME}/config/kibana.yml`,
+        subPath: 'kibana.yml',
+        readOnly: true,
+      },
       // The root filesystem is read-only; these are the directories Kibana writes.
       { name: 'data', mountPath: `${KIBANA_HOME}/data` },
       { name: 'logs', mountPath: `${KIBANA_HOME}/logs` },
@@ -142,7 +167,11 @@ export class Kibana extends Component {
       ports: [{ name: 'http', containerPort: KIBANA_PORT }],
       resources: this.resources,
       // Start-up runs saved-object migrations and can take minutes.
-      startupProbe: tcpProbe('readiness', 'http', { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 }),
+      startupProbe: tcpProbe('readiness', 'http', {
+        initialDelaySeconds: 10,
+        periodSeconds: 10,
+        failureThreshold: 30,
+      }),
       // Without credentials /api/status answers with the overall level only: 200 when
       // available, 503 otherwise, which is what readiness needs.
       readinessProbe: httpProbe('readiness', '/api/status', 'http'),
@@ -173,13 +202,21 @@ export class Kibana extends Component {
 
   private pushEncryptionKeySecrets(): void {
     const bySecret = new Map<string, string[]>();
-    for (const ref of [this.encryptionKeys.encryptedSavedObjects, this.encryptionKeys.security, this.encryptionKeys.reporting]) {
+    for (const ref of [
+      this.encryptionKeys.encryptedSavedObjects,
+      this.encryptionKeys.security,
+      this.encryptionKeys.reporting,
+    ]) {
       const keys = bySecret.get(ref.name) ?? [];
       if (!keys.includes(ref.key)) keys.push(ref.key);
       bySecret.set(ref.name, keys);
     }
     for (const [name, keys] of bySecret) {
-      this.recordExternalSecret({ name, keys, purpose: `Kibana '${this.name}' encryption keys, each at least 32 characters` });
+      this.recordExternalSecret({
+        name,
+        keys,
+        purpose: `Kibana '${this.name}' encryption keys, each at least 32 characters`,
+      });
     }
   }
 }

@@ -73,17 +73,20 @@ export function renderLogstashSettings(opts: LogstashSettingsOptions): object {
     'pipeline.batch.delay': opts.batchDelayMillis ?? DEFAULT_BATCH_DELAY_MILLIS,
     'queue.type': opts.queueType,
   };
-  if (opts.queueType === 'persisted' && opts.queueMaxBytes) settings['queue.max_bytes'] = opts.queueMaxBytes;
+  if (opts.queueType === 'persisted' && opts.queueMaxBytes)
+    settings['queue.max_bytes'] = opts.queueMaxBytes;
   settings['dead_letter_queue.enable'] = opts.deadLetterQueue;
   if (opts.deadLetterQueue) {
-    if (opts.deadLetterQueueMaxBytes) settings['dead_letter_queue.max_bytes'] = opts.deadLetterQueueMaxBytes;
+    if (opts.deadLetterQueueMaxBytes)
+      settings['dead_letter_queue.max_bytes'] = opts.deadLetterQueueMaxBytes;
     // Both bound the queue when its reader is stuck: `retain.age` (Logstash >= 8.4) deletes
     // segments older than the age, checked on writes and on the writer's periodic flush;
     // `storage_policy` (>= 8.3) `drop_older` deletes the oldest segments when `max_bytes`
     // is reached, keeping the dead letters that say what fails now. The stack runs 9.4.1
     // or 8.19.21. drop_older counts nothing in the `dropped_events` metric, so the
     // LogstashDeadLetterQueueDropping alert also watches how full the queue is.
-    settings['dead_letter_queue.retain.age'] = `${opts.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS}d`;
+    settings['dead_letter_queue.retain.age'] =
+      `${opts.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS}d`;
     settings['dead_letter_queue.storage_policy'] = 'drop_older';
   }
   return settings;
@@ -108,18 +111,21 @@ export function renderPipelinesConfig(opts: PipelinesConfigOptions = {}): object
   };
   if (opts.pipelineWorkers !== undefined) main['pipeline.workers'] = opts.pipelineWorkers;
   if (!opts.deadLetterQueue) return [main];
-  return [main, {
-    'pipeline.id': DEAD_LETTER_PIPELINE_ID,
-    'path.config': `${LOGSTASH_PIPELINE_PATH}/${pipelineConfigFile(DEAD_LETTER_PIPELINE_ID)}`,
-    // A trickle of events: one worker is plenty.
-    'pipeline.workers': 1,
-    // Its input is already on disk; a second persisted queue would claim as much of the
-    // data volume again as the main one.
-    'queue.type': 'memory',
-    // Logstash never re-queues what the dead_letter_queue input emits, so a queue of its
-    // own would stay empty.
-    'dead_letter_queue.enable': false,
-  }];
+  return [
+    main,
+    {
+      'pipeline.id': DEAD_LETTER_PIPELINE_ID,
+      'path.config': `${LOGSTASH_PIPELINE_PATH}/${pipelineConfigFile(DEAD_LETTER_PIPELINE_ID)}`,
+      // A trickle of events: one worker is plenty.
+      'pipeline.workers': 1,
+      // Its input is already on disk; a second persisted queue would claim as much of the
+      // data volume again as the main one.
+      'queue.type': 'memory',
+      // Logstash never re-queues what the dead_letter_queue input emits, so a queue of its
+      // own would stay empty.
+      'dead_letter_queue.enable': false,
+    },
+  ];
 }
 
 /**
@@ -131,15 +137,27 @@ export function renderPipelinesConfig(opts: PipelinesConfigOptions = {}): object
  * catch-all class, so
  * no input can create an unmanaged data stream. The type and namespace are always set.
  */
-export function dataStreamGuardFilters(classes: readonly LogClass[] = DEFAULT_LOG_CLASSES, namespace = 'default'): LogstashStatement[] {
+export function dataStreamGuardFilters(
+  classes: readonly LogClass[] = DEFAULT_LOG_CLASSES,
+  namespace = 'default',
+): LogstashStatement[] {
   return [
     {
       plugin: 'mutate',
-      settings: { replace: { '[data_stream][type]': 'logs', '[data_stream][namespace]': namespace } },
+      settings: {
+        replace: { '[data_stream][type]': 'logs', '[data_stream][namespace]': namespace },
+      },
     },
     {
-      if: { not: { field: ['data_stream', 'dataset'], in: catchAllFirst(classes).map((c) => c.name) } },
-      then: [{ plugin: 'mutate', settings: { replace: { '[data_stream][dataset]': catchAllClass(classes).name } } }],
+      if: {
+        not: { field: ['data_stream', 'dataset'], in: catchAllFirst(classes).map((c) => c.name) },
+      },
+      then: [
+        {
+          plugin: 'mutate',
+          settings: { replace: { '[data_stream][dataset]': catchAllClass(classes).name } },
+        },
+      ],
     },
   ];
 }
@@ -172,7 +190,11 @@ function splitDataStreamName(name: string): DataStreamName {
  * event to the data stream its `[data_stream][type|dataset|namespace]` fields name, the
  * `data_stream_*` settings being only the fallback; without it, always to `fallback`.
  */
-function elasticsearchOutput(output: ElasticsearchOutputOptions, fallback: DataStreamName, autoRouting: boolean): LogstashStatement {
+function elasticsearchOutput(
+  output: ElasticsearchOutputOptions,
+  fallback: DataStreamName,
+  autoRouting: boolean,
+): LogstashStatement {
   const settings: Record<string, LogstashValue> = {
     hosts: [output.url],
     data_stream: 'true',
@@ -199,13 +221,23 @@ function elasticsearchOutput(output: ElasticsearchOutputOptions, fallback: DataS
  * out. Filebeat has already renamed the flat log shape to ECS, set `@timestamp`, masked and
  * classified the event; it is Logstash's only input, so nothing here does it twice.
  */
-export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilters: readonly LogstashStatement[] = [], classes: readonly LogClass[] = DEFAULT_LOG_CLASSES): LogstashPipeline {
+export function logstashPipeline(
+  output: ElasticsearchOutputOptions,
+  extraFilters: readonly LogstashStatement[] = [],
+  classes: readonly LogClass[] = DEFAULT_LOG_CLASSES,
+): LogstashPipeline {
   return {
     input: [{ plugin: 'beats', settings: { port: LOGSTASH_BEATS_PORT } }],
     // The guard runs last: an extra filter may set [data_stream][dataset] to re-route an
     // event, and still cannot send it outside the log classes.
     filter: [...extraFilters, ...dataStreamGuardFilters(classes)],
-    output: [elasticsearchOutput(output, { type: 'logs', dataset: catchAllClass(classes).name, namespace: 'default' }, true)],
+    output: [
+      elasticsearchOutput(
+        output,
+        { type: 'logs', dataset: catchAllClass(classes).name, namespace: 'default' },
+        true,
+      ),
+    ],
   };
 }
 
@@ -223,28 +255,32 @@ export function logstashPipeline(output: ElasticsearchOutputOptions, extraFilter
 export function deadLetterPipeline(output: ElasticsearchOutputOptions): LogstashPipeline {
   const target = splitDataStreamName(DEAD_LETTER_DATA_STREAM);
   return {
-    input: [{
-      plugin: 'dead_letter_queue',
-      settings: {
-        path: LOGSTASH_DEAD_LETTER_QUEUE_PATH,
-        pipeline_id: MAIN_PIPELINE_ID,
-        commit_offsets: true,
-        clean_consumed: true,
-      },
-    }],
-    filter: [{
-      plugin: 'mutate',
-      settings: {
-        replace: {
-          '[error][type]': 'dead_letter_queue',
-          '[error][message]': '%{[@metadata][dead_letter_queue][reason]}',
-          '[data_stream][type]': target.type,
-          '[data_stream][dataset]': target.dataset,
-          '[data_stream][namespace]': target.namespace,
+    input: [
+      {
+        plugin: 'dead_letter_queue',
+        settings: {
+          path: LOGSTASH_DEAD_LETTER_QUEUE_PATH,
+          pipeline_id: MAIN_PIPELINE_ID,
+          commit_offsets: true,
+          clean_consumed: true,
         },
-        add_tag: ['dead_letter'],
       },
-    }],
+    ],
+    filter: [
+      {
+        plugin: 'mutate',
+        settings: {
+          replace: {
+            '[error][type]': 'dead_letter_queue',
+            '[error][message]': '%{[@metadata][dead_letter_queue][reason]}',
+            '[data_stream][type]': target.type,
+            '[data_stream][dataset]': target.dataset,
+            '[data_stream][namespace]': target.namespace,
+          },
+          add_tag: ['dead_letter'],
+        },
+      },
+    ],
     output: [elasticsearchOutput(output, target, false)],
   };
 }

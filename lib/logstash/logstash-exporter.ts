@@ -17,7 +17,11 @@ export interface LogstashExporterProps {
 export const LOGSTASH_EXPORTER_PORT = 9198;
 /** Name of the sidecar's container port; Logstash's own are `beats` and `http`. */
 export const LOGSTASH_EXPORTER_PORT_NAME = EXPORTER_PORT_NAME;
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '20m', memoryRequest: '32Mi', memoryLimit: '64Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '20m',
+  memoryRequest: '32Mi',
+  memoryLimit: '64Mi',
+};
 
 /**
  * The exporter container that reads the node stats API of the Logstash in the same pod
@@ -25,7 +29,10 @@ const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '20m', memoryRequest
  * port 9198. A sidecar, so that every replica is scraped as its own target.
  * `props.resources` errors are reported as `exporter.resources` of `scope`.
  */
-export function renderLogstashExporterContainer(scope: IConstruct, props: LogstashExporterProps = {}): k8s.Container {
+export function renderLogstashExporterContainer(
+  scope: IConstruct,
+  props: LogstashExporterProps = {},
+): k8s.Container {
   return renderExporterSidecar(scope, props, {
     defaultImage: Images.logstashExporter,
     defaultResources: DEFAULT_RESOURCES,

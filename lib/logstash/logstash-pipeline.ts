@@ -9,7 +9,8 @@
  */
 
 /** A value of a plugin setting: string, number, boolean, array or hash. */
-export type LogstashValue = string | number | boolean | readonly LogstashValue[] | { readonly [key: string]: LogstashValue };
+export type LogstashValue =
+  string | number | boolean | readonly LogstashValue[] | { readonly [key: string]: LogstashValue };
 
 /** One plugin block, e.g. `mutate { rename => { ... } }`. */
 export interface LogstashPlugin {
@@ -28,7 +29,11 @@ export type ComparisonOperator = '==' | '!=' | '<' | '>' | '<=' | '>=';
 /** The condition of an `if`; combinators nest. */
 export type LogstashCondition =
   | { readonly exists: FieldPath }
-  | { readonly field: FieldPath; readonly op: ComparisonOperator; readonly value: string | number | boolean }
+  | {
+      readonly field: FieldPath;
+      readonly op: ComparisonOperator;
+      readonly value: string | number | boolean;
+    }
   | { readonly field: FieldPath; readonly matches: string }
   | { readonly field: FieldPath; readonly notMatches: string }
   | { readonly field: FieldPath; readonly in: readonly (string | number)[] }
@@ -41,7 +46,10 @@ export interface LogstashConditional {
   readonly if: LogstashCondition;
   readonly then: readonly LogstashStatement[];
   /** @default - none */
-  readonly elseIf?: readonly { readonly if: LogstashCondition; readonly then: readonly LogstashStatement[] }[];
+  readonly elseIf?: readonly {
+    readonly if: LogstashCondition;
+    readonly then: readonly LogstashStatement[];
+  }[];
   /** @default - none */
   readonly else?: readonly LogstashStatement[];
 }
@@ -93,7 +101,8 @@ export function quoteString(value: string): string {
 export function renderValue(value: LogstashValue, depth = 0): string {
   if (typeof value === 'string') return quoteString(value);
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`Logstash values must be finite numbers, got ${value}`);
+    if (!Number.isFinite(value))
+      throw new Error(`Logstash values must be finite numbers, got ${value}`);
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -101,18 +110,23 @@ export function renderValue(value: LogstashValue, depth = 0): string {
   const entries = Object.entries(value);
   if (entries.length === 0) return '{}';
   const pad = INDENT.repeat(depth + 1);
-  const lines = entries.map(([k, v]) => `${pad}${quoteString(k)} => ${renderValue(v, depth + 1)}\n`);
+  const lines = entries.map(
+    ([k, v]) => `${pad}${quoteString(k)} => ${renderValue(v, depth + 1)}\n`,
+  );
   return `{\n${lines.join('')}${INDENT.repeat(depth)}}`;
 }
 
 /** Renders a field reference such as `[log][level]`. */
 export function renderFieldRef(path: FieldPath): string {
   if (path.length === 0) throw new Error('a Logstash field path needs at least one segment');
-  return path.map((segment) => {
-    // `[`, `]` and `,` cannot be escaped inside a field reference segment.
-    if (segment === '' || /[[\],]/.test(segment)) throw new Error(`invalid Logstash field name: ${JSON.stringify(segment)}`);
-    return `[${segment}]`;
-  }).join('');
+  return path
+    .map((segment) => {
+      // `[`, `]` and `,` cannot be escaped inside a field reference segment.
+      if (segment === '' || /[[\],]/.test(segment))
+        throw new Error(`invalid Logstash field name: ${JSON.stringify(segment)}`);
+      return `[${segment}]`;
+    })
+    .join('');
 }
 
 /** Renders a regular expression literal, escaping the `/` delimiter. */
@@ -122,7 +136,8 @@ export function renderRegex(pattern: string): string {
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '\\') {
-      if (i + 1 === pattern.length) throw new Error('a Logstash regex cannot end with a lone backslash');
+      if (i + 1 === pattern.length)
+        throw new Error('a Logstash regex cannot end with a lone backslash');
       // An existing escape (including `\/`) is kept as written.
       out += c + pattern[++i];
     } else {
@@ -161,15 +176,18 @@ function renderStatements(statements: readonly LogstashStatement[], depth: numbe
 function renderStatement(statement: LogstashStatement, depth: number): string {
   const pad = INDENT.repeat(depth);
   if ('plugin' in statement) return renderPlugin(statement, depth);
-  const block = (statements: readonly LogstashStatement[]) => `{\n${renderStatements(statements, depth + 1)}${pad}}`;
+  const block = (statements: readonly LogstashStatement[]) =>
+    `{\n${renderStatements(statements, depth + 1)}${pad}}`;
   let out = `${pad}if ${renderCondition(statement.if)} ${block(statement.then)}`;
-  for (const branch of statement.elseIf ?? []) out += ` else if ${renderCondition(branch.if)} ${block(branch.then)}`;
+  for (const branch of statement.elseIf ?? [])
+    out += ` else if ${renderCondition(branch.if)} ${block(branch.then)}`;
   if (statement.else) out += ` else ${block(statement.else)}`;
   return `${out}\n`;
 }
 
 function renderPlugin(plugin: LogstashPlugin, depth: number): string {
-  if (!BAREWORD.test(plugin.plugin)) throw new Error(`invalid Logstash plugin name: ${JSON.stringify(plugin.plugin)}`);
+  if (!BAREWORD.test(plugin.plugin))
+    throw new Error(`invalid Logstash plugin name: ${JSON.stringify(plugin.plugin)}`);
   const pad = INDENT.repeat(depth);
   const settings = Object.entries(plugin.settings ?? {});
   if (settings.length === 0) return `${pad}${plugin.plugin} {}\n`;

@@ -11,14 +11,41 @@ import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
-import { addStatefulSet, fieldRefEnv, Spread, renderContainer, renderPodTemplate, scrapeAnnotations, spreadPods } from '../core/workload';
-import { elasticsearchCaMount, IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 import {
-  DEAD_LETTER_PIPELINE_ID, DEFAULT_BATCH_DELAY_MILLIS, DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS, deadLetterPipeline, ElasticsearchOutputOptions,
-  LOGSTASH_API_PORT, LOGSTASH_BEATS_PORT, LOGSTASH_DATA_PATH, LOGSTASH_HOME, LOGSTASH_PIPELINE_PATH, logstashPipeline, MAIN_PIPELINE_ID,
-  pipelineConfigFile, renderLogstashSettings, renderPipelinesConfig,
+  addStatefulSet,
+  fieldRefEnv,
+  Spread,
+  renderContainer,
+  renderPodTemplate,
+  scrapeAnnotations,
+  spreadPods,
+} from '../core/workload';
+import {
+  elasticsearchCaMount,
+  IElasticsearchCluster,
+} from '../elasticsearch/elasticsearch-reference';
+import {
+  DEAD_LETTER_PIPELINE_ID,
+  DEFAULT_BATCH_DELAY_MILLIS,
+  DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS,
+  deadLetterPipeline,
+  ElasticsearchOutputOptions,
+  LOGSTASH_API_PORT,
+  LOGSTASH_BEATS_PORT,
+  LOGSTASH_DATA_PATH,
+  LOGSTASH_HOME,
+  LOGSTASH_PIPELINE_PATH,
+  logstashPipeline,
+  MAIN_PIPELINE_ID,
+  pipelineConfigFile,
+  renderLogstashSettings,
+  renderPipelinesConfig,
 } from './logstash-config';
-import { LOGSTASH_EXPORTER_PORT, LogstashExporterProps, renderLogstashExporterContainer } from './logstash-exporter';
+import {
+  LOGSTASH_EXPORTER_PORT,
+  LogstashExporterProps,
+  renderLogstashExporterContainer,
+} from './logstash-exporter';
 import { renderLogstashPipeline, LogstashStatement } from './logstash-pipeline';
 import { ILogstash } from './logstash-reference';
 
@@ -102,7 +129,11 @@ export interface LogstashProps extends ComponentProps {
   readonly exporter?: LogstashExporterProps | false;
 }
 
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '500m', memoryRequest: '2Gi', memoryLimit: '2Gi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '500m',
+  memoryRequest: '2Gi',
+  memoryLimit: '2Gi',
+};
 const MIB = 1024 ** 2;
 
 /**
@@ -143,16 +174,35 @@ export class Logstash extends Component implements ILogstash {
     this.heapMegabytes = this.resolveHeap(props.heap);
     this.deadLetterQueue = props.deadLetterQueue ?? false;
     if (this.deadLetterQueue) {
-      this.deadLetterQueueRetainDays = validateInteger(this, 'deadLetterQueueRetainDays',
-        props.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS, 1, 365);
+      this.deadLetterQueueRetainDays = validateInteger(
+        this,
+        'deadLetterQueueRetainDays',
+        props.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS,
+        1,
+        365,
+      );
     } else if (props.deadLetterQueueRetainDays !== undefined) {
-      invalidProp(this, 'deadLetterQueueRetainDays', props.deadLetterQueueRetainDays, 'only applies with the dead-letter queue',
-        'set deadLetterQueue: true, or remove deadLetterQueueRetainDays');
+      invalidProp(
+        this,
+        'deadLetterQueueRetainDays',
+        props.deadLetterQueueRetainDays,
+        'only applies with the dead-letter queue',
+        'set deadLetterQueue: true, or remove deadLetterQueueRetainDays',
+      );
     }
-    if (props.pipelineWorkers !== undefined) validateInteger(this, 'pipelineWorkers', props.pipelineWorkers, 1, 256);
+    if (props.pipelineWorkers !== undefined)
+      validateInteger(this, 'pipelineWorkers', props.pipelineWorkers, 1, 256);
     // Above 10 s a half-empty batch would hold logs longer than any latency target here.
-    this.batchDelayMillis = validateInteger(this, 'batchDelayMillis', props.batchDelayMillis ?? DEFAULT_BATCH_DELAY_MILLIS, 1, 10_000);
-    const queueBytes = props.persistentQueue ? this.resolveQueueSize(props.persistentQueue.size) : undefined;
+    this.batchDelayMillis = validateInteger(
+      this,
+      'batchDelayMillis',
+      props.batchDelayMillis ?? DEFAULT_BATCH_DELAY_MILLIS,
+      1,
+      10_000,
+    );
+    const queueBytes = props.persistentQueue
+      ? this.resolveQueueSize(props.persistentQueue.size)
+      : undefined;
 
     const es = props.elasticsearch;
     const identity = this.identity('pipeline');
@@ -162,45 +212,92 @@ export class Logstash extends Component implements ILogstash {
       { name: 'LS_JAVA_OPTS', value: `-Xms${this.heapMegabytes}m -Xmx${this.heapMegabytes}m` },
     ];
     if (es.securityEnabled) {
-      this.credentials = props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` };
-      env.push(...this.basicAuthEnv('credentials', this.credentials, 'ES_USERNAME', 'ES_PASSWORD',
-        `Elasticsearch user Logstash '${this.name}' writes logs-* data streams with`));
+      this.credentials = props.credentials ?? {
+        secretName: `${this.name}-elasticsearch-credentials`,
+      };
+      env.push(
+        ...this.basicAuthEnv(
+          'credentials',
+          this.credentials,
+          'ES_USERNAME',
+          'ES_PASSWORD',
+          `Elasticsearch user Logstash '${this.name}' writes logs-* data streams with`,
+        ),
+      );
     }
 
     this.connectTo('pipeline', es.endpoint, 'ships logs');
     // Both pipelines write with the same TLS settings and credentials.
-    const output: ElasticsearchOutputOptions = { url: es.endpoint.url, caFile: ca?.caFile, authenticate: es.securityEnabled };
-    this.logClasses = validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES);
-    this.pipeline = renderLogstashPipeline(logstashPipeline(output, props.filters ?? [], this.logClasses));
-    const pipelineFiles: Record<string, string> = { [pipelineConfigFile(MAIN_PIPELINE_ID)]: this.pipeline };
+    const output: ElasticsearchOutputOptions = {
+      url: es.endpoint.url,
+      caFile: ca?.caFile,
+      authenticate: es.securityEnabled,
+    };
+    this.logClasses = validateLogClasses(
+      this,
+      'logClasses',
+      props.logClasses ?? DEFAULT_LOG_CLASSES,
+    );
+    this.pipeline = renderLogstashPipeline(
+      logstashPipeline(output, props.filters ?? [], this.logClasses),
+    );
+    const pipelineFiles: Record<string, string> = {
+      [pipelineConfigFile(MAIN_PIPELINE_ID)]: this.pipeline,
+    };
     if (this.deadLetterQueue) {
       this.deadLetterPipeline = renderLogstashPipeline(deadLetterPipeline(output));
       pipelineFiles[pipelineConfigFile(DEAD_LETTER_PIPELINE_ID)] = this.deadLetterPipeline;
     }
     const data: Record<string, string> = {
-      'logstash.yml': renderYaml(renderLogstashSettings({
-        queueType: queueBytes ? 'persisted' : 'memory',
-        queueMaxBytes: queueBytes ? `${Math.floor((queueBytes * 0.6) / MIB)}mb` : undefined,
-        deadLetterQueue: this.deadLetterQueue,
-        deadLetterQueueMaxBytes: queueBytes ? `${Math.floor((queueBytes * 0.2) / MIB)}mb` : undefined,
-        deadLetterQueueRetainDays: this.deadLetterQueueRetainDays,
-        batchDelayMillis: this.batchDelayMillis,
-      })),
-      'pipelines.yml': renderYaml(renderPipelinesConfig({ pipelineWorkers: props.pipelineWorkers, deadLetterQueue: this.deadLetterQueue })),
+      'logstash.yml': renderYaml(
+        renderLogstashSettings({
+          queueType: queueBytes ? 'persisted' : 'memory',
+          queueMaxBytes: queueBytes ? `${Math.floor((queueBytes * 0.6) / MIB)}mb` : undefined,
+          deadLetterQueue: this.deadLetterQueue,
+          deadLetterQueueMaxBytes: queueBytes
+            ? `${Math.floor((queueBytes * 0.2) / MIB)}mb`
+            : undefined,
+          deadLetterQueueRetainDays: this.deadLetterQueueRetainDays,
+          batchDelayMillis: this.batchDelayMillis,
+        }),
+      ),
+      'pipelines.yml': renderYaml(
+        renderPipelinesConfig({
+          pipelineWorkers: props.pipelineWorkers,
+          deadLetterQueue: this.deadLetterQueue,
+        }),
+      ),
       ...pipelineFiles,
     };
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'pipeline', data);
 
     const headlessName = `${this.name}-headless`;
-    [this.apiEndpoint] = this.addService('headless-service', headlessName, 'pipeline',
-      [{ name: 'http', port: LOGSTASH_API_PORT }], { headless: true, publishNotReadyAddresses: true });
-    [this.beatsEndpoint] = this.addService('service', this.name, 'pipeline', [{ name: 'beats', port: LOGSTASH_BEATS_PORT, scheme: 'tcp' }]);
+    [this.apiEndpoint] = this.addService(
+      'headless-service',
+      headlessName,
+      'pipeline',
+      [{ name: 'http', port: LOGSTASH_API_PORT }],
+      { headless: true, publishNotReadyAddresses: true },
+    );
+    [this.beatsEndpoint] = this.addService('service', this.name, 'pipeline', [
+      { name: 'beats', port: LOGSTASH_BEATS_PORT, scheme: 'tcp' },
+    ]);
     const serviceAccountName = this.addServiceAccount();
 
     const volumeMounts: k8s.VolumeMount[] = [
       // Single files over the image's config dir, so jvm.options and log4j2.properties stay.
-      { name: 'config', mountPath: `${LOGSTASH_HOME}/config/logstash.yml`, subPath: 'logstash.yml', readOnly: true },
-      { name: 'config', mountPath: `${LOGSTASH_HOME}/config/pipelines.yml`, subPath: 'pipelines.yml', readOnly: true },
+      {
+        name: 'config',
+        mountPath: `${LOGSTASH_HOME}/config/logstash.yml`,
+        subPath: 'logstash.yml',
+        readOnly: true,
+      },
+      {
+        name: 'config',
+        mountPath: `${LOGSTASH_HOME}/config/pipelines.yml`,
+        subPath: 'pipelines.yml',
+        readOnly: true,
+      },
       { name: 'pipeline', mountPath: LOGSTASH_PIPELINE_PATH, readOnly: true },
       { name: 'data', mountPath: LOGSTASH_DATA_PATH },
       // JRuby and the JVM unpack native libraries and write perf data to /tmp.
@@ -208,14 +305,30 @@ export class Logstash extends Component implements ILogstash {
       { name: 'logs', mountPath: `${LOGSTASH_HOME}/logs` },
     ];
     const volumes: k8s.Volume[] = [
-      { name: 'config', configMap: { name: configMap, items: [{ key: 'logstash.yml', path: 'logstash.yml' }, { key: 'pipelines.yml', path: 'pipelines.yml' }] } },
-      { name: 'pipeline', configMap: { name: configMap, items: Object.keys(pipelineFiles).map((file) => ({ key: file, path: file })) } },
+      {
+        name: 'config',
+        configMap: {
+          name: configMap,
+          items: [
+            { key: 'logstash.yml', path: 'logstash.yml' },
+            { key: 'pipelines.yml', path: 'pipelines.yml' },
+          ],
+        },
+      },
+      {
+        name: 'pipeline',
+        configMap: {
+          name: configMap,
+          items: Object.keys(pipelineFiles).map((file) => ({ key: file, path: file })),
+        },
+      },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
     ];
     // Without a persistent queue the data dir holds only the DLQ, its reader's offsets and
     // the node UUID; the limit keeps a growing dead-letter queue from filling the node's disk.
-    if (!props.persistentQueue) volumes.push({ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } });
+    if (!props.persistentQueue)
+      volumes.push({ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } });
     if (ca) {
       volumes.push(ca.volume);
       volumeMounts.push(ca.volumeMount);
@@ -235,7 +348,11 @@ export class Logstash extends Component implements ILogstash {
       resources: this.resources,
       // The JVM needs up to a few minutes before the API answers; the startup probe holds
       // the liveness probe off until then.
-      startupProbe: httpProbe('readiness', '/', 'http', { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 }),
+      startupProbe: httpProbe('readiness', '/', 'http', {
+        initialDelaySeconds: 10,
+        periodSeconds: 10,
+        failureThreshold: 30,
+      }),
       readinessProbe: httpProbe('readiness', '/', 'http'),
       livenessProbe: tcpProbe('liveness', 'http', { initialDelaySeconds: 0 }),
       volumeMounts,
@@ -270,14 +387,20 @@ export class Logstash extends Component implements ILogstash {
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, props.spread ?? Spread.PREFERRED),
         }),
-        volumeClaimTemplates: props.persistentQueue ? [{
-          metadata: { name: 'data' },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.persistentQueue.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(props.persistentQueue.size) } },
-          },
-        }] : undefined,
+        volumeClaimTemplates: props.persistentQueue
+          ? [
+              {
+                metadata: { name: 'data' },
+                spec: {
+                  accessModes: ['ReadWriteOnce'],
+                  storageClassName: props.persistentQueue.storageClassName,
+                  resources: {
+                    requests: { storage: k8s.Quantity.fromString(props.persistentQueue.size) },
+                  },
+                },
+              },
+            ]
+          : undefined,
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'pipeline', this.replicas);
@@ -295,11 +418,22 @@ export class Logstash extends Component implements ILogstash {
     try {
       bytes = memoryBytes(heap);
     } catch {
-      return invalidProp(this, 'heap', heap, 'is not a memory quantity', "use a value such as '1Gi' or '512Mi'");
+      return invalidProp(
+        this,
+        'heap',
+        heap,
+        'is not a memory quantity',
+        "use a value such as '1Gi' or '512Mi'",
+      );
     }
     if (bytes < 128 * MIB || bytes >= limit) {
-      invalidProp(this, 'heap', heap, `must be at least 128Mi and below the memory limit ${this.resources.memoryLimit}`,
-        'leave room for the JVM outside the heap, e.g. half of the limit');
+      invalidProp(
+        this,
+        'heap',
+        heap,
+        `must be at least 128Mi and below the memory limit ${this.resources.memoryLimit}`,
+        'leave room for the JVM outside the heap, e.g. half of the limit',
+      );
     }
     return Math.floor(bytes / MIB);
   }
@@ -312,7 +446,13 @@ export class Logstash extends Component implements ILogstash {
       // handled below
     }
     if (bytes < 1024 ** 3) {
-      invalidProp(this, 'persistentQueue.size', size, 'must be a storage quantity of at least 1Gi', "use a value such as '10Gi'");
+      invalidProp(
+        this,
+        'persistentQueue.size',
+        size,
+        'must be a storage quantity of at least 1Gi',
+        "use a value such as '10Gi'",
+      );
     }
     return bytes;
   }
@@ -321,7 +461,13 @@ export class Logstash extends Component implements ILogstash {
     try {
       return memoryBytes(this.resources.memoryLimit);
     } catch {
-      return invalidProp(this, 'resources.memoryLimit', this.resources.memoryLimit, 'is not a memory quantity', "use a value such as '2Gi'");
+      return invalidProp(
+        this,
+        'resources.memoryLimit',
+        this.resources.memoryLimit,
+        'is not a memory quantity',
+        "use a value such as '2Gi'",
+      );
     }
   }
 }

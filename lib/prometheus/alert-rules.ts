@@ -122,21 +122,42 @@ export interface ResolvedAlertRules {
   readonly filebeatStalledFor: string;
 }
 
-export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/observability-stack/runbooks/blob/main/';
+export const DEFAULT_RUNBOOK_BASE_URL =
+  'https://github.com/observability-stack/runbooks/blob/main/';
 
 /** Applies defaults and validates; throws a ConfigError naming the prop, the value and the fix. */
-export function resolveAlertRules(props: AlertRulesProps = {}, options: AlertRuleOptions = {}): ResolvedAlertRules {
+export function resolveAlertRules(
+  props: AlertRulesProps = {},
+  options: AlertRuleOptions = {},
+): ResolvedAlertRules {
   const scope = alertRulesScope(options);
   const p = (name: string) => `${options.propPrefix ?? ''}${name}`;
   const ratio = (name: string, value: number) => {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1) {
-      invalidProp(scope, p(name), value, 'must be a fraction in (0, 1]', 'give a ratio such as 0.8 for 80%');
+      invalidProp(
+        scope,
+        p(name),
+        value,
+        'must be a fraction in (0, 1]',
+        'give a ratio such as 0.8 for 80%',
+      );
     }
     return value;
   };
   const positive = (name: string, value: number, integer = false) => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-      invalidProp(scope, p(name), value, `must be a positive ${integer ? 'integer' : 'number'}`, `give a value above zero${integer ? ' without a fraction' : ''}`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value <= 0 ||
+      (integer && !Number.isInteger(value))
+    ) {
+      invalidProp(
+        scope,
+        p(name),
+        value,
+        `must be a positive ${integer ? 'integer' : 'number'}`,
+        `give a value above zero${integer ? ' without a fraction' : ''}`,
+      );
     }
     return value;
   };
@@ -144,11 +165,21 @@ export function resolveAlertRules(props: AlertRulesProps = {}, options: AlertRul
 
   const runbookBaseUrl = props.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL;
   if (typeof runbookBaseUrl !== 'string' || !/^https?:\/\/[^\s{}]+$/.test(runbookBaseUrl)) {
-    invalidProp(scope, p('runbookBaseUrl'), runbookBaseUrl, 'is not an http(s) URL', `use a base such as '${DEFAULT_RUNBOOK_BASE_URL}'`);
+    invalidProp(
+      scope,
+      p('runbookBaseUrl'),
+      runbookBaseUrl,
+      'is not an http(s) URL',
+      `use a base such as '${DEFAULT_RUNBOOK_BASE_URL}'`,
+    );
   }
   const resolved: ResolvedAlertRules = {
     runbookBaseUrl: runbookBaseUrl.endsWith('/') ? runbookBaseUrl : `${runbookBaseUrl}/`,
-    http5xxPerFiveMinutes: positive('http5xxPerFiveMinutes', props.http5xxPerFiveMinutes ?? 100, true),
+    http5xxPerFiveMinutes: positive(
+      'http5xxPerFiveMinutes',
+      props.http5xxPerFiveMinutes ?? 100,
+      true,
+    ),
     p95LatencySeconds: positive('p95LatencySeconds', props.p95LatencySeconds ?? 1),
     latencyFor: duration('latencyFor', props.latencyFor ?? '10m'),
     cpuUtilisation: ratio('cpuUtilisation', props.cpuUtilisation ?? 0.8),
@@ -160,14 +191,25 @@ export function resolveAlertRules(props: AlertRulesProps = {}, options: AlertRul
     targetDownFor: duration('targetDownFor', props.targetDownFor ?? '5m'),
     crashLoopRestarts: positive('crashLoopRestarts', props.crashLoopRestarts ?? 3, true),
     crashLoopWindow: duration('crashLoopWindow', props.crashLoopWindow ?? '15m'),
-    elasticsearchDiskLowWatermark: ratio('elasticsearchDiskLowWatermark', props.elasticsearchDiskLowWatermark ?? 0.85),
-    elasticsearchDiskHighWatermark: ratio('elasticsearchDiskHighWatermark', props.elasticsearchDiskHighWatermark ?? 0.9),
+    elasticsearchDiskLowWatermark: ratio(
+      'elasticsearchDiskLowWatermark',
+      props.elasticsearchDiskLowWatermark ?? 0.85,
+    ),
+    elasticsearchDiskHighWatermark: ratio(
+      'elasticsearchDiskHighWatermark',
+      props.elasticsearchDiskHighWatermark ?? 0.9,
+    ),
     logstashStalledFor: duration('logstashStalledFor', props.logstashStalledFor ?? '10m'),
     filebeatStalledFor: duration('filebeatStalledFor', props.filebeatStalledFor ?? '10m'),
   };
   if (resolved.elasticsearchDiskHighWatermark <= resolved.elasticsearchDiskLowWatermark) {
-    invalidProp(scope, p('elasticsearchDiskHighWatermark'), resolved.elasticsearchDiskHighWatermark,
-      `must be above elasticsearchDiskLowWatermark (${resolved.elasticsearchDiskLowWatermark})`, 'raise the high watermark or lower the low one');
+    invalidProp(
+      scope,
+      p('elasticsearchDiskHighWatermark'),
+      resolved.elasticsearchDiskHighWatermark,
+      `must be above elasticsearchDiskLowWatermark (${resolved.elasticsearchDiskLowWatermark})`,
+      'raise the high watermark or lower the low one',
+    );
   }
   return resolved;
 }

@@ -1,5 +1,11 @@
 import {
-  AlertName, AlertRuleOptions, AlertRulesProps, AlertSeverity, alertRule, percent, resolveAlertRules,
+  AlertName,
+  AlertRuleOptions,
+  AlertRulesProps,
+  AlertSeverity,
+  alertRule,
+  percent,
+  resolveAlertRules,
 } from './alert-rules';
 import { PrometheusRuleGroup } from './prometheus-config';
 
@@ -20,7 +26,10 @@ const NOT_A_DISK = 'fstype!~"tmpfs|overlay|squashfs|nsfs",mountpoint!=""';
  * are user-facing failures now; `warning` for the rest, which are trends or
  * capacity that a person should look at in working hours.
  */
-export function applicationAlertRules(props: AlertRulesProps = {}, options: AlertRuleOptions = {}): PrometheusRuleGroup {
+export function applicationAlertRules(
+  props: AlertRulesProps = {},
+  options: AlertRuleOptions = {},
+): PrometheusRuleGroup {
   const c = resolveAlertRules(props, options);
   return {
     name: APPLICATION_ALERTS_GROUP,
@@ -71,7 +80,8 @@ export function applicationAlertRules(props: AlertRulesProps = {}, options: Aler
         expr: 'increase(kube_pod_container_status_restarts_total[10m]) > 0 and on (namespace, pod, container) kube_pod_container_status_last_terminated_reason{reason="OOMKilled"} == 1',
         severity: AlertSeverity.WARNING,
         summary: 'Container killed for lack of memory',
-        description: 'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} was OOM-killed in the last 10 minutes; raise its memory limit or find the leak.',
+        description:
+          'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} was OOM-killed in the last 10 minutes; raise its memory limit or find the leak.',
       }),
       alertRule(c, {
         alert: AlertName.TARGET_DOWN,

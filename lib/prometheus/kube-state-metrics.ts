@@ -21,14 +21,33 @@ export interface KubeStateMetricsResource {
  * purpose: listing them would give the exporter every credential in the cluster.
  */
 export const KUBE_STATE_METRICS_RESOURCES: readonly KubeStateMetricsResource[] = [
-  ...['pods', 'nodes', 'namespaces', 'services', 'endpoints', 'persistentvolumeclaims', 'persistentvolumes',
-    'resourcequotas', 'limitranges', 'replicationcontrollers'].map((resource) => ({ apiGroup: '', resource })),
-  ...['deployments', 'daemonsets', 'statefulsets', 'replicasets'].map((resource) => ({ apiGroup: 'apps', resource })),
+  ...[
+    'pods',
+    'nodes',
+    'namespaces',
+    'services',
+    'endpoints',
+    'persistentvolumeclaims',
+    'persistentvolumes',
+    'resourcequotas',
+    'limitranges',
+    'replicationcontrollers',
+  ].map((resource) => ({ apiGroup: '', resource })),
+  ...['deployments', 'daemonsets', 'statefulsets', 'replicasets'].map((resource) => ({
+    apiGroup: 'apps',
+    resource,
+  })),
   ...['jobs', 'cronjobs'].map((resource) => ({ apiGroup: 'batch', resource })),
   { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers' },
   { apiGroup: 'policy', resource: 'poddisruptionbudgets' },
-  ...['ingresses', 'networkpolicies'].map((resource) => ({ apiGroup: 'networking.k8s.io', resource })),
-  ...['storageclasses', 'volumeattachments'].map((resource) => ({ apiGroup: 'storage.k8s.io', resource })),
+  ...['ingresses', 'networkpolicies'].map((resource) => ({
+    apiGroup: 'networking.k8s.io',
+    resource,
+  })),
+  ...['storageclasses', 'volumeattachments'].map((resource) => ({
+    apiGroup: 'storage.k8s.io',
+    resource,
+  })),
 ];
 
 export interface KubeStateMetricsProps extends ComponentProps {
@@ -39,7 +58,11 @@ export interface KubeStateMetricsProps extends ComponentProps {
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
 const UID = 65534;
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '100m',
+  memoryRequest: '128Mi',
+  memoryLimit: '256Mi',
+};
 
 /**
  * kube-state-metrics v2: metrics about Kubernetes objects (deployments, pods,
@@ -73,7 +96,11 @@ export class KubeStateMetrics extends Component {
           regex: value,
           action: RelabelAction.KEEP,
         })),
-        { sourceLabels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http-metrics', action: RelabelAction.KEEP },
+        {
+          sourceLabels: ['__meta_kubernetes_pod_container_port_name'],
+          regex: 'http-metrics',
+          action: RelabelAction.KEEP,
+        },
       ],
       networkTargets: [{ peer: this.podPeer('exporter'), ports: [{ port: METRICS_PORT }] }],
     };
@@ -115,10 +142,14 @@ export class KubeStateMetrics extends Component {
 
   private addRbac(serviceAccountName: string): string {
     const groups = [...new Set(this.resources.map((r) => r.apiGroup))];
-    return this.addClusterRole('exporter', serviceAccountName, groups.map((group) => ({
-      apiGroups: [group],
-      resources: this.resources.filter((r) => r.apiGroup === group).map((r) => r.resource),
-      verbs: ['list', 'watch'],
-    })));
+    return this.addClusterRole(
+      'exporter',
+      serviceAccountName,
+      groups.map((group) => ({
+        apiGroups: [group],
+        resources: this.resources.filter((r) => r.apiGroup === group).map((r) => r.resource),
+        verbs: ['list', 'watch'],
+      })),
+    );
   }
 }

@@ -27,9 +27,14 @@ export interface NodeExporterProps extends ComponentProps {
 }
 
 const UID = 65534;
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '50m',
+  memoryRequest: '64Mi',
+  memoryLimit: '128Mi',
+};
 // Container and kubelet mounts would double-count node disks.
-const EXCLUDED_MOUNT_POINTS = '^/(dev|proc|sys|run/containerd/.+|var/lib/docker/.+|var/lib/containerd/.+|var/lib/kubelet/.+)($|/)';
+const EXCLUDED_MOUNT_POINTS =
+  '^/(dev|proc|sys|run/containerd/.+|var/lib/docker/.+|var/lib/containerd/.+|var/lib/kubelet/.+)($|/)';
 // What already listens on every node's network, which node-exporter shares: a second
 // listener on one of these ports fails to bind and crash-loops on every node.
 const NODE_PORTS_IN_USE: Record<number, string> = {
@@ -62,8 +67,13 @@ export class NodeExporter extends Component {
     super(scope, id, props, 'node-exporter', Images.nodeExporter);
     this.port = validateInteger(this, 'port', props.port ?? 9100, 1, 65535);
     if (NODE_PORTS_IN_USE[this.port]) {
-      invalidProp(this, 'port', this.port, `is already used on every node by ${NODE_PORTS_IN_USE[this.port]}, and node-exporter runs on the host network`,
-        'keep the default 9100, or choose a port nothing else on the nodes listens on');
+      invalidProp(
+        this,
+        'port',
+        this.port,
+        `is already used on every node by ${NODE_PORTS_IN_USE[this.port]}, and node-exporter runs on the host network`,
+        'keep the default 9100, or choose a port nothing else on the nodes listens on',
+      );
     }
     const identity = this.identity('exporter');
     const serviceAccountName = this.addServiceAccount();
@@ -100,20 +110,26 @@ export class NodeExporter extends Component {
 
     new k8s.KubeDaemonSet(this, 'daemonset', {
       metadata: this.metadata(this.name, 'exporter'),
-      spec: renderDaemonSetSpec({
-        identity,
-        serviceAccountName,
-        automountServiceAccountToken: false,
-        containers: [container],
-        volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: 'Directory' } })),
-        annotations: scrapeAnnotations(this.port),
-        uid: UID,
-        hostNetwork: true,
-        hostPid: false,
-        // Every node, tainted or not, has metrics.
-        tolerations: [{ operator: 'Exists' }],
-        priorityClassName: props.priorityClassName,
-      }, k8s.IntOrString.fromString('10%')),
+      spec: renderDaemonSetSpec(
+        {
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [container],
+          volumes: hostMounts.map((m) => ({
+            name: m.name,
+            hostPath: { path: m.hostPath, type: 'Directory' },
+          })),
+          annotations: scrapeAnnotations(this.port),
+          uid: UID,
+          hostNetwork: true,
+          hostPid: false,
+          // Every node, tainted or not, has metrics.
+          tolerations: [{ operator: 'Exists' }],
+          priorityClassName: props.priorityClassName,
+        },
+        k8s.IntOrString.fromString('10%'),
+      ),
     });
   }
 }

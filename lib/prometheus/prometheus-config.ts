@@ -141,7 +141,11 @@ export interface PrometheusConfigOptions {
   /** `rule_files`. */
   readonly ruleFiles: string[];
   /** Alertmanager Services to send alerts to (every pod behind each). */
-  readonly alertmanagers: { readonly serviceName: string; readonly namespace: string; readonly port: number }[];
+  readonly alertmanagers: {
+    readonly serviceName: string;
+    readonly namespace: string;
+    readonly port: number;
+  }[];
   /** Skip verification of kubelet serving certificates (self-signed on kind/minikube). */
   readonly kubeletInsecureSkipVerify: boolean;
   /** Jobs after the default ones. */
@@ -163,12 +167,13 @@ export function renderRelabelConfig(r: RelabelConfig): Record<string, unknown> {
 
 /** Renders one `scrape_config`. */
 export function renderScrapeConfig(job: ScrapeJob): Record<string, unknown> {
-  const tls = job.serviceAccountAuth || job.insecureSkipVerify
-    ? omitUndefined({
-      ca_file: job.serviceAccountAuth ? `${SERVICE_ACCOUNT_DIR}/ca.crt` : undefined,
-      insecure_skip_verify: job.insecureSkipVerify || undefined,
-    })
-    : undefined;
+  const tls =
+    job.serviceAccountAuth || job.insecureSkipVerify
+      ? omitUndefined({
+          ca_file: job.serviceAccountAuth ? `${SERVICE_ACCOUNT_DIR}/ca.crt` : undefined,
+          insecure_skip_verify: job.insecureSkipVerify || undefined,
+        })
+      : undefined;
   return omitUndefined({
     job_name: job.jobName,
     scrape_interval: job.scrapeInterval,
@@ -176,11 +181,20 @@ export function renderScrapeConfig(job: ScrapeJob): Record<string, unknown> {
     metrics_path: job.metricsPath,
     scheme: job.scheme,
     honor_labels: job.honorLabels,
-    authorization: job.serviceAccountAuth ? { credentials_file: `${SERVICE_ACCOUNT_DIR}/token` } : undefined,
+    authorization: job.serviceAccountAuth
+      ? { credentials_file: `${SERVICE_ACCOUNT_DIR}/token` }
+      : undefined,
     tls_config: tls,
     static_configs: job.staticTargets ? [{ targets: job.staticTargets }] : undefined,
     kubernetes_sd_configs: job.kubernetesSd
-      ? [omitUndefined({ role: job.kubernetesSd.role, namespaces: job.kubernetesSd.namespaces ? { names: job.kubernetesSd.namespaces } : undefined })]
+      ? [
+          omitUndefined({
+            role: job.kubernetesSd.role,
+            namespaces: job.kubernetesSd.namespaces
+              ? { names: job.kubernetesSd.namespaces }
+              : undefined,
+          }),
+        ]
       : undefined,
     relabel_configs: nonEmpty(job.relabelConfigs?.map(renderRelabelConfig)),
     metric_relabel_configs: nonEmpty(job.metricRelabelConfigs?.map(renderRelabelConfig)),
@@ -198,7 +212,12 @@ function annotationRelabelling(kind: 'pod' | 'service'): RelabelConfig[] {
     { sourceLabels: [annotation('scheme')], regex: '(https?)', targetLabel: '__scheme__' },
     { sourceLabels: [annotation('path')], regex: '(.+)', targetLabel: '__metrics_path__' },
     // Replace the discovered port (if any) by the annotated one.
-    { sourceLabels: ['__address__', annotation('port')], regex: '(.+?)(?::\\d+)?;(\\d+)', replacement: '$1:$2', targetLabel: '__address__' },
+    {
+      sourceLabels: ['__address__', annotation('port')],
+      regex: '(.+?)(?::\\d+)?;(\\d+)',
+      replacement: '$1:$2',
+      targetLabel: '__address__',
+    },
     { regex: `__meta_kubernetes_${kind}_label_(.+)`, action: RelabelAction.LABEL_MAP },
     { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
   ];
@@ -213,7 +232,9 @@ export function defaultScrapeJobs(options: { kubeletInsecureSkipVerify: boolean 
     metricsPath,
     serviceAccountAuth: true,
     insecureSkipVerify: options.kubeletInsecureSkipVerify,
-    networkTargets: [{ peer: NetworkPeer.external(ExternalPeer.NODES), ports: [{ port: KUBELET_PORT }] }],
+    networkTargets: [
+      { peer: NetworkPeer.external(ExternalPeer.NODES), ports: [{ port: KUBELET_PORT }] },
+    ],
     relabelConfigs: [
       { regex: '__meta_kubernetes_node_label_(.+)', action: RelabelAction.LABEL_MAP },
       { sourceLabels: ['__meta_kubernetes_node_name'], targetLabel: 'node' },
@@ -226,7 +247,11 @@ export function defaultScrapeJobs(options: { kubeletInsecureSkipVerify: boolean 
       kubernetesSd: { role: KubernetesSdRole.POD },
       relabelConfigs: [
         // Finished pods keep their annotations but serve nothing.
-        { sourceLabels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed|Completed', action: RelabelAction.DROP },
+        {
+          sourceLabels: ['__meta_kubernetes_pod_phase'],
+          regex: 'Pending|Succeeded|Failed|Completed',
+          action: RelabelAction.DROP,
+        },
         ...annotationRelabelling('pod'),
         { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
         { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
@@ -252,24 +277,43 @@ export function defaultScrapeJobs(options: { kubeletInsecureSkipVerify: boolean 
 export function renderPrometheusConfig(options: PrometheusConfigOptions): Record<string, unknown> {
   const externalLabels: Record<string, string> = {};
   // Prometheus 3 expands ${VAR} in external label values; escape what the user gave.
-  for (const [key, value] of Object.entries(options.externalLabels)) externalLabels[key] = value.replace(/\$/g, '$$$$');
+  for (const [key, value] of Object.entries(options.externalLabels))
+    externalLabels[key] = value.replace(/\$/g, '$$$$');
   if (options.replicaLabel) externalLabels[options.replicaLabel] = '${POD_NAME}';
 
-  const alerting = options.alertmanagers.length === 0 ? undefined : omitUndefined({
-    // HA replicas send identical alerts; without their replica label Alertmanager deduplicates them.
-    alert_relabel_configs: options.replicaLabel
-      ? [renderRelabelConfig({ regex: options.replicaLabel, action: RelabelAction.LABEL_DROP })]
-      : undefined,
-    // Each alert goes to every Alertmanager pod, as clustering requires, not to one behind the Service.
-    alertmanagers: options.alertmanagers.map((am) => ({
-      api_version: 'v2',
-      kubernetes_sd_configs: [{ role: KubernetesSdRole.ENDPOINT_SLICE, namespaces: { names: [am.namespace] } }],
-      relabel_configs: [
-        renderRelabelConfig({ sourceLabels: ['__meta_kubernetes_service_name'], regex: am.serviceName, action: RelabelAction.KEEP }),
-        renderRelabelConfig({ sourceLabels: ['__meta_kubernetes_endpointslice_port'], regex: String(am.port), action: RelabelAction.KEEP }),
-      ],
-    })),
-  });
+  const alerting =
+    options.alertmanagers.length === 0
+      ? undefined
+      : omitUndefined({
+          // HA replicas send identical alerts; without their replica label Alertmanager deduplicates them.
+          alert_relabel_configs: options.replicaLabel
+            ? [
+                renderRelabelConfig({
+                  regex: options.replicaLabel,
+                  action: RelabelAction.LABEL_DROP,
+                }),
+              ]
+            : undefined,
+          // Each alert goes to every Alertmanager pod, as clustering requires, not to one behind the Service.
+          alertmanagers: options.alertmanagers.map((am) => ({
+            api_version: 'v2',
+            kubernetes_sd_configs: [
+              { role: KubernetesSdRole.ENDPOINT_SLICE, namespaces: { names: [am.namespace] } },
+            ],
+            relabel_configs: [
+              renderRelabelConfig({
+                sourceLabels: ['__meta_kubernetes_service_name'],
+                regex: am.serviceName,
+                action: RelabelAction.KEEP,
+              }),
+              renderRelabelConfig({
+                sourceLabels: ['__meta_kubernetes_endpointslice_port'],
+                regex: String(am.port),
+                action: RelabelAction.KEEP,
+              }),
+            ],
+          })),
+        });
 
   return omitUndefined({
     global: {
@@ -289,19 +333,24 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): Record
 /** Renders a rule file (`groups:`). */
 export function renderPrometheusRules(groups: PrometheusRuleGroup[]): Record<string, unknown> {
   return {
-    groups: groups.map((g) => omitUndefined({
-      name: g.name,
-      interval: g.interval,
-      rules: g.rules.map((r) => omitUndefined({
-        alert: r.alert,
-        record: r.record,
-        expr: r.expr,
-        for: r.for,
-        keep_firing_for: r.keepFiringFor,
-        labels: r.labels && Object.keys(r.labels).length > 0 ? r.labels : undefined,
-        annotations: r.annotations && Object.keys(r.annotations).length > 0 ? r.annotations : undefined,
-      })),
-    })),
+    groups: groups.map((g) =>
+      omitUndefined({
+        name: g.name,
+        interval: g.interval,
+        rules: g.rules.map((r) =>
+          omitUndefined({
+            alert: r.alert,
+            record: r.record,
+            expr: r.expr,
+            for: r.for,
+            keep_firing_for: r.keepFiringFor,
+            labels: r.labels && Object.keys(r.labels).length > 0 ? r.labels : undefined,
+            annotations:
+              r.annotations && Object.keys(r.annotations).length > 0 ? r.annotations : undefined,
+          }),
+        ),
+      }),
+    ),
   };
 }
 

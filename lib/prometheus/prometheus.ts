@@ -7,14 +7,31 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import { appPodTemplates, ExternalPeer, NetworkFlow, NetworkPeer, podTemplatePeer } from '../core/network-flow';
+import {
+  appPodTemplates,
+  ExternalPeer,
+  NetworkFlow,
+  NetworkPeer,
+  podTemplatePeer,
+} from '../core/network-flow';
 import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { addStatefulSet, fieldRefEnv, renderContainer, renderPodTemplate, spreadPods, Spread } from '../core/workload';
+import {
+  addStatefulSet,
+  fieldRefEnv,
+  renderContainer,
+  renderPodTemplate,
+  spreadPods,
+  Spread,
+} from '../core/workload';
 import { durationToSeconds, validateDuration } from './duration';
 import {
-  defaultScrapeJobs, PrometheusRuleGroup, renderPrometheusConfig, renderPrometheusRules, ScrapeJob,
+  defaultScrapeJobs,
+  PrometheusRuleGroup,
+  renderPrometheusConfig,
+  renderPrometheusRules,
+  ScrapeJob,
 } from './prometheus-config';
 import { IPrometheus } from './prometheus-reference';
 import { PersistentStorage, renderVolumeClaimTemplate } from './storage';
@@ -93,7 +110,11 @@ const REPLICA_LABEL = 'replica';
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const RETENTION_SIZE = /^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/;
 
-const DEFAULT_RESOURCES: ContainerResources = { cpuRequest: '500m', memoryRequest: '2Gi', memoryLimit: '2Gi' };
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpuRequest: '500m',
+  memoryRequest: '2Gi',
+  memoryLimit: '2Gi',
+};
 
 /**
  * A Prometheus 3 server as a StatefulSet: Kubernetes service discovery of
@@ -125,7 +146,11 @@ export class Prometheus extends Component implements IPrometheus {
     super(scope, id, props, 'prometheus', Images.prometheus);
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
     this.scrapeInterval = validateDuration(this, 'scrapeInterval', props.scrapeInterval ?? '15s');
-    this.evaluationInterval = validateDuration(this, 'evaluationInterval', props.evaluationInterval ?? '5s');
+    this.evaluationInterval = validateDuration(
+      this,
+      'evaluationInterval',
+      props.evaluationInterval ?? '5s',
+    );
     this.retention = this.validateRetention(props.retention ?? { time: '15d' });
     this.storage = props.storage ?? { size: '50Gi' };
     this.externalLabels = this.validateExternalLabels(props.externalLabels ?? {});
@@ -133,7 +158,10 @@ export class Prometheus extends Component implements IPrometheus {
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
 
-    for (const job of defaultScrapeJobs({ kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify })) this.connectToScrapeTargets(job);
+    for (const job of defaultScrapeJobs({
+      kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify,
+    }))
+      this.connectToScrapeTargets(job);
     // The `kubernetes-pods` job finds application pods by their annotations, on any port.
     this.connectTo('server', ExternalPeer.APPLICATIONS, 'scrapes annotated application pods');
     if (props.alertmanager) this.addAlertmanager(props.alertmanager);
@@ -151,9 +179,13 @@ export class Prometheus extends Component implements IPrometheus {
       [RULES_FILE]: Lazy.any({ produce: () => this.renderConfigData()[RULES_FILE] }),
     });
 
-    [this.endpoint] = this.addService('service', this.name, 'server', [{ name: 'http', port: PORT }]);
+    [this.endpoint] = this.addService('service', this.name, 'server', [
+      { name: 'http', port: PORT },
+    ]);
     const headlessName = `${this.name}-headless`;
-    this.addService('headless-service', headlessName, 'server', [{ name: 'http', port: PORT }], { headless: true });
+    this.addService('headless-service', headlessName, 'server', [{ name: 'http', port: PORT }], {
+      headless: true,
+    });
 
     const args = [
       `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
@@ -197,12 +229,22 @@ export class Prometheus extends Component implements IPrometheus {
           automountServiceAccountToken: true,
           containers: [container],
           volumes: [{ name: 'config', configMap: { name: this.configMapName } }],
-          annotations: { 'checksum/config': Lazy.any({ produce: () => configChecksum(this.renderConfigData()) }) },
+          annotations: {
+            'checksum/config': Lazy.any({ produce: () => configChecksum(this.renderConfigData()) }),
+          },
           uid: UID,
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, spread),
         }),
-        volumeClaimTemplates: [renderVolumeClaimTemplate(this, 'storage', 'data', this.storage, selectorLabels(identity))],
+        volumeClaimTemplates: [
+          renderVolumeClaimTemplate(
+            this,
+            'storage',
+            'data',
+            this.storage,
+            selectorLabels(identity),
+          ),
+        ],
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
@@ -218,29 +260,63 @@ export class Prometheus extends Component implements IPrometheus {
 
   /** The longest scrape interval of any job (the global one unless a job sets its own). */
   public get longestScrapeIntervalSeconds(): number {
-    const scrapes = [this.scrapeInterval, ...this.scrapeJobs.map((j) => j.scrapeInterval).filter((i): i is string => i !== undefined)];
+    const scrapes = [
+      this.scrapeInterval,
+      ...this.scrapeJobs.map((j) => j.scrapeInterval).filter((i): i is string => i !== undefined),
+    ];
     return Math.max(...scrapes.map(durationToSeconds));
   }
 
   /** The shortest `for:` of any alerting rule, 0 when one has none: how long the fastest alert holds before it fires. */
   public get shortestAlertForSeconds(): number {
-    const holds = this.ruleGroups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined).map((r) => (r.for ? durationToSeconds(r.for) : 0));
+    const holds = this.ruleGroups
+      .flatMap((g) => g.rules)
+      .filter((r) => r.alert !== undefined)
+      .map((r) => (r.for ? durationToSeconds(r.for) : 0));
     return holds.length ? Math.min(...holds) : 0;
   }
 
   /** Adds a scrape job after the default ones. */
   public addScrapeJob(job: ScrapeJob): void {
     const prop = `scrapeJobs[${job.jobName}]`;
-    const taken = [...defaultScrapeJobs({ kubeletInsecureSkipVerify: false }), ...this.scrapeJobs].map((j) => j.jobName);
-    if (!job.jobName) invalidProp(this, 'scrapeJobs.jobName', job.jobName, 'must not be empty', 'give every job a unique name');
+    const taken = [
+      ...defaultScrapeJobs({ kubeletInsecureSkipVerify: false }),
+      ...this.scrapeJobs,
+    ].map((j) => j.jobName);
+    if (!job.jobName)
+      invalidProp(
+        this,
+        'scrapeJobs.jobName',
+        job.jobName,
+        'must not be empty',
+        'give every job a unique name',
+      );
     if (taken.includes(job.jobName)) {
-      invalidProp(this, `${prop}.jobName`, job.jobName, 'is already in use', `choose a name other than ${taken.join(', ')}`);
+      invalidProp(
+        this,
+        `${prop}.jobName`,
+        job.jobName,
+        'is already in use',
+        `choose a name other than ${taken.join(', ')}`,
+      );
     }
     if ((job.staticTargets === undefined) === (job.kubernetesSd === undefined)) {
-      invalidProp(this, prop, Object.keys(job), 'must set exactly one of staticTargets and kubernetesSd', 'choose static targets or Kubernetes discovery');
+      invalidProp(
+        this,
+        prop,
+        Object.keys(job),
+        'must set exactly one of staticTargets and kubernetesSd',
+        'choose static targets or Kubernetes discovery',
+      );
     }
     if (job.staticTargets && job.staticTargets.length === 0) {
-      invalidProp(this, `${prop}.staticTargets`, job.staticTargets, 'must not be empty', "list targets as 'host:port'");
+      invalidProp(
+        this,
+        `${prop}.staticTargets`,
+        job.staticTargets,
+        'must not be empty',
+        "list targets as 'host:port'",
+      );
     }
     if (job.scrapeInterval) validateDuration(this, `${prop}.scrapeInterval`, job.scrapeInterval);
     if (job.scrapeTimeout) validateDuration(this, `${prop}.scrapeTimeout`, job.scrapeTimeout);
@@ -252,24 +328,64 @@ export class Prometheus extends Component implements IPrometheus {
   /** Adds a rule group to `rules.yml`. */
   public addRuleGroup(group: PrometheusRuleGroup): void {
     const prop = `rules[${group.name}]`;
-    if (!group.name) invalidProp(this, 'rules.name', group.name, 'must not be empty', 'give every rule group a unique name');
+    if (!group.name)
+      invalidProp(
+        this,
+        'rules.name',
+        group.name,
+        'must not be empty',
+        'give every rule group a unique name',
+      );
     if (this.ruleGroups.some((g) => g.name === group.name)) {
-      invalidProp(this, `${prop}.name`, group.name, 'is already in use', 'give every rule group a unique name');
+      invalidProp(
+        this,
+        `${prop}.name`,
+        group.name,
+        'is already in use',
+        'give every rule group a unique name',
+      );
     }
     if (group.interval) validateDuration(this, `${prop}.interval`, group.interval);
     group.rules.forEach((rule, i) => {
       const ruleProp = `${prop}.rules[${i}]`;
       if ((rule.alert === undefined) === (rule.record === undefined)) {
-        invalidProp(this, ruleProp, rule.alert ?? rule.record, 'must set exactly one of alert and record', 'an alerting rule sets alert, a recording rule sets record');
+        invalidProp(
+          this,
+          ruleProp,
+          rule.alert ?? rule.record,
+          'must set exactly one of alert and record',
+          'an alerting rule sets alert, a recording rule sets record',
+        );
       }
-      if (!rule.expr || !rule.expr.trim()) invalidProp(this, `${ruleProp}.expr`, rule.expr, 'must not be empty', 'give a PromQL expression');
+      if (!rule.expr || !rule.expr.trim())
+        invalidProp(
+          this,
+          `${ruleProp}.expr`,
+          rule.expr,
+          'must not be empty',
+          'give a PromQL expression',
+        );
       if (rule.record && (rule.for || rule.annotations)) {
-        invalidProp(this, `${ruleProp}.for`, rule.for, 'applies to alerting rules only', 'remove for and annotations from recording rules');
+        invalidProp(
+          this,
+          `${ruleProp}.for`,
+          rule.for,
+          'applies to alerting rules only',
+          'remove for and annotations from recording rules',
+        );
       }
       if (rule.for) validateDuration(this, `${ruleProp}.for`, rule.for, true);
-      if (rule.keepFiringFor) validateDuration(this, `${ruleProp}.keepFiringFor`, rule.keepFiringFor, true);
+      if (rule.keepFiringFor)
+        validateDuration(this, `${ruleProp}.keepFiringFor`, rule.keepFiringFor, true);
       for (const label of Object.keys(rule.labels ?? {})) {
-        if (!LABEL_NAME.test(label)) invalidProp(this, `${ruleProp}.labels`, label, 'is not a valid label name', 'use letters, digits and _, not starting with a digit');
+        if (!LABEL_NAME.test(label))
+          invalidProp(
+            this,
+            `${ruleProp}.labels`,
+            label,
+            'is not a valid label name',
+            'use letters, digits and _, not starting with a digit',
+          );
       }
     });
     this.ruleGroups.push(group);
@@ -294,29 +410,34 @@ export class Prometheus extends Component implements IPrometheus {
       .filter(({ template }) => template.metadata?.annotations?.['prometheus.io/scrape'] === 'true')
       .map(({ namespace, template }) => ({
         from: this.podPeer('server'),
-        to: template.spec?.hostNetwork ? NetworkPeer.external(ExternalPeer.NODES) : podTemplatePeer(namespace, template),
+        to: template.spec?.hostNetwork
+          ? NetworkPeer.external(ExternalPeer.NODES)
+          : podTemplatePeer(namespace, template),
         ports: [{ port: Number(template.metadata!.annotations!['prometheus.io/port']) }],
         purpose: 'scrapes metrics (pod annotations)',
       }));
   }
 
   private connectToScrapeTargets(job: ScrapeJob): void {
-    for (const target of job.networkTargets ?? []) this.connectTo('server', target, `scrapes (job ${job.jobName})`);
+    for (const target of job.networkTargets ?? [])
+      this.connectTo('server', target, `scrapes (job ${job.jobName})`);
   }
 
   /** The rendered config files, keyed by file name. */
   public renderConfigData(): Record<string, string> {
     this.renderedConfig ??= {
-      [CONFIG_FILE]: renderYaml(renderPrometheusConfig({
-        scrapeInterval: this.scrapeInterval,
-        evaluationInterval: this.evaluationInterval,
-        externalLabels: this.externalLabels,
-        replicaLabel: this.replicas > 1 ? REPLICA_LABEL : undefined,
-        ruleFiles: [`${CONFIG_DIR}/${RULES_FILE}`],
-        alertmanagers: this.alertmanagers.map((am) => am.endpoint),
-        kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify,
-        scrapeJobs: this.scrapeJobs,
-      })),
+      [CONFIG_FILE]: renderYaml(
+        renderPrometheusConfig({
+          scrapeInterval: this.scrapeInterval,
+          evaluationInterval: this.evaluationInterval,
+          externalLabels: this.externalLabels,
+          replicaLabel: this.replicas > 1 ? REPLICA_LABEL : undefined,
+          ruleFiles: [`${CONFIG_DIR}/${RULES_FILE}`],
+          alertmanagers: this.alertmanagers.map((am) => am.endpoint),
+          kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify,
+          scrapeJobs: this.scrapeJobs,
+        }),
+      ),
       [RULES_FILE]: renderYaml(renderPrometheusRules(this.ruleGroups)),
     };
     return { ...this.renderedConfig };
@@ -324,8 +445,17 @@ export class Prometheus extends Component implements IPrometheus {
 
   private validateRetention(retention: PrometheusRetention): PrometheusRetention {
     validateDuration(this, 'retention.time', retention.time);
-    if (retention.size !== undefined && (!RETENTION_SIZE.test(retention.size) || !/[1-9]/.test(retention.size))) {
-      invalidProp(this, 'retention.size', retention.size, 'is not a positive Prometheus byte size', "use units B, KB, MB, GB, TB, PB or EB, such as '40GB'");
+    if (
+      retention.size !== undefined &&
+      (!RETENTION_SIZE.test(retention.size) || !/[1-9]/.test(retention.size))
+    ) {
+      invalidProp(
+        this,
+        'retention.size',
+        retention.size,
+        'is not a positive Prometheus byte size',
+        "use units B, KB, MB, GB, TB, PB or EB, such as '40GB'",
+      );
     }
     return retention;
   }
@@ -333,13 +463,31 @@ export class Prometheus extends Component implements IPrometheus {
   private validateExternalLabels(labels: Record<string, string>): Record<string, string> {
     for (const [name, value] of Object.entries(labels)) {
       if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-        invalidProp(this, 'externalLabels', name, 'is not a valid label name', 'use letters, digits and _, not starting with a digit or __');
+        invalidProp(
+          this,
+          'externalLabels',
+          name,
+          'is not a valid label name',
+          'use letters, digits and _, not starting with a digit or __',
+        );
       }
       if (typeof value !== 'string' || value === '') {
-        invalidProp(this, `externalLabels.${name}`, value, 'must be a non-empty string', 'give the label a value or leave it out');
+        invalidProp(
+          this,
+          `externalLabels.${name}`,
+          value,
+          'must be a non-empty string',
+          'give the label a value or leave it out',
+        );
       }
       if (this.replicas > 1 && name === REPLICA_LABEL) {
-        invalidProp(this, 'externalLabels', name, 'is set per pod when replicas > 1', `remove the '${REPLICA_LABEL}' label`);
+        invalidProp(
+          this,
+          'externalLabels',
+          name,
+          'is set per pod when replicas > 1',
+          `remove the '${REPLICA_LABEL}' label`,
+        );
       }
     }
     return { ...labels };
@@ -349,7 +497,11 @@ export class Prometheus extends Component implements IPrometheus {
   private addDiscoveryRbac(serviceAccountName: string): string {
     const read = ['get', 'list', 'watch'];
     return this.addClusterRole('server', serviceAccountName, [
-      { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: read },
+      {
+        apiGroups: [''],
+        resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'],
+        verbs: read,
+      },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
       { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
     ]);

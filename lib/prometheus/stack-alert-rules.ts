@@ -2,7 +2,14 @@ import { validateDnsLabel } from '../core/names';
 import { DEAD_LETTER_DATA_STREAM, DEAD_LETTER_TEMPLATE } from '../elasticsearch/index-templates';
 import { DEAD_LETTER_PIPELINE_ID } from '../logstash/logstash-config';
 import {
-  AlertName, AlertRuleOptions, AlertRulesProps, AlertSeverity, alertRule, alertRulesScope, percent, resolveAlertRules,
+  AlertName,
+  AlertRuleOptions,
+  AlertRulesProps,
+  AlertSeverity,
+  alertRule,
+  alertRulesScope,
+  percent,
+  resolveAlertRules,
   ResolvedAlertRules,
 } from './alert-rules';
 import { PrometheusRule, PrometheusRuleGroup } from './prometheus-config';
@@ -27,7 +34,6 @@ export interface StackAlertRuleOptions extends AlertRuleOptions {
   /** Whether Filebeat runs its exporter sidecar; `false` leaves out the rules on its metrics. @default true */
   readonly filebeatExporter?: boolean;
 }
-
 
 /**
  * Used fraction of a dead-letter queue's `max_bytes` from which it is full: Logstash
@@ -68,20 +74,42 @@ const DEAD_LETTERED_WINDOW = '10m';
  * what degrades (yellow, low watermark, stalled pipeline, dropped spans);
  * `none` for the Watchdog, which Alertmanager routes to no one.
  */
-export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlertRuleOptions): PrometheusRuleGroup {
+export function stackAlertRules(
+  props: AlertRulesProps = {},
+  options: StackAlertRuleOptions,
+): PrometheusRuleGroup {
   const c = resolveAlertRules(props, options);
   const scope = alertRulesScope(options);
   const ns = validateDnsLabel(scope, `${options.propPrefix ?? ''}namespace`, options.namespace);
-  const namespaces = [ns, ...(options.agentsNamespace ? [validateDnsLabel(scope, `${options.propPrefix ?? ''}agentsNamespace`, options.agentsNamespace)] : [])];
-  const esUsed = '(1 - elasticsearch_filesystem_data_available_bytes / elasticsearch_filesystem_data_size_bytes)';
-  const esDisk = (alert: AlertName, watermark: number, severity: AlertSeverity, name: string, effect: string) => alertRule(c, {
-    alert,
-    expr: `${esUsed} > ${watermark}`,
-    for: '5m',
-    severity,
-    summary: `Elasticsearch disk past the ${name} watermark`,
-    description: `Data path {{ $labels.path }} of Elasticsearch node {{ $labels.name }} (cluster {{ $labels.cluster }}) is {{ $value | humanizePercentage }} full, past the ${name} watermark (${percent(watermark)}): ${effect}.`,
-  });
+  const namespaces = [
+    ns,
+    ...(options.agentsNamespace
+      ? [
+          validateDnsLabel(
+            scope,
+            `${options.propPrefix ?? ''}agentsNamespace`,
+            options.agentsNamespace,
+          ),
+        ]
+      : []),
+  ];
+  const esUsed =
+    '(1 - elasticsearch_filesystem_data_available_bytes / elasticsearch_filesystem_data_size_bytes)';
+  const esDisk = (
+    alert: AlertName,
+    watermark: number,
+    severity: AlertSeverity,
+    name: string,
+    effect: string,
+  ) =>
+    alertRule(c, {
+      alert,
+      expr: `${esUsed} > ${watermark}`,
+      for: '5m',
+      severity,
+      summary: `Elasticsearch disk past the ${name} watermark`,
+      description: `Data path {{ $labels.path }} of Elasticsearch node {{ $labels.name }} (cluster {{ $labels.cluster }}) is {{ $value | humanizePercentage }} full, past the ${name} watermark (${percent(watermark)}): ${effect}.`,
+    });
 
   return {
     name: STACK_ALERTS_GROUP,
@@ -94,59 +122,76 @@ export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlert
         summary: 'Observability stack component down',
         description: `Target {{ $labels.instance }} of job {{ $labels.job }} (pod {{ $labels.namespace }}/{{ $labels.pod }}) has been unreachable for ${c.targetDownFor}; logs, metrics, traces or alerts may be lost.`,
       }),
-      ...(options.elasticsearchExporter ?? true ? [
-        alertRule(c, {
-          alert: AlertName.ELASTICSEARCH_CLUSTER_RED,
-          expr: 'elasticsearch_cluster_health_status{color="red"} == 1',
-          // A new index is red until its primaries are allocated, normally well under a minute.
-          for: '2m',
-          severity: AlertSeverity.CRITICAL,
-          summary: 'Elasticsearch cluster red',
-          description: 'Elasticsearch cluster {{ $labels.cluster }} is red: at least one primary shard is unassigned, so some data can be neither searched nor written.',
-        }),
-        alertRule(c, {
-          alert: AlertName.ELASTICSEARCH_CLUSTER_YELLOW,
-          expr: 'elasticsearch_cluster_health_status{color="yellow"} == 1',
-          // Yellow is normal for a while during a rolling restart.
-          for: '15m',
-          severity: AlertSeverity.WARNING,
-          summary: 'Elasticsearch cluster yellow',
-          description: 'Elasticsearch cluster {{ $labels.cluster }} has been yellow for 15 minutes: replica shards are unassigned, so one more node lost may lose data.',
-        }),
-        esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW, c.elasticsearchDiskLowWatermark, AlertSeverity.WARNING, 'low',
-          'Elasticsearch allocates no new shards to it'),
-        esDisk(AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH, c.elasticsearchDiskHighWatermark, AlertSeverity.CRITICAL, 'high',
-          'Elasticsearch moves shards away, and at the flood stage makes its indices read-only'),
-        logsDeadLettered(c),
-      ] : []),
-      ...(options.logstash ?? true ? logstashRules(c) : []),
-      ...(options.filebeatExporter ?? true ? [
-        alertRule(c, {
-          alert: AlertName.FILEBEAT_OUTPUT_STALLED,
-          // Events wait in the pipeline the whole window and the output acknowledges none:
-          // Logstash or Elasticsearch refuses or cannot be reached. (Counting published events
-          // would miss it: once the queue is full, back-pressure stops publishing too.)
-          expr: [
-            `sum by (namespace, pod) (min_over_time(filebeat_libbeat_pipeline_events{type="active"}[${c.filebeatStalledFor}])) > 0`,
-            `and sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="acked"}[${c.filebeatStalledFor}])) == 0`,
-          ].join(' '),
-          severity: AlertSeverity.WARNING,
-          summary: 'Filebeat output stalled',
-          description: `Filebeat {{ $labels.namespace }}/{{ $labels.pod }} has held at least {{ $value | humanize }} events for ${c.filebeatStalledFor} and its output acknowledged none; the node's logs are not shipped.`,
-        }),
-        alertRule(c, {
-          alert: AlertName.FILEBEAT_DROPPING_EVENTS,
-          // Dropped is final (failed events are retried): the output refused them for good, or
-          // the pipeline could not publish them.
-          expr: [
-            'sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="dropped"}[5m]))',
-            '+ sum by (namespace, pod) (increase(filebeat_libbeat_pipeline_events{type="dropped"}[5m])) > 0',
-          ].join(' '),
-          severity: AlertSeverity.WARNING,
-          summary: 'Filebeat dropping events',
-          description: 'Filebeat {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} log events in the last 5 minutes; they will not reach Elasticsearch.',
-        }),
-      ] : []),
+      ...((options.elasticsearchExporter ?? true)
+        ? [
+            alertRule(c, {
+              alert: AlertName.ELASTICSEARCH_CLUSTER_RED,
+              expr: 'elasticsearch_cluster_health_status{color="red"} == 1',
+              // A new index is red until its primaries are allocated, normally well under a minute.
+              for: '2m',
+              severity: AlertSeverity.CRITICAL,
+              summary: 'Elasticsearch cluster red',
+              description:
+                'Elasticsearch cluster {{ $labels.cluster }} is red: at least one primary shard is unassigned, so some data can be neither searched nor written.',
+            }),
+            alertRule(c, {
+              alert: AlertName.ELASTICSEARCH_CLUSTER_YELLOW,
+              expr: 'elasticsearch_cluster_health_status{color="yellow"} == 1',
+              // Yellow is normal for a while during a rolling restart.
+              for: '15m',
+              severity: AlertSeverity.WARNING,
+              summary: 'Elasticsearch cluster yellow',
+              description:
+                'Elasticsearch cluster {{ $labels.cluster }} has been yellow for 15 minutes: replica shards are unassigned, so one more node lost may lose data.',
+            }),
+            esDisk(
+              AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW,
+              c.elasticsearchDiskLowWatermark,
+              AlertSeverity.WARNING,
+              'low',
+              'Elasticsearch allocates no new shards to it',
+            ),
+            esDisk(
+              AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH,
+              c.elasticsearchDiskHighWatermark,
+              AlertSeverity.CRITICAL,
+              'high',
+              'Elasticsearch moves shards away, and at the flood stage makes its indices read-only',
+            ),
+            logsDeadLettered(c),
+          ]
+        : []),
+      ...((options.logstash ?? true) ? logstashRules(c) : []),
+      ...((options.filebeatExporter ?? true)
+        ? [
+            alertRule(c, {
+              alert: AlertName.FILEBEAT_OUTPUT_STALLED,
+              // Events wait in the pipeline the whole window and the output acknowledges none:
+              // Logstash or Elasticsearch refuses or cannot be reached. (Counting published events
+              // would miss it: once the queue is full, back-pressure stops publishing too.)
+              expr: [
+                `sum by (namespace, pod) (min_over_time(filebeat_libbeat_pipeline_events{type="active"}[${c.filebeatStalledFor}])) > 0`,
+                `and sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="acked"}[${c.filebeatStalledFor}])) == 0`,
+              ].join(' '),
+              severity: AlertSeverity.WARNING,
+              summary: 'Filebeat output stalled',
+              description: `Filebeat {{ $labels.namespace }}/{{ $labels.pod }} has held at least {{ $value | humanize }} events for ${c.filebeatStalledFor} and its output acknowledged none; the node's logs are not shipped.`,
+            }),
+            alertRule(c, {
+              alert: AlertName.FILEBEAT_DROPPING_EVENTS,
+              // Dropped is final (failed events are retried): the output refused them for good, or
+              // the pipeline could not publish them.
+              expr: [
+                'sum by (namespace, pod) (increase(filebeat_libbeat_output_events{type="dropped"}[5m]))',
+                '+ sum by (namespace, pod) (increase(filebeat_libbeat_pipeline_events{type="dropped"}[5m])) > 0',
+              ].join(' '),
+              severity: AlertSeverity.WARNING,
+              summary: 'Filebeat dropping events',
+              description:
+                'Filebeat {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} log events in the last 5 minutes; they will not reach Elasticsearch.',
+            }),
+          ]
+        : []),
       alertRule(c, {
         alert: AlertName.JAEGER_DROPPING_SPANS,
         // Spans lost on the way out (storage failing after retries) or refused on the way in;
@@ -157,15 +202,17 @@ export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlert
         ].join(' '),
         severity: AlertSeverity.WARNING,
         summary: 'Jaeger dropping spans',
-        description: 'Jaeger pod {{ $labels.namespace }}/{{ $labels.pod }} lost {{ $value | humanize }} spans in the last 5 minutes: '
-          + '{{ if $labels.exporter }}exporter {{ $labels.exporter }} failed to store them{{ else }}receiver {{ $labels.receiver }} refused them{{ end }}.',
+        description:
+          'Jaeger pod {{ $labels.namespace }}/{{ $labels.pod }} lost {{ $value | humanize }} spans in the last 5 minutes: ' +
+          '{{ if $labels.exporter }}exporter {{ $labels.exporter }} failed to store them{{ else }}receiver {{ $labels.receiver }} refused them{{ end }}.',
       }),
       alertRule(c, {
         alert: AlertName.PROMETHEUS_RULE_EVALUATION_FAILURES,
         expr: 'increase(prometheus_rule_evaluation_failures_total[5m]) > 0',
         severity: AlertSeverity.CRITICAL,
         summary: 'Prometheus rule evaluations failing',
-        description: 'Prometheus {{ $labels.instance }} failed {{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} in the last 5 minutes; its alerts may not fire.',
+        description:
+          'Prometheus {{ $labels.instance }} failed {{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} in the last 5 minutes; its alerts may not fire.',
       }),
       alertRule(c, {
         alert: AlertName.ALERTMANAGER_NOTIFICATIONS_FAILING,
@@ -174,14 +221,16 @@ export function stackAlertRules(props: AlertRulesProps = {}, options: StackAlert
         for: '5m',
         severity: AlertSeverity.CRITICAL,
         summary: 'Alertmanager notifications failing',
-        description: 'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} failed {{ $value | humanize }} notifications to {{ $labels.integration }} in the last 5 minutes.',
+        description:
+          'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} failed {{ $value | humanize }} notifications to {{ $labels.integration }} in the last 5 minutes.',
       }),
       alertRule(c, {
         alert: AlertName.WATCHDOG,
         expr: 'vector(1)',
         severity: AlertSeverity.NONE,
         summary: 'Always firing: the alerting pipeline works',
-        description: 'This alert always fires. A dead man\'s switch outside the cluster should page when it stops arriving: Prometheus, Alertmanager or the path between them is broken.',
+        description:
+          "This alert always fires. A dead man's switch outside the cluster should page when it stops arriving: Prometheus, Alertmanager or the path between them is broken.",
       }),
     ],
   };
@@ -217,9 +266,10 @@ function logstashRules(c: ResolvedAlertRules): PrometheusRule[] {
       ].join(' '),
       severity: AlertSeverity.WARNING,
       summary: 'Elasticsearch refusing documents from Logstash',
-      description: 'Elasticsearch refused {{ $value | humanize }} documents from Logstash {{ $labels.namespace }}/{{ $labels.pod }} in the last 5 minutes '
-        + `(answered 400, 404 or 409, never retried). With the dead-letter queue they are in ${DEAD_LETTER_DATA_STREAM}, tagged dead_letter, `
-        + 'with the reason in error.message; without it they are lost.',
+      description:
+        'Elasticsearch refused {{ $value | humanize }} documents from Logstash {{ $labels.namespace }}/{{ $labels.pod }} in the last 5 minutes ' +
+        `(answered 400, 404 or 409, never retried). With the dead-letter queue they are in ${DEAD_LETTER_DATA_STREAM}, tagged dead_letter, ` +
+        'with the reason in error.message; without it they are lost.',
     }),
     alertRule(c, {
       alert: AlertName.LOGSTASH_DEAD_LETTER_QUEUE_DROPPING,
@@ -232,9 +282,10 @@ function logstashRules(c: ResolvedAlertRules): PrometheusRule[] {
       ].join(' '),
       severity: AlertSeverity.CRITICAL,
       summary: 'Logstash losing dead letters',
-      description: 'The dead-letter queue of Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} is full '
-        + '(dead_letter_queue.max_bytes): Logstash drops new dead letters (drop_newer) or deletes the oldest unread ones (drop_older), '
-        + `and those log events are lost. Its reader, the ${DEAD_LETTER_PIPELINE_ID} pipeline, is probably stuck: check its Elasticsearch output.`,
+      description:
+        'The dead-letter queue of Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} is full ' +
+        '(dead_letter_queue.max_bytes): Logstash drops new dead letters (drop_newer) or deletes the oldest unread ones (drop_older), ' +
+        `and those log events are lost. Its reader, the ${DEAD_LETTER_PIPELINE_ID} pipeline, is probably stuck: check its Elasticsearch output.`,
     }),
   ];
 }
@@ -262,8 +313,9 @@ function logsDeadLettered(c: ResolvedAlertRules): PrometheusRule {
     ].join(' '),
     severity: AlertSeverity.WARNING,
     summary: 'Log events dead-lettered',
-    description: `{{ $value | humanize }} log events went to the dead-letter data stream (${DEAD_LETTER_TEMPLATE}-*) of cluster {{ $labels.cluster }} in the last ${w}: `
-      + 'Elasticsearch refused them in the data stream of their class. The reason is in error.message; Filebeat\'s dead letters keep the event as text in message, '
-      + 'Logstash\'s keep its fields and the tag dead_letter.',
+    description:
+      `{{ $value | humanize }} log events went to the dead-letter data stream (${DEAD_LETTER_TEMPLATE}-*) of cluster {{ $labels.cluster }} in the last ${w}: ` +
+      "Elasticsearch refused them in the data stream of their class. The reason is in error.message; Filebeat's dead letters keep the event as text in message, " +
+      "Logstash's keep its fields and the tag dead_letter.",
   });
 }

@@ -15,14 +15,33 @@ export interface PersistentStorage {
 }
 
 /** Validates `storage` and renders the claim template named `name`. */
-export function renderVolumeClaimTemplate(scope: IConstruct, prop: string, name: string, storage: PersistentStorage, labels: Record<string, string>): k8s.KubePersistentVolumeClaimProps {
+export function renderVolumeClaimTemplate(
+  scope: IConstruct,
+  prop: string,
+  name: string,
+  storage: PersistentStorage,
+  labels: Record<string, string>,
+): k8s.KubePersistentVolumeClaimProps {
   let bytes = 0;
   try {
     bytes = memoryBytes(storage.size);
   } catch {
-    invalidProp(scope, `${prop}.size`, storage.size, 'is not a Kubernetes quantity', "use a size such as '50Gi'");
+    invalidProp(
+      scope,
+      `${prop}.size`,
+      storage.size,
+      'is not a Kubernetes quantity',
+      "use a size such as '50Gi'",
+    );
   }
-  if (bytes <= 0) invalidProp(scope, `${prop}.size`, storage.size, 'must be larger than zero', "use a size such as '50Gi'");
+  if (bytes <= 0)
+    invalidProp(
+      scope,
+      `${prop}.size`,
+      storage.size,
+      'must be larger than zero',
+      "use a size such as '50Gi'",
+    );
   return {
     metadata: { name, labels },
     spec: {

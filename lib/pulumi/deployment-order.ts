@@ -49,11 +49,28 @@ export interface OrderingRule {
 }
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
-const CONFIGURATION = ['ServiceAccount', 'ConfigMap', 'Secret', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Certificate'];
+const CONFIGURATION = [
+  'ServiceAccount',
+  'ConfigMap',
+  'Secret',
+  'Role',
+  'RoleBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Certificate',
+];
 /** The cluster serving: its StatefulSets and Services (Pulumi waits until they are ready and have endpoints). */
-const ELASTICSEARCH: ObjectSelector = { apps: ['elasticsearch'], kinds: ['StatefulSet', 'Service'], exceptComponents: ['setup'] };
+const ELASTICSEARCH: ObjectSelector = {
+  apps: ['elasticsearch'],
+  kinds: ['StatefulSet', 'Service'],
+  exceptComponents: ['setup'],
+};
 const LOGSTASH: ObjectSelector = { apps: ['logstash'], kinds: ['StatefulSet', 'Service'] };
-const KIBANA: ObjectSelector = { apps: ['kibana'], kinds: ['Deployment', 'Service'], exceptComponents: ['setup'] };
+const KIBANA: ObjectSelector = {
+  apps: ['kibana'],
+  kinds: ['Deployment', 'Service'],
+  exceptComponents: ['setup'],
+};
 
 /**
  * The order in which `pulumi up` creates the stack's objects, as one table: each row
@@ -80,22 +97,33 @@ export const DEPLOYMENT_ORDER: readonly OrderingRule[] = [
     relation: Relation.SAME_INSTANCE,
   },
   {
-    reason: 'Elasticsearch pods need vm.max_map_count set on their node first (VirtualMemory.NODE_TUNING)',
+    reason:
+      'Elasticsearch pods need vm.max_map_count set on their node first (VirtualMemory.NODE_TUNING)',
     dependents: { apps: ['elasticsearch'], kinds: ['StatefulSet'] },
     prerequisites: [{ apps: ['elasticsearch-node-tuning'], kinds: ['DaemonSet'] }],
   },
   {
     reason: 'clients of Elasticsearch start once it serves',
-    dependents: { apps: ['kibana', 'logstash', 'grafana', 'elasticsearch-exporter'], kinds: WORKLOADS, exceptComponents: ['setup'] },
+    dependents: {
+      apps: ['kibana', 'logstash', 'grafana', 'elasticsearch-exporter'],
+      kinds: WORKLOADS,
+      exceptComponents: ['setup'],
+    },
     prerequisites: [ELASTICSEARCH],
   },
   {
-    reason: 'Jaeger on Elasticsearch storage (collector, query, index cleaner; not the in-memory all-in-one) starts once it serves',
-    dependents: { apps: ['jaeger'], components: ['collector', 'query', 'index-cleaner'], kinds: WORKLOADS },
+    reason:
+      'Jaeger on Elasticsearch storage (collector, query, index cleaner; not the in-memory all-in-one) starts once it serves',
+    dependents: {
+      apps: ['jaeger'],
+      components: ['collector', 'query', 'index-cleaner'],
+      kinds: WORKLOADS,
+    },
     prerequisites: [ELASTICSEARCH],
   },
   {
-    reason: 'Filebeat starts once its output serves: Logstash when there is one, else Elasticsearch',
+    reason:
+      'Filebeat starts once its output serves: Logstash when there is one, else Elasticsearch',
     dependents: { apps: ['filebeat'], kinds: WORKLOADS },
     prerequisites: [LOGSTASH, ELASTICSEARCH],
   },
@@ -114,7 +142,7 @@ export const DEPLOYMENT_ORDER: readonly OrderingRule[] = [
 /** The object's logical name: `<kind>/<namespace>/<name>`, or `<kind>/<name>` when cluster-scoped; kind in lower case. */
 export function objectKey(object: KubernetesObject): string {
   const { name, namespace } = object.metadata;
-  return [object.kind.toLowerCase(), ...namespace ? [namespace] : [], name].join('/');
+  return [object.kind.toLowerCase(), ...(namespace ? [namespace] : []), name].join('/');
 }
 
 /** One object in creation order, with the keys of the objects it waits for. */
@@ -128,17 +156,26 @@ export interface OrderedObject {
  * The objects in an order that creates every prerequisite before its dependents (the
  * synthesized order where the rules allow), each with what it waits for.
  */
-export function deploymentOrder(objects: readonly KubernetesObject[], rules: readonly OrderingRule[] = DEPLOYMENT_ORDER): OrderedObject[] {
+export function deploymentOrder(
+  objects: readonly KubernetesObject[],
+  rules: readonly OrderingRule[] = DEPLOYMENT_ORDER,
+): OrderedObject[] {
   const keys = objects.map(objectKey);
   const duplicate = keys.find((key, i) => keys.indexOf(key) !== i);
-  if (duplicate) throw new Error(`two objects are both '${duplicate}': each object needs its own kind, namespace and name`);
+  if (duplicate)
+    throw new Error(
+      `two objects are both '${duplicate}': each object needs its own kind, namespace and name`,
+    );
 
   const waitsFor = objects.map((object) => {
     const prerequisites = new Set<number>();
     for (const rule of rules.filter((r) => matches(object, r.dependents))) {
-      const related = (candidate: KubernetesObject) => candidate !== object && RELATIONS[rule.relation ?? Relation.ANY](object, candidate);
+      const related = (candidate: KubernetesObject) =>
+        candidate !== object && RELATIONS[rule.relation ?? Relation.ANY](object, candidate);
       for (const selector of rule.prerequisites) {
-        const found = objects.flatMap((candidate, i) => matches(candidate, selector) && related(candidate) ? [i] : []);
+        const found = objects.flatMap((candidate, i) =>
+          matches(candidate, selector) && related(candidate) ? [i] : [],
+        );
         found.forEach((i) => prerequisites.add(i));
         if (found.length > 0) break;
       }
@@ -149,24 +186,34 @@ export function deploymentOrder(objects: readonly KubernetesObject[], rules: rea
   const ordered: OrderedObject[] = [];
   const placed = new Set<number>();
   while (placed.size < objects.length) {
-    const next = objects.findIndex((_, i) => !placed.has(i) && waitsFor[i].every((p) => placed.has(p)));
+    const next = objects.findIndex(
+      (_, i) => !placed.has(i) && waitsFor[i].every((p) => placed.has(p)),
+    );
     if (next < 0) {
       const stuck = keys.filter((_, i) => !placed.has(i));
       throw new Error(`the ordering rules wait in a circle among ${stuck.join(', ')}`);
     }
     placed.add(next);
-    ordered.push({ key: keys[next], object: objects[next], dependsOn: waitsFor[next].map((i) => keys[i]) });
+    ordered.push({
+      key: keys[next],
+      object: objects[next],
+      dependsOn: waitsFor[next].map((i) => keys[i]),
+    });
   }
   return ordered;
 }
 
-const RELATIONS: Record<Relation, (dependent: KubernetesObject, prerequisite: KubernetesObject) => boolean> = {
+const RELATIONS: Record<
+  Relation,
+  (dependent: KubernetesObject, prerequisite: KubernetesObject) => boolean
+> = {
   [Relation.ANY]: () => true,
   [Relation.SAME_INSTANCE]: (dependent, prerequisite) => {
     const instance = label(dependent, 'instance');
     return instance !== undefined && instance === label(prerequisite, 'instance');
   },
-  [Relation.OWN_NAMESPACE]: (dependent, prerequisite) => dependent.metadata.namespace === prerequisite.metadata.name,
+  [Relation.OWN_NAMESPACE]: (dependent, prerequisite) =>
+    dependent.metadata.namespace === prerequisite.metadata.name,
   [Relation.DEFINING_CRD]: (dependent, prerequisite) => {
     const spec = prerequisite.spec as { group?: string; names?: { kind?: string } } | undefined;
     const group = dependent.apiVersion.includes('/') ? dependent.apiVersion.split('/')[0] : '';
@@ -176,12 +223,17 @@ const RELATIONS: Record<Relation, (dependent: KubernetesObject, prerequisite: Ku
 
 function matches(object: KubernetesObject, selector: ObjectSelector): boolean {
   const component = label(object, 'component');
-  return (selector.kinds === undefined || selector.kinds.includes(object.kind))
-    && (selector.apps === undefined || selector.apps.includes(label(object, 'name') ?? ''))
-    && (selector.components === undefined || selector.components.includes(component ?? ''))
-    && !(component !== undefined && selector.exceptComponents?.includes(component));
+  return (
+    (selector.kinds === undefined || selector.kinds.includes(object.kind)) &&
+    (selector.apps === undefined || selector.apps.includes(label(object, 'name') ?? '')) &&
+    (selector.components === undefined || selector.components.includes(component ?? '')) &&
+    !(component !== undefined && selector.exceptComponents?.includes(component))
+  );
 }
 
-function label(object: KubernetesObject, name: 'name' | 'instance' | 'component'): string | undefined {
+function label(
+  object: KubernetesObject,
+  name: 'name' | 'instance' | 'component',
+): string | undefined {
   return object.metadata.labels?.[`app.kubernetes.io/${name}`];
 }

@@ -8,6 +8,11 @@
 // api/k8s-stack-pulumi.api.md.
 export { ObservabilityStackResource } from './observability-stack-resource';
 export type {
-  DeepPartial, EnvironmentStackArgs, ObservabilityStackArgs, ObservabilityStackOverrides, StackEndpoints, StackUiUrls,
+  DeepPartial,
+  EnvironmentStackArgs,
+  ObservabilityStackArgs,
+  ObservabilityStackOverrides,
+  StackEndpoints,
+  StackUiUrls,
 } from './observability-stack-resource';
 export type { KubernetesObject } from './deployment-order';

@@ -6,7 +6,11 @@ import { deploymentOrder, KubernetesObject } from './deployment-order';
 import { kubernetesResource } from './kubernetes-resource';
 
 /** Every key optional at every depth of plain objects, as the overrides are merged; arrays are replaced whole. */
-export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 
 /** Props that change an environment profile, merged key by key; `environment` stays the profile's. */
 export type ObservabilityStackOverrides = DeepPartial<Omit<ObservabilityStackProps, 'environment'>>;
@@ -73,15 +77,23 @@ export class ObservabilityStackResource extends pulumi.ComponentResource {
   /** The Secrets to create before the pods can start: name, namespace, keys, purpose. */
   public readonly externalSecrets: pulumi.Output<StackSecret[]>;
 
-  constructor(name: string, args: ObservabilityStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: ObservabilityStackArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super('observability:index:ObservabilityStack', name, {}, opts);
-    const props = 'profiles' in args ? withOverrides(args.profiles(args.environment), args.overrides) : args;
+    const props =
+      'profiles' in args ? withOverrides(args.profiles(args.environment), args.overrides) : args;
     this.stack = new ObservabilityStack(new App(), 'observability', props);
     const ordered = deploymentOrder(this.stack.toJson() as KubernetesObject[]);
 
     const resources: Record<string, pulumi.CustomResource> = {};
     for (const { key, object, dependsOn } of ordered) {
-      resources[key] = kubernetesResource(key, object, { parent: this, dependsOn: dependsOn.map((k) => resources[k]) });
+      resources[key] = kubernetesResource(key, object, {
+        parent: this,
+        dependsOn: dependsOn.map((k) => resources[k]),
+      });
     }
     this.resources = resources;
     this.manifests = ordered.map((o) => o.object);
@@ -97,7 +109,9 @@ export class ObservabilityStackResource extends pulumi.ComponentResource {
     });
     // Grafana keeps `rootUrl` private, so it is read from the props it came from.
     // `access` sets the UIs' URLs where the props do not (the stack refuses two different ones).
-    const exposed = Object.fromEntries((this.stack.access?.exposed ?? []).map((e) => [e.ui, e.url]));
+    const exposed = Object.fromEntries(
+      (this.stack.access?.exposed ?? []).map((e) => [e.ui, e.url]),
+    );
     const uiUrls = {
       kibana: kibana.publicBaseUrl,
       grafana: props.grafana?.rootUrl ?? exposed.grafana,
@@ -105,21 +119,33 @@ export class ObservabilityStackResource extends pulumi.ComponentResource {
       prometheus: props.prometheus?.externalUrl ?? exposed.prometheus,
       alertmanager: props.alertmanager?.externalUrl ?? exposed.alertmanager,
     };
-    this.uiUrls = pulumi.output(Object.fromEntries(Object.entries(uiUrls).filter(([, url]) => url !== undefined)));
+    this.uiUrls = pulumi.output(
+      Object.fromEntries(Object.entries(uiUrls).filter(([, url]) => url !== undefined)),
+    );
     this.externalSecrets = pulumi.output(this.stack.externalSecrets);
-    this.registerOutputs({ endpoints: this.endpoints, uiUrls: this.uiUrls, externalSecrets: this.externalSecrets });
+    this.registerOutputs({
+      endpoints: this.endpoints,
+      uiUrls: this.uiUrls,
+      externalSecrets: this.externalSecrets,
+    });
   }
 
   /** The endpoint's URL, carrying a dependency on its Service, so a consumer waits for it. */
   private urlOnceServed(endpoint: ServiceEndpoint): pulumi.Output<string> {
     const service = this.resources[`service/${endpoint.namespace}/${endpoint.serviceName}`];
-    if (!service) throw new Error(`no Service ${endpoint.namespace}/${endpoint.serviceName} behind ${endpoint.url}`);
+    if (!service)
+      throw new Error(
+        `no Service ${endpoint.namespace}/${endpoint.serviceName} behind ${endpoint.url}`,
+      );
     return service.urn.apply(() => endpoint.url);
   }
 }
 
 /** The profile with the overrides applied: plain objects merged key by key, anything else replaced. */
-function withOverrides(profile: ObservabilityStackProps, overrides: ObservabilityStackOverrides = {}): ObservabilityStackProps {
+function withOverrides(
+  profile: ObservabilityStackProps,
+  overrides: ObservabilityStackOverrides = {},
+): ObservabilityStackProps {
   return merge(profile, overrides) as ObservabilityStackProps;
 }
 
@@ -132,5 +158,7 @@ function merge(base: unknown, override: unknown): unknown {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
+  );
 }

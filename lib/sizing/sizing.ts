@@ -1,7 +1,14 @@
 import { IConstruct } from 'constructs';
 import { ErrorScope, invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
-import { catchAllClass, catchAllFirst, DEFAULT_INGEST_SHARE, DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
+import {
+  catchAllClass,
+  catchAllFirst,
+  DEFAULT_INGEST_SHARE,
+  DEFAULT_LOG_CLASSES,
+  LogClass,
+  validateLogClasses,
+} from '../core/log-classes';
 
 // Rules of thumb. Each is a vendor's published guidance, or an assumption marked as one;
 // docs/sizing.md has the links and the worked examples.
@@ -203,7 +210,13 @@ export function planCapacity(input: SizingInput, options: SizingOptions = {}): C
   const p = (name: string) => `${options.propPrefix ?? ''}${name}`;
   const positive = (name: string, value: unknown) => {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      invalidProp(scope, p(name), value, 'must be a finite number above zero', 'give a positive number');
+      invalidProp(
+        scope,
+        p(name),
+        value,
+        'must be a finite number above zero',
+        'give a positive number',
+      );
     }
     return value as number;
   };
@@ -215,21 +228,39 @@ export function planCapacity(input: SizingInput, options: SizingOptions = {}): C
   const replicas = validateInteger(scope, p('replicas'), input.replicas ?? 1, 0, 10);
   const eventBytes = positive('averageEventBytes', input.averageEventBytes ?? DEFAULT_EVENT_BYTES);
   const averageEps = (ingestGbPerDay * GB) / eventBytes / SECONDS_PER_DAY;
-  const peakEps = input.peakEventsPerSecond === undefined ? averageEps * PEAK_TO_AVERAGE_RATIO : positive('peakEventsPerSecond', input.peakEventsPerSecond);
+  const peakEps =
+    input.peakEventsPerSecond === undefined
+      ? averageEps * PEAK_TO_AVERAGE_RATIO
+      : positive('peakEventsPerSecond', input.peakEventsPerSecond);
   if (peakEps < averageEps) {
-    invalidProp(scope, p('peakEventsPerSecond'), peakEps, `is below the daily average of ${round(averageEps, 1)} events/s that ingestGbPerDay and averageEventBytes give`,
-      'give the busiest rate, at least the average, or leave it out (3x the average)');
+    invalidProp(
+      scope,
+      p('peakEventsPerSecond'),
+      peakEps,
+      `is below the daily average of ${round(averageEps, 1)} events/s that ingestGbPerDay and averageEventBytes give`,
+      'give the busiest rate, at least the average, or leave it out (3x the average)',
+    );
   }
 
   return {
-    elasticsearch: planElasticsearch(ingestGbPerDay, classes, shares, replicas, input.dedicatedMasters ?? false),
+    elasticsearch: planElasticsearch(
+      ingestGbPerDay,
+      classes,
+      shares,
+      replicas,
+      input.dedicatedMasters ?? false,
+    ),
     logstash: planLogstash(averageEps, peakEps, replicas > 0),
     prometheus: input.prometheus ? planPrometheus(scope, p, input.prometheus) : undefined,
   };
 }
 
 /** The share of each class, by name: the catch-all takes the rest unless it gives its own. */
-function resolveShares(scope: ErrorScope, prop: string, classes: readonly LogClass[]): Record<string, number> {
+function resolveShares(
+  scope: ErrorScope,
+  prop: string,
+  classes: readonly LogClass[],
+): Record<string, number> {
   const fallback = catchAllClass(classes);
   const routed = classes.slice(0, -1);
   const shares: Record<string, number> = {};
@@ -238,35 +269,60 @@ function resolveShares(scope: ErrorScope, prop: string, classes: readonly LogCla
   const names = routed.map((c) => c.name).join(', ');
   if (fallback.ingestShare === undefined) {
     if (routedSum > 1 + 1e-9) {
-      invalidProp(scope, prop, shares, `gives ${names} ${round(routedSum, 3)} of the ingest, more than all of it`,
-        `lower their ingestShare so that they add up to at most 1; ${fallback.name} takes the rest`);
+      invalidProp(
+        scope,
+        prop,
+        shares,
+        `gives ${names} ${round(routedSum, 3)} of the ingest, more than all of it`,
+        `lower their ingestShare so that they add up to at most 1; ${fallback.name} takes the rest`,
+      );
     }
     return { [fallback.name]: Math.max(0, 1 - routedSum), ...shares };
   }
   const sum = fallback.ingestShare + routedSum;
   if (Math.abs(sum - 1) > 1e-3) {
-    invalidProp(scope, prop, { [fallback.name]: fallback.ingestShare, ...shares }, `has ingest shares adding up to ${round(sum, 3)}, but every event is in exactly one log class`,
-      `make the ingestShare of every class add up to 1, or leave it out of ${fallback.name} to give it the rest`);
+    invalidProp(
+      scope,
+      prop,
+      { [fallback.name]: fallback.ingestShare, ...shares },
+      `has ingest shares adding up to ${round(sum, 3)}, but every event is in exactly one log class`,
+      `make the ingestShare of every class add up to 1, or leave it out of ${fallback.name} to give it the rest`,
+    );
   }
   return { [fallback.name]: fallback.ingestShare, ...shares };
 }
 
-function planElasticsearch(ingestGbPerDay: number, logClasses: readonly LogClass[], shares: Record<string, number>, replicas: number, dedicatedMasters: boolean): ElasticsearchPlan {
+function planElasticsearch(
+  ingestGbPerDay: number,
+  logClasses: readonly LogClass[],
+  shares: Record<string, number>,
+  replicas: number,
+  dedicatedMasters: boolean,
+): ElasticsearchPlan {
   const copies = replicas + 1;
   const classes: Record<string, IndexClassPlan> = {};
   let storedGb = 0;
   let shardCopies = 0;
   for (const { name: c, retentionDays } of catchAllFirst(logClasses)) {
     const primaryGbPerDay = ingestGbPerDay * shares[c] * INDEX_TO_RAW_RATIO;
-    const primaryShardsPerDailyIndex = Math.max(1, Math.ceil(primaryGbPerDay / TARGET_PRIMARY_SHARD_GB));
+    const primaryShardsPerDailyIndex = Math.max(
+      1,
+      Math.ceil(primaryGbPerDay / TARGET_PRIMARY_SHARD_GB),
+    );
     // ILM deletes `retention` days after rollover, and rollover is daily: up to one day more.
     const daysKept = retentionDays + 1;
     const classStoredGb = primaryGbPerDay * daysKept * copies;
-    classes[c] = { share: shares[c], retentionDays, primaryGbPerDay, primaryShardsPerDailyIndex, storedGb: classStoredGb };
+    classes[c] = {
+      share: shares[c],
+      retentionDays,
+      primaryGbPerDay,
+      primaryShardsPerDailyIndex,
+      storedGb: classStoredGb,
+    };
     storedGb += classStoredGb;
     shardCopies += primaryShardsPerDailyIndex * copies * daysKept;
   }
-  const diskNeededGiB = (storedGb * GB / GIB) * (1 + MARGIN_OF_ERROR) / DISK_WATERMARK_LOW;
+  const diskNeededGiB = (((storedGb * GB) / GIB) * (1 + MARGIN_OF_ERROR)) / DISK_WATERMARK_LOW;
 
   // A replica is never on its primary's node; without dedicated masters the data nodes
   // vote, and the cluster construct keeps voters odd.
@@ -292,7 +348,10 @@ function planElasticsearch(ingestGbPerDay: number, logClasses: readonly LogClass
     memoryGiB,
     heapMiB,
     heapRatio: heapMiB / memoryMiB,
-    cpuMillis: Math.max(MIN_DATA_NODE_CPU_MILLIS, Math.ceil(memoryGiB * VCPU_PER_MEMORY_GIB * 10) * 100),
+    cpuMillis: Math.max(
+      MIN_DATA_NODE_CPU_MILLIS,
+      Math.ceil(memoryGiB * VCPU_PER_MEMORY_GIB * 10) * 100,
+    ),
     diskGiB: Math.max(MIN_DATA_DISK_GIB, Math.ceil(diskNeededGiB / nodes)),
     storedGb,
     shardsPerNode: Math.ceil(shardCopies / nodes),
@@ -314,13 +373,29 @@ function planLogstash(averageEps: number, peakEps: number, highlyAvailable: bool
   };
 }
 
-function planPrometheus(scope: ErrorScope, p: (name: string) => string, input: PrometheusSizingInput): PrometheusPlan {
+function planPrometheus(
+  scope: ErrorScope,
+  p: (name: string) => string,
+  input: PrometheusSizingInput,
+): PrometheusPlan {
   const activeSeries = validateInteger(scope, p('prometheus.activeSeries'), input.activeSeries, 1);
   const scrapeIntervalSeconds = input.scrapeIntervalSeconds ?? 15;
   if (!(Number.isFinite(scrapeIntervalSeconds) && scrapeIntervalSeconds > 0)) {
-    invalidProp(scope, p('prometheus.scrapeIntervalSeconds'), scrapeIntervalSeconds, 'must be a finite number of seconds above zero', 'give the scrape interval, e.g. 15');
+    invalidProp(
+      scope,
+      p('prometheus.scrapeIntervalSeconds'),
+      scrapeIntervalSeconds,
+      'must be a finite number of seconds above zero',
+      'give the scrape interval, e.g. 15',
+    );
   }
-  const retentionDays = validateInteger(scope, p('prometheus.retentionDays'), input.retentionDays ?? 15, 1, 3650);
+  const retentionDays = validateInteger(
+    scope,
+    p('prometheus.retentionDays'),
+    input.retentionDays ?? 15,
+    1,
+    3650,
+  );
   const samplesPerSecond = activeSeries / scrapeIntervalSeconds;
   // needed_disk_space = retention_time_seconds * ingested_samples_per_second * bytes_per_sample
   const blocksBytes = retentionDays * SECONDS_PER_DAY * samplesPerSecond * BYTES_PER_SAMPLE;

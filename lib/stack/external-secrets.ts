@@ -14,7 +14,11 @@ export interface StackSecret extends ExternalSecret {
  * chart, or one construct.
  */
 export function listExternalSecrets(scope: IConstruct): StackSecret[] {
-  return scope.node.findAll().flatMap((c) => (c instanceof Component || c instanceof UiAccess
-    ? c.externalSecrets.map((s) => ({ ...s, namespace: c.namespace }))
-    : []));
+  return scope.node
+    .findAll()
+    .flatMap((c) =>
+      c instanceof Component || c instanceof UiAccess
+        ? c.externalSecrets.map((s) => ({ ...s, namespace: c.namespace }))
+        : [],
+    );
 }

@@ -73,17 +73,37 @@ const s = (seconds: number) => `${seconds} s`;
  * present) waits for its own batch, and Elasticsearch makes the line searchable at the
  * next refresh of the data stream's shard.
  */
-export function logSearchableBudget(sources: LatencyBudgetSources, file: 'open' | 'new' = 'open'): LatencyBreakdown {
+export function logSearchableBudget(
+  sources: LatencyBudgetSources,
+  file: 'open' | 'new' = 'open',
+): LatencyBreakdown {
   const { filebeat, logstash, elasticsearchSetup } = sources;
-  const pickup: LatencyPart = file === 'open'
-    ? { name: 'harvester backoff (line appended to an open file)', seconds: filebeat.logPickupBoundSeconds, source: `filebeat.yml: backoff.max = ${s(filebeat.logPickupBoundSeconds)}` }
-    : { name: 'scan for new files (first lines of a new file)', seconds: filebeat.newFilePickupBoundSeconds, source: `filebeat.yml: prospector.scanner.check_interval = ${s(filebeat.newFilePickupBoundSeconds)}` };
+  const pickup: LatencyPart =
+    file === 'open'
+      ? {
+          name: 'harvester backoff (line appended to an open file)',
+          seconds: filebeat.logPickupBoundSeconds,
+          source: `filebeat.yml: backoff.max = ${s(filebeat.logPickupBoundSeconds)}`,
+        }
+      : {
+          name: 'scan for new files (first lines of a new file)',
+          seconds: filebeat.newFilePickupBoundSeconds,
+          source: `filebeat.yml: prospector.scanner.check_interval = ${s(filebeat.newFilePickupBoundSeconds)}`,
+        };
   const parts: LatencyPart[] = [
     pickup,
-    { name: 'Filebeat queue flush', seconds: filebeat.queueFlushBoundSeconds, source: `filebeat.yml: queue.mem.flush.timeout = ${s(filebeat.queueFlushBoundSeconds)}` },
+    {
+      name: 'Filebeat queue flush',
+      seconds: filebeat.queueFlushBoundSeconds,
+      source: `filebeat.yml: queue.mem.flush.timeout = ${s(filebeat.queueFlushBoundSeconds)}`,
+    },
   ];
   if (logstash) {
-    parts.push({ name: 'Logstash batch delay', seconds: logstash.batchDelaySeconds, source: `logstash.yml: pipeline.batch.delay = ${logstash.batchDelayMillis} ms` });
+    parts.push({
+      name: 'Logstash batch delay',
+      seconds: logstash.batchDelaySeconds,
+      source: `logstash.yml: pipeline.batch.delay = ${logstash.batchDelayMillis} ms`,
+    });
   }
   parts.push({
     name: 'Elasticsearch refresh',
@@ -99,14 +119,36 @@ export function logSearchableBudget(sources: LatencyBudgetSources, file: 'open' 
  * and `group_wait` of a new group. The first, second and fourth are what
  * `ObservabilityStack.alertDeliveryBoundSeconds` sums.
  */
-export function alertDeliveryBudget(prometheus: Prometheus, alertmanager: Alertmanager): LatencyBreakdown {
+export function alertDeliveryBudget(
+  prometheus: Prometheus,
+  alertmanager: Alertmanager,
+): LatencyBreakdown {
   const evaluation = durationToSeconds(prometheus.evaluationInterval);
-  return breakdown([
-    { name: 'scrape', seconds: prometheus.longestScrapeIntervalSeconds, source: `prometheus.yml: longest scrape_interval = ${s(prometheus.longestScrapeIntervalSeconds)}` },
-    { name: 'rule evaluation', seconds: evaluation, source: `prometheus.yml: evaluation_interval = ${s(evaluation)}` },
-    { name: '`for` of the fastest rule', seconds: prometheus.shortestAlertForSeconds, source: `rules.yml: shortest for = ${s(prometheus.shortestAlertForSeconds)}` },
-    { name: 'group wait', seconds: alertmanager.longestGroupWaitSeconds, source: `alertmanager.yml: longest group_wait = ${s(alertmanager.longestGroupWaitSeconds)}` },
-  ], ALERT_DELIVERY_TARGET_SECONDS);
+  return breakdown(
+    [
+      {
+        name: 'scrape',
+        seconds: prometheus.longestScrapeIntervalSeconds,
+        source: `prometheus.yml: longest scrape_interval = ${s(prometheus.longestScrapeIntervalSeconds)}`,
+      },
+      {
+        name: 'rule evaluation',
+        seconds: evaluation,
+        source: `prometheus.yml: evaluation_interval = ${s(evaluation)}`,
+      },
+      {
+        name: '`for` of the fastest rule',
+        seconds: prometheus.shortestAlertForSeconds,
+        source: `rules.yml: shortest for = ${s(prometheus.shortestAlertForSeconds)}`,
+      },
+      {
+        name: 'group wait',
+        seconds: alertmanager.longestGroupWaitSeconds,
+        source: `alertmanager.yml: longest group_wait = ${s(alertmanager.longestGroupWaitSeconds)}`,
+      },
+    ],
+    ALERT_DELIVERY_TARGET_SECONDS,
+  );
 }
 
 /** Both budgets, from the constructs of a stack. */

@@ -1,6 +1,14 @@
 import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { appPodTemplates, ExternalPeer, FlowPeer, FlowPort, NetworkFlow, NetworkPeer, podTemplatePeer } from '../core/network-flow';
+import {
+  appPodTemplates,
+  ExternalPeer,
+  FlowPeer,
+  FlowPort,
+  NetworkFlow,
+  NetworkPeer,
+  podTemplatePeer,
+} from '../core/network-flow';
 
 /** Pods chosen by the labels of their namespace and their own labels (`matchLabels`; `{}` is every one). */
 export interface PodsSelector {
@@ -71,33 +79,72 @@ function selectorPeer(selector: PodsSelector): k8s.NetworkPolicyPeer {
   };
 }
 
-function resolveExternal(peer: ExternalPeer, options: NetworkPolicyOptions): ResolvedPeer | undefined {
-  const ipBlock = (cidr: string | undefined): ResolvedPeer => ({ peers: [{ ipBlock: { cidr: cidr ?? ALL } }] });
-  const selected = (selector: PodsSelector | false | undefined, fallback: PodsSelector): ResolvedPeer | undefined =>
+function resolveExternal(
+  peer: ExternalPeer,
+  options: NetworkPolicyOptions,
+): ResolvedPeer | undefined {
+  const ipBlock = (cidr: string | undefined): ResolvedPeer => ({
+    peers: [{ ipBlock: { cidr: cidr ?? ALL } }],
+  });
+  const selected = (
+    selector: PodsSelector | false | undefined,
+    fallback: PodsSelector,
+  ): ResolvedPeer | undefined =>
     selector === false ? undefined : { peers: [selectorPeer(selector ?? fallback)] };
   switch (peer) {
     case ExternalPeer.KUBERNETES_API:
-      return { ...ipBlock(options.kubernetesApiCidr), ports: options.kubernetesApiPorts?.map((port) => ({ port })) };
-    case ExternalPeer.NODES: return ipBlock(options.nodesCidr);
-    case ExternalPeer.ALERT_RECEIVERS: return ipBlock(options.alertReceiversCidr);
-    case ExternalPeer.DATABASES: return ipBlock(options.databasesCidr);
-    case ExternalPeer.IDENTITY_PROVIDER: return ipBlock(options.identityProviderCidr);
-    case ExternalPeer.UI_CLIENTS: return selected(options.uiClients, { namespaceSelector: { [NAMESPACE_NAME]: 'ingress-nginx' } });
-    case ExternalPeer.APPLICATIONS: return selected(options.applications, { namespaceSelector: {} });
+      return {
+        ...ipBlock(options.kubernetesApiCidr),
+        ports: options.kubernetesApiPorts?.map((port) => ({ port })),
+      };
+    case ExternalPeer.NODES:
+      return ipBlock(options.nodesCidr);
+    case ExternalPeer.ALERT_RECEIVERS:
+      return ipBlock(options.alertReceiversCidr);
+    case ExternalPeer.DATABASES:
+      return ipBlock(options.databasesCidr);
+    case ExternalPeer.IDENTITY_PROVIDER:
+      return ipBlock(options.identityProviderCidr);
+    case ExternalPeer.UI_CLIENTS:
+      return selected(options.uiClients, {
+        namespaceSelector: { [NAMESPACE_NAME]: 'ingress-nginx' },
+      });
+    case ExternalPeer.APPLICATIONS:
+      return selected(options.applications, { namespaceSelector: {} });
   }
 }
 
 function resolvePeer(peer: FlowPeer, options: NetworkPolicyOptions): ResolvedPeer | undefined {
   switch (peer.kind) {
-    case 'pods': return { peers: [{ namespaceSelector: labelSelector({ [NAMESPACE_NAME]: peer.namespace }), podSelector: labelSelector(peer.podSelector) }] };
-    case 'namespace': return { peers: [{ namespaceSelector: labelSelector({ [NAMESPACE_NAME]: peer.namespace }) }] };
-    case 'ip-block': return { peers: [{ ipBlock: { cidr: peer.cidr, except: peer.except ? [...peer.except] : undefined } }] };
-    case 'external': return resolveExternal(peer.peer, options);
+    case 'pods':
+      return {
+        peers: [
+          {
+            namespaceSelector: labelSelector({ [NAMESPACE_NAME]: peer.namespace }),
+            podSelector: labelSelector(peer.podSelector),
+          },
+        ],
+      };
+    case 'namespace':
+      return {
+        peers: [{ namespaceSelector: labelSelector({ [NAMESPACE_NAME]: peer.namespace }) }],
+      };
+    case 'ip-block':
+      return {
+        peers: [
+          { ipBlock: { cidr: peer.cidr, except: peer.except ? [...peer.except] : undefined } },
+        ],
+      };
+    case 'external':
+      return resolveExternal(peer.peer, options);
   }
 }
 
 function renderPorts(ports: FlowPort[] | undefined): k8s.NetworkPolicyPort[] | undefined {
-  return ports?.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' }));
+  return ports?.map((p) => ({
+    port: k8s.IntOrString.fromNumber(p.port),
+    protocol: p.protocol ?? 'TCP',
+  }));
 }
 
 /** The allow rules of one group of pods. */
@@ -114,12 +161,23 @@ interface PodRules {
  * egress, and per group of pods the egress of the flows it opens and the ingress of the
  * flows it serves. Flows of pods in other namespaces get no policy here: those are theirs.
  */
-export function renderNetworkPolicies(flows: NetworkFlow[], namespaces: string[], options: NetworkPolicyOptions = {}): k8s.KubeNetworkPolicyProps[] {
+export function renderNetworkPolicies(
+  flows: NetworkFlow[],
+  namespaces: string[],
+  options: NetworkPolicyOptions = {},
+): k8s.KubeNetworkPolicyProps[] {
   const groups = new Map<string, PodRules>();
   const group = (peer: FlowPeer & { kind: 'pods' }): PodRules | undefined => {
     if (!namespaces.includes(peer.namespace)) return undefined;
     const key = `${peer.namespace}/${JSON.stringify(peer.podSelector)}`;
-    if (!groups.has(key)) groups.set(key, { namespace: peer.namespace, name: peer.name, podSelector: peer.podSelector, ingress: new Map(), egress: new Map() });
+    if (!groups.has(key))
+      groups.set(key, {
+        namespace: peer.namespace,
+        name: peer.name,
+        podSelector: peer.podSelector,
+        ingress: new Map(),
+        egress: new Map(),
+      });
     return groups.get(key);
   };
   for (const flow of flows) {
@@ -137,21 +195,39 @@ export function renderNetworkPolicies(flows: NetworkFlow[], namespaces: string[]
     }
   }
 
-  const dns = selectorPeer(options.dns ?? { namespaceSelector: { [NAMESPACE_NAME]: 'kube-system' }, podSelector: { 'k8s-app': 'kube-dns' } });
+  const dns = selectorPeer(
+    options.dns ?? {
+      namespaceSelector: { [NAMESPACE_NAME]: 'kube-system' },
+      podSelector: { 'k8s-app': 'kube-dns' },
+    },
+  );
   const policies: k8s.KubeNetworkPolicyProps[] = [];
   for (const namespace of namespaces) {
     policies.push(
-      { metadata: { name: 'default-deny', namespace }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+      {
+        metadata: { name: 'default-deny', namespace },
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      },
       {
         metadata: { name: 'allow-dns', namespace },
         spec: {
           podSelector: {},
           policyTypes: ['Egress'],
-          egress: [{ to: [dns], ports: renderPorts([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]) }],
+          egress: [
+            {
+              to: [dns],
+              ports: renderPorts([
+                { port: 53, protocol: 'UDP' },
+                { port: 53, protocol: 'TCP' },
+              ]),
+            },
+          ],
         },
       },
     );
-    const own = [...groups.values()].filter((g) => g.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name));
+    const own = [...groups.values()]
+      .filter((g) => g.namespace === namespace)
+      .sort((a, b) => a.name.localeCompare(b.name));
     for (const g of own) {
       const ingress = [...g.ingress.values()];
       const egress = [...g.egress.values()];
@@ -159,7 +235,10 @@ export function renderNetworkPolicies(flows: NetworkFlow[], namespaces: string[]
         metadata: { name: `allow-${g.name}`, namespace },
         spec: {
           podSelector: labelSelector(g.podSelector),
-          policyTypes: [...(ingress.length > 0 ? ['Ingress'] : []), ...(egress.length > 0 ? ['Egress'] : [])],
+          policyTypes: [
+            ...(ingress.length > 0 ? ['Ingress'] : []),
+            ...(egress.length > 0 ? ['Egress'] : []),
+          ],
           ingress: ingress.length > 0 ? ingress : undefined,
           egress: egress.length > 0 ? egress : undefined,
         },
@@ -185,13 +264,17 @@ export function apiServerFlows(scope: IConstruct): NetworkFlow[] {
 }
 
 function peerLabel(peer: FlowPeer): string {
-  return peer.kind === 'external' || peer.kind === 'ip-block' ? peer.name : `${peer.name} (${peer.namespace})`;
+  return peer.kind === 'external' || peer.kind === 'ip-block'
+    ? peer.name
+    : `${peer.name} (${peer.namespace})`;
 }
 
 /** The README table of flows: from, to, ports, purpose, one row per flow. */
 export function renderNetworkFlowTable(flows: NetworkFlow[]): string {
   const rows = flows.map((f) => {
-    const ports = f.ports ? f.ports.map((p) => `${p.port}${p.protocol === 'UDP' ? '/udp' : ''}`).join(', ') : 'any';
+    const ports = f.ports
+      ? f.ports.map((p) => `${p.port}${p.protocol === 'UDP' ? '/udp' : ''}`).join(', ')
+      : 'any';
     return `| ${peerLabel(f.from)} | ${peerLabel(f.to)} | ${ports} | ${f.purpose} |`;
   });
   return [...new Set(rows)].join('\n');

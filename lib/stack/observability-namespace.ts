@@ -42,7 +42,9 @@ export interface PodSecurityLabels {
 const LEVEL_LABELS = ['enforce', 'warn', 'audit'] as const;
 
 function leastStrict(levels: PodSecurityLevel[]): PodSecurityLevel {
-  return POD_SECURITY_LEVELS[Math.max(0, ...levels.map((level) => POD_SECURITY_LEVELS.indexOf(level)))];
+  return POD_SECURITY_LEVELS[
+    Math.max(0, ...levels.map((level) => POD_SECURITY_LEVELS.indexOf(level)))
+  ];
 }
 
 /**
@@ -62,7 +64,9 @@ function leastStrict(levels: PodSecurityLevel[]): PodSecurityLevel {
 export class ObservabilityNamespace extends Construct {
   /** Every ObservabilityNamespace of the App `scope` belongs to. */
   public static of(scope: IConstruct): ObservabilityNamespace[] {
-    return scope.node.root.node.findAll().filter((c): c is ObservabilityNamespace => c instanceof ObservabilityNamespace);
+    return scope.node.root.node
+      .findAll()
+      .filter((c): c is ObservabilityNamespace => c instanceof ObservabilityNamespace);
   }
 
   /**
@@ -74,7 +78,9 @@ export class ObservabilityNamespace extends Construct {
     const all = scope.node.root.node.findAll();
     return [
       ...all.filter((c): c is Component => c instanceof Component).flatMap((c) => c.networkFlows),
-      ...all.filter((c): c is ObservabilityNamespace => c instanceof ObservabilityNamespace).flatMap((n) => n.recorded),
+      ...all
+        .filter((c): c is ObservabilityNamespace => c instanceof ObservabilityNamespace)
+        .flatMap((n) => n.recorded),
       ...apiServerFlows(scope),
     ];
   }
@@ -95,10 +101,20 @@ export class ObservabilityNamespace extends Construct {
     super(scope, id);
     this.name = validateDnsLabel(this, 'name', props.name ?? id);
     if (props.podSecurity !== undefined && !POD_SECURITY_LEVELS.includes(props.podSecurity)) {
-      throw new ConfigError(this.node.path, 'podSecurity', props.podSecurity, 'is not a Pod Security Standard level', `use one of ${POD_SECURITY_LEVELS.join(', ')}`);
+      throw new ConfigError(
+        this.node.path,
+        'podSecurity',
+        props.podSecurity,
+        'is not a Pod Security Standard level',
+        `use one of ${POD_SECURITY_LEVELS.join(', ')}`,
+      );
     }
     this.podSecurity = props.podSecurity;
-    if (props.networkPolicies !== false) this.networkPolicyOptions = props.networkPolicies === true || props.networkPolicies === undefined ? {} : props.networkPolicies;
+    if (props.networkPolicies !== false)
+      this.networkPolicyOptions =
+        props.networkPolicies === true || props.networkPolicies === undefined
+          ? {}
+          : props.networkPolicies;
 
     const level = props.podSecurity ?? 'restricted';
     this.resource = new k8s.KubeNamespace(this, 'resource', {
@@ -115,13 +131,16 @@ export class ObservabilityNamespace extends Construct {
       },
     });
     // A chart stamps its namespace on every object; a Namespace is cluster-scoped.
-    if (Chart.of(this).namespace !== undefined) this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    if (Chart.of(this).namespace !== undefined)
+      this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     this.node.addValidation({ validate: () => this.synthesize() });
   }
 
   /** The components of the App whose objects live in this namespace. */
   public get components(): Component[] {
-    return this.node.root.node.findAll().filter((c): c is Component => c instanceof Component && c.namespace === this.name);
+    return this.node.root.node
+      .findAll()
+      .filter((c): c is Component => c instanceof Component && c.namespace === this.name);
   }
 
   /** The Pod Security labels as rendered: enforce admits every component in the namespace. */
@@ -136,7 +155,9 @@ export class ObservabilityNamespace extends Construct {
    * NetworkPolicies allow (when it has them). Complete only at synthesis.
    */
   public get flows(): NetworkFlow[] {
-    return ObservabilityNamespace.appFlows(this).filter((f) => [f.from, f.to].some((p) => p.kind === 'pods' && p.namespace === this.name));
+    return ObservabilityNamespace.appFlows(this).filter((f) =>
+      [f.from, f.to].some((p) => p.kind === 'pods' && p.namespace === this.name),
+    );
   }
 
   /**
@@ -152,15 +173,30 @@ export class ObservabilityNamespace extends Construct {
   private synthesize(): string[] {
     const twin = ObservabilityNamespace.of(this).find((n) => n !== this && n.name === this.name);
     if (twin) {
-      return [new ConfigError(this.node.path, 'name', this.name, `is also the namespace of ${twin.node.path}`, 'define each namespace once and use its name in both places').message];
+      return [
+        new ConfigError(
+          this.node.path,
+          'name',
+          this.name,
+          `is also the namespace of ${twin.node.path}`,
+          'define each namespace once and use its name in both places',
+        ).message,
+      ];
     }
     const labels = this.podSecurityLabels;
     for (const label of LEVEL_LABELS) {
-      this.resource.metadata.addLabel(`pod-security.kubernetes.io/${label}`, label === 'enforce' ? labels.enforce : labels.warn);
+      this.resource.metadata.addLabel(
+        `pod-security.kubernetes.io/${label}`,
+        label === 'enforce' ? labels.enforce : labels.warn,
+      );
     }
     if (!this.networkPolicyOptions) return [];
 
-    const rendered = renderNetworkPolicies(ObservabilityNamespace.appFlows(this), [this.name], this.networkPolicyOptions);
+    const rendered = renderNetworkPolicies(
+      ObservabilityNamespace.appFlows(this),
+      [this.name],
+      this.networkPolicyOptions,
+    );
     const names = new Set(rendered.map((p) => p.metadata!.name!));
     for (const name of this.policies.keys()) {
       if (!names.has(name)) {
@@ -176,7 +212,9 @@ export class ObservabilityNamespace extends Construct {
         new k8s.KubeNetworkPolicy(this, name, {
           metadata: policy.metadata,
           // Lazy so that a later validation pass updates the content of the same object.
-          spec: Lazy.any({ produce: () => this.policies.get(name)!.spec }) as unknown as k8s.NetworkPolicySpec,
+          spec: Lazy.any({
+            produce: () => this.policies.get(name)!.spec,
+          }) as unknown as k8s.NetworkPolicySpec,
         });
       }
     }

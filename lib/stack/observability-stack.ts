@@ -4,24 +4,50 @@ import { resolveUiUrls, StackUi, UiAccess, UiAccessProps } from '../access';
 import { Alertmanager, AlertmanagerProps } from '../alertmanager';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
-import { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClass, validateLogClasses, validateLogDomains } from '../core/log-classes';
+import {
+  DEFAULT_LOG_CLASSES,
+  DEFAULT_LOG_DOMAINS,
+  LogClass,
+  validateLogClasses,
+  validateLogDomains,
+} from '../core/log-classes';
 import { ElasticComponent, elasticImage, ElasticStackVersion } from '../core/images';
 import { ExternalPeer, NetworkFlow, NetworkPeer } from '../core/network-flow';
 import { validateDnsLabel } from '../core/names';
 import {
-  ElasticsearchCluster, ElasticsearchClusterProps, ElasticsearchExporter, ElasticsearchExporterProps, ElasticsearchNodeTuning,
-  ElasticsearchNodeTuningProps, ElasticsearchSetup, VirtualMemory,
-  DEFAULT_LOG_REFRESH_INTERVAL_SECONDS, validateRefreshInterval,
+  ElasticsearchCluster,
+  ElasticsearchClusterProps,
+  ElasticsearchExporter,
+  ElasticsearchExporterProps,
+  ElasticsearchNodeTuning,
+  ElasticsearchNodeTuningProps,
+  ElasticsearchSetup,
+  VirtualMemory,
+  DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
+  validateRefreshInterval,
 } from '../elasticsearch';
 import { Filebeat, FilebeatProps } from '../filebeat';
 import { Grafana, GrafanaProps } from '../grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
-import { Kibana, KibanaContentOptions, KibanaProps, KibanaSetup, KibanaSetupProps } from '../kibana';
+import {
+  Kibana,
+  KibanaContentOptions,
+  KibanaProps,
+  KibanaSetup,
+  KibanaSetupProps,
+} from '../kibana';
 import { Logstash, LogstashProps } from '../logstash';
 import { applyCapacityPlan, CapacityPlan, StackSizingProps } from '../sizing';
 import {
-  AlertRulesProps, applicationAlertRules, KubeStateMetrics, KubeStateMetricsProps, NodeExporter, NodeExporterProps, Prometheus,
-  PrometheusProps, stackAlertRules,
+  AlertRulesProps,
+  applicationAlertRules,
+  KubeStateMetrics,
+  KubeStateMetricsProps,
+  NodeExporter,
+  NodeExporterProps,
+  Prometheus,
+  PrometheusProps,
+  stackAlertRules,
 } from '../prometheus';
 import { listExternalSecrets, StackSecret } from './external-secrets';
 import { LatencyBudget, latencyBudget } from './latency-budget';
@@ -79,7 +105,8 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * or `false` for none.
    * @default - one exporter for the cluster
    */
-  readonly elasticsearchExporter?: Omit<ElasticsearchExporterProps, 'elasticsearch' | 'namespace'> | false;
+  readonly elasticsearchExporter?:
+    Omit<ElasticsearchExporterProps, 'elasticsearch' | 'namespace'> | false;
   /**
    * The log classes, in order: each event goes to the first that takes it (Filebeat's
    * script classifies on the node), into `logs-<name>-default`, kept `retentionDays` (the
@@ -109,11 +136,16 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * and creates the two log alert rules.
    * @default - default content and rules; credentials from Secret 'kibana-setup-credentials'
    */
-  readonly kibanaSetup?: Omit<KibanaSetupProps, 'kibana' | 'namespace' | 'content'> & { readonly content?: Omit<KibanaContentOptions, 'logClasses'> };
+  readonly kibanaSetup?: Omit<KibanaSetupProps, 'kibana' | 'namespace' | 'content'> & {
+    readonly content?: Omit<KibanaContentOptions, 'logClasses'>;
+  };
   /** Logstash, or `false` to ship from Filebeat straight to Elasticsearch. @default - one replica */
   readonly logstash?: Omit<LogstashProps, 'elasticsearch' | 'namespace' | 'logClasses'> | false;
   /** @default - on every node */
-  readonly filebeat?: Omit<FilebeatProps, 'elasticsearch' | 'logstash' | 'namespace' | 'logClasses'>;
+  readonly filebeat?: Omit<
+    FilebeatProps,
+    'elasticsearch' | 'logstash' | 'namespace' | 'logClasses'
+  >;
   /** @default - one replica; `env` and `region` external labels are always set */
   readonly prometheus?: Omit<PrometheusProps, 'alertmanager' | 'namespace'>;
   /** @default - on every node */
@@ -123,7 +155,10 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   /** @default - one replica, no receivers */
   readonly alertmanager?: Omit<AlertmanagerProps, 'namespace'>;
   /** @default - one replica */
-  readonly grafana?: Omit<GrafanaProps, 'prometheus' | 'elasticsearch' | 'jaeger' | 'namespace' | 'stackHealth'>;
+  readonly grafana?: Omit<
+    GrafanaProps,
+    'prometheus' | 'elasticsearch' | 'jaeger' | 'namespace' | 'stackHealth'
+  >;
   /** @default - collector and query on Elasticsearch */
   readonly jaeger?: StackJaegerProps;
   /**
@@ -210,39 +245,78 @@ export class ObservabilityStack extends Chart {
     validateDnsLabel(this, 'namespace', this.namespace);
     validateDnsLabel(this, 'agentsNamespace', this.agentsNamespace);
     const networkPolicies = props.networkPolicies ?? true;
-    const backEndNamespace = new ObservabilityNamespace(this, 'namespace', { name: this.namespace, podSecurity: 'restricted', networkPolicies });
-    const agentsNamespace = new ObservabilityNamespace(this, 'agents-namespace', { name: this.agentsNamespace, podSecurity: 'privileged', networkPolicies });
+    const backEndNamespace = new ObservabilityNamespace(this, 'namespace', {
+      name: this.namespace,
+      podSecurity: 'restricted',
+      networkPolicies,
+    });
+    const agentsNamespace = new ObservabilityNamespace(this, 'agents-namespace', {
+      name: this.agentsNamespace,
+      podSecurity: 'privileged',
+      networkPolicies,
+    });
     this.managedNamespaces = [backEndNamespace, agentsNamespace];
     const ns = this.namespace;
 
     this.validateSecurityOptOut(props);
     // Validated here, so that an error names the stack's props, not a component's.
-    const domains = validateLogDomains(this, 'filebeat.logProcessing.domains', props.filebeat?.logProcessing?.domains ?? DEFAULT_LOG_DOMAINS);
-    this.logClasses = validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES, domains);
+    const domains = validateLogDomains(
+      this,
+      'filebeat.logProcessing.domains',
+      props.filebeat?.logProcessing?.domains ?? DEFAULT_LOG_DOMAINS,
+    );
+    this.logClasses = validateLogClasses(
+      this,
+      'logClasses',
+      props.logClasses ?? DEFAULT_LOG_CLASSES,
+      domains,
+    );
     const logClasses = this.logClasses;
     // The UIs' public URLs first: Kibana, Jaeger and Grafana put them in links and redirects.
     const uiUrls = props.access ? resolveUiUrls(this, 'access', props.access) : {};
-    const publicUrl = (ui: StackUi, prop: string, explicit: string | undefined): string | undefined => {
+    const publicUrl = (
+      ui: StackUi,
+      prop: string,
+      explicit: string | undefined,
+    ): string | undefined => {
       const exposed = uiUrls[ui];
       if (explicit !== undefined && exposed !== undefined && explicit !== exposed) {
-        invalidProp(this, prop, explicit, `differs from ${exposed}, where access exposes ${ui}`,
-          `remove ${prop} (access sets it), or set access.hosts.${ui} to the host of ${explicit}`);
+        invalidProp(
+          this,
+          prop,
+          explicit,
+          `differs from ${exposed}, where access exposes ${ui}`,
+          `remove ${prop} (access sets it), or set access.hosts.${ui} to the host of ${explicit}`,
+        );
       }
       return explicit ?? exposed;
     };
     this.elasticStackVersion = props.elasticStackVersion ?? ElasticStackVersion.V9_4;
-    const elastic = (component: ElasticComponent, image: string | undefined) => image ?? elasticImage(component, this.elasticStackVersion);
+    const elastic = (component: ElasticComponent, image: string | undefined) =>
+      image ?? elasticImage(component, this.elasticStackVersion);
     this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', {
-      ...props.elasticsearch, namespace: ns, image: elastic('elasticsearch', props.elasticsearch?.image),
+      ...props.elasticsearch,
+      namespace: ns,
+      image: elastic('elasticsearch', props.elasticsearch?.image),
     });
     const es = this.elasticsearch;
     if (es.virtualMemory === VirtualMemory.NODE_TUNING) {
-      this.elasticsearchNodeTuning = new ElasticsearchNodeTuning(this, 'elasticsearch-node-tuning', {
-        ...props.elasticsearchNodeTuning, namespace: this.agentsNamespace,
-      });
+      this.elasticsearchNodeTuning = new ElasticsearchNodeTuning(
+        this,
+        'elasticsearch-node-tuning',
+        {
+          ...props.elasticsearchNodeTuning,
+          namespace: this.agentsNamespace,
+        },
+      );
     } else if (props.elasticsearchNodeTuning) {
-      invalidProp(this, 'elasticsearchNodeTuning', props.elasticsearchNodeTuning, `is only used with VirtualMemory.NODE_TUNING, but elasticsearch.virtualMemory is '${es.virtualMemory}'`,
-        'set elasticsearch.virtualMemory to VirtualMemory.NODE_TUNING, or remove elasticsearchNodeTuning');
+      invalidProp(
+        this,
+        'elasticsearchNodeTuning',
+        props.elasticsearchNodeTuning,
+        `is only used with VirtualMemory.NODE_TUNING, but elasticsearch.virtualMemory is '${es.virtualMemory}'`,
+        'set elasticsearch.virtualMemory to VirtualMemory.NODE_TUNING, or remove elasticsearchNodeTuning',
+      );
     }
     this.elasticsearchSetup = new ElasticsearchSetup(this, 'elasticsearch-setup', {
       namespace: ns,
@@ -250,19 +324,33 @@ export class ObservabilityStack extends Chart {
       logClasses,
       // A replica needs a second data node; on one node it would keep the cluster yellow.
       indexReplicas: this.capacityPlan?.elasticsearch.replicas ?? Math.min(1, es.dataNodes - 1),
-      refreshIntervalSeconds: validateRefreshInterval(this, 'logRefreshIntervalSeconds', props.logRefreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
+      refreshIntervalSeconds: validateRefreshInterval(
+        this,
+        'logRefreshIntervalSeconds',
+        props.logRefreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
+      ),
     });
     if (props.elasticsearchExporter !== false) {
       this.elasticsearchExporter = new ElasticsearchExporter(this, 'elasticsearch-exporter', {
-        ...props.elasticsearchExporter, namespace: ns, elasticsearch: es,
+        ...props.elasticsearchExporter,
+        namespace: ns,
+        elasticsearch: es,
       });
     }
     this.kibana = new Kibana(this, 'kibana', {
-      ...props.kibana, namespace: ns, elasticsearch: es, image: elastic('kibana', props.kibana?.image), publicBaseUrl: publicUrl(StackUi.KIBANA, 'kibana.publicBaseUrl', props.kibana?.publicBaseUrl),
+      ...props.kibana,
+      namespace: ns,
+      elasticsearch: es,
+      image: elastic('kibana', props.kibana?.image),
+      publicBaseUrl: publicUrl(StackUi.KIBANA, 'kibana.publicBaseUrl', props.kibana?.publicBaseUrl),
     });
     if (props.logstash !== false) {
       this.logstash = new Logstash(this, 'logstash', {
-        ...props.logstash, namespace: ns, elasticsearch: es, image: elastic('logstash', props.logstash?.image), logClasses,
+        ...props.logstash,
+        namespace: ns,
+        elasticsearch: es,
+        image: elastic('logstash', props.logstash?.image),
+        logClasses,
       });
     }
     this.filebeat = new Filebeat(this, 'filebeat', {
@@ -274,36 +362,71 @@ export class ObservabilityStack extends Chart {
     });
 
     this.alertmanager = new Alertmanager(this, 'alertmanager', {
-      ...props.alertmanager, namespace: ns, externalUrl: publicUrl(StackUi.ALERTMANAGER, 'alertmanager.externalUrl', props.alertmanager?.externalUrl),
+      ...props.alertmanager,
+      namespace: ns,
+      externalUrl: publicUrl(
+        StackUi.ALERTMANAGER,
+        'alertmanager.externalUrl',
+        props.alertmanager?.externalUrl,
+      ),
     });
     this.prometheus = new Prometheus(this, 'prometheus', {
       ...props.prometheus,
       namespace: ns,
-      externalLabels: { ...props.prometheus?.externalLabels, env: this.environment, region: this.region },
-      externalUrl: publicUrl(StackUi.PROMETHEUS, 'prometheus.externalUrl', props.prometheus?.externalUrl),
+      externalLabels: {
+        ...props.prometheus?.externalLabels,
+        env: this.environment,
+        region: this.region,
+      },
+      externalUrl: publicUrl(
+        StackUi.PROMETHEUS,
+        'prometheus.externalUrl',
+        props.prometheus?.externalUrl,
+      ),
       alertmanager: this.alertmanager,
     });
     const alertOptions = { scope: this, propPrefix: 'alerts.' };
     this.prometheus.addRuleGroup(applicationAlertRules(props.alerts, alertOptions));
-    this.prometheus.addRuleGroup(stackAlertRules(props.alerts, {
-      ...alertOptions,
+    this.prometheus.addRuleGroup(
+      stackAlertRules(props.alerts, {
+        ...alertOptions,
+        namespace: ns,
+        agentsNamespace: this.agentsNamespace,
+        // Only rules on metrics something here exports: an absent component's rules could never fire.
+        logstash: this.logstash?.metricsPort !== undefined,
+        elasticsearchExporter: this.elasticsearchExporter !== undefined,
+        filebeatExporter: this.filebeat.metricsPort !== undefined,
+      }),
+    );
+    this.nodeExporter = new NodeExporter(this, 'node-exporter', {
+      ...props.nodeExporter,
+      namespace: this.agentsNamespace,
+    });
+    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', {
+      ...props.kubeStateMetrics,
       namespace: ns,
-      agentsNamespace: this.agentsNamespace,
-      // Only rules on metrics something here exports: an absent component's rules could never fire.
-      logstash: this.logstash?.metricsPort !== undefined,
-      elasticsearchExporter: this.elasticsearchExporter !== undefined,
-      filebeatExporter: this.filebeat.metricsPort !== undefined,
-    }));
-    this.nodeExporter = new NodeExporter(this, 'node-exporter', { ...props.nodeExporter, namespace: this.agentsNamespace });
-    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', { ...props.kubeStateMetrics, namespace: ns });
+    });
     this.prometheus.addScrapeJob(this.kubeStateMetrics.scrapeJob);
 
-    const { storage: traceStorage, indexPrefix, retentionDays, ...jaegerProps } = props.jaeger ?? {};
+    const {
+      storage: traceStorage,
+      indexPrefix,
+      retentionDays,
+      ...jaegerProps
+    } = props.jaeger ?? {};
     if (traceStorage === TraceStorage.MEMORY) {
-      for (const [prop, value] of [['indexPrefix', indexPrefix], ['retentionDays', retentionDays]] as const) {
+      for (const [prop, value] of [
+        ['indexPrefix', indexPrefix],
+        ['retentionDays', retentionDays],
+      ] as const) {
         if (value !== undefined) {
-          invalidProp(this, `jaeger.${prop}`, value, 'only applies to Elasticsearch storage, but jaeger.storage is TraceStorage.MEMORY',
-            `remove jaeger.${prop}, or use TraceStorage.ELASTICSEARCH`);
+          invalidProp(
+            this,
+            `jaeger.${prop}`,
+            value,
+            'only applies to Elasticsearch storage, but jaeger.storage is TraceStorage.MEMORY',
+            `remove jaeger.${prop}, or use TraceStorage.ELASTICSEARCH`,
+          );
         }
       }
     }
@@ -311,16 +434,21 @@ export class ObservabilityStack extends Chart {
       ...jaegerProps,
       namespace: ns,
       publicBaseUrl: publicUrl(StackUi.JAEGER, 'jaeger.publicBaseUrl', jaegerProps.publicBaseUrl),
-      storage: (traceStorage ?? TraceStorage.ELASTICSEARCH) === TraceStorage.MEMORY
-        ? JaegerStorage.memory()
-        : JaegerStorage.elasticsearch(es, { indexPrefix, retentionDays }),
+      storage:
+        (traceStorage ?? TraceStorage.ELASTICSEARCH) === TraceStorage.MEMORY
+          ? JaegerStorage.memory()
+          : JaegerStorage.elasticsearch(es, { indexPrefix, retentionDays }),
     });
     // After Jaeger: a log's trace.id links to its UI when the UI's URL is known.
     this.kibanaSetup = new KibanaSetup(this, 'kibana-setup', {
       ...props.kibanaSetup,
       namespace: ns,
       kibana: this.kibana,
-      content: { jaegerUiUrl: this.jaeger.publicBaseUrl, ...props.kibanaSetup?.content, logClasses },
+      content: {
+        jaegerUiUrl: this.jaeger.publicBaseUrl,
+        ...props.kibanaSetup?.content,
+        logClasses,
+      },
     });
     this.grafana = new Grafana(this, 'grafana', {
       ...props.grafana,
@@ -329,7 +457,10 @@ export class ObservabilityStack extends Chart {
       prometheus: this.prometheus,
       elasticsearch: { cluster: es },
       jaeger: this.jaeger,
-      stackHealth: { logstash: this.logstash?.metricsPort !== undefined, elasticsearchExporter: this.elasticsearchExporter !== undefined },
+      stackHealth: {
+        logstash: this.logstash?.metricsPort !== undefined,
+        elasticsearchExporter: this.elasticsearchExporter !== undefined,
+      },
     });
 
     if (props.access) {
@@ -346,7 +477,10 @@ export class ObservabilityStack extends Chart {
       });
     }
 
-    for (const flow of this.uiClientFlows(props.networkPolicies === true ? undefined : props.networkPolicies)) backEndNamespace.recordFlow(flow);
+    for (const flow of this.uiClientFlows(
+      props.networkPolicies === true ? undefined : props.networkPolicies,
+    ))
+      backEndNamespace.recordFlow(flow);
   }
 
   /**
@@ -354,8 +488,13 @@ export class ObservabilityStack extends Chart {
    * on either side (its components', and any chart's that reach them). Complete only at synthesis.
    */
   public get networkFlows(): NetworkFlow[] {
-    return ObservabilityNamespace.appFlows(this)
-      .filter((f) => [f.from, f.to].some((p) => p.kind === 'pods' && (p.namespace === this.namespace || p.namespace === this.agentsNamespace)));
+    return ObservabilityNamespace.appFlows(this).filter((f) =>
+      [f.from, f.to].some(
+        (p) =>
+          p.kind === 'pods' &&
+          (p.namespace === this.namespace || p.namespace === this.agentsNamespace),
+      ),
+    );
   }
 
   /**
@@ -365,10 +504,24 @@ export class ObservabilityStack extends Chart {
    */
   private uiClientFlows(options: NetworkPolicyOptions | false | undefined): NetworkFlow[] {
     const from = (endpoints: ServiceEndpoint[], purpose: string): NetworkFlow[] =>
-      endpoints.map((e) => ({ from: NetworkPeer.external(ExternalPeer.UI_CLIENTS), to: e.target.peer, ports: e.target.ports, purpose }));
+      endpoints.map((e) => ({
+        from: NetworkPeer.external(ExternalPeer.UI_CLIENTS),
+        to: e.target.peer,
+        ports: e.target.ports,
+        purpose,
+      }));
     if (this.access) return from(this.access.endpoints, 'UI sign-in');
     if (options && options.uiClients) {
-      return from([this.kibana.endpoint, this.grafana.endpoint, this.jaeger.queryEndpoint, this.prometheus.endpoint, this.alertmanager.endpoint], 'UI (the ingress authenticates)');
+      return from(
+        [
+          this.kibana.endpoint,
+          this.grafana.endpoint,
+          this.jaeger.queryEndpoint,
+          this.prometheus.endpoint,
+          this.alertmanager.endpoint,
+        ],
+        'UI (the ingress authenticates)',
+      );
     }
     return [];
   }
@@ -377,12 +530,22 @@ export class ObservabilityStack extends Chart {
   private validateSecurityOptOut(props: ObservabilityStackProps): void {
     const securityOff = props.elasticsearch?.security?.enabled === false;
     if (securityOff && this.environment !== 'dev' && props.allowInsecureElasticsearch !== true) {
-      invalidProp(this, 'elasticsearch.security.enabled', false, `turns TLS and authentication off outside 'dev' (environment '${this.environment}')`,
-        'keep security on, or set allowInsecureElasticsearch: true to accept an unauthenticated cluster');
+      invalidProp(
+        this,
+        'elasticsearch.security.enabled',
+        false,
+        `turns TLS and authentication off outside 'dev' (environment '${this.environment}')`,
+        'keep security on, or set allowInsecureElasticsearch: true to accept an unauthenticated cluster',
+      );
     }
     if (props.allowInsecureElasticsearch && !securityOff) {
-      invalidProp(this, 'allowInsecureElasticsearch', true, 'has no effect while elasticsearch.security is on',
-        'remove allowInsecureElasticsearch, or set elasticsearch.security.enabled: false');
+      invalidProp(
+        this,
+        'allowInsecureElasticsearch',
+        true,
+        'has no effect while elasticsearch.security is on',
+        'remove allowInsecureElasticsearch, or set elasticsearch.security.enabled: false',
+      );
     }
   }
 

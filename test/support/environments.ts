@@ -8,14 +8,22 @@ export type { EnvironmentName };
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [key: string]: any;
 }
 
 const cache = new Map<EnvironmentName, { stack: ObservabilityStack; objects: KubeObject[] }>();
 
 /** The stack and the objects of one bundled environment, synthesized once per test file. */
-export function synthEnvironment(env: EnvironmentName): { stack: ObservabilityStack; objects: KubeObject[] } {
+export function synthEnvironment(env: EnvironmentName): {
+  stack: ObservabilityStack;
+  objects: KubeObject[];
+} {
   let result = cache.get(env);
   if (!result) {
     const stack = new ObservabilityStack(Testing.app(), 'observability', environmentProfile(env));
@@ -28,7 +36,10 @@ export function synthEnvironment(env: EnvironmentName): { stack: ObservabilitySt
 /** The pod template of a workload object, if it is one. */
 export function podTemplateOf(object: KubeObject): any | undefined {
   switch (object.kind) {
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet':
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
       return object.spec.template;
     case 'Job':
       return object.spec.template;
@@ -39,6 +50,16 @@ export function podTemplateOf(object: KubeObject): any | undefined {
   }
 }
 
-export function find(objects: KubeObject[], kind: string, name: string, namespace?: string): KubeObject | undefined {
-  return objects.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+export function find(
+  objects: KubeObject[],
+  kind: string,
+  name: string,
+  namespace?: string,
+): KubeObject | undefined {
+  return objects.find(
+    (o) =>
+      o.kind === kind &&
+      o.metadata.name === name &&
+      (namespace === undefined || o.metadata.namespace === namespace),
+  );
 }

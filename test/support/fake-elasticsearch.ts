@@ -30,9 +30,18 @@ export class FakeElasticsearchCluster extends Construct implements IElasticsearc
     super(scope, options.id ?? 'fake-es');
     this.clusterName = options.clusterName ?? 'elasticsearch';
     this.securityEnabled = options.securityEnabled ?? true;
-    this.endpoint = new ServiceEndpoint('elasticsearch-http', 'observability', 9200, this.securityEnabled ? 'https' : 'http');
-    this.caCertificate = this.securityEnabled ? { name: 'elasticsearch-certs', key: 'ca.crt' } : undefined;
-    this.elasticPassword = this.securityEnabled && (options.exposePassword ?? true)
-      ? { name: 'elasticsearch-elastic-password', key: 'password' } : undefined;
+    this.endpoint = new ServiceEndpoint(
+      'elasticsearch-http',
+      'observability',
+      9200,
+      this.securityEnabled ? 'https' : 'http',
+    );
+    this.caCertificate = this.securityEnabled
+      ? { name: 'elasticsearch-certs', key: 'ca.crt' }
+      : undefined;
+    this.elasticPassword =
+      this.securityEnabled && (options.exposePassword ?? true)
+        ? { name: 'elasticsearch-elastic-password', key: 'password' }
+        : undefined;
   }
 }

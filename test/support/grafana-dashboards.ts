@@ -8,16 +8,26 @@ import { KubeObject } from './environments';
  */
 
 /** The provisioned dashboards of a ConfigMap, by file name (`<name>.json`), parsed. */
-export function provisionedDashboards(objects: KubeObject[], configMapName: string): Record<string, any> {
-  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMapName);
+export function provisionedDashboards(
+  objects: KubeObject[],
+  configMapName: string,
+): Record<string, any> {
+  const configMap = objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name === configMapName,
+  );
   if (!configMap) throw new Error(`ConfigMap ${configMapName} is not in the synthesized objects`);
-  return Object.fromEntries(Object.entries<string>(configMap.data ?? {}).map(([file, text]) => [file, JSON.parse(text)]));
+  return Object.fromEntries(
+    Object.entries<string>(configMap.data ?? {}).map(([file, text]) => [file, JSON.parse(text)]),
+  );
 }
 
 /** The data sources of the one ConfigMap that holds `datasources.yaml`. */
 export function provisionedDatasources(objects: KubeObject[]): any[] {
-  const configMaps = objects.filter((o) => o.kind === 'ConfigMap' && o.data?.['datasources.yaml'] !== undefined);
-  if (configMaps.length !== 1) throw new Error(`expected one ConfigMap with datasources.yaml, found ${configMaps.length}`);
+  const configMaps = objects.filter(
+    (o) => o.kind === 'ConfigMap' && o.data?.['datasources.yaml'] !== undefined,
+  );
+  if (configMaps.length !== 1)
+    throw new Error(`expected one ConfigMap with datasources.yaml, found ${configMaps.length}`);
   return parse(configMaps[0].data['datasources.yaml']).datasources ?? [];
 }
 
@@ -26,7 +36,8 @@ export function provisionedDatasources(objects: KubeObject[]): any[] {
  * keeps its panels in its own `panels`, an expanded one has them on the top level after it.
  */
 export function allPanels(dashboard: any): any[] {
-  const walk = (panels: any[] | undefined): any[] => (panels ?? []).flatMap((p) => [p, ...walk(p.panels)]);
+  const walk = (panels: any[] | undefined): any[] =>
+    (panels ?? []).flatMap((p) => [p, ...walk(p.panels)]);
   return walk(dashboard.panels);
 }
 
@@ -39,7 +50,9 @@ export interface PanelTarget {
 
 /** Every target of every panel (nested ones too) of a dashboard. */
 export function panelTargets(dashboard: any): PanelTarget[] {
-  return allPanels(dashboard).flatMap((panel) => (panel.targets ?? []).map((target: any) => ({ dashboard: dashboard.uid, panel, target })));
+  return allPanels(dashboard).flatMap((panel) =>
+    (panel.targets ?? []).map((target: any) => ({ dashboard: dashboard.uid, panel, target })),
+  );
 }
 
 /** Where a dashboard refers to a data source, and how (`{ type, uid }`, a name, or nothing: the default). */
@@ -56,11 +69,16 @@ export function datasourceUses(dashboard: any): DatasourceUse[] {
     if (panel.type !== 'row') uses.push({ where: `panel '${panel.title}'`, ref: panel.datasource });
     for (const target of panel.targets ?? []) {
       // A target without its own data source queries the panel's.
-      if (target.datasource !== undefined) uses.push({ where: `panel '${panel.title}' target ${target.refId}`, ref: target.datasource });
+      if (target.datasource !== undefined)
+        uses.push({
+          where: `panel '${panel.title}' target ${target.refId}`,
+          ref: target.datasource,
+        });
     }
   }
   for (const variable of dashboard.templating?.list ?? []) {
-    if (variable.type === 'query') uses.push({ where: `variable $${variable.name}`, ref: variable.datasource });
+    if (variable.type === 'query')
+      uses.push({ where: `variable $${variable.name}`, ref: variable.datasource });
   }
   for (const annotation of dashboard.annotations?.list ?? []) {
     uses.push({ where: `annotation '${annotation.name}'`, ref: annotation.datasource });
@@ -78,15 +96,27 @@ export function missingDatasources(dashboard: any, datasources: any[]): string[]
   const problems: string[] = [];
   for (const { where, ref } of datasourceUses(dashboard)) {
     if (ref === undefined || ref === null) {
-      if (!datasources.some((d) => d.isDefault)) problems.push(`${dashboard.uid}: ${where} uses the default data source, and none is provisioned`);
+      if (!datasources.some((d) => d.isDefault))
+        problems.push(
+          `${dashboard.uid}: ${where} uses the default data source, and none is provisioned`,
+        );
     } else if (typeof ref === 'string') {
-      if (!builtIn.has(ref) && !datasources.some((d) => d.name === ref)) problems.push(`${dashboard.uid}: ${where} names data source '${ref}', which is not provisioned`);
+      if (!builtIn.has(ref) && !datasources.some((d) => d.name === ref))
+        problems.push(
+          `${dashboard.uid}: ${where} names data source '${ref}', which is not provisioned`,
+        );
     } else {
       const { uid, type } = ref as { uid?: string; type?: string };
       if (uid !== undefined && builtIn.has(uid)) continue;
       const source = datasources.find((d) => d.uid === uid);
-      if (!source) problems.push(`${dashboard.uid}: ${where} uses data source uid '${uid}', which is not provisioned`);
-      else if (type !== undefined && source.type !== type) problems.push(`${dashboard.uid}: ${where} expects a data source of type ${type}, uid '${uid}' is ${source.type}`);
+      if (!source)
+        problems.push(
+          `${dashboard.uid}: ${where} uses data source uid '${uid}', which is not provisioned`,
+        );
+      else if (type !== undefined && source.type !== type)
+        problems.push(
+          `${dashboard.uid}: ${where} expects a data source of type ${type}, uid '${uid}' is ${source.type}`,
+        );
     }
   }
   return problems;

@@ -15,7 +15,9 @@ export type RecordedAnswer = number | { readonly status: number; readonly body: 
 /** A local HTTP server on 127.0.0.1 that answers each request with what `answer` returns. */
 export class HttpRecorder {
   /** Starts a server on a free loopback port. */
-  public static async start(answer: (req: RecordedRequest) => RecordedAnswer): Promise<HttpRecorder> {
+  public static async start(
+    answer: (req: RecordedRequest) => RecordedAnswer,
+  ): Promise<HttpRecorder> {
     const server = createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8');

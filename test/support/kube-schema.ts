@@ -3,7 +3,7 @@ import { join } from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 
 export const KUBERNETES_VERSIONS = ['v1.27.0', 'v1.36.0'] as const;
-export type KubernetesVersion = typeof KUBERNETES_VERSIONS[number];
+export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
 
 type Schema = Record<string, unknown>;
 
@@ -34,11 +34,13 @@ export class KubeSchema {
     const raw = JSON.parse(readFileSync(join(SCHEMAS_DIR, version, '_definitions.json'), 'utf8'));
     const definitions = makeStrict(raw.definitions) as Record<string, Schema>;
     for (const [name, definition] of Object.entries(definitions)) {
-      const gvks = definition['x-kubernetes-group-version-kind'] as { group: string; version: string; kind: string }[] | undefined;
+      const gvks = definition['x-kubernetes-group-version-kind'] as
+        { group: string; version: string; kind: string }[] | undefined;
       for (const gvk of gvks ?? []) {
         const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
         // DeleteOptions and friends list every group; keep the definition of the kind itself.
-        if (name.endsWith(`.${gvk.kind}`)) this.byKind.set(`${apiVersion}/${gvk.kind}`, `k8s#/definitions/${name}`);
+        if (name.endsWith(`.${gvk.kind}`))
+          this.byKind.set(`${apiVersion}/${gvk.kind}`, `k8s#/definitions/${name}`);
       }
     }
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
@@ -55,9 +57,17 @@ export class KubeSchema {
   private addCustomResources(): void {
     const dir = join(SCHEMAS_DIR, 'cert-manager');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-      const crd = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { group: string; version: string; kind: string; openAPIV3Schema: Schema };
+      const crd = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+        group: string;
+        version: string;
+        kind: string;
+        openAPIV3Schema: Schema;
+      };
       const schema = makeStrict(crd.openAPIV3Schema) as Schema;
-      schema.properties = { ...(schema.properties as Schema), metadata: { $ref: `k8s#/definitions/${OBJECT_META}` } };
+      schema.properties = {
+        ...(schema.properties as Schema),
+        metadata: { $ref: `k8s#/definitions/${OBJECT_META}` },
+      };
       // No '/' in the id: refs to `k8s#...` resolve against it.
       const id = `crd.${crd.group}.${crd.version}.${crd.kind}`;
       this.ajv.addSchema(schema, id);
@@ -74,13 +84,19 @@ export class KubeSchema {
   public errors(object: { apiVersion: string; kind: string; [field: string]: unknown }): string[] {
     const key = `${object.apiVersion}/${object.kind}`;
     const schemaId = this.byKind.get(key);
-    if (!schemaId) return [`${key} is not served by Kubernetes ${this.version} nor by the CRDs under schemas/cert-manager`];
+    if (!schemaId)
+      return [
+        `${key} is not served by Kubernetes ${this.version} nor by the CRDs under schemas/cert-manager`,
+      ];
     let validate = this.validators.get(schemaId);
     if (!validate) {
       validate = this.ajv.getSchema(schemaId)!;
       this.validators.set(schemaId, validate);
     }
     if (validate(object)) return [];
-    return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}`);
+    return (validate.errors ?? []).map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}`,
+    );
   }
 }

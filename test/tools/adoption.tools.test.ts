@@ -37,21 +37,32 @@ afterAll(async () => {
  * a server-side apply created warns that it adds its last-applied annotation, and does.
  */
 function complaints(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => line.trim() && !/is missing the kubectl\.kubernetes\.io\/last-applied-configuration annotation/.test(line));
+  return stderr
+    .split('\n')
+    .filter(
+      (line) =>
+        line.trim() &&
+        !/is missing the kubectl\.kubernetes\.io\/last-applied-configuration annotation/.test(line),
+    );
 }
 
 function kubectlOk(args: string[]): string {
   const result = plane.kubectl(args);
-  if (result.status !== 0) throw new Error(`${describeRun('kubectl', args, result)}\n${plane.logs()}`);
+  if (result.status !== 0)
+    throw new Error(`${describeRun('kubectl', args, result)}\n${plane.logs()}`);
   return result.stdout;
 }
 
 async function deleteAll(file: string): Promise<void> {
   kubectlOk(['delete', '-f', file, '--wait=false', '--ignore-not-found']);
-  await waitUntil('every object of the environment to be gone', () => {
-    const left = plane.kubectl(['get', '-f', file, '--ignore-not-found', '-o', 'name']);
-    return left.status === 0 && left.stdout.trim() === '' ? true : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 1000 });
+  await waitUntil(
+    'every object of the environment to be gone',
+    () => {
+      const left = plane.kubectl(['get', '-f', file, '--ignore-not-found', '-o', 'name']);
+      return left.status === 0 && left.stdout.trim() === '' ? true : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 1000 },
+  );
 }
 
 describe.each(ENVIRONMENTS)('the %s environment', (env) => {
@@ -61,15 +72,36 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
 
   test('applied by kubectl client-side, is taken over by a server-side apply of another manager without force', async () => {
     kubectlOk(['apply', '-f', file]);
-    const result = plane.kubectl(['apply', '--server-side', `--field-manager=${TAKING_OVER}`, '-f', file]);
-    expect({ status: result.status, complaints: complaints(result.stderr) }).toEqual({ status: 0, complaints: [] });
+    const result = plane.kubectl([
+      'apply',
+      '--server-side',
+      `--field-manager=${TAKING_OVER}`,
+      '-f',
+      file,
+    ]);
+    expect({ status: result.status, complaints: complaints(result.stderr) }).toEqual({
+      status: 0,
+      complaints: [],
+    });
   });
 
   test('applied server-side, is then applied by kubectl client-side and back, without force', async () => {
     kubectlOk(['apply', '--server-side', `--field-manager=${TAKING_OVER}`, '-f', file]);
     const client = plane.kubectl(['apply', '-f', file]);
-    expect({ status: client.status, complaints: complaints(client.stderr) }).toEqual({ status: 0, complaints: [] });
-    const back = plane.kubectl(['apply', '--server-side', `--field-manager=${TAKING_OVER}`, '-f', file]);
-    expect({ status: back.status, complaints: complaints(back.stderr) }).toEqual({ status: 0, complaints: [] });
+    expect({ status: client.status, complaints: complaints(client.stderr) }).toEqual({
+      status: 0,
+      complaints: [],
+    });
+    const back = plane.kubectl([
+      'apply',
+      '--server-side',
+      `--field-manager=${TAKING_OVER}`,
+      '-f',
+      file,
+    ]);
+    expect({ status: back.status, complaints: complaints(back.stderr) }).toEqual({
+      status: 0,
+      complaints: [],
+    });
   });
 });

@@ -20,7 +20,12 @@ const ALERT = 'Http5xxErrorBurst';
 let harness: AlertHarness;
 
 beforeAll(async () => {
-  harness = await AlertHarness.start({ env: 'prod', interval: INTERVAL, groupInterval: GROUP_INTERVAL, adminApi: true });
+  harness = await AlertHarness.start({
+    env: 'prod',
+    interval: INTERVAL,
+    groupInterval: GROUP_INTERVAL,
+    adminApi: true,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -32,7 +37,8 @@ afterAll(async () => {
  * Alertmanager (0.28 and later) fills with the alerts as JSON (`{{ .Alerts.Firing | toJson }}`).
  */
 function pagerDutyLabels(alerts: unknown): Record<string, string> {
-  if (!Array.isArray(alerts) || alerts.length !== 1) throw new Error(`expected one alert in the PagerDuty details, got ${JSON.stringify(alerts)}`);
+  if (!Array.isArray(alerts) || alerts.length !== 1)
+    throw new Error(`expected one alert in the PagerDuty details, got ${JSON.stringify(alerts)}`);
   return alerts[0].labels;
 }
 
@@ -43,10 +49,12 @@ function isBurst(r: WebhookRequest): boolean {
 }
 
 function isFiring(r: WebhookRequest): boolean {
-  return r.path === '/pagerduty' ? r.body?.event_action === 'trigger' : String(r.body?.attachments?.[0]?.title).startsWith('[FIRING');
+  return r.path === '/pagerduty'
+    ? r.body?.event_action === 'trigger'
+    : String(r.body?.attachments?.[0]?.title).startsWith('[FIRING');
 }
 
-test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then resolves; the Watchdog feeds the dead-man\'s switch', async () => {
+test("a 5xx burst pages on PagerDuty and Slack with the generated labels, then resolves; the Watchdog feeds the dead-man's switch", async () => {
   const { generated, exporter, webhook } = harness;
   const threshold = generated.burstThreshold;
   const groupWaitMs = durationSeconds(generated.groupWait) * 1000;
@@ -64,19 +72,32 @@ test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then r
   const crossedAt = Date.now() + ((threshold + 1) * 1000) / rate;
 
   // Critical goes to pagerduty (continue: true) and on to slack: both must arrive.
-  const firing = await waitUntil('firing notices on /pagerduty and /slack', () => {
-    const burst = webhook.requests.filter((r) => isBurst(r) && isFiring(r));
-    const pd = burst.find((r) => r.path === '/pagerduty');
-    const slack = burst.find((r) => r.path === '/slack');
-    return pd && slack ? { pd, slack } : undefined;
-  }, { timeoutMs: 45_000, intervalMs: 200 }).catch((e) => {
-    throw new Error(`${e.message}\nwebhook got: ${JSON.stringify(webhook.requests.map((r) => r.path))}\n${harness.logs()}`);
+  const firing = await waitUntil(
+    'firing notices on /pagerduty and /slack',
+    () => {
+      const burst = webhook.requests.filter((r) => isBurst(r) && isFiring(r));
+      const pd = burst.find((r) => r.path === '/pagerduty');
+      const slack = burst.find((r) => r.path === '/slack');
+      return pd && slack ? { pd, slack } : undefined;
+    },
+    { timeoutMs: 45_000, intervalMs: 200 },
+  ).catch((e) => {
+    throw new Error(
+      `${e.message}\nwebhook got: ${JSON.stringify(webhook.requests.map((r) => r.path))}\n${harness.logs()}`,
+    );
   });
   expect(exporter.value() - start).toBeGreaterThan(threshold);
 
   // Labels as delivered: the rule's severity, the series' service and namespace, and the
   // external labels env and region; `replica` is dropped by the generated alert_relabel_configs.
-  const expectedLabels = { alertname: ALERT, severity: 'critical', service: 'checkout', namespace: 'shop', env: 'prod', region };
+  const expectedLabels = {
+    alertname: ALERT,
+    severity: 'critical',
+    service: 'checkout',
+    namespace: 'shop',
+    env: 'prod',
+    region,
+  };
   const pd = firing.pd.body;
   expect(pd.routing_key).toBe('test-routing-key-0123456789abcdef');
   expect(pd.payload.summary).toMatch(new RegExp(`^\\[FIRING:1\\] ${ALERT} `));
@@ -93,7 +114,9 @@ test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then r
   // The notices link to the UIs' public URLs (prod's `access`), not to a pod address: Slack's
   // title and PagerDuty's client link go to Alertmanager.
   const alertmanagerUrl = 'https://alertmanager.observability.example.com';
-  expect(slack.attachments[0].title_link).toMatch(new RegExp(`^${alertmanagerUrl}/#/alerts\\?receiver=slack`));
+  expect(slack.attachments[0].title_link).toMatch(
+    new RegExp(`^${alertmanagerUrl}/#/alerts\\?receiver=slack`),
+  );
   expect(pd.client_url).toMatch(new RegExp(`^${alertmanagerUrl}/#/alerts\\?receiver=pagerduty`));
 
   // Alertmanager's own view: the exact label set, and the receivers in routing order.
@@ -102,7 +125,9 @@ test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then r
   expect(held[0].labels).toEqual(expectedLabels);
   expect(held[0].receivers.map((r: any) => r.name)).toEqual(['pagerduty', 'slack']);
   // And the alert's source is its query on Prometheus' public URL.
-  expect(held[0].generatorURL).toMatch(/^https:\/\/prometheus\.observability\.example\.com\/graph\?g0\.expr=/);
+  expect(held[0].generatorURL).toMatch(
+    /^https:\/\/prometheus\.observability\.example\.com\/graph\?g0\.expr=/,
+  );
 
   // group_wait is kept as generated: no notice before it, and not much later than the
   // 1 s scrape + 1 s evaluation + group_wait (generous slack for a loaded 2-core machine).
@@ -119,13 +144,19 @@ test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then r
   exporter.setRate(0);
   await harness.deleteSeries('http_requests_total');
 
-  const resolved = await waitUntil('resolved notices on /pagerduty and /slack', () => {
-    const burst = webhook.requests.filter((r) => isBurst(r) && !isFiring(r));
-    const rpd = burst.find((r) => r.path === '/pagerduty');
-    const rslack = burst.find((r) => r.path === '/slack');
-    return rpd && rslack ? { pd: rpd, slack: rslack } : undefined;
-  }, { timeoutMs: 45_000, intervalMs: 200 }).catch((e) => {
-    throw new Error(`${e.message}\nwebhook got: ${JSON.stringify(webhook.requests.map((r) => r.path))}\n${harness.logs()}`);
+  const resolved = await waitUntil(
+    'resolved notices on /pagerduty and /slack',
+    () => {
+      const burst = webhook.requests.filter((r) => isBurst(r) && !isFiring(r));
+      const rpd = burst.find((r) => r.path === '/pagerduty');
+      const rslack = burst.find((r) => r.path === '/slack');
+      return rpd && rslack ? { pd: rpd, slack: rslack } : undefined;
+    },
+    { timeoutMs: 45_000, intervalMs: 200 },
+  ).catch((e) => {
+    throw new Error(
+      `${e.message}\nwebhook got: ${JSON.stringify(webhook.requests.map((r) => r.path))}\n${harness.logs()}`,
+    );
   });
   expect(resolved.pd.body.event_action).toBe('resolve');
   expect(resolved.pd.body.dedup_key).toBe(pd.dedup_key);
@@ -136,7 +167,10 @@ test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then r
   // Exactly one firing and one resolved notice per receiver: no duplicates, nothing else paged.
   const burst = webhook.requests.filter(isBurst);
   expect(burst.map((r) => `${r.path} ${isFiring(r) ? 'firing' : 'resolved'}`).sort()).toEqual([
-    '/pagerduty firing', '/pagerduty resolved', '/slack firing', '/slack resolved',
+    '/pagerduty firing',
+    '/pagerduty resolved',
+    '/slack firing',
+    '/slack resolved',
   ]);
   // Everything else is the always-firing Watchdog, at the dead-man's switch and never at
   // people: at once (group_wait 0s), then every interval while Alertmanager is alive.
@@ -144,15 +178,27 @@ test('a 5xx burst pages on PagerDuty and Slack with the generated labels, then r
   // its Alertmanager discovery publishes its first targets a little later: a Watchdog sent
   // before that is lost and comes with the next resend, 1 minute later (Prometheus' resend
   // delay; measured: 2 runs of 8 at 62 s). Hence a wait of up to 75 s.
-  const others = await waitUntil('the Watchdog at the dead-man\'s switch', () => {
-    const seen = webhook.requests.filter((r) => !isBurst(r));
-    return seen.length > 0 ? seen : undefined;
-  }, { timeoutMs: 75_000, intervalMs: 500 }).catch(async (e) => {
+  const others = await waitUntil(
+    "the Watchdog at the dead-man's switch",
+    () => {
+      const seen = webhook.requests.filter((r) => !isBurst(r));
+      return seen.length > 0 ? seen : undefined;
+    },
+    { timeoutMs: 75_000, intervalMs: 500 },
+  ).catch(async (e) => {
     const metrics = await (await fetch(`${harness.prometheusUrl}/metrics`)).text();
     const dropped = metrics.split('\n').filter((l) => l.startsWith('prometheus_notifications_'));
-    throw new Error(`${e.message}\n${dropped.join('\n')}\nwebhook got: ${JSON.stringify(webhook.requests.map((r) => r.path))}\n${harness.logs()}`);
+    throw new Error(
+      `${e.message}\n${dropped.join('\n')}\nwebhook got: ${JSON.stringify(webhook.requests.map((r) => r.path))}\n${harness.logs()}`,
+    );
   });
 
-  expect([...new Set(others.map((r) => `${r.path} ${r.body?.status} ${r.body?.alerts?.map((a: any) => a.labels.alertname).join(',')}`))])
-    .toEqual(['/dead-mans-switch firing Watchdog']);
+  expect([
+    ...new Set(
+      others.map(
+        (r) =>
+          `${r.path} ${r.body?.status} ${r.body?.alerts?.map((a: any) => a.labels.alertname).join(',')}`,
+      ),
+    ),
+  ]).toEqual(['/dead-mans-switch firing Watchdog']);
 }, 180_000);

@@ -42,7 +42,7 @@ function alertNames(r: WebhookRequest): string[] {
   return [String(r.body?.attachments?.[0]?.title ?? '').split(' ')[1]];
 }
 
-test('a payments alert reaches the team\'s receiver only; a shop alert keeps the severity routing', async () => {
+test("a payments alert reaches the team's receiver only; a shop alert keeps the severity routing", async () => {
   const { exporter, webhook } = harness;
   await harness.waitForSamples(2, 20_000);
   exporter.setRate(100);
@@ -51,36 +51,55 @@ test('a payments alert reaches the team\'s receiver only; a shop alert keeps the
   const posted = await fetch(`${harness.alertmanagerUrl}/api/v2/alerts`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify([{ labels: { alertname: PROBE, namespace: 'shop', severity: 'warning' }, annotations: { summary: 'routing probe' } }]),
+    body: JSON.stringify([
+      {
+        labels: { alertname: PROBE, namespace: 'shop', severity: 'warning' },
+        annotations: { summary: 'routing probe' },
+      },
+    ]),
     signal: AbortSignal.timeout(5000),
   });
   expect(posted.status).toBe(200);
 
-  const describe = () => `webhook got: ${JSON.stringify(webhook.requests.map((r) => `${r.path} ${alertNames(r).join(',')}`))}\n${harness.logs()}`;
-  const team = await waitUntil(`${BURST} at /${TEAM}`, () => webhook.requests.find((r) => r.path === `/${TEAM}` && alertNames(r).includes(BURST)),
-    { timeoutMs: 45_000, intervalMs: 200 }).catch((e) => {
+  const describe = () =>
+    `webhook got: ${JSON.stringify(webhook.requests.map((r) => `${r.path} ${alertNames(r).join(',')}`))}\n${harness.logs()}`;
+  const team = await waitUntil(
+    `${BURST} at /${TEAM}`,
+    () => webhook.requests.find((r) => r.path === `/${TEAM}` && alertNames(r).includes(BURST)),
+    { timeoutMs: 45_000, intervalMs: 200 },
+  ).catch((e) => {
     throw new Error(`${e.message}\n${describe()}`);
   });
   expect(team.body.receiver).toBe(TEAM);
   expect(team.body.status).toBe('firing');
   expect(team.body.alerts).toHaveLength(1);
-  expect(team.body.alerts[0].labels).toMatchObject({ alertname: BURST, namespace: 'payments', severity: 'critical' });
+  expect(team.body.alerts[0].labels).toMatchObject({
+    alertname: BURST,
+    namespace: 'payments',
+    severity: 'critical',
+  });
 
-  await waitUntil(`${PROBE} at /slack`, () => webhook.requests.find((r) => r.path === '/slack' && alertNames(r).includes(PROBE)),
-    { timeoutMs: 30_000, intervalMs: 200 }).catch((e) => {
+  await waitUntil(
+    `${PROBE} at /slack`,
+    () => webhook.requests.find((r) => r.path === '/slack' && alertNames(r).includes(PROBE)),
+    { timeoutMs: 30_000, intervalMs: 200 },
+  ).catch((e) => {
     throw new Error(`${e.message}\n${describe()}`);
   });
 
   // Alertmanager's own view: each alert went to the receivers of its route and no others.
   const held = await harness.alertmanagerAlerts();
-  const receiversOf = (name: string) => held.find((a) => a.labels.alertname === name)?.receivers.map((r: any) => r.name);
+  const receiversOf = (name: string) =>
+    held.find((a) => a.labels.alertname === name)?.receivers.map((r: any) => r.name);
   expect(receiversOf(BURST)).toEqual([TEAM]);
   expect(receiversOf(PROBE)).toEqual(['slack']);
 
   // Delivered: the team got only payments alerts (so not the Watchdog either), and nobody else
   // got the payments burst.
   const at = (p: string) => webhook.requests.filter((r) => r.path === p);
-  expect(at(`/${TEAM}`).flatMap((r) => r.body.alerts.map((a: any) => a.labels.namespace))).toEqual(at(`/${TEAM}`).map(() => 'payments'));
+  expect(at(`/${TEAM}`).flatMap((r) => r.body.alerts.map((a: any) => a.labels.namespace))).toEqual(
+    at(`/${TEAM}`).map(() => 'payments'),
+  );
   expect([...at('/pagerduty'), ...at('/slack')].flatMap(alertNames)).not.toContain(BURST);
   expect(at('/slack').flatMap(alertNames)).toContain(PROBE);
 }, 120_000);

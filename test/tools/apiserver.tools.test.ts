@@ -45,7 +45,11 @@ afterAll(async () => {
 
 /** An object as the API server returns it. */
 type LiveObject = KubeObject & {
-  metadata: KubeObject['metadata'] & { resourceVersion: string; managedFields?: any[]; ownerReferences?: any[] };
+  metadata: KubeObject['metadata'] & {
+    resourceVersion: string;
+    managedFields?: any[];
+    ownerReferences?: any[];
+  };
 };
 
 function distFile(env: EnvironmentName): string {
@@ -53,7 +57,9 @@ function distFile(env: EnvironmentName): string {
 }
 
 function distObjects(env: EnvironmentName): KubeObject[] {
-  return parseAllDocuments(fs.readFileSync(distFile(env), 'utf8')).map((doc) => doc.toJS()).filter(Boolean);
+  return parseAllDocuments(fs.readFileSync(distFile(env), 'utf8'))
+    .map((doc) => doc.toJS())
+    .filter(Boolean);
 }
 
 function key(object: KubeObject): string {
@@ -63,7 +69,8 @@ function key(object: KubeObject): string {
 /** kubectl, failing the test with everything kubectl and the servers said unless it exits 0. */
 function kubectlOk(args: string[], input?: string): { stdout: string; stderr: string } {
   const result = plane.kubectl(args, input);
-  if (result.status !== 0) throw new Error(`${describeRun('kubectl', args, result)}\n${plane.logs()}`);
+  if (result.status !== 0)
+    throw new Error(`${describeRun('kubectl', args, result)}\n${plane.logs()}`);
   return result;
 }
 
@@ -73,7 +80,8 @@ function applyArgs(file: string): string[] {
 
 /** The live objects of a manifest file, in the file's order. */
 function liveObjects(file: string): LiveObject[] {
-  return JSON.parse(kubectlOk(['get', '-f', file, '--show-managed-fields', '-o', 'json']).stdout).items;
+  return JSON.parse(kubectlOk(['get', '-f', file, '--show-managed-fields', '-o', 'json']).stdout)
+    .items;
 }
 
 function outputLines(stdout: string): string[] {
@@ -102,7 +110,9 @@ function expectedPods(object: KubeObject): number {
     case 'Deployment':
       return spec.replicas ?? 1;
     case 'StatefulSet':
-      return spec.podManagementPolicy === 'Parallel' ? spec.replicas ?? 1 : Math.min(spec.replicas ?? 1, 1);
+      return spec.podManagementPolicy === 'Parallel'
+        ? (spec.replicas ?? 1)
+        : Math.min(spec.replicas ?? 1, 1);
     case 'Job':
       return Math.min(spec.parallelism ?? 1, spec.completions ?? Infinity);
     default:
@@ -112,14 +122,22 @@ function expectedPods(object: KubeObject): number {
 
 /** Pods per owning workload (`Kind/namespace/name`), a Deployment's through its ReplicaSets. */
 function podsByWorkload(): Map<string, number> {
-  const list = JSON.parse(kubectlOk(['get', 'pods,replicasets', '--all-namespaces', '-o', 'json']).stdout).items as LiveObject[];
-  const owner = (o: LiveObject) => o.metadata.ownerReferences?.find((r: any) => r.controller) as { kind: string; name: string } | undefined;
-  const replicaSetOwner = new Map(list.filter((o) => o.kind === 'ReplicaSet')
-    .map((rs) => [`${rs.metadata.namespace}/${rs.metadata.name}`, owner(rs)]));
+  const list = JSON.parse(
+    kubectlOk(['get', 'pods,replicasets', '--all-namespaces', '-o', 'json']).stdout,
+  ).items as LiveObject[];
+  const owner = (o: LiveObject) =>
+    o.metadata.ownerReferences?.find((r: any) => r.controller) as
+      { kind: string; name: string } | undefined;
+  const replicaSetOwner = new Map(
+    list
+      .filter((o) => o.kind === 'ReplicaSet')
+      .map((rs) => [`${rs.metadata.namespace}/${rs.metadata.name}`, owner(rs)]),
+  );
   const counts = new Map<string, number>();
   for (const pod of list.filter((o) => o.kind === 'Pod')) {
     let ref = owner(pod);
-    if (ref?.kind === 'ReplicaSet') ref = replicaSetOwner.get(`${pod.metadata.namespace}/${ref.name}`) ?? ref;
+    if (ref?.kind === 'ReplicaSet')
+      ref = replicaSetOwner.get(`${pod.metadata.namespace}/${ref.name}`) ?? ref;
     if (!ref) continue;
     const id = `${ref.kind}/${pod.metadata.namespace}/${ref.name}`;
     counts.set(id, (counts.get(id) ?? 0) + 1);
@@ -129,8 +147,20 @@ function podsByWorkload(): Map<string, number> {
 
 /** The messages of FailedCreate events (a controller's pod or ReplicaSet refused by admission). */
 function failedCreates(): string[] {
-  const events = JSON.parse(kubectlOk(['get', 'events', '--all-namespaces', '--field-selector=reason=FailedCreate', '-o', 'json']).stdout).items;
-  return events.map((e: any) => `${e.involvedObject.kind}/${e.involvedObject.namespace}/${e.involvedObject.name}: ${e.message}`);
+  const events = JSON.parse(
+    kubectlOk([
+      'get',
+      'events',
+      '--all-namespaces',
+      '--field-selector=reason=FailedCreate',
+      '-o',
+      'json',
+    ]).stdout,
+  ).items;
+  return events.map(
+    (e: any) =>
+      `${e.involvedObject.kind}/${e.involvedObject.namespace}/${e.involvedObject.name}: ${e.message}`,
+  );
 }
 
 test('the bundled environments use only built-in APIs: no CRD has to be applied first', () => {
@@ -138,7 +168,9 @@ test('the bundled environments use only built-in APIs: no CRD has to be applied 
   // cert-manager's CRDs applied before the environment; none of the bundled ones opts in.
   const served = new Set(outputLines(kubectlOk(['api-versions']).stdout));
   for (const env of ENVIRONMENTS) {
-    const unserved = distObjects(env).filter((o) => !served.has(o.apiVersion)).map(key);
+    const unserved = distObjects(env)
+      .filter((o) => !served.has(o.apiVersion))
+      .map(key);
     expect({ env, unserved }).toEqual({ env, unserved: [] });
   }
 });
@@ -158,8 +190,13 @@ describe.each(ENVIRONMENTS)('%s: dist applied to a real kube-apiserver', (env) =
     const live = liveObjects(file);
     expect(live.map(key)).toEqual(objects.map(key));
     for (const object of live) {
-      const managers = (object.metadata.managedFields ?? []).filter((f: any) => f.manager === FIELD_MANAGER).map((f: any) => f.operation);
-      expect({ object: key(object), managers }).toEqual({ object: key(object), managers: ['Apply'] });
+      const managers = (object.metadata.managedFields ?? [])
+        .filter((f: any) => f.manager === FIELD_MANAGER)
+        .map((f: any) => f.operation);
+      expect({ object: key(object), managers }).toEqual({
+        object: key(object),
+        managers: ['Apply'],
+      });
     }
     firstVersions = new Map(live.map((o) => [key(o), o.metadata.resourceVersion]));
   });
@@ -175,19 +212,26 @@ describe.each(ENVIRONMENTS)('%s: dist applied to a real kube-apiserver', (env) =
     expect(changed).toEqual([]);
   });
 
-  test('the controllers create every workload\'s pods and PodSecurity admits them', async () => {
+  test("the controllers create every workload's pods and PodSecurity admits them", async () => {
     await plane.startControllerManager();
     // DaemonSets make pods only for nodes, and this cluster has none; a CronJob makes a Job
     // only when its schedule comes. Their pod templates met PodSecurity's warn level above.
     const workloads = objects.filter((o) => expectedPods(o) > 0);
     expect(workloads.length).toBeGreaterThan(0);
-    const missing = (counts: Map<string, number>) => workloads
-      .filter((o) => (counts.get(key(o)) ?? 0) < expectedPods(o))
-      .map((o) => `${key(o)}: ${counts.get(key(o)) ?? 0} of ${expectedPods(o)} pods`);
-    await waitUntil('the pods of every Deployment, StatefulSet and Job', () => {
-      return missing(podsByWorkload()).length === 0 ? true : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 1000 }).catch((e) => {
-      throw new Error(`${e.message}\nmissing: ${missing(podsByWorkload()).join('; ')}\nFailedCreate: ${failedCreates().join('\n')}\n${plane.logs()}`);
+    const missing = (counts: Map<string, number>) =>
+      workloads
+        .filter((o) => (counts.get(key(o)) ?? 0) < expectedPods(o))
+        .map((o) => `${key(o)}: ${counts.get(key(o)) ?? 0} of ${expectedPods(o)} pods`);
+    await waitUntil(
+      'the pods of every Deployment, StatefulSet and Job',
+      () => {
+        return missing(podsByWorkload()).length === 0 ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 1000 },
+    ).catch((e) => {
+      throw new Error(
+        `${e.message}\nmissing: ${missing(podsByWorkload()).join('; ')}\nFailedCreate: ${failedCreates().join('\n')}\n${plane.logs()}`,
+      );
     });
     expect(failedCreates()).toEqual([]);
   });
@@ -196,15 +240,24 @@ describe.each(ENVIRONMENTS)('%s: dist applied to a real kube-apiserver', (env) =
     try {
       const result = kubectlOk(['delete', '-f', file, '--wait=false']);
       expectOneLinePerObject(result.stdout, objects, / deleted( from \S+ namespace)?$/);
-      const remaining = () => outputLines(kubectlOk(['get', '-f', file, '--ignore-not-found', '-o', 'name']).stdout);
-      await waitUntil('every object of the environment, namespaces included, to be gone', () => {
-        return remaining().length === 0 ? true : undefined;
-      }, { timeoutMs: 120_000, intervalMs: 1000 }).catch((e) => {
+      const remaining = () =>
+        outputLines(kubectlOk(['get', '-f', file, '--ignore-not-found', '-o', 'name']).stdout);
+      await waitUntil(
+        'every object of the environment, namespaces included, to be gone',
+        () => {
+          return remaining().length === 0 ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 1000 },
+      ).catch((e) => {
         const namespaces = plane.kubectl(['get', 'namespaces', '-o', 'yaml']).stdout;
-        throw new Error(`${e.message}\nremaining: ${remaining().join(', ')}\n${namespaces}\n${plane.logs()}`);
+        throw new Error(
+          `${e.message}\nremaining: ${remaining().join(', ')}\n${namespaces}\n${plane.logs()}`,
+        );
       });
       // The pods the controllers made went with their namespaces.
-      expect(outputLines(kubectlOk(['get', 'pods', '--all-namespaces', '-o', 'name']).stdout)).toEqual([]);
+      expect(
+        outputLines(kubectlOk(['get', 'pods', '--all-namespaces', '-o', 'name']).stdout),
+      ).toEqual([]);
     } finally {
       await plane.stopControllerManager();
     }
@@ -243,18 +296,35 @@ describe('the API server rejects what it must', () => {
     expect(strict.result.status).not.toBe(0);
     expect(strict.text).toMatch(/imagePullPolicyy: field not declared in schema/);
 
-    const get = plane.kubectl(['get', 'deployment', invalid.metadata.name, '-n', 'default', '--ignore-not-found', '-o', 'name']);
+    const get = plane.kubectl([
+      'get',
+      'deployment',
+      invalid.metadata.name,
+      '-n',
+      'default',
+      '--ignore-not-found',
+      '-o',
+      'name',
+    ]);
     expect(get).toMatchObject({ status: 0, stdout: '' });
   });
 
   test('PodSecurity enforces the level our namespaces set: a privileged pod is refused, by a user or a controller', async () => {
-    const namespace = distObjects('dev').find((o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted');
+    const namespace = distObjects('dev').find(
+      (o) =>
+        o.kind === 'Namespace' &&
+        o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted',
+    );
     if (!namespace) throw new Error('dist/dev has no Namespace enforcing the restricted level');
     const ns = structuredClone(namespace);
     ns.metadata.name = 'pod-security-negative';
     // The ServiceAccount admission plugin, before PodSecurity, refuses a pod whose service
     // account does not exist; without kube-controller-manager nobody creates `default`.
-    const serviceAccount: KubeObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns.metadata.name } };
+    const serviceAccount: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace: ns.metadata.name },
+    };
     try {
       kubectlOk(applyArgs('-'), manifest([ns, serviceAccount]));
 
@@ -266,13 +336,19 @@ describe('the API server rejects what it must', () => {
       // A workload is admitted, with PodSecurity's warning about its template...
       const warned = applyYaml([privileged]);
       expect(warned.result.status).toBe(0);
-      expect(warnings(warned.result.stderr).join('\n')).toMatch(/would violate PodSecurity "restricted:latest": privileged/);
+      expect(warnings(warned.result.stderr).join('\n')).toMatch(
+        /would violate PodSecurity "restricted:latest": privileged/,
+      );
       // ...a pod of that template is refused...
       const pod: KubeObject = {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: 'privileged', namespace: ns.metadata.name },
-        spec: { containers: [{ name: container.name, image: container.image, securityContext: { privileged: true } }] },
+        spec: {
+          containers: [
+            { name: container.name, image: container.image, securityContext: { privileged: true } },
+          ],
+        },
       };
       const refused = applyYaml([pod]);
       expect(refused.result.status).not.toBe(0);
@@ -280,10 +356,16 @@ describe('the API server rejects what it must', () => {
       // ...and so are the pods the Deployment's ReplicaSet tries to create: what the
       // environments' check above would see, had one of their templates been refused.
       await plane.startControllerManager();
-      const refusals = await waitUntil('a FailedCreate event of the privileged Deployment\'s ReplicaSet', () => {
-        const found = failedCreates().filter((e) => e.startsWith(`ReplicaSet/${ns.metadata.name}/${privileged.metadata.name}-`));
-        return found.length > 0 ? found : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 1000 });
+      const refusals = await waitUntil(
+        "a FailedCreate event of the privileged Deployment's ReplicaSet",
+        () => {
+          const found = failedCreates().filter((e) =>
+            e.startsWith(`ReplicaSet/${ns.metadata.name}/${privileged.metadata.name}-`),
+          );
+          return found.length > 0 ? found : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
       expect(refusals[0]).toMatch(/violates PodSecurity "restricted:latest": privileged/);
       expect(podsByWorkload().get(key(privileged)) ?? 0).toBe(0);
     } finally {

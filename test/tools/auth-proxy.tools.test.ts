@@ -17,7 +17,16 @@ import * as http from 'http';
 import * as path from 'path';
 import { StackUi } from '../../lib';
 import { find, podTemplateOf, synthEnvironment } from '../support/environments';
-import { close, freePort, listen, processLogs, RunningProcess, spawnTool, terminate, waitUntil } from './support/alert-harness';
+import {
+  close,
+  freePort,
+  listen,
+  processLogs,
+  RunningProcess,
+  spawnTool,
+  terminate,
+  waitUntil,
+} from './support/alert-harness';
 import { TestOidcProvider, TestUser } from './support/oidc-provider';
 import { removeTempDirs, tempDir } from './support/tools';
 
@@ -89,13 +98,27 @@ async function startProxy(ui: StackUi): Promise<RunningProxy> {
   local = local.map((a) => a.replace(`=${secretsMount}/`, `=${secretsDir}/`));
   const dir = tempDir(`auth-proxy-${ui}-`);
   const proc = spawnTool('oauth2-proxy', local, dir);
-  await waitUntil(`oauth2-proxy (${ui}) /ping`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`oauth2-proxy exited with ${proc.child.exitCode}\n${processLogs([proc])}`);
-    const res = await fetch(`${origin}/ping`, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? true : undefined;
-  }, { timeoutMs: 30_000 });
-  const cookieName = args.find((a) => a.startsWith('--cookie-name='))!.slice('--cookie-name='.length);
-  return { ui, url: origin, metricsUrl: `http://127.0.0.1:${metricsPort}`, cookieName, upstream, process: proc };
+  await waitUntil(
+    `oauth2-proxy (${ui}) /ping`,
+    async () => {
+      if (proc.child.exitCode !== null)
+        throw new Error(`oauth2-proxy exited with ${proc.child.exitCode}\n${processLogs([proc])}`);
+      const res = await fetch(`${origin}/ping`, { signal: AbortSignal.timeout(2000) });
+      return res.ok ? true : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  const cookieName = args
+    .find((a) => a.startsWith('--cookie-name='))!
+    .slice('--cookie-name='.length);
+  return {
+    ui,
+    url: origin,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
+    cookieName,
+    upstream,
+    process: proc,
+  };
 }
 
 interface BrowserResult {
@@ -111,7 +134,12 @@ interface BrowserResult {
  * What a browser does: GET `url`, follow redirects (to the provider and back), keep the
  * proxy's cookies. `user` is who the provider signs in.
  */
-async function browse(url: string, user: TestUser | undefined, cookies = new Map<string, string>(), headers: Record<string, string> = {}): Promise<BrowserResult> {
+async function browse(
+  url: string,
+  user: TestUser | undefined,
+  cookies = new Map<string, string>(),
+  headers: Record<string, string> = {},
+): Promise<BrowserResult> {
   provider.user = user;
   const trail: string[] = [];
   let next = url;
@@ -175,29 +203,45 @@ const proxy = (ui: StackUi): RunningProxy => proxies.get(ui)!;
 const logs = (): string => processLogs([...proxies.values()].map((p) => p.process));
 
 describe(`UI sign-in proxies of ${ENV} (real oauth2-proxy)`, () => {
-  test.each(UIS)('%s: a browser without a session is sent to the provider, and the UI sees nothing', async (ui) => {
-    const before = proxy(ui).upstream.requests.length;
-    const res = await fetch(`${proxy(ui).url}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
-    expect(res.status).toBe(302);
-    const location = new URL(res.headers.get('location')!, proxy(ui).url);
-    expect(`${location.origin}${location.pathname}`).toBe(`${provider.issuer}/authorize`);
-    expect(location.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(location.searchParams.get('scope')).toBe('openid email profile groups');
-    expect(proxy(ui).upstream.requests.length).toBe(before);
-  });
+  test.each(UIS)(
+    '%s: a browser without a session is sent to the provider, and the UI sees nothing',
+    async (ui) => {
+      const before = proxy(ui).upstream.requests.length;
+      const res = await fetch(`${proxy(ui).url}/`, {
+        redirect: 'manual',
+        headers: { accept: 'text/html' },
+      });
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get('location')!, proxy(ui).url);
+      expect(`${location.origin}${location.pathname}`).toBe(`${provider.issuer}/authorize`);
+      expect(location.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(location.searchParams.get('scope')).toBe('openid email profile groups');
+      expect(proxy(ui).upstream.requests.length).toBe(before);
+    },
+  );
 
   test('an API client without a session gets 401; forged identity headers do not help', async () => {
     const p = proxy(StackUi.PROMETHEUS);
     const before = p.upstream.requests.length;
     const res = await fetch(`${p.url}/api/v1/query?query=up`, {
-      headers: { accept: 'application/json', 'x-forwarded-email': PLATFORM.email, 'x-forwarded-user': PLATFORM.email, 'x-forwarded-groups': 'platform-engineers' },
+      headers: {
+        accept: 'application/json',
+        'x-forwarded-email': PLATFORM.email,
+        'x-forwarded-user': PLATFORM.email,
+        'x-forwarded-groups': 'platform-engineers',
+      },
     });
     expect(res.status).toBe(401);
     expect(p.upstream.requests.length).toBe(before);
   });
 
   // Who may open what: stacks/teams.ts, as the README's access table states it.
-  const USERS: Record<string, TestUser> = { platform: PLATFORM, developers: DEVELOPER, 'trading-analysts': ANALYST, 'no team': OUTSIDER };
+  const USERS: Record<string, TestUser> = {
+    platform: PLATFORM,
+    developers: DEVELOPER,
+    'trading-analysts': ANALYST,
+    'no team': OUTSIDER,
+  };
   const matrix: [string, StackUi, boolean][] = [
     ['platform', StackUi.KIBANA, true],
     ['platform', StackUi.GRAFANA, true],
@@ -229,7 +273,7 @@ describe(`UI sign-in proxies of ${ENV} (real oauth2-proxy)`, () => {
     }
   });
 
-  test('a session of one UI does not open another, even under the other\'s cookie name', async () => {
+  test("a session of one UI does not open another, even under the other's cookie name", async () => {
     const grafana = proxy(StackUi.GRAFANA);
     const prometheus = proxy(StackUi.PROMETHEUS);
     const signedIn = await browse(`${grafana.url}/`, DEVELOPER);
@@ -237,7 +281,9 @@ describe(`UI sign-in proxies of ${ENV} (real oauth2-proxy)`, () => {
     const session = signedIn.cookies.get(grafana.cookieName);
     expect(session).toBeDefined();
     // The session is good where it was issued...
-    const own = await fetch(`${grafana.url}/`, { headers: { accept: 'application/json', cookie: `${grafana.cookieName}=${session}` } });
+    const own = await fetch(`${grafana.url}/`, {
+      headers: { accept: 'application/json', cookie: `${grafana.cookieName}=${session}` },
+    });
     expect(own.status).toBe(200);
     // ...and nowhere else.
     const before = prometheus.upstream.requests.length;
@@ -254,7 +300,7 @@ describe(`UI sign-in proxies of ${ENV} (real oauth2-proxy)`, () => {
     expect(provider.tokenRequests.every((r) => r.clientId === clientId && r.pkce)).toBe(true);
   });
 
-  test('the probes\' paths answer without a session, and reach nothing behind the proxy', async () => {
+  test("the probes' paths answer without a session, and reach nothing behind the proxy", async () => {
     const deployment = find(objects, 'Deployment', 'grafana-auth')!;
     const container = podTemplateOf(deployment).spec.containers[0];
     const p = proxy(StackUi.GRAFANA);
@@ -269,8 +315,15 @@ describe(`UI sign-in proxies of ${ENV} (real oauth2-proxy)`, () => {
   test('each proxy serves its metrics on the annotated port', async () => {
     const deployment = find(objects, 'Deployment', 'grafana-auth')!;
     const annotations = podTemplateOf(deployment).metadata.annotations;
-    expect(annotations['prometheus.io/port']).toBe(proxyContainer(StackUi.GRAFANA).args.find((a) => a.startsWith('--metrics-address='))!.split(':').pop());
-    const res = await fetch(`${proxy(StackUi.GRAFANA).metricsUrl}${annotations['prometheus.io/path']}`);
+    expect(annotations['prometheus.io/port']).toBe(
+      proxyContainer(StackUi.GRAFANA)
+        .args.find((a) => a.startsWith('--metrics-address='))!
+        .split(':')
+        .pop(),
+    );
+    const res = await fetch(
+      `${proxy(StackUi.GRAFANA).metricsUrl}${annotations['prometheus.io/path']}`,
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^oauth2_proxy_requests_total\{/m);
   });

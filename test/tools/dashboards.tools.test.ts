@@ -20,7 +20,14 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { ENVIRONMENTS, synthEnvironment } from '../support/environments';
 import { allPanels, panelTargets, provisionedDashboards } from '../support/grafana-dashboards';
-import { processLogs, prometheusApi, RunningProcess, startPrometheus, terminate, waitReady } from './support/alert-harness';
+import {
+  processLogs,
+  prometheusApi,
+  RunningProcess,
+  startPrometheus,
+  terminate,
+  waitReady,
+} from './support/alert-harness';
 import { removeTempDirs, tempDir } from './support/tools';
 
 /**
@@ -77,16 +84,32 @@ function regexFormatEscape(value: string): string {
 /** What Grafana puts in place of one template variable for `selection`, in `format` (none by default). */
 function variableValue(variable: any, selection: Selection, format: string | undefined): string {
   const samples = TEMPLATE_SAMPLES[variable.name];
-  if (!samples) throw new Error(`no sample values for template variable $${variable.name}: add it to TEMPLATE_SAMPLES`);
+  if (!samples)
+    throw new Error(
+      `no sample values for template variable $${variable.name}: add it to TEMPLATE_SAMPLES`,
+    );
   if (variable.type !== 'query' && variable.type !== 'custom') {
-    throw new Error(`template variable $${variable.name} is of type '${variable.type}', which this test does not fill yet`);
+    throw new Error(
+      `template variable $${variable.name} is of type '${variable.type}', which this test does not fill yet`,
+    );
   }
   const multi = Boolean(variable.multi || variable.includeAll);
   // A custom All value goes in verbatim, whatever the format.
-  if (selection === 'all' && variable.includeAll && typeof variable.allValue === 'string' && variable.allValue !== '') return variable.allValue;
-  const values = selection === 'all' && variable.includeAll ? [...samples]
-    : selection === 'two values' && variable.multi ? [...samples] : [samples[0]];
-  const join = (escaped: string[]) => (escaped.length === 1 ? escaped[0] : `(${escaped.join('|')})`);
+  if (
+    selection === 'all' &&
+    variable.includeAll &&
+    typeof variable.allValue === 'string' &&
+    variable.allValue !== ''
+  )
+    return variable.allValue;
+  const values =
+    selection === 'all' && variable.includeAll
+      ? [...samples]
+      : selection === 'two values' && variable.multi
+        ? [...samples]
+        : [samples[0]];
+  const join = (escaped: string[]) =>
+    escaped.length === 1 ? escaped[0] : `(${escaped.join('|')})`;
   switch (format) {
     case undefined:
       return multi ? join(values.map(specialRegexEscape)) : regularEscape(values[0]);
@@ -109,21 +132,35 @@ function variableValue(variable: any, selection: Selection, format: string | und
  * (`=~"..."` or `!~"..."`), where two values, `(a|b)`, would be compared as one string.
  */
 function interpolate(expr: string, dashboard: any, selection: Selection): string {
-  const variables = new Map<string, any>((dashboard.templating?.list ?? []).map((v: any) => [v.name, v]));
-  return expr.replace(VARIABLE, (match, braced, bracedFormat, bracketed, bracketedFormat, plain, offset: number) => {
-    const name: string = braced ?? bracketed ?? plain;
-    const format: string | undefined = bracedFormat ?? bracketedFormat;
-    if (name.startsWith('__')) {
-      if (!(name in BUILT_IN)) throw new Error(`unknown Grafana variable ${match}: add it to BUILT_IN`);
-      return BUILT_IN[name];
-    }
-    const variable = variables.get(name);
-    if (!variable) throw new Error(`${match} is not a template variable of dashboard ${dashboard.uid} (Grafana would send it as is)`);
-    if ((variable.multi || variable.includeAll) && !/[=!]~\s*"[^"]*$/.test(expr.slice(0, offset))) {
-      throw new Error(`${match} is multi-value but not inside a =~ or !~ matcher: Grafana fills it with a regex such as (a|b)`);
-    }
-    return variableValue(variable, selection, format);
-  });
+  const variables = new Map<string, any>(
+    (dashboard.templating?.list ?? []).map((v: any) => [v.name, v]),
+  );
+  return expr.replace(
+    VARIABLE,
+    (match, braced, bracedFormat, bracketed, bracketedFormat, plain, offset: number) => {
+      const name: string = braced ?? bracketed ?? plain;
+      const format: string | undefined = bracedFormat ?? bracketedFormat;
+      if (name.startsWith('__')) {
+        if (!(name in BUILT_IN))
+          throw new Error(`unknown Grafana variable ${match}: add it to BUILT_IN`);
+        return BUILT_IN[name];
+      }
+      const variable = variables.get(name);
+      if (!variable)
+        throw new Error(
+          `${match} is not a template variable of dashboard ${dashboard.uid} (Grafana would send it as is)`,
+        );
+      if (
+        (variable.multi || variable.includeAll) &&
+        !/[=!]~\s*"[^"]*$/.test(expr.slice(0, offset))
+      ) {
+        throw new Error(
+          `${match} is multi-value but not inside a =~ or !~ matcher: Grafana fills it with a regex such as (a|b)`,
+        );
+      }
+      return variableValue(variable, selection, format);
+    },
+  );
 }
 
 let prometheus: { url: string; process: RunningProcess };
@@ -132,12 +169,17 @@ beforeAll(async () => {
   const dir = tempDir('dashboards-prometheus-');
   const config = path.join(dir, 'prometheus.yml');
   // Minimal: no scrape jobs, no rules; only PromQL parsing and evaluation are under test.
-  fs.writeFileSync(config, stringify({ global: { scrape_interval: '15s', evaluation_interval: '15s' } }));
+  fs.writeFileSync(
+    config,
+    stringify({ global: { scrape_interval: '15s', evaluation_interval: '15s' } }),
+  );
   prometheus = await startPrometheus(dir, config);
   try {
     await waitReady(prometheus.process, prometheus.url);
   } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : e}\n${processLogs([prometheus.process])}`, { cause: e });
+    throw new Error(`${e instanceof Error ? e.message : e}\n${processLogs([prometheus.process])}`, {
+      cause: e,
+    });
   }
 }, 60_000);
 
@@ -150,15 +192,22 @@ afterAll(async () => {
 async function rejection(query: string, range: boolean): Promise<string | undefined> {
   const instant = await prometheusApi(prometheus.url, '/api/v1/query', { query });
   if (instant.status !== 'success') return `/api/v1/query: ${instant.errorType}: ${instant.error}`;
-  if (!['vector', 'scalar'].includes(instant.data.resultType)) return `/api/v1/query: a ${instant.data.resultType}, not an instant vector`;
-  if (instant.warnings?.length) return `/api/v1/query: warnings ${JSON.stringify(instant.warnings)}`;
+  if (!['vector', 'scalar'].includes(instant.data.resultType))
+    return `/api/v1/query: a ${instant.data.resultType}, not an instant vector`;
+  if (instant.warnings?.length)
+    return `/api/v1/query: warnings ${JSON.stringify(instant.warnings)}`;
   if (!range) return undefined;
   const end = Math.floor(Date.now() / 1000);
   const ranged = await prometheusApi(prometheus.url, '/api/v1/query_range', {
-    query, start: String(end - RANGE_SECONDS), end: String(end), step: String(STEP_SECONDS),
+    query,
+    start: String(end - RANGE_SECONDS),
+    end: String(end),
+    step: String(STEP_SECONDS),
   });
-  if (ranged.status !== 'success') return `/api/v1/query_range: ${ranged.errorType}: ${ranged.error}`;
-  if (ranged.data.resultType !== 'matrix') return `/api/v1/query_range: a ${ranged.data.resultType}, not a matrix`;
+  if (ranged.status !== 'success')
+    return `/api/v1/query_range: ${ranged.errorType}: ${ranged.error}`;
+  if (ranged.data.resultType !== 'matrix')
+    return `/api/v1/query_range: a ${ranged.data.resultType}, not a matrix`;
   return undefined;
 }
 
@@ -167,8 +216,14 @@ async function variableRejection(query: string): Promise<string | undefined> {
   const labelValues = /^label_values\(\s*(?:(.+),\s*)?(\w+)\s*\)$/.exec(query);
   if (labelValues) {
     const [, selector, label] = labelValues;
-    const answer = await prometheusApi(prometheus.url, `/api/v1/label/${encodeURIComponent(label)}/values`, selector ? { 'match[]': selector } : {});
-    return answer.status === 'success' ? undefined : `label values API: ${answer.errorType}: ${answer.error}`;
+    const answer = await prometheusApi(
+      prometheus.url,
+      `/api/v1/label/${encodeURIComponent(label)}/values`,
+      selector ? { 'match[]': selector } : {},
+    );
+    return answer.status === 'success'
+      ? undefined
+      : `label values API: ${answer.errorType}: ${answer.error}`;
   }
   const queryResult = /^query_result\((.+)\)$/.exec(query);
   if (queryResult) return rejection(queryResult[1], false);
@@ -197,7 +252,9 @@ async function checkDashboard(dashboard: any): Promise<DashboardCheck> {
       continue;
     }
     expressions++;
-    const templated = [...target.expr.matchAll(VARIABLE)].some((m) => !(m[1] ?? m[3] ?? m[5]).startsWith('__'));
+    const templated = [...target.expr.matchAll(VARIABLE)].some(
+      (m) => !(m[1] ?? m[3] ?? m[5]).startsWith('__'),
+    );
     // Grafana runs a target as a range query unless it is instant only.
     const range = target.range ?? !target.instant;
     for (const selection of templated ? SELECTIONS : SELECTIONS.slice(0, 1)) {
@@ -233,26 +290,53 @@ async function checkDashboard(dashboard: any): Promise<DashboardCheck> {
 describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   test('every Grafana dashboard query is valid PromQL for the real Prometheus', async () => {
     const { stack, objects } = synthEnvironment(env);
-    const dashboards = Object.values(provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName));
-    expect(dashboards.map((d) => d.uid).sort()).toEqual(['infrastructure', 'service-overview', 'stack-health']);
+    const dashboards = Object.values(
+      provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName),
+    );
+    expect(dashboards.map((d) => d.uid).sort()).toEqual([
+      'infrastructure',
+      'service-overview',
+      'stack-health',
+    ]);
 
     const results = await Promise.all(dashboards.map(checkDashboard));
     expect(results.flatMap((r) => r.failures)).toEqual([]);
     // Each dashboard contributes, so the check cannot pass by finding nothing to send.
     for (const [i, result] of results.entries()) {
-      expect({ uid: dashboards[i].uid, checked: result.expressions > 0 }).toEqual({ uid: dashboards[i].uid, checked: true });
+      expect({ uid: dashboards[i].uid, checked: result.expressions > 0 }).toEqual({
+        uid: dashboards[i].uid,
+        checked: true,
+      });
     }
-    const total = (key: 'expressions' | 'queries' | 'variables') => results.reduce((sum, r) => sum + r[key], 0);
-    console.log(`${env}: ${total('expressions')} expressions in ${dashboards.length} dashboards, `
-      + `${total('queries')} queries sent (each with its template variables at All, one and two values), ${total('variables')} variable queries`);
+    const total = (key: 'expressions' | 'queries' | 'variables') =>
+      results.reduce((sum, r) => sum + r[key], 0);
+    console.log(
+      `${env}: ${total('expressions')} expressions in ${dashboards.length} dashboards, ` +
+        `${total('queries')} queries sent (each with its template variables at All, one and two values), ${total('variables')} variable queries`,
+    );
   });
 });
 
 describe('the check itself (negative cases)', () => {
-  const variable = { name: 'node', type: 'query', multi: true, includeAll: true, allValue: '.*', query: { query: 'label_values(node_uname_info, node)' } };
+  const variable = {
+    name: 'node',
+    type: 'query',
+    multi: true,
+    includeAll: true,
+    allValue: '.*',
+    query: { query: 'label_values(node_uname_info, node)' },
+  };
   const dashboard = (exprs: string[], nested = false, variables: object[] = [variable]) => {
-    const panel = { type: 'timeseries', title: 'Broken', targets: exprs.map((expr, i) => ({ refId: 'ABCDEFGHIJ'[i], expr, range: true })) };
-    return { uid: 'negative', templating: { list: variables }, panels: nested ? [{ type: 'row', title: 'Row', collapsed: true, panels: [panel] }] : [panel] };
+    const panel = {
+      type: 'timeseries',
+      title: 'Broken',
+      targets: exprs.map((expr, i) => ({ refId: 'ABCDEFGHIJ'[i], expr, range: true })),
+    };
+    return {
+      uid: 'negative',
+      templating: { list: variables },
+      panels: nested ? [{ type: 'row', title: 'Row', collapsed: true, panels: [panel] }] : [panel],
+    };
   };
 
   test('a PromQL parse error is reported with its dashboard uid, panel title and ref id, nested in a collapsed row too', async () => {
@@ -263,36 +347,59 @@ describe('the check itself (negative cases)', () => {
     const { expressions, failures } = await checkDashboard(model);
     expect(expressions).toBe(2);
     expect(failures).toHaveLength(3);
-    expect(failures[0]).toMatch(/^negative \/ panel 'Broken' \/ ref B \[all\]: .*\n {4}\/api\/v1\/query: bad_data: .*parse error/);
+    expect(failures[0]).toMatch(
+      /^negative \/ panel 'Broken' \/ ref B \[all\]: .*\n {4}\/api\/v1\/query: bad_data: .*parse error/,
+    );
   });
 
   test('a range vector is not a panel query: the instant query gives a matrix and the range query fails', async () => {
     const { failures } = await checkDashboard(dashboard(['node_cpu_seconds_total[5m]']));
-    expect(failures).toEqual([expect.stringContaining('/api/v1/query: a matrix, not an instant vector')]);
-    expect(await rejection('node_cpu_seconds_total[5m]', true)).toContain('/api/v1/query: a matrix');
+    expect(failures).toEqual([
+      expect.stringContaining('/api/v1/query: a matrix, not an instant vector'),
+    ]);
+    expect(await rejection('node_cpu_seconds_total[5m]', true)).toContain(
+      '/api/v1/query: a matrix',
+    );
   });
 
   test('an unknown built-in, an undefined variable and a variable without samples fail', async () => {
     const unknownSamples = { ...variable, name: 'cluster' };
-    const { failures } = await checkDashboard(dashboard(['rate(up[$__step])', 'up{node=~"$nodes"}', 'up{cluster=~"$cluster"}'], false, [variable, unknownSamples]));
+    const { failures } = await checkDashboard(
+      dashboard(['rate(up[$__step])', 'up{node=~"$nodes"}', 'up{cluster=~"$cluster"}'], false, [
+        variable,
+        unknownSamples,
+      ]),
+    );
     expect(failures).toEqual([
       expect.stringContaining('unknown Grafana variable $__step: add it to BUILT_IN'),
       expect.stringContaining('$nodes is not a template variable of dashboard negative'),
-      expect.stringContaining('no sample values for template variable $cluster: add it to TEMPLATE_SAMPLES'),
+      expect.stringContaining(
+        'no sample values for template variable $cluster: add it to TEMPLATE_SAMPLES',
+      ),
     ]);
   });
 
   test('a multi-value variable in an equality matcher fails', () => {
-    expect(() => interpolate('up{node="$node"}', dashboard([]), 'one value')).toThrow(/not inside a =~ or !~ matcher/);
+    expect(() => interpolate('up{node="$node"}', dashboard([]), 'one value')).toThrow(
+      /not inside a =~ or !~ matcher/,
+    );
   });
 
   test('variables are filled as Grafana fills them, with every syntax and the regex escaping', () => {
     const model = dashboard([]);
     expect(interpolate('up{node=~"$node"}', model, 'all')).toBe('up{node=~".*"}');
-    expect(interpolate('up{node=~"${node}"}', model, 'one value')).toBe('up{node=~"ip-10-0-1-23\\\\.eu-west-1\\\\.compute\\\\.internal"}');
-    expect(interpolate('up{node=~"[[node]]"}', model, 'two values')).toBe('up{node=~"(ip-10-0-1-23\\\\.eu-west-1\\\\.compute\\\\.internal|worker-2)"}');
-    expect(interpolate('up{node=~"${node:regex}"}', model, 'one value')).toBe('up{node=~"ip-10-0-1-23\\.eu-west-1\\.compute\\.internal"}');
-    expect(interpolate('rate(up[$__rate_interval]) / $__range_s', model, 'all')).toBe('rate(up[1m]) / 3600');
+    expect(interpolate('up{node=~"${node}"}', model, 'one value')).toBe(
+      'up{node=~"ip-10-0-1-23\\\\.eu-west-1\\\\.compute\\\\.internal"}',
+    );
+    expect(interpolate('up{node=~"[[node]]"}', model, 'two values')).toBe(
+      'up{node=~"(ip-10-0-1-23\\\\.eu-west-1\\\\.compute\\\\.internal|worker-2)"}',
+    );
+    expect(interpolate('up{node=~"${node:regex}"}', model, 'one value')).toBe(
+      'up{node=~"ip-10-0-1-23\\.eu-west-1\\.compute\\.internal"}',
+    );
+    expect(interpolate('rate(up[$__rate_interval]) / $__range_s', model, 'all')).toBe(
+      'rate(up[1m]) / 3600',
+    );
   });
 
   test("Grafana's regex format puts single backslashes in a PromQL string, which Prometheus rejects", async () => {
@@ -306,6 +413,8 @@ describe('the check itself (negative cases)', () => {
   test('a variable query with a broken selector fails', async () => {
     const broken = { ...variable, query: { query: 'label_values(node_uname_info{, node)' } };
     const { failures } = await checkDashboard(dashboard([], false, [broken]));
-    expect(failures).toEqual([expect.stringMatching(/^negative \/ variable \$node: .*\n {4}label values API: bad_data/)]);
+    expect(failures).toEqual([
+      expect.stringMatching(/^negative \/ variable \$node: .*\n {4}label values API: bad_data/),
+    ]);
   });
 });

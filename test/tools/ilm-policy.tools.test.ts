@@ -13,7 +13,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { policyFileName } from '../../lib/elasticsearch/elasticsearch-setup';
-import { indexLifecyclePolicyName, renderIndexLifecyclePolicy } from '../../lib/elasticsearch/index-lifecycle';
+import {
+  indexLifecyclePolicyName,
+  renderIndexLifecyclePolicy,
+} from '../../lib/elasticsearch/index-lifecycle';
 import { ENVIRONMENTS, EnvironmentName, find, synthEnvironment } from '../support/environments';
 import { describeRun, removeTempDirs, run, tempDir } from './support/tools';
 
@@ -32,7 +35,8 @@ interface CheckResult {
 /** Runs ilm-check on the files; the JVM starts in about a second. */
 function ilmCheck(files: string[]): CheckResult {
   const result = run('ilm-check', files);
-  if (result.status !== 0 && result.status !== 1) throw new Error(describeRun('ilm-check', files, result));
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(describeRun('ilm-check', files, result));
   return {
     status: result.status,
     lines: result.stdout.split('\n').filter((line) => line !== ''),
@@ -46,9 +50,12 @@ function writeSetupPolicies(env: EnvironmentName): { files: string[]; expectedKe
   const setup = stack.elasticsearchSetup;
   const name = `${setup.name}-config`;
   const configMap = find(objects, 'ConfigMap', name, setup.namespace);
-  if (!configMap) throw new Error(`ConfigMap ${setup.namespace}/${name} is not in the ${env} objects`);
+  if (!configMap)
+    throw new Error(`ConfigMap ${setup.namespace}/${name} is not in the ${env} objects`);
   const dir = tempDir(`ilm-policy-${env}-`);
-  const keys = Object.keys(configMap.data ?? {}).filter((key) => POLICY_KEY.test(key)).sort();
+  const keys = Object.keys(configMap.data ?? {})
+    .filter((key) => POLICY_KEY.test(key))
+    .sort();
   const files = keys.map((key) => {
     const file = path.join(dir, key);
     fs.writeFileSync(file, configMap.data[key]);
@@ -71,12 +78,19 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     expect(files.map((file) => path.basename(file))).toEqual(expectedKeys);
     expect(files.length).toBeGreaterThan(0);
 
-    expect(ilmCheck(files)).toEqual({ status: 0, lines: files.map((file) => `OK ${file}`), deprecations: [] });
+    expect(ilmCheck(files)).toEqual({
+      status: 0,
+      lines: files.map((file) => `OK ${file}`),
+      deprecations: [],
+    });
   });
 });
 
 test('a policy rendered with 3650 days retention and a custom rollover is accepted', () => {
-  const body = renderIndexLifecyclePolicy('trades', 3650, { maxPrimaryShardSize: '10gb', maxAge: '12h' });
+  const body = renderIndexLifecyclePolicy('trades', 3650, {
+    maxPrimaryShardSize: '10gb',
+    maxAge: '12h',
+  });
   const file = writePolicy(indexLifecyclePolicyName('trades'), body);
 
   expect(ilmCheck([file])).toEqual({ status: 0, lines: [`OK ${file}`], deprecations: [] });
@@ -84,7 +98,10 @@ test('a policy rendered with 3650 days retention and a custom rollover is accept
 
 describe('policies Elasticsearch rejects', () => {
   test('an unknown action fails to parse', () => {
-    const file = writePolicy('unknown-action', '{"policy":{"phases":{"hot":{"actions":{"no_such_action":{}}}}}}');
+    const file = writePolicy(
+      'unknown-action',
+      '{"policy":{"phases":{"hot":{"actions":{"no_such_action":{}}}}}}',
+    );
 
     const result = ilmCheck([file]);
 
@@ -94,7 +111,7 @@ describe('policies Elasticsearch rejects', () => {
     expect(result.lines[0]).toContain('unknown field [no_such_action]');
   });
 
-  test('a delete phase whose min_age is earlier than the warm phase\'s fails validation', () => {
+  test("a delete phase whose min_age is earlier than the warm phase's fails validation", () => {
     const file = writePolicy('delete-before-warm', {
       policy: {
         phases: {
@@ -108,28 +125,43 @@ describe('policies Elasticsearch rejects', () => {
 
     expect(result.status).toBe(1);
     expect(result.lines).toEqual([
-      expect.stringContaining(`INVALID ${file}: Validation Failed: 1: Your policy is configured to run the delete phase (min_age: 10d) before the warm phase (min_age: 30d)`),
+      expect.stringContaining(
+        `INVALID ${file}: Validation Failed: 1: Your policy is configured to run the delete phase (min_age: 10d) before the warm phase (min_age: 30d)`,
+      ),
     ]);
   });
 
   test('rollover in the delete phase fails validation', () => {
     const file = writePolicy('rollover-in-delete', {
-      policy: { phases: { delete: { min_age: '30d', actions: { rollover: { max_age: '1d' }, delete: {} } } } },
+      policy: {
+        phases: {
+          delete: { min_age: '30d', actions: { rollover: { max_age: '1d' }, delete: {} } },
+        },
+      },
     });
 
     const result = ilmCheck([file]);
 
     expect(result.status).toBe(1);
-    expect(result.lines).toEqual([`INVALID ${file}: Validation Failed: 1: invalid action [rollover] defined in phase [delete];`]);
+    expect(result.lines).toEqual([
+      `INVALID ${file}: Validation Failed: 1: invalid action [rollover] defined in phase [delete];`,
+    ]);
   });
 
   test('one invalid file among valid ones fails the run and the valid ones still pass', () => {
     const good = writePolicy('good', renderIndexLifecyclePolicy('all', 30));
-    const bad = writePolicy('bad', { policy: { phases: { hot: { min_age: '0ms', actions: { delete: {}, rollover: { max_age: '1d' } } } } } });
+    const bad = writePolicy('bad', {
+      policy: {
+        phases: { hot: { min_age: '0ms', actions: { delete: {}, rollover: { max_age: '1d' } } } },
+      },
+    });
 
     const result = ilmCheck([good, bad]);
 
     expect(result.status).toBe(1);
-    expect(result.lines).toEqual([`OK ${good}`, `INVALID ${bad}: Validation Failed: 1: invalid action [delete] defined in phase [hot];`]);
+    expect(result.lines).toEqual([
+      `OK ${good}`,
+      `INVALID ${bad}: Validation Failed: 1: invalid action [delete] defined in phase [hot];`,
+    ]);
   });
 });

@@ -12,7 +12,12 @@ import * as fs from 'fs';
 import { parse } from 'yaml';
 import { JaegerPorts } from '../../lib/jaeger/jaeger-config';
 import { waitUntil } from './support/alert-harness';
-import { generatedJaegerConfigs, JAEGER_ES_USER, jaegerRole, JaegerOnElasticsearch } from './support/jaeger-on-elasticsearch';
+import {
+  generatedJaegerConfigs,
+  JAEGER_ES_USER,
+  jaegerRole,
+  JaegerOnElasticsearch,
+} from './support/jaeger-on-elasticsearch';
 
 // Elasticsearch takes up to a minute to start on a small machine, Jaeger a few seconds.
 const START_TIMEOUT_MS = 240_000;
@@ -50,29 +55,50 @@ describe('Jaeger staging (collector + query) on a secured Elasticsearch, the rea
     const answer = await jaeger.sendSpan({ service, traceId, spanId, name: 'POST /pay' });
     expect(answer).toEqual({ status: 200, text: '{"partialSuccess":{}}' });
 
-    const trace = await waitUntil(`trace ${traceId} in the query API`, () => jaeger.getTrace(traceId), { timeoutMs: 15_000, intervalMs: 100 })
-      .catch((e) => { throw new Error(`${e.message}\n${jaeger.logs()}`); });
+    const trace = await waitUntil(
+      `trace ${traceId} in the query API`,
+      () => jaeger.getTrace(traceId),
+      { timeoutMs: 15_000, intervalMs: 100 },
+    ).catch((e) => {
+      throw new Error(`${e.message}\n${jaeger.logs()}`);
+    });
     expect(trace.traceID).toBe(traceId);
     expect(trace.spans).toHaveLength(1);
-    expect(trace.spans[0]).toMatchObject({ traceID: traceId, spanID: spanId, operationName: 'POST /pay' });
+    expect(trace.spans[0]).toMatchObject({
+      traceID: traceId,
+      spanID: spanId,
+      operationName: 'POST /pay',
+    });
     expect(trace.processes[trace.spans[0].processID].serviceName).toBe(service);
 
     // In Elasticsearch: the daily index of today (UTC), named by the generated date_layout.
     const day = new Date().toISOString().slice(0, 10);
-    const indices = await jaeger.es.ok('GET', `/_cat/indices/${jaeger.spanIndexPattern}?format=json&h=index`);
+    const indices = await jaeger.es.ok(
+      'GET',
+      `/_cat/indices/${jaeger.spanIndexPattern}?format=json&h=index`,
+    );
     expect(indices.map((i: any) => i.index)).toContain(`jaeger-span-${day}`);
     const docs = await jaeger.es.documents(`jaeger-span-${day}`);
     const stored = docs.filter((d) => d._source.traceID === traceId);
     expect(stored).toHaveLength(1);
-    expect(stored[0]._source).toMatchObject({ spanID: spanId, operationName: 'POST /pay', process: { serviceName: service } });
+    expect(stored[0]._source).toMatchObject({
+      spanID: spanId,
+      operationName: 'POST /pay',
+      process: { serviceName: service },
+    });
     const services = await jaeger.es.documents(`jaeger-service-${day}`);
-    expect(services.map((d) => d._source)).toContainEqual(expect.objectContaining({ serviceName: service, operationName: 'POST /pay' }));
+    expect(services.map((d) => d._source)).toContainEqual(
+      expect.objectContaining({ serviceName: service, operationName: 'POST /pay' }),
+    );
   });
 
   test('Jaeger logs in as the jaeger user (name from the environment, password from its file) over TLS and made its span and service templates', async () => {
     // The span and service stores only: the sampling and dependencies stores are not used by this config.
     const templates = await jaeger.es.ok('GET', '/_index_template/jaeger-*');
-    expect(templates.index_templates.map((t: any) => t.name).sort()).toEqual(['jaeger-service', 'jaeger-span']);
+    expect(templates.index_templates.map((t: any) => t.name).sort()).toEqual([
+      'jaeger-service',
+      'jaeger-span',
+    ]);
     const who = await jaeger.es.request('GET', '/_security/_authenticate', undefined, {
       auth: `${JAEGER_ES_USER}:${jaeger.es.user(JAEGER_ES_USER).password}`,
     });
@@ -90,7 +116,11 @@ describe('Jaeger staging (collector + query) on a secured Elasticsearch, the rea
   test('the generated configs change only in addresses, ports, the CA, the password file and the mounted sampling file', () => {
     expect(jaeger.tuning).toEqual([]);
     expect(jaeger.rewrites.length).toBeGreaterThan(0);
-    expect(jaeger.rewrites.filter((r) => !ADDRESS_AND_CREDENTIAL_KEYS.some((k) => k.test(r.key))).map((r) => r.key)).toEqual([]);
+    expect(
+      jaeger.rewrites
+        .filter((r) => !ADDRESS_AND_CREDENTIAL_KEYS.some((k) => k.test(r.key)))
+        .map((r) => r.key),
+    ).toEqual([]);
     for (const r of jaeger.rewrites) expect(r.why).not.toBe('');
 
     // Beyond the listed keys, each config is the generated one, value for value.
@@ -98,29 +128,42 @@ describe('Jaeger staging (collector + query) on a secured Elasticsearch, the rea
       const proc = jaeger.processes.find((p) => p.deployment === generated.deployment)!;
       const running = parse(fs.readFileSync(proc.configFile, 'utf8'));
       const original = parse(generated.configText);
-      for (const r of jaeger.rewrites.filter((x) => x.key.startsWith(`${generated.deployment}: `))) {
+      for (const r of jaeger.rewrites.filter((x) =>
+        x.key.startsWith(`${generated.deployment}: `),
+      )) {
         const at = r.key.slice(generated.deployment.length + 2).split('.');
         expect(getIn(original, at)).toEqual(r.from);
         expect(getIn(running, at)).toEqual(r.to);
         setIn(running, at, r.from);
       }
       expect(running).toEqual(original);
-      expect(fs.readFileSync(proc.configFile, 'utf8')).not.toMatch(/0\.0\.0\.0|\/etc\/jaeger|elasticsearch-http\.observability/);
+      expect(fs.readFileSync(proc.configFile, 'utf8')).not.toMatch(
+        /0\.0\.0\.0|\/etc\/jaeger|elasticsearch-http\.observability/,
+      );
     }
   });
 
   test('the query listens where the generated config says, moved to loopback: the UI port answers', async () => {
-    const res = await fetch(jaeger.url('jaeger-query', JaegerPorts.query, '/api/services'), { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(jaeger.url('jaeger-query', JaegerPorts.query, '/api/services'), {
+      signal: AbortSignal.timeout(5000),
+    });
     expect(res.status).toBe(200);
   });
 });
 
-test('with only the index privileges the README documents (all on jaeger-*), Jaeger does not start: it needs manage_index_templates', async () => {
-  const documented = jaegerRole();
-  expect(documented.indices).toEqual([{ names: ['jaeger-*'], privileges: ['all'] }]);
-  await expect(JaegerOnElasticsearch.start({ role: { indices: documented.indices } }))
-    .rejects.toThrow(/jaeger-collector exited[\s\S]*action \[indices:admin\/index_template\/put\] is unauthorized for user \[jaeger\]/);
-}, START_TIMEOUT_MS);
+test(
+  'with only the index privileges the README documents (all on jaeger-*), Jaeger does not start: it needs manage_index_templates',
+  async () => {
+    const documented = jaegerRole();
+    expect(documented.indices).toEqual([{ names: ['jaeger-*'], privileges: ['all'] }]);
+    await expect(
+      JaegerOnElasticsearch.start({ role: { indices: documented.indices } }),
+    ).rejects.toThrow(
+      /jaeger-collector exited[\s\S]*action \[indices:admin\/index_template\/put\] is unauthorized for user \[jaeger\]/,
+    );
+  },
+  START_TIMEOUT_MS,
+);
 
 const getIn = (node: any, at: string[]): unknown => at.reduce((n, k) => n?.[k], node);
 function setIn(node: any, at: string[], value: unknown): void {

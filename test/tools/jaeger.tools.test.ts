@@ -17,8 +17,21 @@ import * as http2 from 'http2';
 import * as path from 'path';
 import { parse, parseDocument } from 'yaml';
 import { JAEGER_HEALTH_PATH, JaegerPorts } from '../../lib/jaeger/jaeger-config';
-import { ENVIRONMENTS, EnvironmentName, KubeObject, podTemplateOf, synthEnvironment } from '../support/environments';
-import { freePort, processLogs, RunningProcess, spawnTool, terminate, waitUntil } from './support/alert-harness';
+import {
+  ENVIRONMENTS,
+  EnvironmentName,
+  KubeObject,
+  podTemplateOf,
+  synthEnvironment,
+} from '../support/environments';
+import {
+  freePort,
+  processLogs,
+  RunningProcess,
+  spawnTool,
+  terminate,
+  waitUntil,
+} from './support/alert-harness';
 import { describeRun, removeTempDirs, run, tempDir } from './support/tools';
 import { listenEndpoints } from './support/jaeger-on-elasticsearch';
 
@@ -45,10 +58,14 @@ function jaegerFiles(env: EnvironmentName): JaegerFiles[] {
     const container = (spec?.containers ?? []).find((c: any) => JAEGER_IMAGE.test(c.image ?? ''));
     if (!container) continue;
     const configArg = (container.args ?? []).find((a: string) => a.startsWith('--config='));
-    if (!configArg) throw new Error(`${object.metadata.name}: no --config= argument in ${JSON.stringify(container.args)}`);
+    if (!configArg)
+      throw new Error(
+        `${object.metadata.name}: no --config= argument in ${JSON.stringify(container.args)}`,
+      );
     const configPath = configArg.slice('--config='.length);
     const configText = mountedFile(objects, spec, container, configPath);
-    const samplingPath: string | undefined = parse(configText)?.extensions?.remote_sampling?.file?.path;
+    const samplingPath: string | undefined =
+      parse(configText)?.extensions?.remote_sampling?.file?.path;
     files.push({
       deployment: object.metadata.name,
       configPath,
@@ -63,7 +80,9 @@ function jaegerFiles(env: EnvironmentName): JaegerFiles[] {
 
 /** The text of the ConfigMap key that a container sees at `file` (a directory mount of a ConfigMap). */
 function mountedFile(objects: KubeObject[], spec: any, container: any, file: string): string {
-  const mount = (container.volumeMounts ?? []).find((m: any) => !m.subPath && m.mountPath === path.posix.dirname(file));
+  const mount = (container.volumeMounts ?? []).find(
+    (m: any) => !m.subPath && m.mountPath === path.posix.dirname(file),
+  );
   const volume = mount && (spec.volumes ?? []).find((v: any) => v.name === mount.name);
   const name = volume?.configMap?.name;
   const configMap = name && objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
@@ -87,8 +106,15 @@ function varint(n: number): Bytes {
 }
 const utf8 = (text: string): Bytes => [...Buffer.from(text, 'utf8')];
 const hex = (text: string): Bytes => [...Buffer.from(text, 'hex')];
-const lengthDelimited = (field: number, value: Bytes): Bytes => [...varint((field << 3) | 2), ...varint(value.length), ...value];
-const varintField = (field: number, value: number): Bytes => [...varint(field << 3), ...varint(value)];
+const lengthDelimited = (field: number, value: Bytes): Bytes => [
+  ...varint((field << 3) | 2),
+  ...varint(value.length),
+  ...value,
+];
+const varintField = (field: number, value: number): Bytes => [
+  ...varint(field << 3),
+  ...varint(value),
+];
 const fixed64Field = (field: number, value: bigint): Bytes => {
   const bytes = Buffer.alloc(8);
   bytes.writeBigUInt64LE(value);
@@ -105,66 +131,102 @@ interface TestSpan {
 const SPAN_KIND_SERVER = 2;
 
 /** An ExportTraceServiceRequest in the OTLP/JSON encoding (ids in hex, times as strings). */
-function otlpJson(service: string, traceId: string, spans: readonly TestSpan[], startNs: bigint): object {
+function otlpJson(
+  service: string,
+  traceId: string,
+  spans: readonly TestSpan[],
+  startNs: bigint,
+): object {
   return {
-    resourceSpans: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-      scopeSpans: [{
-        scope: { name: 'jaeger.tools.test' },
-        spans: spans.map((span, i) => ({
-          traceId,
-          spanId: span.spanId,
-          ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
-          name: span.name,
-          kind: SPAN_KIND_SERVER,
-          startTimeUnixNano: String(startNs + BigInt(i) * 1_000_000n),
-          endTimeUnixNano: String(startNs + BigInt(i + 1) * 5_000_000n),
-        })),
-      }],
-    }],
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [
+          {
+            scope: { name: 'jaeger.tools.test' },
+            spans: spans.map((span, i) => ({
+              traceId,
+              spanId: span.spanId,
+              ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
+              name: span.name,
+              kind: SPAN_KIND_SERVER,
+              startTimeUnixNano: String(startNs + BigInt(i) * 1_000_000n),
+              endTimeUnixNano: String(startNs + BigInt(i + 1) * 5_000_000n),
+            })),
+          },
+        ],
+      },
+    ],
   };
 }
 
 /** The same request in the protobuf encoding, for OTLP/gRPC. */
-function otlpProtobuf(service: string, traceId: string, spans: readonly TestSpan[], startNs: bigint): Bytes {
-  const keyValue = lengthDelimited(1, [...lengthDelimited(1, utf8('service.name')), ...lengthDelimited(2, lengthDelimited(1, utf8(service)))]);
+function otlpProtobuf(
+  service: string,
+  traceId: string,
+  spans: readonly TestSpan[],
+  startNs: bigint,
+): Bytes {
+  const keyValue = lengthDelimited(1, [
+    ...lengthDelimited(1, utf8('service.name')),
+    ...lengthDelimited(2, lengthDelimited(1, utf8(service))),
+  ]);
   const resource = lengthDelimited(1, keyValue);
   const scope = lengthDelimited(1, lengthDelimited(1, utf8('jaeger.tools.test')));
-  const encoded = spans.flatMap((span, i) => lengthDelimited(2, [
-    ...lengthDelimited(1, hex(traceId)),
-    ...lengthDelimited(2, hex(span.spanId)),
-    ...(span.parentSpanId ? lengthDelimited(4, hex(span.parentSpanId)) : []),
-    ...lengthDelimited(5, utf8(span.name)),
-    ...varintField(6, SPAN_KIND_SERVER),
-    ...fixed64Field(7, startNs + BigInt(i) * 1_000_000n),
-    ...fixed64Field(8, startNs + BigInt(i + 1) * 5_000_000n),
-  ]));
+  const encoded = spans.flatMap((span, i) =>
+    lengthDelimited(2, [
+      ...lengthDelimited(1, hex(traceId)),
+      ...lengthDelimited(2, hex(span.spanId)),
+      ...(span.parentSpanId ? lengthDelimited(4, hex(span.parentSpanId)) : []),
+      ...lengthDelimited(5, utf8(span.name)),
+      ...varintField(6, SPAN_KIND_SERVER),
+      ...fixed64Field(7, startNs + BigInt(i) * 1_000_000n),
+      ...fixed64Field(8, startNs + BigInt(i + 1) * 5_000_000n),
+    ]),
+  );
   const scopeSpans = lengthDelimited(2, [...scope, ...encoded]);
   return lengthDelimited(1, [...resource, ...scopeSpans]);
 }
 
 /** One unary gRPC call over HTTP/2 without TLS; resolves with the grpc-status and grpc-message. */
-function grpcUnary(port: number, method: string, message: Bytes): Promise<{ status: string; message: string }> {
+function grpcUnary(
+  port: number,
+  method: string,
+  message: Bytes,
+): Promise<{ status: string; message: string }> {
   return new Promise((resolve, reject) => {
     const client = http2.connect(`http://${LOOPBACK}:${port}`);
     client.on('error', reject);
     // The gRPC message frame: not compressed (0), then the length as 4 bytes big-endian.
     const length = Buffer.alloc(4);
     length.writeUInt32BE(message.length);
-    const req = client.request({ ':method': 'POST', ':path': method, 'content-type': 'application/grpc', te: 'trailers' });
+    const req = client.request({
+      ':method': 'POST',
+      ':path': method,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
     let headers: http2.IncomingHttpHeaders = {};
     let trailers: http2.IncomingHttpHeaders = {};
     req.setTimeout(10_000, () => req.close(http2.constants.NGHTTP2_CANCEL));
-    req.on('response', (h) => { headers = h; });
-    req.on('trailers', (t) => { trailers = t; });
+    req.on('response', (h) => {
+      headers = h;
+    });
+    req.on('trailers', (t) => {
+      trailers = t;
+    });
     req.on('data', () => undefined);
-    req.on('error', (e) => { client.close(); reject(e); });
+    req.on('error', (e) => {
+      client.close();
+      reject(e);
+    });
     req.on('end', () => {
       client.close();
       // A trailers-only answer (an error) carries grpc-status in the headers.
       const status = trailers['grpc-status'] ?? headers['grpc-status'];
       const text = trailers['grpc-message'] ?? headers['grpc-message'] ?? '';
-      if (status === undefined) reject(new Error(`no grpc-status in the answer (HTTP ${headers[':status']})`));
+      if (status === undefined)
+        reject(new Error(`no grpc-status in the answer (HTTP ${headers[':status']})`));
       else resolve({ status: String(status), message: decodeURIComponent(String(text)) });
     });
     req.end(Buffer.from([0, ...length, ...message]));
@@ -194,10 +256,12 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
   const ports = new Map<number, number>();
   const port = (generatedPort: number): number => {
     const local = ports.get(generatedPort);
-    if (local === undefined) throw new Error(`the generated config does not listen on port ${generatedPort}`);
+    if (local === undefined)
+      throw new Error(`the generated config does not listen on port ${generatedPort}`);
     return local;
   };
-  const url = (generatedPort: number, p: string): string => `http://${LOOPBACK}:${port(generatedPort)}${p}`;
+  const url = (generatedPort: number, p: string): string =>
+    `http://${LOOPBACK}:${port(generatedPort)}${p}`;
   const logs = (): string => (jaeger ? processLogs([jaeger], 40) : '');
   const strategies = (): any => JSON.parse(generated[0].samplingText ?? '{}');
 
@@ -233,15 +297,24 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
 
     jaeger = spawnTool('jaeger', [`--config=${configFile}`], dir);
     const child = jaeger.child;
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) =>
-      reject(new Error(`jaeger exited (${code ?? signal}) before it was healthy`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) =>
+        reject(new Error(`jaeger exited (${code ?? signal}) before it was healthy`)),
+      ),
+    );
     exited.catch(() => undefined);
     try {
       await Promise.race([
-        waitUntil(`jaeger ${JAEGER_HEALTH_PATH}`, async () => {
-          const res = await fetch(url(JaegerPorts.health, JAEGER_HEALTH_PATH), { signal: AbortSignal.timeout(2000) });
-          return res.status === 200 ? true : undefined;
-        }, { timeoutMs: 30_000, intervalMs: 100 }),
+        waitUntil(
+          `jaeger ${JAEGER_HEALTH_PATH}`,
+          async () => {
+            const res = await fetch(url(JaegerPorts.health, JAEGER_HEALTH_PATH), {
+              signal: AbortSignal.timeout(2000),
+            });
+            return res.status === 200 ? true : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 100 },
+        ),
         exited,
       ]);
     } catch (e) {
@@ -255,35 +328,50 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
 
   /** Waits until the query API returns the trace with `count` spans; returns the trace. */
   async function readTrace(traceId: string, count: number): Promise<any> {
-    return waitUntil(`trace ${traceId} with ${count} spans in the query API`, async () => {
-      const { status, body } = await getJson(url(JaegerPorts.query, `/api/traces/${traceId}`));
-      const trace = status === 200 ? body.data?.[0] : undefined;
-      return trace?.spans?.length === count ? trace : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 100 });
+    return waitUntil(
+      `trace ${traceId} with ${count} spans in the query API`,
+      async () => {
+        const { status, body } = await getJson(url(JaegerPorts.query, `/api/traces/${traceId}`));
+        const trace = status === 200 ? body.data?.[0] : undefined;
+        return trace?.spans?.length === count ? trace : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
   }
 
   test('stores a trace sent over OTLP/HTTP (JSON) and serves it through the query API', async () => {
     const service = `otlp-http-${randomHex(4)}`;
     const traceId = randomHex(16);
     const parent: TestSpan = { spanId: randomHex(8), name: 'GET /checkout' };
-    const child: TestSpan = { spanId: randomHex(8), parentSpanId: parent.spanId, name: 'charge card' };
+    const child: TestSpan = {
+      spanId: randomHex(8),
+      parentSpanId: parent.spanId,
+      name: 'charge card',
+    };
     const res = await fetch(url(JaegerPorts.otlpHttp, '/v1/traces'), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(otlpJson(service, traceId, [parent, child], BigInt(Date.now()) * 1_000_000n)),
+      body: JSON.stringify(
+        otlpJson(service, traceId, [parent, child], BigInt(Date.now()) * 1_000_000n),
+      ),
       signal: AbortSignal.timeout(5000),
     });
     expect(`${res.status} ${await res.text()}`).toMatch(/^200 /);
 
-    const trace = await readTrace(traceId, 2).catch((e) => { throw new Error(`${e.message}\n${logs()}`); });
+    const trace = await readTrace(traceId, 2).catch((e) => {
+      throw new Error(`${e.message}\n${logs()}`);
+    });
     expect(trace.traceID).toBe(traceId);
     const byName = new Map<string, any>(trace.spans.map((s: any) => [s.operationName, s]));
     expect([...byName.keys()].sort()).toEqual([child.name, parent.name].sort());
     expect(byName.get(parent.name).spanID).toBe(parent.spanId);
     expect(byName.get(parent.name).references).toEqual([]);
     expect(byName.get(child.name).spanID).toBe(child.spanId);
-    expect(byName.get(child.name).references).toEqual([{ refType: 'CHILD_OF', traceID: traceId, spanID: parent.spanId }]);
-    for (const span of trace.spans) expect(trace.processes[span.processID].serviceName).toBe(service);
+    expect(byName.get(child.name).references).toEqual([
+      { refType: 'CHILD_OF', traceID: traceId, spanID: parent.spanId },
+    ]);
+    for (const span of trace.spans)
+      expect(trace.processes[span.processID].serviceName).toBe(service);
 
     const services = await getJson(url(JaegerPorts.query, '/api/services'));
     expect(services.status).toBe(200);
@@ -294,12 +382,22 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
     const service = `otlp-grpc-${randomHex(4)}`;
     const traceId = randomHex(16);
     const span: TestSpan = { spanId: randomHex(8), name: 'POST /orders' };
-    const answer = await grpcUnary(port(JaegerPorts.otlpGrpc), '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-      otlpProtobuf(service, traceId, [span], BigInt(Date.now()) * 1_000_000n));
+    const answer = await grpcUnary(
+      port(JaegerPorts.otlpGrpc),
+      '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+      otlpProtobuf(service, traceId, [span], BigInt(Date.now()) * 1_000_000n),
+    );
     expect(answer).toEqual({ status: '0', message: '' });
 
-    const trace = await readTrace(traceId, 1).catch((e) => { throw new Error(`${e.message}\n${logs()}`); });
-    expect(trace.spans[0]).toMatchObject({ traceID: traceId, spanID: span.spanId, operationName: span.name, references: [] });
+    const trace = await readTrace(traceId, 1).catch((e) => {
+      throw new Error(`${e.message}\n${logs()}`);
+    });
+    expect(trace.spans[0]).toMatchObject({
+      traceID: traceId,
+      spanID: span.spanId,
+      operationName: span.name,
+      references: [],
+    });
     expect(trace.processes[trace.spans[0].processID].serviceName).toBe(service);
   });
 
@@ -307,29 +405,42 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
     const generatedStrategies = strategies();
     const expectOperations = (answer: any, operations: any[] | undefined): void => {
       for (const op of operations ?? []) {
-        expect(answer.operationSampling.perOperationStrategies)
-          .toContainEqual({ operation: op.operation, probabilisticSampling: { samplingRate: op.param } });
+        expect(answer.operationSampling.perOperationStrategies).toContainEqual({
+          operation: op.operation,
+          probabilisticSampling: { samplingRate: op.param },
+        });
       }
     };
 
     // The extension registers its handler at `/` of its own port (remotesampling/extension.go,
     // BasePath ""), so the v2 path `/sampling` and the v1 path `/api/sampling` answer alike.
     const unknown = `unknown-service-${randomHex(4)}`;
-    const answers = await Promise.all(['/sampling', '/api/sampling'].map((p) => getJson(url(JaegerPorts.sampling, `${p}?service=${unknown}`))));
+    const answers = await Promise.all(
+      ['/sampling', '/api/sampling'].map((p) =>
+        getJson(url(JaegerPorts.sampling, `${p}?service=${unknown}`)),
+      ),
+    );
     for (const answer of answers) expect(answer.status).toBe(200);
     expect(answers[1].body).toEqual(answers[0].body);
     const answer = answers[0].body;
     const defaults = generatedStrategies.default_strategy;
     expect(defaults.type).toBe('probabilistic');
-    expect(answer).toMatchObject({ strategyType: 0, probabilisticSampling: { samplingRate: defaults.param } });
+    expect(answer).toMatchObject({
+      strategyType: 0,
+      probabilisticSampling: { samplingRate: defaults.param },
+    });
     expect(answer.operationSampling.defaultSamplingProbability).toBe(defaults.param);
     // The construct's health and metrics operations are never sampled.
-    const unsampled = (defaults.operation_strategies ?? []).filter((op: any) => op.param === 0).map((op: any) => op.operation);
+    const unsampled = (defaults.operation_strategies ?? [])
+      .filter((op: any) => op.param === 0)
+      .map((op: any) => op.operation);
     expect(unsampled).toEqual(expect.arrayContaining(['GET /health', 'GET /metrics']));
     expectOperations(answer, defaults.operation_strategies);
 
     for (const strategy of generatedStrategies.service_strategies ?? []) {
-      const { status, body } = await getJson(url(JaegerPorts.sampling, `/sampling?service=${encodeURIComponent(strategy.service)}`));
+      const { status, body } = await getJson(
+        url(JaegerPorts.sampling, `/sampling?service=${encodeURIComponent(strategy.service)}`),
+      );
       expect(status).toBe(200);
       expect(body.probabilisticSampling).toEqual({ samplingRate: strategy.param });
       expectOperations(body, strategy.operation_strategies);
@@ -341,15 +452,18 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
 
   test('serves its metrics in the Prometheus format, every otelcol_ metric the generated rules and dashboards use included', async () => {
     const scrape = async (): Promise<string> => {
-      const res = await fetch(url(JaegerPorts.metrics, '/metrics'), { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(url(JaegerPorts.metrics, '/metrics'), {
+        signal: AbortSignal.timeout(5000),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       return res.text();
     };
     /** `otelcol_receiver_accepted_spans_total{receiver="otlp",transport="http",...}`, 0 before the first span. */
     const acceptedOverHttp = (text: string): number => {
-      const series = [...text.matchAll(/^otelcol_receiver_accepted_spans_total\{([^}]*)\} (\S+)$/gm)]
-        .find((m) => m[1].includes('receiver="otlp"') && m[1].includes('transport="http"'));
+      const series = [
+        ...text.matchAll(/^otelcol_receiver_accepted_spans_total\{([^}]*)\} (\S+)$/gm),
+      ].find((m) => m[1].includes('receiver="otlp"') && m[1].includes('transport="http"'));
       return series ? Number(series[2]) : 0;
     };
     const before = acceptedOverHttp(await scrape());
@@ -357,16 +471,29 @@ describe('Jaeger dev all-in-one (memory storage), the real binary on 127.0.0.1',
     const res = await fetch(url(JaegerPorts.otlpHttp, '/v1/traces'), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(otlpJson('metrics-probe', traceId, [{ spanId: randomHex(8), name: 'probe' }], BigInt(Date.now()) * 1_000_000n)),
+      body: JSON.stringify(
+        otlpJson(
+          'metrics-probe',
+          traceId,
+          [{ spanId: randomHex(8), name: 'probe' }],
+          BigInt(Date.now()) * 1_000_000n,
+        ),
+      ),
       signal: AbortSignal.timeout(5000),
     });
     expect(res.status).toBe(200);
     await readTrace(traceId, 1);
-    const text = await waitUntil('the accepted span in otelcol_receiver_accepted_spans_total', async () => {
-      const scraped = await scrape();
-      return acceptedOverHttp(scraped) >= before + 1 ? scraped : undefined;
-    }, { timeoutMs: 5000, intervalMs: 100 });
-    expect(text).toMatch(/^otelcol_exporter_sent_spans_total\{[^}]*exporter="jaeger_storage_exporter"[^}]*\} \S+$/m);
+    const text = await waitUntil(
+      'the accepted span in otelcol_receiver_accepted_spans_total',
+      async () => {
+        const scraped = await scrape();
+        return acceptedOverHttp(scraped) >= before + 1 ? scraped : undefined;
+      },
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
+    expect(text).toMatch(
+      /^otelcol_exporter_sent_spans_total\{[^}]*exporter="jaeger_storage_exporter"[^}]*\} \S+$/m,
+    );
 
     const exposed = new Set([...text.matchAll(/^(\w+)(?:\{|\s)/gm)].map((m) => m[1]));
     // The collector metrics named anywhere in the generated ConfigMaps: alert rules and dashboards.
@@ -401,7 +528,8 @@ function writeForValidation(dir: string, files: JaegerFiles): string {
   let text = files.configText;
   const config = parse(text);
   const replace = (from: string, to: string): void => {
-    if (!text.includes(from)) throw new Error(`${files.deployment}: '${from}' is not verbatim in the config text`);
+    if (!text.includes(from))
+      throw new Error(`${files.deployment}: '${from}' is not verbatim in the config text`);
     text = text.split(from).join(to);
   };
   if (files.samplingPath && files.samplingText !== undefined) {
@@ -429,16 +557,22 @@ function writeForValidation(dir: string, files: JaegerFiles): string {
 }
 
 describe.each(['staging', 'prod'] as const)('jaeger validate on the %s configs', (env) => {
-  test('every Jaeger Deployment\'s config (Elasticsearch storage) passes Jaeger\'s own validation', () => {
+  test("every Jaeger Deployment's config (Elasticsearch storage) passes Jaeger's own validation", () => {
     const all = jaegerFiles(env);
     expect(all.map((f) => f.deployment).sort()).toEqual(['jaeger-collector', 'jaeger-query']);
     const dir = tempDir(`jaeger-validate-${env}-`);
     const results = all.map((files) => {
       const args = ['validate', `--config=${writeForValidation(dir, files)}`];
       const result = run('jaeger', args, { env: VALIDATE_ENV });
-      return { deployment: files.deployment, status: result.status, output: result.status === 0 ? '' : describeRun('jaeger', args, result) };
+      return {
+        deployment: files.deployment,
+        status: result.status,
+        output: result.status === 0 ? '' : describeRun('jaeger', args, result),
+      };
     });
-    expect(results).toEqual(all.map((files) => ({ deployment: files.deployment, status: 0, output: '' })));
+    expect(results).toEqual(
+      all.map((files) => ({ deployment: files.deployment, status: 0, output: '' })),
+    );
   });
 });
 
@@ -453,4 +587,3 @@ test('jaeger validate rejects a config with an unknown key (so the check above i
   expect(result.status).not.toBe(0);
   expect(result.stderr).toMatch(/has invalid keys: not_a_jaeger_key/);
 });
-

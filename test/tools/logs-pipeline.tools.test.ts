@@ -47,11 +47,14 @@ afterAll(async () => {
 
 describe('what the test changes in the generated configuration', () => {
   test('only paths, addresses, outputs and what the distribution lacks are rewritten', () => {
-    const allowed = /^(filebeat\.inputs\[0\]\.paths|processors\[\d+\]\.add_kubernetes_metadata(\.kube_config|\.matchers\[0\]\.logs_path\.logs_path)?|filebeat\.registry\.path|http\.host|http\.port|output\.elasticsearch\.hosts|output\.elasticsearch\.ssl\.certificate_authorities|setup\.sh CONFIG_DIR|setup\.sh step|index-template\.logs-[a-z]+\.json template\.(settings\.index\.lifecycle\.name|mappings\..*\.type))$/;
+    const allowed =
+      /^(filebeat\.inputs\[0\]\.paths|processors\[\d+\]\.add_kubernetes_metadata(\.kube_config|\.matchers\[0\]\.logs_path\.logs_path)?|filebeat\.registry\.path|http\.host|http\.port|output\.elasticsearch\.hosts|output\.elasticsearch\.ssl\.certificate_authorities|setup\.sh CONFIG_DIR|setup\.sh step|index-template\.logs-[a-z]+\.json template\.(settings\.index\.lifecycle\.name|mappings\..*\.type))$/;
     for (const r of rewrites) expect(r.key).toMatch(allowed);
     // Printed so a reader of the test log sees every change.
-    console.log(`rewrites of the generated configuration:\n${rewrites.map((r) => `  ${r.key}: ${JSON.stringify(r.from)} -> ${JSON.stringify(r.to)} (${r.why})`).join('\n')}\n`
-      + `keys Filebeat 7.17 reads differently from 9.x:\n${KEYS_7_17_READS_DIFFERENTLY.map((k) => `  ${k.key}: ${k.how}`).join('\n')}`);
+    console.log(
+      `rewrites of the generated configuration:\n${rewrites.map((r) => `  ${r.key}: ${JSON.stringify(r.from)} -> ${JSON.stringify(r.to)} (${r.why})`).join('\n')}\n` +
+        `keys Filebeat 7.17 reads differently from 9.x:\n${KEYS_7_17_READS_DIFFERENTLY.map((k) => `  ${k.key}: ${k.how}`).join('\n')}`,
+    );
   });
 
   test('the setup Job script applied every index template', async () => {
@@ -67,15 +70,22 @@ describe('Kubernetes metadata from the real API server', () => {
   test('as root, add_kubernetes_metadata runs against a real API server and every event names its pod', () => {
     if (process.getuid?.() !== 0) {
       // Elsewhere the processor is removed, and the test says so in its rewrites.
-      expect(rewrites.some((r) => /add_kubernetes_metadata$/.test(r.key) && r.to === undefined)).toBe(true);
+      expect(
+        rewrites.some((r) => /add_kubernetes_metadata$/.test(r.key) && r.to === undefined),
+      ).toBe(true);
       return;
     }
     expect(pipeline.controlPlane).toBeDefined();
     for (const c of HOSTILE_LOGS) {
-      const found = docs.filter((d) => String(d._source.log?.file?.path ?? '').includes(`_${c.container}-`));
+      const found = docs.filter((d) =>
+        String(d._source.log?.file?.path ?? '').includes(`_${c.container}-`),
+      );
       for (const d of found) {
         expect(d._source.kubernetes).toMatchObject({
-          namespace: 'shop', pod: { name: podName(c.container) }, container: { name: c.container }, node: { name: 'node-1' },
+          namespace: 'shop',
+          pod: { name: podName(c.container) },
+          container: { name: c.container },
+          node: { name: 'node-1' },
           labels: { 'app_kubernetes_io/name': c.container },
         });
       }
@@ -93,25 +103,57 @@ describe('nothing lost', () => {
     expect(filebeat.output()).not.toMatch(/Cannot index event/);
   });
 
-  test.each(HOSTILE_LOGS.map((c) => [c.name, c] as [string, LogCase]))('%s: stored in its class, found by its fields', async (_name, c) => {
-    const found = docs.filter((d) => String(d._source.log?.file?.path ?? '').includes(`_${c.container}-`));
-    expect(found).toHaveLength(c.lines.filter((l) => !l.partial).length);
-    for (const d of found) expect(d._index).toMatch(new RegExp(`^\\.ds-logs-${c.indexClass}-default-`));
-    for (const [field, value] of Object.entries(c.findBy)) {
-      const res = await es.ok('POST', '/logs-*/_search', { size: 100, query: { bool: { filter: [{ term: { [field]: value } }, { wildcard: { 'log.file.path': `*_${c.container}-*` } }] } } });
-      expect({ field, value, hits: res.hits.total.value }).toEqual({ field, value, hits: found.length });
-    }
-    for (const text of c.searchable ?? []) {
-      const res = await es.ok('POST', '/logs-*/_search', { size: 100, query: { bool: { filter: [{ match_phrase: { message: text } }, { wildcard: { 'log.file.path': `*_${c.container}-*` } }] } } });
-      expect({ text, hits: res.hits.total.value }).toEqual({ text, hits: expect.any(Number) });
-      expect(res.hits.total.value).toBeGreaterThan(0);
-    }
-  });
+  test.each(HOSTILE_LOGS.map((c) => [c.name, c] as [string, LogCase]))(
+    '%s: stored in its class, found by its fields',
+    async (_name, c) => {
+      const found = docs.filter((d) =>
+        String(d._source.log?.file?.path ?? '').includes(`_${c.container}-`),
+      );
+      expect(found).toHaveLength(c.lines.filter((l) => !l.partial).length);
+      for (const d of found)
+        expect(d._index).toMatch(new RegExp(`^\\.ds-logs-${c.indexClass}-default-`));
+      for (const [field, value] of Object.entries(c.findBy)) {
+        const res = await es.ok('POST', '/logs-*/_search', {
+          size: 100,
+          query: {
+            bool: {
+              filter: [
+                { term: { [field]: value } },
+                { wildcard: { 'log.file.path': `*_${c.container}-*` } },
+              ],
+            },
+          },
+        });
+        expect({ field, value, hits: res.hits.total.value }).toEqual({
+          field,
+          value,
+          hits: found.length,
+        });
+      }
+      for (const text of c.searchable ?? []) {
+        const res = await es.ok('POST', '/logs-*/_search', {
+          size: 100,
+          query: {
+            bool: {
+              filter: [
+                { match_phrase: { message: text } },
+                { wildcard: { 'log.file.path': `*_${c.container}-*` } },
+              ],
+            },
+          },
+        });
+        expect({ text, hits: res.hits.total.value }).toEqual({ text, hits: expect.any(Number) });
+        expect(res.hits.total.value).toBeGreaterThan(0);
+      }
+    },
+  );
 });
 
 describe('what does not fit is moved aside, tagged and kept', () => {
   const byMessage = (text: string) => {
-    const d = docs.find((doc) => typeof doc._source.message === 'string' && doc._source.message.includes(text));
+    const d = docs.find(
+      (doc) => typeof doc._source.message === 'string' && doc._source.message.includes(text),
+    );
     if (!d) throw new Error(`no document with message '${text}'`);
     return d._source;
   };
@@ -122,13 +164,19 @@ describe('what does not fit is moved aside, tagged and kept', () => {
     expect(d.log.file.path).toMatch(/legacy-7d9f8-abcde_shop_legacy-[0-9a-f]{64}\.log$/);
     expect(typeof d.log.offset).toBe('number');
     expect(d.tags).toContain('fields_moved');
-    expect(JSON.parse(d.event.original)).toMatchObject({ log: 'a string log field', message: 'log as a string' });
+    expect(JSON.parse(d.event.original)).toMatchObject({
+      log: 'a string log field',
+      message: 'log as a string',
+    });
   });
 
   test('scalars where ECS has objects, and objects where it has values, are moved with their values', () => {
     expect(byMessage('error as a string').moved).toEqual({ error: 'connection reset' });
     expect(byMessage('trace as a string').moved).toEqual({ trace: 'sampled' });
-    expect(byMessage('status as an object').moved).toEqual({ 'http.response.status_code': { value: 200 }, 'url.path': { raw: '/stock' } });
+    expect(byMessage('status as an object').moved).toEqual({
+      'http.response.status_code': { value: 200 },
+      'url.path': { raw: '/stock' },
+    });
     const objectMessage = docs.find((doc) => doc._source.moved?.message !== undefined)!._source;
     expect(objectMessage.moved.message.text).toBe('stock low');
     expect(objectMessage.moved.message.secret).toBe('obje...t-42');
@@ -140,7 +188,11 @@ describe('what does not fit is moved aside, tagged and kept', () => {
   });
 
   test('an array of mixed kinds is stored as strings; lines that fit are not tagged', () => {
-    expect(byMessage('mixed types in one array').items).toEqual([{ qty: '1' }, { qty: 'two' }, { qty: '2.5' }]);
+    expect(byMessage('mixed types in one array').items).toEqual([
+      { qty: '1' },
+      { qty: 'two' },
+      { qty: '2.5' },
+    ]);
     expect(byMessage('mixed types in one array').tags_list).toEqual(['1', 'a', 'true']);
     expect(byMessage('trade filled').tags).toBeUndefined();
     expect(byMessage('trade filled').event?.original).toBeUndefined();
@@ -163,7 +215,9 @@ describe('what does not fit is moved aside, tagged and kept', () => {
     expect(Object.keys(wide._source.counts)).toHaveLength(1200);
     expect(wide._ignored!.length).toBeGreaterThan(0);
     const fieldsIgnored = docs.flatMap((d) => d._ignored ?? []);
-    expect(fieldsIgnored.filter((f) => f !== 'event.duration' && !/^counts\.key_\d+$/.test(f))).toEqual([]);
+    expect(
+      fieldsIgnored.filter((f) => f !== 'event.duration' && !/^counts\.key_\d+$/.test(f)),
+    ).toEqual([]);
   });
 });
 
@@ -173,8 +227,22 @@ describe('an event Elasticsearch refuses is kept in the dead-letter data stream'
     await es.ok('PUT', `/${trades._index}/_settings`, { 'index.blocks.write': true });
     try {
       const before = (await filebeat.stats()).libbeat.output.events.acked;
-      pipeline.appendLines('orders', [{ text: JSON.stringify({ 'log.level': 'info', 'service.name': 'orders', 'message': 'trade after the block password=blocked-secret-value-7', 'trade_id': 'T-1002' }) }]);
-      await waitUntil('the dead-lettered event', async () => ((await filebeat.stats()).libbeat.output.events.acked > before ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
+      pipeline.appendLines('orders', [
+        {
+          text: JSON.stringify({
+            'log.level': 'info',
+            'service.name': 'orders',
+            message: 'trade after the block password=blocked-secret-value-7',
+            trade_id: 'T-1002',
+          }),
+        },
+      ]);
+      await waitUntil(
+        'the dead-lettered event',
+        async () =>
+          (await filebeat.stats()).libbeat.output.events.acked > before ? true : undefined,
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
       const dead = await es.documents('logs-deadletter-*');
       expect(dead).toHaveLength(1);
       const d = dead[0]._source;
@@ -182,7 +250,9 @@ describe('an event Elasticsearch refuses is kept in the dead-letter data stream'
       // Filebeat writes the two as dotted keys.
       expect(String(d['error.type'])).toBe('403');
       expect(d['error.message']).toMatch(/blocked/);
-      const found = await es.ok('POST', '/logs-deadletter-*/_search', { query: { term: { 'error.type': '403' } } });
+      const found = await es.ok('POST', '/logs-deadletter-*/_search', {
+        query: { term: { 'error.type': '403' } },
+      });
       expect(found.hits.total.value).toBe(1);
       const original = JSON.parse(d.message);
       expect(original.message).toBe('trade after the block password=bloc...ue-7');
@@ -203,7 +273,8 @@ describe('nothing leaked', () => {
     const leaks: string[] = [];
     for (const d of docs) {
       const text = JSON.stringify(d._source);
-      for (const secret of SECRETS) if (text.includes(secret)) leaks.push(`${secret} in ${text.slice(0, 300)}`);
+      for (const secret of SECRETS)
+        if (text.includes(secret)) leaks.push(`${secret} in ${text.slice(0, 300)}`);
     }
     expect(leaks).toEqual([]);
   });

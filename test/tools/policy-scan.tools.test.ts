@@ -49,12 +49,15 @@ function scan(file: string): { findings: Finding[]; result: RunResult; args: str
   const env = { ...process.env, CKV_SKIP_PACKAGE_UPDATE_CHECK: 'true', BC_API_KEY: '' };
   const result = run('checkov', args, { cwd: REPO, env, timeout: 120_000 });
   // checkov exits 1 when a check fails, 0 when none does; anything else is an error.
-  if (result.status !== 0 && result.status !== 1) throw new Error(describeRun('checkov', args, result));
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(describeRun('checkov', args, result));
   let report: any;
   try {
     report = JSON.parse(result.stdout);
   } catch {
-    throw new Error(`checkov did not print one JSON report\n${describeRun('checkov', args, result)}`);
+    throw new Error(
+      `checkov did not print one JSON report\n${describeRun('checkov', args, result)}`,
+    );
   }
   if (Array.isArray(report) || report.check_type !== 'kubernetes') {
     throw new Error(`expected one kubernetes report\n${describeRun('checkov', args, result)}`);
@@ -76,13 +79,20 @@ function loadExceptions(): PolicyException[] {
 }
 
 function globMatches(pattern: string, value: string): boolean {
-  const regex = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const regex = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${regex}$`).test(value);
 }
 
 function covers(exception: PolicyException, finding: Finding): boolean {
-  return exception.check === finding.check && exception.kind === finding.kind &&
-    exception.namespace === finding.namespace && globMatches(exception.name, finding.name);
+  return (
+    exception.check === finding.check &&
+    exception.kind === finding.kind &&
+    exception.namespace === finding.namespace &&
+    globMatches(exception.name, finding.name)
+  );
 }
 
 function appliesTo(exception: PolicyException, env: Env): boolean {
@@ -93,10 +103,18 @@ const describeFinding = (f: Finding) => `${f.check} ${f.kind} ${f.namespace}/${f
 const describeException = (e: PolicyException) => `${e.check} ${e.kind} ${e.namespace}/${e.name}`;
 
 /** The findings no exception covers, and the exceptions for `env` that cover no finding. */
-function compare(findings: Finding[], exceptions: PolicyException[], env: Env): { unaccepted: string[]; stale: string[] } {
+function compare(
+  findings: Finding[],
+  exceptions: PolicyException[],
+  env: Env,
+): { unaccepted: string[]; stale: string[] } {
   const applicable = exceptions.filter((e) => appliesTo(e, env));
-  const unaccepted = findings.filter((f) => !applicable.some((e) => covers(e, f))).map(describeFinding);
-  const stale = applicable.filter((e) => !findings.some((f) => covers(e, f))).map(describeException);
+  const unaccepted = findings
+    .filter((f) => !applicable.some((e) => covers(e, f)))
+    .map(describeFinding);
+  const stale = applicable
+    .filter((e) => !findings.some((f) => covers(e, f)))
+    .map(describeException);
   return { unaccepted: [...new Set(unaccepted)].sort(), stale: stale.sort() };
 }
 
@@ -109,12 +127,17 @@ describe('policy-exceptions.yaml', () => {
     const seen = new Set<string>();
     for (const e of exceptions) {
       const id = describeException(e);
-      if (!/^CKV2?_K8S_[0-9]+$/.test(e.check ?? '')) problems.push(`${id}: check is not a checkov Kubernetes id`);
-      if (!e.kind || !e.namespace || !e.name) problems.push(`${id}: kind, namespace and name are required`);
-      if (typeof e.reason !== 'string' || e.reason.trim().length < 40) problems.push(`${id}: the reason must say why (40 characters at least)`);
-      if (skipped.includes(e.check)) problems.push(`${id}: ${e.check} is skipped stack-wide in .checkov.yaml`);
+      if (!/^CKV2?_K8S_[0-9]+$/.test(e.check ?? ''))
+        problems.push(`${id}: check is not a checkov Kubernetes id`);
+      if (!e.kind || !e.namespace || !e.name)
+        problems.push(`${id}: kind, namespace and name are required`);
+      if (typeof e.reason !== 'string' || e.reason.trim().length < 40)
+        problems.push(`${id}: the reason must say why (40 characters at least)`);
+      if (skipped.includes(e.check))
+        problems.push(`${id}: ${e.check} is skipped stack-wide in .checkov.yaml`);
       for (const env of e.environments ?? []) {
-        if (!(ENVIRONMENTS as readonly string[]).includes(env)) problems.push(`${id}: unknown environment ${env}`);
+        if (!(ENVIRONMENTS as readonly string[]).includes(env))
+          problems.push(`${id}: unknown environment ${env}`);
       }
       if (seen.has(id)) problems.push(`${id}: listed twice`);
       seen.add(id);
@@ -142,7 +165,13 @@ describe('negative cases', () => {
         template: {
           metadata: { labels: { app: 'bad' } },
           spec: {
-            containers: [{ name: 'bad', image: 'nginx:latest', securityContext: { privileged: true, runAsUser: 0 } }],
+            containers: [
+              {
+                name: 'bad',
+                image: 'nginx:latest',
+                securityContext: { privileged: true, runAsUser: 0 },
+              },
+            ],
           },
         },
       },
@@ -150,19 +179,46 @@ describe('negative cases', () => {
     const file = path.join(tempDir('policy-bad-'), 'bad.k8s.yaml');
     fs.writeFileSync(file, stringify(bad));
     const { findings } = scan(file);
-    const checks = new Set(findings.filter((f) => f.kind === 'Deployment' && f.name === 'bad').map((f) => f.check));
+    const checks = new Set(
+      findings.filter((f) => f.kind === 'Deployment' && f.name === 'bad').map((f) => f.check),
+    );
     // privileged container, no memory limit, `latest` tag, root user
-    expect([...checks]).toEqual(expect.arrayContaining(['CKV_K8S_16', 'CKV_K8S_13', 'CKV_K8S_14', 'CKV_K8S_23']));
+    expect([...checks]).toEqual(
+      expect.arrayContaining(['CKV_K8S_16', 'CKV_K8S_13', 'CKV_K8S_14', 'CKV_K8S_23']),
+    );
     expect(compare(findings, loadExceptions(), 'prod').unaccepted.length).toBeGreaterThan(0);
   });
 
   test('an exception that covers no finding is reported stale', () => {
-    const finding: Finding = { check: 'CKV_K8S_19', title: 'host network', kind: 'DaemonSet', namespace: 'observability-agents', name: 'node-exporter' };
-    const stale: PolicyException = { check: 'CKV_K8S_16', kind: 'Deployment', namespace: 'observability', name: 'grafana', reason: 'x' };
-    const covering: PolicyException = { check: 'CKV_K8S_19', kind: 'DaemonSet', namespace: 'observability-agents', name: 'node-*', reason: 'x' };
-    expect(compare([finding], [covering, stale], 'dev')).toEqual({ unaccepted: [], stale: [describeException(stale)] });
+    const finding: Finding = {
+      check: 'CKV_K8S_19',
+      title: 'host network',
+      kind: 'DaemonSet',
+      namespace: 'observability-agents',
+      name: 'node-exporter',
+    };
+    const stale: PolicyException = {
+      check: 'CKV_K8S_16',
+      kind: 'Deployment',
+      namespace: 'observability',
+      name: 'grafana',
+      reason: 'x',
+    };
+    const covering: PolicyException = {
+      check: 'CKV_K8S_19',
+      kind: 'DaemonSet',
+      namespace: 'observability-agents',
+      name: 'node-*',
+      reason: 'x',
+    };
+    expect(compare([finding], [covering, stale], 'dev')).toEqual({
+      unaccepted: [],
+      stale: [describeException(stale)],
+    });
     // An entry limited to other environments neither covers nor goes stale here.
-    expect(compare([finding], [{ ...covering, environments: ['prod'] }], 'dev'))
-      .toEqual({ unaccepted: [describeFinding(finding)], stale: [] });
+    expect(compare([finding], [{ ...covering, environments: ['prod'] }], 'dev')).toEqual({
+      unaccepted: [describeFinding(finding)],
+      stale: [],
+    });
   });
 });

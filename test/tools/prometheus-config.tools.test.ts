@@ -2,7 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { ENVIRONMENTS } from '../support/environments';
-import { describeRun, PROMTOOL_ENV, removeTempDirs, run, tempDir, writeMetricsConfigs } from './support/tools';
+import {
+  describeRun,
+  PROMTOOL_ENV,
+  removeTempDirs,
+  run,
+  tempDir,
+  writeMetricsConfigs,
+} from './support/tools';
 
 afterAll(removeTempDirs);
 
@@ -16,22 +23,36 @@ describe.each(ENVIRONMENTS)('%s: promtool', (env) => {
 
   test('check config passes, with every rule file and credentials file resolved', () => {
     const { result, text } = promtool(['check', 'config', '--lint-fatal', files.prometheusConfig]);
-    expect({ status: result.status, text }).toEqual({ status: 0, text: expect.stringContaining('SUCCESS') });
+    expect({ status: result.status, text }).toEqual({
+      status: 0,
+      text: expect.stringContaining('SUCCESS'),
+    });
     expect(result.stdout).not.toMatch(/FAILED|WARNING/);
     // The full check also lints the rule files the config names: all of them were found.
     for (const ruleFile of files.ruleFiles) expect(result.stdout).toContain(`Checking ${ruleFile}`);
   });
 
   test('check config --syntax-only passes on the file exactly as rendered', () => {
-    const { result, text } = promtool(['check', 'config', '--syntax-only', files.prometheusVerbatim]);
-    expect({ status: result.status, text }).toEqual({ status: 0, text: expect.stringContaining('SUCCESS') });
+    const { result, text } = promtool([
+      'check',
+      'config',
+      '--syntax-only',
+      files.prometheusVerbatim,
+    ]);
+    expect({ status: result.status, text }).toEqual({
+      status: 0,
+      text: expect.stringContaining('SUCCESS'),
+    });
   });
 
   test('check rules passes on every rules file', () => {
     expect(files.ruleFiles.length).toBeGreaterThan(0);
     for (const ruleFile of files.ruleFiles) {
       const { result, text } = promtool(['check', 'rules', '--lint-fatal', ruleFile]);
-      expect({ status: result.status, text }).toEqual({ status: 0, text: expect.stringMatching(/SUCCESS: [1-9]\d* rules found/) });
+      expect({ status: result.status, text }).toEqual({
+        status: 0,
+        text: expect.stringMatching(/SUCCESS: [1-9]\d* rules found/),
+      });
     }
   });
 });

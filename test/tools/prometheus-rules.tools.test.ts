@@ -9,7 +9,15 @@
  * missing tool never passes for a green run.
  */
 import { spawnSync } from 'child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
@@ -18,14 +26,17 @@ import { ENVIRONMENTS, EnvironmentName, find, synthEnvironment } from '../suppor
 const REPO_ROOT = join(__dirname, '..', '..');
 const PROMTOOL = process.env.PROMTOOL ?? join(REPO_ROOT, '.cache', 'tools', 'bin', 'promtool');
 const FIXTURES_DIR = join(__dirname, 'rules');
-const FIXTURES = readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.test.yml')).sort();
+const FIXTURES = readdirSync(FIXTURES_DIR)
+  .filter((f) => f.endsWith('.test.yml'))
+  .sort();
 // The fixtures name their rule file `rules.yml`, relative to themselves.
 const RULES_FILE = 'rules.yml';
 
 function renderedRules(env: EnvironmentName): string {
   const configMap = find(synthEnvironment(env).objects, 'ConfigMap', 'prometheus-config');
   const rules = configMap?.data?.[RULES_FILE];
-  if (typeof rules !== 'string') throw new Error(`the ${env} environment has no '${RULES_FILE}' in ConfigMap prometheus-config`);
+  if (typeof rules !== 'string')
+    throw new Error(`the ${env} environment has no '${RULES_FILE}' in ConfigMap prometheus-config`);
   return rules;
 }
 
@@ -39,7 +50,9 @@ let workDir: string;
 
 beforeAll(() => {
   if (!existsSync(PROMTOOL)) {
-    throw new Error(`promtool not found at ${PROMTOOL}: run scripts/install-tools.sh, or set PROMTOOL to a promtool binary`);
+    throw new Error(
+      `promtool not found at ${PROMTOOL}: run scripts/install-tools.sh, or set PROMTOOL to a promtool binary`,
+    );
   }
   workDir = mkdtempSync(join(tmpdir(), 'prometheus-rules-'));
   writeFileSync(join(workDir, RULES_FILE), renderedRules('prod'));

@@ -36,17 +36,39 @@ let plane: ControlPlane;
 let command: PulumiCommand;
 let state: string;
 
-const PROVIDER_VERSION = JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', '@pulumi', 'kubernetes', 'package.json'), 'utf8')).pulumi.version as string;
+const PROVIDER_VERSION = JSON.parse(
+  fs.readFileSync(path.join(REPO, 'node_modules', '@pulumi', 'kubernetes', 'package.json'), 'utf8'),
+).pulumi.version as string;
 
 beforeAll(async () => {
   command = await PulumiCommand.get({ root: path.dirname(path.dirname(toolPath('pulumi'))) });
   state = tempDir('pulumi-state-');
   // Installed as a plugin of the version the npm SDK asks for, as `pulumi up` would
   // download it, rather than found on PATH (which the engine warns about).
-  const install = spawnSync(toolPath('pulumi'), ['plugin', 'install', 'resource', 'kubernetes', PROVIDER_VERSION, '--file', toolPath('pulumi-resource-kubernetes')], {
-    encoding: 'utf8', env: { ...process.env, PULUMI_HOME: pulumiHome() },
-  });
-  if (install.status !== 0) throw new Error(describeRun('pulumi', ['plugin', 'install'], { status: install.status, stdout: install.stdout, stderr: install.stderr }));
+  const install = spawnSync(
+    toolPath('pulumi'),
+    [
+      'plugin',
+      'install',
+      'resource',
+      'kubernetes',
+      PROVIDER_VERSION,
+      '--file',
+      toolPath('pulumi-resource-kubernetes'),
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PULUMI_HOME: pulumiHome() },
+    },
+  );
+  if (install.status !== 0)
+    throw new Error(
+      describeRun('pulumi', ['plugin', 'install'], {
+        status: install.status,
+        stdout: install.stdout,
+        stderr: install.stderr,
+      }),
+    );
   plane = await ControlPlane.start();
   // The namespace controller finalizes the namespaces `destroy` deletes.
   await plane.startControllerManager();
@@ -63,7 +85,9 @@ function pulumiHome(): string {
 
 function distObjects(env: EnvironmentName): KubeObject[] {
   const file = path.join(REPO, 'dist', env, 'observability.k8s.yaml');
-  return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).filter(Boolean);
+  return parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map((d) => d.toJS())
+    .filter(Boolean);
 }
 
 function distFile(env: EnvironmentName): string {
@@ -73,12 +97,16 @@ function distFile(env: EnvironmentName): string {
 /** Names kubectl finds of a manifest file's objects (`kind/name`); missing ones are left out. */
 function liveNames(env: EnvironmentName): string[] {
   const result = plane.kubectl(['get', '-f', distFile(env), '--ignore-not-found', '-o', 'name']);
-  if (result.status !== 0) throw new Error(describeRun('kubectl', ['get', '-f', distFile(env)], result));
+  if (result.status !== 0)
+    throw new Error(describeRun('kubectl', ['get', '-f', distFile(env)], result));
   return result.stdout.trim().split('\n').filter(Boolean);
 }
 
 /** The stack of an environment: the component on a provider for the test's API server, every object unawaited. */
-async function engineStack(env: EnvironmentName, extraEnv: Record<string, string> = {}): Promise<Stack> {
+async function engineStack(
+  env: EnvironmentName,
+  extraEnv: Record<string, string> = {},
+): Promise<Stack> {
   const kubeconfig = fs.readFileSync(plane.kubeconfig, 'utf8');
   const program = async () => {
     const provider = new k8s.Provider('cluster', { kubeconfig });
@@ -86,36 +114,58 @@ async function engineStack(env: EnvironmentName, extraEnv: Record<string, string
       if (!args.type.startsWith('kubernetes:')) return undefined;
       const props = args.props as { metadata?: { annotations?: Record<string, string> } };
       return {
-        props: { ...props, metadata: { ...props.metadata, annotations: { ...props.metadata?.annotations, 'pulumi.com/skipAwait': 'true' } } },
+        props: {
+          ...props,
+          metadata: {
+            ...props.metadata,
+            annotations: { ...props.metadata?.annotations, 'pulumi.com/skipAwait': 'true' },
+          },
+        },
         opts: args.opts,
       };
     };
-    const stack = new ObservabilityStackResource('observability', { environment: env, profiles: environmentProfile }, {
-      providers: [provider], transforms: [skipAwait],
-    });
+    const stack = new ObservabilityStackResource(
+      'observability',
+      { environment: env, profiles: environmentProfile },
+      {
+        providers: [provider],
+        transforms: [skipAwait],
+      },
+    );
     return { objects: stack.manifests.length };
   };
-  return LocalWorkspace.createOrSelectStack({ stackName: env, projectName: PROJECT, program }, {
-    pulumiCommand: command,
-    workDir: tempDir(`pulumi-${env}-`),
-    projectSettings: { name: PROJECT, runtime: 'nodejs', backend: { url: `file://${state}` } },
-    envVars: {
-      PULUMI_CONFIG_PASSPHRASE: 'test-tier-only',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_HOME: pulumiHome(),
-      PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',
-      ...extraEnv,
+  return LocalWorkspace.createOrSelectStack(
+    { stackName: env, projectName: PROJECT, program },
+    {
+      pulumiCommand: command,
+      workDir: tempDir(`pulumi-${env}-`),
+      projectSettings: { name: PROJECT, runtime: 'nodejs', backend: { url: `file://${state}` } },
+      envVars: {
+        PULUMI_CONFIG_PASSPHRASE: 'test-tier-only',
+        PULUMI_SKIP_UPDATE_CHECK: 'true',
+        PULUMI_HOME: pulumiHome(),
+        PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',
+        ...extraEnv,
+      },
     },
-  });
+  );
 }
 
 /** Every change of an operation that is not `same`, by kind of operation. */
-function changes(summary: { resourceChanges?: Record<string, number> } | undefined): Record<string, number> {
-  return Object.fromEntries(Object.entries(summary?.resourceChanges ?? {}).filter(([op, n]) => op !== 'same' && n > 0));
+function changes(
+  summary: { resourceChanges?: Record<string, number> } | undefined,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(summary?.resourceChanges ?? {}).filter(([op, n]) => op !== 'same' && n > 0),
+  );
 }
 
 async function waitGone(env: EnvironmentName): Promise<void> {
-  await waitUntil(`every object of ${env} to be gone`, () => (liveNames(env).length === 0 ? true : undefined), { timeoutMs: 180_000, intervalMs: 1000 });
+  await waitUntil(
+    `every object of ${env} to be gone`,
+    () => (liveNames(env).length === 0 ? true : undefined),
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
 }
 
 describe.each(ENVIRONMENTS)('pulumi, for real, on the %s environment', (env) => {
@@ -128,7 +178,9 @@ describe.each(ENVIRONMENTS)('pulumi, for real, on the %s environment', (env) => 
 
   test('preview plans to create every object of dist/, and creates nothing', async () => {
     const result = await stack.preview({ color: 'never' });
-    expect(changes({ resourceChanges: result.changeSummary })).toEqual({ create: objects.length + 3 });
+    expect(changes({ resourceChanges: result.changeSummary })).toEqual({
+      create: objects.length + 3,
+    });
     expect(liveNames(env)).toEqual([]);
   });
 
@@ -137,7 +189,12 @@ describe.each(ENVIRONMENTS)('pulumi, for real, on the %s environment', (env) => 
     const result = await stack.up({ color: 'never', onEvent: (e) => events.push(e) });
     expect(result.summary.result).toBe('succeeded');
     // No warning from the engine or the provider (deprecated APIs, version mismatches...).
-    expect([result.stdout, result.stderr].join('\n').split('\n').filter((l) => /warning/i.test(l))).toEqual([]);
+    expect(
+      [result.stdout, result.stderr]
+        .join('\n')
+        .split('\n')
+        .filter((l) => /warning/i.test(l)),
+    ).toEqual([]);
     // The objects, the component, the provider and the stack itself.
     expect(changes(result.summary)).toEqual({ create: objects.length + 3 });
     expect(result.outputs.objects.value).toBe(objects.length);
@@ -145,15 +202,27 @@ describe.each(ENVIRONMENTS)('pulumi, for real, on the %s environment', (env) => 
 
     // In the engine's own order: the Namespaces are created before anything in them starts,
     // and each setup Job starts only once what it configures is there.
-    const started = (urn: string) => events.findIndex((e) => e.resourcePreEvent?.metadata.urn === urn);
+    const started = (urn: string) =>
+      events.findIndex((e) => e.resourcePreEvent?.metadata.urn === urn);
     const done = (urn: string) => events.findIndex((e) => e.resOutputsEvent?.metadata.urn === urn);
-    const urns = [...new Set(events.map((e) => e.resourcePreEvent?.metadata.urn).filter((u): u is string => !!u))];
+    const urns = [
+      ...new Set(
+        events.map((e) => e.resourcePreEvent?.metadata.urn).filter((u): u is string => !!u),
+      ),
+    ];
     const named = (pattern: RegExp) => urns.filter((u) => pattern.test(u.split('::').pop()!));
     const namespaces = named(/^namespace\//);
     expect(namespaces).toHaveLength(2);
     const lastNamespace = Math.max(...namespaces.map(done));
-    expect(named(/^(configmap|deployment|statefulset|service|networkpolicy)\//).every((u) => started(u) > lastNamespace)).toBe(true);
-    for (const [job, before] of [[/^job\/observability\/elasticsearch-setup-/, /^statefulset\/observability\/elasticsearch/], [/^job\/observability\/kibana-setup-/, /^deployment\/observability\/kibana$/]] as const) {
+    expect(
+      named(/^(configmap|deployment|statefulset|service|networkpolicy)\//).every(
+        (u) => started(u) > lastNamespace,
+      ),
+    ).toBe(true);
+    for (const [job, before] of [
+      [/^job\/observability\/elasticsearch-setup-/, /^statefulset\/observability\/elasticsearch/],
+      [/^job\/observability\/kibana-setup-/, /^deployment\/observability\/kibana$/],
+    ] as const) {
       const [setup] = named(job);
       expect(named(before).length).toBeGreaterThan(0);
       expect(named(before).every((u) => done(u) < started(setup))).toBe(true);

@@ -1,7 +1,20 @@
 import { App, Chart } from 'cdk8s';
 import {
-  AlertReceiver, Alertmanager, DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, ElasticsearchCluster, ElasticsearchSetup, Grafana, Kibana,
-  LogClass, LogClassMatch, NetworkPeer, NodeExporter, ObservabilityNamespace, ObservabilityStack, Prometheus,
+  AlertReceiver,
+  Alertmanager,
+  DEFAULT_LOG_CLASSES,
+  DEFAULT_LOG_DOMAINS,
+  ElasticsearchCluster,
+  ElasticsearchSetup,
+  Grafana,
+  Kibana,
+  LogClass,
+  LogClassMatch,
+  NetworkPeer,
+  NodeExporter,
+  ObservabilityNamespace,
+  ObservabilityStack,
+  Prometheus,
 } from '@observability/k8s-stack';
 import { LoggingChart } from './custom-stack';
 
@@ -16,10 +29,19 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
    * added after the stack is built.
    */
   'whole-stack': (app) => {
-    const payments = AlertReceiver.slack('slack-payments', { channel: '#payments-oncall', secret: { name: 'payments-alerting', key: 'slack-url' } });
+    const payments = AlertReceiver.slack('slack-payments', {
+      channel: '#payments-oncall',
+      secret: { name: 'payments-alerting', key: 'slack-url' },
+    });
     const platform = AlertReceiver.opsgenie('opsgenie-platform');
     const classes: LogClass[] = [
-      { name: 'audit', match: LogClassMatch.fieldEquals('event.category', ['authentication', 'iam']), retentionDays: 400, ingestShare: 0.02, description: 'Sign-ins and permission changes.' },
+      {
+        name: 'audit',
+        match: LogClassMatch.fieldEquals('event.category', ['authentication', 'iam']),
+        retentionDays: 400,
+        ingestShare: 0.02,
+        description: 'Sign-ins and permission changes.',
+      },
       { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 180, shards: 2 },
       ...DEFAULT_LOG_CLASSES.filter((c) => c.name !== 'trades' && c.name !== 'ai'),
     ];
@@ -31,7 +53,18 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
       logstash: false,
       elasticsearch: { data: { replicas: 5 } },
       logClasses: classes,
-      filebeat: { logProcessing: { domains: [{ name: 'payments', keys: ['payment_id', 'card_token'], words: ['payment', 'payments', 'checkout'] }, ...DEFAULT_LOG_DOMAINS] } },
+      filebeat: {
+        logProcessing: {
+          domains: [
+            {
+              name: 'payments',
+              keys: ['payment_id', 'card_token'],
+              words: ['payment', 'payments', 'checkout'],
+            },
+            ...DEFAULT_LOG_DOMAINS,
+          ],
+        },
+      },
       alertmanager: {
         receivers: [payments, platform],
         routes: [
@@ -53,9 +86,19 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
     new ObservabilityNamespace(chart, 'monitoring');
     new ObservabilityNamespace(chart, 'monitoring-nodes');
     const oncall = AlertReceiver.pagerDuty('pagerduty-oncall');
-    const alertmanager = new Alertmanager(chart, 'alertmanager', { namespace: 'monitoring', receivers: [oncall], defaultReceiver: oncall });
-    const prometheus = new Prometheus(chart, 'prometheus', { namespace: 'monitoring', alertmanager, externalLabels: { cluster: 'edge-1' } });
-    const nodeExporter = new NodeExporter(chart, 'node-exporter', { namespace: 'monitoring-nodes' });
+    const alertmanager = new Alertmanager(chart, 'alertmanager', {
+      namespace: 'monitoring',
+      receivers: [oncall],
+      defaultReceiver: oncall,
+    });
+    const prometheus = new Prometheus(chart, 'prometheus', {
+      namespace: 'monitoring',
+      alertmanager,
+      externalLabels: { cluster: 'edge-1' },
+    });
+    const nodeExporter = new NodeExporter(chart, 'node-exporter', {
+      namespace: 'monitoring-nodes',
+    });
     void prometheus;
     void nodeExporter;
   },
@@ -64,8 +107,16 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
   'shared-elasticsearch': (app) => {
     const data = new Chart(app, 'search');
     new ObservabilityNamespace(data, 'search');
-    const cluster = new ElasticsearchCluster(data, 'cluster', { name: 'search', namespace: 'search', data: { replicas: 3 } });
-    new ElasticsearchSetup(data, 'search-setup', { namespace: 'search', elasticsearch: cluster, logClasses: DEFAULT_LOG_CLASSES });
+    const cluster = new ElasticsearchCluster(data, 'cluster', {
+      name: 'search',
+      namespace: 'search',
+      data: { replicas: 3 },
+    });
+    new ElasticsearchSetup(data, 'search-setup', {
+      namespace: 'search',
+      elasticsearch: cluster,
+      logClasses: DEFAULT_LOG_CLASSES,
+    });
 
     const uis = new Chart(app, 'uis');
     new ObservabilityNamespace(uis, 'dashboards');

@@ -8,7 +8,13 @@ import { parse, stringify } from 'yaml';
 import { Testing } from 'cdk8s';
 import { ObservabilityStack } from '../../../lib';
 import { environmentProfile } from '../../../stacks/environments';
-import { EnvironmentName, find, KubeObject, podTemplateOf, synthEnvironment } from '../../support/environments';
+import {
+  EnvironmentName,
+  find,
+  KubeObject,
+  podTemplateOf,
+  synthEnvironment,
+} from '../../support/environments';
 
 /**
  * An end-to-end alert path made of real processes, all on loopback (127.0.0.1 only):
@@ -34,7 +40,9 @@ export function toolBinary(name: string): string {
       if (path.dirname(dir) === dir) break;
     }
   }
-  throw new Error(`${name} is not installed in .cache/tools/bin: run bash scripts/install-tools.sh`);
+  throw new Error(
+    `${name} is not installed in .cache/tools/bin: run bash scripts/install-tools.sh`,
+  );
 }
 
 /** Fails after `timeoutMs` or `maxTries` checks, whichever comes first; never loops forever. */
@@ -56,7 +64,9 @@ export async function waitUntil<T>(
     }
     await sleep(intervalMs);
   }
-  throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
+  throw new Error(
+    `timed out after ${opts.timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`,
+  );
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -98,7 +108,12 @@ export function close(server: http.Server): Promise<void> {
  * The counter grows by `rate` per second of wall time and by explicit `add()` steps.
  */
 export class TestExporter {
-  public static readonly LABELS = { service: 'checkout', method: 'GET', endpoint: '/pay', status: '500' };
+  public static readonly LABELS = {
+    service: 'checkout',
+    method: 'GET',
+    endpoint: '/pay',
+    status: '500',
+  };
 
   public static async start(): Promise<TestExporter> {
     const exporter = new TestExporter();
@@ -122,12 +137,19 @@ export class TestExporter {
         return;
       }
       this.scrapes.push(Date.now());
-      const lines = ['# HELP http_requests_total HTTP requests served.', '# TYPE http_requests_total counter'];
+      const lines = [
+        '# HELP http_requests_total HTTP requests served.',
+        '# TYPE http_requests_total counter',
+      ];
       if (this.serving) {
-        const labels = Object.entries(TestExporter.LABELS).map(([k, v]) => `${k}="${v}"`).join(',');
+        const labels = Object.entries(TestExporter.LABELS)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(',');
         lines.push(`http_requests_total{${labels}} ${this.value()}`);
       }
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
+      res
+        .writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' })
+        .end(`${lines.join('\n')}\n`);
     });
   }
 
@@ -202,8 +224,13 @@ export class WebhookReceiver {
         if (req.method === 'POST') this.requests.push({ path: req.url ?? '', receivedAt, body });
         if (req.url === '/pagerduty') {
           // What the PagerDuty Events API v2 answers to an accepted event.
-          res.writeHead(202, { 'Content-Type': 'application/json' })
-            .end(JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: body?.dedup_key ?? '' }));
+          res.writeHead(202, { 'Content-Type': 'application/json' }).end(
+            JSON.stringify({
+              status: 'success',
+              message: 'Event processed',
+              dedup_key: body?.dedup_key ?? '',
+            }),
+          );
         } else {
           res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
         }
@@ -291,41 +318,64 @@ export function spawnTool(tool: string, args: string[], dir: string): RunningPro
 
 /** Waits until `<url>/-/ready` answers 2xx; fails at once when the process exits. */
 export async function waitReady(proc: RunningProcess, url: string): Promise<void> {
-  await waitUntil(`${proc.name} /-/ready`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited with ${proc.child.exitCode}`);
-    const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 200 });
+  await waitUntil(
+    `${proc.name} /-/ready`,
+    async () => {
+      if (proc.child.exitCode !== null)
+        throw new Error(`${proc.name} exited with ${proc.child.exitCode}`);
+      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
+      return res.ok ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
 
 /** The last lines of each process's log, for error messages. */
 export function processLogs(processes: readonly RunningProcess[], lines = 30): string {
-  return processes.map((p) => {
-    const text = fs.existsSync(p.logFile) ? fs.readFileSync(p.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
-    return `--- ${p.name} (${p.logFile})\n${text}`;
-  }).join('\n');
+  return processes
+    .map((p) => {
+      const text = fs.existsSync(p.logFile)
+        ? fs.readFileSync(p.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+        : '';
+      return `--- ${p.name} (${p.logFile})\n${text}`;
+    })
+    .join('\n');
 }
 
 /**
  * Starts Prometheus in `dir` with `configFile` on a free loopback port, its TSDB in
  * `<dir>/prometheus-data`. Does not wait: call `waitReady(process, url)`.
  */
-export async function startPrometheus(dir: string, configFile: string, extraArgs: string[] = []): Promise<{ url: string; process: RunningProcess }> {
+export async function startPrometheus(
+  dir: string,
+  configFile: string,
+  extraArgs: string[] = [],
+): Promise<{ url: string; process: RunningProcess }> {
   const port = await freePort();
   const dataDir = path.join(dir, 'prometheus-data');
   fs.mkdirSync(dataDir, { recursive: true });
-  const proc = spawnTool('prometheus', [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${dataDir}`,
-    `--web.listen-address=${LOOPBACK}:${port}`,
-    ...extraArgs,
-  ], dir);
+  const proc = spawnTool(
+    'prometheus',
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=${LOOPBACK}:${port}`,
+      ...extraArgs,
+    ],
+    dir,
+  );
   return { url: `http://${LOOPBACK}:${port}`, process: proc };
 }
 
 /** Prometheus's JSON answer to `GET <path>?<params>` (`/api/v1/query`, ...), whatever its status. */
-export async function prometheusApi(prometheusUrl: string, apiPath: string, params: Record<string, string>): Promise<any> {
-  const res = await fetch(`${prometheusUrl}${apiPath}?${new URLSearchParams(params)}`, { signal: AbortSignal.timeout(5000) });
+export async function prometheusApi(
+  prometheusUrl: string,
+  apiPath: string,
+  params: Record<string, string>,
+): Promise<any> {
+  const res = await fetch(`${prometheusUrl}${apiPath}?${new URLSearchParams(params)}`, {
+    signal: AbortSignal.timeout(5000),
+  });
   return res.json();
 }
 
@@ -333,7 +383,10 @@ export async function prometheusApi(prometheusUrl: string, apiPath: string, para
  * Runs `boot` on a harness of processes; when it fails, stops the harness (every process it
  * started) and fails with the processes' logs. Returns the harness.
  */
-export async function bootOrStop<T extends { logs(): string; stop(): Promise<void> }>(harness: T, boot: () => Promise<void>): Promise<T> {
+export async function bootOrStop<T extends { logs(): string; stop(): Promise<void> }>(
+  harness: T,
+  boot: () => Promise<void>,
+): Promise<T> {
   try {
     await boot();
   } catch (e) {
@@ -386,15 +439,19 @@ export class AlertHarness {
     const amPort = await freePort();
     this.alertmanagerUrl = `http://${LOOPBACK}:${amPort}`;
     this.files.alertmanagerConfig = this.writeAlertmanagerConfig();
-    const alertmanager = spawnTool('alertmanager', [
-      `--config.file=${this.files.alertmanagerConfig}`,
-      `--storage.path=${this.mkdir('alertmanager-data')}`,
-      `--web.listen-address=${LOOPBACK}:${amPort}`,
-      // An empty address disables clustering (no gossip port, no peers).
-      '--cluster.listen-address=',
-      // As generated: the public URL the notices link to.
-      ...externalUrlArgs(this.env, 'alertmanager'),
-    ], this.dir);
+    const alertmanager = spawnTool(
+      'alertmanager',
+      [
+        `--config.file=${this.files.alertmanagerConfig}`,
+        `--storage.path=${this.mkdir('alertmanager-data')}`,
+        `--web.listen-address=${LOOPBACK}:${amPort}`,
+        // An empty address disables clustering (no gossip port, no peers).
+        '--cluster.listen-address=',
+        // As generated: the public URL the notices link to.
+        ...externalUrlArgs(this.env, 'alertmanager'),
+      ],
+      this.dir,
+    );
     this.processes.push(alertmanager);
     // Alertmanager first: Prometheus sends an alert when it starts firing and then only every
     // resend delay (1 m), so the Watchdog, firing from the first evaluation, would otherwise
@@ -402,8 +459,10 @@ export class AlertHarness {
     await waitReady(alertmanager, this.alertmanagerUrl);
 
     this.files.prometheusConfig = this.writePrometheusConfig(amPort);
-    const prometheus = await startPrometheus(this.dir, this.files.prometheusConfig,
-      [...externalUrlArgs(this.env, 'prometheus'), ...(this.options.adminApi ? ['--web.enable-admin-api'] : [])]);
+    const prometheus = await startPrometheus(this.dir, this.files.prometheusConfig, [
+      ...externalUrlArgs(this.env, 'prometheus'),
+      ...(this.options.adminApi ? ['--web.enable-admin-api'] : []),
+    ]);
     this.prometheusUrl = prometheus.url;
     this.processes.push(prometheus.process);
     await waitReady(prometheus.process, this.prometheusUrl);
@@ -441,7 +500,8 @@ export class AlertHarness {
         fs.writeFileSync(urlFile, this.webhook.url(`/${receiver.name}`));
         hook.url_file = urlFile;
       }
-      if (receiver.email_configs) throw new Error('the harness has no SMTP stand-in; this environment configures e-mail');
+      if (receiver.email_configs)
+        throw new Error('the harness has no SMTP stand-in; this environment configures e-mail');
     }
     if (this.options.groupInterval) config.route.group_interval = this.options.groupInterval;
     const file = path.join(this.dir, 'alertmanager.yml');
@@ -470,20 +530,27 @@ export class AlertHarness {
       return file;
     });
     const alerting: Record<string, unknown> = {
-      alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [`${LOOPBACK}:${amPort}`] }] }],
+      alertmanagers: [
+        { api_version: 'v2', static_configs: [{ targets: [`${LOOPBACK}:${amPort}`] }] },
+      ],
     };
-    if (generated.alerting?.alert_relabel_configs) alerting.alert_relabel_configs = generated.alerting.alert_relabel_configs;
+    if (generated.alerting?.alert_relabel_configs)
+      alerting.alert_relabel_configs = generated.alerting.alert_relabel_configs;
     const config = {
       global,
       rule_files: ruleFiles,
       alerting,
-      scrape_configs: [{
-        job_name: 'app',
-        static_configs: [{
-          targets: [`${LOOPBACK}:${this.exporter.port}`],
-          labels: this.options.targetLabels ?? { namespace: 'shop' },
-        }],
-      }],
+      scrape_configs: [
+        {
+          job_name: 'app',
+          static_configs: [
+            {
+              targets: [`${LOOPBACK}:${this.exporter.port}`],
+              labels: this.options.targetLabels ?? { namespace: 'shop' },
+            },
+          ],
+        },
+      ],
     };
     const file = path.join(this.dir, 'prometheus.yml');
     fs.writeFileSync(file, stringify(config));
@@ -508,7 +575,9 @@ export class AlertHarness {
 
   /** The alerts Alertmanager holds (API v2), with their labels. */
   public async alertmanagerAlerts(): Promise<any[]> {
-    const res = await fetch(`${this.alertmanagerUrl}/api/v2/alerts`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.alertmanagerUrl}/api/v2/alerts`, {
+      signal: AbortSignal.timeout(5000),
+    });
     return (await res.json()) as any[];
   }
 
@@ -517,18 +586,27 @@ export class AlertHarness {
    * increase() has a baseline (Prometheus's first scrape comes about 5 s after start).
    */
   public async waitForSamples(n: number, timeoutMs: number): Promise<void> {
-    await waitUntil(`${n} samples of http_requests_total`, async () => {
-      const result = await this.query('count_over_time(http_requests_total[5m])');
-      return result.length > 0 && Number(result[0].value[1]) >= n ? true : undefined;
-    }, { timeoutMs, intervalMs: 250 });
+    await waitUntil(
+      `${n} samples of http_requests_total`,
+      async () => {
+        const result = await this.query('count_over_time(http_requests_total[5m])');
+        return result.length > 0 && Number(result[0].value[1]) >= n ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
   }
 
   /** Deletes series from Prometheus's TSDB (needs `adminApi`). */
   public async deleteSeries(match: string): Promise<void> {
-    const res = await fetch(`${this.prometheusUrl}/api/v1/admin/tsdb/delete_series?match[]=${encodeURIComponent(match)}`, {
-      method: 'POST', signal: AbortSignal.timeout(5000),
-    });
-    if (res.status !== 204) throw new Error(`delete_series ${match} answered ${res.status}: ${await res.text()}`);
+    const res = await fetch(
+      `${this.prometheusUrl}/api/v1/admin/tsdb/delete_series?match[]=${encodeURIComponent(match)}`,
+      {
+        method: 'POST',
+        signal: AbortSignal.timeout(5000),
+      },
+    );
+    if (res.status !== 204)
+      throw new Error(`delete_series ${match} answered ${res.status}: ${await res.text()}`);
   }
 
   /** Kills every process (SIGTERM, then SIGKILL after 5 s), closes the servers, removes the temp dir. */
@@ -559,10 +637,15 @@ export function terminate(child: ChildProcess): Promise<void> {
 export function externalUrlArgs(env: EnvironmentName, statefulSet: string): string[] {
   const object = find(synthEnvironment(env).objects, 'StatefulSet', statefulSet);
   if (!object) throw new Error(`no StatefulSet ${statefulSet} in ${env}`);
-  return (podTemplateOf(object).spec.containers[0].args as string[]).filter((a) => a.startsWith('--web.external-url='));
+  return (podTemplateOf(object).spec.containers[0].args as string[]).filter((a) =>
+    a.startsWith('--web.external-url='),
+  );
 }
 
-function generatedFiles(env: EnvironmentName, configure?: (stack: ObservabilityStack) => void): { prometheus: any; alertmanager: any; rules: Record<string, string> } {
+function generatedFiles(
+  env: EnvironmentName,
+  configure?: (stack: ObservabilityStack) => void,
+): { prometheus: any; alertmanager: any; rules: Record<string, string> } {
   const objects = configure ? configuredObjects(env, configure) : synthEnvironment(env).objects;
   const promData = configMapData(objects, 'prometheus-config');
   const amData = configMapData(objects, 'alertmanager-config');
@@ -574,7 +657,10 @@ function generatedFiles(env: EnvironmentName, configure?: (stack: ObservabilityS
 }
 
 /** Timing, labels and the burst rule of one environment's generated configs (no processes). */
-export function generatedAlertConfig(env: EnvironmentName = 'prod', configure?: (stack: ObservabilityStack) => void): GeneratedAlertConfig {
+export function generatedAlertConfig(
+  env: EnvironmentName = 'prod',
+  configure?: (stack: ObservabilityStack) => void,
+): GeneratedAlertConfig {
   const files = generatedFiles(env, configure);
   const global = files.prometheus.global ?? {};
   const route = files.alertmanager.route ?? {};
@@ -600,7 +686,10 @@ export function generatedAlertConfig(env: EnvironmentName = 'prod', configure?: 
   };
 }
 
-function configuredObjects(env: EnvironmentName, configure: (stack: ObservabilityStack) => void): KubeObject[] {
+function configuredObjects(
+  env: EnvironmentName,
+  configure: (stack: ObservabilityStack) => void,
+): KubeObject[] {
   const stack = new ObservabilityStack(Testing.app(), 'observability', environmentProfile(env));
   configure(stack);
   return Testing.synth(stack) as KubeObject[];
@@ -615,7 +704,15 @@ function configMapData(objects: KubeObject[], name: string): Record<string, stri
 /** Go duration strings as used in these configs (`15s`, `5m`, `1h30m`) in seconds. */
 export function durationSeconds(text: string | undefined): number {
   if (!text) return 0;
-  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+  const units: Record<string, number> = {
+    ms: 0.001,
+    s: 1,
+    m: 60,
+    h: 3600,
+    d: 86400,
+    w: 604800,
+    y: 31536000,
+  };
   let total = 0;
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
   let consumed = '';

@@ -5,7 +5,16 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { RunningProcess, bootOrStop, freePort, mkdirIn, processLogs, spawnTool, terminate, waitUntil } from './alert-harness';
+import {
+  RunningProcess,
+  bootOrStop,
+  freePort,
+  mkdirIn,
+  processLogs,
+  spawnTool,
+  terminate,
+  waitUntil,
+} from './alert-harness';
 import { RunResult, run } from './tools';
 
 /**
@@ -46,73 +55,118 @@ export class ControlPlane {
     const pki = mkdirIn(this.dir, 'pki');
     const files = this.writeCredentials(pki);
 
-    const [etcdClient, etcdPeer, securePort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const [etcdClient, etcdPeer, securePort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const etcdUrl = `http://${LOOPBACK}:${etcdClient}`;
-    const etcd = spawnTool('etcd', [
-      '--name=test',
-      `--data-dir=${mkdirIn(this.dir, 'etcd-data')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=http://${LOOPBACK}:${etcdPeer}`,
-      `--initial-advertise-peer-urls=http://${LOOPBACK}:${etcdPeer}`,
-      `--initial-cluster=test=http://${LOOPBACK}:${etcdPeer}`,
-      // A throwaway store: durability does not matter, speed does.
-      '--unsafe-no-fsync',
-    ], this.dir);
+    const etcd = spawnTool(
+      'etcd',
+      [
+        '--name=test',
+        `--data-dir=${mkdirIn(this.dir, 'etcd-data')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=http://${LOOPBACK}:${etcdPeer}`,
+        `--initial-advertise-peer-urls=http://${LOOPBACK}:${etcdPeer}`,
+        `--initial-cluster=test=http://${LOOPBACK}:${etcdPeer}`,
+        // A throwaway store: durability does not matter, speed does.
+        '--unsafe-no-fsync',
+      ],
+      this.dir,
+    );
     this.processes.push(etcd);
-    await waitUntil('etcd /health', async () => {
-      this.assertRunning(etcd);
-      const res = await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(2000) });
-      return res.ok && ((await res.json()) as { health?: string }).health === 'true' ? true : undefined;
-    }, { timeoutMs: 30_000 });
+    await waitUntil(
+      'etcd /health',
+      async () => {
+        this.assertRunning(etcd);
+        const res = await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(2000) });
+        return res.ok && ((await res.json()) as { health?: string }).health === 'true'
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
 
     this.apiserverUrl = `https://${LOOPBACK}:${securePort}`;
-    const apiserver = spawnTool('kube-apiserver', [
-      `--etcd-servers=${etcdUrl}`,
-      `--bind-address=${LOOPBACK}`,
-      `--advertise-address=${LOOPBACK}`,
-      `--secure-port=${securePort}`,
-      `--cert-dir=${mkdirIn(this.dir, 'apiserver-certs')}`,
-      `--tls-cert-file=${files.servingCert}`,
-      `--tls-private-key-file=${files.servingKey}`,
-      `--token-auth-file=${files.tokens}`,
-      '--authorization-mode=RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${files.saPublicKey}`,
-      `--service-account-signing-key-file=${files.saPrivateKey}`,
-      // A range the Service allocator hands ClusterIPs out of; nothing is routed.
-      '--service-cluster-ip-range=10.96.0.0/16',
-      // As kubeadm sets it, so privileged pods meet PodSecurity, not this older switch.
-      '--allow-privileged=true',
-      // The `kubernetes` Service's endpoints would carry the loopback advertise address,
-      // which Endpoints validation rejects; nothing here needs that Service.
-      '--endpoint-reconciler-type=none',
-      // The default admission plugins (PodSecurity, ServiceAccount, LimitRanger, Priority,
-      // ResourceQuota, the admission webhooks...) stay as they are.
-    ], this.dir);
+    const apiserver = spawnTool(
+      'kube-apiserver',
+      [
+        `--etcd-servers=${etcdUrl}`,
+        `--bind-address=${LOOPBACK}`,
+        `--advertise-address=${LOOPBACK}`,
+        `--secure-port=${securePort}`,
+        `--cert-dir=${mkdirIn(this.dir, 'apiserver-certs')}`,
+        `--tls-cert-file=${files.servingCert}`,
+        `--tls-private-key-file=${files.servingKey}`,
+        `--token-auth-file=${files.tokens}`,
+        '--authorization-mode=RBAC',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${files.saPublicKey}`,
+        `--service-account-signing-key-file=${files.saPrivateKey}`,
+        // A range the Service allocator hands ClusterIPs out of; nothing is routed.
+        '--service-cluster-ip-range=10.96.0.0/16',
+        // As kubeadm sets it, so privileged pods meet PodSecurity, not this older switch.
+        '--allow-privileged=true',
+        // The `kubernetes` Service's endpoints would carry the loopback advertise address,
+        // which Endpoints validation rejects; nothing here needs that Service.
+        '--endpoint-reconciler-type=none',
+        // The default admission plugins (PodSecurity, ServiceAccount, LimitRanger, Priority,
+        // ResourceQuota, the admission webhooks...) stay as they are.
+      ],
+      this.dir,
+    );
     this.processes.push(apiserver);
     this.writeKubeconfig();
-    await waitUntil('kube-apiserver /readyz', async () => {
-      this.assertRunning(etcd);
-      this.assertRunning(apiserver);
-      const res = await this.get('/readyz');
-      return res.status === 200 ? true : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 });
+    await waitUntil(
+      'kube-apiserver /readyz',
+      async () => {
+        this.assertRunning(etcd);
+        this.assertRunning(apiserver);
+        const res = await this.get('/readyz');
+        return res.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
   }
 
   /**
    * The serving certificate (self-signed for 127.0.0.1), the service-account key pair, the
    * admin's static token and the kubeconfig.
    */
-  private writeCredentials(pki: string): { servingCert: string; servingKey: string; tokens: string; saPublicKey: string; saPrivateKey: string } {
+  private writeCredentials(pki: string): {
+    servingCert: string;
+    servingKey: string;
+    tokens: string;
+    saPublicKey: string;
+    saPrivateKey: string;
+  } {
     const servingCert = path.join(pki, 'serving.crt');
     const servingKey = path.join(pki, 'serving.key');
-    const openssl = spawnSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', servingKey, '-out', servingCert, '-days', '1',
-      '-subj', '/CN=kube-apiserver',
-      '-addext', `subjectAltName=IP:${LOOPBACK},DNS:localhost`,
-    ], { encoding: 'utf8' });
+    const openssl = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        servingKey,
+        '-out',
+        servingCert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=kube-apiserver',
+        '-addext',
+        `subjectAltName=IP:${LOOPBACK},DNS:localhost`,
+      ],
+      { encoding: 'utf8' },
+    );
     if (openssl.error || openssl.status !== 0) {
       throw new Error(`openssl req failed (${openssl.error ?? openssl.status}): ${openssl.stderr}`);
     }
@@ -135,19 +189,34 @@ export class ControlPlane {
   }
 
   private writeKubeconfig(): void {
-    fs.writeFileSync(this.kubeconfig, stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'test', cluster: { server: this.apiserverUrl, 'certificate-authority-data': Buffer.from(this.servingCert).toString('base64') } }],
-      users: [{ name: 'admin', user: { token: ADMIN_TOKEN } }],
-      contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin' } }],
-      'current-context': 'test',
-    }), { mode: 0o600 });
+    fs.writeFileSync(
+      this.kubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'test',
+            cluster: {
+              server: this.apiserverUrl,
+              'certificate-authority-data': Buffer.from(this.servingCert).toString('base64'),
+            },
+          },
+        ],
+        users: [{ name: 'admin', user: { token: ADMIN_TOKEN } }],
+        contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin' } }],
+        'current-context': 'test',
+      }),
+      { mode: 0o600 },
+    );
   }
 
   /** GET on the API server as the admin, trusting only its serving certificate. */
   private get(apiPath: string): Promise<{ status: number; body: string }> {
-    return httpsGet(`${this.apiserverUrl}${apiPath}`, { ca: this.servingCert, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    return httpsGet(`${this.apiserverUrl}${apiPath}`, {
+      ca: this.servingCert,
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
   }
 
   /** Runs the installed kubectl against this API server (its own HOME, so its own cache). */
@@ -166,22 +235,32 @@ export class ControlPlane {
   public async startControllerManager(): Promise<void> {
     if (this.controllerManager) return;
     const port = await freePort();
-    const kcm = spawnTool('kube-controller-manager', [
-      `--kubeconfig=${this.kubeconfig}`,
-      `--bind-address=${LOOPBACK}`,
-      `--secure-port=${port}`,
-      `--cert-dir=${mkdirIn(this.dir, 'controller-manager-certs')}`,
-      '--leader-elect=false',
-      '--use-service-account-credentials=false',
-    ], this.dir);
+    const kcm = spawnTool(
+      'kube-controller-manager',
+      [
+        `--kubeconfig=${this.kubeconfig}`,
+        `--bind-address=${LOOPBACK}`,
+        `--secure-port=${port}`,
+        `--cert-dir=${mkdirIn(this.dir, 'controller-manager-certs')}`,
+        '--leader-elect=false',
+        '--use-service-account-credentials=false',
+      ],
+      this.dir,
+    );
     this.controllerManager = kcm;
     this.processes.push(kcm);
     // Its serving certificate is one it made itself; /healthz needs no authentication.
-    await waitUntil('kube-controller-manager /healthz', async () => {
-      this.assertRunning(kcm);
-      const res = await httpsGet(`https://${LOOPBACK}:${port}/healthz`, { rejectUnauthorized: false });
-      return res.status === 200 ? true : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    await waitUntil(
+      'kube-controller-manager /healthz',
+      async () => {
+        this.assertRunning(kcm);
+        const res = await httpsGet(`https://${LOOPBACK}:${port}/healthz`, {
+          rejectUnauthorized: false,
+        });
+        return res.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
   }
 
   /** Stops kube-controller-manager, so nothing but kubectl writes to the API server. */
@@ -195,7 +274,8 @@ export class ControlPlane {
   }
 
   private assertRunning(proc: RunningProcess): void {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited with ${proc.child.exitCode}`);
+    if (proc.child.exitCode !== null)
+      throw new Error(`${proc.name} exited with ${proc.child.exitCode}`);
   }
 
   /** The last lines of each process's log, for error messages. */
@@ -213,7 +293,10 @@ export class ControlPlane {
   }
 }
 
-function httpsGet(url: string, options: https.RequestOptions): Promise<{ status: number; body: string }> {
+function httpsGet(
+  url: string,
+  options: https.RequestOptions,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.get(url, { timeout: 5000, ...options }, (res) => {
       let body = '';

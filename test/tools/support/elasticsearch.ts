@@ -35,7 +35,9 @@ export function elasticsearchHome(): string {
       if (path.dirname(dir) === dir) break;
     }
   }
-  throw new Error('Elasticsearch is not installed in .cache/tools/elasticsearch: run bash scripts/install-tools.sh');
+  throw new Error(
+    'Elasticsearch is not installed in .cache/tools/elasticsearch: run bash scripts/install-tools.sh',
+  );
 }
 
 /** The version of the installed distribution, from its stamp (`elasticsearch 8.19.21`). */
@@ -56,11 +58,59 @@ export function makeCertificates(dir: string): TestCertificates {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
   };
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=logs-pipeline test CA');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=localhost');
-  fs.writeFileSync(path.join(dir, 'node.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
-  openssl('x509', '-req', '-in', 'node.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.crt', '-days', '2', '-extfile', 'node.ext');
-  return { caFile: path.join(dir, 'ca.crt'), certFile: path.join(dir, 'node.crt'), keyFile: path.join(dir, 'node.key') };
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=logs-pipeline test CA',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'node.key',
+    '-out',
+    'node.csr',
+    '-subj',
+    '/CN=localhost',
+  );
+  fs.writeFileSync(
+    path.join(dir, 'node.ext'),
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n',
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'node.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'node.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'node.ext',
+  );
+  return {
+    caFile: path.join(dir, 'ca.crt'),
+    certFile: path.join(dir, 'node.crt'),
+    keyFile: path.join(dir, 'node.key'),
+  };
 }
 
 /** A fresh password: 24 random URL-safe characters, never written anywhere but a 0600 file. */
@@ -110,8 +160,12 @@ export class ElasticsearchServer {
    * Starts one node and waits until it answers `_cluster/health` as `elastic`. Always call
    * `stop()` (in afterAll / finally).
    */
-  public static async start(options: ElasticsearchServerOptions = {}): Promise<ElasticsearchServer> {
-    const server = new ElasticsearchServer(fs.mkdtempSync(path.join(os.tmpdir(), 'elasticsearch-')));
+  public static async start(
+    options: ElasticsearchServerOptions = {},
+  ): Promise<ElasticsearchServer> {
+    const server = new ElasticsearchServer(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'elasticsearch-')),
+    );
     return bootOrStop(server, () => server.boot(options));
   }
 
@@ -137,7 +191,10 @@ export class ElasticsearchServer {
     this.certificates = makeCertificates(certDir);
     const secrets = path.join(dir, 'secrets');
     fs.mkdirSync(secrets, { mode: 0o700 });
-    this.elasticPasswordFile = writeSecretFile(path.join(secrets, 'elastic-password'), this.elasticPassword);
+    this.elasticPasswordFile = writeSecretFile(
+      path.join(secrets, 'elastic-password'),
+      this.elasticPassword,
+    );
     this.logFile = path.join(dir, 'elasticsearch.out');
   }
 
@@ -146,33 +203,38 @@ export class ElasticsearchServer {
     const home = asRoot ? homeReadableBy(RUN_AS.uid, RUN_AS.gid) : elasticsearchHome();
     const conf = path.join(this.dir, 'config');
     fs.cpSync(path.join(home, 'config'), conf, { recursive: true });
-    for (const file of ['ca.crt', 'node.crt', 'node.key']) fs.copyFileSync(path.join(this.dir, 'certs', file), path.join(conf, file));
+    for (const file of ['ca.crt', 'node.crt', 'node.key'])
+      fs.copyFileSync(path.join(this.dir, 'certs', file), path.join(conf, file));
     const httpPort = await freePort();
     const transportPort = await freePort();
-    fs.writeFileSync(path.join(conf, 'elasticsearch.yml'), [
-      'cluster.name: logs-pipeline-test',
-      'node.name: node-1',
-      `path.data: ${path.join(this.dir, 'data')}`,
-      `path.logs: ${path.join(this.dir, 'logs')}`,
-      `network.host: ${LOOPBACK}`,
-      `http.port: ${httpPort}`,
-      `transport.port: ${transportPort}`,
-      'discovery.type: single-node',
-      'xpack.security.enabled: true',
-      'xpack.security.http.ssl.enabled: true',
-      'xpack.security.http.ssl.key: node.key',
-      'xpack.security.http.ssl.certificate: node.crt',
-      'xpack.security.http.ssl.certificate_authorities: [ca.crt]',
-      'xpack.security.transport.ssl.enabled: true',
-      'xpack.security.transport.ssl.key: node.key',
-      'xpack.security.transport.ssl.certificate: node.crt',
-      'xpack.security.transport.ssl.certificate_authorities: [ca.crt]',
-      'xpack.security.transport.ssl.verification_mode: certificate',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(conf, 'elasticsearch.yml'),
+      [
+        'cluster.name: logs-pipeline-test',
+        'node.name: node-1',
+        `path.data: ${path.join(this.dir, 'data')}`,
+        `path.logs: ${path.join(this.dir, 'logs')}`,
+        `network.host: ${LOOPBACK}`,
+        `http.port: ${httpPort}`,
+        `transport.port: ${transportPort}`,
+        'discovery.type: single-node',
+        'xpack.security.enabled: true',
+        'xpack.security.http.ssl.enabled: true',
+        'xpack.security.http.ssl.key: node.key',
+        'xpack.security.http.ssl.certificate: node.crt',
+        'xpack.security.http.ssl.certificate_authorities: [ca.crt]',
+        'xpack.security.transport.ssl.enabled: true',
+        'xpack.security.transport.ssl.key: node.key',
+        'xpack.security.transport.ssl.certificate: node.crt',
+        'xpack.security.transport.ssl.certificate_authorities: [ca.crt]',
+        'xpack.security.transport.ssl.verification_mode: certificate',
+        '',
+      ].join('\n'),
+    );
     for (const sub of ['data', 'logs', 'tmp']) fs.mkdirSync(path.join(this.dir, sub));
     if (asRoot) {
-      for (const sub of ['config', 'data', 'logs', 'tmp']) chownTree(path.join(this.dir, sub), RUN_AS.uid, RUN_AS.gid);
+      for (const sub of ['config', 'data', 'logs', 'tmp'])
+        chownTree(path.join(this.dir, sub), RUN_AS.uid, RUN_AS.gid);
     }
     const env = {
       ...process.env,
@@ -185,9 +247,13 @@ export class ElasticsearchServer {
     const runAs = asRoot ? { uid: RUN_AS.uid, gid: RUN_AS.gid } : {};
     // The bootstrap password becomes the `elastic` user's password at the first start.
     const keystore = path.join(home, 'bin', 'elasticsearch-keystore');
-    for (const [args, input] of [[['create'], ''], [['add', '-x', 'bootstrap.password'], this.elasticPassword]] as const) {
+    for (const [args, input] of [
+      [['create'], ''],
+      [['add', '-x', 'bootstrap.password'], this.elasticPassword],
+    ] as const) {
       const r = spawnSync(keystore, [...args], { env, input, encoding: 'utf8', ...runAs });
-      if (r.status !== 0) throw new Error(`elasticsearch-keystore ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
+      if (r.status !== 0)
+        throw new Error(`elasticsearch-keystore ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
     }
     const roles: Record<string, unknown> = {};
     for (const [name, role] of Object.entries(options.users ?? {})) {
@@ -198,8 +264,13 @@ export class ElasticsearchServer {
     const usersTool = path.join(home, 'bin', 'elasticsearch-users');
     for (const name of Object.keys(options.users ?? {})) {
       const password = randomPassword();
-      const r = spawnSync(usersTool, ['useradd', name, '-p', password, '-r', `${name}_role`], { env, encoding: 'utf8', ...runAs });
-      if (r.status !== 0) throw new Error(`elasticsearch-users useradd ${name} failed: ${r.stdout}${r.stderr}`);
+      const r = spawnSync(usersTool, ['useradd', name, '-p', password, '-r', `${name}_role`], {
+        env,
+        encoding: 'utf8',
+        ...runAs,
+      });
+      if (r.status !== 0)
+        throw new Error(`elasticsearch-users useradd ${name} failed: ${r.stdout}${r.stderr}`);
       const secrets = path.join(this.dir, 'secrets');
       this.users.set(name, {
         username: name,
@@ -209,38 +280,67 @@ export class ElasticsearchServer {
       });
     }
     const log = fs.openSync(this.logFile, 'a');
-    this.child = spawn(path.join(home, 'bin', 'elasticsearch'), [], { env, stdio: ['ignore', log, log], ...runAs });
+    this.child = spawn(path.join(home, 'bin', 'elasticsearch'), [], {
+      env,
+      stdio: ['ignore', log, log],
+      ...runAs,
+    });
     fs.closeSync(log);
     this.nodeUrl = `https://${LOOPBACK}:${httpPort}`;
-    await waitUntil('Elasticsearch to answer _cluster/health', async () => {
-      if (this.child?.exitCode !== null) throw new Error(`elasticsearch exited with ${this.child?.exitCode}`);
-      const res = await this.request('GET', '/_cluster/health', undefined, { base: this.nodeUrl, timeoutMs: 3000 });
-      return res.status === 200 ? true : undefined;
-    }, { timeoutMs: 180_000, intervalMs: 1000 });
+    await waitUntil(
+      'Elasticsearch to answer _cluster/health',
+      async () => {
+        if (this.child?.exitCode !== null)
+          throw new Error(`elasticsearch exited with ${this.child?.exitCode}`);
+        const res = await this.request('GET', '/_cluster/health', undefined, {
+          base: this.nodeUrl,
+          timeoutMs: 3000,
+        });
+        return res.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 1000 },
+    );
     await this.startProxy();
   }
 
   /** One request as `elastic` (or `auth`), JSON in and out. */
-  public request(method: string, apiPath: string, body?: unknown, opts: { base?: string; auth?: string; timeoutMs?: number; ndjson?: boolean } = {}): Promise<EsResponse> {
+  public request(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    opts: { base?: string; auth?: string; timeoutMs?: number; ndjson?: boolean } = {},
+  ): Promise<EsResponse> {
     const url = new URL(apiPath, opts.base ?? (this.url || this.nodeUrl));
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
-      const req = https.request(url, {
-        method,
-        ca: fs.readFileSync(this.certificates.caFile),
-        auth: opts.auth ?? `elastic:${this.elasticPassword}`,
-        headers: payload === undefined ? {} : { 'Content-Type': opts.ndjson ? 'application/x-ndjson' : 'application/json' },
-        timeout: opts.timeoutMs ?? 30_000,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks as unknown as Uint8Array[]).toString('utf8');
-          let parsed: any;
-          try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-      });
+      const req = https.request(
+        url,
+        {
+          method,
+          ca: fs.readFileSync(this.certificates.caFile),
+          auth: opts.auth ?? `elastic:${this.elasticPassword}`,
+          headers:
+            payload === undefined
+              ? {}
+              : { 'Content-Type': opts.ndjson ? 'application/x-ndjson' : 'application/json' },
+          timeout: opts.timeoutMs ?? 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks as unknown as Uint8Array[]).toString('utf8');
+            let parsed: any;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed, text });
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath} timed out`)));
       req.on('error', reject);
       if (payload !== undefined) req.write(payload);
@@ -249,9 +349,15 @@ export class ElasticsearchServer {
   }
 
   /** Like request(), but fails unless the answer is 2xx. */
-  public async ok(method: string, apiPath: string, body?: unknown, opts: { ndjson?: boolean } = {}): Promise<any> {
+  public async ok(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    opts: { ndjson?: boolean } = {},
+  ): Promise<any> {
     const res = await this.request(method, apiPath, body, opts);
-    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${apiPath} answered ${res.status}: ${res.text.slice(0, 2000)}`);
+    if (res.status < 200 || res.status > 299)
+      throw new Error(`${method} ${apiPath} answered ${res.status}: ${res.text.slice(0, 2000)}`);
     return res.body;
   }
 
@@ -263,15 +369,24 @@ export class ElasticsearchServer {
   }
 
   /** Every document of the indices matching `index` (at most `size`), after a refresh. */
-  public async documents(index: string, size = 1000): Promise<{ _index: string; _id: string; _source: any; _ignored?: string[] }[]> {
+  public async documents(
+    index: string,
+    size = 1000,
+  ): Promise<{ _index: string; _id: string; _source: any; _ignored?: string[] }[]> {
     await this.ok('POST', `/${index}/_refresh?expand_wildcards=all`);
-    const res = await this.ok('POST', `/${index}/_search?expand_wildcards=all`, { size, query: { match_all: {} }, sort: ['_doc'] });
+    const res = await this.ok('POST', `/${index}/_search?expand_wildcards=all`, {
+      size,
+      query: { match_all: {} },
+      sort: ['_doc'],
+    });
     return res.hits.hits;
   }
 
   /** The last lines of the node's console output, for error messages. */
   public logs(lines = 40): string {
-    const text = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+    const text = fs.existsSync(this.logFile)
+      ? fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+      : '';
     return `--- elasticsearch (${this.logFile})\n${text}`;
   }
 
@@ -289,27 +404,47 @@ export class ElasticsearchServer {
     const target = new URL(this.nodeUrl);
     // Kept-alive connections to the node, Nagle off on both sides: a request with a body
     // (every bulk and search) would otherwise wait ~40 ms for the peer's delayed ACK.
-    const agent = new https.Agent({ keepAlive: true, ca: fs.readFileSync(this.certificates.caFile) });
-    this.proxy = https.createServer({
-      key: fs.readFileSync(this.certificates.keyFile),
-      cert: fs.readFileSync(this.certificates.certFile),
-    }, (req, res) => {
-      req.socket.setNoDelay(true);
-      // `HEAD /` too: Jaeger's client checks every node that way at start.
-      if ((req.method === 'GET' || req.method === 'HEAD') && (req.url === '/' || req.url?.startsWith('/?'))) {
-        void this.answerRoot(req, res);
-        return;
-      }
-      const upstream = https.request({
-        host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent,
-      }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('socket', (socket) => socket.setNoDelay(true));
-      upstream.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
-      req.pipe(upstream);
+    const agent = new https.Agent({
+      keepAlive: true,
+      ca: fs.readFileSync(this.certificates.caFile),
     });
+    this.proxy = https.createServer(
+      {
+        key: fs.readFileSync(this.certificates.keyFile),
+        cert: fs.readFileSync(this.certificates.certFile),
+      },
+      (req, res) => {
+        req.socket.setNoDelay(true);
+        // `HEAD /` too: Jaeger's client checks every node that way at start.
+        if (
+          (req.method === 'GET' || req.method === 'HEAD') &&
+          (req.url === '/' || req.url?.startsWith('/?'))
+        ) {
+          void this.answerRoot(req, res);
+          return;
+        }
+        const upstream = https.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: target.host },
+            agent,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+        upstream.on('socket', (socket) => socket.setNoDelay(true));
+        upstream.on('error', (e) => {
+          res.writeHead(502);
+          res.end(String(e));
+        });
+        req.pipe(upstream);
+      },
+    );
     this.proxyAgent = agent;
     await new Promise<void>((resolve, reject) => {
       this.proxy!.once('error', reject);
@@ -322,15 +457,28 @@ export class ElasticsearchServer {
   private async answerRoot(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const authorization = req.headers.authorization;
     const check = await new Promise<number>((resolve) => {
-      const r = https.request(new URL('/_security/_authenticate', this.nodeUrl), {
-        method: 'GET', ca: fs.readFileSync(this.certificates.caFile), headers: authorization ? { authorization } : {},
-      }, (up) => { up.resume(); resolve(up.statusCode ?? 0); });
+      const r = https.request(
+        new URL('/_security/_authenticate', this.nodeUrl),
+        {
+          method: 'GET',
+          ca: fs.readFileSync(this.certificates.caFile),
+          headers: authorization ? { authorization } : {},
+        },
+        (up) => {
+          up.resume();
+          resolve(up.statusCode ?? 0);
+        },
+      );
       r.on('error', () => resolve(0));
       r.end();
     });
     if (check !== 200) {
       res.writeHead(check === 0 ? 502 : check, { 'content-type': 'application/json' });
-      res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ error: 'authentication failed', status: check }));
+      res.end(
+        req.method === 'HEAD'
+          ? undefined
+          : JSON.stringify({ error: 'authentication failed', status: check }),
+      );
       return;
     }
     if (req.method === 'HEAD') {
@@ -340,12 +488,19 @@ export class ElasticsearchServer {
     }
     const health = await this.request('GET', '/_cluster/health', undefined, { base: this.nodeUrl });
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({
-      name: 'node-1',
-      cluster_name: health.body?.cluster_name,
-      version: { number: this.version, build_flavor: 'default', minimum_wire_compatibility_version: '7.17.0', minimum_index_compatibility_version: '7.0.0' },
-      tagline: 'You Know, for Search',
-    }));
+    res.end(
+      JSON.stringify({
+        name: 'node-1',
+        cluster_name: health.body?.cluster_name,
+        version: {
+          number: this.version,
+          build_flavor: 'default',
+          minimum_wire_compatibility_version: '7.17.0',
+          minimum_index_compatibility_version: '7.0.0',
+        },
+        tagline: 'You Know, for Search',
+      }),
+    );
   }
 }
 
@@ -358,7 +513,11 @@ let readableCopy: string | undefined;
  */
 function homeReadableBy(uid: number, gid: number): string {
   const home = elasticsearchHome();
-  const check = spawnSync('test', ['-r', path.join(home, 'lib', `elasticsearch-${elasticsearchVersion()}.jar`)], { uid, gid });
+  const check = spawnSync(
+    'test',
+    ['-r', path.join(home, 'lib', `elasticsearch-${elasticsearchVersion()}.jar`)],
+    { uid, gid },
+  );
   if (check.status === 0) return home;
   if (!readableCopy) {
     readableCopy = fs.mkdtempSync(path.join(os.tmpdir(), 'elasticsearch-home-'));
@@ -380,9 +539,11 @@ function chownTree(dir: string, uid: number, gid: number): void {
 
 /** JAVA_HOME, or the JDK of the `java` on PATH. */
 function javaHome(): string {
-  if (process.env.JAVA_HOME && fs.existsSync(path.join(process.env.JAVA_HOME, 'bin', 'java'))) return process.env.JAVA_HOME;
+  if (process.env.JAVA_HOME && fs.existsSync(path.join(process.env.JAVA_HOME, 'bin', 'java')))
+    return process.env.JAVA_HOME;
   const r = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], { encoding: 'utf8' });
   const java = r.stdout.trim();
-  if (!java) throw new Error('Java 17 is needed to run Elasticsearch: no java on PATH and no JAVA_HOME');
+  if (!java)
+    throw new Error('Java 17 is needed to run Elasticsearch: no java on PATH and no JAVA_HOME');
   return path.dirname(path.dirname(java));
 }

@@ -28,8 +28,9 @@ export interface ConfigRewrite {
 export const KEYS_7_17_READS_DIFFERENTLY: readonly { key: string; how: string }[] = [
   {
     key: 'filebeat.inputs[0].prospector.scanner.fingerprint.length',
-    how: '7.17 parses it, but fingerprint file identity is off before 9.0 (`fingerprint.enabled: false`, identity by inode and device), '
-      + 'so a new file is read at once instead of once it holds this many bytes',
+    how:
+      '7.17 parses it, but fingerprint file identity is off before 9.0 (`fingerprint.enabled: false`, identity by inode and device), ' +
+      'so a new file is read at once instead of once it holds this many bytes',
   },
 ];
 
@@ -57,7 +58,10 @@ export interface FilebeatRunOptions {
 
 export class FilebeatRun {
   public static async start(options: FilebeatRunOptions): Promise<FilebeatRun> {
-    const run = new FilebeatRun(fs.mkdtempSync(path.join(os.tmpdir(), 'filebeat-')), options.logsDir);
+    const run = new FilebeatRun(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'filebeat-')),
+      options.logsDir,
+    );
     return bootOrStop(run, () => run.boot(options));
   }
 
@@ -71,7 +75,10 @@ export class FilebeatRun {
   private child?: ChildProcess;
   private readonly logFile: string;
 
-  private constructor(public readonly dir: string, logsDir: string | undefined) {
+  private constructor(
+    public readonly dir: string,
+    logsDir: string | undefined,
+  ) {
     this.logsDir = logsDir ?? path.join(dir, 'containers');
     fs.mkdirSync(this.logsDir, { recursive: true });
     this.logFile = path.join(dir, 'filebeat.out');
@@ -82,15 +89,33 @@ export class FilebeatRun {
     const input = config['filebeat.inputs'][0];
     const es = options.elasticsearch;
     const port = await freePort();
-    this.rewrite(input, 'paths', `filebeat.inputs[0].paths`, [path.join(this.logsDir, '*.log')], 'the node\'s /var/log/containers is a temp directory');
+    this.rewrite(
+      input,
+      'paths',
+      `filebeat.inputs[0].paths`,
+      [path.join(this.logsDir, '*.log')],
+      "the node's /var/log/containers is a temp directory",
+    );
     const processors: any[] = config.processors;
     const k8sIndex = processors.findIndex((p) => p.add_kubernetes_metadata !== undefined);
     if (k8sIndex >= 0 && options.kubeconfig) {
       const k8s = processors[k8sIndex].add_kubernetes_metadata;
       const key = `processors[${k8sIndex}].add_kubernetes_metadata`;
-      this.rewrite(k8s, 'kube_config', `${key}.kube_config`, options.kubeconfig, 'the test\'s API server instead of the in-cluster service account');
+      this.rewrite(
+        k8s,
+        'kube_config',
+        `${key}.kube_config`,
+        options.kubeconfig,
+        "the test's API server instead of the in-cluster service account",
+      );
       const matcher = k8s.matchers[0].logs_path;
-      this.rewrite(matcher, 'logs_path', `${key}.matchers[0].logs_path.logs_path`, `${this.logsDir}/`, 'the log directory of this run, under /var/log/containers/');
+      this.rewrite(
+        matcher,
+        'logs_path',
+        `${key}.matchers[0].logs_path.logs_path`,
+        `${this.logsDir}/`,
+        'the log directory of this run, under /var/log/containers/',
+      );
     } else if (k8sIndex >= 0) {
       this.rewrites.push({
         key: `processors[${k8sIndex}].add_kubernetes_metadata`,
@@ -100,40 +125,79 @@ export class FilebeatRun {
       });
       processors.splice(k8sIndex, 1);
     }
-    this.rewrite(config, 'filebeat.registry.path', 'filebeat.registry.path', path.join(this.dir, 'data', 'registry'), 'the hostPath registry is a temp directory');
+    this.rewrite(
+      config,
+      'filebeat.registry.path',
+      'filebeat.registry.path',
+      path.join(this.dir, 'data', 'registry'),
+      'the hostPath registry is a temp directory',
+    );
     this.rewrite(config, 'http.host', 'http.host', '127.0.0.1', 'loopback only');
     this.rewrite(config, 'http.port', 'http.port', port, 'a free port');
     const output = config['output.elasticsearch'];
-    if (!output) throw new Error('the generated filebeat.yml has no output.elasticsearch: synthesize with logstash: false');
+    if (!output)
+      throw new Error(
+        'the generated filebeat.yml has no output.elasticsearch: synthesize with logstash: false',
+      );
     this.rewrite(output, 'hosts', 'output.elasticsearch.hosts', [es.url], 'the test cluster');
     if (output['ssl.certificate_authorities'] !== undefined) {
-      this.rewrite(output, 'ssl.certificate_authorities', 'output.elasticsearch.ssl.certificate_authorities', [es.caFile], 'the test CA');
+      this.rewrite(
+        output,
+        'ssl.certificate_authorities',
+        'output.elasticsearch.ssl.certificate_authorities',
+        [es.caFile],
+        'the test CA',
+      );
     }
     this.config = config;
     const configFile = path.join(this.dir, 'filebeat.yml');
     fs.writeFileSync(configFile, stringify(config, { lineWidth: 0 }), { mode: 0o600 });
     this.statsUrl = `http://127.0.0.1:${port}`;
     const log = fs.openSync(this.logFile, 'a');
-    this.child = spawn(toolBinary('filebeat'), [
-      '-e', '-c', configFile,
-      '--path.home', this.dir, '--path.data', path.join(this.dir, 'data'), '--path.logs', path.join(this.dir, 'logs'),
-    ], {
-      cwd: this.dir,
-      // As the DaemonSet's env: credentials from the Secret, the node's name from the downward API.
-      env: { ...process.env, NODE_NAME: 'node-1', ES_USERNAME: es.username, ES_PASSWORD: es.password },
-      stdio: ['ignore', log, log],
-    });
+    this.child = spawn(
+      toolBinary('filebeat'),
+      [
+        '-e',
+        '-c',
+        configFile,
+        '--path.home',
+        this.dir,
+        '--path.data',
+        path.join(this.dir, 'data'),
+        '--path.logs',
+        path.join(this.dir, 'logs'),
+      ],
+      {
+        cwd: this.dir,
+        // As the DaemonSet's env: credentials from the Secret, the node's name from the downward API.
+        env: {
+          ...process.env,
+          NODE_NAME: 'node-1',
+          ES_USERNAME: es.username,
+          ES_PASSWORD: es.password,
+        },
+        stdio: ['ignore', log, log],
+      },
+    );
     fs.closeSync(log);
-    await waitUntil('Filebeat\'s stats endpoint', async () => {
-      if (this.child?.exitCode !== null) throw new Error(`filebeat exited with ${this.child?.exitCode}`);
-      const res = await fetch(`${this.statsUrl}/stats`, { signal: AbortSignal.timeout(2000) });
-      return res.ok ? true : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    await waitUntil(
+      "Filebeat's stats endpoint",
+      async () => {
+        if (this.child?.exitCode !== null)
+          throw new Error(`filebeat exited with ${this.child?.exitCode}`);
+        const res = await fetch(`${this.statsUrl}/stats`, { signal: AbortSignal.timeout(2000) });
+        return res.ok ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     if (options.kubeconfig) {
       // add_kubernetes_metadata connects in the background: lines read before it has listed
       // the node's pods go out without metadata, as they would in the first seconds of a pod.
-      await waitUntil('add_kubernetes_metadata to reach the API server', () => (/kubernetes env detected/.test(this.output()) ? true : undefined),
-        { timeoutMs: 30_000, intervalMs: 100 });
+      await waitUntil(
+        'add_kubernetes_metadata to reach the API server',
+        () => (/kubernetes env detected/.test(this.output()) ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
     }
   }
 
@@ -156,12 +220,17 @@ export class FilebeatRun {
 
   /** Waits until Elasticsearch acknowledged at least `n` events (or fails with Filebeat's log). */
   public async waitForAcked(n: number, timeoutMs = 60_000): Promise<any> {
-    return waitUntil(`Filebeat to have ${n} events acknowledged`, async () => {
-      if (this.child?.exitCode !== null) throw new Error(`filebeat exited with ${this.child?.exitCode}`);
-      const stats = await this.stats();
-      const out = stats.libbeat.output.events;
-      return out.acked + out.dropped + out.failed >= n ? stats : undefined;
-    }, { timeoutMs, intervalMs: 100 });
+    return waitUntil(
+      `Filebeat to have ${n} events acknowledged`,
+      async () => {
+        if (this.child?.exitCode !== null)
+          throw new Error(`filebeat exited with ${this.child?.exitCode}`);
+        const stats = await this.stats();
+        const out = stats.libbeat.output.events;
+        return out.acked + out.dropped + out.failed >= n ? stats : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
   }
 
   /** The whole console output of Filebeat. */
@@ -180,9 +249,16 @@ export class FilebeatRun {
 }
 
 /** One CRI log line: `<RFC 3339 nano time> <stream> <F|P> <text>`. */
-export function criLine(text: string | Buffer, opts: { stream?: 'stdout' | 'stderr'; partial?: boolean; time?: Date } = {}): Buffer {
+export function criLine(
+  text: string | Buffer,
+  opts: { stream?: 'stdout' | 'stderr'; partial?: boolean; time?: Date } = {},
+): Buffer {
   const time = (opts.time ?? new Date()).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
-  return concatBytes([Buffer.from(`${time} ${opts.stream ?? 'stdout'} ${opts.partial ? 'P' : 'F'} `), typeof text === 'string' ? Buffer.from(text) : text, Buffer.from('\n')]);
+  return concatBytes([
+    Buffer.from(`${time} ${opts.stream ?? 'stdout'} ${opts.partial ? 'P' : 'F'} `),
+    typeof text === 'string' ? Buffer.from(text) : text,
+    Buffer.from('\n'),
+  ]);
 }
 
 /** Buffer.concat, typed for the Buffers this Node's types and TypeScript 5.9 disagree on. */

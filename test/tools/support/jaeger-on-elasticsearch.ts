@@ -55,7 +55,9 @@ export interface GeneratedJaegerConfig {
 }
 
 /** Every Jaeger Deployment's config of an environment, from its ConfigMap. */
-export function generatedJaegerConfigs(env: 'staging' | 'prod' = 'staging'): GeneratedJaegerConfig[] {
+export function generatedJaegerConfigs(
+  env: 'staging' | 'prod' = 'staging',
+): GeneratedJaegerConfig[] {
   const { objects } = synthEnvironment(env);
   const found: GeneratedJaegerConfig[] = [];
   for (const object of objects) {
@@ -65,7 +67,8 @@ export function generatedJaegerConfigs(env: 'staging' | 'prod' = 'staging'): Gen
     const arg = (container.args ?? []).find((a: string) => a.startsWith('--config='));
     if (!arg) throw new Error(`${object.metadata.name}: no --config= argument`);
     const configText = mountedFile(objects, spec, container, arg.slice('--config='.length));
-    const samplingPath: string | undefined = parse(configText)?.extensions?.remote_sampling?.file?.path;
+    const samplingPath: string | undefined =
+      parse(configText)?.extensions?.remote_sampling?.file?.path;
     found.push({
       deployment: object.metadata.name,
       configText,
@@ -76,9 +79,13 @@ export function generatedJaegerConfigs(env: 'staging' | 'prod' = 'staging'): Gen
 }
 
 function mountedFile(objects: KubeObject[], spec: any, container: any, file: string): string {
-  const mount = (container.volumeMounts ?? []).find((m: any) => !m.subPath && m.mountPath === path.posix.dirname(file));
+  const mount = (container.volumeMounts ?? []).find(
+    (m: any) => !m.subPath && m.mountPath === path.posix.dirname(file),
+  );
   const volume = mount && (spec.volumes ?? []).find((v: any) => v.name === mount.name);
-  const configMap = volume?.configMap?.name && objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name);
+  const configMap =
+    volume?.configMap?.name &&
+    objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name);
   const text = configMap?.data?.[path.posix.basename(file)];
   if (typeof text !== 'string') throw new Error(`no ConfigMap key is mounted at ${file}`);
   return text;
@@ -118,20 +125,32 @@ export interface JaegerProcess {
 }
 
 export class JaegerOnElasticsearch {
-  public static async start(options: JaegerOnElasticsearchOptions = {}): Promise<JaegerOnElasticsearch> {
+  public static async start(
+    options: JaegerOnElasticsearchOptions = {},
+  ): Promise<JaegerOnElasticsearch> {
     const configs = generatedJaegerConfigs('staging');
     const deployments = configs.map((c) => c.deployment).sort();
     if (deployments.join() !== 'jaeger-collector,jaeger-query') {
-      throw new Error(`staging's Jaeger Deployments are ${deployments.join(', ')}; this harness runs jaeger-collector and jaeger-query`);
+      throw new Error(
+        `staging's Jaeger Deployments are ${deployments.join(', ')}; this harness runs jaeger-collector and jaeger-query`,
+      );
     }
-    const prefix: string | undefined = parse(configs[0].configText)?.extensions?.jaeger_storage?.backends?.trace_storage?.elasticsearch?.indices?.index_prefix;
-    const es = await ElasticsearchServer.start({ users: { [JAEGER_ES_USER]: options.role ?? jaegerRole(prefix) } });
+    const prefix: string | undefined = parse(configs[0].configText)?.extensions?.jaeger_storage
+      ?.backends?.trace_storage?.elasticsearch?.indices?.index_prefix;
+    const es = await ElasticsearchServer.start({
+      users: { [JAEGER_ES_USER]: options.role ?? jaegerRole(prefix) },
+    });
     const harness = new JaegerOnElasticsearch(es, prefix);
     try {
       harness.esUrl = harness.es.url;
       // The collector first: it creates the index templates the query then finds.
-      for (const name of ['jaeger-collector', 'jaeger-query']) await harness.startProcess(configs.find((c) => c.deployment === name)!, options.tuning ?? {});
-      if (options.tuning?.refreshInterval) await harness.setTemplateRefreshInterval(options.tuning.refreshInterval);
+      for (const name of ['jaeger-collector', 'jaeger-query'])
+        await harness.startProcess(
+          configs.find((c) => c.deployment === name)!,
+          options.tuning ?? {},
+        );
+      if (options.tuning?.refreshInterval)
+        await harness.setTemplateRefreshInterval(options.tuning.refreshInterval);
     } catch (e) {
       const logs = harness.logs();
       await harness.stop();
@@ -151,7 +170,10 @@ export class JaegerOnElasticsearch {
   public esUrl = '';
   private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jaeger-es-'));
 
-  private constructor(public readonly es: ElasticsearchServer, public readonly indexPrefix: string | undefined) {}
+  private constructor(
+    public readonly es: ElasticsearchServer,
+    public readonly indexPrefix: string | undefined,
+  ) {}
 
   /** `<prefix>-jaeger-span-*`, the daily span indices. */
   public get spanIndexPattern(): string {
@@ -167,48 +189,77 @@ export class JaegerOnElasticsearch {
   public url(deployment: string, generatedPort: number, urlPath: string): string {
     const proc = this.processes.find((p) => p.deployment === deployment);
     const port = proc?.ports.get(generatedPort);
-    if (port === undefined) throw new Error(`${deployment} does not listen on generated port ${generatedPort}`);
+    if (port === undefined)
+      throw new Error(`${deployment} does not listen on generated port ${generatedPort}`);
     return `http://${LOOPBACK}:${port}${urlPath}`;
   }
 
   /** Sends one span over OTLP/HTTP (JSON) to the collector; resolves with the HTTP answer. */
-  public async sendSpan(span: { service: string; traceId: string; spanId: string; name: string }): Promise<{ status: number; text: string }> {
+  public async sendSpan(span: {
+    service: string;
+    traceId: string;
+    spanId: string;
+    name: string;
+  }): Promise<{ status: number; text: string }> {
     const startNs = BigInt(Date.now()) * 1_000_000n;
     const body = {
-      resourceSpans: [{
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: span.service } }] },
-        scopeSpans: [{
-          scope: { name: 'jaeger-on-elasticsearch' },
-          // kind 2: SERVER
-          spans: [{ traceId: span.traceId, spanId: span.spanId, name: span.name, kind: 2, startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 1_000_000n) }],
-        }],
-      }],
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: span.service } }] },
+          scopeSpans: [
+            {
+              scope: { name: 'jaeger-on-elasticsearch' },
+              // kind 2: SERVER
+              spans: [
+                {
+                  traceId: span.traceId,
+                  spanId: span.spanId,
+                  name: span.name,
+                  kind: 2,
+                  startTimeUnixNano: String(startNs),
+                  endTimeUnixNano: String(startNs + 1_000_000n),
+                },
+              ],
+            },
+          ],
+        },
+      ],
     };
     const res = await fetch(this.otlpHttpUrl, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
     });
     return { status: res.status, text: await res.text() };
   }
 
   /** `GET /api/traces/<id>` of the query process: the trace, or undefined while it answers 404. */
   public async getTrace(traceId: string): Promise<any | undefined> {
-    const res = await fetch(this.url('jaeger-query', JaegerPorts.query, `/api/traces/${traceId}`), { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(this.url('jaeger-query', JaegerPorts.query, `/api/traces/${traceId}`), {
+      signal: AbortSignal.timeout(5000),
+    });
     const text = await res.text();
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw new Error(`GET /api/traces/${traceId} answered ${res.status}: ${text.slice(0, 500)}`);
+    if (res.status !== 200)
+      throw new Error(`GET /api/traces/${traceId} answered ${res.status}: ${text.slice(0, 500)}`);
     return JSON.parse(text).data?.[0];
   }
 
   /** The collector's Prometheus metrics (`service.telemetry.metrics`). */
   public async collectorMetrics(): Promise<string> {
-    const res = await fetch(this.url('jaeger-collector', JaegerPorts.metrics, '/metrics'), { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(this.url('jaeger-collector', JaegerPorts.metrics, '/metrics'), {
+      signal: AbortSignal.timeout(5000),
+    });
     return res.text();
   }
 
   /** The last lines of each process's output and of Elasticsearch's. */
   public logs(lines = 30): string {
     const own = this.processes.map((p) => {
-      const text = fs.existsSync(p.logFile) ? fs.readFileSync(p.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+      const text = fs.existsSync(p.logFile)
+        ? fs.readFileSync(p.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+        : '';
       return `--- ${p.deployment} (${p.logFile})\n${text}`;
     });
     return [...own, this.es.logs(lines)].join('\n');
@@ -219,7 +270,8 @@ export class JaegerOnElasticsearch {
       const child = proc.child;
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        for (let i = 0; i < 50 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
+        for (let i = 0; i < 50 && child.exitCode === null && child.signalCode === null; i++)
+          await sleep(100);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
     }
@@ -231,7 +283,10 @@ export class JaegerOnElasticsearch {
    * Starts one Deployment's process and waits until it is healthy. On a shared machine another
    * program can take a port between freePort() and Jaeger's bind; then it starts again on new ports.
    */
-  private async startProcess(generated: GeneratedJaegerConfig, tuning: JaegerLatencyTuning): Promise<void> {
+  private async startProcess(
+    generated: GeneratedJaegerConfig,
+    tuning: JaegerLatencyTuning,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const rewrites: ConfigRewrite[] = [];
       const tuned: ConfigRewrite[] = [];
@@ -249,11 +304,21 @@ export class JaegerOnElasticsearch {
     }
   }
 
-  private async launch(generated: GeneratedJaegerConfig, tuning: JaegerLatencyTuning, rewrites: ConfigRewrite[], tuned: ConfigRewrite[]): Promise<void> {
+  private async launch(
+    generated: GeneratedJaegerConfig,
+    tuning: JaegerLatencyTuning,
+    rewrites: ConfigRewrite[],
+    tuned: ConfigRewrite[],
+  ): Promise<void> {
     const name = generated.deployment;
     const doc = parseDocument(generated.configText);
     const config = doc.toJS();
-    const set = (list: ConfigRewrite[], at: (string | number)[], to: unknown, why: string): void => {
+    const set = (
+      list: ConfigRewrite[],
+      at: (string | number)[],
+      to: unknown,
+      why: string,
+    ): void => {
       const from = at.reduce<any>((node, key) => node?.[key], config);
       list.push({ key: `${name}: ${at.join('.')}`, from, to, why });
       doc.setIn(at, Array.isArray(to) ? doc.createNode(to) : to);
@@ -263,7 +328,12 @@ export class JaegerOnElasticsearch {
       const local = await freePort();
       ports.set(listener.port, local);
       if (listener.kind === 'endpoint') {
-        set(rewrites, listener.path, `${LOOPBACK}:${local}`, 'loopback only, on a free port (the pod listens on 0.0.0.0 and the fixed port)');
+        set(
+          rewrites,
+          listener.path,
+          `${LOOPBACK}:${local}`,
+          'loopback only, on a free port (the pod listens on 0.0.0.0 and the fixed port)',
+        );
       } else {
         set(rewrites, [...listener.path, 'host'], LOOPBACK, 'loopback only');
         set(rewrites, [...listener.path, 'port'], local, 'a free port');
@@ -272,47 +342,88 @@ export class JaegerOnElasticsearch {
     if (generated.samplingText !== undefined) {
       const file = path.join(this.dir, `${name}-sampling-strategies.json`);
       fs.writeFileSync(file, generated.samplingText);
-      set(rewrites, ['extensions', 'remote_sampling', 'file', 'path'], file, 'a copy of the generated sampling-strategies.json (a key of the same ConfigMap, mounted beside config.yaml)');
+      set(
+        rewrites,
+        ['extensions', 'remote_sampling', 'file', 'path'],
+        file,
+        'a copy of the generated sampling-strategies.json (a key of the same ConfigMap, mounted beside config.yaml)',
+      );
     }
     const user = this.es.user(JAEGER_ES_USER);
     for (const backend of Object.keys(config.extensions?.jaeger_storage?.backends ?? {})) {
       const es = [...BACKENDS, backend, 'elasticsearch'];
       if (!config.extensions.jaeger_storage.backends[backend].elasticsearch) continue;
-      set(rewrites, [...es, 'server_urls'], [this.esUrl], 'the test cluster (TLS, this run\'s CA), in place of the elasticsearch-http Service, '
-        + 'through the harness\'s pass-through, which answers the client\'s HEAD / health check');
+      set(
+        rewrites,
+        [...es, 'server_urls'],
+        [this.esUrl],
+        "the test cluster (TLS, this run's CA), in place of the elasticsearch-http Service, " +
+          "through the harness's pass-through, which answers the client's HEAD / health check",
+      );
       if (doc.getIn([...es, 'tls', 'ca_file']) !== undefined) {
-        set(rewrites, [...es, 'tls', 'ca_file'], this.es.certificates.caFile, 'this run\'s CA, in place of the elasticsearch-certs Secret\'s ca.crt');
+        set(
+          rewrites,
+          [...es, 'tls', 'ca_file'],
+          this.es.certificates.caFile,
+          "this run's CA, in place of the elasticsearch-certs Secret's ca.crt",
+        );
       }
       if (doc.getIn([...es, 'auth', 'basic', 'password_file']) !== undefined) {
-        set(rewrites, [...es, 'auth', 'basic', 'password_file'], user.passwordFile, 'the jaeger user\'s password (mode 0600), in place of the jaeger-elasticsearch-credentials Secret\'s file');
+        set(
+          rewrites,
+          [...es, 'auth', 'basic', 'password_file'],
+          user.passwordFile,
+          "the jaeger user's password (mode 0600), in place of the jaeger-elasticsearch-credentials Secret's file",
+        );
       }
       if (name === 'jaeger-collector' && tuning.bulkFlushInterval) {
-        set(tuned, [...es, 'bulk_processing', 'flush_interval'], tuning.bulkFlushInterval, 'VARIANT: the bulk processor flushes this often (default 200 ms)');
+        set(
+          tuned,
+          [...es, 'bulk_processing', 'flush_interval'],
+          tuning.bulkFlushInterval,
+          'VARIANT: the bulk processor flushes this often (default 200 ms)',
+        );
       }
     }
     if (name === 'jaeger-collector' && tuning.batchTimeout) {
-      set(tuned, ['processors', 'batch', 'timeout'], tuning.batchTimeout, 'VARIANT: the batch processor sends this often (default 200 ms; 0 sends at once)');
+      set(
+        tuned,
+        ['processors', 'batch', 'timeout'],
+        tuning.batchTimeout,
+        'VARIANT: the batch processor sends this often (default 200 ms; 0 sends at once)',
+      );
     }
     const configFile = path.join(this.dir, `${name}.yaml`);
     fs.writeFileSync(configFile, doc.toString(), { mode: 0o600 });
     const logFile = path.join(this.dir, `${name}.log`);
     const log = fs.openSync(logFile, 'w');
     const child = spawn(toolBinary('jaeger'), [`--config=${configFile}`], {
-      cwd: this.dir, env: { ...process.env, ...this.environment }, stdio: ['ignore', log, log],
+      cwd: this.dir,
+      env: { ...process.env, ...this.environment },
+      stdio: ['ignore', log, log],
     });
     fs.closeSync(log);
     const proc: JaegerProcess = { deployment: name, child, logFile, configFile, ports };
     this.processes.push(proc);
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) =>
-      reject(new Error(`${name} exited (${code ?? signal}) before it was healthy`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) =>
+        reject(new Error(`${name} exited (${code ?? signal}) before it was healthy`)),
+      ),
+    );
     exited.catch(() => undefined);
     await Promise.race([
-      waitUntil(`${name} ${JAEGER_HEALTH_PATH}`, async () => {
-        // Ends the polling once the process is gone; `exited` has said why.
-        if (child.exitCode !== null || child.signalCode !== null) return false;
-        const res = await fetch(this.url(name, JaegerPorts.health, JAEGER_HEALTH_PATH), { signal: AbortSignal.timeout(2000) });
-        return res.status === 200 ? true : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 100 }),
+      waitUntil(
+        `${name} ${JAEGER_HEALTH_PATH}`,
+        async () => {
+          // Ends the polling once the process is gone; `exited` has said why.
+          if (child.exitCode !== null || child.signalCode !== null) return false;
+          const res = await fetch(this.url(name, JaegerPorts.health, JAEGER_HEALTH_PATH), {
+            signal: AbortSignal.timeout(2000),
+          });
+          return res.status === 200 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      ),
       exited,
     ]);
   }
@@ -326,8 +437,10 @@ export class JaegerOnElasticsearch {
       if (!template) throw new Error(`Jaeger made no index template ${name}`);
       const settings = template.template.settings ?? (template.template.settings = {});
       this.tuning.push({
-        key: `index template ${name}: template.settings.index.refresh_interval`, from: settings.index?.refresh_interval, to: interval,
-        why: 'VARIANT: new daily indices refresh this often (Jaeger\'s template sets none: Elasticsearch\'s default, 1 s)',
+        key: `index template ${name}: template.settings.index.refresh_interval`,
+        from: settings.index?.refresh_interval,
+        to: interval,
+        why: "VARIANT: new daily indices refresh this often (Jaeger's template sets none: Elasticsearch's default, 1 s)",
       });
       settings.index = { ...(settings.index ?? {}), refresh_interval: interval };
       await this.es.ok('PUT', `/_index_template/${name}`, template);
@@ -348,9 +461,11 @@ export function listenEndpoints(node: any, at: (string | number)[] = []): Listen
   if (!node || typeof node !== 'object') return [];
   const found: Listener[] = [];
   for (const [key, value] of Object.entries<any>(node)) {
-    const endpoint = key === 'endpoint' && typeof value === 'string' ? /^[^:]*:(\d+)$/.exec(value) : null;
+    const endpoint =
+      key === 'endpoint' && typeof value === 'string' ? /^[^:]*:(\d+)$/.exec(value) : null;
     if (endpoint) found.push({ kind: 'endpoint', path: [...at, key], port: Number(endpoint[1]) });
-    else if (key === 'prometheus' && value && typeof value.port === 'number') found.push({ kind: 'host-port', path: [...at, key], port: value.port });
+    else if (key === 'prometheus' && value && typeof value.port === 'number')
+      found.push({ kind: 'host-port', path: [...at, key], port: value.port });
     else found.push(...listenEndpoints(value, [...at, key]));
   }
   return found;

@@ -8,7 +8,14 @@ import { KubeObject } from '../../support/environments';
 import { ElasticsearchServer } from './elasticsearch';
 import { bootOrStop, sleep, toolBinary, waitUntil } from './alert-harness';
 import { ControlPlane } from './apiserver';
-import { concatBytes, ConfigRewrite, containerId, containerLogName, criLine, FilebeatRun } from './filebeat';
+import {
+  concatBytes,
+  ConfigRewrite,
+  containerId,
+  containerLogName,
+  criLine,
+  FilebeatRun,
+} from './filebeat';
 import { LogLine } from './hostile-logs';
 import { runSetupJob } from './setup-job-run';
 
@@ -34,7 +41,12 @@ export function rewriteForDistribution(file: string, body: any): ConfigRewrite[]
   const rewrites: ConfigRewrite[] = [];
   const settings = body.template?.settings;
   if (settings && settings['index.lifecycle.name'] !== undefined) {
-    rewrites.push({ key: `${file} template.settings.index.lifecycle.name`, from: settings['index.lifecycle.name'], to: undefined, why: 'no ILM module (the policies are checked by Elasticsearch\'s parser in ilm-policy.tools.test.ts)' });
+    rewrites.push({
+      key: `${file} template.settings.index.lifecycle.name`,
+      from: settings['index.lifecycle.name'],
+      to: undefined,
+      why: "no ILM module (the policies are checked by Elasticsearch's parser in ilm-policy.tools.test.ts)",
+    });
     delete settings['index.lifecycle.name'];
   }
   const visit = (node: any, at: string) => {
@@ -42,7 +54,12 @@ export function rewriteForDistribution(file: string, body: any): ConfigRewrite[]
     for (const [key, value] of Object.entries<any>(node)) {
       if (key === 'type' && typeof value === 'string' && MISSING_MODULE_TYPES[value]) {
         const { module, replacement } = MISSING_MODULE_TYPES[value];
-        rewrites.push({ key: `${file} ${at}.type`, from: value, to: replacement, why: `no ${module} module` });
+        rewrites.push({
+          key: `${file} ${at}.type`,
+          from: value,
+          to: replacement,
+          why: `no ${module} module`,
+        });
         node.type = replacement;
       } else {
         visit(value, `${at}.${key}`);
@@ -83,12 +100,19 @@ export class LogsPipeline {
   /** `containers`: the containers whose pods the API server holds before Filebeat starts. */
   public static async start(options: { containers: readonly string[] }): Promise<LogsPipeline> {
     const stack = new ObservabilityStack(Testing.app(), 'observability', {
-      ...environmentProfile('staging'), logstash: false, elasticStackVersion: ElasticStackVersion.V8_19,
+      ...environmentProfile('staging'),
+      logstash: false,
+      elasticStackVersion: ElasticStackVersion.V8_19,
     });
     const objects = Testing.synth(stack) as KubeObject[];
     // The user the Filebeat credentials Secret names, with the privileges its row documents.
     const es = await ElasticsearchServer.start({
-      users: { filebeat_writer: { cluster: ['monitor'], indices: [{ names: ['logs-*'], privileges: ['create_doc', 'auto_configure'] }] } },
+      users: {
+        filebeat_writer: {
+          cluster: ['monitor'],
+          indices: [{ names: ['logs-*'], privileges: ['create_doc', 'auto_configure'] }],
+        },
+      },
     });
     let plane: ControlPlane | undefined;
     try {
@@ -116,7 +140,9 @@ export class LogsPipeline {
     /** The API server add_kubernetes_metadata reads pods from, when this run may use /var/log/containers. */
     public readonly controlPlane?: ControlPlane,
   ) {
-    this.logsDir = controlPlane ? fs.mkdtempSync(path.join(CONTAINER_LOG_DIR, 'observability-stack-test-')) : undefined;
+    this.logsDir = controlPlane
+      ? fs.mkdtempSync(path.join(CONTAINER_LOG_DIR, 'observability-stack-test-'))
+      : undefined;
   }
 
   /**
@@ -128,29 +154,75 @@ export class LogsPipeline {
     if (!this.controlPlane) return;
     const objects: object[] = [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
-      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1' } },
+      },
       // No controller manager runs to make it, and admission looks it up for every pod.
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'shop' } },
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace: 'shop' },
+      },
     ];
-    const setup = this.controlPlane.kubectl(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
+    const setup = this.controlPlane.kubectl(
+      ['apply', '-f', '-'],
+      objects.map((o) => JSON.stringify(o)).join('\n'),
+    );
     if (setup.status !== 0) throw new Error(`kubectl apply failed: ${setup.stderr}`);
     objects.length = 0;
     for (const container of containers) {
       objects.push({
-        apiVersion: 'v1', kind: 'Pod',
-        metadata: { name: podName(container), namespace: 'shop', labels: { 'app.kubernetes.io/name': container } },
-        spec: { nodeName: 'node-1', automountServiceAccountToken: false, containers: [{ name: container, image: 'registry.example/shop/app:1.0' }] },
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: podName(container),
+          namespace: 'shop',
+          labels: { 'app.kubernetes.io/name': container },
+        },
+        spec: {
+          nodeName: 'node-1',
+          automountServiceAccountToken: false,
+          containers: [{ name: container, image: 'registry.example/shop/app:1.0' }],
+        },
       });
     }
-    const applied = this.controlPlane.kubectl(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
+    const applied = this.controlPlane.kubectl(
+      ['apply', '-f', '-'],
+      objects.map((o) => JSON.stringify(o)).join('\n'),
+    );
     if (applied.status !== 0) throw new Error(`kubectl apply failed: ${applied.stderr}`);
     for (const container of containers) {
       const id = containerId(podName(container), 'shop', container);
-      const status = { status: { phase: 'Running', containerStatuses: [{
-        name: container, containerID: `containerd://${id}`, image: 'registry.example/shop/app:1.0', imageID: '', ready: true, restartCount: 0, started: true,
-        state: { running: { startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } },
-      }] } };
-      const patched = this.controlPlane.kubectl(['patch', 'pod', podName(container), '-n', 'shop', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+      const status = {
+        status: {
+          phase: 'Running',
+          containerStatuses: [
+            {
+              name: container,
+              containerID: `containerd://${id}`,
+              image: 'registry.example/shop/app:1.0',
+              imageID: '',
+              ready: true,
+              restartCount: 0,
+              started: true,
+              state: { running: { startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } },
+            },
+          ],
+        },
+      };
+      const patched = this.controlPlane.kubectl([
+        'patch',
+        'pod',
+        podName(container),
+        '-n',
+        'shop',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify(status),
+      ]);
       if (patched.status !== 0) throw new Error(`kubectl patch status failed: ${patched.stderr}`);
     }
   }
@@ -159,22 +231,38 @@ export class LogsPipeline {
     const usernameFile = path.join(this.dir, 'elastic-username');
     fs.writeFileSync(usernameFile, 'elastic');
     const setup = await runSetupJob({
-      objects: this.objects, configMap: 'elasticsearch-setup-config', dir: this.dir, apiUrl: this.es.url, caFile: this.es.certificates.caFile,
-      usernameFile, passwordFile: this.es.elasticPasswordFile,
-      dropSteps: { pattern: /\/_ilm\/policy\//, why: 'no ILM module; the policy bodies are checked by Elasticsearch\'s own parser (ilm-policy.tools.test.ts)' },
+      objects: this.objects,
+      configMap: 'elasticsearch-setup-config',
+      dir: this.dir,
+      apiUrl: this.es.url,
+      caFile: this.es.certificates.caFile,
+      usernameFile,
+      passwordFile: this.es.elasticPasswordFile,
+      dropSteps: {
+        pattern: /\/_ilm\/policy\//,
+        why: "no ILM module; the policy bodies are checked by Elasticsearch's own parser (ilm-policy.tools.test.ts)",
+      },
       rewriteFile: rewriteForDistribution,
     });
     this.setupOutput = `${setup.stdout}\n${setup.stderr}`;
     this.rewrites.push(...setup.rewrites);
-    if (setup.status !== 0) throw new Error(`the setup Job script failed (${setup.status}):\n${this.setupOutput}`);
+    if (setup.status !== 0)
+      throw new Error(`the setup Job script failed (${setup.status}):\n${this.setupOutput}`);
     this.addPods([...containers, WARM_UP_CONTAINER]);
     const writer = this.es.user('filebeat_writer');
-    const configMap = this.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'filebeat-config')!;
+    const configMap = this.objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'filebeat-config',
+    )!;
     this.filebeat = await FilebeatRun.start({
       generatedConfig: configMap.data['filebeat.yml'],
       logsDir: this.logsDir,
       kubeconfig: this.controlPlane?.kubeconfig,
-      elasticsearch: { url: this.es.url, caFile: this.es.certificates.caFile, username: writer.username, password: writer.password },
+      elasticsearch: {
+        url: this.es.url,
+        caFile: this.es.certificates.caFile,
+        username: writer.username,
+        password: writer.password,
+      },
     });
     this.rewrites.push(...this.filebeat.rewrites);
     await this.warmUp();
@@ -189,30 +277,49 @@ export class LogsPipeline {
     if (!this.controlPlane) return;
     const before = await this.filebeat.handled();
     let written = 0;
-    await waitUntil('a line with Kubernetes metadata', async () => {
-      this.appendLines(WARM_UP_CONTAINER, [{ text: 'warm-up line' }]);
-      written++;
-      await sleep(1000);
-      await this.es.ok('POST', '/logs-*/_refresh');
-      const found = await this.es.ok('POST', '/logs-*/_search', { size: 0, query: { term: { 'kubernetes.pod.name': podName(WARM_UP_CONTAINER) } } });
-      return found.hits.total.value > 0 ? true : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitUntil(
+      'a line with Kubernetes metadata',
+      async () => {
+        this.appendLines(WARM_UP_CONTAINER, [{ text: 'warm-up line' }]);
+        written++;
+        await sleep(1000);
+        await this.es.ok('POST', '/logs-*/_refresh');
+        const found = await this.es.ok('POST', '/logs-*/_search', {
+          size: 0,
+          query: { term: { 'kubernetes.pod.name': podName(WARM_UP_CONTAINER) } },
+        });
+        return found.hits.total.value > 0 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     // Every warm-up line shipped before they go, so none arrives after.
     await this.filebeat.waitForAcked(before + written, 30_000);
     // One by one: this distribution has no _delete_by_query (its reindex module is left out).
     await this.es.ok('POST', '/logs-*/_refresh');
-    const found = await this.es.ok('POST', '/logs-*/_search', { size: written, query: { term: { 'service.name': WARM_UP_CONTAINER } } });
-    for (const hit of found.hits.hits) await this.es.ok('DELETE', `/${hit._index}/_doc/${hit._id}?refresh=true`);
+    const found = await this.es.ok('POST', '/logs-*/_search', {
+      size: written,
+      query: { term: { 'service.name': WARM_UP_CONTAINER } },
+    });
+    for (const hit of found.hits.hits)
+      await this.es.ok('DELETE', `/${hit._index}/_doc/${hit._id}?refresh=true`);
   }
 
   /** The log file of a container, named as the kubelet names it. */
   public logFile(container: string): string {
-    return path.join(this.filebeat.logsDir, containerLogName(podName(container), 'shop', container));
+    return path.join(
+      this.filebeat.logsDir,
+      containerLogName(podName(container), 'shop', container),
+    );
   }
 
   /** Appends lines, in CRI format, to a container's log file. */
   public appendLines(container: string, lines: readonly LogLine[]): void {
-    fs.appendFileSync(this.logFile(container), concatBytes(lines.map((l) => criLine(l.text, { partial: l.partial }))) as unknown as Uint8Array);
+    fs.appendFileSync(
+      this.logFile(container),
+      concatBytes(
+        lines.map((l) => criLine(l.text, { partial: l.partial })),
+      ) as unknown as Uint8Array,
+    );
   }
 
   public logs(): string {

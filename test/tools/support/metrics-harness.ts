@@ -5,8 +5,18 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { EnvironmentName, find, synthEnvironment } from '../../support/environments';
 import {
-  bootOrStop, close, durationSeconds, externalUrlArgs, listen, mkdirIn, processLogs, prometheusApi, RunningProcess,
-  startPrometheus, terminate, waitReady,
+  bootOrStop,
+  close,
+  durationSeconds,
+  externalUrlArgs,
+  listen,
+  mkdirIn,
+  processLogs,
+  prometheusApi,
+  RunningProcess,
+  startPrometheus,
+  terminate,
+  waitReady,
 } from './alert-harness';
 
 /**
@@ -92,21 +102,32 @@ export interface GeneratedScrapeTiming {
 }
 
 /** The parsed prometheus.yml and its rule files (the other keys of its ConfigMap) of one environment. */
-function generatedPrometheusFiles(env: EnvironmentName): { config: any; rules: Record<string, string> } {
+function generatedPrometheusFiles(env: EnvironmentName): {
+  config: any;
+  rules: Record<string, string>;
+} {
   const configMap = find(synthEnvironment(env).objects, 'ConfigMap', 'prometheus-config');
-  if (!configMap?.data) throw new Error(`ConfigMap prometheus-config is not in the synthesized ${env} objects`);
+  if (!configMap?.data)
+    throw new Error(`ConfigMap prometheus-config is not in the synthesized ${env} objects`);
   const { ['prometheus.yml']: config, ...rules } = configMap.data as Record<string, string>;
   return { config: parse(config), rules };
 }
 
 /** Applies Prometheus's defaulting of `scrape_timeout`: the smaller of the inherited timeout and the interval. */
-function effectiveTimeout(timeout: string | undefined, inherited: string, interval: string): string {
+function effectiveTimeout(
+  timeout: string | undefined,
+  inherited: string,
+  interval: string,
+): string {
   if (timeout) return timeout;
   return durationSeconds(inherited) > durationSeconds(interval) ? interval : inherited;
 }
 
 /** The scrape interval and timeout of `jobName` in the generated prometheus.yml of `env`. */
-export function generatedScrapeTiming(env: EnvironmentName = 'prod', jobName = APPLICATION_JOB): GeneratedScrapeTiming {
+export function generatedScrapeTiming(
+  env: EnvironmentName = 'prod',
+  jobName = APPLICATION_JOB,
+): GeneratedScrapeTiming {
   return scrapeTimingOf(generatedPrometheusFiles(env).config, jobName);
 }
 
@@ -114,9 +135,17 @@ function scrapeTimingOf(config: any, jobName: string): GeneratedScrapeTiming {
   const job = (config.scrape_configs ?? []).find((j: any) => j.job_name === jobName);
   if (!job) throw new Error(`no scrape job ${jobName} in the generated prometheus.yml`);
   const globalInterval = config.global?.scrape_interval ?? '1m';
-  const globalTimeout = effectiveTimeout(config.global?.scrape_timeout, DEFAULT_SCRAPE_TIMEOUT, globalInterval);
+  const globalTimeout = effectiveTimeout(
+    config.global?.scrape_timeout,
+    DEFAULT_SCRAPE_TIMEOUT,
+    globalInterval,
+  );
   const scrapeInterval = job.scrape_interval ?? globalInterval;
-  return { jobName, scrapeInterval, scrapeTimeout: effectiveTimeout(job.scrape_timeout, globalTimeout, scrapeInterval) };
+  return {
+    jobName,
+    scrapeInterval,
+    scrapeTimeout: effectiveTimeout(job.scrape_timeout, globalTimeout, scrapeInterval),
+  };
 }
 
 export interface MetricsHarnessOptions {
@@ -162,14 +191,22 @@ export class MetricsHarness {
     this.generated = generatedPrometheusFiles(this.env);
     const timing = scrapeTimingOf(this.generated.config, APPLICATION_JOB);
     this.timing = options.interval
-      ? { ...timing, scrapeInterval: options.interval, scrapeTimeout: effectiveTimeout(undefined, timing.scrapeTimeout, options.interval) }
+      ? {
+          ...timing,
+          scrapeInterval: options.interval,
+          scrapeTimeout: effectiveTimeout(undefined, timing.scrapeTimeout, options.interval),
+        }
       : timing;
   }
 
   private async boot(): Promise<void> {
     this.exporter = await GaugeExporter.start();
     this.prometheusConfigFile = this.writePrometheusConfig();
-    const prometheus = await startPrometheus(this.dir, this.prometheusConfigFile, externalUrlArgs(this.env, 'prometheus'));
+    const prometheus = await startPrometheus(
+      this.dir,
+      this.prometheusConfigFile,
+      externalUrlArgs(this.env, 'prometheus'),
+    );
     this.prometheusUrl = prometheus.url;
     this.processes.push(prometheus.process);
     await waitReady(prometheus.process, this.prometheusUrl);
@@ -185,12 +222,19 @@ export class MetricsHarness {
     const config = {
       global: this.generated.config.global ?? {},
       rule_files: ruleFiles,
-      scrape_configs: [{
-        job_name: 'app',
-        scrape_interval: this.timing.scrapeInterval,
-        scrape_timeout: this.timing.scrapeTimeout,
-        static_configs: [{ targets: [`127.0.0.1:${this.exporter.port}`], labels: this.options.targetLabels ?? { namespace: 'shop' } }],
-      }],
+      scrape_configs: [
+        {
+          job_name: 'app',
+          scrape_interval: this.timing.scrapeInterval,
+          scrape_timeout: this.timing.scrapeTimeout,
+          static_configs: [
+            {
+              targets: [`127.0.0.1:${this.exporter.port}`],
+              labels: this.options.targetLabels ?? { namespace: 'shop' },
+            },
+          ],
+        },
+      ],
     };
     const file = path.join(this.dir, 'prometheus.yml');
     fs.writeFileSync(file, stringify(config));

@@ -22,7 +22,8 @@ interface PendingCode {
   readonly codeChallenge?: string;
 }
 
-const b64url = (data: Buffer | string): string => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64url');
+const b64url = (data: Buffer | string): string =>
+  (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64url');
 
 export class TestOidcProvider {
   /** Who the next authorization request signs in. */
@@ -36,10 +37,18 @@ export class TestOidcProvider {
   private readonly accessTokens = new Map<string, TestUser>();
   private port = 0;
 
-  constructor(private readonly clientId: string, private readonly clientSecret: string) {
+  constructor(
+    private readonly clientId: string,
+    private readonly clientSecret: string,
+  ) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.privateKey = privateKey;
-    this.publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
+    this.publicJwk = {
+      ...publicKey.export({ format: 'jwk' }),
+      kid: 'test-key',
+      alg: 'RS256',
+      use: 'sig',
+    };
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));
@@ -83,8 +92,16 @@ export class TestOidcProvider {
         return json(200, { keys: [this.publicJwk] });
       case '/authorize': {
         const q = url.searchParams;
-        if (q.get('client_id') !== this.clientId || q.get('response_type') !== 'code' || !this.user) {
-          return json(400, { error: 'invalid_request', client_id: q.get('client_id'), user: this.user ?? null });
+        if (
+          q.get('client_id') !== this.clientId ||
+          q.get('response_type') !== 'code' ||
+          !this.user
+        ) {
+          return json(400, {
+            error: 'invalid_request',
+            client_id: q.get('client_id'),
+            user: this.user ?? null,
+          });
         }
         const code = randomBytes(16).toString('hex');
         this.codes.set(code, {
@@ -105,27 +122,44 @@ export class TestOidcProvider {
         const [basicId, basicSecret] = basicAuth(req.headers.authorization);
         const clientId = basicId ?? form.get('client_id');
         const secret = basicSecret ?? form.get('client_secret');
-        if (clientId !== this.clientId || secret !== this.clientSecret) return json(401, { error: 'invalid_client' });
+        if (clientId !== this.clientId || secret !== this.clientSecret)
+          return json(401, { error: 'invalid_client' });
         const pending = this.codes.get(form.get('code') ?? '');
         this.codes.delete(form.get('code') ?? '');
-        if (!pending || pending.redirectUri !== form.get('redirect_uri')) return json(400, { error: 'invalid_grant' });
+        if (!pending || pending.redirectUri !== form.get('redirect_uri'))
+          return json(400, { error: 'invalid_grant' });
         if (pending.codeChallenge) {
           const verifier = form.get('code_verifier') ?? '';
-          if (b64url(createHash('sha256').update(verifier).digest()) !== pending.codeChallenge) return json(400, { error: 'invalid_grant', reason: 'PKCE' });
+          if (b64url(createHash('sha256').update(verifier).digest()) !== pending.codeChallenge)
+            return json(400, { error: 'invalid_grant', reason: 'PKCE' });
         }
         this.tokenRequests.push({ clientId, pkce: pending.codeChallenge !== undefined });
         const now = Math.floor(Date.now() / 1000);
         const idToken = this.sign({
-          iss: this.issuer, sub: pending.user.email, aud: pending.clientId, iat: now, exp: now + 3600,
-          nonce: pending.nonce, ...this.profile(pending.user),
+          iss: this.issuer,
+          sub: pending.user.email,
+          aud: pending.clientId,
+          iat: now,
+          exp: now + 3600,
+          nonce: pending.nonce,
+          ...this.profile(pending.user),
         });
         const accessToken = randomBytes(16).toString('hex');
         this.accessTokens.set(accessToken, pending.user);
-        return json(200, { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, id_token: idToken });
+        return json(200, {
+          access_token: accessToken,
+          token_type: 'Bearer',
+          expires_in: 3600,
+          id_token: idToken,
+        });
       }
       case '/userinfo': {
-        const user = this.accessTokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-        return user ? json(200, { sub: user.email, ...this.profile(user) }) : json(401, { error: 'invalid_token' });
+        const user = this.accessTokens.get(
+          (req.headers.authorization ?? '').replace(/^Bearer /, ''),
+        );
+        return user
+          ? json(200, { sub: user.email, ...this.profile(user) })
+          : json(401, { error: 'invalid_token' });
       }
       default:
         return json(404, { error: 'not found' });
@@ -134,7 +168,12 @@ export class TestOidcProvider {
 
   /** The claims of the `email`, `profile` and `groups` scopes. */
   private profile(user: TestUser): Record<string, unknown> {
-    return { email: user.email, email_verified: true, preferred_username: user.email.split('@')[0], groups: user.groups };
+    return {
+      email: user.email,
+      email_verified: true,
+      preferred_username: user.email.split('@')[0],
+      groups: user.groups,
+    };
   }
 
   private sign(claims: Record<string, unknown>): string {
@@ -149,7 +188,9 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (chunk: string) => { body += chunk; });
+    req.on('data', (chunk: string) => {
+      body += chunk;
+    });
     req.on('end', () => resolve(body));
     req.on('error', reject);
   });
@@ -159,5 +200,8 @@ function basicAuth(header: string | undefined): [string | undefined, string | un
   if (!header?.startsWith('Basic ')) return [undefined, undefined];
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return [decodeURIComponent(decoded.slice(0, colon)), decodeURIComponent(decoded.slice(colon + 1))];
+  return [
+    decodeURIComponent(decoded.slice(0, colon)),
+    decodeURIComponent(decoded.slice(colon + 1)),
+  ];
 }

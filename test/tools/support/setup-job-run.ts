@@ -36,8 +36,11 @@ export interface SetupJobRunResult {
 
 /** Async, never spawnSync: the server may live in this process (the Elasticsearch proxy does). */
 export async function runSetupJob(options: SetupJobRunOptions): Promise<SetupJobRunResult> {
-  const configMap = options.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === options.configMap);
-  if (!configMap) throw new Error(`ConfigMap ${options.configMap} is not in the synthesized objects`);
+  const configMap = options.objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name === options.configMap,
+  );
+  if (!configMap)
+    throw new Error(`ConfigMap ${options.configMap} is not in the synthesized objects`);
   const data: Record<string, string> = { ...configMap.data };
   const rewrites: ConfigRewrite[] = [];
   const configDir = path.join(options.dir, options.configMap);
@@ -57,29 +60,49 @@ export async function runSetupJob(options: SetupJobRunOptions): Promise<SetupJob
   const dirLine = /^CONFIG_DIR='([^']*)'$/m.exec(script);
   if (!dirLine) throw new Error('the setup script has no CONFIG_DIR line');
   script = script.replace(dirLine[0], `CONFIG_DIR='${configDir}'`);
-  rewrites.push({ key: 'setup.sh CONFIG_DIR', from: dirLine[1], to: configDir, why: 'the ConfigMap is mounted in a temp directory' });
+  rewrites.push({
+    key: 'setup.sh CONFIG_DIR',
+    from: dirLine[1],
+    to: configDir,
+    why: 'the ConfigMap is mounted in a temp directory',
+  });
   if (options.dropSteps) {
     const kept: string[] = [];
     for (const line of script.split('\n')) {
-      if (options.dropSteps.pattern.test(line)) rewrites.push({ key: 'setup.sh step', from: line, to: undefined, why: options.dropSteps.why });
+      if (options.dropSteps.pattern.test(line))
+        rewrites.push({
+          key: 'setup.sh step',
+          from: line,
+          to: undefined,
+          why: options.dropSteps.why,
+        });
       else kept.push(line);
     }
     script = kept.join('\n');
   }
   const scriptFile = path.join(options.dir, `${options.configMap}.sh`);
   fs.writeFileSync(scriptFile, script);
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', API_URL: options.apiUrl };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    API_URL: options.apiUrl,
+  };
   if (options.caFile) env.API_CA_FILE = options.caFile;
   if (options.usernameFile) env.API_USERNAME_FILE = options.usernameFile;
   if (options.passwordFile) env.API_PASSWORD_FILE = options.passwordFile;
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('sh', [scriptFile], { env, timeout: 300_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn('sh', [scriptFile], { env, timeout: 300_000 });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString('utf8');
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString('utf8');
+      });
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    },
+  );
   return { ...r, rewrites, files: data };
 }

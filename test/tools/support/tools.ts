@@ -3,7 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { EnvironmentName, KubeObject, podTemplateOf, synthEnvironment } from '../../support/environments';
+import {
+  EnvironmentName,
+  KubeObject,
+  podTemplateOf,
+  synthEnvironment,
+} from '../../support/environments';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const TOOLS_BIN = path.join(REPO, '.cache', 'tools', 'bin');
@@ -20,7 +25,9 @@ export function toolPath(name: string): string {
     if (fs.existsSync(file)) return file;
     if (path.dirname(dir) === dir) break;
   }
-  throw new Error(`${name} is not installed at ${path.join(TOOLS_BIN, name)}: run bash scripts/install-tools.sh`);
+  throw new Error(
+    `${name} is not installed at ${path.join(TOOLS_BIN, name)}: run bash scripts/install-tools.sh`,
+  );
 }
 
 export interface RunResult {
@@ -32,9 +39,18 @@ export interface RunResult {
 /** Runs an installed tool synchronously and captures its output. */
 export function run(tool: string, args: string[], opts: SpawnSyncOptions = {}): RunResult {
   // maxBuffer: kubectl's output for a whole environment is several MiB (the default is 1 MiB).
-  const result = spawnSync(toolPath(tool), args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024, ...opts });
+  const result = spawnSync(toolPath(tool), args, {
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+    ...opts,
+  });
   if (result.error) throw result.error;
-  return { status: result.status, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  return {
+    status: result.status,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+  };
 }
 
 /** A result as text for a failing expectation, so a test failure shows what the tool said. */
@@ -90,17 +106,24 @@ export function writeMetricsConfigs(env: EnvironmentName): MetricsConfigFiles {
   const amData = configMapData(objects, 'alertmanager-config');
   const amDir = writeConfigMap(root, objects, 'alertmanager-config', amData);
 
-  if (!promData['prometheus.yml']) throw new Error('ConfigMap prometheus-config has no prometheus.yml');
-  if (!amData['alertmanager.yml']) throw new Error('ConfigMap alertmanager-config has no alertmanager.yml');
+  if (!promData['prometheus.yml'])
+    throw new Error('ConfigMap prometheus-config has no prometheus.yml');
+  if (!amData['alertmanager.yml'])
+    throw new Error('ConfigMap alertmanager-config has no alertmanager.yml');
 
   const prometheusConfig = path.join(promDir, 'prometheus.tools.yml');
-  fs.writeFileSync(prometheusConfig, stringify(relocateFiles(parse(promData['prometheus.yml']), root)));
+  fs.writeFileSync(
+    prometheusConfig,
+    stringify(relocateFiles(parse(promData['prometheus.yml']), root)),
+  );
 
   return {
     root,
     prometheusVerbatim: path.join(promDir, 'prometheus.yml'),
     prometheusConfig,
-    ruleFiles: Object.keys(promData).filter((key) => key !== 'prometheus.yml').map((key) => path.join(promDir, key)),
+    ruleFiles: Object.keys(promData)
+      .filter((key) => key !== 'prometheus.yml')
+      .map((key) => path.join(promDir, key)),
     alertmanagerConfig: path.join(amDir, 'alertmanager.yml'),
   };
 }
@@ -112,7 +135,12 @@ function configMapData(objects: KubeObject[], name: string): Record<string, stri
 }
 
 /** Writes a ConfigMap's keys where its workload mounts it (under `root`); returns that dir. */
-function writeConfigMap(root: string, objects: KubeObject[], name: string, data: Record<string, string>): string {
+function writeConfigMap(
+  root: string,
+  objects: KubeObject[],
+  name: string,
+  data: Record<string, string>,
+): string {
   const mountPath = configMapMountPath(objects, name);
   const dir = path.join(root, mountPath);
   fs.mkdirSync(dir, { recursive: true });
@@ -126,7 +154,9 @@ function configMapMountPath(objects: KubeObject[], name: string): string {
     const volume = (spec?.volumes ?? []).find((v: any) => v.configMap?.name === name);
     if (!volume) continue;
     for (const container of spec.containers ?? []) {
-      const mount = (container.volumeMounts ?? []).find((m: any) => m.name === volume.name && !m.subPath);
+      const mount = (container.volumeMounts ?? []).find(
+        (m: any) => m.name === volume.name && !m.subPath,
+      );
       if (mount) return mount.mountPath;
     }
   }
