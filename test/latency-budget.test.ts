@@ -14,8 +14,8 @@ import { environmentProfile } from '../stacks/environments';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 import { ENVIRONMENTS, find, KubeObject, synthEnvironment } from './support/environments';
 
-// Issue 8, "Footprint and latency budget": the worst-case delays computed from the
-// generated configuration, held to DESIGN section 5's targets.
+// Footprint and latency budget: the worst-case delays computed from the
+// generated configuration, held to the targets of docs/architecture.md#51-targets.
 
 /** Seconds of a rendered duration (`2s`, `500ms`), parsed here so a wrong renderer cannot hide. */
 function seconds(value: string): number {
@@ -62,7 +62,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   const { stack, objects } = synthEnvironment(env);
   const budget = stack.latencyBudget;
 
-  test("makes a line of a running container searchable within DESIGN's 5 s", () => {
+  test('makes a line of a running container searchable within the 5 s target', () => {
     expect(budget.logs.targetSeconds).toBe(5);
     expect(budget.logs.totalSeconds).toBeLessThanOrEqual(5);
     expect(stack.logSearchableBoundSeconds).toBe(budget.logs.totalSeconds);
@@ -73,7 +73,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     expect(budget.logsNewFile.withinTarget).toBe(true);
   });
 
-  test("delivers an alert within DESIGN's 30 s, and agrees with alertDeliveryBoundSeconds for a rule without for", () => {
+  test('delivers an alert within the 30 s target, and agrees with alertDeliveryBoundSeconds for a rule without for', () => {
     expect(budget.alerts.targetSeconds).toBe(30);
     expect(budget.alerts.totalSeconds).toBeLessThanOrEqual(30);
     expect(budget.alerts.parts.map((p) => p.name)).toEqual([
