@@ -1,5 +1,5 @@
 /**
- * The real-tool tier (DESIGN.md section 7, tier 4): runs promtool and amtool on the rendered
+ * The real-tool tier (docs/architecture.md#7-verification-tiers, tier 4): runs promtool and amtool on the rendered
  * configs. Needs the tools installed by `bash scripts/install-tools.sh`; run with
  * `npm run test:tools`. Kept out of `npm test`, which must pass on a machine with Node only.
  * @type {import('jest').Config}

@@ -1,5 +1,5 @@
 /**
- * Prints, per environment, the latency budgets of DESIGN section 5, computed from the
+ * Prints, per environment, the latency budgets of docs/architecture.md#51-targets, computed from the
  * generated configuration (`ObservabilityStack.latencyBudget`): a log line written to it
  * being searchable (target 5 s), an alert condition to the notice sent (target 30 s), each
  * with its parts and the setting behind each part, and a metric changed to it being

@@ -1,5 +1,5 @@
 /**
- * Measures DESIGN section 5's "logs searchable < 5 s after being written" through the real
+ * Measures the target of docs/architecture.md#51-targets, "logs searchable < 5 s after being written" through the real
  * programs: a line is appended to a container's log file (CRI format, as the kubelet's
  * runtime writes it) and the clock runs until a search in Elasticsearch finds it. Real
  * Filebeat runs the GENERATED filebeat.yml (staging, `logstash: false`, the 8.19 line) and

@@ -36,7 +36,7 @@ export interface MeasuredDelay<Run = Readonly<Record<string, number>>> extends D
   readonly figures?: readonly MeasuredFigure[];
   /** The environment whose generated configuration was measured. @default - not tied to one */
   readonly environment?: string;
-  /** The target the headline figure is held to, in seconds (DESIGN section 5). @default - none */
+  /** The target the headline figure is held to, in seconds (docs/architecture.md#51-targets). @default - none */
   readonly targetSeconds?: number;
   /** Where the numbers come from when the benchmark did not write them itself. @default - the benchmark */
   readonly source?: string;

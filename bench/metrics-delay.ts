@@ -1,5 +1,5 @@
 /**
- * Measures DESIGN section 5's "metrics collection < 1 s behind scrape" with the real
+ * Measures the target of docs/architecture.md#51-targets, "metrics collection < 1 s behind scrape" with the real
  * Prometheus: a gauge changes at the source, and the clock runs until an instant query
  * (`/api/v1/query`) returns the new value. Prometheus runs on 127.0.0.1 with the GENERATED
  * prod global section, rules and the scrape_interval and scrape_timeout of the job that
@@ -14,7 +14,7 @@
  * group, nothing on this path keeps state from one change to the next. Each run waits a
  * random part of a scrape interval, sets the gauge to a value it never had, and polls the
  * query every POLL_INTERVAL_MS. The exporter records each scrape with the value it served,
- * so the delay splits into the wait for the scrape (change -> scrape) and what DESIGN's
+ * so the delay splits into the wait for the scrape (change -> scrape) and what the target's
  * target speaks of, the time behind it (scrape -> queryable).
  *
  * A run with the generated timing writes docs/metrics-delay.json (every run, min, median,
@@ -30,7 +30,7 @@ import { durationSeconds, sleep } from '../test/tools/support/alert-harness';
 import { generatedScrapeTiming, MetricsHarness } from '../test/tools/support/metrics-harness';
 import { DelaySummary, MeasuredDelay, repositoryPath, summarize, toMillis } from './measured-delay';
 
-/** How often the instant query is sent while a change is awaited (DESIGN asks for 20 to 50 ms). */
+/** How often the instant query is sent while a change is awaited (20 to 50 ms). */
 const POLL_INTERVAL_MS = 25;
 
 /** Where the results are kept, relative to the repository root. */
@@ -166,7 +166,7 @@ export function renderMetricsDelayPage(r: MetricsDelayResults): string {
 
 <!-- Written by bench/metrics-delay.ts (${r.command}); edit the bench, not this page. -->
 
-DESIGN section 5's target: **metrics collection < 1 s behind scrape**. This page has the
+The target of docs/architecture.md#51-targets: **metrics collection < 1 s behind scrape**. This page has the
 delay measured with the real Prometheus ${r.prometheusVersion} and the generated ${r.environment}
 configuration, and what the scrape interval adds in front of it.
 

@@ -361,8 +361,7 @@ no margin even with the waits gone.
 
 <!-- Written by bench/traces-delay.ts (${saved.command}); edit the bench, not this page. -->
 
-The target measured here: **a span is queryable < 100 ms after it is sent** (DESIGN.md
-section 5 lists no traces target; this is the one this bench was asked to check).
+The target measured here: **a span is queryable < 100 ms after it is sent** (docs/architecture.md#51-targets).
 
 ## What is measured
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real tools of the tool test tier (DESIGN.md section 7, tier 4) into
+# Installs the real tools of the tool test tier (docs/architecture.md#7-verification-tiers, tier 4) into
 # <repo>/.cache/tools/bin/:
 #   promtool, prometheus  built from the Prometheus Go module, at the version of
 #                         Images.prometheus in lib/core/images.ts

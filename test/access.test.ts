@@ -1,16 +1,10 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import {
-  ObservabilityStack,
-  ObservabilityStackProps,
-  STACK_UIS,
-  StackUi,
-  UiAccessProps,
-} from '../lib';
+import { STACK_UIS, StackUi, UiAccessProps } from '../lib';
 import { TEAMS } from '../stacks/teams';
 import { find, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
+import { synthStack } from './support/objects';
 
 const ACCESS: UiAccessProps = {
   domain: 'obs.example.org',
@@ -22,22 +16,13 @@ const ACCESS: UiAccessProps = {
   ],
 };
 
-function synth(props: Partial<ObservabilityStackProps> = {}) {
-  const stack = new ObservabilityStack(Testing.app(), 'observability', {
-    environment: 'test',
-    region: 'r1',
-    ...props,
-  });
-  return { stack, objects: Testing.synth(stack) as KubeObject[] };
-}
-
 const argsOf = (objects: KubeObject[], name: string): string[] =>
   podTemplateOf(find(objects, 'Deployment', name)!).spec.containers[0].args;
 const flagValues = (args: string[], flag: string): string[] =>
   args.filter((a) => a.startsWith(`--${flag}=`)).map((a) => a.slice(flag.length + 3));
 
 describe('access: UIs behind sign-in', () => {
-  const { stack, objects } = synth({ access: ACCESS });
+  const { stack, objects } = synthStack({ access: ACCESS });
 
   test('a UI that a team may open gets an Ingress with TLS to its sign-in proxy; the others get neither', () => {
     const ingresses = objects.filter((o) => o.kind === 'Ingress');
@@ -145,7 +130,7 @@ describe('access: UIs behind sign-in', () => {
   test('the exposed UIs link and redirect to their public URLs', () => {
     const grafanaIni = find(objects, 'ConfigMap', 'grafana-config')?.data?.['grafana.ini'] ?? '';
     expect(grafanaIni).toContain('root_url = https://grafana.obs.example.org');
-    const { objects: withKibana } = synth({
+    const { objects: withKibana } = synthStack({
       access: {
         ...ACCESS,
         teams: [{ name: 'all', groups: ['all'], uis: [...STACK_UIS] }],
@@ -158,7 +143,7 @@ describe('access: UIs behind sign-in', () => {
   });
 
   test('Prometheus and Alertmanager link their alerts and notices to their public URLs', () => {
-    const { objects: o } = synth({
+    const { objects: o } = synthStack({
       access: { ...ACCESS, teams: [{ name: 'all', groups: ['all'], uis: [...STACK_UIS] }] },
     });
     const args = (name: string): string[] =>
@@ -179,7 +164,7 @@ describe('access: UIs behind sign-in', () => {
   });
 
   test('an existing TLS Secret serves every host, and is listed among the Secrets to create', () => {
-    const { stack: s, objects: o } = synth({
+    const { stack: s, objects: o } = synthStack({
       access: { ...ACCESS, tls: { secretName: 'obs-wildcard' } },
     });
     for (const ingress of o.filter((x) => x.kind === 'Ingress')) {
@@ -196,7 +181,9 @@ describe('access: UIs behind sign-in', () => {
   });
 
   test('trustedProxyCidrs become --trusted-proxy-ip', () => {
-    const { objects: o } = synth({ access: { ...ACCESS, trustedProxyCidrs: ['10.244.0.0/16'] } });
+    const { objects: o } = synthStack({
+      access: { ...ACCESS, trustedProxyCidrs: ['10.244.0.0/16'] },
+    });
     expect(flagValues(argsOf(o, 'grafana-auth'), 'trusted-proxy-ip')).toEqual(['10.244.0.0/16']);
   });
 });

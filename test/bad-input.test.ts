@@ -33,7 +33,7 @@ import {
 } from '../lib/stack/observability-stack';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 
-// Issue 7, "Bad input": every invalid prop fails the synth with a ConfigError whose
+// Bad input (docs/architecture.md#36-how-errors-are-reported): every invalid prop fails the synth with a ConfigError whose
 // message names the prop, shows the value it got and says the way out.
 
 const chart = () => new Chart(Testing.app(), 'test', { namespace: 'observability' });

@@ -2,15 +2,13 @@ import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Images } from '../lib/core';
 import { ElasticsearchCluster, VirtualMemory } from '../lib/elasticsearch';
+import { named, ofKind } from './support/objects';
 
 function synth(props: ConstructorParameters<typeof ElasticsearchCluster>[2] = {}) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
   const cluster = new ElasticsearchCluster(chart, 'elasticsearch', props);
   return { cluster, objects: Testing.synth(chart) as any[] };
 }
-const byKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
-const named = (objects: any[], kind: string, name: string) =>
-  objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('ElasticsearchCluster', () => {
   test('a default cluster is one secured, master-eligible data node', () => {
@@ -47,7 +45,7 @@ describe('ElasticsearchCluster', () => {
     expect(cluster.masterEligibleNodes).toBe(3);
     expect(cluster.dataNodes).toBe(4);
     expect(
-      byKind(objects, 'PodDisruptionBudget')
+      ofKind(objects, 'PodDisruptionBudget')
         .map((p) => p.metadata.name)
         .sort(),
     ).toEqual(['elasticsearch-data', 'elasticsearch-master']);
@@ -157,7 +155,7 @@ describe('ElasticsearchCluster', () => {
         'node.store.allow_mmap'
       ],
     ).toBe(true);
-    expect(byKind(objects, 'DaemonSet')).toEqual([]);
+    expect(ofKind(objects, 'DaemonSet')).toEqual([]);
   });
 
   describe('with VirtualMemory.INIT_CONTAINER', () => {

@@ -19,7 +19,7 @@ const containerImages = (objects: KubeObject[]) =>
 describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   const { objects, stack } = synthEnvironment(env);
 
-  test("its configuration can deliver an alert within DESIGN's 30 s (scrape + evaluation + group_wait)", () => {
+  test('its configuration can deliver an alert within the 30 s target (scrape + evaluation + group_wait)', () => {
     const prometheus = parse(
       find(objects, 'ConfigMap', 'prometheus-config')!.data['prometheus.yml'],
     );
@@ -119,7 +119,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   });
 });
 
-describe('topology per environment (DESIGN.md section 4)', () => {
+describe('topology per environment (docs/architecture.md#4-environments)', () => {
   test('dev: one of everything, security relaxed explicitly, all-in-one Jaeger in memory', () => {
     const { objects, stack } = synthEnvironment('dev');
     expect(replicas(objects, 'StatefulSet', 'elasticsearch-node')).toBe(1);
@@ -180,7 +180,7 @@ describe('topology per environment (DESIGN.md section 4)', () => {
   });
 });
 
-describe('the dev environment fits a laptop cluster (DESIGN.md section 4)', () => {
+describe('the dev environment fits a laptop cluster (docs/architecture.md#4-environments)', () => {
   const cpu = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
   const gib = (q: string) => {
     const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };

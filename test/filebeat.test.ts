@@ -7,6 +7,7 @@ import { DEAD_LETTER_DATA_STREAM } from '../lib/elasticsearch/index-templates';
 import { Filebeat, FilebeatProps } from '../lib/filebeat';
 import { ILogstash } from '../lib/logstash/logstash-reference';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+import { named } from './support/objects';
 
 class FakeLogstash extends Construct implements ILogstash {
   public readonly beatsEndpoint = new ServiceEndpoint('logstash', 'observability', 5044, 'tcp');
@@ -33,8 +34,6 @@ function synth(target: Target = 'logstash', props: Partial<FilebeatProps> = {}) 
   });
   return { filebeat, objects: Testing.synth(chart) as any[] };
 }
-const named = (objects: any[], kind: string, name: string) =>
-  objects.find((o) => o.kind === kind && o.metadata.name === name);
 const pod = (objects: any[]) => named(objects, 'DaemonSet', 'filebeat').spec.template.spec;
 const config = (objects: any[]) =>
   parse(named(objects, 'ConfigMap', 'filebeat-config').data['filebeat.yml']);

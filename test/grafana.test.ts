@@ -23,6 +23,7 @@ import {
   provisionedDashboards,
   provisionedDatasources,
 } from './support/grafana-dashboards';
+import { named } from './support/objects';
 
 class FakePrometheus extends Construct implements IPrometheus {
   public readonly endpoint = new ServiceEndpoint('prometheus', 'observability', 9090);
@@ -61,8 +62,6 @@ const wired = (chart: Chart): GrafanaProps => ({
   },
   jaeger: new FakeJaeger(chart, 'jaeger'),
 });
-const named = (objects: any[], kind: string, name: string) =>
-  objects.find((o) => o.kind === kind && o.metadata.name === name);
 const podSpec = (objects: any[]) => named(objects, 'Deployment', 'grafana').spec.template.spec;
 const datasources = (objects: any[]) =>
   parse(named(objects, 'ConfigMap', 'grafana-config').data['datasources.yaml']);

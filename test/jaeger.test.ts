@@ -10,15 +10,13 @@ import {
 } from '../lib/jaeger';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 import { secretKeyAt, setupCredentials } from './support/setup-credentials';
+import { named, ofKind } from './support/objects';
 
 function synth(props: (chart: Chart) => JaegerProps = () => ({})) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
   const jaeger = new Jaeger(chart, 'jaeger', props(chart));
   return { jaeger, objects: Testing.synth(chart) as any[] };
 }
-const named = (objects: any[], kind: string, name: string) =>
-  objects.find((o) => o.kind === kind && o.metadata.name === name);
-const ofKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
 const esStorage =
   (security = true, options = {}) =>
   (chart: Chart): JaegerProps => ({

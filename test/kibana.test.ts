@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { Spread } from '../lib/core/workload';
 import { Kibana, KibanaProps } from '../lib/kibana';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+import { named } from './support/objects';
 
 function synth(props: Partial<KibanaProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
@@ -12,8 +13,6 @@ function synth(props: Partial<KibanaProps> = {}, secure = true) {
   });
   return { kibana, objects: Testing.synth(chart) as any[] };
 }
-const named = (objects: any[], kind: string, name: string) =>
-  objects.find((o) => o.kind === kind && o.metadata.name === name);
 const pod = (objects: any[]) => named(objects, 'Deployment', 'kibana').spec.template.spec;
 const config = (objects: any[]) =>
   parse(named(objects, 'ConfigMap', 'kibana-config').data['kibana.yml']);

@@ -9,13 +9,14 @@ import { ConfigError } from '../lib/core/errors';
 import { ElasticsearchSetup, renderIndexTemplate } from '../lib/elasticsearch';
 import { Filebeat, FilebeatProps } from '../lib/filebeat';
 import { Logstash, LogstashProps } from '../lib/logstash';
-import { ObservabilityStack, ObservabilityStackProps } from '../lib/stack/observability-stack';
+import { ObservabilityStack } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
 import { ENVIRONMENTS, find, KubeObject, synthEnvironment } from './support/environments';
+import { synthStack } from './support/objects';
 
-// Issue 8, "Footprint and latency budget": the worst-case delays computed from the
-// generated configuration, held to DESIGN section 5's targets.
+// Footprint and latency budget: the worst-case delays computed from the
+// generated configuration, held to the targets of docs/architecture.md#51-targets.
 
 /** Seconds of a rendered duration (`2s`, `500ms`), parsed here so a wrong renderer cannot hide. */
 function seconds(value: string): number {
@@ -49,20 +50,11 @@ function renderedLogSettings(objects: KubeObject[]) {
   };
 }
 
-function synth(props: Partial<ObservabilityStackProps> = {}) {
-  const stack = new ObservabilityStack(Testing.app(), 'observability', {
-    environment: 'test',
-    region: 'r1',
-    ...props,
-  });
-  return { stack, objects: Testing.synth(stack) as KubeObject[] };
-}
-
 describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   const { stack, objects } = synthEnvironment(env);
   const budget = stack.latencyBudget;
 
-  test("makes a line of a running container searchable within DESIGN's 5 s", () => {
+  test('makes a line of a running container searchable within the 5 s target', () => {
     expect(budget.logs.targetSeconds).toBe(5);
     expect(budget.logs.totalSeconds).toBeLessThanOrEqual(5);
     expect(stack.logSearchableBoundSeconds).toBe(budget.logs.totalSeconds);
@@ -73,7 +65,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     expect(budget.logsNewFile.withinTarget).toBe(true);
   });
 
-  test("delivers an alert within DESIGN's 30 s, and agrees with alertDeliveryBoundSeconds for a rule without for", () => {
+  test('delivers an alert within the 30 s target, and agrees with alertDeliveryBoundSeconds for a rule without for', () => {
     expect(budget.alerts.targetSeconds).toBe(30);
     expect(budget.alerts.totalSeconds).toBeLessThanOrEqual(30);
     expect(budget.alerts.parts.map((p) => p.name)).toEqual([
@@ -127,8 +119,8 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
 
 describe('the log budget follows the configuration', () => {
   test('with Logstash the path has four parts, without it three (Filebeat writes to Elasticsearch itself)', () => {
-    const withLogstash = synth().stack.latencyBudget.logs;
-    const direct = synth({ logstash: false }).stack.latencyBudget.logs;
+    const withLogstash = synthStack().stack.latencyBudget.logs;
+    const direct = synthStack({ logstash: false }).stack.latencyBudget.logs;
     expect(withLogstash.parts.map((p) => p.name)).toEqual([
       'harvester backoff (line appended to an open file)',
       'Filebeat queue flush',
@@ -145,7 +137,7 @@ describe('the log budget follows the configuration', () => {
   });
 
   test('a longer Filebeat backoff raises the bound and can break the 5 s target', () => {
-    const { stack, objects } = synth({
+    const { stack, objects } = synthStack({
       filebeat: { backoffMaxSeconds: 4, scanIntervalSeconds: 4 },
     });
     expect(renderedLogSettings(objects).backoffMax).toBe(4);
@@ -154,19 +146,19 @@ describe('the log budget follows the configuration', () => {
   });
 
   test('the scan interval bounds only the new-file path', () => {
-    const { stack } = synth({ filebeat: { scanIntervalSeconds: 10 } });
+    const { stack } = synthStack({ filebeat: { scanIntervalSeconds: 10 } });
     expect(stack.latencyBudget.logsNewFile.totalSeconds).toBe(12.05);
     expect(stack.latencyBudget.logs.totalSeconds).toBe(3.05);
   });
 
   test('the queue flush timeout, the Logstash batch delay and the refresh interval each move the bound', () => {
     expect(
-      synth({ filebeat: { queueFlushTimeoutSeconds: 0 } }).stack.logSearchableBoundSeconds,
+      synthStack({ filebeat: { queueFlushTimeoutSeconds: 0 } }).stack.logSearchableBoundSeconds,
     ).toBe(2.05);
-    expect(synth({ logstash: { batchDelayMillis: 250 } }).stack.logSearchableBoundSeconds).toBe(
-      3.25,
-    );
-    const slowRefresh = synth({ logRefreshIntervalSeconds: 30 });
+    expect(
+      synthStack({ logstash: { batchDelayMillis: 250 } }).stack.logSearchableBoundSeconds,
+    ).toBe(3.25);
+    const slowRefresh = synthStack({ logRefreshIntervalSeconds: 30 });
     expect(renderedLogSettings(slowRefresh.objects).refreshIntervals).toEqual([30, 30, 30, 30, 30]);
     expect(slowRefresh.stack.logSearchableBoundSeconds).toBe(32.05);
   });
@@ -184,7 +176,7 @@ describe('the log budget follows the configuration', () => {
 describe('rendered values', () => {
   test('filebeat.yml writes the backoff, the scan interval and the queue flush timeout out explicitly', () => {
     const filebeat = parse(
-      find(synth().objects, 'ConfigMap', 'filebeat-config', 'observability-agents')!.data[
+      find(synthStack().objects, 'ConfigMap', 'filebeat-config', 'observability-agents')!.data[
         'filebeat.yml'
       ],
     );
@@ -200,7 +192,8 @@ describe('rendered values', () => {
   test('sub-second values are written in milliseconds', () => {
     const filebeat = parse(
       find(
-        synth({ filebeat: { backoffInitSeconds: 0.25, queueFlushTimeoutSeconds: 0.5 } }).objects,
+        synthStack({ filebeat: { backoffInitSeconds: 0.25, queueFlushTimeoutSeconds: 0.5 } })
+          .objects,
         'ConfigMap',
         'filebeat-config',
         'observability-agents',
@@ -212,7 +205,7 @@ describe('rendered values', () => {
 
   test('logstash.yml sets pipeline.batch.delay in milliseconds', () => {
     expect(
-      parse(find(synth().objects, 'ConfigMap', 'logstash-config')!.data['logstash.yml'])[
+      parse(find(synthStack().objects, 'ConfigMap', 'logstash-config')!.data['logstash.yml'])[
         'pipeline.batch.delay'
       ],
     ).toBe(50);
@@ -294,7 +287,7 @@ describe('bad input', () => {
   });
 
   test('fails when logRefreshIntervalSeconds is -1 (refresh off: logs never searchable)', () => {
-    expect(() => synth({ logRefreshIntervalSeconds: -1 })).toThrow(
+    expect(() => synthStack({ logRefreshIntervalSeconds: -1 })).toThrow(
       /observability: 'logRefreshIntervalSeconds' must be above 0 s and at most 300 s, got -1 \(give seconds such as 1: logs become searchable at most that long after they arrive\)/,
     );
   });

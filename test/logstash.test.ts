@@ -13,6 +13,7 @@ import {
   renderValue,
 } from '../lib/logstash';
 import { FakeElasticsearchCluster } from './support/fake-elasticsearch';
+import { named } from './support/objects';
 
 function synth(props: Partial<LogstashProps> = {}, secure = true) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
@@ -22,8 +23,6 @@ function synth(props: Partial<LogstashProps> = {}, secure = true) {
   });
   return { logstash, objects: Testing.synth(chart) as any[] };
 }
-const named = (objects: any[], kind: string, name: string) =>
-  objects.find((o) => o.kind === kind && o.metadata.name === name);
 const container = (objects: any[]) =>
   named(objects, 'StatefulSet', 'logstash').spec.template.spec.containers[0];
 const env = (c: any, name: string) => c.env.find((e: any) => e.name === name);

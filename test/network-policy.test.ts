@@ -10,11 +10,11 @@ import {
   NodeExporter,
   ObservabilityNamespace,
   ObservabilityStack,
-  ObservabilityStackProps,
   Prometheus,
 } from '../lib';
 import { renderNetworkFlowTable } from '../lib/stack/network-policies';
 import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
+import { synthStack } from './support/objects';
 
 /** A pod as NetworkPolicies see it: its namespace and labels. */
 interface Pod {
@@ -140,15 +140,6 @@ const INGRESS: Pod = {
   namespace: 'ingress-nginx',
   labels: { app: 'ingress-nginx' },
 };
-
-function synth(props: Partial<ObservabilityStackProps> = {}) {
-  const stack = new ObservabilityStack(Testing.app(), 'observability', {
-    environment: 'test',
-    region: 'r1',
-    ...props,
-  });
-  return { stack, objects: Testing.synth(stack) as KubeObject[] };
-}
 
 describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
   const { stack, objects } = synthEnvironment(env);
@@ -338,7 +329,7 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
 
 describe('network policy options', () => {
   test('without Logstash, Filebeat reaches Elasticsearch', () => {
-    const { objects } = synth({ logstash: false });
+    const { objects } = synthStack({ logstash: false });
     const pods = podsOf(objects);
     expect(
       new PolicyEvaluator(objects).canReach(
@@ -350,7 +341,7 @@ describe('network policy options', () => {
   });
 
   test('without access, uiClients set explicitly (an ingress that authenticates) opens the UIs to it', () => {
-    const { objects } = synth({
+    const { objects } = synthStack({
       networkPolicies: {
         uiClients: { namespaceSelector: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
       },
@@ -363,12 +354,12 @@ describe('network policy options', () => {
   });
 
   test('networkPolicies: false renders none', () => {
-    const { objects } = synth({ networkPolicies: false });
+    const { objects } = synthStack({ networkPolicies: false });
     expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
   });
 
   test('uiClients: false opens the UIs to nobody; a DNS selector and CIDRs replace the defaults', () => {
-    const { objects } = synth({
+    const { objects } = synthStack({
       networkPolicies: {
         uiClients: false,
         dns: { namespaceSelector: {}, podSelector: { 'k8s-app': 'node-local-dns' } },

@@ -1,18 +1,16 @@
-import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import {
   ConfigError,
   DEFAULT_LOG_CLASSES,
   LogClass,
   LogClassMatch,
-  ObservabilityStack,
-  ObservabilityStackProps,
   planCapacity,
   SizingInput,
   withLogRetention,
 } from '../lib';
 import { parseSizingArgs, WORKED_EXAMPLES } from '../bench/sizing';
-import { find, KubeObject } from './support/environments';
+import { find } from './support/environments';
+import { synthStack } from './support/objects';
 
 // Shared by the hand derivations below: GiB = GB x 10^9 / 2^30; disk headroom factor =
 // (1 + 0.1 margin) / 0.85 low watermark = 1.294118; an index class keeps retention + 1 days
@@ -362,17 +360,9 @@ describe('ObservabilityStack sizing', () => {
     replicas: 1,
     prometheus: { activeSeries: 200_000 },
   };
-  const synth = (props: Partial<ObservabilityStackProps>) => {
-    const stack = new ObservabilityStack(Testing.app(), 'observability', {
-      environment: 'test',
-      region: 'r1',
-      ...props,
-    });
-    return { stack, objects: Testing.synth(stack) as KubeObject[] };
-  };
 
   describe('given 50 GB/day with one replica and 200k series', () => {
-    const { stack, objects } = synth({ sizing: { ...sizing, storageClassName: 'fast-ssd' } });
+    const { stack, objects } = synthStack({ sizing: { ...sizing, storageClassName: 'fast-ssd' } });
     const data = find(objects, 'StatefulSet', 'elasticsearch-node', 'observability')!;
     const container = data.spec.template.spec.containers[0];
 
@@ -428,7 +418,7 @@ describe('ObservabilityStack sizing', () => {
   });
 
   test("plans with the stack's log classes and scrape interval when sizing does not repeat them", () => {
-    const { stack } = synth({
+    const { stack } = synthStack({
       sizing,
       logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 30 }),
       prometheus: { scrapeInterval: '30s' },
@@ -441,50 +431,50 @@ describe('ObservabilityStack sizing', () => {
   });
 
   test('plans with dedicated masters when the cluster has them', () => {
-    const { stack } = synth({ sizing, elasticsearch: { masters: { replicas: 3 } } });
+    const { stack } = synthStack({ sizing, elasticsearch: { masters: { replicas: 3 } } });
     expect(stack.elasticsearch.dataNodes).toBe(4);
     expect(stack.elasticsearch.nodeGroups.map((g) => g.replicas)).toEqual([3, 4]);
   });
 
   test('without sizing, there is no plan and the props apply as before', () => {
-    const { stack } = synth({ elasticsearch: { data: { replicas: 3 } } });
+    const { stack } = synthStack({ elasticsearch: { data: { replicas: 3 } } });
     expect(stack.capacityPlan).toBeUndefined();
     expect(stack.elasticsearch.dataNodes).toBe(3);
     expect(stack.elasticsearchSetup.indexReplicas).toBe(1);
   });
 
   test('fails when elasticsearch.data is set as well', () => {
-    expect(() => synth({ sizing, elasticsearch: { data: { replicas: 3 } } })).toThrow(
+    expect(() => synthStack({ sizing, elasticsearch: { data: { replicas: 3 } } })).toThrow(
       /'elasticsearch.data' is also set by 'sizing', which plans the data nodes.*\(remove elasticsearch.data to apply the plan, or remove sizing and size by hand\)/,
     );
   });
 
   test('fails when logstash.replicas is set as well', () => {
-    expect(() => synth({ sizing, logstash: { replicas: 3 } })).toThrow(
+    expect(() => synthStack({ sizing, logstash: { replicas: 3 } })).toThrow(
       /'logstash.replicas' is also set by 'sizing'.*got 3/,
     );
   });
 
   test('fails when prometheus.storage is set as well as sizing.prometheus', () => {
-    expect(() => synth({ sizing, prometheus: { storage: { size: '10Gi' } } })).toThrow(
+    expect(() => synthStack({ sizing, prometheus: { storage: { size: '10Gi' } } })).toThrow(
       /'prometheus.storage' is also set by 'sizing'/,
     );
   });
 
   test("names the stack's logClasses prop when the shares of its classes exceed the ingest", () => {
-    expect(() => synth({ sizing, logClasses: shares({ errors: 0.9, trades: 0.2 }) })).toThrow(
+    expect(() => synthStack({ sizing, logClasses: shares({ errors: 0.9, trades: 0.2 }) })).toThrow(
       /^observability: 'logClasses' gives errors, trades, ai 1.15 of the ingest/,
     );
   });
 
   test('fails when sizing.dedicatedMasters contradicts elasticsearch.masters', () => {
-    expect(() => synth({ sizing: { ...sizing, dedicatedMasters: true } })).toThrow(
+    expect(() => synthStack({ sizing: { ...sizing, dedicatedMasters: true } })).toThrow(
       /'sizing.dedicatedMasters' contradicts elasticsearch.masters, which is not set/,
     );
   });
 
   test('names the stack prop in the error of a bad sizing input', () => {
-    expect(() => synth({ sizing: { ingestGbPerDay: -1 } })).toThrow(
+    expect(() => synthStack({ sizing: { ingestGbPerDay: -1 } })).toThrow(
       /observability: 'sizing.ingestGbPerDay' must be a finite number above zero/,
     );
   });

@@ -5,7 +5,7 @@ import { Images } from '../lib/core/images';
 import { ENVIRONMENTS, environmentProfile } from '../stacks/environments';
 import { KubeObject } from './support/environments';
 
-// Issue 7, "Stability": the same props always give the same bytes, and the settings an
+// Stability (docs/architecture.md#6-rules-that-hold-everywhere): the same props always give the same bytes, and the settings an
 // operator tunes day to day never touch a field Kubernetes refuses to change in place.
 
 /** The manifests of one stack as the CLI writes them: the same YAML writer, without touching the disk. */

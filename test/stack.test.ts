@@ -1,15 +1,10 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import {
-  ElasticsearchCertificates,
-  ObservabilityStack,
-  ObservabilityStackProps,
-  TraceStorage,
-  VirtualMemory,
-} from '../lib';
+import { ElasticsearchCertificates, TraceStorage, VirtualMemory } from '../lib';
 import { environmentProfile } from '../stacks/environments';
 import { find, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
 import { setupCredentials } from './support/setup-credentials';
+import { synthStack } from './support/objects';
 
 const configFile = (
   objects: KubeObject[],
@@ -17,15 +12,6 @@ const configFile = (
   key: string,
   namespace = 'observability',
 ) => parse(find(objects, 'ConfigMap', configMap, namespace)!.data[key]);
-
-function synth(props: Partial<ObservabilityStackProps> = {}) {
-  const stack = new ObservabilityStack(Testing.app(), 'observability', {
-    environment: 'test',
-    region: 'r1',
-    ...props,
-  });
-  return { stack, objects: Testing.synth(stack) as KubeObject[] };
-}
 
 /** Every namespaced object comes after its Namespace, and every pod template after its namespace's default-deny. */
 function expectNamespacesFirst(objects: KubeObject[]): void {
@@ -127,7 +113,7 @@ describe('ObservabilityStack wiring (prod profile)', () => {
 
 describe('ObservabilityStack options', () => {
   test('without Logstash, Filebeat ships straight to Elasticsearch', () => {
-    const { stack, objects } = synth({ logstash: false });
+    const { stack, objects } = synthStack({ logstash: false });
     expect(stack.logstash).toBeUndefined();
     const filebeat = configFile(objects, 'filebeat-config', 'filebeat.yml', 'observability-agents');
     expect(filebeat['output.elasticsearch'].hosts).toEqual([stack.elasticsearch.endpoint.url]);
@@ -137,7 +123,7 @@ describe('ObservabilityStack options', () => {
   });
 
   test("without Logstash in a secured stack, Filebeat's namespace needs its own copy of the CA Secret, and the stack says so", () => {
-    const { stack, objects } = synth({ ...environmentProfile('prod'), logstash: false });
+    const { stack, objects } = synthStack({ ...environmentProfile('prod'), logstash: false });
     const filebeat = find(objects, 'DaemonSet', 'filebeat', 'observability-agents')!;
     expect(filebeat.spec.template.spec.volumes).toContainEqual(
       expect.objectContaining({
@@ -161,36 +147,36 @@ describe('ObservabilityStack options', () => {
           'saved-objects.ndjson'
         ].split('\n')[0],
       );
-    const linked = synth({ jaeger: { publicBaseUrl: 'https://jaeger.example.com' } });
+    const linked = synthStack({ jaeger: { publicBaseUrl: 'https://jaeger.example.com' } });
     expect(linked.stack.kibanaSetup.content.jaegerUiUrl).toBe('https://jaeger.example.com');
     expect(dataView(linked.objects).attributes.fieldFormatMap).toContain(
       'https://jaeger.example.com/trace/{{value}}',
     );
-    const own = synth({
+    const own = synthStack({
       jaeger: { publicBaseUrl: 'https://jaeger.example.com' },
       kibanaSetup: { content: { jaegerUiUrl: 'https://traces.example.com' } },
     });
     expect(own.stack.kibanaSetup.content.jaegerUiUrl).toBe('https://traces.example.com');
-    expect(synth().stack.kibanaSetup.content.jaegerUiUrl).toBeUndefined();
-    expect(() => synth({ jaeger: { publicBaseUrl: 'jaeger.example.com' } })).toThrow(
+    expect(synthStack().stack.kibanaSetup.content.jaegerUiUrl).toBeUndefined();
+    expect(() => synthStack({ jaeger: { publicBaseUrl: 'jaeger.example.com' } })).toThrow(
       /publicBaseUrl.*http\(s\) URL/,
     );
   });
 
   test('custom namespaces are used for every object', () => {
-    const { objects } = synth({ namespace: 'o11y', agentsNamespace: 'o11y-agents' });
+    const { objects } = synthStack({ namespace: 'o11y', agentsNamespace: 'o11y-agents' });
     const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean));
     expect([...namespaces].sort()).toEqual(['o11y', 'o11y-agents']);
   });
 
   test('memory trace storage gives one all-in-one Jaeger', () => {
-    const { objects } = synth({ jaeger: { storage: TraceStorage.MEMORY } });
+    const { objects } = synthStack({ jaeger: { storage: TraceStorage.MEMORY } });
     expect(find(objects, 'Deployment', 'jaeger')).toBeDefined();
     expect(find(objects, 'Deployment', 'jaeger-collector')).toBeUndefined();
   });
 
   test('components stay reachable, so callers can add to them after construction', () => {
-    const { stack } = synth();
+    const { stack } = synthStack();
     stack.grafana.addDashboard('team-dashboard', { title: 'Team' });
     const objects = Testing.synth(stack) as KubeObject[];
     const dashboards = objects.find(
@@ -200,7 +186,7 @@ describe('ObservabilityStack options', () => {
   });
 
   test('lists every Secret it reads with its namespace', () => {
-    const { stack } = synth();
+    const { stack } = synthStack();
     expect(stack.externalSecrets.find((s) => s.name === 'elasticsearch-certs')).toMatchObject({
       namespace: 'observability',
       keys: ['tls.crt', 'tls.key', 'ca.crt'],
@@ -208,27 +194,27 @@ describe('ObservabilityStack options', () => {
   });
 
   test('fails on an invalid environment name', () => {
-    expect(() => synth({ environment: 'Prod 1' })).toThrow(
+    expect(() => synthStack({ environment: 'Prod 1' })).toThrow(
       /'environment' must be a DNS-1123 label.*got 'Prod 1'/,
     );
   });
 
   test('fails on an invalid namespace', () => {
-    expect(() => synth({ namespace: 'Observability' })).toThrow(
+    expect(() => synthStack({ namespace: 'Observability' })).toThrow(
       /'namespace' must be a DNS-1123 label/,
     );
   });
 
   test('fails when Elasticsearch security is off outside dev without the opt-out', () => {
     expect(() =>
-      synth({ environment: 'prod', elasticsearch: { security: { enabled: false } } }),
+      synthStack({ environment: 'prod', elasticsearch: { security: { enabled: false } } }),
     ).toThrow(
       /'elasticsearch.security.enabled' turns TLS and authentication off outside 'dev' \(environment 'prod'\), got false \(.*allowInsecureElasticsearch: true/,
     );
   });
 
   test('turns Elasticsearch security off outside dev with the explicit opt-out', () => {
-    const { stack } = synth({
+    const { stack } = synthStack({
       environment: 'staging',
       elasticsearch: { security: { enabled: false } },
       allowInsecureElasticsearch: true,
@@ -237,7 +223,7 @@ describe('ObservabilityStack options', () => {
   });
 
   test('turns Elasticsearch security off in dev without an opt-out', () => {
-    const { stack } = synth({
+    const { stack } = synthStack({
       environment: 'dev',
       elasticsearch: { security: { enabled: false } },
     });
@@ -245,7 +231,7 @@ describe('ObservabilityStack options', () => {
   });
 
   test('fails on an opt-out from Elasticsearch security that is on', () => {
-    expect(() => synth({ allowInsecureElasticsearch: true })).toThrow(
+    expect(() => synthStack({ allowInsecureElasticsearch: true })).toThrow(
       /'allowInsecureElasticsearch' has no effect while elasticsearch.security is on/,
     );
   });
@@ -287,7 +273,7 @@ describe('ObservabilityStack vm.max_map_count choices', () => {
   test.each([VirtualMemory.NO_MMAP, VirtualMemory.PRECONFIGURED])(
     '%s keeps both namespaces as they are and deploys no tuning',
     (virtualMemory) => {
-      const { stack, objects } = synth({ elasticsearch: { virtualMemory } });
+      const { stack, objects } = synthStack({ elasticsearch: { virtualMemory } });
       expect(podSecurity(objects, 'observability')).toEqual({
         enforce: 'restricted',
         'enforce-version': 'latest',
@@ -303,7 +289,9 @@ describe('ObservabilityStack vm.max_map_count choices', () => {
   );
 
   describe('INIT_CONTAINER', () => {
-    const { objects } = synth({ elasticsearch: { virtualMemory: VirtualMemory.INIT_CONTAINER } });
+    const { objects } = synthStack({
+      elasticsearch: { virtualMemory: VirtualMemory.INIT_CONTAINER },
+    });
 
     test('lowers only the enforce level of the back-end namespace, so warnings and audit still report the privileged pods', () => {
       expect(podSecurity(objects, 'observability')).toEqual({
@@ -331,7 +319,7 @@ describe('ObservabilityStack vm.max_map_count choices', () => {
     const tolerations = [
       { key: 'dedicated', operator: 'Equal', value: 'search', effect: 'NoSchedule' },
     ];
-    const { stack, objects } = synth({
+    const { stack, objects } = synthStack({
       elasticsearch: { virtualMemory: VirtualMemory.NODE_TUNING },
       elasticsearchNodeTuning: { nodeSelector, tolerations },
     });
@@ -368,7 +356,7 @@ describe('ObservabilityStack vm.max_map_count choices', () => {
   });
 
   test('fails when node tuning options are given without VirtualMemory.NODE_TUNING', () => {
-    expect(() => synth({ elasticsearchNodeTuning: { nodeSelector: { a: 'b' } } })).toThrow(
+    expect(() => synthStack({ elasticsearchNodeTuning: { nodeSelector: { a: 'b' } } })).toThrow(
       /'elasticsearchNodeTuning' is only used with VirtualMemory.NODE_TUNING, but elasticsearch.virtualMemory is 'no-mmap'/,
     );
   });
@@ -378,7 +366,7 @@ describe.each(Object.values(VirtualMemory))(
   'a stack with cert-manager certificates and virtualMemory %s',
   (virtualMemory) => {
     const prod = environmentProfile('prod');
-    const { stack, objects } = synth({
+    const { stack, objects } = synthStack({
       ...prod,
       elasticsearch: {
         ...prod.elasticsearch,
@@ -472,7 +460,7 @@ describe.each(Object.values(VirtualMemory))(
 
 describe('what components record', () => {
   test('flows and external secrets are read-only copies: changing them changes nothing recorded', () => {
-    const { stack } = synth();
+    const { stack } = synthStack();
     const secrets = stack.elasticsearch.externalSecrets as any[];
     secrets.push({ name: 'smuggled', keys: ['x'], purpose: 'none' });
     secrets[0].keys.push('smuggled');
@@ -485,7 +473,7 @@ describe('what components record', () => {
   });
 
   test('a second record of one Secret adds its keys to the first', () => {
-    const { stack } = synth();
+    const { stack } = synthStack();
     stack.grafana.recordExternalSecret({ name: 'grafana-extra', keys: ['a'], purpose: 'first' });
     stack.grafana.recordExternalSecret({
       name: 'grafana-extra',

@@ -29,7 +29,7 @@ type FieldTree = {
 };
 
 /**
- * The ECS fields of the log shape the applications write (DESIGN section 5), with their
+ * The ECS fields of the log shape the applications write (docs/architecture.md#52-log-shape), with their
  * types, nested as ECS documents them. The template maps them flat (see {@link ecsLogMappings}).
  */
 const ECS_LOG_FIELDS: FieldTree = {

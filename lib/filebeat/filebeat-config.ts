@@ -55,7 +55,7 @@ export interface FilebeatTimings {
 /**
  * Filebeat 9's defaults are backoff 2 s doubling to 10 s, a 10 s scan and a 10 s queue
  * flush timeout: up to 20 s before a line of a quiet file even leaves the node, four
- * times DESIGN's 5 s. These keep a quiet file's line on the node for at most 1 s + 1 s
+ * times the 5 s target. These keep a quiet file's line on the node for at most 1 s + 1 s
  * (2 s for a new file's first line) at a cost that stays small: one read per open file
  * per second, one directory scan every 2 s (the container log directory holds a few
  * hundred links at most), and a bulk request at most once a second while logs trickle

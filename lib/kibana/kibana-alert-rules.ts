@@ -247,7 +247,7 @@ function rule(
 }
 
 /**
- * The log alert rules of DESIGN section 5, as Elasticsearch query rules over `logs-*` on
+ * The log alert rules of docs/architecture.md#54-kibana, as Elasticsearch query rules over `logs-*` on
  * `@timestamp`: an error burst per service (count of ERROR logs, grouped by the top
  * `service.name` values) and any CRITICAL log.
  */

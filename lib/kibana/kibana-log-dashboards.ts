@@ -270,7 +270,7 @@ export const AI_COST_DASHBOARD: KibanaDashboard = {
   ],
 };
 
-/** The dashboards DESIGN section 5 asks for, in menu order. */
+/** The dashboards docs/architecture.md#54-kibana asks for, in menu order. */
 export const LOG_DASHBOARDS: readonly KibanaDashboard[] = [
   OVERVIEW_DASHBOARD,
   ERROR_ANALYSIS_DASHBOARD,

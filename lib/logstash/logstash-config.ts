@@ -51,7 +51,7 @@ export interface LogstashSettingsOptions {
 
 /**
  * Logstash's own default for `pipeline.batch.delay`, written out so the latency budget
- * reads what is deployed. 50 ms is 1 % of DESIGN's 5 s; the Elasticsearch output sends
+ * reads what is deployed. 50 ms is 1 % of the 5 s target; the Elasticsearch output sends
  * each batch as it comes, so there is no second wait behind it.
  */
 export const DEFAULT_BATCH_DELAY_MILLIS = 50;

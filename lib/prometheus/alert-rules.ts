@@ -40,7 +40,7 @@ export enum AlertName {
   WATCHDOG = 'Watchdog',
 }
 
-/** Thresholds and windows of the alert rules (DESIGN.md section 5, Alerts). */
+/** Thresholds and windows of the alert rules (docs/architecture.md#55-metrics-and-alerts). */
 export interface AlertRulesProps {
   /**
    * Base of every rule's `runbook_url` annotation; the alert name and `.md` are appended.

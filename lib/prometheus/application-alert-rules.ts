@@ -16,7 +16,7 @@ export const APPLICATION_ALERTS_GROUP = 'application-alerts';
 const NOT_A_DISK = 'fstype!~"tmpfs|overlay|squashfs|nsfs",mountpoint!=""';
 
 /**
- * Alerts on the applications and the cluster they run on (DESIGN.md section 5):
+ * Alerts on the applications and the cluster they run on (docs/architecture.md#55-metrics-and-alerts):
  * 5xx bursts and p95 latency from the applications' own metrics
  * (`http_requests_total`, `http_request_duration_seconds`), node CPU, disk and
  * memory from node-exporter, OOM kills and crash loops from kube-state-metrics,

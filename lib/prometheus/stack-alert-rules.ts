@@ -45,7 +45,7 @@ const DEAD_LETTER_QUEUE_FULL = 0.95;
 const DEAD_LETTERED_WINDOW = '10m';
 
 /**
- * Alerts on the observability stack itself (DESIGN.md section 5): components
+ * Alerts on the observability stack itself (docs/architecture.md#55-metrics-and-alerts): components
  * down, Elasticsearch health and disk watermarks, stalled Logstash pipelines and
  * Filebeat outputs, events Filebeat drops, log events Elasticsearch refused (dead letters)
  * and dead letters lost, dropped spans, failing rule evaluations and notifications, and a

@@ -5,12 +5,12 @@ import { Filebeat } from '../filebeat';
 import { Logstash } from '../logstash';
 import { Prometheus } from '../prometheus';
 
-/** DESIGN section 5: logs searchable less than 5 s after being written. */
+/** docs/architecture.md#51-targets: logs searchable less than 5 s after being written. */
 export const LOG_SEARCHABLE_TARGET_SECONDS = 5;
-/** DESIGN section 5: an alert delivered less than 30 s after its condition is met. */
+/** docs/architecture.md#51-targets: an alert delivered less than 30 s after its condition is met. */
 export const ALERT_DELIVERY_TARGET_SECONDS = 30;
 /**
- * DESIGN section 5: metrics collection less than 1 s behind scrape: a scraped sample
+ * docs/architecture.md#51-targets: metrics collection less than 1 s behind scrape: a scraped sample
  * queryable within 1 s of the scrape. No setting adds a wait there (the scrape's own
  * duration is only cut off by scrape_timeout), so it is measured, by bench/metrics-delay.ts.
  */

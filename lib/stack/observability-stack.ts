@@ -558,7 +558,7 @@ export class ObservabilityStack extends Chart {
    * The longest time from an alert condition becoming true to Alertmanager sending the
    * notice, for a rule without `for:`: Prometheus' detection bound (longest scrape
    * interval plus the evaluation interval) plus the longest `group_wait`. HTTP latency
-   * comes on top. DESIGN's target is 30 s; docs/alert-delay.md has the measured delays.
+   * comes on top. The target (docs/architecture.md#51-targets) is 30 s; docs/alert-delay.md has the measured delays.
    */
   public get alertDeliveryBoundSeconds(): number {
     return this.prometheus.detectionBoundSeconds + this.alertmanager.longestGroupWaitSeconds;
@@ -567,7 +567,7 @@ export class ObservabilityStack extends Chart {
   /**
    * The longest time from a line appended to a running container's log to it being
    * searchable: Filebeat's backoff and queue flush, Logstash's batch delay (when there is
-   * a Logstash) and the data streams' refresh interval. DESIGN's target is 5 s;
+   * a Logstash) and the data streams' refresh interval. The target (docs/architecture.md#51-targets) is 5 s;
    * `latencyBudget` has the parts and the bound for a new container's first lines.
    */
   public get logSearchableBoundSeconds(): number {

@@ -1,5 +1,5 @@
 /**
- * Tier 4 (DESIGN.md section 7): every PromQL expression of every generated Grafana dashboard,
+ * Tier 4 (docs/architecture.md#7-verification-tiers): every PromQL expression of every generated Grafana dashboard,
  * as Grafana sends it, answered by the real Prometheus the stack deploys (the binary of
  * .cache/tools/bin, the image's version).
  *

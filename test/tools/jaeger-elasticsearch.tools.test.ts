@@ -1,5 +1,5 @@
 /**
- * Tier 4 (DESIGN.md section 7): the generated staging Jaeger configs (collector and query,
+ * Tier 4 (docs/architecture.md#7-verification-tiers): the generated staging Jaeger configs (collector and query,
  * Elasticsearch storage) run by the real Jaeger v2 binary against a real, secured
  * Elasticsearch 8.19 (test/tools/support/jaeger-on-elasticsearch.ts). A span sent over
  * OTLP/HTTP ends up in the daily span index and comes back through the query API; the

@@ -1,5 +1,5 @@
 /**
- * Tier 4 (DESIGN.md section 7): the generated Jaeger configs run by the real Jaeger v2 binary
+ * Tier 4 (docs/architecture.md#7-verification-tiers): the generated Jaeger configs run by the real Jaeger v2 binary
  * (.cache/tools/bin/jaeger, built by scripts/install-tools.sh from the Go module of the image's
  * version).
  *

@@ -1,5 +1,5 @@
 /**
- * Tier 4 (DESIGN.md section 7): the alert rules as Prometheus itself reads them.
+ * Tier 4 (docs/architecture.md#7-verification-tiers): the alert rules as Prometheus itself reads them.
  * Renders `rules.yml` from each synthesized environment's `prometheus-config`
  * ConfigMap, checks it with `promtool check rules`, and runs the promtool unit
  * tests in test/tools/rules/ against the prod rules (default thresholds).
