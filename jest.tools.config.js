@@ -10,7 +10,7 @@ module.exports = {
   testMatch: ['**/*.tools.test.ts'],
   moduleNameMapper: { '^@observability/k8s-stack$': '<rootDir>/lib/index.ts' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', {}],
+    '^.+\\.ts$': ['@swc/jest'],
   },
   // Each test spawns a Go binary; a cold start of promtool on a slow CI machine takes seconds.
   testTimeout: 60000,

@@ -2,7 +2,7 @@
 // The library reads a few plain files next to its modules at run time (the Filebeat script
 // processor's ES5.1 source, `lib/filebeat/log-processing-script.js`). tsc copies no such file,
 // so every build copies each `.js` file under lib/ to the same place under build/lib, and the
-// module finds it at `join(__dirname, name)` in the sources (ts-jest) and in the build alike.
+// module finds it at `join(__dirname, name)` in the sources (jest, `npm run synth`) and in the build alike.
 const { copyFileSync, mkdirSync, readdirSync } = require('fs');
 const { dirname, join, relative } = require('path');
 

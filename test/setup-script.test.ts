@@ -1,5 +1,5 @@
 import { spawn } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
@@ -11,7 +11,9 @@ import {
 import { HttpRecorder, RecordedAnswer, RecordedRequest } from './support/http-recorder';
 
 // The setup script is run for real: /bin/sh (dash on Debian, as in the images) and curl,
-// against a local HTTP server that records every request and answers as scripted.
+// against a local HTTP server that records every request and answers as scripted. Only
+// `sleep` is a stand-in (first on PATH): it records how long the script would wait, and
+// returns at once, so a retry costs no wall time.
 
 type Answer = (req: RecordedRequest) => RecordedAnswer;
 
@@ -38,7 +40,17 @@ beforeEach(() => {
   writeFileSync(join(dir, 'objects.ndjson'), '{"id":"a"}\n{"id":"b"}\n');
   writeFileSync(join(dir, 'rule.create.json'), '{"create":true}\n');
   writeFileSync(join(dir, 'rule.update.json'), '{"update":true}\n');
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin', 'sleep'), '#!/bin/sh\necho "$1" >> "$SLEEP_LOG"\n', {
+    mode: 0o755,
+  });
 });
+
+/** The seconds each `sleep` of the last run was asked for. */
+const sleeps = () => {
+  const log = join(dir, 'sleeps.log');
+  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+};
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function options(overrides: Partial<SetupScriptOptions> = {}): SetupScriptOptions {
@@ -86,7 +98,12 @@ function run(
   writeFileSync(path, script);
   return new Promise((resolve) => {
     const child = spawn('/bin/sh', [...shellOptions, path], {
-      env: { PATH: process.env.PATH!, API_URL: url, ...env },
+      env: {
+        PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
+        SLEEP_LOG: join(dir, 'sleeps.log'),
+        API_URL: url,
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -143,7 +160,8 @@ test('retries until the API is up', async () => {
   expect(result.code).toBe(0);
   expect(lines().filter((l) => l === 'GET /status')).toHaveLength(3);
   expect(result.stderr).toContain('waiting for status failed (attempt 2 of 3)');
-}, 15000);
+  expect(sleeps()).toEqual(['1', '1']);
+});
 
 test('gives up with a non-zero exit after maxAttempts, and runs no later step', async () => {
   answer = (r) => (r.url === '/policy/a' ? 500 : 200);
@@ -151,7 +169,8 @@ test('gives up with a non-zero exit after maxAttempts, and runs no later step', 
   expect(result.code).toBe(1);
   expect(lines()).toEqual(['GET /status', 'PUT /policy/a', 'PUT /policy/a']);
   expect(result.stderr).toContain('giving up on PUT policy after 2 attempts');
-}, 15000);
+  expect(sleeps()).toEqual(['1']);
+});
 
 test('an unexpected status on the upsert probe is a failure, not a guess', async () => {
   answer = (r) => (r.method === 'GET' && r.url === '/rule/r1' ? 403 : 200);
@@ -230,7 +249,8 @@ describe('when an answer is not a success', () => {
     expect(lines()).toEqual(['GET /status', 'PUT /policy/a', 'PUT /policy/a']);
     expect(result.stderr.split('PUT /policy/a answered HTTP 400:')).toHaveLength(3);
     expect(result.stderr).toContain('PUT policy failed (attempt 1 of 2)');
-  }, 15000);
+    expect(sleeps()).toEqual(['1']);
+  });
 
   test('a huge error body is cut to its first 4 KiB', async () => {
     answer = (r) => (r.url === '/policy/a' ? { status: 500, body: 'x'.repeat(100 * 1024) } : 200);
