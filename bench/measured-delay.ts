@@ -58,7 +58,7 @@ export function toMillis(seconds: number): number {
 
 /**
  * The absolute path of a results file given relative to the repository root (the first
- * directory upwards with a package.json): the same from bench/ under ts-jest and from the
+ * directory upwards with a package.json): the same from bench/ under jest and from the
  * compiled build/bench/. An absolute path is returned as it is.
  */
 export function repositoryPath(file: string): string {
