@@ -389,6 +389,7 @@ export class Alertmanager extends Component implements IAlertmanager {
             'storage',
             'data',
             this.storage,
+            { example: '2Gi' },
             selectorLabels(identity),
           ),
         ],

@@ -242,6 +242,7 @@ export class Prometheus extends Component implements IPrometheus {
             'storage',
             'data',
             this.storage,
+            { example: '50Gi' },
             selectorLabels(identity),
           ),
         ],
