@@ -117,6 +117,21 @@ const CASES: BadInput[] = [
   // Elasticsearch
   {
     construct: 'Elasticsearch',
+    prop: 'data.storage.size',
+    value: 'big',
+    fix: /'30Gi'/,
+    build: () => elasticsearch({ data: { replicas: 1, storage: { size: 'big' } } }),
+  },
+  {
+    construct: 'Elasticsearch',
+    prop: 'masters.storage.size',
+    value: '0',
+    fix: /'30Gi'/,
+    build: () =>
+      elasticsearch({ masters: { replicas: 3, storage: { size: '0' } }, data: { replicas: 2 } }),
+  },
+  {
+    construct: 'Elasticsearch',
     prop: 'data.replicas',
     value: 2,
     fix: /use 1 or 3/,
@@ -240,6 +255,13 @@ const CASES: BadInput[] = [
   // Logstash
   {
     construct: 'Logstash',
+    prop: 'persistentQueue.size',
+    value: 'big',
+    fix: /'10Gi'.+binary \(Ki, Mi, Gi/,
+    build: () => logstash({ persistentQueue: { size: 'big' } }),
+  },
+  {
+    construct: 'Logstash',
     prop: 'heap',
     value: '4Gi',
     fix: /half of the limit/,
@@ -347,11 +369,32 @@ const CASES: BadInput[] = [
   {
     construct: 'Prometheus',
     prop: 'storage.size',
-    value: 'lots',
+    value: 'big',
     fix: /'50Gi'/,
-    build: () => prometheus({ storage: { size: 'lots' } }),
+    build: () => prometheus({ storage: { size: 'big' } }),
+  },
+  {
+    construct: 'Prometheus',
+    prop: 'storage.size',
+    value: '500m',
+    fix: /'m' is milli/,
+    build: () => prometheus({ storage: { size: '500m' } }),
   },
   // Alertmanager
+  {
+    construct: 'Alertmanager',
+    prop: 'storage.size',
+    value: 'big',
+    fix: /'2Gi'/,
+    build: () => alertmanager({ storage: { size: 'big' } }),
+  },
+  {
+    construct: 'Alertmanager',
+    prop: 'storage.size',
+    value: '-1Gi',
+    fix: /'2Gi'/,
+    build: () => alertmanager({ storage: { size: '-1Gi' } }),
+  },
   {
     construct: 'Alertmanager',
     prop: 'groupBy',
@@ -392,6 +435,20 @@ const CASES: BadInput[] = [
     build: () => alertmanager({ repeatInterval: '4 hours' }),
   },
   // Grafana
+  {
+    construct: 'Grafana',
+    prop: 'storage.size',
+    value: 'big',
+    fix: /'5Gi'/,
+    build: () => grafana({ storage: { size: 'big' } }),
+  },
+  {
+    construct: 'Grafana',
+    prop: 'storage.size',
+    value: '5 GB',
+    fix: /no space/,
+    build: () => grafana({ storage: { size: '5 GB' } }),
+  },
   {
     construct: 'Grafana',
     prop: 'replicas',

@@ -235,6 +235,15 @@ describe('Grafana', () => {
     expect(named(objects, 'Deployment', 'grafana').spec.strategy).toEqual({ type: 'Recreate' });
   });
 
+  test.each(['5G', '5Gi', '5e9', '1.5Gi'])(
+    'storage takes any volume size Kubernetes accepts, such as %s, as written',
+    (size) => {
+      const { objects } = synth(() => ({ storage: { size } }));
+      const claim = named(objects, 'PersistentVolumeClaim', 'grafana-data');
+      expect(claim.spec.resources.requests.storage).toBe(size);
+    },
+  );
+
   test('storage with more than one replica fails', () => {
     expect(() =>
       build(() => ({ replicas: 2, database: DATABASE, storage: { size: '5Gi' } })),

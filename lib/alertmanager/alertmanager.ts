@@ -21,8 +21,8 @@ import {
   spreadPods,
   Spread,
 } from '../core/workload';
-import { durationToSeconds, validateDuration } from '../prometheus/duration';
-import { PersistentStorage, renderVolumeClaimTemplate } from '../prometheus/storage';
+import { durationToSeconds, validateDuration } from '../core/duration';
+import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
 import {
   AlertReceiver,
   EmailReceiverOptions,
@@ -389,6 +389,7 @@ export class Alertmanager extends Component implements IAlertmanager {
             'storage',
             'data',
             this.storage,
+            { example: '2Gi' },
             selectorLabels(identity),
           ),
         ],

@@ -12,6 +12,7 @@ import { validateInteger } from '../core/names';
 import { execProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
+import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
 import {
   addStatefulSet,
   fieldRefEnv,
@@ -25,13 +26,11 @@ import { renderElasticsearchConfig } from './elasticsearch-config';
 import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
 import { IElasticsearchCluster } from './elasticsearch-reference';
 
-/** A persistent volume per node. */
-export interface VolumeClaimProps {
-  /** Size, a Kubernetes quantity such as `50Gi`. */
-  readonly size: string;
-  /** @default - the cluster's default StorageClass */
-  readonly storageClassName?: string;
-}
+/**
+ * A persistent volume per node.
+ * @deprecated Use {@link PersistentStorage}, the storage type of every component.
+ */
+export type VolumeClaimProps = PersistentStorage;
 
 /** One group of nodes with the same roles. */
 export interface ElasticsearchNodeGroupProps {
@@ -40,7 +39,7 @@ export interface ElasticsearchNodeGroupProps {
   /** @default - 1 CPU, 4Gi memory for data nodes; 500m, 2Gi for dedicated masters */
   readonly resources?: ContainerResources;
   /** @default - 30Gi for data nodes, 5Gi for dedicated masters */
-  readonly storage?: VolumeClaimProps;
+  readonly storage?: PersistentStorage;
   /**
    * JVM heap as a share of the memory limit. Elastic's guidance is at most half,
    * leaving the rest to the filesystem cache.
@@ -132,16 +131,19 @@ const MASTER_DEFAULTS: Required<Omit<ElasticsearchNodeGroupProps, 'replicas'>> =
   storage: { size: '5Gi' },
   heapRatio: 0.5,
 };
+const STORAGE_RULE = { example: '30Gi' };
 const HTTP_PORT = 9200;
 const TRANSPORT_PORT = 9300;
 const CERTS_DIR = '/usr/share/elasticsearch/config/certs';
 
 interface NodeGroup {
+  /** The prop the group comes from, `masters` or `data`, for error messages. */
+  readonly prop: string;
   readonly role: 'master' | 'data' | 'node';
   readonly roles: string[];
   readonly replicas: number;
   readonly resources: ContainerResources;
-  readonly storage: VolumeClaimProps;
+  readonly storage: PersistentStorage;
   readonly heapMegabytes: number;
 }
 
@@ -348,6 +350,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       );
     }
     return {
+      prop,
       role,
       roles,
       replicas: group.replicas,
@@ -501,14 +504,14 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
           ...spreadPods(identity, context.spread),
         }),
         volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: selectorLabels(identity) },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: group.storage.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(group.storage.size) } },
-            },
-          },
+          renderVolumeClaimTemplate(
+            this,
+            `${group.prop}.storage`,
+            'data',
+            group.storage,
+            STORAGE_RULE,
+            selectorLabels(identity),
+          ),
         ],
       },
     });

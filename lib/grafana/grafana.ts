@@ -18,6 +18,7 @@ import {
   SecretKeyRef,
   validateSecretRef,
 } from '../core/secrets';
+import { PersistentStorage, renderVolumeClaimSpec } from '../core/storage';
 import {
   renderContainer,
   renderPodTemplate,
@@ -87,13 +88,11 @@ export interface GrafanaElasticsearchSource {
   readonly index?: string;
 }
 
-/** A PersistentVolumeClaim for `/var/lib/grafana` (SQLite database, plugins). */
-export interface GrafanaStorage {
-  /** Requested size, e.g. `5Gi`. */
-  readonly size: string;
-  /** @default - the cluster's default StorageClass */
-  readonly storageClassName?: string;
-}
+/**
+ * A PersistentVolumeClaim for `/var/lib/grafana` (SQLite database, plugins).
+ * @deprecated Use {@link PersistentStorage}, the storage type of every component.
+ */
+export type GrafanaStorage = PersistentStorage;
 
 export interface GrafanaProps extends ComponentProps {
   /**
@@ -124,10 +123,10 @@ export interface GrafanaProps extends ComponentProps {
    */
   readonly secretKey?: SecretKeyRef;
   /**
-   * Persistent volume for /var/lib/grafana.
+   * Persistent volume for /var/lib/grafana (SQLite database, plugins).
    * @default - an emptyDir: the SQLite state is lost when the pod goes
    */
-  readonly storage?: GrafanaStorage;
+  readonly storage?: PersistentStorage;
   /** Prometheus data source (uid `prometheus`). @default - none */
   readonly prometheus?: IPrometheus;
   /** Elasticsearch logs data source (uid `elasticsearch`). @default - none */
@@ -206,15 +205,9 @@ export class Grafana extends Component {
         "drop 'storage' (state lives in 'database') or use replicas: 1",
       );
     }
-    if (props.storage && !/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/.test(props.storage.size)) {
-      invalidProp(
-        this,
-        'storage.size',
-        props.storage.size,
-        'is not a storage quantity',
-        "use a value such as '5Gi'",
-      );
-    }
+    const dataClaim = props.storage
+      ? renderVolumeClaimSpec(this, 'storage', props.storage, { example: '5Gi' })
+      : undefined;
 
     // Every credential is a file in one Secret volume: the image's entrypoint reads the file a
     // GF_*__FILE variable names, and provisioning reads `$__file{...}`.
@@ -356,15 +349,11 @@ export class Grafana extends Component {
     });
 
     let data: k8s.Volume = { name: 'data', emptyDir: {} };
-    if (props.storage) {
+    if (dataClaim) {
       const claimName = `${this.name}-data`;
       new k8s.KubePersistentVolumeClaim(this, 'data', {
         metadata: this.metadata(claimName, 'server'),
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName: props.storage.storageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
-        },
+        spec: dataClaim,
       });
       data = { name: 'data', persistentVolumeClaim: { claimName } };
     }

@@ -11,6 +11,7 @@ import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
+import { PersistentStorage, renderVolumeClaimTemplate, validateStorageSize } from '../core/storage';
 import {
   addStatefulSet,
   fieldRefEnv,
@@ -49,13 +50,11 @@ import {
 import { renderLogstashPipeline, LogstashStatement } from './logstash-pipeline';
 import { ILogstash } from './logstash-reference';
 
-/** A persisted queue on a PersistentVolumeClaim per replica. */
-export interface LogstashPersistentQueue {
-  /** Size of each replica's volume, e.g. `10Gi`. The queue gets 60%, the dead-letter queue 20%. */
-  readonly size: string;
-  /** @default - the cluster's default StorageClass */
-  readonly storageClassName?: string;
-}
+/**
+ * A persisted queue on a PersistentVolumeClaim per replica.
+ * @deprecated Use {@link PersistentStorage}, the storage type of every component.
+ */
+export type LogstashPersistentQueue = PersistentStorage;
 
 export interface LogstashProps extends ComponentProps {
   /** The cluster events are written to. */
@@ -77,10 +76,11 @@ export interface LogstashProps extends ComponentProps {
    */
   readonly credentials?: BasicAuthSecretRef;
   /**
-   * Keep the queue on disk so that accepted events survive a restart.
+   * Keep the queue on disk so that accepted events survive a restart: a volume per replica,
+   * at least `1Gi`, of which the queue gets 60% and the dead-letter queue 20%.
    * @default - an in-memory queue; the data directory is an emptyDir
    */
-  readonly persistentQueue?: LogstashPersistentQueue;
+  readonly persistentQueue?: PersistentStorage;
   /**
    * Keep events Elasticsearch refuses (answered 400 or 404) in a dead-letter queue on the
    * data volume instead of dropping them, and run a second pipeline, `dead-letters`, that
@@ -135,6 +135,7 @@ const DEFAULT_RESOURCES: ContainerResources = {
   memoryLimit: '2Gi',
 };
 const MIB = 1024 ** 2;
+const QUEUE_STORAGE_RULE = { example: '10Gi', minimum: '1Gi' };
 
 /**
  * Logstash as a StatefulSet behind a Beats Service: buffers the events Filebeat has
@@ -201,7 +202,12 @@ export class Logstash extends Component implements ILogstash {
       10_000,
     );
     const queueBytes = props.persistentQueue
-      ? this.resolveQueueSize(props.persistentQueue.size)
+      ? validateStorageSize(
+          this,
+          'persistentQueue.size',
+          props.persistentQueue.size,
+          QUEUE_STORAGE_RULE,
+        )
       : undefined;
 
     const es = props.elasticsearch;
@@ -389,16 +395,13 @@ export class Logstash extends Component implements ILogstash {
         }),
         volumeClaimTemplates: props.persistentQueue
           ? [
-              {
-                metadata: { name: 'data' },
-                spec: {
-                  accessModes: ['ReadWriteOnce'],
-                  storageClassName: props.persistentQueue.storageClassName,
-                  resources: {
-                    requests: { storage: k8s.Quantity.fromString(props.persistentQueue.size) },
-                  },
-                },
-              },
+              renderVolumeClaimTemplate(
+                this,
+                'persistentQueue',
+                'data',
+                props.persistentQueue,
+                QUEUE_STORAGE_RULE,
+              ),
             ]
           : undefined,
       },
@@ -436,25 +439,6 @@ export class Logstash extends Component implements ILogstash {
       );
     }
     return Math.floor(bytes / MIB);
-  }
-
-  private resolveQueueSize(size: string): number {
-    let bytes = 0;
-    try {
-      bytes = memoryBytes(size);
-    } catch {
-      // handled below
-    }
-    if (bytes < 1024 ** 3) {
-      invalidProp(
-        this,
-        'persistentQueue.size',
-        size,
-        'must be a storage quantity of at least 1Gi',
-        "use a value such as '10Gi'",
-      );
-    }
-    return bytes;
   }
 
   private memoryLimitBytes(): number {

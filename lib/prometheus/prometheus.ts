@@ -25,7 +25,7 @@ import {
   spreadPods,
   Spread,
 } from '../core/workload';
-import { durationToSeconds, validateDuration } from './duration';
+import { durationToSeconds, validateDuration } from '../core/duration';
 import {
   defaultScrapeJobs,
   PrometheusRuleGroup,
@@ -34,7 +34,7 @@ import {
   ScrapeJob,
 } from './prometheus-config';
 import { IPrometheus } from './prometheus-reference';
-import { PersistentStorage, renderVolumeClaimTemplate } from './storage';
+import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
 
 /** How long Prometheus keeps samples (`--storage.tsdb.retention.*`). */
 export interface PrometheusRetention {
@@ -242,6 +242,7 @@ export class Prometheus extends Component implements IPrometheus {
             'storage',
             'data',
             this.storage,
+            { example: '50Gi' },
             selectorLabels(identity),
           ),
         ],
