@@ -7,7 +7,6 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { ExternalPeer } from '../core/network-flow';
 import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
@@ -20,7 +19,7 @@ import {
 } from '../core/secrets';
 import {
   renderContainer,
-  renderPodTemplate,
+  addWorkload,
   scrapeAnnotations,
   Spread,
   spreadPods,
@@ -369,14 +368,14 @@ export class Grafana extends Component {
       data = { name: 'data', persistentVolumeClaim: { claimName } };
     }
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    addWorkload(this, 'deployment', {
       metadata: this.metadata(this.name, 'server'),
       spec: {
+        kind: 'Deployment',
         replicas: this.replicas,
-        selector: { matchLabels: selectorLabels(identity) },
         // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
         strategy: props.storage ? { type: 'Recreate' } : undefined,
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -420,7 +419,7 @@ export class Grafana extends Component {
             identity,
             props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE),
           ),
-        }),
+        },
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);

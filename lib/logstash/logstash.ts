@@ -5,18 +5,16 @@ import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
-import { selectorLabels } from '../core/labels';
 import { Images } from '../core/images';
 import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
 import {
-  addStatefulSet,
+  addWorkload,
   fieldRefEnv,
   Spread,
   renderContainer,
-  renderPodTemplate,
   scrapeAnnotations,
   spreadPods,
 } from '../core/workload';
@@ -364,16 +362,16 @@ export class Logstash extends Component implements ILogstash {
       this.metricsPort = LOGSTASH_EXPORTER_PORT;
     }
 
-    addStatefulSet(this, 'statefulset', {
+    addWorkload(this, 'statefulset', {
       metadata: this.metadata(this.name, 'pipeline'),
       spec: {
+        kind: 'StatefulSet',
         serviceName: headlessName,
         replicas: this.replicas,
         // Replicas share nothing, so they start and stop together.
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -386,7 +384,7 @@ export class Logstash extends Component implements ILogstash {
           // Time to flush in-flight batches to Elasticsearch (and the queue to disk).
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, props.spread ?? Spread.PREFERRED),
-        }),
+        },
         volumeClaimTemplates: props.persistentQueue
           ? [
               {
