@@ -1,10 +1,8 @@
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { ExternalPeer } from '../core/network-flow';
 import { httpProbe } from '../core/probes';
@@ -12,7 +10,7 @@ import { ContainerResources } from '../core/resources';
 import { secretFilesMount, validateSecretRef } from '../core/secrets';
 import {
   renderContainer,
-  renderPodTemplate,
+  addWorkload,
   scrapeAnnotations,
   Spread,
   spreadPods,
@@ -192,12 +190,12 @@ export class AuthProxy extends Component {
       runAsUser: UID,
     });
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    addWorkload(this, 'deployment', {
       metadata: this.metadata(this.name, 'proxy'),
       spec: {
+        kind: 'Deployment',
         replicas,
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -206,7 +204,7 @@ export class AuthProxy extends Component {
           annotations: scrapeAnnotations(METRICS_PORT),
           uid: UID,
           ...spreadPods(identity, props.spread ?? Spread.NONE),
-        }),
+        },
       },
     });
     this.addDisruptionBudget('disruption-budget', this.name, 'proxy', replicas);

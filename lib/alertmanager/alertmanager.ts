@@ -13,10 +13,9 @@ import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
 import {
-  addStatefulSet,
+  addWorkload,
   fieldRefEnv,
   renderContainer,
-  renderPodTemplate,
   scrapeAnnotations,
   spreadPods,
   Spread,
@@ -361,14 +360,14 @@ export class Alertmanager extends Component implements IAlertmanager {
       runAsUser: UID,
     });
 
-    addStatefulSet(this, 'statefulset', {
+    addWorkload(this, 'statefulset', {
       metadata: this.metadata(this.name, 'server'),
       spec: {
+        kind: 'StatefulSet',
         replicas: this.replicas,
         serviceName: this.clusterServiceName,
         podManagementPolicy: 'Parallel',
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -382,7 +381,7 @@ export class Alertmanager extends Component implements IAlertmanager {
           },
           uid: UID,
           ...spreadPods(identity, spread),
-        }),
+        },
         volumeClaimTemplates: [
           renderVolumeClaimTemplate(
             this,

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { invalidProp } from './errors';
@@ -207,21 +208,6 @@ export function spreadPods(
 }
 
 /**
- * The spec of a DaemonSet of one role (node agents): its selector, a rolling update that
- * replaces at most `maxUnavailable` pods at a time, and the pod template.
- */
-export function renderDaemonSetSpec(
-  options: PodTemplateOptions,
-  maxUnavailable: k8s.IntOrString,
-): k8s.DaemonSetSpec {
-  return {
-    selector: { matchLabels: selectorLabels(options.identity) },
-    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } },
-    template: renderPodTemplate(options),
-  };
-}
-
-/**
  * An environment variable from a field of the pod (`metadata.name`, `status.podIP`,
  * `spec.nodeName`). `apiVersion` is written out: the API server defaults it inside
  * `fieldRef`, which server-side apply treats as one unit, so leaving it out makes a
@@ -259,11 +245,102 @@ class StatefulSetWithClaimDefaults extends k8s.KubeStatefulSet {
   }
 }
 
-/** A StatefulSet, its claim templates as the API server stores them (see above). */
-export function addStatefulSet(
-  scope: Construct,
-  id: string,
-  props: k8s.KubeStatefulSetProps,
-): k8s.KubeStatefulSet {
-  return new StatefulSetWithClaimDefaults(scope, id, props);
+/** What every workload spec has: the pods it runs, selected by their identity labels. */
+interface WorkloadSpecBase {
+  /** The pods; the selector matches {@link selectorLabels} of `pod.identity`. */
+  readonly pod: PodTemplateOptions;
+}
+
+/** A Deployment: interchangeable replicas. */
+export interface DeploymentSpecOptions extends WorkloadSpecBase {
+  readonly kind: 'Deployment';
+  readonly replicas: number;
+  /** @default - the API server's rolling update (25% surge, 25% unavailable) */
+  readonly strategy?: k8s.DeploymentStrategy;
+}
+
+/** A StatefulSet: replicas with stable names behind a headless Service, each with its own claims. */
+export interface StatefulSetSpecOptions extends WorkloadSpecBase {
+  readonly kind: 'StatefulSet';
+  readonly replicas: number;
+  /** The headless Service that gives each pod its DNS name. */
+  readonly serviceName: string;
+  /** @default 'OrderedReady' (the API server's default) */
+  readonly podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /** @default - the API server's rolling update */
+  readonly updateStrategy?: k8s.StatefulSetUpdateStrategy;
+  /** @default - no claims */
+  readonly volumeClaimTemplates?: k8s.KubePersistentVolumeClaimProps[];
+}
+
+/** A DaemonSet (node agents): one pod per node, rolled `maxUnavailable` nodes at a time. */
+export interface DaemonSetSpecOptions extends WorkloadSpecBase {
+  readonly kind: 'DaemonSet';
+  readonly maxUnavailable: k8s.IntOrString;
+}
+
+/** The spec of a Deployment, StatefulSet or DaemonSet: its kind-specific settings and its pods. */
+export type WorkloadSpecOptions =
+  DeploymentSpecOptions | StatefulSetSpecOptions | DaemonSetSpecOptions;
+
+/**
+ * Renders the spec of a workload of one role: the selector of its identity, the pod
+ * template ({@link renderPodTemplate}) and the settings of its kind.
+ */
+export function renderWorkloadSpec(spec: DeploymentSpecOptions): k8s.DeploymentSpec;
+export function renderWorkloadSpec(spec: StatefulSetSpecOptions): k8s.StatefulSetSpec;
+export function renderWorkloadSpec(spec: DaemonSetSpecOptions): k8s.DaemonSetSpec;
+export function renderWorkloadSpec(
+  spec: WorkloadSpecOptions,
+): k8s.DeploymentSpec | k8s.StatefulSetSpec | k8s.DaemonSetSpec {
+  const selector = { matchLabels: selectorLabels(spec.pod.identity) };
+  const template = renderPodTemplate(spec.pod);
+  switch (spec.kind) {
+    case 'Deployment':
+      return { replicas: spec.replicas, strategy: spec.strategy, selector, template };
+    case 'StatefulSet':
+      return {
+        serviceName: spec.serviceName,
+        replicas: spec.replicas,
+        podManagementPolicy: spec.podManagementPolicy,
+        updateStrategy: spec.updateStrategy,
+        selector,
+        template,
+        volumeClaimTemplates: spec.volumeClaimTemplates,
+      };
+    case 'DaemonSet':
+      return {
+        selector,
+        updateStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: spec.maxUnavailable },
+        },
+        template,
+      };
+  }
+}
+
+/** A workload object: its metadata and spec. */
+export interface WorkloadProps {
+  readonly metadata: k8s.ObjectMeta;
+  readonly spec: WorkloadSpecOptions;
+}
+
+/**
+ * Adds the Deployment, StatefulSet (claim templates as the API server stores them, see
+ * above) or DaemonSet that `props.spec.kind` names, its spec from {@link renderWorkloadSpec}.
+ */
+export function addWorkload(scope: Construct, id: string, props: WorkloadProps): ApiObject {
+  const { metadata, spec } = props;
+  switch (spec.kind) {
+    case 'Deployment':
+      return new k8s.KubeDeployment(scope, id, { metadata, spec: renderWorkloadSpec(spec) });
+    case 'StatefulSet':
+      return new StatefulSetWithClaimDefaults(scope, id, {
+        metadata,
+        spec: renderWorkloadSpec(spec),
+      });
+    case 'DaemonSet':
+      return new k8s.KubeDaemonSet(scope, id, { metadata, spec: renderWorkloadSpec(spec) });
+  }
 }

@@ -13,14 +13,7 @@ import { execProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
-import {
-  addStatefulSet,
-  fieldRefEnv,
-  renderContainer,
-  renderPodTemplate,
-  Spread,
-  spreadPods,
-} from '../core/workload';
+import { addWorkload, fieldRefEnv, renderContainer, Spread, spreadPods } from '../core/workload';
 import { CertificateIssuer, ElasticsearchCertificates } from './elasticsearch-certificates';
 import { renderElasticsearchConfig } from './elasticsearch-config';
 import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
@@ -481,16 +474,16 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       },
     );
 
-    addStatefulSet(this, `${group.role}-statefulset`, {
+    addWorkload(this, `${group.role}-statefulset`, {
       metadata: this.metadata(name, group.role),
       spec: {
+        kind: 'StatefulSet',
         serviceName: context.transportService,
         replicas: group.replicas,
         // Masters must all start to elect a leader: ordered start-up would wait forever.
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName: context.serviceAccount,
           automountServiceAccountToken: false,
@@ -502,7 +495,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
           annotations: { 'checksum/config': configChecksum({ 'elasticsearch.yml': config }) },
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, context.spread),
-        }),
+        },
         volumeClaimTemplates: [
           renderVolumeClaimTemplate(
             this,

@@ -2,11 +2,10 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
-import { renderContainer, renderPodTemplate, scrapeAnnotations } from '../core/workload';
+import { renderContainer, addWorkload, scrapeAnnotations } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
 import { DEAD_LETTER_TEMPLATE } from './index-templates';
 
@@ -123,12 +122,12 @@ export class ElasticsearchExporter extends Component {
       runAsUser: UID,
     });
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    addWorkload(this, 'deployment', {
       metadata: this.metadata(this.name, 'exporter'),
       spec: {
+        kind: 'Deployment',
         replicas: 1,
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -136,7 +135,7 @@ export class ElasticsearchExporter extends Component {
           volumes,
           annotations: scrapeAnnotations(this.port),
           uid: UID,
-        }),
+        },
       },
     });
   }

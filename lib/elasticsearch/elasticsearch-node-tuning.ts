@@ -4,7 +4,7 @@ import { Component, ComponentProps } from '../core/component';
 import { PodSecurityLevel } from '../core/security';
 import { Images, validateImage } from '../core/images';
 import { ContainerResources } from '../core/resources';
-import { renderContainer, renderDaemonSetSpec } from '../core/workload';
+import { renderContainer, addWorkload } from '../core/workload';
 
 /** The `vm.max_map_count` Elasticsearch checks at start when it may memory-map its files. */
 export const ELASTICSEARCH_MAX_MAP_COUNT = 1048576;
@@ -118,10 +118,12 @@ export class ElasticsearchNodeTuning extends Component {
       runAsUser: PAUSE_UID,
     });
 
-    new k8s.KubeDaemonSet(this, 'daemonset', {
+    addWorkload(this, 'daemonset', {
       metadata: this.metadata(this.name, 'node-tuning'),
-      spec: renderDaemonSetSpec(
-        {
+      spec: {
+        kind: 'DaemonSet',
+        maxUnavailable: k8s.IntOrString.fromString('10%'),
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -134,8 +136,7 @@ export class ElasticsearchNodeTuning extends Component {
           // The pause process exits at once on SIGTERM.
           terminationGracePeriodSeconds: 5,
         },
-        k8s.IntOrString.fromString('10%'),
-      ),
+      },
     });
   }
 }

@@ -17,12 +17,7 @@ import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { validateSeconds } from '../core/seconds';
 import { BasicAuthSecretRef } from '../core/secrets';
-import {
-  fieldRefEnv,
-  renderContainer,
-  renderDaemonSetSpec,
-  scrapeAnnotations,
-} from '../core/workload';
+import { fieldRefEnv, renderContainer, addWorkload, scrapeAnnotations } from '../core/workload';
 import {
   elasticsearchCaMount,
   IElasticsearchCluster,
@@ -353,10 +348,12 @@ export class Filebeat extends Component {
       this.metricsPort = FILEBEAT_EXPORTER_PORT;
     }
 
-    new k8s.KubeDaemonSet(this, 'daemonset', {
+    addWorkload(this, 'daemonset', {
       metadata: this.metadata(this.name, 'agent'),
-      spec: renderDaemonSetSpec(
-        {
+      spec: {
+        kind: 'DaemonSet',
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        pod: {
           identity,
           serviceAccountName: this.serviceAccountName,
           // add_kubernetes_metadata watches pods, namespaces and nodes.
@@ -377,8 +374,7 @@ export class Filebeat extends Component {
           // Shipping buffered events on shutdown; the registry records what was acknowledged.
           terminationGracePeriodSeconds: 30,
         },
-        k8s.IntOrString.fromNumber(1),
-      ),
+      },
     });
   }
 

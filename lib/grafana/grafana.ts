@@ -7,7 +7,6 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { ExternalPeer } from '../core/network-flow';
 import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
@@ -15,18 +14,20 @@ import {
   BasicAuthSecretRef,
   SecretFile,
   secretFilesMount,
+  SecretFilesMount,
   SecretKeyRef,
   validateSecretRef,
 } from '../core/secrets';
 import { PersistentStorage, renderVolumeClaimSpec } from '../core/storage';
 import {
   renderContainer,
-  renderPodTemplate,
+  addWorkload,
   scrapeAnnotations,
   Spread,
   spreadPods,
 } from '../core/workload';
 import {
+  ElasticsearchCaMount,
   elasticsearchCaMount,
   IElasticsearchCluster,
 } from '../elasticsearch/elasticsearch-reference';
@@ -55,6 +56,22 @@ const DEFAULT_RESOURCES: ContainerResources = {
   memoryLimit: '512Mi',
 };
 const DASHBOARD_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+type ElasticsearchDatasource = NonNullable<
+  Parameters<typeof renderGrafanaDatasources>[0]['elasticsearch']
+>;
+
+/** What the Grafana pod is built from. */
+interface GrafanaPod {
+  readonly env: k8s.EnvVar[];
+  readonly configMapName: string;
+  /** The config files whose checksum rolls the pods (the dashboards join at synthesis). */
+  readonly config: Record<string, string>;
+  /** The Elasticsearch CA (if any) and the credential files. */
+  readonly mounts: (SecretFilesMount | ElasticsearchCaMount | undefined)[];
+  /** The data claim of `storage`; without it the data volume is an emptyDir. */
+  readonly dataClaim?: k8s.PersistentVolumeClaimSpec;
+}
 
 /** The external SQL database that holds Grafana's state when it runs more than one replica. */
 export interface GrafanaDatabase {
@@ -182,6 +199,7 @@ export class Grafana extends Component {
   public readonly dashboardsConfigMapName: string;
 
   private readonly dashboards = new Map<string, Record<string, unknown>>();
+  private readonly secretFiles: SecretFile[] = [];
 
   constructor(scope: Construct, id: string, props: GrafanaProps = {}) {
     super(scope, id, props, 'grafana', Images.grafana);
@@ -209,213 +227,21 @@ export class Grafana extends Component {
       ? renderVolumeClaimSpec(this, 'storage', props.storage, { example: '5Gi' })
       : undefined;
 
-    // Every credential is a file in one Secret volume: the image's entrypoint reads the file a
-    // GF_*__FILE variable names, and provisioning reads `$__file{...}`.
-    const secretFiles: SecretFile[] = [];
-    const secretFile = (file: string, ref: SecretKeyRef): string => {
-      secretFiles.push({ ref, file });
-      return `${SECRETS_DIR}/${file}`;
-    };
-    const env: k8s.EnvVar[] = [];
-    const admin = this.basicAuthRefs(
-      'adminCredentials',
-      props.adminCredentials ?? { secretName: `${this.name}-admin` },
-      'Grafana admin user and password',
-    );
-    env.push(
-      { name: 'GF_SECURITY_ADMIN_USER__FILE', value: secretFile('admin-user', admin.username) },
-      {
-        name: 'GF_SECURITY_ADMIN_PASSWORD__FILE',
-        value: secretFile('admin-password', admin.password),
-      },
-    );
-
-    if (props.database) env.push(...this.databaseEnv(props.database, props.secretKey, secretFile));
-    else if (props.secretKey) env.push(this.secretKeyEnv(props.secretKey, secretFile));
-
-    const volumes: k8s.Volume[] = [];
-    const mounts: k8s.VolumeMount[] = [];
-    let elasticsearch: Parameters<typeof renderGrafanaDatasources>[0]['elasticsearch'];
-    if (props.elasticsearch) {
-      const cluster = props.elasticsearch.cluster;
-      const index = props.elasticsearch.index ?? 'logs-*';
-      if (!index || /[\s,"]/.test(index)) {
-        invalidProp(
-          this,
-          'elasticsearch.index',
-          index,
-          'must be one index pattern',
-          "use a pattern such as 'logs-*'",
-        );
-      }
-      const ca = elasticsearchCaMount(this, cluster, CA_DIR);
-      if (ca) {
-        volumes.push(ca.volume);
-        mounts.push(ca.volumeMount);
-      }
-      let basicAuth: { usernameFile: string; passwordFile: string } | undefined;
-      if (cluster.securityEnabled) {
-        const ref = props.elasticsearch.credentials ?? {
-          secretName: `${this.name}-elasticsearch-credentials`,
-        };
-        const keys = this.basicAuthRefs(
-          'elasticsearch.credentials',
-          ref,
-          `Elasticsearch user Grafana reads logs as (${index})`,
-        );
-        basicAuth = {
-          usernameFile: secretFile('elasticsearch-username', keys.username),
-          passwordFile: secretFile('elasticsearch-password', keys.password),
-        };
-      }
-      elasticsearch = { url: cluster.endpoint.url, index, basicAuth, caFile: ca?.caFile };
-      this.connectTo('server', cluster.endpoint, 'logs data source');
-    }
-    if (props.prometheus)
-      this.connectTo('server', props.prometheus.endpoint, 'metrics data source');
-    if (props.jaeger) this.connectTo('server', props.jaeger.queryEndpoint, 'traces data source');
-
-    this.datasources = renderGrafanaDatasources({
-      prometheus: props.prometheus ? { url: props.prometheus.endpoint.url } : undefined,
-      elasticsearch,
-      jaeger: props.jaeger ? { url: props.jaeger.queryEndpoint.url } : undefined,
-    });
-    const config: Record<string, string> = {
-      'grafana.ini': renderGrafanaIni({
-        httpPort: PORT,
-        rootUrl: props.rootUrl,
-        cookieSecure: props.cookieSecure ?? true,
-        dataPath: DATA_PATH,
-        provisioningPath: PROVISIONING_PATH,
-      }),
-      'datasources.yaml': renderYaml(this.datasources),
-      'dashboards.yaml': renderYaml(renderDashboardProviders({ path: DASHBOARDS_PATH })),
-    };
+    const env = this.credentialsEnv(props);
+    const elasticsearch = props.elasticsearch && this.elasticsearchSource(props.elasticsearch);
+    this.datasources = this.connectDatasources(props, elasticsearch?.datasource);
+    const config = this.renderConfig(props);
     const configMapName = this.addConfigMap('config', `${this.name}-config`, 'server', config);
-    // Dashboards can be added after construction, so their data and checksum resolve at synth time.
-    this.dashboardsConfigMapName = this.addConfigMap(
-      'dashboards',
-      `${this.name}-dashboards`,
-      'server',
-      Lazy.any({ produce: () => this.dashboardFiles() }),
-    );
+    this.dashboardsConfigMapName = this.addDashboardsConfigMap();
+    this.addInitialDashboards(props);
 
-    if (props.builtInDashboards ?? true) {
-      this.addDashboard('service-overview', serviceOverviewDashboard());
-      this.addDashboard('infrastructure', infrastructureDashboard());
-      this.addDashboard('stack-health', stackHealthDashboard(props.stackHealth));
-    }
-    for (const name of Object.keys(props.dashboards ?? {}).sort())
-      this.addDashboard(name, props.dashboards![name]);
-
-    const secrets = secretFilesMount('secrets', SECRETS_DIR, secretFiles);
-    volumes.push(secrets.volume);
-    mounts.push(secrets.volumeMount);
-
-    const serviceAccountName = this.addServiceAccount();
-    const identity = this.identity('server');
-    const container = renderContainer(this, 'resources', {
-      name: 'grafana',
-      image: this.image,
+    this.endpoint = this.addServer(props, {
       env,
-      ports: [{ name: 'http', containerPort: PORT }],
-      resources: this.resources,
-      readinessProbe: httpProbe('readiness', '/api/health', 'http'),
-      livenessProbe: tcpProbe('liveness', 'http'),
-      volumeMounts: [
-        {
-          name: 'config',
-          mountPath: '/etc/grafana/grafana.ini',
-          subPath: 'grafana.ini',
-          readOnly: true,
-        },
-        {
-          name: 'provisioning-datasources',
-          mountPath: `${PROVISIONING_PATH}/datasources`,
-          readOnly: true,
-        },
-        {
-          name: 'provisioning-dashboards',
-          mountPath: `${PROVISIONING_PATH}/dashboards`,
-          readOnly: true,
-        },
-        { name: 'data', mountPath: DATA_PATH },
-        { name: 'dashboards', mountPath: DASHBOARDS_PATH, readOnly: true },
-        { name: 'tmp', mountPath: '/tmp' },
-        { name: 'logs', mountPath: '/var/log/grafana' },
-        ...mounts,
-      ],
-      runAsUser: UID,
+      dataClaim,
+      configMapName,
+      config,
+      mounts: [elasticsearch?.ca, secretFilesMount('secrets', SECRETS_DIR, this.secretFiles)],
     });
-
-    let data: k8s.Volume = { name: 'data', emptyDir: {} };
-    if (dataClaim) {
-      const claimName = `${this.name}-data`;
-      new k8s.KubePersistentVolumeClaim(this, 'data', {
-        metadata: this.metadata(claimName, 'server'),
-        spec: dataClaim,
-      });
-      data = { name: 'data', persistentVolumeClaim: { claimName } };
-    }
-
-    new k8s.KubeDeployment(this, 'deployment', {
-      metadata: this.metadata(this.name, 'server'),
-      spec: {
-        replicas: this.replicas,
-        selector: { matchLabels: selectorLabels(identity) },
-        // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
-        strategy: props.storage ? { type: 'Recreate' } : undefined,
-        template: renderPodTemplate({
-          identity,
-          serviceAccountName,
-          automountServiceAccountToken: false,
-          containers: [container],
-          volumes: [
-            {
-              name: 'config',
-              configMap: {
-                name: configMapName,
-                items: [{ key: 'grafana.ini', path: 'grafana.ini' }],
-              },
-            },
-            {
-              name: 'provisioning-datasources',
-              configMap: {
-                name: configMapName,
-                items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }],
-              },
-            },
-            {
-              name: 'provisioning-dashboards',
-              configMap: {
-                name: configMapName,
-                items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }],
-              },
-            },
-            { name: 'dashboards', configMap: { name: this.dashboardsConfigMapName } },
-            data,
-            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-            { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-            ...volumes,
-          ],
-          annotations: {
-            ...scrapeAnnotations(PORT, '/metrics'),
-            'checksum/config': Lazy.any({
-              produce: () => configChecksum({ ...config, ...this.dashboardFiles() }),
-            }),
-          },
-          uid: UID,
-          ...spreadPods(
-            identity,
-            props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE),
-          ),
-        }),
-      },
-    });
-    this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
-    [this.endpoint] = this.addService('service', this.name, 'server', [
-      { name: 'http', port: PORT },
-    ]);
   }
 
   /**
@@ -459,6 +285,251 @@ export class Grafana extends Component {
     return [...this.dashboards.keys()].sort();
   }
 
+  /**
+   * Every credential is a file in one Secret volume: the image's entrypoint reads the file a
+   * GF_*__FILE variable names, and provisioning reads `$__file{...}`. Returns the file's path.
+   */
+  private secretFile(file: string, ref: SecretKeyRef): string {
+    this.secretFiles.push({ ref, file });
+    return `${SECRETS_DIR}/${file}`;
+  }
+
+  /** The admin user, then the database (or the secret key alone), read from secret files. */
+  private credentialsEnv(props: GrafanaProps): k8s.EnvVar[] {
+    const env: k8s.EnvVar[] = [];
+    const admin = this.basicAuthRefs(
+      'adminCredentials',
+      props.adminCredentials ?? { secretName: `${this.name}-admin` },
+      'Grafana admin user and password',
+    );
+    env.push(
+      {
+        name: 'GF_SECURITY_ADMIN_USER__FILE',
+        value: this.secretFile('admin-user', admin.username),
+      },
+      {
+        name: 'GF_SECURITY_ADMIN_PASSWORD__FILE',
+        value: this.secretFile('admin-password', admin.password),
+      },
+    );
+
+    if (props.database) env.push(...this.databaseEnv(props.database, props.secretKey));
+    else if (props.secretKey) env.push(this.secretKeyEnv(props.secretKey));
+    return env;
+  }
+
+  /** The logs data source: its index, credentials and CA, and the flow to the cluster. */
+  private elasticsearchSource(source: GrafanaElasticsearchSource): {
+    datasource: ElasticsearchDatasource;
+    ca?: ElasticsearchCaMount;
+  } {
+    const cluster = source.cluster;
+    const index = source.index ?? 'logs-*';
+    if (!index || /[\s,"]/.test(index)) {
+      invalidProp(
+        this,
+        'elasticsearch.index',
+        index,
+        'must be one index pattern',
+        "use a pattern such as 'logs-*'",
+      );
+    }
+    const ca = elasticsearchCaMount(this, cluster, CA_DIR);
+    let basicAuth: { usernameFile: string; passwordFile: string } | undefined;
+    if (cluster.securityEnabled) {
+      const ref = source.credentials ?? {
+        secretName: `${this.name}-elasticsearch-credentials`,
+      };
+      const keys = this.basicAuthRefs(
+        'elasticsearch.credentials',
+        ref,
+        `Elasticsearch user Grafana reads logs as (${index})`,
+      );
+      basicAuth = {
+        usernameFile: this.secretFile('elasticsearch-username', keys.username),
+        passwordFile: this.secretFile('elasticsearch-password', keys.password),
+      };
+    }
+    this.connectTo('server', cluster.endpoint, 'logs data source');
+    return { datasource: { url: cluster.endpoint.url, index, basicAuth, caFile: ca?.caFile }, ca };
+  }
+
+  /** The data source provisioning file; records the flows to Prometheus and Jaeger. */
+  private connectDatasources(
+    props: GrafanaProps,
+    elasticsearch: ElasticsearchDatasource | undefined,
+  ): object {
+    if (props.prometheus)
+      this.connectTo('server', props.prometheus.endpoint, 'metrics data source');
+    if (props.jaeger) this.connectTo('server', props.jaeger.queryEndpoint, 'traces data source');
+
+    return renderGrafanaDatasources({
+      prometheus: props.prometheus ? { url: props.prometheus.endpoint.url } : undefined,
+      elasticsearch,
+      jaeger: props.jaeger ? { url: props.jaeger.queryEndpoint.url } : undefined,
+    });
+  }
+
+  /** grafana.ini and the provisioning files. */
+  private renderConfig(props: GrafanaProps): Record<string, string> {
+    return {
+      'grafana.ini': renderGrafanaIni({
+        httpPort: PORT,
+        rootUrl: props.rootUrl,
+        cookieSecure: props.cookieSecure ?? true,
+        dataPath: DATA_PATH,
+        provisioningPath: PROVISIONING_PATH,
+      }),
+      'datasources.yaml': renderYaml(this.datasources),
+      'dashboards.yaml': renderYaml(renderDashboardProviders({ path: DASHBOARDS_PATH })),
+    };
+  }
+
+  /** Dashboards can be added after construction, so their data and checksum resolve at synth time. */
+  private addDashboardsConfigMap(): string {
+    return this.addConfigMap(
+      'dashboards',
+      `${this.name}-dashboards`,
+      'server',
+      Lazy.any({ produce: () => this.dashboardFiles() }),
+    );
+  }
+
+  /** The built-in dashboards (unless turned off), then those of `props.dashboards` by name. */
+  private addInitialDashboards(props: GrafanaProps): void {
+    if (props.builtInDashboards ?? true) {
+      this.addDashboard('service-overview', serviceOverviewDashboard());
+      this.addDashboard('infrastructure', infrastructureDashboard());
+      this.addDashboard('stack-health', stackHealthDashboard(props.stackHealth));
+    }
+    for (const name of Object.keys(props.dashboards ?? {}).sort())
+      this.addDashboard(name, props.dashboards![name]);
+  }
+
+  /** The grafana container: its config, provisioning, dashboards and data, then `mounts`. */
+  private renderServerContainer(env: k8s.EnvVar[], mounts: k8s.VolumeMount[]): k8s.Container {
+    return renderContainer(this, 'resources', {
+      name: 'grafana',
+      image: this.image,
+      env,
+      ports: [{ name: 'http', containerPort: PORT }],
+      resources: this.resources,
+      readinessProbe: httpProbe('readiness', '/api/health', 'http'),
+      livenessProbe: tcpProbe('liveness', 'http'),
+      volumeMounts: [
+        {
+          name: 'config',
+          mountPath: '/etc/grafana/grafana.ini',
+          subPath: 'grafana.ini',
+          readOnly: true,
+        },
+        {
+          name: 'provisioning-datasources',
+          mountPath: `${PROVISIONING_PATH}/datasources`,
+          readOnly: true,
+        },
+        {
+          name: 'provisioning-dashboards',
+          mountPath: `${PROVISIONING_PATH}/dashboards`,
+          readOnly: true,
+        },
+        { name: 'data', mountPath: DATA_PATH },
+        { name: 'dashboards', mountPath: DASHBOARDS_PATH, readOnly: true },
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'logs', mountPath: '/var/log/grafana' },
+        ...mounts,
+      ],
+      runAsUser: UID,
+    });
+  }
+
+  /** The data volume: an emptyDir, or a claim of `storage`. */
+  private addDataVolume(dataClaim: k8s.PersistentVolumeClaimSpec | undefined): k8s.Volume {
+    let data: k8s.Volume = { name: 'data', emptyDir: {} };
+    if (dataClaim) {
+      const claimName = `${this.name}-data`;
+      new k8s.KubePersistentVolumeClaim(this, 'data', {
+        metadata: this.metadata(claimName, 'server'),
+        spec: dataClaim,
+      });
+      data = { name: 'data', persistentVolumeClaim: { claimName } };
+    }
+    return data;
+  }
+
+  /** The server: its ServiceAccount, data volume, Deployment, disruption budget and Service. */
+  private addServer(props: GrafanaProps, pod: GrafanaPod): ServiceEndpoint {
+    const { env, configMapName, config } = pod;
+    const mounts = pod.mounts.filter((m) => m !== undefined);
+    const volumes = mounts.map((m) => m.volume);
+    const serviceAccountName = this.addServiceAccount();
+    const identity = this.identity('server');
+    const container = this.renderServerContainer(
+      env,
+      mounts.map((m) => m.volumeMount),
+    );
+    const data = this.addDataVolume(pod.dataClaim);
+    addWorkload(this, 'deployment', {
+      metadata: this.metadata(this.name, 'server'),
+      spec: {
+        kind: 'Deployment',
+        replicas: this.replicas,
+        // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
+        strategy: props.storage ? { type: 'Recreate' } : undefined,
+        pod: {
+          identity,
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [container],
+          volumes: [
+            {
+              name: 'config',
+              configMap: {
+                name: configMapName,
+                items: [{ key: 'grafana.ini', path: 'grafana.ini' }],
+              },
+            },
+            {
+              name: 'provisioning-datasources',
+              configMap: {
+                name: configMapName,
+                items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }],
+              },
+            },
+            {
+              name: 'provisioning-dashboards',
+              configMap: {
+                name: configMapName,
+                items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }],
+              },
+            },
+            { name: 'dashboards', configMap: { name: this.dashboardsConfigMapName } },
+            data,
+            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+            { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ...volumes,
+          ],
+          annotations: {
+            ...scrapeAnnotations(PORT, '/metrics'),
+            'checksum/config': Lazy.any({
+              produce: () => configChecksum({ ...config, ...this.dashboardFiles() }),
+            }),
+          },
+          uid: UID,
+          ...spreadPods(
+            identity,
+            props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE),
+          ),
+        },
+      },
+    });
+    this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+    const [endpoint] = this.addService('service', this.name, 'server', [
+      { name: 'http', port: PORT },
+    ]);
+    return endpoint;
+  }
+
   private dashboardFiles(): Record<string, string> {
     const files: Record<string, string> = {};
     for (const name of this.dashboardNames)
@@ -466,23 +537,19 @@ export class Grafana extends Component {
     return files;
   }
 
-  private secretKeyEnv(
-    ref: SecretKeyRef,
-    secretFile: (file: string, ref: SecretKeyRef) => string,
-  ): k8s.EnvVar {
+  private secretKeyEnv(ref: SecretKeyRef): k8s.EnvVar {
     validateSecretRef(this, 'secretKey', ref);
     this.recordExternalSecret({
       name: ref.name,
       keys: [ref.key],
       purpose: 'Grafana secret_key, encrypts data source secrets in the database',
     });
-    return { name: 'GF_SECURITY_SECRET_KEY__FILE', value: secretFile('secret-key', ref) };
+    return { name: 'GF_SECURITY_SECRET_KEY__FILE', value: this.secretFile('secret-key', ref) };
   }
 
   private databaseEnv(
     database: GrafanaDatabase,
     secretKey: SecretKeyRef | undefined,
-    secretFile: (file: string, ref: SecretKeyRef) => string,
   ): k8s.EnvVar[] {
     if (database.type !== 'postgres' && database.type !== 'mysql') {
       invalidProp(
@@ -524,19 +591,19 @@ export class Grafana extends Component {
       { name: 'GF_DATABASE_TYPE', value: database.type },
       { name: 'GF_DATABASE_HOST', value: database.host },
       { name: 'GF_DATABASE_NAME', value: database.name },
-      { name: 'GF_DATABASE_USER__FILE', value: secretFile('database-user', credentials.username) },
+      {
+        name: 'GF_DATABASE_USER__FILE',
+        value: this.secretFile('database-user', credentials.username),
+      },
       {
         name: 'GF_DATABASE_PASSWORD__FILE',
-        value: secretFile('database-password', credentials.password),
+        value: this.secretFile('database-password', credentials.password),
       },
       {
         name: 'GF_DATABASE_SSL_MODE',
         value: database.sslMode ?? (database.type === 'postgres' ? 'require' : 'true'),
       },
-      this.secretKeyEnv(
-        secretKey ?? { name: `${this.name}-secret-key`, key: 'secret-key' },
-        secretFile,
-      ),
+      this.secretKeyEnv(secretKey ?? { name: `${this.name}-secret-key`, key: 'secret-key' }),
     ];
   }
 }

@@ -5,7 +5,6 @@ import { configChecksum, renderJson, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { validateBaseUrl, validateInteger } from '../core/names';
 import { ExternalPeer, NetworkPeer } from '../core/network-flow';
 import { httpProbe } from '../core/probes';
@@ -15,6 +14,7 @@ import { ContainerResources, memoryBytes } from '../core/resources';
 import {
   ContainerPort,
   renderContainer,
+  addWorkload,
   renderPodTemplate,
   scrapeAnnotations,
   Spread,
@@ -514,11 +514,11 @@ export class Jaeger extends Component implements IJaeger {
       runAsUser: UID,
     });
 
-    new k8s.KubeDeployment(this, spec.role, {
+    addWorkload(this, spec.role, {
       metadata: this.metadata(spec.name, spec.role),
       spec: {
+        kind: 'Deployment',
         replicas: spec.replicas,
-        selector: { matchLabels: selectorLabels(identity) },
         // Never drop below the desired count: spans arriving during a rollout need a receiver.
         strategy: {
           type: 'RollingUpdate',
@@ -527,7 +527,7 @@ export class Jaeger extends Component implements IJaeger {
             maxSurge: k8s.IntOrString.fromNumber(1),
           },
         },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName: this.serviceAccountName,
           automountServiceAccountToken: false,
@@ -543,7 +543,7 @@ export class Jaeger extends Component implements IJaeger {
           },
           uid: UID,
           ...spreadPods(identity, this.spread),
-        }),
+        },
       },
     });
     this.addDisruptionBudget(`${spec.role}-pdb`, spec.name, spec.role, spec.replicas);

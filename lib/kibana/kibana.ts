@@ -4,12 +4,11 @@ import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { Images } from '../core/images';
-import { selectorLabels } from '../core/labels';
 import { validateBaseUrl, validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, envFromSecret, validateSecretRef } from '../core/secrets';
-import { Spread, renderContainer, renderPodTemplate, spreadPods } from '../core/workload';
+import { Spread, renderContainer, addWorkload, spreadPods } from '../core/workload';
 import {
   elasticsearchCaMount,
   IElasticsearchCluster,
@@ -180,12 +179,12 @@ export class Kibana extends Component {
       runAsUser: 1000,
     });
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    addWorkload(this, 'deployment', {
       metadata: this.metadata(this.name, 'server'),
       spec: {
+        kind: 'Deployment',
         replicas: this.replicas,
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -194,7 +193,7 @@ export class Kibana extends Component {
           uid: 1000,
           annotations: { 'checksum/config': configChecksum(data) },
           ...spreadPods(identity, props.spread ?? Spread.PREFERRED),
-        }),
+        },
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);

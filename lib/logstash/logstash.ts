@@ -5,7 +5,6 @@ import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { DEFAULT_LOG_CLASSES, LogClass, validateLogClasses } from '../core/log-classes';
-import { selectorLabels } from '../core/labels';
 import { Images } from '../core/images';
 import { validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
@@ -13,11 +12,10 @@ import { ContainerResources, memoryBytes } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { PersistentStorage, renderVolumeClaimTemplate, validateStorageSize } from '../core/storage';
 import {
-  addStatefulSet,
+  addWorkload,
   fieldRefEnv,
   Spread,
   renderContainer,
-  renderPodTemplate,
   scrapeAnnotations,
   spreadPods,
 } from '../core/workload';
@@ -370,16 +368,16 @@ export class Logstash extends Component implements ILogstash {
       this.metricsPort = LOGSTASH_EXPORTER_PORT;
     }
 
-    addStatefulSet(this, 'statefulset', {
+    addWorkload(this, 'statefulset', {
       metadata: this.metadata(this.name, 'pipeline'),
       spec: {
+        kind: 'StatefulSet',
         serviceName: headlessName,
         replicas: this.replicas,
         // Replicas share nothing, so they start and stop together.
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -392,7 +390,7 @@ export class Logstash extends Component implements ILogstash {
           // Time to flush in-flight batches to Elasticsearch (and the queue to disk).
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, props.spread ?? Spread.PREFERRED),
-        }),
+        },
         volumeClaimTemplates: props.persistentQueue
           ? [
               renderVolumeClaimTemplate(

@@ -1,11 +1,10 @@
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { renderContainer, renderPodTemplate } from '../core/workload';
+import { renderContainer, addWorkload } from '../core/workload';
 import { KubernetesSdRole, RelabelAction, ScrapeJob } from './prometheus-config';
 
 /** A kube-state-metrics resource (`--resources` name) and the API it lists. */
@@ -124,18 +123,18 @@ export class KubeStateMetrics extends Component {
       runAsUser: UID,
     });
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    addWorkload(this, 'deployment', {
       metadata: this.metadata(this.name, 'exporter'),
       spec: {
+        kind: 'Deployment',
         replicas: 1,
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: true,
           containers: [container],
           uid: UID,
-        }),
+        },
       },
     });
   }

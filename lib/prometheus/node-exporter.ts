@@ -7,7 +7,7 @@ import { Images } from '../core/images';
 import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { renderContainer, renderDaemonSetSpec, scrapeAnnotations } from '../core/workload';
+import { renderContainer, addWorkload, scrapeAnnotations } from '../core/workload';
 
 export interface NodeExporterProps extends ComponentProps {
   /** @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' } */
@@ -108,10 +108,12 @@ export class NodeExporter extends Component {
       runAsUser: UID,
     });
 
-    new k8s.KubeDaemonSet(this, 'daemonset', {
+    addWorkload(this, 'daemonset', {
       metadata: this.metadata(this.name, 'exporter'),
-      spec: renderDaemonSetSpec(
-        {
+      spec: {
+        kind: 'DaemonSet',
+        maxUnavailable: k8s.IntOrString.fromString('10%'),
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: false,
@@ -128,8 +130,7 @@ export class NodeExporter extends Component {
           tolerations: [{ operator: 'Exists' }],
           priorityClassName: props.priorityClassName,
         },
-        k8s.IntOrString.fromString('10%'),
-      ),
+      },
     });
   }
 }

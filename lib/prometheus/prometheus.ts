@@ -17,14 +17,7 @@ import {
 import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import {
-  addStatefulSet,
-  fieldRefEnv,
-  renderContainer,
-  renderPodTemplate,
-  spreadPods,
-  Spread,
-} from '../core/workload';
+import { addWorkload, fieldRefEnv, renderContainer, spreadPods, Spread } from '../core/workload';
 import { durationToSeconds, validateDuration } from '../core/duration';
 import {
   defaultScrapeJobs,
@@ -216,14 +209,14 @@ export class Prometheus extends Component implements IPrometheus {
       runAsUser: UID,
     });
 
-    addStatefulSet(this, 'statefulset', {
+    addWorkload(this, 'statefulset', {
       metadata: this.metadata(this.name, 'server'),
       spec: {
+        kind: 'StatefulSet',
         replicas: this.replicas,
         serviceName: headlessName,
         podManagementPolicy: 'Parallel',
-        selector: { matchLabels: selectorLabels(identity) },
-        template: renderPodTemplate({
+        pod: {
           identity,
           serviceAccountName,
           automountServiceAccountToken: true,
@@ -235,7 +228,7 @@ export class Prometheus extends Component implements IPrometheus {
           uid: UID,
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, spread),
-        }),
+        },
         volumeClaimTemplates: [
           renderVolumeClaimTemplate(
             this,

@@ -228,6 +228,7 @@ export class ObservabilityStack extends Chart {
   public readonly capacityPlan?: CapacityPlan;
   /** The log classes every log component is configured with. */
   public readonly logClasses: readonly LogClass[];
+  private readonly uiUrls: Partial<Record<StackUi, string>>;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, { labels: props.labels, disableResourceNameHashes: true });
@@ -238,13 +239,64 @@ export class ObservabilityStack extends Chart {
     this.region = props.region;
     this.namespace = props.namespace ?? 'observability';
     this.agentsNamespace = props.agentsNamespace ?? 'observability-agents';
+    const namespaces = this.addNamespaces(props.networkPolicies ?? true);
+    this.managedNamespaces = [namespaces.backEnd, namespaces.agents];
+    this.validateSecurityOptOut(props);
+    this.logClasses = this.resolveLogClasses(props);
+    // The UIs' public URLs first: Kibana, Jaeger and Grafana put them in links and redirects.
+    this.uiUrls = props.access ? resolveUiUrls(this, 'access', props.access) : {};
+    this.elasticStackVersion = props.elasticStackVersion ?? ElasticStackVersion.V9_4;
+
+    // Logs.
+    this.elasticsearch = this.addElasticsearch(props);
+    this.elasticsearchNodeTuning = this.addElasticsearchNodeTuning(props);
+    this.elasticsearchSetup = this.addElasticsearchSetup(props);
+    this.elasticsearchExporter = this.addElasticsearchExporter(props);
+    this.kibana = this.addKibana(props);
+    this.logstash = this.addLogstash(props);
+    this.filebeat = this.addFilebeat(props);
+    // Metrics and alerts.
+    this.alertmanager = this.addAlertmanager(props);
+    this.prometheus = this.addPrometheus(props);
+    this.nodeExporter = this.addNodeExporter(props);
+    this.kubeStateMetrics = this.addKubeStateMetrics(props);
+    // Traces, then what links the three.
+    this.jaeger = this.addJaeger(props);
+    this.kibanaSetup = this.addKibanaSetup(props);
+    this.grafana = this.addGrafana(props);
+    this.access = this.addAccess(props);
+
+    for (const flow of this.uiClientFlows(
+      props.networkPolicies === true ? undefined : props.networkPolicies,
+    ))
+      namespaces.backEnd.recordFlow(flow);
+  }
+
+  /**
+   * Every flow the stack's NetworkPolicies allow: those of the App with pods of its namespaces
+   * on either side (its components', and any chart's that reach them). Complete only at synthesis.
+   */
+  public get networkFlows(): NetworkFlow[] {
+    return ObservabilityNamespace.appFlows(this).filter((f) =>
+      [f.from, f.to].some(
+        (p) =>
+          p.kind === 'pods' &&
+          (p.namespace === this.namespace || p.namespace === this.agentsNamespace),
+      ),
+    );
+  }
+
+  /** The back-end namespace (`restricted`) and the agents' namespace (`privileged`). */
+  private addNamespaces(networkPolicies: boolean | NetworkPolicyOptions): {
+    backEnd: ObservabilityNamespace;
+    agents: ObservabilityNamespace;
+  } {
     // The agents mount host paths and read root-owned logs: `privileged` is the only
     // Pod Security level that admits hostPath volumes. Everything else is `restricted`
     // (enforced `privileged` for Elasticsearch's VirtualMemory.INIT_CONTAINER, warned and
     // audited `restricted`, so the exception shows on every apply and in the audit log).
     validateDnsLabel(this, 'namespace', this.namespace);
     validateDnsLabel(this, 'agentsNamespace', this.agentsNamespace);
-    const networkPolicies = props.networkPolicies ?? true;
     const backEndNamespace = new ObservabilityNamespace(this, 'namespace', {
       name: this.namespace,
       podSecurity: 'restricted',
@@ -255,73 +307,76 @@ export class ObservabilityStack extends Chart {
       podSecurity: 'privileged',
       networkPolicies,
     });
-    this.managedNamespaces = [backEndNamespace, agentsNamespace];
-    const ns = this.namespace;
+    return { backEnd: backEndNamespace, agents: agentsNamespace };
+  }
 
-    this.validateSecurityOptOut(props);
+  /** The stack's log classes, checked against the log domains of Filebeat. */
+  private resolveLogClasses(props: ObservabilityStackProps): readonly LogClass[] {
     // Validated here, so that an error names the stack's props, not a component's.
     const domains = validateLogDomains(
       this,
       'filebeat.logProcessing.domains',
       props.filebeat?.logProcessing?.domains ?? DEFAULT_LOG_DOMAINS,
     );
-    this.logClasses = validateLogClasses(
-      this,
-      'logClasses',
-      props.logClasses ?? DEFAULT_LOG_CLASSES,
-      domains,
-    );
-    const logClasses = this.logClasses;
-    // The UIs' public URLs first: Kibana, Jaeger and Grafana put them in links and redirects.
-    const uiUrls = props.access ? resolveUiUrls(this, 'access', props.access) : {};
-    const publicUrl = (
-      ui: StackUi,
-      prop: string,
-      explicit: string | undefined,
-    ): string | undefined => {
-      const exposed = uiUrls[ui];
-      if (explicit !== undefined && exposed !== undefined && explicit !== exposed) {
-        invalidProp(
-          this,
-          prop,
-          explicit,
-          `differs from ${exposed}, where access exposes ${ui}`,
-          `remove ${prop} (access sets it), or set access.hosts.${ui} to the host of ${explicit}`,
-        );
-      }
-      return explicit ?? exposed;
-    };
-    this.elasticStackVersion = props.elasticStackVersion ?? ElasticStackVersion.V9_4;
-    const elastic = (component: ElasticComponent, image: string | undefined) =>
-      image ?? elasticImage(component, this.elasticStackVersion);
-    this.elasticsearch = new ElasticsearchCluster(this, 'elasticsearch', {
-      ...props.elasticsearch,
-      namespace: ns,
-      image: elastic('elasticsearch', props.elasticsearch?.image),
-    });
-    const es = this.elasticsearch;
-    if (es.virtualMemory === VirtualMemory.NODE_TUNING) {
-      this.elasticsearchNodeTuning = new ElasticsearchNodeTuning(
+    return validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES, domains);
+  }
+
+  /** The public URL of a UI: the explicit prop, else where `access` exposes it; the two must agree. */
+  private publicUrl(ui: StackUi, prop: string, explicit: string | undefined): string | undefined {
+    const exposed = this.uiUrls[ui];
+    if (explicit !== undefined && exposed !== undefined && explicit !== exposed) {
+      invalidProp(
         this,
-        'elasticsearch-node-tuning',
-        {
-          ...props.elasticsearchNodeTuning,
-          namespace: this.agentsNamespace,
-        },
+        prop,
+        explicit,
+        `differs from ${exposed}, where access exposes ${ui}`,
+        `remove ${prop} (access sets it), or set access.hosts.${ui} to the host of ${explicit}`,
       );
-    } else if (props.elasticsearchNodeTuning) {
+    }
+    return explicit ?? exposed;
+  }
+
+  /** The image of an Elastic component: `image` if set, else the stack's Elastic version. */
+  private elasticImage(component: ElasticComponent, image: string | undefined): string {
+    return image ?? elasticImage(component, this.elasticStackVersion);
+  }
+
+  private addElasticsearch(props: ObservabilityStackProps): ElasticsearchCluster {
+    return new ElasticsearchCluster(this, 'elasticsearch', {
+      ...props.elasticsearch,
+      namespace: this.namespace,
+      image: this.elasticImage('elasticsearch', props.elasticsearch?.image),
+    });
+  }
+
+  /** The node-tuning DaemonSet, for `VirtualMemory.NODE_TUNING` only. */
+  private addElasticsearchNodeTuning(
+    props: ObservabilityStackProps,
+  ): ElasticsearchNodeTuning | undefined {
+    if (this.elasticsearch.virtualMemory === VirtualMemory.NODE_TUNING) {
+      return new ElasticsearchNodeTuning(this, 'elasticsearch-node-tuning', {
+        ...props.elasticsearchNodeTuning,
+        namespace: this.agentsNamespace,
+      });
+    }
+    if (props.elasticsearchNodeTuning) {
       invalidProp(
         this,
         'elasticsearchNodeTuning',
         props.elasticsearchNodeTuning,
-        `is only used with VirtualMemory.NODE_TUNING, but elasticsearch.virtualMemory is '${es.virtualMemory}'`,
+        `is only used with VirtualMemory.NODE_TUNING, but elasticsearch.virtualMemory is '${this.elasticsearch.virtualMemory}'`,
         'set elasticsearch.virtualMemory to VirtualMemory.NODE_TUNING, or remove elasticsearchNodeTuning',
       );
     }
-    this.elasticsearchSetup = new ElasticsearchSetup(this, 'elasticsearch-setup', {
-      namespace: ns,
+    return undefined;
+  }
+
+  private addElasticsearchSetup(props: ObservabilityStackProps): ElasticsearchSetup {
+    const es = this.elasticsearch;
+    return new ElasticsearchSetup(this, 'elasticsearch-setup', {
+      namespace: this.namespace,
       elasticsearch: es,
-      logClasses,
+      logClasses: this.logClasses,
       // A replica needs a second data node; on one node it would keep the cluster yellow.
       indexReplicas: this.capacityPlan?.elasticsearch.replicas ?? Math.min(1, es.dataNodes - 1),
       refreshIntervalSeconds: validateRefreshInterval(
@@ -330,55 +385,78 @@ export class ObservabilityStack extends Chart {
         props.logRefreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
       ),
     });
-    if (props.elasticsearchExporter !== false) {
-      this.elasticsearchExporter = new ElasticsearchExporter(this, 'elasticsearch-exporter', {
-        ...props.elasticsearchExporter,
-        namespace: ns,
-        elasticsearch: es,
-      });
-    }
-    this.kibana = new Kibana(this, 'kibana', {
-      ...props.kibana,
-      namespace: ns,
-      elasticsearch: es,
-      image: elastic('kibana', props.kibana?.image),
-      publicBaseUrl: publicUrl(StackUi.KIBANA, 'kibana.publicBaseUrl', props.kibana?.publicBaseUrl),
+  }
+
+  private addElasticsearchExporter(
+    props: ObservabilityStackProps,
+  ): ElasticsearchExporter | undefined {
+    if (props.elasticsearchExporter === false) return undefined;
+    return new ElasticsearchExporter(this, 'elasticsearch-exporter', {
+      ...props.elasticsearchExporter,
+      namespace: this.namespace,
+      elasticsearch: this.elasticsearch,
     });
-    if (props.logstash !== false) {
-      this.logstash = new Logstash(this, 'logstash', {
-        ...props.logstash,
-        namespace: ns,
-        elasticsearch: es,
-        image: elastic('logstash', props.logstash?.image),
-        logClasses,
-      });
-    }
-    this.filebeat = new Filebeat(this, 'filebeat', {
+  }
+
+  private addKibana(props: ObservabilityStackProps): Kibana {
+    return new Kibana(this, 'kibana', {
+      ...props.kibana,
+      namespace: this.namespace,
+      elasticsearch: this.elasticsearch,
+      image: this.elasticImage('kibana', props.kibana?.image),
+      publicBaseUrl: this.publicUrl(
+        StackUi.KIBANA,
+        'kibana.publicBaseUrl',
+        props.kibana?.publicBaseUrl,
+      ),
+    });
+  }
+
+  private addLogstash(props: ObservabilityStackProps): Logstash | undefined {
+    if (props.logstash === false) return undefined;
+    return new Logstash(this, 'logstash', {
+      ...props.logstash,
+      namespace: this.namespace,
+      elasticsearch: this.elasticsearch,
+      image: this.elasticImage('logstash', props.logstash?.image),
+      logClasses: this.logClasses,
+    });
+  }
+
+  /** Filebeat ships to Logstash if there is one, else straight to Elasticsearch. */
+  private addFilebeat(props: ObservabilityStackProps): Filebeat {
+    return new Filebeat(this, 'filebeat', {
       ...props.filebeat,
       namespace: this.agentsNamespace,
-      image: elastic('filebeat', props.filebeat?.image),
-      logClasses,
-      ...(this.logstash ? { logstash: this.logstash } : { elasticsearch: es }),
+      image: this.elasticImage('filebeat', props.filebeat?.image),
+      logClasses: this.logClasses,
+      ...(this.logstash ? { logstash: this.logstash } : { elasticsearch: this.elasticsearch }),
     });
+  }
 
-    this.alertmanager = new Alertmanager(this, 'alertmanager', {
+  private addAlertmanager(props: ObservabilityStackProps): Alertmanager {
+    return new Alertmanager(this, 'alertmanager', {
       ...props.alertmanager,
-      namespace: ns,
-      externalUrl: publicUrl(
+      namespace: this.namespace,
+      externalUrl: this.publicUrl(
         StackUi.ALERTMANAGER,
         'alertmanager.externalUrl',
         props.alertmanager?.externalUrl,
       ),
     });
-    this.prometheus = new Prometheus(this, 'prometheus', {
+  }
+
+  /** Prometheus with the application rules and the rules of the stack's own components. */
+  private addPrometheus(props: ObservabilityStackProps): Prometheus {
+    const prometheus = new Prometheus(this, 'prometheus', {
       ...props.prometheus,
-      namespace: ns,
+      namespace: this.namespace,
       externalLabels: {
         ...props.prometheus?.externalLabels,
         env: this.environment,
         region: this.region,
       },
-      externalUrl: publicUrl(
+      externalUrl: this.publicUrl(
         StackUi.PROMETHEUS,
         'prometheus.externalUrl',
         props.prometheus?.externalUrl,
@@ -386,11 +464,11 @@ export class ObservabilityStack extends Chart {
       alertmanager: this.alertmanager,
     });
     const alertOptions = { scope: this, propPrefix: 'alerts.' };
-    this.prometheus.addRuleGroup(applicationAlertRules(props.alerts, alertOptions));
-    this.prometheus.addRuleGroup(
+    prometheus.addRuleGroup(applicationAlertRules(props.alerts, alertOptions));
+    prometheus.addRuleGroup(
       stackAlertRules(props.alerts, {
         ...alertOptions,
-        namespace: ns,
+        namespace: this.namespace,
         agentsNamespace: this.agentsNamespace,
         // Only rules on metrics something here exports: an absent component's rules could never fire.
         logstash: this.logstash?.metricsPort !== undefined,
@@ -398,16 +476,27 @@ export class ObservabilityStack extends Chart {
         filebeatExporter: this.filebeat.metricsPort !== undefined,
       }),
     );
-    this.nodeExporter = new NodeExporter(this, 'node-exporter', {
+    return prometheus;
+  }
+
+  private addNodeExporter(props: ObservabilityStackProps): NodeExporter {
+    return new NodeExporter(this, 'node-exporter', {
       ...props.nodeExporter,
       namespace: this.agentsNamespace,
     });
-    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', {
-      ...props.kubeStateMetrics,
-      namespace: ns,
-    });
-    this.prometheus.addScrapeJob(this.kubeStateMetrics.scrapeJob);
+  }
 
+  private addKubeStateMetrics(props: ObservabilityStackProps): KubeStateMetrics {
+    const kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', {
+      ...props.kubeStateMetrics,
+      namespace: this.namespace,
+    });
+    this.prometheus.addScrapeJob(kubeStateMetrics.scrapeJob);
+    return kubeStateMetrics;
+  }
+
+  /** Jaeger; `indexPrefix` and `retentionDays` only with Elasticsearch storage. */
+  private addJaeger(props: ObservabilityStackProps): Jaeger {
     const {
       storage: traceStorage,
       indexPrefix,
@@ -430,71 +519,63 @@ export class ObservabilityStack extends Chart {
         }
       }
     }
-    this.jaeger = new Jaeger(this, 'jaeger', {
+    return new Jaeger(this, 'jaeger', {
       ...jaegerProps,
-      namespace: ns,
-      publicBaseUrl: publicUrl(StackUi.JAEGER, 'jaeger.publicBaseUrl', jaegerProps.publicBaseUrl),
+      namespace: this.namespace,
+      publicBaseUrl: this.publicUrl(
+        StackUi.JAEGER,
+        'jaeger.publicBaseUrl',
+        jaegerProps.publicBaseUrl,
+      ),
       storage:
         (traceStorage ?? TraceStorage.ELASTICSEARCH) === TraceStorage.MEMORY
           ? JaegerStorage.memory()
-          : JaegerStorage.elasticsearch(es, { indexPrefix, retentionDays }),
+          : JaegerStorage.elasticsearch(this.elasticsearch, { indexPrefix, retentionDays }),
     });
-    // After Jaeger: a log's trace.id links to its UI when the UI's URL is known.
-    this.kibanaSetup = new KibanaSetup(this, 'kibana-setup', {
+  }
+
+  /** Kibana's content; after Jaeger, so a log's trace.id links to its UI when the UI's URL is known. */
+  private addKibanaSetup(props: ObservabilityStackProps): KibanaSetup {
+    return new KibanaSetup(this, 'kibana-setup', {
       ...props.kibanaSetup,
-      namespace: ns,
+      namespace: this.namespace,
       kibana: this.kibana,
       content: {
         jaegerUiUrl: this.jaeger.publicBaseUrl,
         ...props.kibanaSetup?.content,
-        logClasses,
+        logClasses: this.logClasses,
       },
     });
-    this.grafana = new Grafana(this, 'grafana', {
+  }
+
+  private addGrafana(props: ObservabilityStackProps): Grafana {
+    return new Grafana(this, 'grafana', {
       ...props.grafana,
-      namespace: ns,
-      rootUrl: publicUrl(StackUi.GRAFANA, 'grafana.rootUrl', props.grafana?.rootUrl),
+      namespace: this.namespace,
+      rootUrl: this.publicUrl(StackUi.GRAFANA, 'grafana.rootUrl', props.grafana?.rootUrl),
       prometheus: this.prometheus,
-      elasticsearch: { cluster: es },
+      elasticsearch: { cluster: this.elasticsearch },
       jaeger: this.jaeger,
       stackHealth: {
         logstash: this.logstash?.metricsPort !== undefined,
         elasticsearchExporter: this.elasticsearchExporter !== undefined,
       },
     });
-
-    if (props.access) {
-      this.access = new UiAccess(this, 'access', {
-        ...props.access,
-        namespace: ns,
-        upstreams: {
-          [StackUi.KIBANA]: this.kibana.endpoint,
-          [StackUi.GRAFANA]: this.grafana.endpoint,
-          [StackUi.JAEGER]: this.jaeger.queryEndpoint,
-          [StackUi.PROMETHEUS]: this.prometheus.endpoint,
-          [StackUi.ALERTMANAGER]: this.alertmanager.endpoint,
-        },
-      });
-    }
-
-    for (const flow of this.uiClientFlows(
-      props.networkPolicies === true ? undefined : props.networkPolicies,
-    ))
-      backEndNamespace.recordFlow(flow);
   }
 
-  /**
-   * Every flow the stack's NetworkPolicies allow: those of the App with pods of its namespaces
-   * on either side (its components', and any chart's that reach them). Complete only at synthesis.
-   */
-  public get networkFlows(): NetworkFlow[] {
-    return ObservabilityNamespace.appFlows(this).filter((f) =>
-      [f.from, f.to].some(
-        (p) =>
-          p.kind === 'pods' &&
-          (p.namespace === this.namespace || p.namespace === this.agentsNamespace),
-      ),
-    );
+  private addAccess(props: ObservabilityStackProps): UiAccess | undefined {
+    if (!props.access) return undefined;
+    return new UiAccess(this, 'access', {
+      ...props.access,
+      namespace: this.namespace,
+      upstreams: {
+        [StackUi.KIBANA]: this.kibana.endpoint,
+        [StackUi.GRAFANA]: this.grafana.endpoint,
+        [StackUi.JAEGER]: this.jaeger.queryEndpoint,
+        [StackUi.PROMETHEUS]: this.prometheus.endpoint,
+        [StackUi.ALERTMANAGER]: this.alertmanager.endpoint,
+      },
+    });
   }
 
   /**
