@@ -27,6 +27,7 @@ import {
   sleep,
   waitUntil,
 } from '../test/tools/support/alert-harness';
+import { repositoryPath } from './measured-delay';
 
 export interface Run {
   /** Step -> first scrape that saw it. */
@@ -172,11 +173,7 @@ async function main(): Promise<void> {
     median: round(t.median),
     max: round(t.max),
   };
-  // The build runs from build/bench/, the repository root is two levels up.
-  writeFileSync(
-    join(__dirname, '..', '..', ALERT_DELAY_RESULTS),
-    JSON.stringify(saved, null, 2) + '\n',
-  );
+  writeFileSync(repositoryPath(ALERT_DELAY_RESULTS), JSON.stringify(saved, null, 2) + '\n');
   console.log(`  written to ${ALERT_DELAY_RESULTS}`);
 }
 

@@ -264,7 +264,7 @@ with a lowered interval, \`npm run bench:metrics -- 3 --interval=1s\`, writes no
 function commandLine(args: readonly string[]): string {
   if (process.env.npm_lifecycle_event === 'bench:metrics')
     return ['npm run bench:metrics', ...(args.length ? ['--', ...args] : [])].join(' ');
-  return ['npx tsc -p tsconfig.json && node build/bench/metrics-delay.js', ...args].join(' ');
+  return ['node -r ./scripts/register-ts.js bench/metrics-delay.ts', ...args].join(' ');
 }
 
 async function main(): Promise<void> {

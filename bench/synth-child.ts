@@ -3,7 +3,7 @@
  * that module loading counts, as it does for `cdk8s synth`. Prints one JSON line:
  * the phase times in ms since process start and the process's peak RSS.
  *
- *   node build/bench/synth-child.js <case> <outdir> [n]
+ *   node -r ./scripts/register-ts.js bench/synth-child.ts <case> <outdir> [n]
  *
  * Cases: floor, floor-libs, dev, staging, prod, all, growth (prod plus n of each user input).
  * Modules are required inside `main`, so loading them is timed as its own phase.

@@ -1,6 +1,6 @@
 /**
  * Wall time and peak memory of synthesizing the stack, against a floor measured in the
- * same run. Every measurement is a fresh Node process (build/bench/synth-child.js), so
+ * same run. Every measurement is a fresh Node process (bench/synth-child.ts), so
  * the time includes loading the modules, as a user's `cdk8s synth` pays it, and the
  * memory is that process's peak RSS.
  *
@@ -28,7 +28,9 @@ interface Sample {
   readonly rssMb: number;
 }
 
-const CHILD = join(__dirname, 'synth-child.js');
+const CHILD = join(__dirname, 'synth-child.ts');
+// The child runs the TypeScript sources as `npm run synth` does.
+const REGISTER_TS = join(__dirname, '..', 'scripts', 'register-ts.js');
 // 1000 is there for the linearity verdict: from 1 to 10 the difference drowns in noise.
 const GROWTH = [1, 10, 100, 1000];
 
@@ -38,7 +40,7 @@ function measure(kind: string, n?: number): Sample {
     const start = performance.now();
     const child = spawnSync(
       process.execPath,
-      [CHILD, kind, outdir, ...(n === undefined ? [] : [String(n)])],
+      ['-r', REGISTER_TS, CHILD, kind, outdir, ...(n === undefined ? [] : [String(n)])],
       { encoding: 'utf8' },
     );
     const wallMs = performance.now() - start;

@@ -6,8 +6,8 @@
  * Elasticsearch 8.19 (test/tools/support/jaeger-on-elasticsearch.ts lists every rewrite:
  * addresses, ports, the CA, the password file and the sampling file, nothing on the path).
  *
- *   npx tsc -p tsconfig.json && node build/bench/traces-delay.js        # 10 runs
- *   npx tsc -p tsconfig.json && node build/bench/traces-delay.js 20     # 20 runs
+ *   npm run bench:traces           # 10 runs
+ *   npm run bench:traces -- 20     # 20 runs
  *
  * Each run waits a random moment (so the batch timer, the bulk flush ticker and the index
  * refresh are met at random phases), sends one span with a fresh trace id, and polls the
@@ -446,7 +446,7 @@ ${Math.ceil((waitsBound(saved.timing) + 0.1) * 10) / 10} s" (the waits plus 100 
 ${variantSection}
 ## Rerun
 
-\`npx tsc -p tsconfig.json && node build/bench/traces-delay.js\` (10 runs of each pass; a number
+\`npm run bench:traces\` (10 runs of each pass; a number
 sets the runs) rewrites this page and \`docs/traces-delay.json\` (the generated pass only), which
 \`npm run budget\` prints. Both passes took ${Math.round(generated.elapsedSeconds + (variant?.elapsedSeconds ?? 0))} s this time.
 `;
@@ -455,7 +455,7 @@ sets the runs) rewrites this page and \`docs/traces-delay.json\` (the generated 
 function commandLine(args: readonly string[]): string {
   if (process.env.npm_lifecycle_event === 'bench:traces')
     return ['npm run bench:traces', ...(args.length ? ['--', ...args] : [])].join(' ');
-  return ['npx tsc -p tsconfig.json && node build/bench/traces-delay.js', ...args].join(' ');
+  return ['node -r ./scripts/register-ts.js bench/traces-delay.ts', ...args].join(' ');
 }
 
 async function main(): Promise<void> {

@@ -187,6 +187,8 @@ export class Alertmanager extends Component implements IAlertmanager {
     { name: 'data', mountPath: DATA_DIR },
   ];
   private readonly renderConfig: () => string;
+  /** renderConfig's last result: the ConfigMap and the pods' checksum ask for it at synth. Cleared by every add. */
+  private renderedConfig?: string;
 
   constructor(scope: Construct, id: string, props: AlertmanagerProps = {}) {
     super(scope, id, props, 'alertmanager', Images.alertmanager);
@@ -265,7 +267,7 @@ export class Alertmanager extends Component implements IAlertmanager {
 
     // Rendered at synth time so receivers and routes added after construction are included.
     this.renderConfig = () =>
-      renderYaml(
+      (this.renderedConfig ??= renderYaml(
         renderAlertmanagerConfig({
           groupBy,
           groupWait,
@@ -282,7 +284,7 @@ export class Alertmanager extends Component implements IAlertmanager {
           routes: this.routes,
           severityRouting: { pagerDuty: this.pagerDutyReceiver, chat },
         }),
-      );
+      ));
 
     const serviceAccountName = this.addServiceAccount();
     this.configMapName = `${this.name}-config`;
@@ -426,6 +428,7 @@ export class Alertmanager extends Component implements IAlertmanager {
   public addRoute(route: AlertmanagerRoute): void {
     this.validateRoute(`routes[${this.routes.length}]`, route);
     this.routes.push(route);
+    this.renderedConfig = undefined;
   }
 
   private get builtInCount(): number {
@@ -455,6 +458,7 @@ export class Alertmanager extends Component implements IAlertmanager {
     }
     this.resolve(prop, receiver, (secret) => `${secret.purpose} of receiver '${receiver.name}'`);
     this.receiverOrder.push(receiver);
+    this.renderedConfig = undefined;
   }
 
   private resolve(

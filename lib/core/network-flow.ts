@@ -194,10 +194,14 @@ export interface NetworkFlow {
   readonly purpose: string;
 }
 
+/** A workload's pod template, with its namespace. */
+export interface AppPodTemplate {
+  readonly namespace: string;
+  readonly template: k8s.PodTemplateSpec;
+}
+
 /** The pod template of a workload object, with its namespace; undefined for other kinds. */
-export function podTemplateOf(
-  object: ApiObject,
-): { namespace: string; template: k8s.PodTemplateSpec } | undefined {
+export function podTemplateOf(object: ApiObject): AppPodTemplate | undefined {
   // Kind first: toJson resolves the object, and a ConfigMap's lazy data renders whole config files.
   if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(object.kind))
     return undefined;
@@ -208,14 +212,42 @@ export function podTemplateOf(
   return { namespace: json.metadata?.namespace ?? 'default', template };
 }
 
-/** Every pod template of the App `scope` belongs to, as rendered now (call it at synthesis). */
-export function appPodTemplates(
-  scope: IConstruct,
-): { namespace: string; template: k8s.PodTemplateSpec }[] {
-  return scope.node.root.node
+/**
+ * The pod templates of an App while `withAppPodTemplates` runs, by the App's root: rendered at
+ * most once for every reader inside it. Outside, every call renders them anew.
+ */
+const SHARED_POD_TEMPLATES = new WeakMap<IConstruct, { templates?: AppPodTemplate[] }>();
+
+function renderAppPodTemplates(root: IConstruct): AppPodTemplate[] {
+  return root.node
     .findAll()
     .filter((c): c is ApiObject => c instanceof ApiObject)
     .flatMap((object) => podTemplateOf(object) ?? []);
+}
+
+/** Every pod template of the App `scope` belongs to, as rendered now (call it at synthesis). */
+export function appPodTemplates(scope: IConstruct): AppPodTemplate[] {
+  const root = scope.node.root;
+  const shared = SHARED_POD_TEMPLATES.get(root);
+  if (!shared) return renderAppPodTemplates(root);
+  return (shared.templates ??= renderAppPodTemplates(root));
+}
+
+/**
+ * Runs `read` with the pod templates of the App `scope` belongs to rendered once for every
+ * `appPodTemplates` inside it. Rendering resolves every workload (its config checksums render
+ * whole config files), so what reads them several times in one go wraps itself in this; `read`
+ * must not change the App's workloads.
+ */
+export function withAppPodTemplates<T>(scope: IConstruct, read: () => T): T {
+  const root = scope.node.root;
+  if (SHARED_POD_TEMPLATES.has(root)) return read();
+  SHARED_POD_TEMPLATES.set(root, {});
+  try {
+    return read();
+  } finally {
+    SHARED_POD_TEMPLATES.delete(root);
+  }
 }
 
 const SELECTOR_LABELS = [

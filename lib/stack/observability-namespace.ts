@@ -5,7 +5,7 @@ import { Component } from '../core/component';
 import { ConfigError } from '../core/errors';
 import { PART_OF } from '../core/labels';
 import { validateDnsLabel } from '../core/names';
-import { NetworkFlow } from '../core/network-flow';
+import { NetworkFlow, withAppPodTemplates } from '../core/network-flow';
 import { POD_SECURITY_LEVELS, PodSecurityLevel } from '../core/security';
 import { apiServerFlows, NetworkPolicyOptions, renderNetworkPolicies } from './network-policies';
 
@@ -41,6 +41,9 @@ export interface PodSecurityLabels {
 
 const LEVEL_LABELS = ['enforce', 'warn', 'audit'] as const;
 
+/** The App roots whose validation renders their namespaces (`ObservabilityNamespace.synthesizeApp`). */
+const SYNTHESIZED_APPS = new WeakSet<IConstruct>();
+
 function leastStrict(levels: PodSecurityLevel[]): PodSecurityLevel {
   return POD_SECURITY_LEVELS[
     Math.max(0, ...levels.map((level) => POD_SECURITY_LEVELS.indexOf(level)))
@@ -56,9 +59,11 @@ function leastStrict(levels: PodSecurityLevel[]): PodSecurityLevel {
  * pods with a flow) is known only when every chart of the App has recorded its flows, also
  * those added after construction (`addScrapeJob`). cdk8s runs every construct's validations
  * across the whole App before it renders any object, in `App.synth()`, `App.synthYaml()` and
- * `Chart.toJson()` (so `Testing.synth` and the Pulumi resource, which call it) alike. The
- * hook creates a policy object the first time its name appears, removes one whose pods no
- * longer have flows, and keeps the spec Lazy over its latest render, so running it again
+ * `Chart.toJson()` (so `Testing.synth` and the Pulumi resource, which call it) alike. One
+ * hook on the App's root (the first construct cdk8s validates) renders every namespace of the
+ * App from one collection of the App's flows: collecting them resolves every workload. It
+ * creates a policy object the first time its name appears, removes one whose pods no longer
+ * have flows, and keeps the spec Lazy over its latest render, so running it again
  * (`Chart.toJson()` validates once more per chart) leaves the same objects with the same content.
  */
 export class ObservabilityNamespace extends Construct {
@@ -76,13 +81,29 @@ export class ObservabilityNamespace extends Construct {
    */
   public static appFlows(scope: IConstruct): NetworkFlow[] {
     const all = scope.node.root.node.findAll();
-    return [
+    // Prometheus's discovered targets and the API token mounts read the same pod templates.
+    return withAppPodTemplates(scope, () => [
       ...all.filter((c): c is Component => c instanceof Component).flatMap((c) => c.networkFlows),
       ...all
         .filter((c): c is ObservabilityNamespace => c instanceof ObservabilityNamespace)
         .flatMap((n) => n.recorded),
       ...apiServerFlows(scope),
-    ];
+    ]);
+  }
+
+  /**
+   * The validation hook of an App's root: sets the Pod Security labels and renders the
+   * NetworkPolicies of every namespace of the App, from the App's flows collected once. A
+   * namespace defined twice is skipped; its own validation reports it.
+   */
+  private static synthesizeApp(root: IConstruct): string[] {
+    const namespaces = ObservabilityNamespace.of(root).filter((n) => !n.twin());
+    let flows: NetworkFlow[] | undefined;
+    for (const namespace of namespaces) {
+      if (namespace.networkPolicyOptions) flows ??= ObservabilityNamespace.appFlows(root);
+      namespace.synthesize(flows ?? []);
+    }
+    return [];
   }
 
   /** The namespace's name. */
@@ -133,7 +154,12 @@ export class ObservabilityNamespace extends Construct {
     // A chart stamps its namespace on every object; a Namespace is cluster-scoped.
     if (Chart.of(this).namespace !== undefined)
       this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    this.node.addValidation({ validate: () => this.synthesize() });
+    this.node.addValidation({ validate: () => this.validateUnique() });
+    const root = this.node.root;
+    if (!SYNTHESIZED_APPS.has(root)) {
+      SYNTHESIZED_APPS.add(root);
+      root.node.addValidation({ validate: () => ObservabilityNamespace.synthesizeApp(root) });
+    }
   }
 
   /** The components of the App whose objects live in this namespace. */
@@ -169,20 +195,27 @@ export class ObservabilityNamespace extends Construct {
     this.recorded.push(flow);
   }
 
-  /** Sets the Pod Security labels and (re)renders the NetworkPolicies from the App's flows; idempotent. */
-  private synthesize(): string[] {
-    const twin = ObservabilityNamespace.of(this).find((n) => n !== this && n.name === this.name);
-    if (twin) {
-      return [
-        new ConfigError(
-          this.node.path,
-          'name',
-          this.name,
-          `is also the namespace of ${twin.node.path}`,
-          'define each namespace once and use its name in both places',
-        ).message,
-      ];
-    }
+  /** Another ObservabilityNamespace of the App with this one's name, if there is one. */
+  private twin(): ObservabilityNamespace | undefined {
+    return ObservabilityNamespace.of(this).find((n) => n !== this && n.name === this.name);
+  }
+
+  private validateUnique(): string[] {
+    const twin = this.twin();
+    if (!twin) return [];
+    return [
+      new ConfigError(
+        this.node.path,
+        'name',
+        this.name,
+        `is also the namespace of ${twin.node.path}`,
+        'define each namespace once and use its name in both places',
+      ).message,
+    ];
+  }
+
+  /** Sets the Pod Security labels and (re)renders the NetworkPolicies from `appFlows`; idempotent. */
+  private synthesize(appFlows: NetworkFlow[]): void {
     const labels = this.podSecurityLabels;
     for (const label of LEVEL_LABELS) {
       this.resource.metadata.addLabel(
@@ -190,13 +223,9 @@ export class ObservabilityNamespace extends Construct {
         label === 'enforce' ? labels.enforce : labels.warn,
       );
     }
-    if (!this.networkPolicyOptions) return [];
+    if (!this.networkPolicyOptions) return;
 
-    const rendered = renderNetworkPolicies(
-      ObservabilityNamespace.appFlows(this),
-      [this.name],
-      this.networkPolicyOptions,
-    );
+    const rendered = renderNetworkPolicies(appFlows, [this.name], this.networkPolicyOptions);
     const names = new Set(rendered.map((p) => p.metadata!.name!));
     for (const name of this.policies.keys()) {
       if (!names.has(name)) {
@@ -218,6 +247,5 @@ export class ObservabilityNamespace extends Construct {
         });
       }
     }
-    return [];
   }
 }
