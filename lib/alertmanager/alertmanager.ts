@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
-import { ExternalPeer, NetworkFlow, NetworkPeer } from '../core/network-flow';
+import { NetworkFlow, NetworkPeer } from '../core/network-flow';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
@@ -24,6 +24,7 @@ import {
 import { durationToSeconds, validateDuration } from '../prometheus/duration';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../prometheus/storage';
 import {
+  ALERT_RECEIVERS_PEER,
   AlertReceiver,
   EmailReceiverOptions,
   IAlertReceiver,
@@ -496,7 +497,7 @@ export class Alertmanager extends Component implements IAlertmanager {
     return [
       {
         from: this.podPeer('server'),
-        to: NetworkPeer.external(ExternalPeer.ALERT_RECEIVERS),
+        to: NetworkPeer.external(ALERT_RECEIVERS_PEER),
         ports: [...this.receiverPorts].map((port) => ({ port })),
         purpose: 'sends notifications',
       },

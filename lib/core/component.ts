@@ -192,9 +192,9 @@ export abstract class Component extends Construct {
     const resolved: NetworkTarget =
       target instanceof ServiceEndpoint
         ? target.target
-        : typeof target === 'string'
-          ? { peer: NetworkPeer.external(target) }
-          : target;
+        : 'peer' in target
+          ? target
+          : { peer: NetworkPeer.external(target) };
     this.recordFlow({
       from: this.podPeer(component),
       to: resolved.peer,

@@ -7,13 +7,7 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import {
-  appPodTemplates,
-  ExternalPeer,
-  NetworkFlow,
-  NetworkPeer,
-  podTemplatePeer,
-} from '../core/network-flow';
+import { appPodTemplates, NetworkFlow, NetworkPeer, podTemplatePeer } from '../core/network-flow';
 import { externalUrlArgs, validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
@@ -27,7 +21,9 @@ import {
 } from '../core/workload';
 import { durationToSeconds, validateDuration } from './duration';
 import {
+  APPLICATIONS_PEER,
   defaultScrapeJobs,
+  NODES_PEER,
   PrometheusRuleGroup,
   renderPrometheusConfig,
   renderPrometheusRules,
@@ -163,7 +159,7 @@ export class Prometheus extends Component implements IPrometheus {
     }))
       this.connectToScrapeTargets(job);
     // The `kubernetes-pods` job finds application pods by their annotations, on any port.
-    this.connectTo('server', ExternalPeer.APPLICATIONS, 'scrapes annotated application pods');
+    this.connectTo('server', APPLICATIONS_PEER, 'scrapes annotated application pods');
     if (props.alertmanager) this.addAlertmanager(props.alertmanager);
     for (const job of props.scrapeJobs ?? []) this.addScrapeJob(job);
     for (const group of props.rules ?? []) this.addRuleGroup(group);
@@ -411,7 +407,7 @@ export class Prometheus extends Component implements IPrometheus {
       .map(({ namespace, template }) => ({
         from: this.podPeer('server'),
         to: template.spec?.hostNetwork
-          ? NetworkPeer.external(ExternalPeer.NODES)
+          ? NetworkPeer.external(NODES_PEER)
           : podTemplatePeer(namespace, template),
         ports: [{ port: Number(template.metadata!.annotations!['prometheus.io/port']) }],
         purpose: 'scrapes metrics (pod annotations)',
