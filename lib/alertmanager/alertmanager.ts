@@ -8,7 +8,7 @@ import { NetworkFlow, NetworkPeer } from '../core/network-flow';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import { externalUrlArgs, validateInteger } from '../core/names';
+import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
@@ -32,6 +32,7 @@ import {
   ResolvedReceiver,
 } from './alert-receiver';
 import { AlertmanagerRoute, renderAlertmanagerConfig } from './alertmanager-config';
+import { externalUrlArgs } from './external-url';
 import { IAlertmanager } from './alertmanager-reference';
 
 /** Slack notifications through an incoming webhook. */

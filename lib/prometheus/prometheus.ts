@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IAlertmanager } from '../alertmanager/alertmanager-reference';
+import { externalUrlArgs } from '../alertmanager/external-url';
 import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
@@ -8,7 +9,7 @@ import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
 import { appPodTemplates, NetworkFlow, NetworkPeer, podTemplatePeer } from '../core/network-flow';
-import { externalUrlArgs, validateInteger } from '../core/names';
+import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import {
