@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { Testing } from 'cdk8s';
 import { LatencyBreakdown, ObservabilityStack } from '../lib';
-import { durationToSeconds } from '../lib/prometheus/duration';
+import { durationToSeconds } from '../lib/core/duration';
 import { METRICS_BEHIND_SCRAPE_TARGET_SECONDS } from '../lib/stack/latency-budget';
 import { ENVIRONMENTS, environmentProfile } from '../stacks/environments';
 import { ALERT_DELAY_RESULTS } from './alert-delay';

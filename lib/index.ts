@@ -146,7 +146,7 @@ export type {
   RelabelConfig,
   ScrapeJob,
 } from './prometheus/prometheus-config';
-export type { PersistentStorage } from './prometheus/storage';
+export type { PersistentStorage } from './core/storage';
 export { AlertName, AlertSeverity } from './prometheus/alert-rules';
 export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
 export { NodeExporter } from './prometheus/node-exporter';

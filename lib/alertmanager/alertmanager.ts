@@ -21,8 +21,8 @@ import {
   spreadPods,
   Spread,
 } from '../core/workload';
-import { durationToSeconds, validateDuration } from '../prometheus/duration';
-import { PersistentStorage, renderVolumeClaimTemplate } from '../prometheus/storage';
+import { durationToSeconds, validateDuration } from '../core/duration';
+import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
 import {
   ALERT_RECEIVERS_PEER,
   AlertReceiver,

@@ -1,5 +1,6 @@
 export * from './component';
 export * from './config';
+export * from './duration';
 export * from './endpoint';
 export * from './errors';
 export * from './exporter-sidecar';
@@ -15,4 +16,5 @@ export * from './secrets';
 export * from './security';
 export * from './setup-job';
 export * from './setup-script';
+export * from './storage';
 export * from './workload';

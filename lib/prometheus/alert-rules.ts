@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { ErrorScope, invalidProp } from '../core/errors';
-import { validateDuration } from './duration';
+import { validateDuration } from '../core/duration';
 import { PrometheusRule } from './prometheus-config';
 
 /**

@@ -20,7 +20,7 @@ import {
   spreadPods,
   Spread,
 } from '../core/workload';
-import { durationToSeconds, validateDuration } from './duration';
+import { durationToSeconds, validateDuration } from '../core/duration';
 import {
   APPLICATIONS_PEER,
   defaultScrapeJobs,
@@ -31,7 +31,7 @@ import {
   ScrapeJob,
 } from './prometheus-config';
 import { IPrometheus } from './prometheus-reference';
-import { PersistentStorage, renderVolumeClaimTemplate } from './storage';
+import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
 
 /** How long Prometheus keeps samples (`--storage.tsdb.retention.*`). */
 export interface PrometheusRetention {

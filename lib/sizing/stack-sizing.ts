@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../core/errors';
-import { durationToSeconds, validateDuration } from '../prometheus/duration';
+import { durationToSeconds, validateDuration } from '../core/duration';
 import type { ObservabilityStackProps } from '../stack/observability-stack';
 import { CapacityPlan, planCapacity, SizingInput } from './sizing';
 

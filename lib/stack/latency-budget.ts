@@ -1,5 +1,5 @@
 import { Alertmanager } from '../alertmanager';
-import { durationToSeconds } from '../prometheus/duration';
+import { durationToSeconds } from '../core/duration';
 import { ElasticsearchSetup } from '../elasticsearch';
 import { Filebeat } from '../filebeat';
 import { Logstash } from '../logstash';

@@ -1,4 +1,4 @@
-import { ErrorScope, invalidProp } from '../core/errors';
+import { ErrorScope, invalidProp } from './errors';
 
 // The duration format of Prometheus and Alertmanager (`model.Duration`): units from
 // years to milliseconds, largest first, each at most once.

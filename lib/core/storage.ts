@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { invalidProp } from '../core/errors';
-import { memoryBytes } from '../core/resources';
+import { invalidProp } from './errors';
+import { memoryBytes } from './resources';
 
 /** A persistent volume per replica, claimed through the StatefulSet's `volumeClaimTemplates`. */
 export interface PersistentStorage {
