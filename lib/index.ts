@@ -223,4 +223,4 @@ export type {
   SizingInput,
   SizingOptions,
 } from './sizing/sizing';
-export type { StackSizingProps } from './sizing/stack-sizing';
+export type { StackSizingProps } from './stack/stack-sizing';

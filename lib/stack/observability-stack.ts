@@ -37,7 +37,7 @@ import {
   KibanaSetupProps,
 } from '../kibana';
 import { Logstash, LogstashProps } from '../logstash';
-import { applyCapacityPlan, CapacityPlan, StackSizingProps } from '../sizing';
+import { CapacityPlan } from '../sizing';
 import {
   AlertRulesProps,
   applicationAlertRules,
@@ -52,6 +52,7 @@ import {
 import { listExternalSecrets, StackSecret } from './external-secrets';
 import { LatencyBudget, latencyBudget } from './latency-budget';
 import { NAMESPACE_NAME, NetworkPolicyOptions } from './network-policies';
+import { applyCapacityPlan, StackSizingProps } from './stack-sizing';
 import { ObservabilityNamespace } from './observability-namespace';
 
 /**
