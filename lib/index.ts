@@ -10,7 +10,7 @@
 // (lib/pulumi/index.ts), never re-exported here: it needs @pulumi/*, optional peer dependencies.
 
 // The whole stack in one chart.
-export { ObservabilityStack, TraceStorage } from './stack/observability-stack';
+export { ObservabilityStack, TraceStorage, UI_CLIENTS_PEER } from './stack/observability-stack';
 export type { ObservabilityStackProps, StackJaegerProps } from './stack/observability-stack';
 export { listExternalSecrets } from './stack/external-secrets';
 export type { StackSecret } from './stack/external-secrets';
@@ -21,7 +21,8 @@ export type {
   ObservabilityNamespaceProps,
   PodSecurityLabels,
 } from './stack/observability-namespace';
-export type { NetworkPolicyOptions, PodsSelector } from './stack/network-policies';
+export { KUBERNETES_API_PEER } from './stack/network-policies';
+export type { NetworkPolicyOptions } from './stack/network-policies';
 
 // Shared building blocks: the base of every component, images, errors, network flows, secrets.
 export { Component } from './core/component';
@@ -30,8 +31,18 @@ export type { ComponentIdentity } from './core/labels';
 export { ServiceEndpoint } from './core/endpoint';
 export { ConfigError } from './core/errors';
 export { ElasticStackVersion, Images } from './core/images';
-export { ExternalPeer, NetworkPeer } from './core/network-flow';
-export type { FlowPeer, FlowPort, NetworkFlow, NetworkTarget } from './core/network-flow';
+export { NetworkPeer } from './core/network-flow';
+export type {
+  ExternalCidrAddress,
+  ExternalPeer,
+  ExternalPeerAddress,
+  ExternalPodsAddress,
+  FlowPeer,
+  FlowPort,
+  NetworkFlow,
+  NetworkTarget,
+  PodsSelector,
+} from './core/network-flow';
 export type { ContainerResources } from './core/resources';
 export type { PodSecurityLevel } from './core/security';
 export type { BasicAuthSecretRef, ExternalSecret, SecretKeyRef } from './core/secrets';
@@ -123,7 +134,12 @@ export type {
 export { Prometheus } from './prometheus/prometheus';
 export type { PrometheusProps, PrometheusRetention } from './prometheus/prometheus';
 export type { IPrometheus } from './prometheus/prometheus-reference';
-export { KubernetesSdRole, RelabelAction } from './prometheus/prometheus-config';
+export {
+  APPLICATIONS_PEER,
+  KubernetesSdRole,
+  NODES_PEER,
+  RelabelAction,
+} from './prometheus/prometheus-config';
 export type {
   PrometheusRule,
   PrometheusRuleGroup,
@@ -150,7 +166,7 @@ export type {
   AlertmanagerProps,
   AlertmanagerSlackOptions,
 } from './alertmanager/alertmanager';
-export { AlertReceiver, ReceiverKind } from './alertmanager/alert-receiver';
+export { ALERT_RECEIVERS_PEER, AlertReceiver, ReceiverKind } from './alertmanager/alert-receiver';
 export type {
   AlertReceiverOptions,
   EmailReceiverOptions,
@@ -166,7 +182,7 @@ export type { AlertmanagerRoute } from './alertmanager/alertmanager-config';
 export type { IAlertmanager } from './alertmanager/alertmanager-reference';
 
 // Grafana.
-export { Grafana } from './grafana/grafana';
+export { DATABASES_PEER, Grafana } from './grafana/grafana';
 export type {
   GrafanaDatabase,
   GrafanaElasticsearchSource,
@@ -184,7 +200,7 @@ export { ElasticsearchStorage, JaegerStorage, MemoryStorage } from './jaeger/jae
 export type { ElasticsearchStorageOptions, MemoryStorageOptions } from './jaeger/jaeger-storage';
 
 // Access to the UIs: Ingress, TLS and the sign-in proxy.
-export { AuthProxy } from './access/auth-proxy';
+export { AuthProxy, IDENTITY_PROVIDER_PEER } from './access/auth-proxy';
 export type { AuthProxyProps, OidcProviderProps } from './access/auth-proxy';
 export { STACK_UIS, StackUi, UiAccess } from './access/ui-access';
 export type {
@@ -207,4 +223,4 @@ export type {
   SizingInput,
   SizingOptions,
 } from './sizing/sizing';
-export type { StackSizingProps } from './sizing/stack-sizing';
+export type { StackSizingProps } from './stack/stack-sizing';

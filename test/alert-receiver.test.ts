@@ -1,9 +1,9 @@
 import { Testing } from 'cdk8s';
 import {
+  ALERT_RECEIVERS_PEER,
   AlertReceiver,
   Alertmanager,
   AlertmanagerProps,
-  ExternalPeer,
   IAlertReceiver,
   ObservabilityStack,
 } from '../lib';
@@ -169,7 +169,7 @@ describe('AlertReceiver', () => {
       everyKind().forEach((r) => a.addReceiver(r)),
     );
     const flows = alertmanager.networkFlows.filter(
-      (f) => f.to.kind === 'external' && (f.to as any).name === ExternalPeer.ALERT_RECEIVERS,
+      (f) => f.to.kind === 'external' && f.to.name === ALERT_RECEIVERS_PEER.name,
     );
     expect(flows).toHaveLength(1);
     expect(flows[0].ports).toEqual([{ port: 443 }, { port: 2525 }, { port: 8443 }]);

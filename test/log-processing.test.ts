@@ -14,7 +14,7 @@ import {
   renderLogProcessingProcessor,
   ValueMask,
 } from '../lib/filebeat/log-processing';
-import { FLAT_TO_ECS_FIELDS } from '../lib/core/log-shape';
+import { FLAT_TO_ECS_FIELDS } from '../lib/elasticsearch/log-shape';
 import { DEFAULT_LOG_DOMAINS, LogClass, LogClassMatch, LogDomain } from '../lib/core/log-classes';
 import { ILogstash } from '../lib/logstash/logstash-reference';
 

@@ -3,16 +3,24 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import {
+  ALERT_RECEIVERS_PEER,
   Alertmanager,
+  APPLICATIONS_PEER,
+  DATABASES_PEER,
   ExternalPeer,
   Grafana,
+  IDENTITY_PROVIDER_PEER,
+  KUBERNETES_API_PEER,
   NetworkPeer,
+  NetworkPolicyOptions,
+  NODES_PEER,
   NodeExporter,
   ObservabilityNamespace,
   ObservabilityStack,
   Prometheus,
+  UI_CLIENTS_PEER,
 } from '../lib';
-import { renderNetworkFlowTable } from '../lib/stack/network-policies';
+import { renderNetworkFlowTable, renderNetworkPolicies } from '../lib/stack/network-policies';
 import { ENVIRONMENTS, KubeObject, podTemplateOf, synthEnvironment } from './support/environments';
 import { synthStack } from './support/objects';
 
@@ -383,6 +391,89 @@ describe('network policy options', () => {
   });
 });
 
+describe('external parties, declared by their components', () => {
+  const client = NetworkPeer.pods('obs', { 'app.kubernetes.io/instance': 'client' });
+  /** The egress peers and ports of a flow from `client` to `peer`, with `options`. */
+  const egressTo = (peer: ExternalPeer, options: NetworkPolicyOptions = {}) => {
+    const flow = {
+      from: client,
+      to: NetworkPeer.external(peer),
+      ports: [{ port: 1 }],
+      purpose: 't',
+    };
+    const policy = renderNetworkPolicies([flow], ['obs'], options).find(
+      (p) => p.metadata?.name === 'allow-client',
+    );
+    return (policy?.spec?.egress ?? []).map((rule) => ({
+      to: rule.to,
+      ports: rule.ports?.map((p) => ({ port: p.port?.value, protocol: p.protocol })),
+    }));
+  };
+  const selector = (name: string) => ({
+    namespaceSelector: { 'kubernetes.io/metadata.name': name },
+  });
+  // Every option an address may name, each with a value of its own.
+  const options: NetworkPolicyOptions = {
+    kubernetesApiCidr: '10.0.0.1/32',
+    kubernetesApiPorts: [8443],
+    nodesCidr: '10.0.0.2/32',
+    alertReceiversCidr: '10.0.0.3/32',
+    databasesCidr: '10.0.0.4/32',
+    identityProviderCidr: '10.0.0.5/32',
+    uiClients: selector('ingress'),
+    applications: selector('apps'),
+  };
+  const builtIn: [ExternalPeer, unknown][] = [
+    [KUBERNETES_API_PEER, { ipBlock: { cidr: '10.0.0.1/32' } }],
+    [NODES_PEER, { ipBlock: { cidr: '10.0.0.2/32' } }],
+    [ALERT_RECEIVERS_PEER, { ipBlock: { cidr: '10.0.0.3/32' } }],
+    [DATABASES_PEER, { ipBlock: { cidr: '10.0.0.4/32' } }],
+    [IDENTITY_PROVIDER_PEER, { ipBlock: { cidr: '10.0.0.5/32' } }],
+    [
+      UI_CLIENTS_PEER,
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } },
+    ],
+    [
+      APPLICATIONS_PEER,
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } } },
+    ],
+  ];
+
+  test.each(builtIn.map(([peer, expected]) => [peer.name, peer, expected] as const))(
+    '%s is where the option its address names says',
+    (_name, peer, expected) => {
+      expect(Object.keys(options)).toContain(peer.address.option);
+      expect(egressTo(peer, options)[0].to).toEqual([expected]);
+    },
+  );
+
+  test('unset options give the defaults: every address, ingress-nginx, every namespace', () => {
+    expect(egressTo(NODES_PEER)[0].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
+    expect(egressTo(UI_CLIENTS_PEER)[0].to).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+    ]);
+    expect(egressTo(APPLICATIONS_PEER)[0].to).toEqual([{ namespaceSelector: {} }]);
+  });
+
+  test("a ports option replaces the flow's ports; false for a selected party opens nothing", () => {
+    expect(egressTo(KUBERNETES_API_PEER, options)[0].ports).toEqual([
+      { port: 8443, protocol: 'TCP' },
+    ]);
+    expect(egressTo(KUBERNETES_API_PEER)[0].ports).toEqual([{ port: 1, protocol: 'TCP' }]);
+    expect(egressTo(NODES_PEER, options)[0].ports).toEqual([{ port: 1, protocol: 'TCP' }]);
+    expect(egressTo(APPLICATIONS_PEER, { applications: false })).toEqual([]);
+  });
+
+  test('a party declared outside the package renders from its own address and default', () => {
+    const vault: ExternalPeer = {
+      name: 'vault',
+      address: { kind: 'cidr', option: 'vaultCidr', default: '192.0.2.0/24' },
+    };
+    expect(egressTo(vault)[0].to).toEqual([{ ipBlock: { cidr: '192.0.2.0/24' } }]);
+    expect(NetworkPeer.external(vault)).toEqual({ kind: 'external', name: 'vault', peer: vault });
+  });
+});
+
 const policiesOf = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'NetworkPolicy');
 const policy = (objects: KubeObject[], namespace: string, name: string) => {
   const found = policiesOf(objects).find(
@@ -612,7 +703,7 @@ describe('policies rendered at synthesis from the whole App', () => {
     const monitoring = new ObservabilityNamespace(chart, 'monitoring');
     const prometheus = new Prometheus(chart, 'prometheus', { namespace: 'monitoring' });
     monitoring.recordFlow({
-      from: NetworkPeer.external(ExternalPeer.UI_CLIENTS),
+      from: NetworkPeer.external(UI_CLIENTS_PEER),
       to: prometheus.endpoint.target.peer,
       ports: prometheus.endpoint.target.ports,
       purpose: 'UI',

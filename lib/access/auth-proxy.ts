@@ -64,6 +64,12 @@ export interface AuthProxyProps extends ComponentProps {
   readonly resources?: ContainerResources;
 }
 
+/** The OpenID Connect provider the UI sign-in proxies talk to, usually outside the cluster. */
+export const IDENTITY_PROVIDER_PEER: ExternalPeer = {
+  name: 'identity-provider',
+  address: { kind: 'cidr', option: 'identityProviderCidr' },
+};
+
 const HTTP_PORT = 4180;
 const METRICS_PORT = 44180;
 // The image's own user (distroless `nonroot`).
@@ -138,12 +144,9 @@ export class AuthProxy extends Component {
       { name: 'http', port: HTTP_PORT },
     ]);
     this.connectTo('proxy', props.upstream, 'forwards signed-in users to the UI');
-    this.connectTo(
-      'proxy',
-      ExternalPeer.IDENTITY_PROVIDER,
-      'OIDC discovery, keys and token redemption',
-      [{ port: issuer.port }],
-    );
+    this.connectTo('proxy', IDENTITY_PROVIDER_PEER, 'OIDC discovery, keys and token redemption', [
+      { port: issuer.port },
+    ]);
 
     const secrets = secretFilesMount('oidc-secrets', SECRETS_DIR, [
       { ref: clientSecret, file: 'client-secret' },

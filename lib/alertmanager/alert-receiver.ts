@@ -1,7 +1,14 @@
 import { IConstruct } from 'constructs';
 import { ErrorScope, invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
+import { ExternalPeer } from '../core/network-flow';
 import { SecretKeyRef } from '../core/secrets';
+
+/** Where Alertmanager sends notifications (Slack, PagerDuty, SMTP), outside the cluster. */
+export const ALERT_RECEIVERS_PEER: ExternalPeer = {
+  name: 'alert-receivers',
+  address: { kind: 'cidr', option: 'alertReceiversCidr' },
+};
 
 /** The kinds of receiver integration {@link AlertReceiver} renders, by their `<kind>_configs` key. */
 export enum ReceiverKind {

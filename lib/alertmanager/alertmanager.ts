@@ -4,11 +4,11 @@ import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
-import { ExternalPeer, NetworkFlow, NetworkPeer } from '../core/network-flow';
+import { NetworkFlow, NetworkPeer } from '../core/network-flow';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import { externalUrlArgs, validateInteger } from '../core/names';
+import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, validateSecretRef } from '../core/secrets';
@@ -23,6 +23,7 @@ import {
 import { durationToSeconds, validateDuration } from '../core/duration';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
 import {
+  ALERT_RECEIVERS_PEER,
   AlertReceiver,
   EmailReceiverOptions,
   IAlertReceiver,
@@ -30,6 +31,7 @@ import {
   ResolvedReceiver,
 } from './alert-receiver';
 import { AlertmanagerRoute, renderAlertmanagerConfig } from './alertmanager-config';
+import { externalUrlArgs } from './external-url';
 import { IAlertmanager } from './alertmanager-reference';
 
 /** Slack notifications through an incoming webhook. */
@@ -500,7 +502,7 @@ export class Alertmanager extends Component implements IAlertmanager {
     return [
       {
         from: this.podPeer('server'),
-        to: NetworkPeer.external(ExternalPeer.ALERT_RECEIVERS),
+        to: NetworkPeer.external(ALERT_RECEIVERS_PEER),
         ports: [...this.receiverPorts].map((port) => ({ port })),
         purpose: 'sends notifications',
       },

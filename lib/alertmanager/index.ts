@@ -2,3 +2,4 @@ export * from './alertmanager';
 export * from './alertmanager-config';
 export * from './alertmanager-reference';
 export * from './alert-receiver';
+export * from './external-url';

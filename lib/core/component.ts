@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { ServiceEndpoint } from './endpoint';
 import { validateImage, imageVersion } from './images';
 import { ComponentIdentity, selectorLabels, standardLabels } from './labels';
-import { validateDnsLabel } from './names';
+import { CONTROLLER_NAME_MAX_LENGTH, validateDnsLabel } from './names';
 import {
   ExternalPeer,
   FlowPeer,
@@ -22,11 +22,25 @@ import {
 } from './secrets';
 import { PodSecurityLevel } from './security';
 
+/**
+ * The most characters a component appends to its `name` to name the objects it renders: a
+ * budget every component keeps (test/component-names.test.ts holds each to it). The longest
+ * today is `-index-cleaner`, of Jaeger's CronJob; Services add at most 10.
+ */
+export const NAME_SUFFIX_MAX_LENGTH = '-index-cleaner'.length;
+
+/**
+ * The longest `name` of a component: 38, so that a StatefulSet or CronJob named `name` plus
+ * a suffix stays within the controllers' limit, and a Service within a DNS label.
+ */
+export const COMPONENT_NAME_MAX_LENGTH = CONTROLLER_NAME_MAX_LENGTH - NAME_SUFFIX_MAX_LENGTH;
+
 /** Props every component shares. */
 export interface ComponentProps {
   /**
    * Base name of the component's Kubernetes objects. It becomes Service and
-   * StatefulSet names, which are immutable: choose once.
+   * StatefulSet names, which are immutable: choose once. At most 38 characters
+   * (`COMPONENT_NAME_MAX_LENGTH`), so that every name derived from it is valid.
    * @default - the construct id
    */
   readonly name?: string;
@@ -77,7 +91,7 @@ export abstract class Component extends Construct {
     defaultImage: string,
   ) {
     super(scope, id);
-    this.name = validateDnsLabel(this, 'name', props.name ?? id, 47);
+    this.name = validateDnsLabel(this, 'name', props.name ?? id, COMPONENT_NAME_MAX_LENGTH);
     this.namespace = validateDnsLabel(
       this,
       'namespace',
@@ -192,9 +206,9 @@ export abstract class Component extends Construct {
     const resolved: NetworkTarget =
       target instanceof ServiceEndpoint
         ? target.target
-        : typeof target === 'string'
-          ? { peer: NetworkPeer.external(target) }
-          : target;
+        : 'peer' in target
+          ? target
+          : { peer: NetworkPeer.external(target) };
     this.recordFlow({
       from: this.podPeer(component),
       to: resolved.peer,

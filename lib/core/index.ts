@@ -7,7 +7,6 @@ export * from './exporter-sidecar';
 export * from './images';
 export * from './labels';
 export * from './log-classes';
-export * from './log-shape';
 export * from './names';
 export * from './network-flow';
 export * from './probes';

@@ -1,7 +1,18 @@
-import { IConstruct } from 'constructs';
 import { ErrorScope, invalidProp } from './errors';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The longest DNS-1123 label: a Service name, a label value, a pod's host name. */
+export const DNS_LABEL_MAX_LENGTH = 63;
+
+/**
+ * The longest StatefulSet or CronJob name. Their controllers append `-` and up to 10
+ * characters (a StatefulSet its revision hash, for each pod's `controller-revision-hash`
+ * label; a CronJob the scheduled time, for its Job's name), and both results must be DNS
+ * labels. The API server rejects a longer CronJob; it admits a longer StatefulSet, whose
+ * pods then never start.
+ */
+export const CONTROLLER_NAME_MAX_LENGTH = DNS_LABEL_MAX_LENGTH - 11;
 
 /**
  * Checks a name that becomes a Kubernetes object name or a DNS label (Service
@@ -12,7 +23,7 @@ export function validateDnsLabel(
   scope: ErrorScope,
   prop: string,
   name: string,
-  maxLength = 63,
+  maxLength = DNS_LABEL_MAX_LENGTH,
 ): string {
   if (!DNS_LABEL.test(name) || name.length > maxLength) {
     invalidProp(
@@ -44,31 +55,6 @@ export function validateInteger(
 // http(s), a host, an optional path; no trailing slash, and none of the characters that
 // would end the URL inside a template, an attribute or a JSON string.
 const BASE_URL = /^https?:\/\/[^/\s"'{}<>]+(\/[^\s"'{}<>]*[^/\s"'{}<>])?$/;
-
-/**
- * The `--web.external-url` argument of Prometheus and Alertmanager, which put it in the links
- * of their alerts and notifications: the URL users reach the UI at, a scheme and a host only.
- * With a path, both would also move every route (probes included) under it.
- */
-export function externalUrlArgs(
-  scope: IConstruct,
-  prop: string,
-  url: string | undefined,
-  example: string,
-): string[] {
-  if (url === undefined) return [];
-  validateBaseUrl(scope, prop, url, example);
-  if (new URL(url).pathname !== '/') {
-    invalidProp(
-      scope,
-      prop,
-      url,
-      'must be a scheme and a host without a path: a path would move every route, probes included',
-      `use a value such as '${example}'`,
-    );
-  }
-  return [`--web.external-url=${url}`];
-}
 
 /** Checks a base URL users reach a UI at (`https://kibana.example.com`), without a trailing slash. */
 export function validateBaseUrl(

@@ -17,22 +17,53 @@ export interface FlowPort {
   readonly protocol?: 'TCP' | 'UDP';
 }
 
-/** Parties outside the stack's pods; the stack's `NetworkPolicyOptions` say where they are. */
-export enum ExternalPeer {
-  /** The Kubernetes API server (control-plane IPs, not selectable by labels). */
-  KUBERNETES_API = 'kubernetes-api',
-  /** The nodes' own IPs: kubelet and hostNetwork pods such as node-exporter. */
-  NODES = 'nodes',
-  /** Where Alertmanager sends notifications (Slack, PagerDuty, SMTP), outside the cluster. */
-  ALERT_RECEIVERS = 'alert-receivers',
-  /** SQL databases outside the stack (Grafana's `database`). */
-  DATABASES = 'databases',
-  /** Users' browsers, through the ingress controller. */
-  UI_CLIENTS = 'ui-clients',
-  /** The OpenID Connect provider the UI sign-in proxies talk to, usually outside the cluster. */
-  IDENTITY_PROVIDER = 'identity-provider',
-  /** Application pods in other namespaces: they send spans and get scraped. */
-  APPLICATIONS = 'applications',
+/** Pods chosen by the labels of their namespace and their own labels (`matchLabels`; `{}` is every one). */
+export interface PodsSelector {
+  readonly namespaceSelector: Record<string, string>;
+  /** @default - every pod of the selected namespaces */
+  readonly podSelector?: Record<string, string>;
+}
+
+/**
+ * A party outside the stack's pods, declared by the component that talks to it (the alert
+ * receivers by Alertmanager, the OIDC provider by the sign-in proxy). Core knows no party:
+ * where one is comes at synthesis from the option of the stack's `networkPolicies` its
+ * `address` names, or the address's default.
+ */
+export interface ExternalPeer {
+  /** The party in the flow table: `alert-receivers`. */
+  readonly name: string;
+  /** How its address is supplied. */
+  readonly address: ExternalPeerAddress;
+}
+
+/** How an external party's address is supplied: an IP range, or pods chosen by labels. */
+export type ExternalPeerAddress = ExternalCidrAddress | ExternalPodsAddress;
+
+/** An IP range in a `networkPolicies` option, for parties NetworkPolicy cannot select by label. */
+export interface ExternalCidrAddress {
+  /** An IP range, rendered as an `ipBlock`. */
+  readonly kind: 'cidr';
+  /** The `NetworkPolicyOptions` key holding the CIDR: `alertReceiversCidr`. */
+  readonly option: string;
+  /** The range while the option is unset. @default '0.0.0.0/0' */
+  readonly default?: string;
+  /**
+   * The `NetworkPolicyOptions` key holding the party's port numbers, which, when set,
+   * replace the ports of every flow to it: `kubernetesApiPorts`.
+   * @default - the flows' own ports
+   */
+  readonly portsOption?: string;
+}
+
+/** Pods chosen by a `networkPolicies` option holding a {@link PodsSelector}, or `false` for nobody. */
+export interface ExternalPodsAddress {
+  /** Pods, rendered as a namespace and pod selector. */
+  readonly kind: 'pods';
+  /** The `NetworkPolicyOptions` key holding the selector: `uiClients`. */
+  readonly option: string;
+  /** The pods while the option is unset. */
+  readonly default: PodsSelector;
 }
 
 /**
@@ -76,7 +107,7 @@ export class NetworkPeer {
 
   /** A party outside the stack's pods. */
   public static external(peer: ExternalPeer): FlowPeer {
-    return { kind: 'external', name: peer, peer };
+    return { kind: 'external', name: peer.name, peer };
   }
 
   /**

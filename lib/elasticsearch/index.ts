@@ -7,3 +7,4 @@ export * from './elasticsearch-reference';
 export * from './elasticsearch-setup';
 export * from './index-lifecycle';
 export * from './index-templates';
+export * from './log-shape';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { DEFAULT_LOG_CLASSES, DEFAULT_LOG_DOMAINS, LogClass, LogDomain } from '../core/log-classes';
-import { FLAT_TO_ECS_FIELDS } from '../core/log-shape';
 import { ecsFieldShapes } from '../elasticsearch/index-templates';
+import { FLAT_TO_ECS_FIELDS } from '../elasticsearch/log-shape';
 
 /** What the `script` processor does to every log event on the node. */
 export interface LogProcessingProps {
@@ -103,7 +103,7 @@ export interface LogProcessingParams {
   readonly secret_key_fragments: string[];
   readonly mask_ip_addresses: boolean;
   readonly classify: boolean;
-  /** Flat-shape fields and their dotted ECS names, from `FLAT_TO_ECS_FIELDS` (lib/core/log-shape.ts). */
+  /** Flat-shape fields and their dotted ECS names, from `FLAT_TO_ECS_FIELDS` (lib/elasticsearch/log-shape.ts). */
   readonly ecs_renames: { from: string; to: string }[];
   /** Value masks, from {@link LogProcessingProps.valueMasks}. */
   readonly value_masks: { kind: string; name?: string; regex?: string }[];

@@ -43,6 +43,12 @@ import { serviceOverviewDashboard } from './service-overview-dashboard';
 import { stackHealthDashboard, StackHealthDashboardOptions } from './stack-health-dashboard';
 
 const PORT = 3000;
+
+/** SQL databases outside the stack: Grafana's `database`. */
+export const DATABASES_PEER: ExternalPeer = {
+  name: 'databases',
+  address: { kind: 'cidr', option: 'databasesCidr' },
+};
 const UID = 472;
 const DATA_PATH = '/var/lib/grafana';
 const DASHBOARDS_PATH = '/var/lib/grafana/dashboards';
@@ -570,9 +576,7 @@ export class Grafana extends Component {
       );
     }
     const port = database.host.split(':')[1] ?? (database.type === 'postgres' ? '5432' : '3306');
-    this.connectTo('server', ExternalPeer.DATABASES, `${database.type} database`, [
-      { port: Number(port) },
-    ]);
+    this.connectTo('server', DATABASES_PEER, `${database.type} database`, [{ port: Number(port) }]);
     if (!database.name) {
       invalidProp(
         this,

@@ -6,7 +6,7 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { validateBaseUrl, validateInteger } from '../core/names';
-import { ExternalPeer, NetworkPeer } from '../core/network-flow';
+import { NetworkPeer } from '../core/network-flow';
 import { httpProbe } from '../core/probes';
 import { envFromSecret, secretFilesMount, SecretKeyRef } from '../core/secrets';
 import { renderSetupScriptPod } from '../core/setup-job';
@@ -21,6 +21,7 @@ import {
   spreadPods,
 } from '../core/workload';
 import { elasticsearchCaMount } from '../elasticsearch/elasticsearch-reference';
+import { APPLICATIONS_PEER } from '../prometheus/prometheus-config';
 import {
   ES_PASSWORD_ENV,
   ES_USERNAME_ENV,
@@ -271,7 +272,7 @@ export class Jaeger extends Component implements IJaeger {
     this.queryEndpoint = query;
     for (const endpoint of [otlpGrpc, otlpHttp, zipkin, samplingEndpoint]) {
       this.recordFlow({
-        from: NetworkPeer.external(ExternalPeer.APPLICATIONS),
+        from: NetworkPeer.external(APPLICATIONS_PEER),
         to: endpoint.target.peer,
         ports: endpoint.target.ports,
         purpose: 'send spans, read sampling strategies',

@@ -9,6 +9,21 @@ import { ExternalPeer, NetworkPeer, NetworkTarget } from '../core/network-flow';
 /** The kubelet's HTTPS port, where the kubelet and cAdvisor jobs scrape each node. */
 const KUBELET_PORT = 10250;
 
+/** The nodes' own IPs, which no label selects: the kubelet and hostNetwork pods such as node-exporter. */
+export const NODES_PEER: ExternalPeer = {
+  name: 'nodes',
+  address: { kind: 'cidr', option: 'nodesCidr' },
+};
+
+/**
+ * Application pods in other namespaces: Prometheus scrapes them on any port (the Jaeger
+ * collector takes their spans too). Their own namespaces' policies are theirs.
+ */
+export const APPLICATIONS_PEER: ExternalPeer = {
+  name: 'applications',
+  address: { kind: 'pods', option: 'applications', default: { namespaceSelector: {} } },
+};
+
 /** Where the pod's service account token and cluster CA are mounted. */
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -232,9 +247,7 @@ export function defaultScrapeJobs(options: { kubeletInsecureSkipVerify: boolean 
     metricsPath,
     serviceAccountAuth: true,
     insecureSkipVerify: options.kubeletInsecureSkipVerify,
-    networkTargets: [
-      { peer: NetworkPeer.external(ExternalPeer.NODES), ports: [{ port: KUBELET_PORT }] },
-    ],
+    networkTargets: [{ peer: NetworkPeer.external(NODES_PEER), ports: [{ port: KUBELET_PORT }] }],
     relabelConfigs: [
       { regex: '__meta_kubernetes_node_label_(.+)', action: RelabelAction.LABEL_MAP },
       { sourceLabels: ['__meta_kubernetes_node_name'], targetLabel: 'node' },

@@ -1,26 +1,23 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IAlertmanager } from '../alertmanager/alertmanager-reference';
+import { externalUrlArgs } from '../alertmanager/external-url';
 import { Component, ComponentProps } from '../core/component';
 import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels } from '../core/labels';
-import {
-  appPodTemplates,
-  ExternalPeer,
-  NetworkFlow,
-  NetworkPeer,
-  podTemplatePeer,
-} from '../core/network-flow';
-import { externalUrlArgs, validateInteger } from '../core/names';
+import { appPodTemplates, NetworkFlow, NetworkPeer, podTemplatePeer } from '../core/network-flow';
+import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { addWorkload, fieldRefEnv, renderContainer, spreadPods, Spread } from '../core/workload';
 import { durationToSeconds, validateDuration } from '../core/duration';
 import {
+  APPLICATIONS_PEER,
   defaultScrapeJobs,
+  NODES_PEER,
   PrometheusRuleGroup,
   renderPrometheusConfig,
   renderPrometheusRules,
@@ -156,7 +153,7 @@ export class Prometheus extends Component implements IPrometheus {
     }))
       this.connectToScrapeTargets(job);
     // The `kubernetes-pods` job finds application pods by their annotations, on any port.
-    this.connectTo('server', ExternalPeer.APPLICATIONS, 'scrapes annotated application pods');
+    this.connectTo('server', APPLICATIONS_PEER, 'scrapes annotated application pods');
     if (props.alertmanager) this.addAlertmanager(props.alertmanager);
     for (const job of props.scrapeJobs ?? []) this.addScrapeJob(job);
     for (const group of props.rules ?? []) this.addRuleGroup(group);
@@ -405,7 +402,7 @@ export class Prometheus extends Component implements IPrometheus {
       .map(({ namespace, template }) => ({
         from: this.podPeer('server'),
         to: template.spec?.hostNetwork
-          ? NetworkPeer.external(ExternalPeer.NODES)
+          ? NetworkPeer.external(NODES_PEER)
           : podTemplatePeer(namespace, template),
         ports: [{ port: Number(template.metadata!.annotations!['prometheus.io/port']) }],
         purpose: 'scrapes metrics (pod annotations)',

@@ -1,2 +1,1 @@
 export * from './sizing';
-export * from './stack-sizing';

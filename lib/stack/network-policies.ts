@@ -7,20 +7,17 @@ import {
   FlowPort,
   NetworkFlow,
   NetworkPeer,
+  PodsSelector,
   podTemplatePeer,
 } from '../core/network-flow';
 
-/** Pods chosen by the labels of their namespace and their own labels (`matchLabels`; `{}` is every one). */
-export interface PodsSelector {
-  readonly namespaceSelector: Record<string, string>;
-  /** @default - every pod of the selected namespaces */
-  readonly podSelector?: Record<string, string>;
-}
+export type { PodsSelector } from '../core/network-flow';
 
 /**
  * Where the parties outside the stack's pods are. NetworkPolicy cannot select nodes or
  * the API server by label, so those are IP ranges; narrow them to your nodes' and
- * control plane's CIDRs where you know them.
+ * control plane's CIDRs where you know them. Each party is declared by the component that
+ * talks to it (an `ExternalPeer`), whose address names its option here.
  */
 export interface NetworkPolicyOptions {
   /** The cluster DNS, reached on UDP and TCP 53 by every pod. @default - pods `k8s-app: kube-dns` in `kube-system` */
@@ -55,7 +52,8 @@ export interface NetworkPolicyOptions {
   readonly applications?: PodsSelector | false;
 }
 
-const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
+/** The label every namespace carries with its name. */
+export const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
 const ALL = '0.0.0.0/0';
 
 /** What an external party resolves to: the peers, and the ports that replace the flow's, if any. */
@@ -79,38 +77,34 @@ function selectorPeer(selector: PodsSelector): k8s.NetworkPolicyPeer {
   };
 }
 
+/** The value of the option an external party's address names. */
+function optionValue(options: NetworkPolicyOptions, option: string): unknown {
+  return (options as Readonly<Record<string, unknown>>)[option];
+}
+
+/** Where an external party is: its address's option, else the address's default; nobody for `false`. */
 function resolveExternal(
   peer: ExternalPeer,
   options: NetworkPolicyOptions,
 ): ResolvedPeer | undefined {
-  const ipBlock = (cidr: string | undefined): ResolvedPeer => ({
-    peers: [{ ipBlock: { cidr: cidr ?? ALL } }],
-  });
-  const selected = (
-    selector: PodsSelector | false | undefined,
-    fallback: PodsSelector,
-  ): ResolvedPeer | undefined =>
-    selector === false ? undefined : { peers: [selectorPeer(selector ?? fallback)] };
-  switch (peer) {
-    case ExternalPeer.KUBERNETES_API:
+  const address = peer.address;
+  switch (address.kind) {
+    case 'cidr': {
+      const cidr = optionValue(options, address.option) as string | undefined;
+      const ports = address.portsOption
+        ? (optionValue(options, address.portsOption) as number[] | undefined)
+        : undefined;
       return {
-        ...ipBlock(options.kubernetesApiCidr),
-        ports: options.kubernetesApiPorts?.map((port) => ({ port })),
+        peers: [{ ipBlock: { cidr: cidr ?? address.default ?? ALL } }],
+        ports: ports?.map((port) => ({ port })),
       };
-    case ExternalPeer.NODES:
-      return ipBlock(options.nodesCidr);
-    case ExternalPeer.ALERT_RECEIVERS:
-      return ipBlock(options.alertReceiversCidr);
-    case ExternalPeer.DATABASES:
-      return ipBlock(options.databasesCidr);
-    case ExternalPeer.IDENTITY_PROVIDER:
-      return ipBlock(options.identityProviderCidr);
-    case ExternalPeer.UI_CLIENTS:
-      return selected(options.uiClients, {
-        namespaceSelector: { [NAMESPACE_NAME]: 'ingress-nginx' },
-      });
-    case ExternalPeer.APPLICATIONS:
-      return selected(options.applications, { namespaceSelector: {} });
+    }
+    case 'pods': {
+      const selector = optionValue(options, address.option) as PodsSelector | false | undefined;
+      return selector === false
+        ? undefined
+        : { peers: [selectorPeer(selector ?? address.default)] };
+    }
   }
 }
 
@@ -248,6 +242,16 @@ export function renderNetworkPolicies(
   return policies;
 }
 
+/** The Kubernetes API server: control-plane IPs, which no label selects. */
+export const KUBERNETES_API_PEER: ExternalPeer = {
+  name: 'kubernetes-api',
+  address: {
+    kind: 'cidr',
+    option: 'kubernetesApiCidr',
+    portsOption: 'kubernetesApiPorts',
+  },
+};
+
 /**
  * The flows the pod templates of the whole App declare themselves: every pod that mounts an
  * API token calls the Kubernetes API. Read at synthesis, when every chart is built.
@@ -257,7 +261,7 @@ export function apiServerFlows(scope: IConstruct): NetworkFlow[] {
     .filter(({ template }) => template.spec?.automountServiceAccountToken)
     .map(({ namespace, template }) => ({
       from: podTemplatePeer(namespace, template),
-      to: NetworkPeer.external(ExternalPeer.KUBERNETES_API),
+      to: NetworkPeer.external(KUBERNETES_API_PEER),
       ports: [{ port: 443 }, { port: 6443 }],
       purpose: 'calls the Kubernetes API',
     }));

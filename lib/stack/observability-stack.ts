@@ -37,7 +37,7 @@ import {
   KibanaSetupProps,
 } from '../kibana';
 import { Logstash, LogstashProps } from '../logstash';
-import { applyCapacityPlan, CapacityPlan, StackSizingProps } from '../sizing';
+import { CapacityPlan } from '../sizing';
 import {
   AlertRulesProps,
   applicationAlertRules,
@@ -51,8 +51,22 @@ import {
 } from '../prometheus';
 import { listExternalSecrets, StackSecret } from './external-secrets';
 import { LatencyBudget, latencyBudget } from './latency-budget';
-import { NetworkPolicyOptions } from './network-policies';
+import { NAMESPACE_NAME, NetworkPolicyOptions } from './network-policies';
+import { applyCapacityPlan, StackSizingProps } from './stack-sizing';
 import { ObservabilityNamespace } from './observability-namespace';
+
+/**
+ * Users' browsers, through the ingress controller: they reach the sign-in proxies with
+ * `access`, else the UIs where `uiClients` says an ingress authenticates them.
+ */
+export const UI_CLIENTS_PEER: ExternalPeer = {
+  name: 'ui-clients',
+  address: {
+    kind: 'pods',
+    option: 'uiClients',
+    default: { namespaceSelector: { [NAMESPACE_NAME]: 'ingress-nginx' } },
+  },
+};
 
 /** Where Jaeger keeps spans. */
 export enum TraceStorage {
@@ -586,7 +600,7 @@ export class ObservabilityStack extends Chart {
   private uiClientFlows(options: NetworkPolicyOptions | false | undefined): NetworkFlow[] {
     const from = (endpoints: ServiceEndpoint[], purpose: string): NetworkFlow[] =>
       endpoints.map((e) => ({
-        from: NetworkPeer.external(ExternalPeer.UI_CLIENTS),
+        from: NetworkPeer.external(UI_CLIENTS_PEER),
         to: e.target.peer,
         ports: e.target.ports,
         purpose,

@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { durationToSeconds, validateDuration } from '../core/duration';
-import type { ObservabilityStackProps } from '../stack/observability-stack';
-import { CapacityPlan, planCapacity, SizingInput } from './sizing';
+import { CapacityPlan, planCapacity, SizingInput } from '../sizing/sizing';
+import type { ObservabilityStackProps } from './observability-stack';
 
 /** The stack's `sizing` prop: the load, and where the planned volumes live. */
 export interface StackSizingProps extends Omit<SizingInput, 'logClasses'> {
