@@ -33,6 +33,8 @@ export { ElasticStackVersion, Images } from './core/images';
 export { ExternalPeer, NetworkPeer } from './core/network-flow';
 export type { FlowPeer, FlowPort, NetworkFlow, NetworkTarget } from './core/network-flow';
 export type { ContainerResources } from './core/resources';
+export type { Duration } from './core/duration';
+export type { PersistentStorage } from './core/storage';
 export type { PodSecurityLevel } from './core/security';
 export type { BasicAuthSecretRef, ExternalSecret, SecretKeyRef } from './core/secrets';
 export { SetupJob } from './core/setup-job';
@@ -130,7 +132,6 @@ export type {
   RelabelConfig,
   ScrapeJob,
 } from './prometheus/prometheus-config';
-export type { PersistentStorage } from './core/storage';
 export { AlertName, AlertSeverity } from './prometheus/alert-rules';
 export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
 export { NodeExporter } from './prometheus/node-exporter';
