@@ -27,6 +27,7 @@ import {
 } from '../core/workload';
 import { durationToSeconds, validateDuration } from '../core/duration';
 import {
+  DEFAULT_SCRAPE_INTERVAL,
   defaultScrapeJobs,
   PrometheusRuleGroup,
   renderPrometheusConfig,
@@ -145,7 +146,11 @@ export class Prometheus extends Component implements IPrometheus {
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
     super(scope, id, props, 'prometheus', Images.prometheus);
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
-    this.scrapeInterval = validateDuration(this, 'scrapeInterval', props.scrapeInterval ?? '15s');
+    this.scrapeInterval = validateDuration(
+      this,
+      'scrapeInterval',
+      props.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL,
+    );
     this.evaluationInterval = validateDuration(
       this,
       'evaluationInterval',
