@@ -243,8 +243,8 @@ A value queryable within 1 s of the change, always, needs \`scrape_interval\` <=
 ${sec(projection(1, behind).worst)}. The settings:
 
 - for every job, \`prometheus: { scrapeInterval: '${oneSecond}' }\` in the stack's props
-  (\`global.scrape_interval\`; with \`sizing.prometheus\`, \`scrapeIntervalSeconds\` instead, which
-  also sizes the TSDB for the samples it adds). The kubelet and cAdvisor jobs follow, so every
+  (\`global.scrape_interval\`; with \`sizing.prometheus\`, the plan also sizes the TSDB for the
+  samples it adds). The kubelet and cAdvisor jobs follow, so every
   series costs ${costFactor(intervalS, oneSecond)} the samples; it also shortens the alert budget's scrape part;
 - for some targets only, a scrape job with its own \`scrapeInterval\` (\`scrape_interval\` of
   that \`scrape_config\`): \`prometheus: { scrapeJobs: [...] }\` or \`stack.prometheus.addScrapeJob({

@@ -9,7 +9,7 @@
  *
  * Options: --gb-per-day N (required), --replicas N, --shares class=share,...,
  * --retention class=days,... (classes of DEFAULT_LOG_CLASSES), --peak-eps N, --event-bytes N, --dedicated-masters,
- * --series N, --scrape-interval SECONDS, --prometheus-retention DAYS.
+ * --series N, --scrape-interval DURATION (such as 15s), --prometheus-retention DAYS.
  */
 import {
   CapacityPlan,
@@ -28,7 +28,7 @@ export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
       ingestGbPerDay: 0.1,
       replicas: 0,
       logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 2, errors: 7, trades: 7, ai: 2 }),
-      prometheus: { activeSeries: 20_000, scrapeIntervalSeconds: 15, retentionDays: 2 },
+      prometheus: { activeSeries: 20_000, scrapeInterval: '15s', retentionDays: 2 },
     },
   },
   {
@@ -36,7 +36,7 @@ export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
     input: {
       ingestGbPerDay: 50,
       replicas: 1,
-      prometheus: { activeSeries: 200_000, scrapeIntervalSeconds: 15, retentionDays: 15 },
+      prometheus: { activeSeries: 200_000, scrapeInterval: '15s', retentionDays: 15 },
     },
   },
   {
@@ -45,7 +45,7 @@ export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
       ingestGbPerDay: 1000,
       replicas: 1,
       dedicatedMasters: true,
-      prometheus: { activeSeries: 1_000_000, scrapeIntervalSeconds: 15, retentionDays: 15 },
+      prometheus: { activeSeries: 1_000_000, scrapeInterval: '15s', retentionDays: 15 },
     },
   },
 ];
@@ -152,7 +152,7 @@ export function parseSizingArgs(args: string[]): SizingInput {
     prometheus: options.has('series')
       ? {
           activeSeries: num('series')!,
-          scrapeIntervalSeconds: num('scrape-interval'),
+          scrapeInterval: options.get('scrape-interval'),
           retentionDays: num('prometheus-retention'),
         }
       : undefined,

@@ -44,6 +44,8 @@ export type {
   PodsSelector,
 } from './core/network-flow';
 export type { ContainerResources } from './core/resources';
+export type { Duration } from './core/duration';
+export type { PersistentStorage } from './core/storage';
 export type { PodSecurityLevel } from './core/security';
 export type { BasicAuthSecretRef, ExternalSecret, SecretKeyRef } from './core/secrets';
 export { SetupJob } from './core/setup-job';
@@ -146,7 +148,6 @@ export type {
   RelabelConfig,
   ScrapeJob,
 } from './prometheus/prometheus-config';
-export type { PersistentStorage } from './core/storage';
 export { AlertName, AlertSeverity } from './prometheus/alert-rules';
 export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
 export { NodeExporter } from './prometheus/node-exporter';

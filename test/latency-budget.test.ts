@@ -138,7 +138,7 @@ describe('the log budget follows the configuration', () => {
 
   test('a longer Filebeat backoff raises the bound and can break the 5 s target', () => {
     const { stack, objects } = synthStack({
-      filebeat: { backoffMaxSeconds: 4, scanIntervalSeconds: 4 },
+      filebeat: { backoffMax: '4s', scanInterval: '4s' },
     });
     expect(renderedLogSettings(objects).backoffMax).toBe(4);
     expect(stack.logSearchableBoundSeconds).toBe(6.05);
@@ -146,19 +146,19 @@ describe('the log budget follows the configuration', () => {
   });
 
   test('the scan interval bounds only the new-file path', () => {
-    const { stack } = synthStack({ filebeat: { scanIntervalSeconds: 10 } });
+    const { stack } = synthStack({ filebeat: { scanInterval: '10s' } });
     expect(stack.latencyBudget.logsNewFile.totalSeconds).toBe(12.05);
     expect(stack.latencyBudget.logs.totalSeconds).toBe(3.05);
   });
 
   test('the queue flush timeout, the Logstash batch delay and the refresh interval each move the bound', () => {
     expect(
-      synthStack({ filebeat: { queueFlushTimeoutSeconds: 0 } }).stack.logSearchableBoundSeconds,
+      synthStack({ filebeat: { queueFlushTimeout: '0s' } }).stack.logSearchableBoundSeconds,
     ).toBe(2.05);
-    expect(
-      synthStack({ logstash: { batchDelayMillis: 250 } }).stack.logSearchableBoundSeconds,
-    ).toBe(3.25);
-    const slowRefresh = synthStack({ logRefreshIntervalSeconds: 30 });
+    expect(synthStack({ logstash: { batchDelay: '250ms' } }).stack.logSearchableBoundSeconds).toBe(
+      3.25,
+    );
+    const slowRefresh = synthStack({ logRefreshInterval: '30s' });
     expect(renderedLogSettings(slowRefresh.objects).refreshIntervals).toEqual([30, 30, 30, 30, 30]);
     expect(slowRefresh.stack.logSearchableBoundSeconds).toBe(32.05);
   });
@@ -192,8 +192,7 @@ describe('rendered values', () => {
   test('sub-second values are written in milliseconds', () => {
     const filebeat = parse(
       find(
-        synthStack({ filebeat: { backoffInitSeconds: 0.25, queueFlushTimeoutSeconds: 0.5 } })
-          .objects,
+        synthStack({ filebeat: { backoffInit: '250ms', queueFlushTimeout: '500ms' } }).objects,
         'ConfigMap',
         'filebeat-config',
         'observability-agents',
@@ -240,68 +239,71 @@ describe('bad input', () => {
     });
   };
 
-  test('fails when backoffInitSeconds is zero', () => {
-    expect(() => filebeat({ backoffInitSeconds: 0 })).toThrow(ConfigError);
-    expect(() => filebeat({ backoffInitSeconds: 0 })).toThrow(
-      /'backoffInitSeconds' must be above 0 s, got 0 \(give seconds such as 1\)/,
+  test('fails when backoffInit is zero', () => {
+    expect(() => filebeat({ backoffInit: '0s' })).toThrow(ConfigError);
+    expect(() => filebeat({ backoffInit: '0s' })).toThrow(
+      /'backoffInit' must be longer than 0s, got '0s' \(give a duration such as '1s'\)/,
     );
   });
 
-  test('fails when backoffMaxSeconds is below backoffInitSeconds', () => {
-    expect(() => filebeat({ backoffInitSeconds: 2, backoffMaxSeconds: 1 })).toThrow(
-      /'backoffMaxSeconds' must be at least backoffInitSeconds \(2\), got 1 \(raise backoffMaxSeconds or lower backoffInitSeconds\)/,
+  test('fails when backoffMax is below backoffInit', () => {
+    expect(() => filebeat({ backoffInit: '2s', backoffMax: '1s' })).toThrow(
+      /'backoffMax' must be at least backoffInit \(2s\), got '1s' \(raise backoffMax or lower backoffInit\)/,
     );
   });
 
-  test("fails when backoffMaxSeconds is above scanIntervalSeconds (Filebeat's own rule)", () => {
-    expect(() => filebeat({ backoffMaxSeconds: 5 })).toThrow(
-      /'backoffMaxSeconds' must be at most scanIntervalSeconds \(2\), got 5 \(lower backoffMaxSeconds or raise scanIntervalSeconds\)/,
+  test("fails when backoffMax is above scanInterval (Filebeat's own rule)", () => {
+    expect(() => filebeat({ backoffMax: '5s' })).toThrow(
+      /'backoffMax' must be at most scanInterval \(2s\), got '5s' \(lower backoffMax or raise scanInterval\)/,
     );
   });
 
-  test('fails when scanIntervalSeconds is below 1 s', () => {
-    expect(() => filebeat({ scanIntervalSeconds: 0.5, backoffMaxSeconds: 0.5 })).toThrow(
-      /'scanIntervalSeconds' must be at least 1 s, got 0\.5 \(scan at most once a second/,
+  test('fails when scanInterval is below 1 s', () => {
+    expect(() => filebeat({ scanInterval: '500ms', backoffMax: '500ms' })).toThrow(
+      /'scanInterval' must be at least 1s, got '500ms' \(scan at most once a second/,
     );
   });
 
-  test('fails when queueFlushTimeoutSeconds is negative', () => {
-    expect(() => filebeat({ queueFlushTimeoutSeconds: -1 })).toThrow(
-      /'queueFlushTimeoutSeconds' must be at least 0 s, got -1 \(give seconds such as 1, or 0 to send each event at once\)/,
+  test('fails when a Filebeat duration is not a duration', () => {
+    expect(() => filebeat({ queueFlushTimeout: '-1s' })).toThrow(
+      /'queueFlushTimeout' is not a duration, got '-1s' \(give a duration such as '1s', or '0s' to send each event at once; write units/,
+    );
+    expect(() => filebeat({ backoffInit: '0.5s' })).toThrow(
+      /'backoffInit' is not a duration, got '0.5s' .+such as '500ms'/,
     );
   });
 
-  test('fails when a Filebeat duration is finer than a millisecond', () => {
-    expect(() => filebeat({ queueFlushTimeoutSeconds: 0.0001 })).toThrow(
-      /'queueFlushTimeoutSeconds' must be a number of seconds with at most millisecond precision, got 0\.0001/,
+  test('fails when batchDelay is zero or above 10 s', () => {
+    expect(() => logstash({ batchDelay: '0ms' })).toThrow(
+      /'batchDelay' must be longer than zero, got '0ms'/,
+    );
+    expect(() => logstash({ batchDelay: '12s' })).toThrow(
+      /'batchDelay' must be at most 10s, got '12s'/,
+    );
+    expect(() => logstash({ batchDelay: '50' })).toThrow(
+      /'batchDelay' is not a Prometheus duration/,
     );
   });
 
-  test('fails when batchDelayMillis is not a positive integer', () => {
-    expect(() => logstash({ batchDelayMillis: 0 })).toThrow(
-      /'batchDelayMillis' must be an integer between 1 and 10000, got 0/,
+  test('fails when logRefreshInterval is -1 (refresh off: logs never searchable)', () => {
+    expect(() => synthStack({ logRefreshInterval: '-1' })).toThrow(
+      /observability: 'logRefreshInterval' is not a duration, got '-1' \(give a duration such as '1s': logs become searchable at most that long after they arrive; write units/,
     );
-    expect(() => logstash({ batchDelayMillis: 12.5 })).toThrow(
-      /'batchDelayMillis' must be an integer/,
-    );
-  });
-
-  test('fails when logRefreshIntervalSeconds is -1 (refresh off: logs never searchable)', () => {
-    expect(() => synthStack({ logRefreshIntervalSeconds: -1 })).toThrow(
-      /observability: 'logRefreshIntervalSeconds' must be above 0 s and at most 300 s, got -1 \(give seconds such as 1: logs become searchable at most that long after they arrive\)/,
+    expect(() => synthStack({ logRefreshInterval: '0s' })).toThrow(
+      /observability: 'logRefreshInterval' must be longer than 0s and at most 5m, got '0s'/,
     );
   });
 
-  test("fails when the setup Job's refreshIntervalSeconds is above 5 minutes", () => {
+  test("fails when the setup Job's refreshInterval is above 5 minutes", () => {
     const c = new Chart(Testing.app(), 'test', { namespace: 'observability' });
     expect(
       () =>
         new ElasticsearchSetup(c, 'elasticsearch-setup', {
           elasticsearch: new FakeElasticsearchCluster(c),
-          refreshIntervalSeconds: 600,
+          refreshInterval: '10m',
         }),
     ).toThrow(
-      /test\/elasticsearch-setup: 'refreshIntervalSeconds' must be above 0 s and at most 300 s, got 600/,
+      /test\/elasticsearch-setup: 'refreshInterval' must be longer than 0s and at most 5m, got '10m'/,
     );
   });
 });

@@ -290,13 +290,13 @@ describe('planCapacity: bad input', () => {
     );
   });
 
-  test('fails when the scrape interval is infinite', () => {
+  test('fails when the scrape interval is zero', () => {
     expect(() =>
       planCapacity({
         ingestGbPerDay: 1,
-        prometheus: { activeSeries: 10, scrapeIntervalSeconds: Infinity },
+        prometheus: { activeSeries: 10, scrapeInterval: '0s' },
       }),
-    ).toThrow(/'prometheus.scrapeIntervalSeconds' must be a finite number of seconds above zero/);
+    ).toThrow(/'prometheus.scrapeInterval' must be longer than 0s, got '0s'/);
   });
 
   test('names props with the prefix it is given', () => {
@@ -328,7 +328,7 @@ describe('the sizing CLI arguments', () => {
       averageEventBytes: undefined,
       prometheus: {
         activeSeries: 5000,
-        scrapeIntervalSeconds: undefined,
+        scrapeInterval: undefined,
         retentionDays: undefined,
       },
     });
@@ -464,6 +464,34 @@ describe('ObservabilityStack sizing', () => {
   test("names the stack's logClasses prop when the shares of its classes exceed the ingest", () => {
     expect(() => synthStack({ sizing, logClasses: shares({ errors: 0.9, trades: 0.2 }) })).toThrow(
       /^observability: 'logClasses' gives errors, trades, ai 1.15 of the ingest/,
+    );
+  });
+
+  test("plans with Prometheus' default scrape interval, which the plan leaves as it is", () => {
+    const { stack, objects } = synthStack({ sizing });
+    expect(stack.capacityPlan!.prometheus!.scrapeIntervalSeconds).toBe(15);
+    expect(stack.prometheus.scrapeInterval).toBe('15s');
+    const config = parse(
+      find(objects, 'ConfigMap', 'prometheus-config', 'observability')!.data['prometheus.yml'],
+    );
+    expect(config.global.scrape_interval).toBe('15s');
+  });
+
+  test.each([
+    ['scrapeInterval', '30s'],
+    ['scrapeIntervalSeconds', 30],
+  ])('fails when sizing.prometheus.%s is given: the scrape interval has one knob', (key, value) => {
+    const prometheus = { activeSeries: 200_000, [key]: value } as { activeSeries: number };
+    expect(() => synthStack({ sizing: { ...sizing, prometheus } })).toThrow(
+      new RegExp(
+        `'sizing.prometheus.${key}' is not a sizing input: the plan uses Prometheus' own scrape interval, got .+ \\(set prometheus.scrapeInterval instead`,
+      ),
+    );
+  });
+
+  test("reports a bad scrape interval against prometheus.scrapeInterval, the stack's prop", () => {
+    expect(() => synthStack({ sizing, prometheus: { scrapeInterval: '15' } })).toThrow(
+      /^observability: 'prometheus.scrapeInterval' is not a Prometheus duration, got '15'/,
     );
   });
 

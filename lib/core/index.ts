@@ -11,7 +11,6 @@ export * from './names';
 export * from './network-flow';
 export * from './probes';
 export * from './resources';
-export * from './seconds';
 export * from './secrets';
 export * from './security';
 export * from './setup-job';

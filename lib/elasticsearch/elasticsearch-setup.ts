@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { renderJson } from '../core/config';
+import { Duration, renderSeconds } from '../core/duration';
 import { Images } from '../core/images';
 import { invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
@@ -44,11 +45,11 @@ export interface ElasticsearchSetupProps extends SetupJobProps {
    */
   readonly indexReplicas?: number;
   /**
-   * `index.refresh_interval` of the log data streams, in seconds: the longest a log
-   * line written to Elasticsearch waits before searches see it.
-   * @default 1
+   * `index.refresh_interval` of the log data streams, longer than zero and at most `5m`:
+   * the longest a log line written to Elasticsearch waits before searches see it.
+   * @default '1s'
    */
-  readonly refreshIntervalSeconds?: number;
+  readonly refreshInterval?: Duration;
   /**
    * Days the dead-letter data stream (`logs-deadletter-default`: events a class data stream
    * refused) keeps its events: long enough to notice the alert, find the cause and replay them.
@@ -103,8 +104,8 @@ export class ElasticsearchSetup extends SetupJob {
     this.indexReplicas = validateInteger(this, 'indexReplicas', props.indexReplicas ?? 1, 0, 10);
     this.refreshIntervalSeconds = validateRefreshInterval(
       this,
-      'refreshIntervalSeconds',
-      props.refreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
+      'refreshInterval',
+      props.refreshInterval ?? renderSeconds(DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
     );
     this.deadLetterRetentionDays = validateInteger(
       this,

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { renderSeconds, validateSeconds } from '../core/seconds';
+import { Duration, renderSeconds, validateDurationSeconds } from '../core/duration';
 import { catchAllFirst, LogClass } from '../core/log-classes';
 import { indexLifecyclePolicyName } from './index-lifecycle';
 
@@ -139,13 +139,20 @@ export function ecsLogMappings(): object {
  */
 export const DEFAULT_LOG_REFRESH_INTERVAL_SECONDS = 1;
 
-/** Checks a refresh interval in seconds: positive (a data stream that never refreshes is never searchable), at most 5 minutes. */
-export function validateRefreshInterval(scope: IConstruct, prop: string, seconds: number): number {
-  return validateSeconds(scope, prop, seconds, {
-    min: 0,
+/**
+ * Checks a refresh interval: positive (a data stream that never refreshes is never
+ * searchable), at most 5 minutes. Returns its seconds.
+ */
+export function validateRefreshInterval(
+  scope: IConstruct,
+  prop: string,
+  interval: Duration,
+): number {
+  return validateDurationSeconds(scope, prop, interval, {
+    min: '0s',
     minExclusive: true,
-    max: 300,
-    fix: `give seconds such as ${DEFAULT_LOG_REFRESH_INTERVAL_SECONDS}: logs become searchable at most that long after they arrive`,
+    max: '5m',
+    fix: `give a duration such as '${renderSeconds(DEFAULT_LOG_REFRESH_INTERVAL_SECONDS)}': logs become searchable at most that long after they arrive`,
   });
 }
 

@@ -1,4 +1,4 @@
-import { renderSeconds } from '../core/seconds';
+import { renderSeconds } from '../core/duration';
 import {
   catchAllClass,
   DEFAULT_LOG_CLASSES,

@@ -15,7 +15,7 @@ import {
 import { validateDnsLabel, validateInteger } from '../core/names';
 import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { validateSeconds } from '../core/seconds';
+import { Duration, renderSeconds, validateDurationSeconds } from '../core/duration';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { fieldRefEnv, renderContainer, addWorkload, scrapeAnnotations } from '../core/workload';
 import {
@@ -88,31 +88,31 @@ export interface FilebeatProps extends ComponentProps {
    */
   readonly exporter?: FilebeatExporterProps | false;
   /**
-   * `backoff.init` of the filestream input, in seconds: how long a harvester first waits
-   * after reaching the end of an open file before reading it again. It doubles while the
-   * file stays quiet, up to `backoffMaxSeconds`.
-   * @default 1
+   * `backoff.init` of the filestream input: how long a harvester first waits after reaching
+   * the end of an open file before reading it again. It doubles while the file stays quiet,
+   * up to `backoffMax`.
+   * @default '1s'
    */
-  readonly backoffInitSeconds?: number;
+  readonly backoffInit?: Duration;
   /**
-   * `backoff.max`, in seconds: the longest a line appended to an open file waits before
-   * it is read. Filebeat requires `backoffInitSeconds <= backoffMaxSeconds <= scanIntervalSeconds`.
-   * @default 1
+   * `backoff.max`: the longest a line appended to an open file waits before it is read.
+   * Filebeat requires `backoffInit <= backoffMax <= scanInterval`.
+   * @default '1s'
    */
-  readonly backoffMaxSeconds?: number;
+  readonly backoffMax?: Duration;
   /**
-   * `prospector.scanner.check_interval`, in seconds: how often the container log
-   * directory is scanned. A new container's first lines (and a file closed after 5
-   * minutes of silence) wait up to this long. Elastic advises against less than 1 s.
-   * @default 2
+   * `prospector.scanner.check_interval`: how often the container log directory is scanned.
+   * A new container's first lines (and a file closed after 5 minutes of silence) wait up to
+   * this long. Elastic advises against less than `1s`.
+   * @default '2s'
    */
-  readonly scanIntervalSeconds?: number;
+  readonly scanInterval?: Duration;
   /**
-   * `queue.mem.flush.timeout`, in seconds: how long the memory queue waits to fill an
-   * output batch before sending a partial one; 0 sends every event as soon as it is read.
-   * @default 1
+   * `queue.mem.flush.timeout`: how long the memory queue waits to fill an output batch
+   * before sending a partial one; `0s` sends every event as soon as it is read.
+   * @default '1s'
    */
-  readonly queueFlushTimeoutSeconds?: number;
+  readonly queueFlushTimeout?: Duration;
   /**
    * `prospector.scanner.fingerprint.length`, in bytes: Filebeat identifies a file by a hash
    * of its first bytes and does not read it before it holds that many. Filebeat's default,
@@ -404,54 +404,55 @@ export class Filebeat extends Component {
 
   private resolveTimings(props: FilebeatProps): FilebeatTimings {
     const d = DEFAULT_FILEBEAT_TIMINGS;
-    const fix = (example: number) => `give seconds such as ${example}`;
-    const backoffInitSeconds = validateSeconds(
+    const fix = (seconds: number) => `give a duration such as '${renderSeconds(seconds)}'`;
+    const backoffInitSeconds = validateDurationSeconds(
       this,
-      'backoffInitSeconds',
-      props.backoffInitSeconds ?? d.backoffInitSeconds,
-      { min: 0, minExclusive: true, fix: fix(d.backoffInitSeconds) },
+      'backoffInit',
+      props.backoffInit ?? renderSeconds(d.backoffInitSeconds),
+      { min: '0s', minExclusive: true, fix: fix(d.backoffInitSeconds) },
     );
-    const backoffMaxSeconds = validateSeconds(
+    const backoffMaxSeconds = validateDurationSeconds(
       this,
-      'backoffMaxSeconds',
-      props.backoffMaxSeconds ?? d.backoffMaxSeconds,
-      { min: 0, minExclusive: true, fix: fix(d.backoffMaxSeconds) },
+      'backoffMax',
+      props.backoffMax ?? renderSeconds(d.backoffMaxSeconds),
+      { min: '0s', minExclusive: true, fix: fix(d.backoffMaxSeconds) },
     );
-    const scanIntervalSeconds = validateSeconds(
+    const scanIntervalSeconds = validateDurationSeconds(
       this,
-      'scanIntervalSeconds',
-      props.scanIntervalSeconds ?? d.scanIntervalSeconds,
+      'scanInterval',
+      props.scanInterval ?? renderSeconds(d.scanIntervalSeconds),
       {
-        min: 1,
-        fix: 'scan at most once a second (Elastic advises against shorter intervals); lower backoffMaxSeconds for faster reads of open files',
+        min: '1s',
+        fix: 'scan at most once a second (Elastic advises against shorter intervals); lower backoffMax for faster reads of open files',
       },
     );
-    const queueFlushTimeoutSeconds = validateSeconds(
+    const queueFlushTimeoutSeconds = validateDurationSeconds(
       this,
-      'queueFlushTimeoutSeconds',
-      props.queueFlushTimeoutSeconds ?? d.queueFlushTimeoutSeconds,
+      'queueFlushTimeout',
+      props.queueFlushTimeout ?? renderSeconds(d.queueFlushTimeoutSeconds),
       {
-        min: 0,
-        fix: `give seconds such as ${d.queueFlushTimeoutSeconds}, or 0 to send each event at once`,
+        min: '0s',
+        fix: `give a duration such as '${renderSeconds(d.queueFlushTimeoutSeconds)}', or '0s' to send each event at once`,
       },
     );
     // Filebeat's documented requirement: backoff.init <= backoff.max <= prospector.scanner.check_interval.
+    const backoffMax = props.backoffMax ?? renderSeconds(backoffMaxSeconds);
     if (backoffMaxSeconds < backoffInitSeconds) {
       invalidProp(
         this,
-        'backoffMaxSeconds',
-        backoffMaxSeconds,
-        `must be at least backoffInitSeconds (${backoffInitSeconds})`,
-        'raise backoffMaxSeconds or lower backoffInitSeconds',
+        'backoffMax',
+        backoffMax,
+        `must be at least backoffInit (${renderSeconds(backoffInitSeconds)})`,
+        'raise backoffMax or lower backoffInit',
       );
     }
     if (backoffMaxSeconds > scanIntervalSeconds) {
       invalidProp(
         this,
-        'backoffMaxSeconds',
-        backoffMaxSeconds,
-        `must be at most scanIntervalSeconds (${scanIntervalSeconds})`,
-        'lower backoffMaxSeconds or raise scanIntervalSeconds',
+        'backoffMax',
+        backoffMax,
+        `must be at most scanInterval (${renderSeconds(scanIntervalSeconds)})`,
+        'lower backoffMax or raise scanInterval',
       );
     }
     return { backoffInitSeconds, backoffMaxSeconds, scanIntervalSeconds, queueFlushTimeoutSeconds };

@@ -11,6 +11,7 @@ import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { PersistentStorage, renderVolumeClaimTemplate, validateStorageSize } from '../core/storage';
+import { Duration, durationToMillis, validateDuration } from '../core/duration';
 import {
   addWorkload,
   fieldRefEnv,
@@ -98,12 +99,12 @@ export interface LogstashProps extends ComponentProps {
   /** `pipeline.workers`. @default - Logstash default, one per CPU core */
   readonly pipelineWorkers?: number;
   /**
-   * `pipeline.batch.delay`, in milliseconds: the longest a worker waits for a batch to
-   * fill before it processes and sends what it has. Part of the time from a log line to
-   * it being searchable.
-   * @default 50
+   * `pipeline.batch.delay`: the longest a worker waits for a batch to fill before it
+   * processes and sends what it has, from `1ms` to `10s`. Part of the time from a log line
+   * to it being searchable.
+   * @default '50ms'
    */
-  readonly batchDelayMillis?: number;
+  readonly batchDelay?: Duration;
   /**
    * Filters of the main pipeline, run before the data-stream guard. Filebeat has already
    * renamed, masked and classified each event; a filter may set `[data_stream][dataset]` to
@@ -192,13 +193,17 @@ export class Logstash extends Component implements ILogstash {
     if (props.pipelineWorkers !== undefined)
       validateInteger(this, 'pipelineWorkers', props.pipelineWorkers, 1, 256);
     // Above 10 s a half-empty batch would hold logs longer than any latency target here.
-    this.batchDelayMillis = validateInteger(
-      this,
-      'batchDelayMillis',
-      props.batchDelayMillis ?? DEFAULT_BATCH_DELAY_MILLIS,
-      1,
-      10_000,
+    this.batchDelayMillis = durationToMillis(
+      validateDuration(this, 'batchDelay', props.batchDelay ?? `${DEFAULT_BATCH_DELAY_MILLIS}ms`),
     );
+    if (this.batchDelayMillis > 10_000)
+      invalidProp(
+        this,
+        'batchDelay',
+        props.batchDelay,
+        'must be at most 10s',
+        "give a duration such as '50ms': a worker waits this long for a batch to fill",
+      );
     const queueBytes = props.persistentQueue
       ? validateStorageSize(
           this,

@@ -6,6 +6,9 @@
 
 import { ExternalPeer, NetworkPeer, NetworkTarget } from '../core/network-flow';
 
+/** `global.scrape_interval` when `PrometheusProps.scrapeInterval` is not set (Prometheus' own default is 1m). */
+export const DEFAULT_SCRAPE_INTERVAL = '15s';
+
 /** The kubelet's HTTPS port, where the kubelet and cAdvisor jobs scrape each node. */
 const KUBELET_PORT = 10250;
 

@@ -16,6 +16,7 @@ import { addWorkload, fieldRefEnv, renderContainer, spreadPods, Spread } from '.
 import { durationToSeconds, validateDuration } from '../core/duration';
 import {
   APPLICATIONS_PEER,
+  DEFAULT_SCRAPE_INTERVAL,
   defaultScrapeJobs,
   NODES_PEER,
   PrometheusRuleGroup,
@@ -135,7 +136,11 @@ export class Prometheus extends Component implements IPrometheus {
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
     super(scope, id, props, 'prometheus', Images.prometheus);
     this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
-    this.scrapeInterval = validateDuration(this, 'scrapeInterval', props.scrapeInterval ?? '15s');
+    this.scrapeInterval = validateDuration(
+      this,
+      'scrapeInterval',
+      props.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL,
+    );
     this.evaluationInterval = validateDuration(
       this,
       'evaluationInterval',

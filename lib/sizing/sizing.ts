@@ -1,6 +1,8 @@
 import { IConstruct } from 'constructs';
+import { Duration, validateDurationSeconds } from '../core/duration';
 import { ErrorScope, invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
+import { DEFAULT_SCRAPE_INTERVAL } from '../prometheus/prometheus-config';
 import {
   catchAllClass,
   catchAllFirst,
@@ -97,8 +99,12 @@ const SECONDS_PER_DAY = 86400;
 export interface PrometheusSizingInput {
   /** Active series (`prometheus_tsdb_head_series`). */
   readonly activeSeries: number;
-  /** `global.scrape_interval` in seconds. @default 15 */
-  readonly scrapeIntervalSeconds?: number;
+  /**
+   * `global.scrape_interval`, such as `15s`. The stack's `sizing` has no such input: it
+   * plans with `prometheus.scrapeInterval`.
+   * @default '15s'
+   */
+  readonly scrapeInterval?: Duration;
   /** `--storage.tsdb.retention.time` in days. @default 15 */
   readonly retentionDays?: number;
 }
@@ -379,16 +385,16 @@ function planPrometheus(
   input: PrometheusSizingInput,
 ): PrometheusPlan {
   const activeSeries = validateInteger(scope, p('prometheus.activeSeries'), input.activeSeries, 1);
-  const scrapeIntervalSeconds = input.scrapeIntervalSeconds ?? 15;
-  if (!(Number.isFinite(scrapeIntervalSeconds) && scrapeIntervalSeconds > 0)) {
-    invalidProp(
-      scope,
-      p('prometheus.scrapeIntervalSeconds'),
-      scrapeIntervalSeconds,
-      'must be a finite number of seconds above zero',
-      'give the scrape interval, e.g. 15',
-    );
-  }
+  const scrapeIntervalSeconds = validateDurationSeconds(
+    scope,
+    p('prometheus.scrapeInterval'),
+    input.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL,
+    {
+      min: '0s',
+      minExclusive: true,
+      fix: `give the scrape interval, e.g. '${DEFAULT_SCRAPE_INTERVAL}'`,
+    },
+  );
   const retentionDays = validateInteger(
     scope,
     p('prometheus.retentionDays'),

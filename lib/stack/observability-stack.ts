@@ -2,6 +2,7 @@ import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { resolveUiUrls, StackUi, UiAccess, UiAccessProps } from '../access';
 import { Alertmanager, AlertmanagerProps } from '../alertmanager';
+import { Duration, renderSeconds } from '../core/duration';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import {
@@ -132,11 +133,11 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    */
   readonly logClasses?: readonly LogClass[];
   /**
-   * `index.refresh_interval` of the log data streams, in seconds: the last part of the
-   * time from a log line to it being searchable (see `latencyBudget`).
-   * @default 1
+   * `index.refresh_interval` of the log data streams: the last part of the time from a log
+   * line to it being searchable (see `latencyBudget`).
+   * @default '1s'
    */
-  readonly logRefreshIntervalSeconds?: number;
+  readonly logRefreshInterval?: Duration;
   /**
    * The Elastic stack release of Elasticsearch, Kibana, Logstash and Filebeat: 9.x, or the
    * 8.19 line for clusters that cannot move to 9 yet. An `image` set on one of them still wins.
@@ -393,11 +394,7 @@ export class ObservabilityStack extends Chart {
       logClasses: this.logClasses,
       // A replica needs a second data node; on one node it would keep the cluster yellow.
       indexReplicas: this.capacityPlan?.elasticsearch.replicas ?? Math.min(1, es.dataNodes - 1),
-      refreshIntervalSeconds: validateRefreshInterval(
-        this,
-        'logRefreshIntervalSeconds',
-        props.logRefreshIntervalSeconds ?? DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
-      ),
+      refreshInterval: this.logRefreshInterval(props),
     });
   }
 
@@ -622,6 +619,14 @@ export class ObservabilityStack extends Chart {
   }
 
   /** Only `dev` turns Elasticsearch security off without the explicit opt-out, and the opt-out is never left over. */
+  /** `logRefreshInterval`, checked here so that an error names the stack's prop. */
+  private logRefreshInterval(props: ObservabilityStackProps): Duration {
+    const interval =
+      props.logRefreshInterval ?? renderSeconds(DEFAULT_LOG_REFRESH_INTERVAL_SECONDS);
+    validateRefreshInterval(this, 'logRefreshInterval', interval);
+    return interval;
+  }
+
   private validateSecurityOptOut(props: ObservabilityStackProps): void {
     const securityOff = props.elasticsearch?.security?.enabled === false;
     if (securityOff && this.environment !== 'dev' && props.allowInsecureElasticsearch !== true) {

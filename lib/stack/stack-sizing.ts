@@ -1,11 +1,18 @@
 import { IConstruct } from 'constructs';
+import { validateDuration } from '../core/duration';
 import { invalidProp } from '../core/errors';
-import { durationToSeconds, validateDuration } from '../core/duration';
-import { CapacityPlan, planCapacity, SizingInput } from '../sizing/sizing';
+import { DEFAULT_SCRAPE_INTERVAL } from '../prometheus/prometheus-config';
+import { CapacityPlan, planCapacity, PrometheusSizingInput, SizingInput } from '../sizing/sizing';
 import type { ObservabilityStackProps } from './observability-stack';
 
-/** The stack's `sizing` prop: the load, and where the planned volumes live. */
-export interface StackSizingProps extends Omit<SizingInput, 'logClasses'> {
+/**
+ * The stack's `sizing` prop: the load, and where the planned volumes live. The inputs the
+ * stack already has are read from it: the log classes, dedicated masters, and the scrape
+ * interval (`prometheus.scrapeInterval`, the one place to set it).
+ */
+export interface StackSizingProps extends Omit<SizingInput, 'logClasses' | 'prometheus'> {
+  /** Prometheus' load, planned with the stack's `prometheus.scrapeInterval`. @default - no Prometheus plan */
+  readonly prometheus?: Omit<PrometheusSizingInput, 'scrapeInterval'>;
   /** StorageClass of the planned Elasticsearch data and Prometheus volumes. @default - the cluster's default StorageClass */
   readonly storageClassName?: string;
 }
@@ -16,8 +23,8 @@ const LOGSTASH_MEMORY = '2Gi';
 /**
  * The stack props with `sizing`'s plan applied to the Elasticsearch data nodes, Logstash
  * and Prometheus, and the plan. Inputs the stack already has (the log classes with their
- * retention and ingest shares, dedicated masters, scrape interval) are read from it; a value set both by hand and by the plan
- * throws instead of one silently winning.
+ * retention and ingest shares, dedicated masters, the scrape interval) are read from it; a
+ * value set both by hand and by the plan throws instead of one silently winning.
  */
 export function applyCapacityPlan(
   scope: IConstruct,
@@ -36,15 +43,6 @@ export function applyCapacityPlan(
       );
     }
   };
-  const twice = (prop: string, value: unknown, sizingProp: string) =>
-    invalidProp(
-      scope,
-      prop,
-      value,
-      `is set twice: here and as '${sizingProp}'`,
-      `remove one of ${prop} and ${sizingProp}`,
-    );
-
   both(
     'elasticsearch.data',
     props.elasticsearch?.data,
@@ -69,25 +67,31 @@ export function applyCapacityPlan(
       'remove sizing.dedicatedMasters: the stack reads it from elasticsearch.masters',
     );
   }
-  let scrapeIntervalSeconds = sizing.prometheus?.scrapeIntervalSeconds;
-  if (sizing.prometheus && props.prometheus?.scrapeInterval !== undefined) {
-    if (scrapeIntervalSeconds !== undefined)
-      twice(
-        'prometheus.scrapeInterval',
-        props.prometheus.scrapeInterval,
-        'sizing.prometheus.scrapeIntervalSeconds',
+  // The scrape interval has one knob, prometheus.scrapeInterval; one given to sizing as well
+  // (from JavaScript, or the scrapeIntervalSeconds of 0.1) fails instead of being ignored.
+  const sizingPrometheus = sizing.prometheus as
+    (PrometheusSizingInput & { scrapeIntervalSeconds?: unknown }) | undefined;
+  for (const key of ['scrapeInterval', 'scrapeIntervalSeconds'] as const) {
+    if (sizingPrometheus?.[key] !== undefined)
+      invalidProp(
+        scope,
+        `sizing.prometheus.${key}`,
+        sizingPrometheus[key],
+        "is not a sizing input: the plan uses Prometheus' own scrape interval",
+        `set prometheus.scrapeInterval instead (such as '${DEFAULT_SCRAPE_INTERVAL}')`,
       );
-    scrapeIntervalSeconds = durationToSeconds(
-      validateDuration(scope, 'prometheus.scrapeInterval', props.prometheus.scrapeInterval),
-    );
   }
 
+  const scrapeInterval =
+    props.prometheus?.scrapeInterval === undefined
+      ? undefined
+      : validateDuration(scope, 'prometheus.scrapeInterval', props.prometheus.scrapeInterval);
   const plan = planCapacity(
     {
       ...sizing,
       logClasses: props.logClasses,
       dedicatedMasters,
-      prometheus: sizing.prometheus && { ...sizing.prometheus, scrapeIntervalSeconds },
+      prometheus: sizing.prometheus && { ...sizing.prometheus, scrapeInterval },
     },
     { scope, propPrefix: 'sizing.', logClassesProp: 'logClasses' },
   );
@@ -129,9 +133,6 @@ export function applyCapacityPlan(
         ? props.prometheus
         : {
             ...props.prometheus,
-            scrapeInterval: Number.isInteger(prom.scrapeIntervalSeconds)
-              ? `${prom.scrapeIntervalSeconds}s`
-              : `${Math.round(prom.scrapeIntervalSeconds * 1000)}ms`,
             retention: { time: `${prom.retentionDays}d`, size: `${prom.retentionSizeGiB}GB` },
             storage: { size: `${prom.volumeGiB}Gi`, storageClassName },
           },
