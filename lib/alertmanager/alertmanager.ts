@@ -30,7 +30,11 @@ import {
   ReceiverSecret,
   ResolvedReceiver,
 } from './alert-receiver';
-import { AlertmanagerRoute, renderAlertmanagerConfig } from './alertmanager-config';
+import {
+  AlertmanagerConfigOptions,
+  AlertmanagerRoute,
+  renderAlertmanagerConfig,
+} from './alertmanager-config';
 import { externalUrlArgs } from './external-url';
 import { IAlertmanager } from './alertmanager-reference';
 
@@ -142,6 +146,12 @@ const DEFAULT_RESOURCES: ContainerResources = {
 /** Which Alertmanager each receiver was added to, for the error on a route to another's. */
 const receiverOwners = new WeakMap<IAlertReceiver, Alertmanager[]>();
 
+/** The route timings of alertmanager.yml and the Watchdog's interval, as validated. */
+type RouteTiming = Pick<
+  AlertmanagerConfigOptions,
+  'groupBy' | 'groupWait' | 'groupInterval' | 'repeatInterval'
+> & { readonly watchdogInterval?: string };
+
 /**
  * Prometheus Alertmanager as a StatefulSet: the Watchdog to a dead-man's switch, then the
  * routes to named receivers (`addReceiver`, `addRoute`), then routing by severity to
@@ -204,100 +214,152 @@ export class Alertmanager extends Component implements IAlertmanager {
     const groupInterval = validateDuration(this, 'groupInterval', props.groupInterval ?? '5m');
     const repeatInterval = validateDuration(this, 'repeatInterval', props.repeatInterval ?? '4h');
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
-    const identity = this.identity('server');
 
-    this.slackReceiver =
-      props.slack &&
-      this.builtIn(
-        'slack',
-        AlertReceiver.slack('slack', {
-          channel: props.slack.channel,
-          secret: props.slack.secret ?? { name: 'alertmanager-slack', key: 'api-url' },
-        }),
-      );
-    this.pagerDutyReceiver =
-      props.pagerDuty &&
-      this.builtIn(
-        'pagerDuty',
-        AlertReceiver.pagerDuty('pagerduty', {
-          secret: props.pagerDuty.secret ?? { name: 'alertmanager-pagerduty', key: 'routing-key' },
-        }),
-      );
-    this.emailReceiver =
-      props.email &&
-      this.builtIn(
-        'email',
-        AlertReceiver.email('email', {
-          ...props.email,
-          password: props.email.password ?? { name: 'alertmanager-smtp', key: 'password' },
-        }),
-      );
-    // Resolved notices would never come (the Watchdog never resolves); silence is the signal.
+    this.slackReceiver = props.slack && this.builtInSlack(props.slack);
+    this.pagerDutyReceiver = props.pagerDuty && this.builtInPagerDuty(props.pagerDuty);
+    this.emailReceiver = props.email && this.builtInEmail(props.email);
     this.deadMansSwitchReceiver =
-      props.deadMansSwitch &&
-      this.builtIn(
-        'deadMansSwitch',
-        AlertReceiver.webhook('dead-mans-switch', {
-          secret: props.deadMansSwitch.secret ?? {
-            name: 'alertmanager-dead-mans-switch',
-            key: 'url',
-          },
-          sendResolved: false,
-        }),
-        "dead-man's switch webhook URL the Watchdog is sent to",
-      );
+      props.deadMansSwitch && this.builtInDeadMansSwitch(props.deadMansSwitch);
     const watchdogInterval =
       props.deadMansSwitch &&
       validateDuration(this, 'deadMansSwitch.interval', props.deadMansSwitch.interval ?? '1m');
     // The order of the built-in receivers in alertmanager.yml, kept from when they were the only ones.
-    this.receiverOrder.push(
-      ...[
-        this.pagerDutyReceiver,
-        this.slackReceiver,
-        this.deadMansSwitchReceiver,
-        this.emailReceiver,
-      ].filter((r): r is AlertReceiver => r !== undefined),
-    );
+    this.receiverOrder.push(...this.builtInReceivers);
     (props.receivers ?? []).forEach((receiver, i) => this.register(`receivers[${i}]`, receiver));
-
-    const chat = [this.slackReceiver, this.emailReceiver].filter(
-      (r): r is AlertReceiver => r !== undefined,
-    );
-    this.defaultReceiver = props.defaultReceiver ?? chat[0] ?? AlertReceiver.NULL;
+    this.defaultReceiver = props.defaultReceiver ?? this.chatReceivers[0] ?? AlertReceiver.NULL;
     this.checkOwnReceiver('defaultReceiver', this.defaultReceiver);
     for (const route of props.routes ?? []) this.addRoute(route);
 
     // Rendered at synth time so receivers and routes added after construction are included.
-    this.renderConfig = () =>
-      (this.renderedConfig ??= renderYaml(
-        renderAlertmanagerConfig({
-          groupBy,
-          groupWait,
-          groupInterval,
-          repeatInterval,
-          defaultReceiver: this.defaultReceiver,
-          receivers: [AlertReceiver.NULL, ...this.receiverOrder].map(
-            (r) => this.resolved.get(r)!.config,
-          ),
-          watchdog: {
-            receiver: this.deadMansSwitchReceiver ?? AlertReceiver.NULL,
-            interval: watchdogInterval,
-          },
-          routes: this.routes,
-          severityRouting: { pagerDuty: this.pagerDutyReceiver, chat },
-        }),
-      ));
-
+    const timing = { groupBy, groupWait, groupInterval, repeatInterval, watchdogInterval };
+    this.renderConfig = () => (this.renderedConfig ??= this.renderAlertmanagerYml(timing));
     const serviceAccountName = this.addServiceAccount();
-    this.configMapName = `${this.name}-config`;
-    this.addConfigMap('config', this.configMapName, 'server', {
+    this.configMapName = this.addConfigMap('config', `${this.name}-config`, 'server', {
       [CONFIG_FILE]: Lazy.any({ produce: () => this.renderConfig() }),
     });
+    this.clusterServiceName = `${this.name}-cluster`;
+    this.endpoint = this.addServices();
+    this.peers = this.clusterPeers();
+    this.addStatefulSet(props, serviceAccountName, spread);
+  }
 
-    [this.endpoint] = this.addService('service', this.name, 'server', [
+  /** The longest `group_wait` of the routing tree: how long a new group can wait for its first notice. */
+  public get longestGroupWaitSeconds(): number {
+    const waits = (routes: readonly AlertmanagerRoute[]): string[] =>
+      routes.flatMap((r) => [...(r.groupWait ? [r.groupWait] : []), ...waits(r.routes ?? [])]);
+    return Math.max(...[this.groupWait, ...waits(this.routes)].map(durationToSeconds));
+  }
+
+  /** Every receiver of this Alertmanager, `null` first, in the order of alertmanager.yml. */
+  public get receivers(): IAlertReceiver[] {
+    return [AlertReceiver.NULL, ...this.receiverOrder];
+  }
+
+  /**
+   * Adds a receiver (its Secret mounted, recorded in `externalSecrets`, its port opened in the
+   * network flows) and returns its handle for `addRoute`. It gets only what a route sends it.
+   */
+  public addReceiver(receiver: AlertReceiver): IAlertReceiver {
+    const prop = `receivers[${this.receiverOrder.length - this.builtInCount}]`;
+    this.register(prop, receiver);
+    return receiver;
+  }
+
+  /**
+   * Adds a route, tried after the Watchdog's (which no route can take) and before the
+   * built-in severity routes. Its receiver must be one of this Alertmanager's.
+   */
+  public addRoute(route: AlertmanagerRoute): void {
+    this.validateRoute(`routes[${this.routes.length}]`, route);
+    this.routes.push(route);
+    this.renderedConfig = undefined;
+  }
+
+  private builtInSlack(slack: AlertmanagerSlackOptions): AlertReceiver {
+    return this.builtIn(
+      'slack',
+      AlertReceiver.slack('slack', {
+        channel: slack.channel,
+        secret: slack.secret ?? { name: 'alertmanager-slack', key: 'api-url' },
+      }),
+    );
+  }
+
+  private builtInPagerDuty(pagerDuty: AlertmanagerPagerDutyOptions): AlertReceiver {
+    return this.builtIn(
+      'pagerDuty',
+      AlertReceiver.pagerDuty('pagerduty', {
+        secret: pagerDuty.secret ?? { name: 'alertmanager-pagerduty', key: 'routing-key' },
+      }),
+    );
+  }
+
+  private builtInEmail(email: AlertmanagerEmailOptions): AlertReceiver {
+    return this.builtIn(
+      'email',
+      AlertReceiver.email('email', {
+        ...email,
+        password: email.password ?? { name: 'alertmanager-smtp', key: 'password' },
+      }),
+    );
+  }
+
+  /** Resolved notices would never come (the Watchdog never resolves); silence is the signal. */
+  private builtInDeadMansSwitch(deadMansSwitch: AlertmanagerDeadMansSwitchOptions): AlertReceiver {
+    return this.builtIn(
+      'deadMansSwitch',
+      AlertReceiver.webhook('dead-mans-switch', {
+        secret: deadMansSwitch.secret ?? {
+          name: 'alertmanager-dead-mans-switch',
+          key: 'url',
+        },
+        sendResolved: false,
+      }),
+      "dead-man's switch webhook URL the Watchdog is sent to",
+    );
+  }
+
+  /** The built-in receivers there are, in their order in alertmanager.yml. */
+  private get builtInReceivers(): AlertReceiver[] {
+    return [
+      this.pagerDutyReceiver,
+      this.slackReceiver,
+      this.deadMansSwitchReceiver,
+      this.emailReceiver,
+    ].filter((r): r is AlertReceiver => r !== undefined);
+  }
+
+  /** The chat and e-mail receivers of the severity routing. */
+  private get chatReceivers(): AlertReceiver[] {
+    return [this.slackReceiver, this.emailReceiver].filter(
+      (r): r is AlertReceiver => r !== undefined,
+    );
+  }
+
+  /** alertmanager.yml, with every receiver and route added so far. */
+  private renderAlertmanagerYml(timing: RouteTiming): string {
+    return renderYaml(
+      renderAlertmanagerConfig({
+        ...timing,
+        defaultReceiver: this.defaultReceiver,
+        receivers: [AlertReceiver.NULL, ...this.receiverOrder].map(
+          (r) => this.resolved.get(r)!.config,
+        ),
+        watchdog: {
+          receiver: this.deadMansSwitchReceiver ?? AlertReceiver.NULL,
+          interval: timing.watchdogInterval,
+        },
+        routes: this.routes,
+        severityRouting: { pagerDuty: this.pagerDutyReceiver, chat: this.chatReceivers },
+      }),
+    );
+  }
+
+  /** The Service of the API and UI, and the headless Service of the cluster peers. */
+  private addServices(): ServiceEndpoint {
+    const [endpoint] = this.addService('service', this.name, 'server', [
       { name: 'http', port: PORT },
     ]);
-    this.clusterServiceName = `${this.name}-cluster`;
     // Governs the StatefulSet's pod DNS names; peers must resolve before they are ready.
     // A lone pod has no mesh port, so its governing Service names the HTTP port instead.
     this.addService(
@@ -314,14 +376,26 @@ export class Alertmanager extends Component implements IAlertmanager {
         { port: CLUSTER_PORT, protocol: 'UDP' },
       ]);
     }
-    this.peers =
-      this.replicas > 1
-        ? Array.from(
-            { length: this.replicas },
-            (_, i) =>
-              `${this.name}-${i}.${this.clusterServiceName}.${this.namespace}.svc:${CLUSTER_PORT}`,
-          )
-        : [];
+    return endpoint;
+  }
+
+  /** `host:port` of every cluster peer, through the headless Service. */
+  private clusterPeers(): string[] {
+    if (this.replicas < 2) return [];
+    return Array.from(
+      { length: this.replicas },
+      (_, i) =>
+        `${this.name}-${i}.${this.clusterServiceName}.${this.namespace}.svc:${CLUSTER_PORT}`,
+    );
+  }
+
+  /** The server pods, clustered when there is more than one, and their disruption budget. */
+  private addStatefulSet(
+    props: AlertmanagerProps,
+    serviceAccountName: string,
+    spread: Spread,
+  ): void {
+    const identity = this.identity('server');
     const clusterArgs =
       this.replicas > 1
         ? [
@@ -401,45 +475,8 @@ export class Alertmanager extends Component implements IAlertmanager {
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
   }
 
-  /** The longest `group_wait` of the routing tree: how long a new group can wait for its first notice. */
-  public get longestGroupWaitSeconds(): number {
-    const waits = (routes: readonly AlertmanagerRoute[]): string[] =>
-      routes.flatMap((r) => [...(r.groupWait ? [r.groupWait] : []), ...waits(r.routes ?? [])]);
-    return Math.max(...[this.groupWait, ...waits(this.routes)].map(durationToSeconds));
-  }
-
-  /** Every receiver of this Alertmanager, `null` first, in the order of alertmanager.yml. */
-  public get receivers(): IAlertReceiver[] {
-    return [AlertReceiver.NULL, ...this.receiverOrder];
-  }
-
-  /**
-   * Adds a receiver (its Secret mounted, recorded in `externalSecrets`, its port opened in the
-   * network flows) and returns its handle for `addRoute`. It gets only what a route sends it.
-   */
-  public addReceiver(receiver: AlertReceiver): IAlertReceiver {
-    const prop = `receivers[${this.receiverOrder.length - this.builtInCount}]`;
-    this.register(prop, receiver);
-    return receiver;
-  }
-
-  /**
-   * Adds a route, tried after the Watchdog's (which no route can take) and before the
-   * built-in severity routes. Its receiver must be one of this Alertmanager's.
-   */
-  public addRoute(route: AlertmanagerRoute): void {
-    this.validateRoute(`routes[${this.routes.length}]`, route);
-    this.routes.push(route);
-    this.renderedConfig = undefined;
-  }
-
   private get builtInCount(): number {
-    return [
-      this.slackReceiver,
-      this.pagerDutyReceiver,
-      this.emailReceiver,
-      this.deadMansSwitchReceiver,
-    ].filter((r) => r).length;
+    return this.builtInReceivers.length;
   }
 
   /** A receiver of the severity routing: registered now, placed in `receiverOrder` by the constructor. */

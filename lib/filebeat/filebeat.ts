@@ -19,6 +19,7 @@ import { Duration, renderSeconds, validateDurationSeconds } from '../core/durati
 import { BasicAuthSecretRef } from '../core/secrets';
 import { fieldRefEnv, renderContainer, addWorkload, scrapeAnnotations } from '../core/workload';
 import {
+  ElasticsearchCaMount,
   elasticsearchCaMount,
   IElasticsearchCluster,
 } from '../elasticsearch/elasticsearch-reference';
@@ -132,6 +133,24 @@ const DEFAULT_RESOURCES: ContainerResources = {
 };
 const CONFIG_DIR = '/etc/filebeat';
 
+/** Where Filebeat ships: the output of filebeat.yml, and what the pod needs for it. */
+interface FilebeatOutput {
+  readonly config: FilebeatConfigOptions['output'];
+  /** The Elasticsearch credentials, when the cluster has security. */
+  readonly env: k8s.EnvVar[];
+  /** The Elasticsearch CA, when the cluster has one. */
+  readonly ca?: ElasticsearchCaMount;
+}
+
+/** What the Filebeat pods are built from. */
+interface FilebeatPod {
+  readonly output: FilebeatOutput;
+  /** The ConfigMap of `data`. */
+  readonly configMap: string;
+  readonly data: Record<string, string>;
+  readonly hostDataPath: string;
+}
+
 /**
  * Filebeat as a DaemonSet: reads every container log on its node, adds Kubernetes
  * metadata and ships to Logstash (or Elasticsearch).
@@ -165,117 +184,21 @@ export class Filebeat extends Component {
 
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id, props, 'filebeat', Images.filebeat);
-    if ((props.logstash === undefined) === (props.elasticsearch === undefined)) {
-      invalidProp(
-        this,
-        'logstash',
-        props.logstash ? 'logstash and elasticsearch' : undefined,
-        "and 'elasticsearch' are exclusive and one is required",
-        'set exactly one of them',
-      );
-    }
+    this.validateOutput(props);
     this.resources = props.resources ?? DEFAULT_RESOURCES;
     this.tolerations = props.tolerations ?? [{ operator: 'Exists' }];
-    const hostDataPath = props.hostDataPath ?? '/var/lib/filebeat-data';
-    if (!/^\/[A-Za-z0-9._/-]+$/.test(hostDataPath) || hostDataPath.split('/').includes('..')) {
-      invalidProp(
-        this,
-        'hostDataPath',
-        hostDataPath,
-        'must be an absolute host path',
-        "use a dedicated directory such as '/var/lib/filebeat-data'",
-      );
-    }
-    const fragments = props.logProcessing?.secretKeyFragments;
-    const fragmentsProblem = fragments && secretKeyFragmentsProblem(fragments);
-    if (fragmentsProblem) {
-      invalidProp(
-        this,
-        'logProcessing.secretKeyFragments',
-        fragments,
-        fragmentsProblem,
-        "use key name fragments such as ['password', 'api_key'], or set 'enabled: false' to turn masking off",
-      );
-    }
-    for (const [i, mask] of (props.logProcessing?.valueMasks ?? []).entries()) {
-      const problem = valueMaskProblem(mask);
-      if (problem) {
-        invalidProp(
-          this,
-          `logProcessing.valueMasks[${i}]`,
-          `ValueMask.pattern(${JSON.stringify(mask.name)}, ${JSON.stringify(mask.regex)})`,
-          problem,
-          "name it in lower-case letters, digits, '_' and '-', with a JavaScript regular expression that matches only the value, e.g. ValueMask.pattern('iban', '\\bDE[0-9]{20}\\b')",
-        );
-      }
-    }
+    const hostDataPath = this.validateHostDataPath(props.hostDataPath ?? '/var/lib/filebeat-data');
     const lp = props.logProcessing;
-    if (lp?.enabled === false) {
-      const ignored = (
-        ['secretKeyFragments', 'maskIpAddresses', 'classify', 'valueMasks', 'domains'] as const
-      ).find((k) => lp[k] !== undefined);
-      if (ignored) {
-        invalidProp(
-          this,
-          `logProcessing.${ignored}`,
-          lp[ignored],
-          "has no effect with 'enabled: false' (nothing is masked or classified)",
-          `remove logProcessing.${ignored}, or enable log processing`,
-        );
-      }
-    }
-    const domains = validateLogDomains(
-      this,
-      'logProcessing.domains',
-      lp?.domains ?? DEFAULT_LOG_DOMAINS,
-    );
-    this.logClasses = validateLogClasses(
-      this,
-      'logClasses',
-      props.logClasses ?? DEFAULT_LOG_CLASSES,
-      domains,
-    );
+    this.validateLogProcessing(lp);
+    this.logClasses = this.resolveLogClasses(props);
     this.logProcessing = logProcessingParams(lp, this.logClasses);
     this.timings = this.resolveTimings(props);
     this.clusterRoleName = validateDnsLabel(this, 'name', `${this.namespace}-${this.name}`, 253);
-    const identity = this.identity('agent');
 
-    const env: k8s.EnvVar[] = [fieldRefEnv('NODE_NAME', 'spec.nodeName')];
-    const volumes: k8s.Volume[] = [];
-    const volumeMounts: k8s.VolumeMount[] = [];
-    let output: FilebeatConfigOptions['output'];
-    if (props.logstash) {
-      output = { kind: 'logstash', hostPort: props.logstash.beatsEndpoint.hostPort };
-      this.connectTo('agent', props.logstash.beatsEndpoint, 'ships logs');
-    } else {
-      const es = props.elasticsearch!;
-      const ca = elasticsearchCaMount(this, es, `${FILEBEAT_HOME}/certs`);
-      if (ca) {
-        volumes.push(ca.volume);
-        volumeMounts.push(ca.volumeMount);
-      }
-      if (es.securityEnabled) {
-        this.credentials = props.credentials ?? {
-          secretName: `${this.name}-elasticsearch-credentials`,
-        };
-        env.push(
-          ...this.basicAuthEnv(
-            'credentials',
-            this.credentials,
-            'ES_USERNAME',
-            'ES_PASSWORD',
-            `Elasticsearch user Filebeat '${this.name}' writes logs-* data streams with (create_doc, auto_configure on logs-*)`,
-          ),
-        );
-      }
-      output = {
-        kind: 'elasticsearch',
-        url: es.endpoint.url,
-        caFile: ca?.caFile,
-        authenticate: es.securityEnabled,
-      };
-      this.connectTo('agent', es.endpoint, 'ships logs');
-    }
+    this.credentials = props.elasticsearch?.securityEnabled
+      ? (props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` })
+      : undefined;
+    const output = this.connectOutput(props);
 
     this.fingerprintLengthBytes = validateInteger(
       this,
@@ -287,7 +210,7 @@ export class Filebeat extends Component {
     const data = {
       'filebeat.yml': renderYaml(
         renderFilebeatConfig({
-          output,
+          output: output.config,
           logProcessing: props.logProcessing,
           logClasses: this.logClasses,
           timings: this.timings,
@@ -298,84 +221,8 @@ export class Filebeat extends Component {
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'agent', data);
     this.serviceAccountName = this.addServiceAccount();
     this.addRbac();
-
-    volumes.push(
-      // Filebeat refuses a config file that others can write (strict.perms); 0640 for root.
-      { name: 'config', configMap: { name: configMap, defaultMode: 0o640 } },
-      // Only what containerd needs: the links and the files they point to, read-only.
-      { name: 'container-logs', hostPath: { path: CONTAINER_LOGS_PATH, type: 'Directory' } },
-      { name: 'pod-logs', hostPath: { path: '/var/log/pods', type: 'Directory' } },
-      { name: 'data', hostPath: { path: hostDataPath, type: 'DirectoryOrCreate' } },
-      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-    );
-    volumeMounts.push(
-      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-      { name: 'container-logs', mountPath: CONTAINER_LOGS_PATH, readOnly: true },
-      { name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true },
-      { name: 'data', mountPath: FILEBEAT_DATA_PATH },
-      { name: 'tmp', mountPath: '/tmp' },
-    );
-
-    const container = renderContainer(this, 'resources', {
-      name: 'filebeat',
-      image: this.image,
-      args: ['-c', `${CONFIG_DIR}/filebeat.yml`, '-e'],
-      env,
-      ports: [{ name: 'http', containerPort: FILEBEAT_HTTP_PORT }],
-      resources: this.resources,
-      readinessProbe: httpProbe('readiness', '/', 'http'),
-      livenessProbe: tcpProbe('liveness', 'http'),
-      volumeMounts,
-      // The documented exception to the restricted profile: container logs and the
-      // host registry directory are root-owned, so Filebeat runs as root, but with every
-      // capability dropped except DAC_READ_SEARCH (read any file, write nothing extra),
-      // no privilege escalation, a read-only root filesystem and the runtime's seccomp profile.
-      securityContext: {
-        runAsUser: 0,
-        runAsGroup: 0,
-        runAsNonRoot: false,
-        privileged: false,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'], add: ['DAC_READ_SEARCH'] },
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
-    });
-
-    const containers = [container];
-    if (props.exporter !== false) {
-      containers.push(renderFilebeatExporterContainer(this, props.exporter ?? {}));
-      this.metricsPort = FILEBEAT_EXPORTER_PORT;
-    }
-
-    addWorkload(this, 'daemonset', {
-      metadata: this.metadata(this.name, 'agent'),
-      spec: {
-        kind: 'DaemonSet',
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
-        pod: {
-          identity,
-          serviceAccountName: this.serviceAccountName,
-          // add_kubernetes_metadata watches pods, namespaces and nodes.
-          automountServiceAccountToken: true,
-          containers,
-          volumes,
-          annotations: {
-            ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
-            'checksum/config': configChecksum(data),
-          },
-          securityContext: {
-            runAsUser: 0,
-            runAsGroup: 0,
-            runAsNonRoot: false,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          tolerations: this.tolerations,
-          // Shipping buffered events on shutdown; the registry records what was acknowledged.
-          terminationGracePeriodSeconds: 30,
-        },
-      },
-    });
+    this.metricsPort = props.exporter === false ? undefined : FILEBEAT_EXPORTER_PORT;
+    this.addDaemonSet(props, { output, configMap, data, hostDataPath });
   }
 
   /**
@@ -400,6 +247,202 @@ export class Filebeat extends Component {
   /** The longest an event waits in the memory queue for a batch to fill: `queue.mem.flush.timeout`. */
   public get queueFlushBoundSeconds(): number {
     return this.timings.queueFlushTimeoutSeconds;
+  }
+
+  /** Exactly one of `logstash` and `elasticsearch`. */
+  private validateOutput(props: FilebeatProps): void {
+    if ((props.logstash === undefined) === (props.elasticsearch === undefined)) {
+      invalidProp(
+        this,
+        'logstash',
+        props.logstash ? 'logstash and elasticsearch' : undefined,
+        "and 'elasticsearch' are exclusive and one is required",
+        'set exactly one of them',
+      );
+    }
+  }
+
+  private validateHostDataPath(hostDataPath: string): string {
+    if (!/^\/[A-Za-z0-9._/-]+$/.test(hostDataPath) || hostDataPath.split('/').includes('..')) {
+      invalidProp(
+        this,
+        'hostDataPath',
+        hostDataPath,
+        'must be an absolute host path',
+        "use a dedicated directory such as '/var/lib/filebeat-data'",
+      );
+    }
+    return hostDataPath;
+  }
+
+  /** The key fragments and value masks compile, and nothing is set that `enabled: false` ignores. */
+  private validateLogProcessing(lp: FilebeatProps['logProcessing']): void {
+    const fragments = lp?.secretKeyFragments;
+    const fragmentsProblem = fragments && secretKeyFragmentsProblem(fragments);
+    if (fragmentsProblem) {
+      invalidProp(
+        this,
+        'logProcessing.secretKeyFragments',
+        fragments,
+        fragmentsProblem,
+        "use key name fragments such as ['password', 'api_key'], or set 'enabled: false' to turn masking off",
+      );
+    }
+    for (const [i, mask] of (lp?.valueMasks ?? []).entries()) {
+      const problem = valueMaskProblem(mask);
+      if (problem) {
+        invalidProp(
+          this,
+          `logProcessing.valueMasks[${i}]`,
+          `ValueMask.pattern(${JSON.stringify(mask.name)}, ${JSON.stringify(mask.regex)})`,
+          problem,
+          "name it in lower-case letters, digits, '_' and '-', with a JavaScript regular expression that matches only the value, e.g. ValueMask.pattern('iban', '\\bDE[0-9]{20}\\b')",
+        );
+      }
+    }
+    if (lp?.enabled === false) {
+      const ignored = (
+        ['secretKeyFragments', 'maskIpAddresses', 'classify', 'valueMasks', 'domains'] as const
+      ).find((k) => lp[k] !== undefined);
+      if (ignored) {
+        invalidProp(
+          this,
+          `logProcessing.${ignored}`,
+          lp[ignored],
+          "has no effect with 'enabled: false' (nothing is masked or classified)",
+          `remove logProcessing.${ignored}, or enable log processing`,
+        );
+      }
+    }
+  }
+
+  /** The log classes, checked against the log domains. */
+  private resolveLogClasses(props: FilebeatProps): readonly LogClass[] {
+    const domains = validateLogDomains(
+      this,
+      'logProcessing.domains',
+      props.logProcessing?.domains ?? DEFAULT_LOG_DOMAINS,
+    );
+    return validateLogClasses(this, 'logClasses', props.logClasses ?? DEFAULT_LOG_CLASSES, domains);
+  }
+
+  /** Where events go, Logstash or Elasticsearch (its CA and credentials); records the flow. */
+  private connectOutput(props: FilebeatProps): FilebeatOutput {
+    if (props.logstash) {
+      this.connectTo('agent', props.logstash.beatsEndpoint, 'ships logs');
+      return {
+        config: { kind: 'logstash', hostPort: props.logstash.beatsEndpoint.hostPort },
+        env: [],
+      };
+    }
+    const es = props.elasticsearch!;
+    const ca = elasticsearchCaMount(this, es, `${FILEBEAT_HOME}/certs`);
+    const env = this.credentials
+      ? this.basicAuthEnv(
+          'credentials',
+          this.credentials,
+          'ES_USERNAME',
+          'ES_PASSWORD',
+          `Elasticsearch user Filebeat '${this.name}' writes logs-* data streams with (create_doc, auto_configure on logs-*)`,
+        )
+      : [];
+    this.connectTo('agent', es.endpoint, 'ships logs');
+    return {
+      config: {
+        kind: 'elasticsearch',
+        url: es.endpoint.url,
+        caFile: ca?.caFile,
+        authenticate: es.securityEnabled,
+      },
+      env,
+      ca,
+    };
+  }
+
+  /** The agent on every node: Filebeat, its exporter unless turned off. */
+  private addDaemonSet(props: FilebeatProps, pod: FilebeatPod): void {
+    const identity = this.identity('agent');
+    const volumes: k8s.Volume[] = [];
+    const volumeMounts: k8s.VolumeMount[] = [];
+    if (pod.output.ca) {
+      volumes.push(pod.output.ca.volume);
+      volumeMounts.push(pod.output.ca.volumeMount);
+    }
+    volumes.push(
+      // Filebeat refuses a config file that others can write (strict.perms); 0640 for root.
+      { name: 'config', configMap: { name: pod.configMap, defaultMode: 0o640 } },
+      // Only what containerd needs: the links and the files they point to, read-only.
+      { name: 'container-logs', hostPath: { path: CONTAINER_LOGS_PATH, type: 'Directory' } },
+      { name: 'pod-logs', hostPath: { path: '/var/log/pods', type: 'Directory' } },
+      { name: 'data', hostPath: { path: pod.hostDataPath, type: 'DirectoryOrCreate' } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+    );
+    volumeMounts.push(
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'container-logs', mountPath: CONTAINER_LOGS_PATH, readOnly: true },
+      { name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true },
+      { name: 'data', mountPath: FILEBEAT_DATA_PATH },
+      { name: 'tmp', mountPath: '/tmp' },
+    );
+
+    const container = renderContainer(this, 'resources', {
+      name: 'filebeat',
+      image: this.image,
+      args: ['-c', `${CONFIG_DIR}/filebeat.yml`, '-e'],
+      env: [fieldRefEnv('NODE_NAME', 'spec.nodeName'), ...pod.output.env],
+      ports: [{ name: 'http', containerPort: FILEBEAT_HTTP_PORT }],
+      resources: this.resources,
+      readinessProbe: httpProbe('readiness', '/', 'http'),
+      livenessProbe: tcpProbe('liveness', 'http'),
+      volumeMounts,
+      // The documented exception to the restricted profile: container logs and the
+      // host registry directory are root-owned, so Filebeat runs as root, but with every
+      // capability dropped except DAC_READ_SEARCH (read any file, write nothing extra),
+      // no privilege escalation, a read-only root filesystem and the runtime's seccomp profile.
+      securityContext: {
+        runAsUser: 0,
+        runAsGroup: 0,
+        runAsNonRoot: false,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'], add: ['DAC_READ_SEARCH'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+    });
+
+    const containers = [container];
+    if (props.exporter !== false)
+      containers.push(renderFilebeatExporterContainer(this, props.exporter ?? {}));
+
+    addWorkload(this, 'daemonset', {
+      metadata: this.metadata(this.name, 'agent'),
+      spec: {
+        kind: 'DaemonSet',
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        pod: {
+          identity,
+          serviceAccountName: this.serviceAccountName,
+          // add_kubernetes_metadata watches pods, namespaces and nodes.
+          automountServiceAccountToken: true,
+          containers,
+          volumes,
+          annotations: {
+            ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
+            'checksum/config': configChecksum(pod.data),
+          },
+          securityContext: {
+            runAsUser: 0,
+            runAsGroup: 0,
+            runAsNonRoot: false,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          tolerations: this.tolerations,
+          // Shipping buffered events on shutdown; the registry records what was acknowledged.
+          terminationGracePeriodSeconds: 30,
+        },
+      },
+    });
   }
 
   private resolveTimings(props: FilebeatProps): FilebeatTimings {

@@ -10,6 +10,7 @@ import { ContainerResources } from '../core/resources';
 import { SecretKeyRef, envFromSecret, validateSecretRef } from '../core/secrets';
 import { Spread, renderContainer, addWorkload, spreadPods } from '../core/workload';
 import {
+  ElasticsearchCaMount,
   elasticsearchCaMount,
   IElasticsearchCluster,
 } from '../elasticsearch/elasticsearch-reference';
@@ -56,6 +57,16 @@ const DEFAULT_RESOURCES: ContainerResources = {
   memoryLimit: '2Gi',
 };
 
+/** What the Kibana pods are built from. */
+interface KibanaPod {
+  readonly serviceAccountName: string;
+  /** The ConfigMap of `data`. */
+  readonly configMap: string;
+  readonly data: Record<string, string>;
+  readonly env: k8s.EnvVar[];
+  readonly ca?: ElasticsearchCaMount;
+}
+
 /** Kibana as a Deployment behind a ClusterIP Service on port 5601. */
 export class Kibana extends Component {
   /** The HTTP endpoint (port 5601). */
@@ -77,35 +88,54 @@ export class Kibana extends Component {
       props.publicBaseUrl === undefined
         ? undefined
         : validateBaseUrl(this, 'publicBaseUrl', props.publicBaseUrl, 'https://kibana.example.com');
+    this.encryptionKeys = this.resolveEncryptionKeys(props.encryptionKeys);
+
+    const es = props.elasticsearch;
+    this.securityEnabled = es.securityEnabled;
+    const ca = elasticsearchCaMount(this, es, `${KIBANA_HOME}/config/certs`);
+    this.serviceAccountToken = es.securityEnabled
+      ? validateSecretRef(
+          this,
+          'serviceAccountToken',
+          props.serviceAccountToken ?? { name: `${this.name}-elasticsearch-token`, key: 'token' },
+        )
+      : undefined;
+    const env = this.renderEnv();
+    this.connectTo('server', es.endpoint, 'stores saved objects, reads logs');
+    const data = this.renderConfig(es, ca);
+    const configMap = this.addConfigMap('config', `${this.name}-config`, 'server', data);
+    [this.endpoint] = this.addService('service', this.name, 'server', [
+      { name: 'http', port: KIBANA_PORT },
+    ]);
+    const serviceAccountName = this.addServiceAccount();
+    this.addDeployment(props, { serviceAccountName, configMap, data, env, ca });
+  }
+
+  /** The three encryption keys, by default in one Secret named after the instance. */
+  private resolveEncryptionKeys(
+    encryptionKeys: KibanaEncryptionKeys | undefined,
+  ): KibanaEncryptionKeys {
     const keysSecret = `${this.name}-encryption-keys`;
-    this.encryptionKeys = props.encryptionKeys ?? {
+    const keys = encryptionKeys ?? {
       encryptedSavedObjects: { name: keysSecret, key: 'encrypted-saved-objects' },
       security: { name: keysSecret, key: 'security' },
       reporting: { name: keysSecret, key: 'reporting' },
     };
-    validateSecretRef(
-      this,
-      'encryptionKeys.encryptedSavedObjects',
-      this.encryptionKeys.encryptedSavedObjects,
-    );
-    validateSecretRef(this, 'encryptionKeys.security', this.encryptionKeys.security);
-    validateSecretRef(this, 'encryptionKeys.reporting', this.encryptionKeys.reporting);
+    validateSecretRef(this, 'encryptionKeys.encryptedSavedObjects', keys.encryptedSavedObjects);
+    validateSecretRef(this, 'encryptionKeys.security', keys.security);
+    validateSecretRef(this, 'encryptionKeys.reporting', keys.reporting);
+    return keys;
+  }
 
-    const es = props.elasticsearch;
-    this.securityEnabled = es.securityEnabled;
-    const identity = this.identity('server');
-    const ca = elasticsearchCaMount(this, es, `${KIBANA_HOME}/config/certs`);
+  /** The service account token (with security) and the encryption keys, recorded as external secrets. */
+  private renderEnv(): k8s.EnvVar[] {
     const env: k8s.EnvVar[] = [];
-    if (es.securityEnabled) {
-      this.serviceAccountToken = validateSecretRef(
-        this,
-        'serviceAccountToken',
-        props.serviceAccountToken ?? { name: `${this.name}-elasticsearch-token`, key: 'token' },
-      );
-      env.push(envFromSecret(KIBANA_ENV.serviceAccountToken, this.serviceAccountToken));
+    const token = this.serviceAccountToken;
+    if (token) {
+      env.push(envFromSecret(KIBANA_ENV.serviceAccountToken, token));
       this.recordExternalSecret({
-        name: this.serviceAccountToken.name,
-        keys: [this.serviceAccountToken.key],
+        name: token.name,
+        keys: [token.key],
         purpose: `Elasticsearch service account token of elastic/kibana for Kibana '${this.name}'`,
       });
     }
@@ -115,9 +145,14 @@ export class Kibana extends Component {
       envFromSecret(KIBANA_ENV.reportingKey, this.encryptionKeys.reporting),
     );
     this.pushEncryptionKeySecrets();
+    return env;
+  }
 
-    this.connectTo('server', es.endpoint, 'stores saved objects, reads logs');
-    const data = {
+  private renderConfig(
+    es: IElasticsearchCluster,
+    ca: ElasticsearchCaMount | undefined,
+  ): Record<string, string> {
+    return {
       'kibana.yml': renderYaml(
         renderKibanaConfig({
           serverName: this.name,
@@ -128,12 +163,11 @@ export class Kibana extends Component {
         }),
       ),
     };
-    const configMap = this.addConfigMap('config', `${this.name}-config`, 'server', data);
-    [this.endpoint] = this.addService('service', this.name, 'server', [
-      { name: 'http', port: KIBANA_PORT },
-    ]);
-    const serviceAccountName = this.addServiceAccount();
+  }
 
+  /** The server pods and their disruption budget. */
+  private addDeployment(props: KibanaProps, pod: KibanaPod): void {
+    const identity = this.identity('server');
     const volumeMounts: k8s.VolumeMount[] = [
       // A single file, so the image's node.options stays in the config dir.
       {
@@ -148,21 +182,21 @@ export class Kibana extends Component {
       { name: 'tmp', mountPath: '/tmp' },
     ];
     const volumes: k8s.Volume[] = [
-      { name: 'config', configMap: { name: configMap } },
+      { name: 'config', configMap: { name: pod.configMap } },
       // Holds the instance UUID and the reporting browser; nothing that must survive the pod.
       { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
       { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
     ];
-    if (ca) {
-      volumes.push(ca.volume);
-      volumeMounts.push(ca.volumeMount);
+    if (pod.ca) {
+      volumes.push(pod.ca.volume);
+      volumeMounts.push(pod.ca.volumeMount);
     }
 
     const container = renderContainer(this, 'resources', {
       name: 'kibana',
       image: this.image,
-      env,
+      env: pod.env,
       ports: [{ name: 'http', containerPort: KIBANA_PORT }],
       resources: this.resources,
       // Start-up runs saved-object migrations and can take minutes.
@@ -186,12 +220,12 @@ export class Kibana extends Component {
         replicas: this.replicas,
         pod: {
           identity,
-          serviceAccountName,
+          serviceAccountName: pod.serviceAccountName,
           automountServiceAccountToken: false,
           containers: [container],
           volumes,
           uid: 1000,
-          annotations: { 'checksum/config': configChecksum(data) },
+          annotations: { 'checksum/config': configChecksum(pod.data) },
           ...spreadPods(identity, props.spread ?? Spread.PREFERRED),
         },
       },

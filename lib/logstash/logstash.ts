@@ -21,6 +21,7 @@ import {
   spreadPods,
 } from '../core/workload';
 import {
+  ElasticsearchCaMount,
   elasticsearchCaMount,
   IElasticsearchCluster,
 } from '../elasticsearch/elasticsearch-reference';
@@ -136,6 +137,17 @@ const DEFAULT_RESOURCES: ContainerResources = {
 const MIB = 1024 ** 2;
 const QUEUE_STORAGE_RULE = { example: '10Gi', minimum: '1Gi' };
 
+/** What the Logstash pods are built from. */
+interface LogstashPod {
+  readonly headlessName: string;
+  readonly serviceAccountName: string;
+  /** The ConfigMap of `data`. */
+  readonly configMap: string;
+  readonly data: Record<string, string>;
+  readonly env: k8s.EnvVar[];
+  readonly ca?: ElasticsearchCaMount;
+}
+
 /**
  * Logstash as a StatefulSet behind a Beats Service: buffers the events Filebeat has
  * already shaped and classified, keeps each in a managed data stream and writes it to
@@ -214,16 +226,45 @@ export class Logstash extends Component implements ILogstash {
       : undefined;
 
     const es = props.elasticsearch;
-    const identity = this.identity('pipeline');
     const ca = elasticsearchCaMount(this, es, `${LOGSTASH_HOME}/certs`);
+    this.credentials = es.securityEnabled
+      ? (props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` })
+      : undefined;
+    const env = this.renderEnv();
+    const output = this.connectElasticsearch(es, ca);
+    this.logClasses = validateLogClasses(
+      this,
+      'logClasses',
+      props.logClasses ?? DEFAULT_LOG_CLASSES,
+    );
+    this.pipeline = renderLogstashPipeline(
+      logstashPipeline(output, props.filters ?? [], this.logClasses),
+    );
+    this.deadLetterPipeline = this.deadLetterQueue
+      ? renderLogstashPipeline(deadLetterPipeline(output))
+      : undefined;
+    const data = this.renderConfig(props.pipelineWorkers, queueBytes);
+    const configMap = this.addConfigMap('config', `${this.name}-config`, 'pipeline', data);
+
+    const headlessName = `${this.name}-headless`;
+    [this.apiEndpoint, this.beatsEndpoint] = this.addServices(headlessName);
+    const serviceAccountName = this.addServiceAccount();
+    this.metricsPort = props.exporter === false ? undefined : LOGSTASH_EXPORTER_PORT;
+    this.addStatefulSet(props, { headlessName, serviceAccountName, configMap, data, env, ca });
+  }
+
+  /** The longest a batch waits to fill before its events go on to Elasticsearch: `pipeline.batch.delay`, in seconds. */
+  public get batchDelaySeconds(): number {
+    return this.batchDelayMillis / 1000;
+  }
+
+  /** The pod's name, the heap, and the Elasticsearch credentials when the cluster has security. */
+  private renderEnv(): k8s.EnvVar[] {
     const env: k8s.EnvVar[] = [
       fieldRefEnv('POD_NAME', 'metadata.name'),
       { name: 'LS_JAVA_OPTS', value: `-Xms${this.heapMegabytes}m -Xmx${this.heapMegabytes}m` },
     ];
-    if (es.securityEnabled) {
-      this.credentials = props.credentials ?? {
-        secretName: `${this.name}-elasticsearch-credentials`,
-      };
+    if (this.credentials) {
       env.push(
         ...this.basicAuthEnv(
           'credentials',
@@ -234,30 +275,36 @@ export class Logstash extends Component implements ILogstash {
         ),
       );
     }
+    return env;
+  }
 
+  /** The output both pipelines write with (the same TLS settings and credentials); records the flow. */
+  private connectElasticsearch(
+    es: IElasticsearchCluster,
+    ca: ElasticsearchCaMount | undefined,
+  ): ElasticsearchOutputOptions {
     this.connectTo('pipeline', es.endpoint, 'ships logs');
-    // Both pipelines write with the same TLS settings and credentials.
-    const output: ElasticsearchOutputOptions = {
+    return {
       url: es.endpoint.url,
       caFile: ca?.caFile,
       authenticate: es.securityEnabled,
     };
-    this.logClasses = validateLogClasses(
-      this,
-      'logClasses',
-      props.logClasses ?? DEFAULT_LOG_CLASSES,
-    );
-    this.pipeline = renderLogstashPipeline(
-      logstashPipeline(output, props.filters ?? [], this.logClasses),
-    );
-    const pipelineFiles: Record<string, string> = {
-      [pipelineConfigFile(MAIN_PIPELINE_ID)]: this.pipeline,
-    };
-    if (this.deadLetterQueue) {
-      this.deadLetterPipeline = renderLogstashPipeline(deadLetterPipeline(output));
-      pipelineFiles[pipelineConfigFile(DEAD_LETTER_PIPELINE_ID)] = this.deadLetterPipeline;
-    }
-    const data: Record<string, string> = {
+  }
+
+  /** The pipeline files, by file name: the main pipeline, then the dead-letter one. */
+  private get pipelineFiles(): Record<string, string> {
+    const files: Record<string, string> = { [pipelineConfigFile(MAIN_PIPELINE_ID)]: this.pipeline };
+    if (this.deadLetterPipeline)
+      files[pipelineConfigFile(DEAD_LETTER_PIPELINE_ID)] = this.deadLetterPipeline;
+    return files;
+  }
+
+  /** logstash.yml, pipelines.yml and the pipeline files. */
+  private renderConfig(
+    pipelineWorkers: number | undefined,
+    queueBytes: number | undefined,
+  ): Record<string, string> {
+    return {
       'logstash.yml': renderYaml(
         renderLogstashSettings({
           queueType: queueBytes ? 'persisted' : 'memory',
@@ -272,27 +319,32 @@ export class Logstash extends Component implements ILogstash {
       ),
       'pipelines.yml': renderYaml(
         renderPipelinesConfig({
-          pipelineWorkers: props.pipelineWorkers,
+          pipelineWorkers,
           deadLetterQueue: this.deadLetterQueue,
         }),
       ),
-      ...pipelineFiles,
+      ...this.pipelineFiles,
     };
-    const configMap = this.addConfigMap('config', `${this.name}-config`, 'pipeline', data);
+  }
 
-    const headlessName = `${this.name}-headless`;
-    [this.apiEndpoint] = this.addService(
+  /** The headless Service (monitoring API, pod DNS names) and the Beats Service. */
+  private addServices(headlessName: string): [ServiceEndpoint, ServiceEndpoint] {
+    const [api] = this.addService(
       'headless-service',
       headlessName,
       'pipeline',
       [{ name: 'http', port: LOGSTASH_API_PORT }],
       { headless: true, publishNotReadyAddresses: true },
     );
-    [this.beatsEndpoint] = this.addService('service', this.name, 'pipeline', [
+    const [beats] = this.addService('service', this.name, 'pipeline', [
       { name: 'beats', port: LOGSTASH_BEATS_PORT, scheme: 'tcp' },
     ]);
-    const serviceAccountName = this.addServiceAccount();
+    return [api, beats];
+  }
 
+  /** The pipeline pods: Logstash, its exporter unless turned off, and their disruption budget. */
+  private addStatefulSet(props: LogstashProps, pod: LogstashPod): void {
+    const identity = this.identity('pipeline');
     const volumeMounts: k8s.VolumeMount[] = [
       // Single files over the image's config dir, so jvm.options and log4j2.properties stay.
       {
@@ -317,7 +369,7 @@ export class Logstash extends Component implements ILogstash {
       {
         name: 'config',
         configMap: {
-          name: configMap,
+          name: pod.configMap,
           items: [
             { key: 'logstash.yml', path: 'logstash.yml' },
             { key: 'pipelines.yml', path: 'pipelines.yml' },
@@ -327,8 +379,8 @@ export class Logstash extends Component implements ILogstash {
       {
         name: 'pipeline',
         configMap: {
-          name: configMap,
-          items: Object.keys(pipelineFiles).map((file) => ({ key: file, path: file })),
+          name: pod.configMap,
+          items: Object.keys(this.pipelineFiles).map((file) => ({ key: file, path: file })),
         },
       },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
@@ -338,9 +390,9 @@ export class Logstash extends Component implements ILogstash {
     // the node UUID; the limit keeps a growing dead-letter queue from filling the node's disk.
     if (!props.persistentQueue)
       volumes.push({ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } });
-    if (ca) {
-      volumes.push(ca.volume);
-      volumeMounts.push(ca.volumeMount);
+    if (pod.ca) {
+      volumes.push(pod.ca.volume);
+      volumeMounts.push(pod.ca.volumeMount);
     }
 
     const container = renderContainer(this, 'resources', {
@@ -349,7 +401,7 @@ export class Logstash extends Component implements ILogstash {
       // Run Logstash itself instead of the image's entrypoint: the entrypoint's env2yaml
       // step rewrites logstash.yml, which fails on the read-only config mount.
       command: [`${LOGSTASH_HOME}/bin/logstash`],
-      env,
+      env: pod.env,
       ports: [
         { name: 'beats', containerPort: LOGSTASH_BEATS_PORT },
         { name: 'http', containerPort: LOGSTASH_API_PORT },
@@ -368,29 +420,27 @@ export class Logstash extends Component implements ILogstash {
     });
 
     const containers = [container];
-    if (props.exporter !== false) {
+    if (props.exporter !== false)
       containers.push(renderLogstashExporterContainer(this, props.exporter ?? {}));
-      this.metricsPort = LOGSTASH_EXPORTER_PORT;
-    }
 
     addWorkload(this, 'statefulset', {
       metadata: this.metadata(this.name, 'pipeline'),
       spec: {
         kind: 'StatefulSet',
-        serviceName: headlessName,
+        serviceName: pod.headlessName,
         replicas: this.replicas,
         // Replicas share nothing, so they start and stop together.
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'RollingUpdate' },
         pod: {
           identity,
-          serviceAccountName,
+          serviceAccountName: pod.serviceAccountName,
           automountServiceAccountToken: false,
           containers,
           volumes,
           annotations: {
             ...(this.metricsPort ? scrapeAnnotations(this.metricsPort) : {}),
-            'checksum/config': configChecksum(data),
+            'checksum/config': configChecksum(pod.data),
           },
           // Time to flush in-flight batches to Elasticsearch (and the queue to disk).
           terminationGracePeriodSeconds: 120,
@@ -410,11 +460,6 @@ export class Logstash extends Component implements ILogstash {
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'pipeline', this.replicas);
-  }
-
-  /** The longest a batch waits to fill before its events go on to Elasticsearch: `pipeline.batch.delay`, in seconds. */
-  public get batchDelaySeconds(): number {
-    return this.batchDelayMillis / 1000;
   }
 
   private resolveHeap(heap: string | undefined): number {
