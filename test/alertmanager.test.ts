@@ -1,4 +1,11 @@
-import { AlertReceiver, AlertmanagerProps, renderAlertmanagerConfig } from '../lib/alertmanager';
+import { Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import {
+  Alertmanager,
+  AlertReceiver,
+  AlertmanagerProps,
+  renderAlertmanagerConfig,
+} from '../lib/alertmanager';
 import { KUBERNETES_VERSIONS, KubeSchema } from './support/kube-schema';
 import { synthAlertmanager as synth } from './support/alert-receivers';
 
@@ -28,6 +35,31 @@ describe('Alertmanager', () => {
       group_interval: '5m',
       repeat_interval: '4h',
     });
+  });
+
+  test('renders a route and a receiver added after a synth into the next synth, with a new checksum', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'observability' });
+    const alertmanager = new Alertmanager(chart, 'alertmanager');
+    const render = () => {
+      const objs = Testing.synth(chart);
+      const configMap = objs.find((o) => o.kind === 'ConfigMap' && o.data?.['alertmanager.yml']);
+      const sts = objs.find((o) => o.kind === 'StatefulSet');
+      return {
+        config: parse(configMap.data['alertmanager.yml']),
+        checksum: sts.spec.template.metadata.annotations['checksum/config'],
+      };
+    };
+    const first = render();
+    const receiver = alertmanager.addReceiver(AlertReceiver.webhook('late', { port: 8443 }));
+    const second = render();
+    alertmanager.addRoute({ receiver, matchers: ['team="late"'] });
+    const third = render();
+    expect(first.config.receivers.map((r: any) => r.name)).toEqual(['null']);
+    expect(second.config.receivers.map((r: any) => r.name)).toEqual(['null', 'late']);
+    expect(third.config.route.routes).toContainEqual(
+      expect.objectContaining({ receiver: 'late', matchers: ['team="late"'] }),
+    );
+    expect(new Set([first.checksum, second.checksum, third.checksum]).size).toBe(3);
   });
 
   test('the longest group_wait counts nested routes', () => {
