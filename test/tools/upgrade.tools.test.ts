@@ -259,3 +259,141 @@ describe('an upgrade that changes a StatefulSet claim template', () => {
     expect(live.spec.volumeClaimTemplates[0].spec.resources.requests.storage).not.toBe('999Gi');
   });
 });
+
+// docs/upgrading.md's Elastic stack upgrade, the Kubernetes half (no kubelet here, so no
+// Elasticsearch runs): staging's Elasticsearch StatefulSet held by a rollout partition keeps
+// every pod through an apply of a new image, lowering the partition replaces exactly the
+// next pod (and no further one until that pod is Ready), removing the partition hands the
+// rollout back to the manifests, and Kibana scaled to zero comes back on apply. Every apply
+// is the README's, and none conflicts.
+describe('the Kubernetes steps of an Elastic stack upgrade (docs/upgrading.md)', () => {
+  const objects = manifestObjects(manifestDir('staging'));
+  const NEXT_ES = 'docker.elastic.co/elasticsearch/elasticsearch:9.5.0';
+  const NEXT_KIBANA = 'docker.elastic.co/kibana/kibana:9.5.0';
+  const sts = objects.find(
+    (o) => o.kind === 'StatefulSet' && o.metadata.name === 'elasticsearch-node',
+  )!;
+  const ns = ['-n', 'observability'];
+  const manifest = (os: KubeObject[]) => os.map((o) => stringify(o)).join('---\n');
+  const withImage = (os: KubeObject[], kind: string, name: string, image: string) => {
+    const copy = structuredClone(os);
+    copy.find(
+      (o) => o.kind === kind && o.metadata.name === name,
+    )!.spec.template.spec.containers[0].image = image;
+    return copy;
+  };
+  const applyOk = (os: KubeObject[]) => {
+    const args = readmeApply('-');
+    const result = plane.kubectl(args, manifest(os));
+    expect({
+      status: result.status,
+      warnings: warnings(result.stderr),
+      stderr: result.stderr,
+    }).toEqual({
+      status: 0,
+      warnings: [],
+      stderr: '',
+    });
+  };
+  const partition = (n: number) =>
+    kubectlOk([
+      ...ns,
+      'patch',
+      'statefulset',
+      sts.metadata.name,
+      '-p',
+      JSON.stringify({ spec: { updateStrategy: { rollingUpdate: { partition: n } } } }),
+    ]);
+  /** pod name -> image, of the StatefulSet's pods that exist and are not terminating. */
+  const podImages = () => {
+    const pods = JSON.parse(
+      kubectlOk([
+        ...ns,
+        'get',
+        'pods',
+        '-l',
+        'app.kubernetes.io/instance=elasticsearch',
+        '-o',
+        'json',
+      ]).stdout,
+    ).items as any[];
+    return Object.fromEntries(
+      pods
+        .filter((p) => !p.metadata.deletionTimestamp)
+        .map((p) => [p.metadata.name, p.spec.containers[0].image]),
+    );
+  };
+  const untilImages = (want: Record<string, string>) =>
+    waitUntil(
+      `the Elasticsearch pods at ${JSON.stringify(want)}`,
+      () => (JSON.stringify(podImages()) === JSON.stringify(want) ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    ).catch((e) => {
+      throw new Error(`${e.message}; they are at ${JSON.stringify(podImages())}`);
+    });
+  const current = sts.spec.template.spec.containers[0].image;
+  const at = (images: string[]) =>
+    Object.fromEntries(images.map((image, i) => [`${sts.metadata.name}-${i}`, image]));
+
+  afterAll(() => deleteEverything(objects), 180_000);
+
+  test('a held StatefulSet keeps its pods through the apply; lowering the partition replaces exactly the next pod', async () => {
+    expect(sts.spec.replicas).toBe(3);
+    applyOk(objects);
+    await untilImages(at([current, current, current]));
+
+    partition(3);
+    applyOk(withImage(objects, 'StatefulSet', sts.metadata.name, NEXT_ES));
+    // The controller had its chance to replace a pod: it must not have.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(podImages()).toEqual(at([current, current, current]));
+
+    partition(2);
+    await untilImages(at([current, current, NEXT_ES]));
+    // The controller also waits for the replaced pod to be Ready before it replaces the
+    // next one, and with no kubelet here none becomes Ready: lowering the partition again
+    // replaces nothing yet.
+    partition(1);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(podImages()).toEqual(at([current, current, NEXT_ES]));
+
+    kubectlOk([
+      ...ns,
+      'patch',
+      'statefulset',
+      sts.metadata.name,
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/spec/updateStrategy/rollingUpdate"}]',
+    ]);
+    const strategy = kubectlOk([
+      ...ns,
+      'get',
+      'statefulset',
+      sts.metadata.name,
+      '-o',
+      'jsonpath={.spec.updateStrategy}',
+    ]).stdout;
+    expect(JSON.parse(strategy)).toEqual(sts.spec.updateStrategy);
+  });
+
+  test('Kibana scaled to zero comes back at the new image on apply, with no conflict', async () => {
+    const kibana = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kibana')!;
+    kubectlOk([...ns, 'scale', 'deployment', 'kibana', '--replicas=0']);
+    const next = withImage(
+      withImage(objects, 'StatefulSet', sts.metadata.name, NEXT_ES),
+      'Deployment',
+      'kibana',
+      NEXT_KIBANA,
+    );
+    applyOk(next);
+    const live = JSON.parse(kubectlOk([...ns, 'get', 'deployment', 'kibana', '-o', 'json']).stdout);
+    expect({
+      replicas: live.spec.replicas,
+      image: live.spec.template.spec.containers[0].image,
+    }).toEqual({
+      replicas: kibana.spec.replicas,
+      image: NEXT_KIBANA,
+    });
+  });
+});
