@@ -1,0 +1,53 @@
+import { ENVIRONMENTS } from './support/environments';
+import {
+  PREVIOUS_RELEASE,
+  deletedBy,
+  droppedObjects,
+  manifestDir,
+  manifestObjects,
+  readmeApplyCommand,
+  restartedWorkloads,
+  upgradeCommands,
+  upgradeNotes,
+} from './support/releases';
+
+// The CHANGELOG's "Upgrading from 0.1.0" notes against the committed manifests of 0.1.0
+// (test/fixtures/releases/0.1.0/) and this tree's dist/: the fast half of the upgrade check.
+// test/tools/upgrade.tools.test.ts runs the same commands on a real API server over an
+// installed 0.1.0 and checks what they change there.
+
+const notes = upgradeNotes('0.2.0', PREVIOUS_RELEASE);
+
+describe.each(ENVIRONMENTS)('upgrading %s from 0.1.0', (env) => {
+  const previous = manifestObjects(manifestDir(env, PREVIOUS_RELEASE));
+  const current = manifestObjects(manifestDir(env));
+  const commands = upgradeCommands(notes, env);
+  const kinds = new Map(previous.map((o) => [o.kind.toLowerCase(), o.kind]));
+
+  test("the notes' first command is the README's apply of dist/<env>/", () => {
+    const readme = readmeApplyCommand().map((arg) =>
+      arg.startsWith('dist/') ? `dist/${env}/` : arg,
+    );
+    expect(commands[0]).toEqual(readme);
+  });
+
+  test('the notes delete exactly the objects of 0.1.0 this release no longer renders', () => {
+    const dropped = droppedObjects(previous, current);
+    // Renamed setup Jobs at least: a Job is named after a hash of its spec.
+    expect(dropped.length).toBeGreaterThan(0);
+    const deleted = commands.slice(1).flatMap((c) => deletedBy(c, kinds));
+    expect(deleted.sort()).toEqual([...dropped].sort());
+    expect(commands.slice(1).filter((c) => deletedBy(c, kinds).length === 0)).toEqual([]);
+  });
+});
+
+test('the notes name the restarting workloads as kind/name of workloads this release renders', () => {
+  const restarted = restartedWorkloads(notes);
+  expect(restarted.length).toBeGreaterThan(0);
+  for (const env of ENVIRONMENTS) {
+    const names = new Set(
+      manifestObjects(manifestDir(env)).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`),
+    );
+    expect({ env, unknown: restarted.filter((w) => !names.has(w)) }).toEqual({ env, unknown: [] });
+  }
+});
