@@ -140,6 +140,17 @@ interface NodeGroup {
   readonly heapMegabytes: number;
 }
 
+/** What every node group's StatefulSet shares. */
+interface NodeGroupContext {
+  readonly serviceAccount: string;
+  readonly transportService: string;
+  readonly masterPods: string[];
+  readonly singleNode: boolean;
+  readonly spread: Spread;
+  readonly allowMmap: boolean;
+  readonly sysctlImage?: string;
+}
+
 /**
  * An Elasticsearch cluster: one StatefulSet per node group, a headless Service
  * for transport and discovery, an HTTP Service for clients, and PDBs.
@@ -184,62 +195,13 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     this.securityEnabled = security.enabled ?? true;
     const transportService = `${this.name}-transport`;
     const httpService = `${this.name}-http`;
-    if (this.securityEnabled) {
-      const certificates = (
-        security.certificates ?? ElasticsearchCertificates.fromSecret(`${this.name}-certs`)
-      ).bind(this, 'security.certificates', {
-        name: this.name,
-        namespace: this.namespace,
-        labels: standardLabels(this.identity('certificate')),
-        httpService,
-        transportService,
-      });
-      this.certificatesSecret = certificates.secretName;
-      this.certificatesIssuer = certificates.issuer;
-      this.caCertificate = { name: this.certificatesSecret, key: 'ca.crt' };
-      this.elasticPassword = validateSecretRef(
-        this,
-        'security.elasticPassword',
-        security.elasticPassword ?? { name: `${this.name}-elastic-password`, key: 'password' },
-      );
-      if (certificates.external) {
-        this.recordExternalSecret({
-          name: this.certificatesSecret,
-          keys: ['tls.crt', 'tls.key', 'ca.crt'],
-          purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)',
-        });
-      }
-      this.recordExternalSecret({
-        name: this.elasticPassword.name,
-        keys: [this.elasticPassword.key],
-        purpose: 'password of the Elasticsearch `elastic` superuser',
-      });
-    }
-    this.virtualMemory = props.virtualMemory ?? VirtualMemory.NO_MMAP;
-    if (!Object.values(VirtualMemory).includes(this.virtualMemory)) {
-      invalidProp(
-        this,
-        'virtualMemory',
-        this.virtualMemory,
-        'is not a VirtualMemory choice',
-        `use one of ${Object.keys(VirtualMemory)
-          .map((k) => `VirtualMemory.${k}`)
-          .join(', ')}`,
-      );
-    }
-    if (props.sysctlImage && this.virtualMemory !== VirtualMemory.INIT_CONTAINER) {
-      invalidProp(
-        this,
-        'sysctlImage',
-        props.sysctlImage,
-        `is only used with VirtualMemory.INIT_CONTAINER, but virtualMemory is '${this.virtualMemory}'`,
-        'remove sysctlImage, or use VirtualMemory.INIT_CONTAINER',
-      );
-    }
-    const sysctlImage =
-      this.virtualMemory === VirtualMemory.INIT_CONTAINER
-        ? validateImage(this, 'sysctlImage', props.sysctlImage ?? Images.sysctl)
-        : undefined;
+    const tls = this.securityEnabled && this.bindSecurity(security, httpService, transportService);
+    this.certificatesSecret = tls ? tls.certificatesSecret : undefined;
+    this.certificatesIssuer = tls ? tls.certificatesIssuer : undefined;
+    this.caCertificate = tls ? tls.caCertificate : undefined;
+    this.elasticPassword = tls ? tls.elasticPassword : undefined;
+    this.virtualMemory = this.validateVirtualMemory(props.virtualMemory ?? VirtualMemory.NO_MMAP);
+    const sysctlImage = this.resolveSysctlImage(props.sysctlImage);
 
     const groups = this.resolveGroups(props);
     this.masterEligibleNodes = groups
@@ -248,19 +210,118 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     this.dataNodes = groups
       .filter((g) => g.roles.includes('data'))
       .reduce((n, g) => n + g.replicas, 0);
+    this.validateQuorum(props.masters !== undefined);
+
+    const serviceAccount = this.addServiceAccount();
+    this.addTransportService(transportService);
+    this.recordTransportFlow();
+    this.endpoint = this.addHttpService(httpService, groups);
+    this.addNodeGroups(groups, {
+      serviceAccount,
+      transportService,
+      spread: props.spread ?? Spread.PREFERRED,
+      sysctlImage,
+    });
+    this.nodeGroups = groups.map((g) => ({
+      statefulSet: `${this.name}-${g.role}`,
+      roles: g.roles,
+      replicas: g.replicas,
+      heapMegabytes: g.heapMegabytes,
+    }));
+  }
+
+  /** Binds the certificates and records the Secrets of TLS and of the `elastic` password. */
+  private bindSecurity(
+    security: ElasticsearchSecurityProps,
+    httpService: string,
+    transportService: string,
+  ): {
+    certificatesSecret: string;
+    certificatesIssuer?: CertificateIssuer;
+    caCertificate: SecretKeyRef;
+    elasticPassword: SecretKeyRef;
+  } {
+    const certificates = (
+      security.certificates ?? ElasticsearchCertificates.fromSecret(`${this.name}-certs`)
+    ).bind(this, 'security.certificates', {
+      name: this.name,
+      namespace: this.namespace,
+      labels: standardLabels(this.identity('certificate')),
+      httpService,
+      transportService,
+    });
+    const elasticPassword = validateSecretRef(
+      this,
+      'security.elasticPassword',
+      security.elasticPassword ?? { name: `${this.name}-elastic-password`, key: 'password' },
+    );
+    if (certificates.external) {
+      this.recordExternalSecret({
+        name: certificates.secretName,
+        keys: ['tls.crt', 'tls.key', 'ca.crt'],
+        purpose: 'Elasticsearch node certificate and CA (HTTP and transport TLS)',
+      });
+    }
+    this.recordExternalSecret({
+      name: elasticPassword.name,
+      keys: [elasticPassword.key],
+      purpose: 'password of the Elasticsearch `elastic` superuser',
+    });
+    return {
+      certificatesSecret: certificates.secretName,
+      certificatesIssuer: certificates.issuer,
+      caCertificate: { name: certificates.secretName, key: 'ca.crt' },
+      elasticPassword,
+    };
+  }
+
+  /** One of the `VirtualMemory` choices. */
+  private validateVirtualMemory(virtualMemory: VirtualMemory): VirtualMemory {
+    if (!Object.values(VirtualMemory).includes(virtualMemory)) {
+      invalidProp(
+        this,
+        'virtualMemory',
+        virtualMemory,
+        'is not a VirtualMemory choice',
+        `use one of ${Object.keys(VirtualMemory)
+          .map((k) => `VirtualMemory.${k}`)
+          .join(', ')}`,
+      );
+    }
+    return virtualMemory;
+  }
+
+  /** The image of the sysctl init container, with `VirtualMemory.INIT_CONTAINER` only. */
+  private resolveSysctlImage(sysctlImage: string | undefined): string | undefined {
+    if (sysctlImage && this.virtualMemory !== VirtualMemory.INIT_CONTAINER) {
+      invalidProp(
+        this,
+        'sysctlImage',
+        sysctlImage,
+        `is only used with VirtualMemory.INIT_CONTAINER, but virtualMemory is '${this.virtualMemory}'`,
+        'remove sysctlImage, or use VirtualMemory.INIT_CONTAINER',
+      );
+    }
+    return this.virtualMemory === VirtualMemory.INIT_CONTAINER
+      ? validateImage(this, 'sysctlImage', sysctlImage ?? Images.sysctl)
+      : undefined;
+  }
+
+  /** An odd number of master-eligible nodes, so that a majority survives a partition. */
+  private validateQuorum(masters: boolean): void {
     if (this.masterEligibleNodes % 2 === 0) {
       invalidProp(
         this,
-        props.masters ? 'masters.replicas' : 'data.replicas',
+        masters ? 'masters.replicas' : 'data.replicas',
         this.masterEligibleNodes,
         'must give an odd number of master-eligible nodes to keep a quorum',
         `use ${this.masterEligibleNodes - 1} or ${this.masterEligibleNodes + 1}`,
       );
     }
+  }
 
-    const serviceAccount = this.addServiceAccount();
-    this.addTransportService(transportService);
-    // Every node talks to every other, whatever the roles.
+  /** Every node talks to every other, whatever the roles. */
+  private recordTransportFlow(): void {
     const nodes = NetworkPeer.pods(this.namespace, this.allNodesSelector);
     this.recordFlow({
       from: nodes,
@@ -268,34 +329,38 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       ports: [{ port: TRANSPORT_PORT }],
       purpose: 'transport between nodes',
     });
+  }
+
+  /** The HTTP Service for clients. */
+  private addHttpService(httpService: string, groups: NodeGroup[]): ServiceEndpoint {
     // Clients talk to the data nodes; dedicated masters stay out of the request path.
     const dataRole = groups[groups.length - 1].role;
-    [this.endpoint] = this.addService('http-service', httpService, dataRole, [
+    const [endpoint] = this.addService('http-service', httpService, dataRole, [
       { name: 'http', port: HTTP_PORT, scheme: this.securityEnabled ? 'https' : 'http' },
     ]);
+    return endpoint;
+  }
 
+  /** One StatefulSet per group, all seeded with the master-eligible pods. */
+  private addNodeGroups(
+    groups: NodeGroup[],
+    context: Pick<
+      NodeGroupContext,
+      'serviceAccount' | 'transportService' | 'spread' | 'sysctlImage'
+    >,
+  ): void {
     const masterPods = groups
       .filter((g) => g.roles.includes('master'))
       .flatMap((g) => Array.from({ length: g.replicas }, (_, i) => `${this.name}-${g.role}-${i}`));
     const singleNode = groups.length === 1 && groups[0].replicas === 1;
-    const spread = props.spread ?? Spread.PREFERRED;
     for (const group of groups) {
       this.addNodeGroup(group, {
-        serviceAccount,
-        transportService,
+        ...context,
         masterPods,
         singleNode,
-        spread,
-        sysctlImage,
         allowMmap: this.virtualMemory !== VirtualMemory.NO_MMAP,
       });
     }
-    this.nodeGroups = groups.map((g) => ({
-      statefulSet: `${this.name}-${g.role}`,
-      roles: g.roles,
-      replicas: g.replicas,
-      heapMegabytes: g.heapMegabytes,
-    }));
   }
 
   private resolveGroups(props: ElasticsearchClusterProps): NodeGroup[] {
@@ -379,18 +444,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     });
   }
 
-  private addNodeGroup(
-    group: NodeGroup,
-    context: {
-      serviceAccount: string;
-      transportService: string;
-      masterPods: string[];
-      singleNode: boolean;
-      spread: Spread;
-      allowMmap: boolean;
-      sysctlImage?: string;
-    },
-  ): void {
+  private addNodeGroup(group: NodeGroup, context: NodeGroupContext): void {
     const name = `${this.name}-${group.role}`;
     const identity = this.identity(group.role);
     const config = renderYaml(

@@ -182,6 +182,36 @@ export class Jaeger extends Component implements IJaeger {
       'samplingRate',
       props.samplingRate ?? (this.storage instanceof MemoryStorage ? 1.0 : 0.1),
     );
+    const sampling = this.renderSampling(props);
+
+    this.elasticsearch = this.elasticsearchAccess();
+    const backend = this.renderBackend();
+    this.serviceAccountName = this.addServiceAccount();
+    const components = this.addRoles(backend, sampling);
+    // Both Services exist in every topology, so clients use the same names whatever the storage.
+    [this.otlpGrpcEndpoint, this.otlpHttpEndpoint, this.zipkinEndpoint, this.samplingEndpoint] =
+      this.addService(
+        'collector-service',
+        this.collectorName,
+        components.collector,
+        COLLECTOR_SERVICE_PORTS,
+      );
+    [this.queryEndpoint] = this.addService('query-service', this.queryName, components.query, [
+      { name: 'query', port: JaegerPorts.query },
+    ]);
+    this.recordApplicationFlows();
+  }
+
+  private get collectorName(): string {
+    return `${this.name}-collector`;
+  }
+
+  private get queryName(): string {
+    return `${this.name}-query`;
+  }
+
+  /** The sampling strategies file; every rate checked, and no override of an unsampled operation. */
+  private renderSampling(props: JaegerProps): string {
     const serviceRates = props.serviceSamplingRates ?? {};
     for (const [service, rate] of Object.entries(serviceRates))
       this.validateRate(`serviceSamplingRates.${service}`, rate);
@@ -203,10 +233,7 @@ export class Jaeger extends Component implements IJaeger {
       }
     }
 
-    this.elasticsearch = this.elasticsearchAccess();
-    const backend = this.renderBackend();
-    const samplingFile = `${CONFIG_DIR}/sampling-strategies.json`;
-    const sampling = renderJson(
+    return renderJson(
       renderSamplingStrategies({
         defaultRate: this.samplingRate,
         serviceRates,
@@ -214,12 +241,17 @@ export class Jaeger extends Component implements IJaeger {
         unsampledOperations,
       }),
     );
+  }
 
-    this.serviceAccountName = this.addServiceAccount();
-    const collectorName = `${this.name}-collector`;
-    const queryName = `${this.name}-query`;
-    let collectorComponent: string;
-    let queryComponent: string;
+  /**
+   * The Deployments: one all-in-one with memory storage, else collector and query and the
+   * index cleaner. Returns the component each Service selects.
+   */
+  private addRoles(
+    backend: JaegerBackendConfig,
+    sampling: string,
+  ): { collector: string; query: string } {
+    const samplingFile = `${CONFIG_DIR}/sampling-strategies.json`;
     if (this.storage instanceof MemoryStorage) {
       if (this.replicas !== 1) {
         invalidProp(
@@ -236,41 +268,32 @@ export class Jaeger extends Component implements IJaeger {
         samplingFile,
         sampling,
       );
-      collectorComponent = queryComponent = 'all-in-one';
-    } else {
-      this.addRole(
-        { role: 'collector', name: collectorName, replicas: this.replicas },
-        backend,
-        samplingFile,
-        sampling,
-      );
-      this.addRole(
-        { role: 'query', name: queryName, replicas: this.replicas },
-        backend,
-        samplingFile,
-        sampling,
-      );
-      collectorComponent = 'collector';
-      queryComponent = 'query';
-      this.addIndexCleaner(this.storage as ElasticsearchStorage);
+      return { collector: 'all-in-one', query: 'all-in-one' };
     }
-
-    // Both Services exist in every topology, so clients use the same names whatever the storage.
-    const [otlpGrpc, otlpHttp, zipkin, samplingEndpoint] = this.addService(
-      'collector-service',
-      collectorName,
-      collectorComponent,
-      COLLECTOR_SERVICE_PORTS,
+    this.addRole(
+      { role: 'collector', name: this.collectorName, replicas: this.replicas },
+      backend,
+      samplingFile,
+      sampling,
     );
-    const [query] = this.addService('query-service', queryName, queryComponent, [
-      { name: 'query', port: JaegerPorts.query },
-    ]);
-    this.otlpGrpcEndpoint = otlpGrpc;
-    this.otlpHttpEndpoint = otlpHttp;
-    this.zipkinEndpoint = zipkin;
-    this.samplingEndpoint = samplingEndpoint;
-    this.queryEndpoint = query;
-    for (const endpoint of [otlpGrpc, otlpHttp, zipkin, samplingEndpoint]) {
+    this.addRole(
+      { role: 'query', name: this.queryName, replicas: this.replicas },
+      backend,
+      samplingFile,
+      sampling,
+    );
+    this.addIndexCleaner(this.storage as ElasticsearchStorage);
+    return { collector: 'collector', query: 'query' };
+  }
+
+  /** Applications send spans to, and read sampling strategies from, the collector Service. */
+  private recordApplicationFlows(): void {
+    for (const endpoint of [
+      this.otlpGrpcEndpoint,
+      this.otlpHttpEndpoint,
+      this.zipkinEndpoint,
+      this.samplingEndpoint,
+    ]) {
       this.recordFlow({
         from: NetworkPeer.external(APPLICATIONS_PEER),
         to: endpoint.target.peer,

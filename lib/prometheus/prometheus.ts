@@ -107,6 +107,15 @@ const DEFAULT_RESOURCES: ContainerResources = {
   memoryLimit: '2Gi',
 };
 
+/** What the Prometheus pods are built from. */
+interface PrometheusPod {
+  readonly serviceAccountName: string;
+  /** The headless Service that governs the pods' names. */
+  readonly headlessName: string;
+  readonly resources: ContainerResources;
+  readonly spread: Spread;
+}
+
 /**
  * A Prometheus 3 server as a StatefulSet: Kubernetes service discovery of
  * annotated pods and Services, kubelet and cAdvisor metrics, rules, and
@@ -153,97 +162,21 @@ export class Prometheus extends Component implements IPrometheus {
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
 
-    for (const job of defaultScrapeJobs({
-      kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify,
-    }))
-      this.connectToScrapeTargets(job);
-    // The `kubernetes-pods` job finds application pods by their annotations, on any port.
-    this.connectTo('server', APPLICATIONS_PEER, 'scrapes annotated application pods');
+    this.connectToDefaultScrapeTargets();
     if (props.alertmanager) this.addAlertmanager(props.alertmanager);
     for (const job of props.scrapeJobs ?? []) this.addScrapeJob(job);
     for (const group of props.rules ?? []) this.addRuleGroup(group);
 
-    const identity = this.identity('server');
     const serviceAccountName = this.addServiceAccount();
     this.clusterRoleName = this.addDiscoveryRbac(serviceAccountName);
-
     // Rendered at synth time, so jobs, rules and Alertmanagers added after construction are included.
-    this.configMapName = `${this.name}-config`;
-    this.addConfigMap('config', this.configMapName, 'server', {
+    this.configMapName = this.addConfigMap('config', `${this.name}-config`, 'server', {
       [CONFIG_FILE]: Lazy.any({ produce: () => this.renderConfigData()[CONFIG_FILE] }),
       [RULES_FILE]: Lazy.any({ produce: () => this.renderConfigData()[RULES_FILE] }),
     });
-
-    [this.endpoint] = this.addService('service', this.name, 'server', [
-      { name: 'http', port: PORT },
-    ]);
     const headlessName = `${this.name}-headless`;
-    this.addService('headless-service', headlessName, 'server', [{ name: 'http', port: PORT }], {
-      headless: true,
-    });
-
-    const args = [
-      `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
-      `--storage.tsdb.path=${DATA_DIR}`,
-      `--storage.tsdb.retention.time=${this.retention.time}`,
-      ...(this.retention.size ? [`--storage.tsdb.retention.size=${this.retention.size}`] : []),
-      // Lets a config reload happen through POST /-/reload instead of a restart.
-      '--web.enable-lifecycle',
-      ...externalUrlArgs(this, 'externalUrl', props.externalUrl, 'https://prometheus.example.com'),
-      // Exemplars link latency histograms to traces in Grafana.
-      '--enable-feature=exemplar-storage',
-    ];
-
-    const container = renderContainer(this, 'resources', {
-      name: 'prometheus',
-      image: this.image,
-      args,
-      env: this.replicas > 1 ? [fieldRefEnv('POD_NAME', 'metadata.name')] : [],
-      ports: [{ name: 'http', containerPort: PORT }],
-      resources,
-      readinessProbe: httpProbe('readiness', '/-/ready', 'http'),
-      // /-/healthy answers during WAL replay, so a long replay does not kill the pod.
-      livenessProbe: httpProbe('liveness', '/-/healthy', 'http'),
-      volumeMounts: [
-        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-        { name: 'data', mountPath: DATA_DIR },
-      ],
-      runAsUser: UID,
-    });
-
-    addWorkload(this, 'statefulset', {
-      metadata: this.metadata(this.name, 'server'),
-      spec: {
-        kind: 'StatefulSet',
-        replicas: this.replicas,
-        serviceName: headlessName,
-        podManagementPolicy: 'Parallel',
-        pod: {
-          identity,
-          serviceAccountName,
-          automountServiceAccountToken: true,
-          containers: [container],
-          volumes: [{ name: 'config', configMap: { name: this.configMapName } }],
-          annotations: {
-            'checksum/config': Lazy.any({ produce: () => configChecksum(this.renderConfigData()) }),
-          },
-          uid: UID,
-          terminationGracePeriodSeconds: 120,
-          ...spreadPods(identity, spread),
-        },
-        volumeClaimTemplates: [
-          renderVolumeClaimTemplate(
-            this,
-            'storage',
-            'data',
-            this.storage,
-            { example: '50Gi' },
-            selectorLabels(identity),
-          ),
-        ],
-      },
-    });
-    this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+    this.endpoint = this.addServices(headlessName);
+    this.addStatefulSet(props.externalUrl, { serviceAccountName, headlessName, resources, spread });
   }
 
   /**
@@ -487,6 +420,97 @@ export class Prometheus extends Component implements IPrometheus {
       }
     }
     return { ...labels };
+  }
+
+  /** Records the flows of the built-in scrape jobs and to the annotated application pods. */
+  private connectToDefaultScrapeTargets(): void {
+    for (const job of defaultScrapeJobs({
+      kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify,
+    }))
+      this.connectToScrapeTargets(job);
+    // The `kubernetes-pods` job finds application pods by their annotations, on any port.
+    this.connectTo('server', APPLICATIONS_PEER, 'scrapes annotated application pods');
+  }
+
+  /** The Service of the API and UI, and the headless Service that governs the pods' names. */
+  private addServices(headlessName: string): ServiceEndpoint {
+    const [endpoint] = this.addService('service', this.name, 'server', [
+      { name: 'http', port: PORT },
+    ]);
+    this.addService('headless-service', headlessName, 'server', [{ name: 'http', port: PORT }], {
+      headless: true,
+    });
+    return endpoint;
+  }
+
+  /** The flags of the server: config, storage and retention, reload, external URL, exemplars. */
+  private serverArgs(externalUrl: string | undefined): string[] {
+    return [
+      `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
+      `--storage.tsdb.path=${DATA_DIR}`,
+      `--storage.tsdb.retention.time=${this.retention.time}`,
+      ...(this.retention.size ? [`--storage.tsdb.retention.size=${this.retention.size}`] : []),
+      // Lets a config reload happen through POST /-/reload instead of a restart.
+      '--web.enable-lifecycle',
+      ...externalUrlArgs(this, 'externalUrl', externalUrl, 'https://prometheus.example.com'),
+      // Exemplars link latency histograms to traces in Grafana.
+      '--enable-feature=exemplar-storage',
+    ];
+  }
+
+  /** The server pods, each with its own volume, and their disruption budget. */
+  private addStatefulSet(externalUrl: string | undefined, pod: PrometheusPod): void {
+    const identity = this.identity('server');
+    const container = renderContainer(this, 'resources', {
+      name: 'prometheus',
+      image: this.image,
+      args: this.serverArgs(externalUrl),
+      env: this.replicas > 1 ? [fieldRefEnv('POD_NAME', 'metadata.name')] : [],
+      ports: [{ name: 'http', containerPort: PORT }],
+      resources: pod.resources,
+      readinessProbe: httpProbe('readiness', '/-/ready', 'http'),
+      // /-/healthy answers during WAL replay, so a long replay does not kill the pod.
+      livenessProbe: httpProbe('liveness', '/-/healthy', 'http'),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'data', mountPath: DATA_DIR },
+      ],
+      runAsUser: UID,
+    });
+
+    addWorkload(this, 'statefulset', {
+      metadata: this.metadata(this.name, 'server'),
+      spec: {
+        kind: 'StatefulSet',
+        replicas: this.replicas,
+        serviceName: pod.headlessName,
+        podManagementPolicy: 'Parallel',
+        pod: {
+          identity,
+          serviceAccountName: pod.serviceAccountName,
+          automountServiceAccountToken: true,
+          containers: [container],
+          volumes: [{ name: 'config', configMap: { name: this.configMapName } }],
+          annotations: {
+            'checksum/config': Lazy.any({ produce: () => configChecksum(this.renderConfigData()) }),
+          },
+          uid: UID,
+          terminationGracePeriodSeconds: 120,
+          ...spreadPods(identity, pod.spread),
+        },
+        volumeClaimTemplates: [
+          renderVolumeClaimTemplate(
+            this,
+            'storage',
+            'data',
+            this.storage,
+            { example: '50Gi' },
+            selectorLabels(identity),
+          ),
+        ],
+      },
+    });
+    this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
   }
 
   /** Read-only discovery of scrape targets: no Secrets, no wildcards. */
