@@ -3,9 +3,9 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import * as publicApi from '../lib';
 
-// Builds lib/ with its declarations (tsc -p tsconfig.build.json, into build/api-report; again
-// only when lib/, the compiler options or the dependencies changed), then runs API Extractor
-// on both entry points: the same check as `npm run api:check`.
+// Builds lib/ with its declarations (tsc -p tsconfig.build.json, into build/api-report), then
+// runs API Extractor on both entry points: the same check as `npm run api:check`, and like it
+// skipping a step whose inputs are those of its last run (scripts/api-report.js).
 // scripts/ are plain CommonJS without declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runApiReports, DECLARATIONS_DIR } = require('../scripts/api-report') as {
