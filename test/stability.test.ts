@@ -15,10 +15,18 @@ function synthYaml(props: ObservabilityStackProps): string {
   return app.synthYaml();
 }
 
+const synthesized = new Map<ObservabilityStackProps, KubeObject[]>();
+
+/** The objects of one stack, synthesized once per props object: several tests read each variant. */
 function synthObjects(props: ObservabilityStackProps): KubeObject[] {
-  return Testing.synth(
-    new ObservabilityStack(Testing.app(), 'observability', props),
-  ) as KubeObject[];
+  let objects = synthesized.get(props);
+  if (!objects) {
+    objects = Testing.synth(
+      new ObservabilityStack(Testing.app(), 'observability', props),
+    ) as KubeObject[];
+    synthesized.set(props, objects);
+  }
+  return objects;
 }
 
 const key = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;

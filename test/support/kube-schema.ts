@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from 'fs';
-import { join } from 'path';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
+import { join, relative } from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
 
 export const KUBERNETES_VERSIONS = ['v1.27.0', 'v1.36.0'] as const;
 export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
@@ -9,6 +11,42 @@ type Schema = Record<string, unknown>;
 
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const SCHEMAS_DIR = join(__dirname, '..', 'schemas');
+/**
+ * Compiled validators, shared by the test files and kept between runs: compiling one kind's
+ * schema takes a few hundred milliseconds and eight test files validate the same kinds.
+ * Each version's directory is named by a hash of what its validators are compiled from.
+ */
+const CACHE_DIR = join(__dirname, '..', '..', 'build', 'kube-schema');
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function schemaFiles(version: KubernetesVersion): string[] {
+  const crds = join(SCHEMAS_DIR, 'cert-manager');
+  return [
+    join(SCHEMAS_DIR, version, '_definitions.json'),
+    ...readdirSync(crds)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => join(crds, f)),
+  ];
+}
+
+/** The cache directory of one version: a hash of the schemas, this file and ajv's version. */
+function cacheDirOf(version: KubernetesVersion): string {
+  const hash = createHash('sha256');
+  const ajvVersion = JSON.parse(readFileSync(require.resolve('ajv/package.json'), 'utf8')).version;
+  hash.update(`ajv ${ajvVersion}\n${readFileSync(__filename, 'utf8')}\n`);
+  for (const file of schemaFiles(version))
+    hash.update(`${relative(SCHEMAS_DIR, file)}\n${sha256(readFileSync(file, 'utf8'))}\n`);
+  return join(CACHE_DIR, `${version}-${hash.digest('hex').slice(0, 16)}`);
+}
+
+/** Writes a file whole or not at all: test files running in parallel may write the same one. */
+function writeAtomically(file: string, text: string): void {
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, text);
+  renameSync(partial, file);
+}
 
 /**
  * Rejects unknown fields everywhere: every object definition that lists its
@@ -26,12 +64,30 @@ function makeStrict(node: unknown): unknown {
 /** Validates Kubernetes objects, and the cert-manager kinds stored beside them, against the strict schema of one version. */
 export class KubeSchema {
   /** `apiVersion/kind` to the id of its schema in `ajv`. */
-  private readonly byKind = new Map<string, string>();
+  private readonly byKind: Map<string, string>;
   private readonly validators = new Map<string, ValidateFunction>();
-  private readonly ajv: Ajv;
+  private readonly cacheDir: string;
+  /** Made the first time a kind's validator is not in the cache. */
+  private compiler?: Ajv;
 
   constructor(public readonly version: KubernetesVersion) {
-    const raw = JSON.parse(readFileSync(join(SCHEMAS_DIR, version, '_definitions.json'), 'utf8'));
+    this.cacheDir = cacheDirOf(version);
+    const kindsFile = join(this.cacheDir, 'kinds.json');
+    if (existsSync(kindsFile)) {
+      this.byKind = new Map(JSON.parse(readFileSync(kindsFile, 'utf8')));
+    } else {
+      this.byKind = new Map();
+      this.compiler = this.makeCompiler();
+      mkdirSync(this.cacheDir, { recursive: true });
+      writeAtomically(kindsFile, JSON.stringify([...this.byKind]));
+    }
+  }
+
+  /** An ajv holding the strict definitions of this version and the CRDs; fills `byKind`. */
+  private makeCompiler(): Ajv {
+    const raw = JSON.parse(
+      readFileSync(join(SCHEMAS_DIR, this.version, '_definitions.json'), 'utf8'),
+    );
     const definitions = makeStrict(raw.definitions) as Record<string, Schema>;
     for (const [name, definition] of Object.entries(definitions)) {
       const gvks = definition['x-kubernetes-group-version-kind'] as
@@ -43,10 +99,36 @@ export class KubeSchema {
           this.byKind.set(`${apiVersion}/${gvk.kind}`, `k8s#/definitions/${name}`);
       }
     }
-    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-    this.ajv.addKeyword('x-kubernetes-group-version-kind');
-    this.ajv.addSchema({ $id: 'k8s', definitions });
-    this.addCustomResources();
+    // `code.source` keeps each validator's source, which the cache stores.
+    const ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      validateFormats: false,
+      code: { source: true },
+    });
+    ajv.addKeyword('x-kubernetes-group-version-kind');
+    ajv.addSchema({ $id: 'k8s', definitions });
+    this.addCustomResources(ajv);
+    return ajv;
+  }
+
+  /** The validator of a schema: from the cache, else compiled and stored there. */
+  private validator(schemaId: string): ValidateFunction {
+    const file = join(this.cacheDir, `${sha256(schemaId).slice(0, 16)}.js`);
+    if (existsSync(file)) {
+      const module = { exports: {} as ValidateFunction };
+      // The validator's standalone CommonJS source; it requires only ajv's runtime helpers.
+      new Function('require', 'module', 'exports', readFileSync(file, 'utf8'))(
+        require,
+        module,
+        module.exports,
+      );
+      return module.exports;
+    }
+    this.compiler ??= this.makeCompiler();
+    const validate = this.compiler.getSchema(schemaId)!;
+    writeAtomically(file, standaloneCode(this.compiler, validate));
+    return validate;
   }
 
   /**
@@ -54,7 +136,7 @@ export class KubeSchema {
    * CRD schemas under `schemas/cert-manager/`: as strict as the built-in kinds, and
    * `metadata`, which a CRD leaves as a bare object, checked as an `ObjectMeta`.
    */
-  private addCustomResources(): void {
+  private addCustomResources(ajv: Ajv): void {
     const dir = join(SCHEMAS_DIR, 'cert-manager');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       const crd = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
@@ -70,7 +152,7 @@ export class KubeSchema {
       };
       // No '/' in the id: refs to `k8s#...` resolve against it.
       const id = `crd.${crd.group}.${crd.version}.${crd.kind}`;
-      this.ajv.addSchema(schema, id);
+      ajv.addSchema(schema, id);
       this.byKind.set(`${crd.group}/${crd.version}/${crd.kind}`, id);
     }
   }
@@ -90,7 +172,7 @@ export class KubeSchema {
       ];
     let validate = this.validators.get(schemaId);
     if (!validate) {
-      validate = this.ajv.getSchema(schemaId)!;
+      validate = this.validator(schemaId);
       this.validators.set(schemaId, validate);
     }
     if (validate(object)) return [];
