@@ -83,6 +83,30 @@ export { ElasticsearchNodeTuning } from './elasticsearch/elasticsearch-node-tuni
 export type { ElasticsearchNodeTuningProps } from './elasticsearch/elasticsearch-node-tuning';
 export { ElasticsearchSetup } from './elasticsearch/elasticsearch-setup';
 export type { ElasticsearchSetupProps } from './elasticsearch/elasticsearch-setup';
+// Snapshots: where they go (credentials in the keystore), and the policies the setup Job creates.
+export {
+  DEFAULT_SNAPSHOT_MOUNT_PATH,
+  SNAPSHOT_STORAGE_PEER,
+  SnapshotRepository,
+} from './elasticsearch/snapshot-repository';
+export type {
+  AzureRepositoryOptions,
+  BoundSnapshotRepository,
+  GcsRepositoryOptions,
+  KeystoreSetting,
+  S3RepositoryOptions,
+  SharedFilesystemRepositoryOptions,
+  SnapshotRepositoryBaseOptions,
+  SnapshotRepositoryContext,
+  SnapshotRepositoryType,
+} from './elasticsearch/snapshot-repository';
+export { snapshotPolicyId } from './elasticsearch/snapshot-lifecycle';
+export type {
+  ResolvedSnapshotLifecycle,
+  SnapshotLifecycleProps,
+  SnapshotPolicy,
+  SnapshotPolicyBody,
+} from './elasticsearch/snapshot-lifecycle';
 
 // Kibana.
 export { Kibana } from './kibana/kibana';

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds ilm-check (test/tools/ilm-checker/), which parses and validates ILM policy bodies
-# with Elasticsearch's own classes (x-pack-core from Maven Central), into
-# <repo>/.cache/tools/ilm-checker/ (ilm-checker.jar and its lib/), with the wrapper
-# <repo>/.cache/tools/bin/ilm-check. Skipped when the jar exists and the stamp matches the
+# Builds ilm-check and slm-check (test/tools/ilm-checker/), which parse and validate ILM and
+# SLM policy bodies with Elasticsearch's own classes (x-pack-core from Maven Central), into
+# <repo>/.cache/tools/ilm-checker/ (ilm-checker.jar and its lib/), with the wrappers
+# <repo>/.cache/tools/bin/ilm-check and slm-check. Skipped when the jar exists and the stamp matches the
 # Elasticsearch version and the checker's sources. Needs Java 17+ and Maven (Maven Central).
 set -euo pipefail
 
@@ -55,3 +55,9 @@ cat >"$BIN/ilm-check" <<'EOF'
 exec java -jar "$(dirname "$0")/../ilm-checker/ilm-checker.jar" "$@"
 EOF
 chmod +x "$BIN/ilm-check"
+cat >"$BIN/slm-check" <<'EOF'
+#!/bin/sh
+# slm-check FILE...: each the body of PUT _slm/policy/<id>; built by scripts/build-ilm-checker.sh.
+exec java -cp "$(dirname "$0")/../ilm-checker/ilm-checker.jar" observability.tools.SlmCheck "$@"
+EOF
+chmod +x "$BIN/slm-check"

@@ -14,7 +14,7 @@
 #   filebeat              Filebeat 7.17.29 built from the beats Go module (FILEBEAT_VERSION)
 #   elasticsearch         Elasticsearch at ElasticStackVersion.V8_19 of lib/core/images.ts,
 #                         from Maven Central, unpacked into $TOOLS/elasticsearch
-#   ilm-check             Elasticsearch's ILM policy parser at that version (x-pack-core),
+#   ilm-check, slm-check  Elasticsearch's ILM and SLM policy parsers at that version (x-pack-core),
 #                         built by scripts/build-ilm-checker.sh
 # Needs Go, Python 3 with venv, and for Elasticsearch Maven and Java 17.
 # Idempotent: each step is skipped when its binaries exist and its version stamp matches.

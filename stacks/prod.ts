@@ -1,4 +1,10 @@
-import { ObservabilityStackProps, Spread, TraceStorage, ValueMask } from '../lib';
+import {
+  ObservabilityStackProps,
+  SnapshotRepository,
+  Spread,
+  TraceStorage,
+  ValueMask,
+} from '../lib';
 import { uiAccess } from './teams';
 
 /**
@@ -16,6 +22,16 @@ export const prod: ObservabilityStackProps = {
       storage: { size: '200Gi' },
     },
     spread: Spread.REQUIRED,
+    // Daily snapshots of every log class (kept as long as the class: trades 365 days) to S3,
+    // with an access key from Secret elasticsearch-snapshots-s3 in every node's keystore.
+    snapshotRepository: SnapshotRepository.s3({
+      bucket: 'acme-observability-prod-snapshots',
+      basePath: 'elasticsearch/prod',
+      credentials: {
+        accessKey: { name: 'elasticsearch-snapshots-s3', key: 'access-key' },
+        secretKey: { name: 'elasticsearch-snapshots-s3', key: 'secret-key' },
+      },
+    }),
   },
   // logClasses left out: DEFAULT_LOG_CLASSES, errors 90 / trades 365 / ai 30 / all 30 days.
   kibana: { replicas: 2, spread: Spread.REQUIRED },

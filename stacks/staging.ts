@@ -1,6 +1,7 @@
 import {
   DEFAULT_LOG_CLASSES,
   ObservabilityStackProps,
+  SnapshotRepository,
   Spread,
   TraceStorage,
   ValueMask,
@@ -19,6 +20,15 @@ export const staging: ObservabilityStackProps = {
   elasticsearch: {
     data: { replicas: 3, storage: { size: '50Gi' } },
     spread: Spread.PREFERRED,
+    // Production's backups, in a bucket of its own: the restore procedure is rehearsed here.
+    snapshotRepository: SnapshotRepository.s3({
+      bucket: 'acme-observability-staging-snapshots',
+      basePath: 'elasticsearch/staging',
+      credentials: {
+        accessKey: { name: 'elasticsearch-snapshots-s3', key: 'access-key' },
+        secretKey: { name: 'elasticsearch-snapshots-s3', key: 'secret-key' },
+      },
+    }),
   },
   // Production's classes, shorter.
   logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 7, errors: 30, trades: 30, ai: 7 }),

@@ -11,7 +11,11 @@ import {
 import { applicationAlertRules } from '../lib/prometheus/application-alert-rules';
 import { stackAlertRules } from '../lib/prometheus/stack-alert-rules';
 
-const STACK = { namespace: 'observability', agentsNamespace: 'observability-agents' };
+const STACK = {
+  namespace: 'observability',
+  agentsNamespace: 'observability-agents',
+  snapshots: { repository: 'logs-snapshots', policies: ['logs-all-snapshots'], staleAfter: '27h' },
+};
 
 function rule(group: PrometheusRuleGroup, alert: AlertName | string): PrometheusRule {
   const found = group.rules.filter((r) => r.alert === alert);

@@ -11,13 +11,19 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
 import { execProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
-import { SecretKeyRef, validateSecretRef } from '../core/secrets';
+import { secretFilesMount, SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
 import { addWorkload, fieldRefEnv, renderContainer, Spread, spreadPods } from '../core/workload';
 import { CertificateIssuer, ElasticsearchCertificates } from './elasticsearch-certificates';
 import { renderElasticsearchConfig } from './elasticsearch-config';
 import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
 import { IElasticsearchCluster } from './elasticsearch-reference';
+import {
+  BoundSnapshotRepository,
+  renderKeystoreScript,
+  SNAPSHOT_STORAGE_PEER,
+  SnapshotRepository,
+} from './snapshot-repository';
 
 /**
  * A persistent volume per node.
@@ -112,6 +118,14 @@ export interface ElasticsearchClusterProps extends ComponentProps {
   readonly sysctlImage?: string;
   /** How nodes of a group are kept apart. @default Spread.PREFERRED */
   readonly spread?: Spread;
+  /**
+   * Where snapshots go: `SnapshotRepository.s3(...)`, `.gcs(...)`, `.azure(...)` or
+   * `.sharedFilesystem(...)`. Its credentials go from their Secrets into every node's keystore
+   * (an init container builds it); a shared filesystem is mounted on every node (`path.repo`).
+   * `ElasticsearchSetup` registers it and creates the snapshot policies (docs/backup-restore.md).
+   * @default - none: no snapshots
+   */
+  readonly snapshotRepository?: SnapshotRepository;
 }
 
 const DATA_DEFAULTS: Required<Omit<ElasticsearchNodeGroupProps, 'replicas'>> = {
@@ -127,7 +141,11 @@ const MASTER_DEFAULTS: Required<Omit<ElasticsearchNodeGroupProps, 'replicas'>> =
 const STORAGE_RULE = { example: '30Gi' };
 const HTTP_PORT = 9200;
 const TRANSPORT_PORT = 9300;
-const CERTS_DIR = '/usr/share/elasticsearch/config/certs';
+const CONFIG_DIR = '/usr/share/elasticsearch/config';
+const CERTS_DIR = `${CONFIG_DIR}/certs`;
+/** Where the keystore init container reads the Secret files and writes the config directory. */
+const KEYSTORE_SECRETS_DIR = '/mnt/keystore-secrets';
+const KEYSTORE_CONFIG_DIR = '/mnt/elasticsearch-config';
 
 interface NodeGroup {
   /** The prop the group comes from, `masters` or `data`, for error messages. */
@@ -172,6 +190,8 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
   public readonly masterEligibleNodes: number;
   /** Number of data nodes. */
   public readonly dataNodes: number;
+  /** The snapshot repository every node can write to, when `snapshotRepository` is set. */
+  public readonly snapshotRepository?: BoundSnapshotRepository;
   /** The node groups as deployed: StatefulSet name, roles, replicas, heap in MiB. */
   public readonly nodeGroups: {
     statefulSet: string;
@@ -202,6 +222,8 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     this.elasticPassword = tls ? tls.elasticPassword : undefined;
     this.virtualMemory = this.validateVirtualMemory(props.virtualMemory ?? VirtualMemory.NO_MMAP);
     const sysctlImage = this.resolveSysctlImage(props.sysctlImage);
+
+    this.snapshotRepository = this.bindSnapshotRepository(props.snapshotRepository);
 
     const groups = this.resolveGroups(props);
     this.masterEligibleNodes = groups
@@ -363,6 +385,74 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     }
   }
 
+  /**
+   * Validates the repository, records the Secrets of its keystore settings and, for an object
+   * store, the nodes' egress to it (HTTPS).
+   */
+  private bindSnapshotRepository(
+    repository: SnapshotRepository | undefined,
+  ): BoundSnapshotRepository | undefined {
+    if (!repository) return undefined;
+    const bound = repository.bind(this, 'snapshotRepository', { clusterName: this.clusterName });
+    for (const setting of bound.keystore) {
+      this.recordExternalSecret({
+        name: setting.secret.name,
+        keys: [setting.secret.key],
+        purpose: `${setting.purpose} of snapshot repository '${bound.name}' (keystore setting ${setting.setting})`,
+      });
+    }
+    if (!bound.sharedFilesystem) {
+      this.recordFlow({
+        from: NetworkPeer.pods(this.namespace, this.allNodesSelector),
+        to: NetworkPeer.external(SNAPSHOT_STORAGE_PEER),
+        ports: [{ port: 443 }],
+        purpose: `snapshots to ${bound.type} repository ${bound.name}`,
+      });
+    }
+    return bound;
+  }
+
+  /**
+   * The init container that builds the keystore from the Secret files, and what the node
+   * container mounts for it: the config directory (image's files and keystore) from an emptyDir.
+   */
+  private keystoreInitContainer():
+    | {
+        initContainer: k8s.Container;
+        volumes: k8s.Volume[];
+        volumeMount: k8s.VolumeMount;
+      }
+    | undefined {
+    const settings = this.snapshotRepository?.keystore ?? [];
+    if (settings.length === 0) return undefined;
+    const secrets = secretFilesMount(
+      'keystore-secrets',
+      KEYSTORE_SECRETS_DIR,
+      settings.map((s) => ({ ref: s.secret, file: s.setting })),
+    );
+    const script = renderKeystoreScript(settings, {
+      configSource: CONFIG_DIR,
+      configTarget: KEYSTORE_CONFIG_DIR,
+      secretsDir: KEYSTORE_SECRETS_DIR,
+    });
+    const initContainer = renderContainer(this, 'resources', {
+      name: 'keystore',
+      image: this.image,
+      command: ['bash', '-c', script],
+      resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+      volumeMounts: [
+        secrets.volumeMount,
+        { name: 'elasticsearch-config', mountPath: KEYSTORE_CONFIG_DIR },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    });
+    return {
+      initContainer,
+      volumes: [secrets.volume, { name: 'elasticsearch-config', emptyDir: {} }],
+      volumeMount: { name: 'elasticsearch-config', mountPath: CONFIG_DIR },
+    };
+  }
+
   private resolveGroups(props: ElasticsearchClusterProps): NodeGroup[] {
     const groups: NodeGroup[] = [];
     if (props.masters)
@@ -418,6 +508,17 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     };
   }
 
+  private initContainers(
+    sysctlImage: string | undefined,
+    keystore: k8s.Container | undefined,
+  ): k8s.Container[] | undefined {
+    const containers = [
+      ...(sysctlImage ? [renderMaxMapCountContainer(this, sysctlImage)] : []),
+      ...(keystore ? [keystore] : []),
+    ];
+    return containers.length > 0 ? containers : undefined;
+  }
+
   /** Selects every node of the cluster, whatever its role. */
   private get allNodesSelector(): Record<string, string> {
     return { 'app.kubernetes.io/name': 'elasticsearch', 'app.kubernetes.io/instance': this.name };
@@ -456,6 +557,9 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
         singleNode: context.singleNode,
         security: this.securityEnabled ? { certificatesDir: CERTS_DIR } : undefined,
         allowMmap: context.allowMmap,
+        snapshotPaths: this.snapshotRepository?.sharedFilesystem
+          ? [this.snapshotRepository.sharedFilesystem.mountPath]
+          : undefined,
       }),
     );
     const configMap = this.addConfigMap(`${group.role}-config`, `${name}-config`, group.role, {
@@ -467,7 +571,11 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       fieldRefEnv('POD_IP', 'status.podIP'),
       { name: 'ES_JAVA_OPTS', value: `-Xms${group.heapMegabytes}m -Xmx${group.heapMegabytes}m` },
     ];
+    const keystore = this.keystoreInitContainer();
+    const sharedFilesystem = this.snapshotRepository?.sharedFilesystem;
     const volumeMounts: k8s.VolumeMount[] = [
+      // The config directory first: the files below are mounted into it.
+      ...(keystore ? [keystore.volumeMount] : []),
       { name: 'data', mountPath: '/usr/share/elasticsearch/data' },
       {
         name: 'config',
@@ -480,7 +588,15 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     const volumes: k8s.Volume[] = [
       { name: 'config', configMap: { name: configMap } },
       { name: 'tmp', emptyDir: {} },
+      ...(keystore?.volumes ?? []),
     ];
+    if (sharedFilesystem) {
+      volumeMounts.push({ name: 'snapshots', mountPath: sharedFilesystem.mountPath });
+      volumes.push({
+        name: 'snapshots',
+        persistentVolumeClaim: { claimName: sharedFilesystem.claimName },
+      });
+    }
     let health =
       'curl --silent --fail --max-time 4 "http://127.0.0.1:9200/_cluster/health?local=true"';
     if (this.securityEnabled) {
@@ -541,9 +657,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
           identity,
           serviceAccountName: context.serviceAccount,
           automountServiceAccountToken: false,
-          initContainers: context.sysctlImage
-            ? [renderMaxMapCountContainer(this, context.sysctlImage)]
-            : undefined,
+          initContainers: this.initContainers(context.sysctlImage, keystore?.initContainer),
           containers: [container],
           volumes,
           annotations: { 'checksum/config': configChecksum({ 'elasticsearch.yml': config }) },

@@ -11,6 +11,8 @@ export interface ElasticsearchConfigOptions {
   readonly security?: { readonly certificatesDir: string };
   /** `node.store.allow_mmap`; false removes the need for a raised `vm.max_map_count`. */
   readonly allowMmap: boolean;
+  /** `path.repo`: the mount paths of shared-filesystem snapshot repositories. @default - none */
+  readonly snapshotPaths?: readonly string[];
 }
 
 /** Renders `elasticsearch.yml` for one node group. `${POD_NAME}` and friends are expanded by Elasticsearch from the environment. */
@@ -28,6 +30,9 @@ export function renderElasticsearchConfig(
     'path.data': '/usr/share/elasticsearch/data',
     'node.store.allow_mmap': options.allowMmap,
   };
+  if (options.snapshotPaths && options.snapshotPaths.length > 0) {
+    config['path.repo'] = [...options.snapshotPaths];
+  }
   if (options.singleNode) {
     config['discovery.type'] = 'single-node';
   } else {

@@ -36,6 +36,15 @@ export interface ElasticsearchExporterProps extends ComponentProps {
    * @default true
    */
   readonly indices?: boolean;
+  /**
+   * Export the snapshots of every repository (`--collector.snapshots`, among them
+   * `elasticsearch_snapshot_stats_latest_snapshot_timestamp_seconds{repository}`) and the
+   * snapshot policies' counters (`--collector.slm`, `elasticsearch_slm_stats_snapshots_taken_total{policy}`),
+   * which the `ElasticsearchSnapshotStale` alert reads. The user then needs the
+   * `monitor_snapshot` and `read_slm` cluster privileges.
+   * @default - true when the cluster has a snapshot repository
+   */
+  readonly snapshots?: boolean;
   /** @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' } */
   readonly resources?: ContainerResources;
 }
@@ -67,6 +76,8 @@ export class ElasticsearchExporter extends Component {
   public readonly allNodes: boolean;
   /** Whether per-index stats are exported (`--es.indices`). */
   public readonly indices: boolean;
+  /** Whether snapshot and snapshot policy stats are exported (`--collector.snapshots`, `--collector.slm`). */
+  public readonly snapshots: boolean;
 
   constructor(scope: Construct, id: string, props: ElasticsearchExporterProps) {
     // Its own app name: the cluster's transport Service selects every pod labelled
@@ -75,6 +86,7 @@ export class ElasticsearchExporter extends Component {
     const es = props.elasticsearch;
     this.allNodes = props.allNodes ?? true;
     this.indices = props.indices ?? true;
+    this.snapshots = props.snapshots ?? es.snapshotRepository !== undefined;
     const identity = this.identity('exporter');
     const serviceAccountName = this.addServiceAccount();
 
@@ -82,6 +94,7 @@ export class ElasticsearchExporter extends Component {
     const args = [`--es.uri=${es.endpoint.url}`, `--web.listen-address=:${this.port}`];
     if (this.allNodes) args.push('--es.all');
     if (this.indices) args.push('--es.indices');
+    if (this.snapshots) args.push('--collector.snapshots', '--collector.slm');
     const env: k8s.EnvVar[] = [];
     const volumes: k8s.Volume[] = [];
     const volumeMounts: k8s.VolumeMount[] = [];
@@ -96,6 +109,7 @@ export class ElasticsearchExporter extends Component {
           'ES_USERNAME',
           'ES_PASSWORD',
           `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (cluster privilege monitor` +
+            (this.snapshots ? ', monitor_snapshot and read_slm' : '') +
             (this.indices ? `; index privilege monitor on ${DEAD_LETTER_TEMPLATE}-*)` : ')'),
         ),
       );

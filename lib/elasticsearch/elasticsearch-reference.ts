@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Component } from '../core/component';
 import { ServiceEndpoint } from '../core/endpoint';
 import { SecretKeyRef } from '../core/secrets';
+import { BoundSnapshotRepository } from './snapshot-repository';
 
 /** What a client of an Elasticsearch cluster needs to know about it. */
 export interface IElasticsearchCluster extends IConstruct {
@@ -21,6 +22,11 @@ export interface IElasticsearchCluster extends IConstruct {
    * only setup jobs use it, every other client has its own user.
    */
   readonly elasticPassword?: SecretKeyRef;
+  /**
+   * The snapshot repository every node can write to (credentials in its keystore, `path.repo`
+   * for a shared filesystem), which the setup Job registers. @default - none
+   */
+  readonly snapshotRepository?: BoundSnapshotRepository;
 }
 
 /** The CA file a client mounts to verify an Elasticsearch cluster's TLS certificate. */

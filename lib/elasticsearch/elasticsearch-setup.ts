@@ -28,6 +28,14 @@ import {
   indexTemplates,
   validateRefreshInterval,
 } from './index-templates';
+import {
+  resolveSnapshotLifecycle,
+  ResolvedSnapshotLifecycle,
+  SnapshotLifecycleProps,
+  snapshotPolicies,
+  SnapshotPolicy,
+} from './snapshot-lifecycle';
+import { BoundSnapshotRepository } from './snapshot-repository';
 
 export interface ElasticsearchSetupProps extends SetupJobProps {
   /** The cluster to set up. */
@@ -57,7 +65,16 @@ export interface ElasticsearchSetupProps extends SetupJobProps {
    */
   readonly deadLetterRetentionDays?: number;
   /**
-   * A user with the `manage_ilm` and `manage_index_templates` cluster privileges.
+   * The snapshot policies (`PUT _slm/policy/logs-<class>-snapshots`, one per log class and
+   * one for the dead-letter stream, each kept as long as its data) in the cluster's
+   * `snapshotRepository`, which the Job registers first. Only with a repository; a read-only
+   * repository is registered without policies.
+   * @default - daily at 01:30 UTC when the cluster has a repository, see SnapshotLifecycleProps
+   */
+  readonly snapshots?: SnapshotLifecycleProps;
+  /**
+   * A user with the `manage_ilm` and `manage_index_templates` cluster privileges (and
+   * `manage_slm` and `manage` for the snapshot repository, when the cluster has one).
    * Used only when the cluster has security on.
    * @default - the cluster's `elastic` user (its `elasticPassword` Secret)
    */
@@ -72,6 +89,16 @@ export function policyFileName(name: string): string {
 /** The ConfigMap key of an index template body. */
 export function templateFileName(name: string): string {
   return `index-template.${name}.json`;
+}
+
+/** The ConfigMap key of a snapshot repository body. */
+export function repositoryFileName(name: string): string {
+  return `snapshot-repository.${name}.json`;
+}
+
+/** The ConfigMap key of a snapshot lifecycle policy body. */
+export function snapshotPolicyFileName(id: string): string {
+  return `slm-policy.${id}.json`;
 }
 
 /**
@@ -93,6 +120,12 @@ export class ElasticsearchSetup extends SetupJob {
   public readonly policyNames: string[];
   /** The index templates the Job creates: name and the data streams they match. */
   public readonly indexTemplates: { name: string; indexPattern: string; policy: string }[];
+  /** The snapshot repository the Job registers, when the cluster has one. */
+  public readonly snapshotRepository?: BoundSnapshotRepository;
+  /** Schedule and alert threshold of the snapshot policies, when the Job creates any. */
+  public readonly snapshotLifecycle?: ResolvedSnapshotLifecycle;
+  /** The snapshot policies the Job creates (none without a writable repository). */
+  public readonly snapshotPolicies: SnapshotPolicy[];
 
   constructor(scope: Construct, id: string, props: ElasticsearchSetupProps) {
     super(scope, id, props, 'elasticsearch', Images.elasticsearch);
@@ -134,6 +167,41 @@ export class ElasticsearchSetup extends SetupJob {
       { name: DEAD_LETTER_TEMPLATE, indexPattern: 'logs-deadletter-*', policy: DEAD_LETTER_POLICY },
     ];
 
+    this.snapshotRepository = es.snapshotRepository;
+    if (props.snapshots !== undefined && !this.snapshotRepository?.name) {
+      invalidProp(
+        this,
+        'snapshots',
+        props.snapshots,
+        'needs a snapshot repository, but the cluster has none',
+        'set snapshotRepository on the ElasticsearchCluster, or remove snapshots',
+      );
+    }
+    if (props.snapshots !== undefined && this.snapshotRepository?.readonly) {
+      invalidProp(
+        this,
+        'snapshots',
+        props.snapshots,
+        `has no effect: repository '${this.snapshotRepository.name}' is read-only`,
+        'remove snapshots, or register the repository writable',
+      );
+    }
+    const writable = this.snapshotRepository && !this.snapshotRepository.readonly;
+    this.snapshotLifecycle = writable
+      ? resolveSnapshotLifecycle(this, 'snapshots', props.snapshots)
+      : undefined;
+    this.snapshotPolicies =
+      this.snapshotRepository && this.snapshotLifecycle
+        ? snapshotPolicies(
+            [
+              ...catchAllFirst(this.logClasses),
+              { name: 'deadletter', retentionDays: this.deadLetterRetentionDays },
+            ],
+            this.snapshotRepository.name,
+            this.snapshotLifecycle,
+          )
+        : [];
+
     const files: Record<string, string> = {};
     const steps: SetupStep[] = [];
     // Policies first: a template names its policy.
@@ -155,6 +223,29 @@ export class ElasticsearchSetup extends SetupJob {
         method: 'PUT',
         path: `/_index_template/${name}`,
         file: templateFileName(name),
+      });
+    }
+
+    // The repository after the templates: the log data streams work without it.
+    if (this.snapshotRepository) {
+      const repository = this.snapshotRepository;
+      files[repositoryFileName(repository.name)] = renderJson(repository.body);
+      steps.push({
+        kind: 'request',
+        description: `PUT _snapshot/${repository.name}`,
+        method: 'PUT',
+        path: `/_snapshot/${repository.name}`,
+        file: repositoryFileName(repository.name),
+      });
+    }
+    for (const policy of this.snapshotPolicies) {
+      files[snapshotPolicyFileName(policy.id)] = renderJson(policy.body);
+      steps.push({
+        kind: 'request',
+        description: `PUT _slm/policy/${policy.id}`,
+        method: 'PUT',
+        path: `/_slm/policy/${policy.id}`,
+        file: snapshotPolicyFileName(policy.id),
       });
     }
 

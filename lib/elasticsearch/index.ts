@@ -8,3 +8,5 @@ export * from './elasticsearch-setup';
 export * from './index-lifecycle';
 export * from './index-templates';
 export * from './log-shape';
+export * from './snapshot-lifecycle';
+export * from './snapshot-repository';

@@ -32,6 +32,7 @@ export enum AlertName {
   LOGSTASH_DEAD_LETTERS = 'LogstashDeadLetters',
   LOGSTASH_DEAD_LETTER_QUEUE_DROPPING = 'LogstashDeadLetterQueueDropping',
   LOGS_DEAD_LETTERED = 'LogsDeadLettered',
+  ELASTICSEARCH_SNAPSHOT_STALE = 'ElasticsearchSnapshotStale',
   FILEBEAT_OUTPUT_STALLED = 'FilebeatOutputStalled',
   FILEBEAT_DROPPING_EVENTS = 'FilebeatDroppingEvents',
   JAEGER_DROPPING_SPANS = 'JaegerDroppingSpans',

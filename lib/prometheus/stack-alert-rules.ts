@@ -1,3 +1,5 @@
+import { Duration, durationToSeconds, validateDuration } from '../core/duration';
+import { ErrorScope, invalidProp } from '../core/errors';
 import { validateDnsLabel } from '../core/names';
 import { DEAD_LETTER_DATA_STREAM, DEAD_LETTER_TEMPLATE } from '../elasticsearch/index-templates';
 import { DEAD_LETTER_PIPELINE_ID } from '../logstash/logstash-config';
@@ -33,6 +35,21 @@ export interface StackAlertRuleOptions extends AlertRuleOptions {
   readonly elasticsearchExporter?: boolean;
   /** Whether Filebeat runs its exporter sidecar; `false` leaves out the rules on its metrics. @default true */
   readonly filebeatExporter?: boolean;
+  /**
+   * The snapshot repository and policies whose freshness `ElasticsearchSnapshotStale` watches,
+   * from the exporter's `--collector.snapshots` and `--collector.slm` metrics. @default - none: no rule
+   */
+  readonly snapshots?: StackSnapshotAlertOptions;
+}
+
+/** What `ElasticsearchSnapshotStale` watches. */
+export interface StackSnapshotAlertOptions {
+  /** The repository's name (`PUT _snapshot/<name>`). */
+  readonly repository: string;
+  /** The SLM policy ids that write to it. */
+  readonly policies: readonly string[];
+  /** The longest time without a successful snapshot before the alert fires. */
+  readonly staleAfter: Duration;
 }
 
 /**
@@ -160,6 +177,9 @@ export function stackAlertRules(
             ),
             logsDeadLettered(c),
           ]
+        : []),
+      ...((options.elasticsearchExporter ?? true) && options.snapshots
+        ? [snapshotStale(c, validateSnapshotAlertOptions(scope, options))]
         : []),
       ...((options.logstash ?? true) ? logstashRules(c) : []),
       ...((options.filebeatExporter ?? true)
@@ -317,5 +337,61 @@ function logsDeadLettered(c: ResolvedAlertRules): PrometheusRule {
       `{{ $value | humanize }} log events went to the dead-letter data stream (${DEAD_LETTER_TEMPLATE}-*) of cluster {{ $labels.cluster }} in the last ${w}: ` +
       "Elasticsearch refused them in the data stream of their class. The reason is in error.message; Filebeat's dead letters keep the event as text in message, " +
       "Logstash's keep its fields and the tag dead_letter.",
+  });
+}
+
+const SNAPSHOT_NAME = /^[a-z0-9][-a-z0-9_.]*$/;
+
+function validateSnapshotAlertOptions(
+  scope: ErrorScope,
+  options: StackAlertRuleOptions,
+): StackSnapshotAlertOptions {
+  const s = options.snapshots!;
+  const prefix = `${options.propPrefix ?? ''}snapshots`;
+  for (const [prop, name] of [
+    ['repository', s.repository],
+    ...s.policies.map((p, i) => [`policies[${i}]`, p]),
+  ] as const) {
+    if (!SNAPSHOT_NAME.test(name)) {
+      invalidProp(
+        scope,
+        `${prefix}.${prop}`,
+        name,
+        'is not a repository or policy name',
+        "use lower-case letters, digits, '-', '_' and '.'",
+      );
+    }
+  }
+  validateDuration(scope, `${prefix}.staleAfter`, s.staleAfter);
+  return s;
+}
+
+/**
+ * `ElasticsearchSnapshotStale`: a backup older than the schedule allows, seen three ways so
+ * that neither a fresh repository nor an exporter restart reads as one:
+ * - the repository's latest successful (or partial) snapshot started longer than `staleAfter` ago;
+ * - the repository has been exported for `staleAfter` and holds no successful snapshot at all;
+ * - a policy, exported for `staleAfter`, took no successful snapshot in that time (the
+ *   repository's latest snapshot may be another policy's).
+ * `max by` and `sum by` keep one series while two exporter pods overlap in a rollout.
+ * Warning: nothing is lost yet, but the next loss of the cluster would lose more than a schedule.
+ */
+function snapshotStale(c: ResolvedAlertRules, s: StackSnapshotAlertOptions): PrometheusRule {
+  const w = s.staleAfter;
+  const latest = `max by (repository) (elasticsearch_snapshot_stats_latest_snapshot_timestamp_seconds{repository="${s.repository}"})`;
+  const taken = `elasticsearch_slm_stats_snapshots_taken_total{policy=~"${s.policies.join('|')}"}`;
+  return alertRule(c, {
+    alert: AlertName.ELASTICSEARCH_SNAPSHOT_STALE,
+    expr: [
+      `(time() - (${latest} > 0) > ${durationToSeconds(w)})`,
+      `or (${latest} == 0 and on (repository) max by (repository) (elasticsearch_snapshot_stats_number_of_snapshots{repository="${s.repository}"} offset ${w}))`,
+      `or (sum by (policy) (increase(${taken}[${w}])) == 0 and on (policy) sum by (policy) (${taken} offset ${w}))`,
+    ].join(' '),
+    severity: AlertSeverity.WARNING,
+    summary: 'Elasticsearch snapshots stale',
+    description:
+      `{{ if $labels.policy }}Snapshot policy {{ $labels.policy }} has taken no successful snapshot in the last ${w}` +
+      `{{ else }}Snapshot repository {{ $labels.repository }} has no successful snapshot started in the last ${w}{{ end }}: ` +
+      'a restore would miss everything logged since. GET _slm/policy and GET _snapshot/<repository>/_all show the last failure.',
   });
 }

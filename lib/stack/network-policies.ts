@@ -32,6 +32,11 @@ export interface NetworkPolicyOptions {
   readonly alertReceiversCidr?: string;
   /** Addresses of external databases (Grafana's `database`). @default '0.0.0.0/0' */
   readonly databasesCidr?: string;
+  /**
+   * Addresses of the object store of Elasticsearch's `snapshotRepository` (S3, GCS, Azure),
+   * reached on 443. @default '0.0.0.0/0'
+   */
+  readonly snapshotStorageCidr?: string;
   /** Addresses of the OIDC provider the UI sign-in proxies use (`access.oidc`). @default '0.0.0.0/0' */
   readonly identityProviderCidr?: string;
   /**

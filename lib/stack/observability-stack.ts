@@ -23,6 +23,7 @@ import {
   ElasticsearchNodeTuning,
   ElasticsearchNodeTuningProps,
   ElasticsearchSetup,
+  SnapshotLifecycleProps,
   VirtualMemory,
   DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
   validateRefreshInterval,
@@ -122,6 +123,13 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    */
   readonly elasticsearchExporter?:
     Omit<ElasticsearchExporterProps, 'elasticsearch' | 'namespace'> | false;
+  /**
+   * Schedule, retention floor and alert threshold of the snapshot policies (one per log
+   * class, kept as long as the class keeps its data) that the `elasticsearch-setup` Job
+   * creates in `elasticsearch.snapshotRepository`; only with a writable repository.
+   * @default - daily at 01:30 UTC, see SnapshotLifecycleProps (docs/backup-restore.md)
+   */
+  readonly snapshots?: SnapshotLifecycleProps;
   /**
    * The log classes, in order: each event goes to the first that takes it (Filebeat's
    * script classifies on the node), into `logs-<name>-default`, kept `retentionDays` (the
@@ -395,6 +403,7 @@ export class ObservabilityStack extends Chart {
       // A replica needs a second data node; on one node it would keep the cluster yellow.
       indexReplicas: this.capacityPlan?.elasticsearch.replicas ?? Math.min(1, es.dataNodes - 1),
       refreshInterval: this.logRefreshInterval(props),
+      snapshots: props.snapshots,
     });
   }
 
@@ -485,6 +494,15 @@ export class ObservabilityStack extends Chart {
         logstash: this.logstash?.metricsPort !== undefined,
         elasticsearchExporter: this.elasticsearchExporter !== undefined,
         filebeatExporter: this.filebeat.metricsPort !== undefined,
+        // Only when the exporter reads snapshots: the rule's metrics come from nowhere else.
+        snapshots:
+          this.elasticsearchExporter?.snapshots && this.elasticsearchSetup.snapshotLifecycle
+            ? {
+                repository: this.elasticsearchSetup.snapshotRepository!.name,
+                policies: this.elasticsearchSetup.snapshotPolicies.map((p) => p.id),
+                staleAfter: this.elasticsearchSetup.snapshotLifecycle.staleAfter,
+              }
+            : undefined,
       }),
     );
     return prometheus;

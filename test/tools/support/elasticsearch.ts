@@ -153,6 +153,8 @@ export interface ElasticsearchServerOptions {
    * @default - none
    */
   readonly users?: Record<string, TestRole>;
+  /** More `elasticsearch.yml` settings, such as `path.repo`. @default - none */
+  readonly settings?: Record<string, string | string[]>;
 }
 
 export class ElasticsearchServer {
@@ -228,6 +230,7 @@ export class ElasticsearchServer {
         'xpack.security.transport.ssl.certificate: node.crt',
         'xpack.security.transport.ssl.certificate_authorities: [ca.crt]',
         'xpack.security.transport.ssl.verification_mode: certificate',
+        ...Object.entries(options.settings ?? {}).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
         '',
       ].join('\n'),
     );
@@ -538,7 +541,7 @@ function chownTree(dir: string, uid: number, gid: number): void {
 }
 
 /** JAVA_HOME, or the JDK of the `java` on PATH. */
-function javaHome(): string {
+export function javaHome(): string {
   if (process.env.JAVA_HOME && fs.existsSync(path.join(process.env.JAVA_HOME, 'bin', 'java')))
     return process.env.JAVA_HOME;
   const r = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], { encoding: 'utf8' });
