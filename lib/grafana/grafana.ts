@@ -209,29 +209,9 @@ export class Grafana extends Component {
 
   constructor(scope: Construct, id: string, props: GrafanaProps = {}) {
     super(scope, id, props, 'grafana', Images.grafana);
-    this.replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
+    this.replicas = this.validateReplicas(props);
     this.resources = props.resources ?? DEFAULT_RESOURCES;
-    if (this.replicas > 1 && !props.database) {
-      invalidProp(
-        this,
-        'replicas',
-        this.replicas,
-        'needs an external database to run more than one replica (SQLite is per pod)',
-        "set 'database' to a postgres or mysql server, or use replicas: 1",
-      );
-    }
-    if (this.replicas > 1 && props.storage) {
-      invalidProp(
-        this,
-        'storage',
-        props.storage,
-        'is a ReadWriteOnce volume that more than one replica cannot share',
-        "drop 'storage' (state lives in 'database') or use replicas: 1",
-      );
-    }
-    const dataClaim = props.storage
-      ? renderVolumeClaimSpec(this, 'storage', props.storage, { example: '5Gi' })
-      : undefined;
+    const dataClaim = this.renderDataClaim(props.storage);
 
     const env = this.credentialsEnv(props);
     const elasticsearch = props.elasticsearch && this.elasticsearchSource(props.elasticsearch);
@@ -289,6 +269,42 @@ export class Grafana extends Component {
   /** The names of the provisioned dashboards. */
   public get dashboardNames(): string[] {
     return [...this.dashboards.keys()].sort();
+  }
+
+  /**
+   * `replicas`, which above one needs `database` (the default SQLite file is per pod) and
+   * no `storage` (a ReadWriteOnce volume is for one pod).
+   */
+  private validateReplicas(props: GrafanaProps): number {
+    const replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1);
+    if (replicas > 1 && !props.database) {
+      invalidProp(
+        this,
+        'replicas',
+        replicas,
+        'needs an external database to run more than one replica (SQLite is per pod)',
+        "set 'database' to a postgres or mysql server, or use replicas: 1",
+      );
+    }
+    if (replicas > 1 && props.storage) {
+      invalidProp(
+        this,
+        'storage',
+        props.storage,
+        'is a ReadWriteOnce volume that more than one replica cannot share',
+        "drop 'storage' (state lives in 'database') or use replicas: 1",
+      );
+    }
+    return replicas;
+  }
+
+  /** The claim of the data volume, from `storage`; none without it (an emptyDir then). */
+  private renderDataClaim(
+    storage: PersistentStorage | undefined,
+  ): k8s.PersistentVolumeClaimSpec | undefined {
+    return storage
+      ? renderVolumeClaimSpec(this, 'storage', storage, { example: '5Gi' })
+      : undefined;
   }
 
   /**

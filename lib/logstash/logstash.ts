@@ -185,64 +185,17 @@ export class Logstash extends Component implements ILogstash {
     this.resources = props.resources ?? DEFAULT_RESOURCES;
     this.heapMegabytes = this.resolveHeap(props.heap);
     this.deadLetterQueue = props.deadLetterQueue ?? false;
-    if (this.deadLetterQueue) {
-      this.deadLetterQueueRetainDays = validateInteger(
-        this,
-        'deadLetterQueueRetainDays',
-        props.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS,
-        1,
-        365,
-      );
-    } else if (props.deadLetterQueueRetainDays !== undefined) {
-      invalidProp(
-        this,
-        'deadLetterQueueRetainDays',
-        props.deadLetterQueueRetainDays,
-        'only applies with the dead-letter queue',
-        'set deadLetterQueue: true, or remove deadLetterQueueRetainDays',
-      );
-    }
-    if (props.pipelineWorkers !== undefined)
-      validateInteger(this, 'pipelineWorkers', props.pipelineWorkers, 1, 256);
-    // Above 10 s a half-empty batch would hold logs longer than any latency target here.
-    this.batchDelayMillis = durationToMillis(
-      validateDuration(this, 'batchDelay', props.batchDelay ?? `${DEFAULT_BATCH_DELAY_MILLIS}ms`),
-    );
-    if (this.batchDelayMillis > 10_000)
-      invalidProp(
-        this,
-        'batchDelay',
-        props.batchDelay,
-        'must be at most 10s',
-        "give a duration such as '50ms': a worker waits this long for a batch to fill",
-      );
-    const queueBytes = props.persistentQueue
-      ? validateStorageSize(
-          this,
-          'persistentQueue.size',
-          props.persistentQueue.size,
-          QUEUE_STORAGE_RULE,
-        )
-      : undefined;
+    this.deadLetterQueueRetainDays = this.resolveDeadLetterQueueRetainDays(props);
+    this.validatePipelineWorkers(props.pipelineWorkers);
+    this.batchDelayMillis = this.resolveBatchDelay(props.batchDelay);
+    const queueBytes = this.resolveQueue(props.persistentQueue);
 
-    const es = props.elasticsearch;
-    const ca = elasticsearchCaMount(this, es, `${LOGSTASH_HOME}/certs`);
-    this.credentials = es.securityEnabled
-      ? (props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` })
-      : undefined;
+    const ca = elasticsearchCaMount(this, props.elasticsearch, `${LOGSTASH_HOME}/certs`);
+    this.credentials = this.resolveCredentials(props);
     const env = this.renderEnv();
-    const output = this.connectElasticsearch(es, ca);
-    this.logClasses = validateLogClasses(
-      this,
-      'logClasses',
-      props.logClasses ?? DEFAULT_LOG_CLASSES,
-    );
-    this.pipeline = renderLogstashPipeline(
-      logstashPipeline(output, props.filters ?? [], this.logClasses),
-    );
-    this.deadLetterPipeline = this.deadLetterQueue
-      ? renderLogstashPipeline(deadLetterPipeline(output))
-      : undefined;
+    const output = this.connectElasticsearch(props.elasticsearch, ca);
+    this.logClasses = this.resolveLogClasses(props.logClasses);
+    [this.pipeline, this.deadLetterPipeline] = this.renderPipelines(output, props.filters ?? []);
     const data = this.renderConfig(props.pipelineWorkers, queueBytes);
     const configMap = this.addConfigMap('config', `${this.name}-config`, 'pipeline', data);
 
@@ -256,6 +209,85 @@ export class Logstash extends Component implements ILogstash {
   /** The longest a batch waits to fill before its events go on to Elasticsearch: `pipeline.batch.delay`, in seconds. */
   public get batchDelaySeconds(): number {
     return this.batchDelayMillis / 1000;
+  }
+
+  /** `deadLetterQueueRetainDays`, from 1 to 365, which only applies with `deadLetterQueue`. */
+  private resolveDeadLetterQueueRetainDays(props: LogstashProps): number | undefined {
+    if (this.deadLetterQueue) {
+      return validateInteger(
+        this,
+        'deadLetterQueueRetainDays',
+        props.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS,
+        1,
+        365,
+      );
+    }
+    if (props.deadLetterQueueRetainDays !== undefined) {
+      invalidProp(
+        this,
+        'deadLetterQueueRetainDays',
+        props.deadLetterQueueRetainDays,
+        'only applies with the dead-letter queue',
+        'set deadLetterQueue: true, or remove deadLetterQueueRetainDays',
+      );
+    }
+    return undefined;
+  }
+
+  /** `pipelineWorkers`, from 1 to 256, when set. */
+  private validatePipelineWorkers(pipelineWorkers: number | undefined): void {
+    if (pipelineWorkers !== undefined)
+      validateInteger(this, 'pipelineWorkers', pipelineWorkers, 1, 256);
+  }
+
+  /**
+   * `batchDelay` in milliseconds, at most 10 s: above that a half-empty batch would hold logs
+   * longer than any latency target here.
+   */
+  private resolveBatchDelay(batchDelay: Duration | undefined): number {
+    const millis = durationToMillis(
+      validateDuration(this, 'batchDelay', batchDelay ?? `${DEFAULT_BATCH_DELAY_MILLIS}ms`),
+    );
+    if (millis > 10_000)
+      invalidProp(
+        this,
+        'batchDelay',
+        batchDelay,
+        'must be at most 10s',
+        "give a duration such as '50ms': a worker waits this long for a batch to fill",
+      );
+    return millis;
+  }
+
+  /** The size in bytes of the persisted queue's volume; none for the in-memory queue. */
+  private resolveQueue(persistentQueue: PersistentStorage | undefined): number | undefined {
+    return persistentQueue
+      ? validateStorageSize(this, 'persistentQueue.size', persistentQueue.size, QUEUE_STORAGE_RULE)
+      : undefined;
+  }
+
+  /** The user Logstash writes with; none when the cluster has security off. */
+  private resolveCredentials(props: LogstashProps): BasicAuthSecretRef | undefined {
+    return props.elasticsearch.securityEnabled
+      ? (props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` })
+      : undefined;
+  }
+
+  /** The log classes the data-stream guard lets through, validated. */
+  private resolveLogClasses(logClasses: readonly LogClass[] | undefined): readonly LogClass[] {
+    return validateLogClasses(this, 'logClasses', logClasses ?? DEFAULT_LOG_CLASSES);
+  }
+
+  /** The main pipeline, then the dead-letter one when the dead-letter queue is on. */
+  private renderPipelines(
+    output: ElasticsearchOutputOptions,
+    filters: LogstashStatement[],
+  ): [string, string | undefined] {
+    const pipeline = renderLogstashPipeline(logstashPipeline(output, filters, this.logClasses));
+    const deadLetters = this.deadLetterQueue
+      ? renderLogstashPipeline(deadLetterPipeline(output))
+      : undefined;
+    return [pipeline, deadLetters];
   }
 
   /** The pod's name, the heap, and the Elasticsearch credentials when the cluster has security. */
