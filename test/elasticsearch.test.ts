@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Images } from '../lib/core';
 import { ElasticsearchCluster, VirtualMemory } from '../lib/elasticsearch';
+import { PRESTOP_WAIT_SECONDS } from '../lib/elasticsearch/elasticsearch-lifecycle';
 import { named, ofKind } from './support/objects';
 
 function synth(props: ConstructorParameters<typeof ElasticsearchCluster>[2] = {}) {
@@ -92,20 +93,32 @@ describe('ElasticsearchCluster', () => {
     ]);
   });
 
-  test('readiness asks for local health, so nodes become ready while the cluster is yellow', () => {
+  test('readiness asks for local health, waiting for green only once after a start', () => {
+    const { objects } = synth({ data: { replicas: 3 } });
+    const container = named(objects, 'StatefulSet', 'elasticsearch-node').spec.template.spec
+      .containers[0];
+    const script = container.readinessProbe.exec.command.join(' ');
+    expect(script).toContain('_cluster/health?local=true');
+    expect(script).toContain('"status":"green"');
+    expect(script).toContain('-X DELETE "$url/_nodes/$id/shutdown"');
+    expect(container.lifecycle.preStop.exec.command.join(' ')).toContain(
+      '-X PUT "$url/_nodes/$id/shutdown"',
+    );
+  });
+
+  test('a one-node cluster never waits for green: it has no second copy to wait for', () => {
     const { objects } = synth();
     const probe = named(objects, 'StatefulSet', 'elasticsearch-node').spec.template.spec
       .containers[0].readinessProbe;
-    expect(probe.exec.command.join(' ')).toContain('_cluster/health?local=true');
-    expect(probe.exec.command.join(' ')).not.toContain('wait_for_status=green');
+    expect(probe.exec.command.join(' ')).not.toContain('"status":"green"');
   });
 
-  test('a stopping node gets two minutes to hand off its shards and flush', () => {
+  test('a stopping node gets the preStop wait and a minute to flush', () => {
     const { objects } = synth();
     expect(
       named(objects, 'StatefulSet', 'elasticsearch-node').spec.template.spec
         .terminationGracePeriodSeconds,
-    ).toBe(120);
+    ).toBe(PRESTOP_WAIT_SECONDS + 60);
   });
 
   test('data lives on a volume claim template per node', () => {

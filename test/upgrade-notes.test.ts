@@ -44,10 +44,12 @@ describe.each(ENVIRONMENTS)('upgrading %s from 0.1.0', (env) => {
 test('the notes name the restarting workloads as kind/name of workloads this release renders', () => {
   const restarted = restartedWorkloads(notes);
   expect(restarted.length).toBeGreaterThan(0);
-  for (const env of ENVIRONMENTS) {
-    const names = new Set(
+  // Some workloads exist in one profile only (prod's dedicated masters): each named one must be
+  // rendered by at least one environment, and the tools tier checks each environment's set.
+  const names = new Set(
+    ENVIRONMENTS.flatMap((env) =>
       manifestObjects(manifestDir(env)).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`),
-    );
-    expect({ env, unknown: restarted.filter((w) => !names.has(w)) }).toEqual({ env, unknown: [] });
-  }
+    ),
+  );
+  expect(restarted.filter((w) => !names.has(w))).toEqual([]);
 });

@@ -29,6 +29,8 @@ export interface ContainerOptions {
   readonly readinessProbe?: k8s.Probe;
   readonly livenessProbe?: k8s.Probe;
   readonly startupProbe?: k8s.Probe;
+  /** postStart and preStop hooks. */
+  readonly lifecycle?: k8s.Lifecycle;
   readonly volumeMounts?: k8s.VolumeMount[];
   /** @default true */
   readonly readOnlyRootFilesystem?: boolean;
@@ -83,6 +85,7 @@ export function renderContainer(
     readinessProbe: options.readinessProbe,
     livenessProbe: options.livenessProbe,
     startupProbe: options.startupProbe,
+    lifecycle: options.lifecycle,
     volumeMounts:
       options.volumeMounts && options.volumeMounts.length > 0 ? options.volumeMounts : undefined,
     securityContext:

@@ -9,13 +9,19 @@ import { NetworkPeer } from '../core/network-flow';
 import { Images, validateImage } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { validateInteger } from '../core/names';
-import { execProbe, tcpProbe } from '../core/probes';
+import { tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { secretFilesMount, SecretKeyRef, validateSecretRef } from '../core/secrets';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
 import { addWorkload, fieldRefEnv, renderContainer, Spread, spreadPods } from '../core/workload';
 import { CertificateIssuer, ElasticsearchCertificates } from './elasticsearch-certificates';
 import { renderElasticsearchConfig } from './elasticsearch-config';
+import {
+  LocalNodeAccess,
+  renderLifecycle,
+  renderReadinessProbe,
+  TERMINATION_GRACE_SECONDS,
+} from './elasticsearch-lifecycle';
 import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
 import { IElasticsearchCluster } from './elasticsearch-reference';
 import {
@@ -164,6 +170,7 @@ interface NodeGroupContext {
   readonly transportService: string;
   readonly masterPods: string[];
   readonly singleNode: boolean;
+  readonly dataNodes: number;
   readonly spread: Spread;
   readonly allowMmap: boolean;
   readonly sysctlImage?: string;
@@ -380,6 +387,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
         ...context,
         masterPods,
         singleNode,
+        dataNodes: this.dataNodes,
         allowMmap: this.virtualMemory !== VirtualMemory.NO_MMAP,
       });
     }
@@ -597,8 +605,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
         persistentVolumeClaim: { claimName: sharedFilesystem.claimName },
       });
     }
-    let health =
-      'curl --silent --fail --max-time 4 "http://127.0.0.1:9200/_cluster/health?local=true"';
+    let access: LocalNodeAccess = { url: `http://127.0.0.1:${HTTP_PORT}` };
     if (this.securityEnabled) {
       // Not ELASTIC_PASSWORD_FILE: the image's entrypoint accepts only a file of mode 400 or 600
       // (bin/elasticsearch-env-from-file), and the kubelet adds group read (0440) to Secret files
@@ -611,7 +618,11 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       });
       volumeMounts.push({ name: 'certs', mountPath: CERTS_DIR, readOnly: true });
       volumes.push({ name: 'certs', secret: { secretName: this.certificatesSecret! } });
-      health = `curl --silent --fail --max-time 4 --cacert ${CERTS_DIR}/ca.crt -u "elastic:$ELASTIC_PASSWORD" "https://127.0.0.1:9200/_cluster/health?local=true"`;
+      access = {
+        url: `https://127.0.0.1:${HTTP_PORT}`,
+        caFile: `${CERTS_DIR}/ca.crt`,
+        passwordEnv: 'ELASTIC_PASSWORD',
+      };
     }
 
     const container = renderContainer(
@@ -626,13 +637,9 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
           { name: 'transport', containerPort: TRANSPORT_PORT },
         ],
         resources: group.resources,
-        // `local=true` answers from this node's view of the cluster state, so a node is
-        // ready while the cluster is yellow (or still electing), never blocked on green.
-        readinessProbe: execProbe('readiness', ['bash', '-c', health], {
-          initialDelaySeconds: 10,
-          periodSeconds: 10,
-          timeoutSeconds: 5,
-        }),
+        // Ready while the cluster is yellow, except once after a start: see renderReadinessScript.
+        readinessProbe: renderReadinessProbe(access, { waitForGreen: context.dataNodes > 1 }),
+        lifecycle: renderLifecycle(access),
         livenessProbe: tcpProbe('liveness', 'transport', {
           initialDelaySeconds: 60,
           periodSeconds: 20,
@@ -661,7 +668,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
           containers: [container],
           volumes,
           annotations: { 'checksum/config': configChecksum({ 'elasticsearch.yml': config }) },
-          terminationGracePeriodSeconds: 120,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           ...spreadPods(identity, context.spread),
         },
         volumeClaimTemplates: [

@@ -219,7 +219,10 @@ describe.each(ENVIRONMENTS)('%s: upgraded from 0.1.0 as the CHANGELOG says', (en
           JSON.stringify(after.get(key)!.spec.template),
       )
       .map((key) => `${key.split('/')[0].toLowerCase()}/${key.split('/').pop()}`);
-    expect(restarted.sort()).toEqual(restartedWorkloads(notes).sort());
+    // The notes name the workloads of every environment; this one's are those it renders.
+    const rendered = new Set(current.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`));
+    const named = restartedWorkloads(notes).filter((w) => rendered.has(w));
+    expect(restarted.sort()).toEqual(named.sort());
   });
 });
 

@@ -514,7 +514,7 @@ let readableCopy: string | undefined;
  * under a readable path), else a copy in the temp directory, made once per process (a CI
  * checkout may sit under a directory only root can enter).
  */
-function homeReadableBy(uid: number, gid: number): string {
+export function homeReadableBy(uid: number, gid: number): string {
   const home = elasticsearchHome();
   const check = spawnSync(
     'test',
@@ -531,7 +531,7 @@ function homeReadableBy(uid: number, gid: number): string {
   return path.join(readableCopy, 'home');
 }
 
-function chownTree(dir: string, uid: number, gid: number): void {
+export function chownTree(dir: string, uid: number, gid: number): void {
   fs.chownSync(dir, uid, gid);
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);

@@ -1,0 +1,381 @@
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { freePort, terminate, waitUntil } from './alert-harness';
+import {
+  chownTree,
+  elasticsearchHome,
+  EsResponse,
+  homeReadableBy,
+  javaHome,
+  makeCertificates,
+  randomPassword,
+  TestCertificates,
+} from './elasticsearch';
+
+/**
+ * A cluster of several real Elasticsearch nodes on loopback, each with its own ports, data
+ * and config directories, for what one node cannot show: shard copies on other nodes,
+ * nodes that stop and come back, the first election. Security on, one CA and certificate for
+ * all (transport verifies the chain only, as in the pods), `elastic` authenticated by the
+ * bootstrap password in every node's keystore. As root each node runs as `nobody`.
+ *
+ * Each node's `elasticsearch.yml` is the base the harness writes (name, ports, paths, seed
+ * hosts, TLS) followed by the lines the test gives at each start, the way the pods' config
+ * is the rendered file.
+ */
+
+const LOOPBACK = '127.0.0.1';
+const RUN_AS = { uid: 65534, gid: 65534 };
+
+export interface LocalNodeSpec {
+  readonly name: string;
+  readonly roles: string[];
+}
+
+export class LocalNode {
+  public readonly httpPort: number;
+  public readonly transportPort: number;
+  public readonly dir: string;
+  public child?: ChildProcess;
+  private readonly logFile: string;
+
+  constructor(
+    private readonly cluster: LocalCluster,
+    public readonly spec: LocalNodeSpec,
+    ports: { http: number; transport: number },
+  ) {
+    this.httpPort = ports.http;
+    this.transportPort = ports.transport;
+    this.dir = path.join(cluster.dir, spec.name);
+    this.logFile = path.join(this.dir, 'elasticsearch.out');
+    for (const sub of ['data', 'logs', 'tmp'])
+      fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
+  }
+
+  public get url(): string {
+    return `https://${LOOPBACK}:${this.httpPort}`;
+  }
+
+  /** The data path (`path.data`), which outlives a stop. */
+  public get dataPath(): string {
+    return path.join(this.dir, 'data');
+  }
+
+  /** Writes the config (the base, then `lines`) and starts the node; does not wait. */
+  public start(lines: string[] = []): void {
+    const conf = path.join(this.dir, 'config');
+    const home = this.cluster.home;
+    if (!fs.existsSync(conf)) {
+      fs.cpSync(path.join(home, 'config'), conf, { recursive: true });
+      for (const file of ['ca.crt', 'node.crt', 'node.key'])
+        fs.copyFileSync(path.join(this.cluster.dir, 'certs', file), path.join(conf, file));
+      if (this.cluster.runAs.uid !== undefined) chownTree(this.dir, RUN_AS.uid, RUN_AS.gid);
+      const keystore = path.join(home, 'bin', 'elasticsearch-keystore');
+      for (const [args, input] of [
+        [['create'], ''],
+        [['add', '-x', 'bootstrap.password'], this.cluster.elasticPassword],
+      ] as const) {
+        const r = spawnSync(keystore, [...args], {
+          env: this.env(),
+          input,
+          encoding: 'utf8',
+          ...this.cluster.runAs,
+        });
+        if (r.status !== 0)
+          throw new Error(`elasticsearch-keystore ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      }
+    }
+    fs.writeFileSync(
+      path.join(conf, 'elasticsearch.yml'),
+      [...this.baseConfig(), ...lines, ''].join('\n'),
+    );
+    if (this.cluster.runAs.uid !== undefined) chownTree(this.dir, RUN_AS.uid, RUN_AS.gid);
+    const log = fs.openSync(this.logFile, 'a');
+    this.child = spawn(path.join(home, 'bin', 'elasticsearch'), [], {
+      env: this.env(),
+      stdio: ['ignore', log, log],
+      ...this.cluster.runAs,
+    });
+    fs.closeSync(log);
+  }
+
+  /** SIGTERM, as the kubelet sends after the preStop hook; resolves when the node has exited. */
+  public async stop(): Promise<void> {
+    if (this.child) await terminate(this.child);
+    this.child = undefined;
+  }
+
+  /** Waits until the node answers `_cluster/health` from its own cluster state. */
+  public async waitUp(): Promise<void> {
+    await waitUntil(
+      `${this.spec.name} to answer`,
+      async () => {
+        if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
+          throw new Error(`${this.spec.name} exited with ${this.child.exitCode}\n${this.logs()}`);
+        const res = await this.cluster.request(
+          this,
+          'GET',
+          '/_cluster/health?local=true',
+          undefined,
+          {
+            timeoutMs: 3000,
+          },
+        );
+        return res.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 1000 },
+    );
+  }
+
+  public logs(lines = 30): string {
+    const text = fs.existsSync(this.logFile)
+      ? fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+      : '';
+    return `--- ${this.spec.name} (${this.logFile})\n${text}`;
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ES_PATH_CONF: path.join(this.dir, 'config'),
+      ES_JAVA_HOME: javaHome(),
+      ES_TMPDIR: path.join(this.dir, 'tmp'),
+      ES_JAVA_OPTS: '-Xms512m -Xmx512m',
+      HOME: path.join(this.dir, 'tmp'),
+    };
+  }
+
+  private baseConfig(): string[] {
+    const seeds = this.cluster.nodes.map((n) => `${LOOPBACK}:${n.transportPort}`);
+    return [
+      'cluster.name: disruption-test',
+      `node.name: ${this.spec.name}`,
+      `node.roles: [${this.spec.roles.join(', ')}]`,
+      `path.data: ${this.dataPath}`,
+      `path.logs: ${path.join(this.dir, 'logs')}`,
+      `network.host: ${LOOPBACK}`,
+      `http.port: ${this.httpPort}`,
+      `transport.port: ${this.transportPort}`,
+      `discovery.seed_hosts: [${seeds.map((s) => `"${s}"`).join(', ')}]`,
+      // Several nodes share one machine's disk: the watermarks would follow its fill level.
+      'cluster.routing.allocation.disk.threshold_enabled: false',
+      'xpack.security.enabled: true',
+      'xpack.security.http.ssl.enabled: true',
+      'xpack.security.http.ssl.key: node.key',
+      'xpack.security.http.ssl.certificate: node.crt',
+      'xpack.security.http.ssl.certificate_authorities: [ca.crt]',
+      'xpack.security.transport.ssl.enabled: true',
+      'xpack.security.transport.ssl.key: node.key',
+      'xpack.security.transport.ssl.certificate: node.crt',
+      'xpack.security.transport.ssl.certificate_authorities: [ca.crt]',
+      'xpack.security.transport.ssl.verification_mode: certificate',
+    ];
+  }
+}
+
+export class LocalCluster {
+  /** Makes the nodes (directories, ports, keystores on first start); starts none. */
+  public static async create(specs: LocalNodeSpec[]): Promise<LocalCluster> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-cluster-'));
+    fs.chmodSync(dir, 0o755);
+    const cluster = new LocalCluster(dir);
+    for (const spec of specs) {
+      cluster.nodes.push(
+        new LocalNode(cluster, spec, { http: await freePort(), transport: await freePort() }),
+      );
+    }
+    return cluster;
+  }
+
+  public readonly nodes: LocalNode[] = [];
+  public readonly elasticPassword = randomPassword();
+  public readonly certificates: TestCertificates;
+  public readonly home: string;
+  public readonly runAs: { uid?: number; gid?: number };
+
+  private constructor(public readonly dir: string) {
+    const certDir = path.join(dir, 'certs');
+    fs.mkdirSync(certDir);
+    this.certificates = makeCertificates(certDir);
+    const asRoot = process.getuid?.() === 0;
+    this.home = asRoot ? homeReadableBy(RUN_AS.uid, RUN_AS.gid) : elasticsearchHome();
+    this.runAs = asRoot ? RUN_AS : {};
+  }
+
+  public node(name: string): LocalNode {
+    const node = this.nodes.find((n) => n.spec.name === name);
+    if (!node) throw new Error(`no node ${name}`);
+    return node;
+  }
+
+  /** One request as `elastic` to a node, JSON in and out. */
+  public request(
+    node: LocalNode,
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    opts: { timeoutMs?: number; ndjson?: boolean } = {},
+  ): Promise<EsResponse> {
+    return new Promise((resolve, reject) => {
+      const payload =
+        body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const contentType = opts.ndjson ? 'application/x-ndjson' : 'application/json';
+      const req = https.request(
+        new URL(apiPath, node.url),
+        {
+          method,
+          ca: fs.readFileSync(this.certificates.caFile),
+          auth: `elastic:${this.elasticPassword}`,
+          headers: payload === undefined ? {} : { 'Content-Type': contentType },
+          timeout: opts.timeoutMs ?? 30_000,
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            let parsed: any;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed, text });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath} timed out`)));
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** Like request(), but fails unless the answer is 2xx. */
+  public async ok(
+    node: LocalNode,
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    opts: { ndjson?: boolean } = {},
+  ): Promise<any> {
+    const res = await this.request(node, method, apiPath, body, opts);
+    if (res.status < 200 || res.status > 299)
+      throw new Error(
+        `${method} ${apiPath} on ${node.spec.name} answered ${res.status}: ${res.text}`,
+      );
+    return res.body;
+  }
+
+  public logs(): string {
+    return this.nodes.map((n) => n.logs()).join('\n');
+  }
+
+  public async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** One `PUT _nodes/<id>/shutdown` the stand-in received, and how often its status was asked. */
+export interface ShutdownRecord {
+  readonly nodeId: string;
+  readonly body: any;
+  statusCalls: number;
+}
+
+/**
+ * A plain-HTTP front for one node that answers the node shutdown API itself and forwards
+ * every other request to the node unchanged. The distribution that runs here (Maven
+ * Central's integration-test build) leaves out the x-pack-shutdown module, so
+ * `_nodes/<id>/shutdown` does not exist on it. The stand-in keeps the records in memory,
+ * answers GET with the documented shape (`{"nodes":[{"node_id", "type", "status", ...}]}`),
+ * IN_PROGRESS for the first `inProgressPolls` polls after a PUT and COMPLETE after, and
+ * DELETE with 200, or 404 when there is no record, as Elasticsearch does.
+ */
+export class ShutdownApiStandIn {
+  public static async start(
+    cluster: LocalCluster,
+    node: LocalNode,
+    inProgressPolls: number,
+  ): Promise<ShutdownApiStandIn> {
+    const standIn = new ShutdownApiStandIn(cluster, node, inProgressPolls);
+    await new Promise<void>((resolve) => standIn.server.listen(0, LOOPBACK, resolve));
+    return standIn;
+  }
+
+  public readonly records = new Map<string, ShutdownRecord>();
+  public readonly deleted: string[] = [];
+  private readonly server: http.Server;
+
+  private constructor(
+    private readonly cluster: LocalCluster,
+    private readonly node: LocalNode,
+    private readonly inProgressPolls: number,
+  ) {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => this.answer(req, body, res));
+    });
+  }
+
+  public get url(): string {
+    return `http://${LOOPBACK}:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  public close(): Promise<void> {
+    this.server.closeAllConnections?.();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private answer(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const match = /^\/_nodes\/([^/?]+)\/shutdown(\?.*)?$/.exec(req.url ?? '');
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    if (match) {
+      const id = match[1];
+      const record = this.records.get(id);
+      if (req.method === 'PUT') {
+        this.records.set(id, { nodeId: id, body: JSON.parse(body), statusCalls: 0 });
+        return json(200, { acknowledged: true });
+      }
+      if (req.method === 'DELETE') {
+        if (!record)
+          return json(404, { error: `node [${id}] is not currently shutting down`, status: 404 });
+        this.records.delete(id);
+        this.deleted.push(id);
+        return json(200, { acknowledged: true });
+      }
+      if (!record) return json(200, { nodes: [] });
+      record.statusCalls++;
+      const status = record.statusCalls > this.inProgressPolls ? 'COMPLETE' : 'IN_PROGRESS';
+      return json(200, { nodes: [{ node_id: id, type: 'RESTART', status }] });
+    }
+    const upstream = https.request(
+      new URL(req.url ?? '/', this.node.url),
+      {
+        method: req.method,
+        headers: { ...req.headers, host: `${LOOPBACK}:${this.node.httpPort}` },
+        ca: fs.readFileSync(this.cluster.certificates.caFile),
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', (e) => {
+      res.writeHead(502);
+      res.end(String(e));
+    });
+    upstream.end(body);
+  }
+}
