@@ -189,11 +189,21 @@ describe.each(ENVIRONMENTS)('pulumi, for real, on the %s environment', (env) => 
     const result = await stack.up({ color: 'never', onEvent: (e) => events.push(e) });
     expect(result.summary.result).toBe('succeeded');
     // No warning from the engine or the provider (deprecated APIs, version mismatches...).
+    // Except the API server's own ClusterIP repair loop: it can list a Service created an
+    // instant ago before its IPAddress object reaches the loop's cache, and then posts a
+    // ClusterIPNotAllocated event ("... is not allocated; repairing") that the provider shows
+    // as a warning. That is a race inside kube-apiserver, not a property of the manifests.
     expect(
       [result.stdout, result.stderr]
         .join('\n')
         .split('\n')
-        .filter((l) => /warning/i.test(l)),
+        .filter((l) => /warning/i.test(l))
+        .filter(
+          (l) =>
+            !/warning: ClusterIPNotAllocated: Cluster IP \[IPv[46]\]: [0-9a-f.:]+ is not allocated; repairing$/.test(
+              l,
+            ),
+        ),
     ).toEqual([]);
     // The objects, the component, the provider and the stack itself.
     expect(changes(result.summary)).toEqual({ create: objects.length + 3 });
