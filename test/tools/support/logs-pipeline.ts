@@ -239,8 +239,8 @@ export class LogsPipeline {
       usernameFile,
       passwordFile: this.es.elasticPasswordFile,
       dropSteps: {
-        pattern: /\/_ilm\/policy\//,
-        why: "no ILM module; the policy bodies are checked by Elasticsearch's own parser (ilm-policy.tools.test.ts)",
+        pattern: /\/_(ilm|slm)\/policy\/|\/_snapshot\//,
+        why: "no ILM, SLM or repository-s3 module; the policy bodies are checked by Elasticsearch's own parsers (ilm-policy, snapshot-restore tools tests), which also registers a filesystem repository and restores from it",
       },
       rewriteFile: rewriteForDistribution,
     });
