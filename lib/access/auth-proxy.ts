@@ -1,13 +1,15 @@
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
+import { ComponentIdentity } from '../core/labels';
 import { Images } from '../core/images';
 import { validateInteger } from '../core/names';
 import { ExternalPeer } from '../core/network-flow';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
-import { secretFilesMount, validateSecretRef } from '../core/secrets';
+import { secretFilesMount, SecretFilesMount, validateSecretRef } from '../core/secrets';
 import {
   renderContainer,
   addWorkload,
@@ -82,6 +84,14 @@ const DEFAULT_RESOURCES: ContainerResources = {
 };
 const DEFAULT_SCOPES = ['openid', 'email', 'profile', 'groups'];
 
+/** What the proxy pods are built from. */
+interface ProxyPod {
+  readonly identity: ComponentIdentity;
+  readonly serviceAccountName: string;
+  readonly container: k8s.Container;
+  readonly secrets: SecretFilesMount;
+}
+
 /**
  * oauth2-proxy in reverse-proxy mode in front of one UI: a browser without a session is
  * sent to the OIDC provider, a user outside `allowedGroups` is refused, and only signed-in
@@ -100,8 +110,32 @@ export class AuthProxy extends Component {
 
   constructor(scope: Construct, id: string, props: AuthProxyProps) {
     super(scope, id, props, 'oauth2-proxy', Images.oauth2Proxy);
-    const oidc = props.oidc;
-    const issuer = parseIssuer(this, oidc.issuerUrl);
+    const issuer = parseIssuer(this, props.oidc.issuerUrl);
+    const secrets = this.mountOidcSecrets(props.oidc);
+    this.validateClientId(props.oidc.clientId);
+    const scopes = this.validateScopes(props.oidc.scopes ?? DEFAULT_SCOPES);
+    this.allowedGroups = props.allowedGroups;
+    this.redirectUrl = `${props.publicUrl}/oauth2/callback`;
+    const replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1, 10);
+
+    const identity = this.identity('proxy');
+    const serviceAccountName = this.addServiceAccount();
+    [this.endpoint] = this.addService('service', this.name, 'proxy', [
+      { name: 'http', port: HTTP_PORT },
+    ]);
+    this.recordFlows(props.upstream, issuer.port);
+    const container = this.renderProxyContainer(props, scopes, secrets);
+    this.addDeployment(replicas, props.spread ?? Spread.NONE, {
+      identity,
+      serviceAccountName,
+      container,
+      secrets,
+    });
+    this.addDisruptionBudget('disruption-budget', this.name, 'proxy', replicas);
+  }
+
+  /** The client secret and the cookie secret, recorded, as files of one volume. */
+  private mountOidcSecrets(oidc: OidcProviderProps): SecretFilesMount {
     const clientSecret = validateSecretRef(this, 'oidc.secretName', {
       name: oidc.secretName,
       key: oidc.clientSecretKey ?? 'client-secret',
@@ -115,16 +149,27 @@ export class AuthProxy extends Component {
       keys: [clientSecret.key, cookieSecret.key],
       purpose: 'OIDC client secret and session cookie secret of the UI sign-in proxies',
     });
-    if (!oidc.clientId || /\s/.test(oidc.clientId)) {
+    return secretFilesMount('oidc-secrets', SECRETS_DIR, [
+      { ref: clientSecret, file: 'client-secret' },
+      { ref: cookieSecret, file: 'cookie-secret' },
+    ]);
+  }
+
+  /** `oidc.clientId`: non-empty, without whitespace. */
+  private validateClientId(clientId: string): void {
+    if (!clientId || /\s/.test(clientId)) {
       invalidProp(
         this,
         'oidc.clientId',
-        oidc.clientId,
+        clientId,
         'must be the non-empty client id registered with the provider',
         "copy the client id from the provider, for example 'observability'",
       );
     }
-    const scopes = oidc.scopes ?? DEFAULT_SCOPES;
+  }
+
+  /** `oidc.scopes`, which must request an ID token (`openid`). */
+  private validateScopes(scopes: string[]): string[] {
     if (!scopes.includes('openid')) {
       invalidProp(
         this,
@@ -134,54 +179,27 @@ export class AuthProxy extends Component {
         "add 'openid' to the list",
       );
     }
-    this.allowedGroups = props.allowedGroups;
-    this.redirectUrl = `${props.publicUrl}/oauth2/callback`;
-    const replicas = validateInteger(this, 'replicas', props.replicas ?? 1, 1, 10);
+    return scopes;
+  }
 
-    const identity = this.identity('proxy');
-    const serviceAccountName = this.addServiceAccount();
-    [this.endpoint] = this.addService('service', this.name, 'proxy', [
-      { name: 'http', port: HTTP_PORT },
-    ]);
-    this.connectTo('proxy', props.upstream, 'forwards signed-in users to the UI');
+  /** The flows out: to the UI, and to the identity provider on the issuer's port. */
+  private recordFlows(upstream: ServiceEndpoint, issuerPort: number): void {
+    this.connectTo('proxy', upstream, 'forwards signed-in users to the UI');
     this.connectTo('proxy', IDENTITY_PROVIDER_PEER, 'OIDC discovery, keys and token redemption', [
-      { port: issuer.port },
+      { port: issuerPort },
     ]);
+  }
 
-    const secrets = secretFilesMount('oidc-secrets', SECRETS_DIR, [
-      { ref: clientSecret, file: 'client-secret' },
-      { ref: cookieSecret, file: 'cookie-secret' },
-    ]);
-    const container = renderContainer(this, 'resources', {
+  /** The oauth2-proxy container: its flags, ports, probes and the secret files. */
+  private renderProxyContainer(
+    props: AuthProxyProps,
+    scopes: string[],
+    secrets: SecretFilesMount,
+  ): k8s.Container {
+    return renderContainer(this, 'resources', {
       name: 'oauth2-proxy',
       image: this.image,
-      args: [
-        `--http-address=0.0.0.0:${HTTP_PORT}`,
-        `--metrics-address=0.0.0.0:${METRICS_PORT}`,
-        '--provider=oidc',
-        `--oidc-issuer-url=${oidc.issuerUrl}`,
-        `--client-id=${oidc.clientId}`,
-        `--client-secret-file=${secrets.paths['client-secret']}`,
-        `--cookie-secret-file=${secrets.paths['cookie-secret']}`,
-        `--scope=${scopes.join(' ')}`,
-        `--oidc-groups-claim=${oidc.groupsClaim ?? 'groups'}`,
-        '--code-challenge-method=S256',
-        `--redirect-url=${this.redirectUrl}`,
-        `--upstream=${props.upstream.url}/`,
-        // Sign-in is decided by group alone: any e-mail domain, only these groups.
-        '--email-domain=*',
-        ...this.allowedGroups.map((group) => `--allowed-group=${group}`),
-        `--cookie-name=_oauth2_proxy_${this.name.replace(/-/g, '_')}`,
-        '--cookie-secure=true',
-        '--cookie-samesite=lax',
-        '--skip-provider-button=true',
-        // Behind the ingress controller, the only client the NetworkPolicy admits.
-        '--reverse-proxy=true',
-        ...(props.trustedProxyCidrs ?? []).map(
-          (cidr, i) => `--trusted-proxy-ip=${validateCidr(this, `trustedProxyCidrs[${i}]`, cidr)}`,
-        ),
-        '--silence-ping-logging=true',
-      ],
+      args: this.renderArgs(props, scopes, secrets),
       ports: [
         { name: 'http', containerPort: HTTP_PORT },
         { name: 'metrics', containerPort: METRICS_PORT },
@@ -192,25 +210,59 @@ export class AuthProxy extends Component {
       volumeMounts: [secrets.volumeMount],
       runAsUser: UID,
     });
+  }
 
+  /** oauth2-proxy's flags: OIDC sign-in, the group check, the cookie and the upstream. */
+  private renderArgs(props: AuthProxyProps, scopes: string[], secrets: SecretFilesMount): string[] {
+    const oidc = props.oidc;
+    return [
+      `--http-address=0.0.0.0:${HTTP_PORT}`,
+      `--metrics-address=0.0.0.0:${METRICS_PORT}`,
+      '--provider=oidc',
+      `--oidc-issuer-url=${oidc.issuerUrl}`,
+      `--client-id=${oidc.clientId}`,
+      `--client-secret-file=${secrets.paths['client-secret']}`,
+      `--cookie-secret-file=${secrets.paths['cookie-secret']}`,
+      `--scope=${scopes.join(' ')}`,
+      `--oidc-groups-claim=${oidc.groupsClaim ?? 'groups'}`,
+      '--code-challenge-method=S256',
+      `--redirect-url=${this.redirectUrl}`,
+      `--upstream=${props.upstream.url}/`,
+      // Sign-in is decided by group alone: any e-mail domain, only these groups.
+      '--email-domain=*',
+      ...this.allowedGroups.map((group) => `--allowed-group=${group}`),
+      `--cookie-name=_oauth2_proxy_${this.name.replace(/-/g, '_')}`,
+      '--cookie-secure=true',
+      '--cookie-samesite=lax',
+      '--skip-provider-button=true',
+      // Behind the ingress controller, the only client the NetworkPolicy admits.
+      '--reverse-proxy=true',
+      ...(props.trustedProxyCidrs ?? []).map(
+        (cidr, i) => `--trusted-proxy-ip=${validateCidr(this, `trustedProxyCidrs[${i}]`, cidr)}`,
+      ),
+      '--silence-ping-logging=true',
+    ];
+  }
+
+  /** The proxy Deployment. */
+  private addDeployment(replicas: number, spread: Spread, pod: ProxyPod): void {
     addWorkload(this, 'deployment', {
       metadata: this.metadata(this.name, 'proxy'),
       spec: {
         kind: 'Deployment',
         replicas,
         pod: {
-          identity,
-          serviceAccountName,
+          identity: pod.identity,
+          serviceAccountName: pod.serviceAccountName,
           automountServiceAccountToken: false,
-          containers: [container],
-          volumes: [secrets.volume],
+          containers: [pod.container],
+          volumes: [pod.secrets.volume],
           annotations: scrapeAnnotations(METRICS_PORT),
           uid: UID,
-          ...spreadPods(identity, props.spread ?? Spread.NONE),
+          ...spreadPods(pod.identity, spread),
         },
       },
     });
-    this.addDisruptionBudget('disruption-budget', this.name, 'proxy', replicas);
   }
 }
 

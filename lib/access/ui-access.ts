@@ -212,6 +212,14 @@ export interface ExposedUi {
   readonly proxy: AuthProxy;
 }
 
+/** What every Ingress shares. */
+interface IngressSettings {
+  readonly namespace: string;
+  readonly ingressClassName: string;
+  readonly annotations?: Record<string, string>;
+  readonly tls: UiTls;
+}
+
 /**
  * The UIs behind sign-in: per UI that a team may open, an {@link AuthProxy} admitting the
  * groups of those teams, and an Ingress with TLS that routes the UI's host to that proxy.
@@ -231,12 +239,42 @@ export class UiAccess extends Construct {
     const namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     this.namespace = namespace;
     const urls = resolveUiUrls(this, prop, props);
-    const tls = props.tls ?? {};
+    const tls = this.validateTls(prop, props.tls);
+    const ingressClassName = validateDnsLabel(
+      this,
+      `${prop}.ingressClassName`,
+      props.ingressClassName ?? 'nginx',
+      253,
+    );
+    const annotations = this.resolveAnnotations(prop, props.ingressAnnotations, tls);
+    const ingress: IngressSettings = { namespace, ingressClassName, annotations, tls };
+    this.exposed = (Object.keys(urls) as StackUi[]).map((ui) =>
+      this.exposeUi(ui, urls[ui]!, props, ingress),
+    );
+    this.redirectUrls = this.exposed.map((e) => e.proxy.redirectUrl);
+  }
+
+  /** Secrets the user creates (the TLS Secret, when one is named); the proxies list their own. */
+  public get externalSecrets(): readonly ExternalSecret[] {
+    return this.secrets.map((s) => ({ ...s, keys: [...s.keys] }));
+  }
+
+  /** The proxies' Services: what the ingress controller reaches. */
+  public get endpoints(): ServiceEndpoint[] {
+    return this.exposed.map((e) => e.proxy.endpoint);
+  }
+
+  /**
+   * `tls`: exactly one of a ClusterIssuer and an existing Secret, which is recorded as a
+   * Secret the user creates.
+   */
+  private validateTls(prop: string, props: UiTls | undefined): UiTls {
+    const tls = props ?? {};
     if ((tls.clusterIssuer === undefined) === (tls.secretName === undefined)) {
       invalidProp(
         this,
         `${prop}.tls`,
-        props.tls,
+        props,
         'must set exactly one of clusterIssuer and secretName: the UIs are served over HTTPS only',
         "set { clusterIssuer: 'letsencrypt' } for cert-manager, or { secretName: 'observability-tls' } for an existing certificate",
       );
@@ -251,13 +289,19 @@ export class UiAccess extends Construct {
         purpose: "TLS certificate of the UIs' host names (kubernetes.io/tls)",
       });
     }
-    const ingressClassName = validateDnsLabel(
-      this,
-      `${prop}.ingressClassName`,
-      props.ingressClassName ?? 'nginx',
-      253,
-    );
-    for (const key of Object.keys(props.ingressAnnotations ?? {})) {
+    return tls;
+  }
+
+  /**
+   * The annotations of every Ingress, sorted by key: `ingressAnnotations` (valid keys, not
+   * cert-manager's), then cert-manager's issuer of `tls.clusterIssuer`; none when empty.
+   */
+  private resolveAnnotations(
+    prop: string,
+    ingressAnnotations: Record<string, string> | undefined,
+    tls: UiTls,
+  ): Record<string, string> | undefined {
+    for (const key of Object.keys(ingressAnnotations ?? {})) {
       if (key === 'cert-manager.io/cluster-issuer') {
         invalidProp(
           this,
@@ -278,73 +322,71 @@ export class UiAccess extends Construct {
       }
     }
     const merged = {
-      ...props.ingressAnnotations,
+      ...ingressAnnotations,
       ...(tls.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}),
     };
-    const annotations =
-      Object.keys(merged).length > 0
-        ? Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)))
-        : undefined;
+    return Object.keys(merged).length > 0
+      ? Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)))
+      : undefined;
+  }
 
-    this.exposed = (Object.keys(urls) as StackUi[]).map((ui) => {
-      const teams = props.teams.filter((team) => team.uis.includes(ui));
-      const groups = [...new Set(teams.flatMap((team) => team.groups))].sort();
-      const proxy = new AuthProxy(this, `${ui}-auth`, {
-        namespace,
-        image: props.image,
-        upstream: props.upstreams[ui],
-        publicUrl: urls[ui]!,
-        oidc: props.oidc,
-        allowedGroups: groups,
-        trustedProxyCidrs: props.trustedProxyCidrs,
-        replicas: props.replicas,
-        spread: props.spread,
-        resources: props.resources,
-      });
-      const host = new URL(urls[ui]!).host;
-      new k8s.KubeIngress(this, `${ui}-ingress`, {
-        metadata: {
-          name: ui,
-          namespace,
-          labels: standardLabels(proxy.identity('ingress')),
-          annotations: annotations,
-        },
-        spec: {
-          ingressClassName,
-          tls: [{ hosts: [host], secretName: tls.secretName ?? `${ui}-tls` }],
-          rules: [
-            {
-              host,
-              http: {
-                paths: [
-                  {
-                    path: '/',
-                    pathType: 'Prefix',
-                    backend: {
-                      service: {
-                        name: proxy.endpoint.serviceName,
-                        port: { number: proxy.endpoint.port },
-                      },
+  /** One UI: the proxy admitting the groups of the teams that list it, then its Ingress. */
+  private exposeUi(
+    ui: StackUi,
+    url: string,
+    props: UiAccessConstructProps,
+    ingress: IngressSettings,
+  ): ExposedUi {
+    const teams = props.teams.filter((team) => team.uis.includes(ui));
+    const groups = [...new Set(teams.flatMap((team) => team.groups))].sort();
+    const proxy = new AuthProxy(this, `${ui}-auth`, {
+      namespace: ingress.namespace,
+      image: props.image,
+      upstream: props.upstreams[ui],
+      publicUrl: url,
+      oidc: props.oidc,
+      allowedGroups: groups,
+      trustedProxyCidrs: props.trustedProxyCidrs,
+      replicas: props.replicas,
+      spread: props.spread,
+      resources: props.resources,
+    });
+    this.addIngress(ui, new URL(url).host, proxy, ingress);
+    return { ui, url, teams: teams.map((team) => team.name), groups, proxy };
+  }
+
+  /** The Ingress that routes `host`, over TLS, to the UI's proxy. */
+  private addIngress(ui: StackUi, host: string, proxy: AuthProxy, ingress: IngressSettings): void {
+    new k8s.KubeIngress(this, `${ui}-ingress`, {
+      metadata: {
+        name: ui,
+        namespace: ingress.namespace,
+        labels: standardLabels(proxy.identity('ingress')),
+        annotations: ingress.annotations,
+      },
+      spec: {
+        ingressClassName: ingress.ingressClassName,
+        tls: [{ hosts: [host], secretName: ingress.tls.secretName ?? `${ui}-tls` }],
+        rules: [
+          {
+            host,
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: {
+                    service: {
+                      name: proxy.endpoint.serviceName,
+                      port: { number: proxy.endpoint.port },
                     },
                   },
-                ],
-              },
+                },
+              ],
             },
-          ],
-        },
-      });
-      return { ui, url: urls[ui]!, teams: teams.map((team) => team.name), groups, proxy };
+          },
+        ],
+      },
     });
-    this.redirectUrls = this.exposed.map((e) => e.proxy.redirectUrl);
-  }
-
-  /** Secrets the user creates (the TLS Secret, when one is named); the proxies list their own. */
-  public get externalSecrets(): readonly ExternalSecret[] {
-    return this.secrets.map((s) => ({ ...s, keys: [...s.keys] }));
-  }
-
-  /** The proxies' Services: what the ingress controller reaches. */
-  public get endpoints(): ServiceEndpoint[] {
-    return this.exposed.map((e) => e.proxy.endpoint);
   }
 }

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { invalidProp } from './errors';
+import { quantityValue } from './storage';
 
 /**
  * CPU and memory for one container. Memory always has a limit (the kernel
@@ -19,25 +20,16 @@ export interface ContainerResources {
 }
 
 const CPU = /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/;
-const MEMORY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
-const MEMORY_FACTORS: Record<string, number> = {
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-};
 
-/** Bytes in a memory quantity (`512Mi`, `2Gi`, `1G`). */
+/**
+ * Bytes in a memory quantity (`512Mi`, `2Gi`, `1G`, `1Pi`, `1e9`): the Kubernetes quantity
+ * grammar of `quantityValue`, not negative, and zero or at least one byte.
+ */
 export function memoryBytes(quantity: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)([A-Za-z]*)$/.exec(quantity);
-  if (!match || !(match[2] in MEMORY_FACTORS))
+  const bytes = quantityValue(quantity);
+  if (bytes === undefined || bytes < 0 || (bytes > 0 && bytes < 1))
     throw new Error(`not a memory quantity: ${quantity}`);
-  return Number(match[1]) * MEMORY_FACTORS[match[2]];
+  return bytes;
 }
 
 /** Millicores in a CPU quantity (`500m`, `2`). */
@@ -63,10 +55,34 @@ export function renderResources(
       );
     }
   };
+  const checkMemory = (field: 'memoryRequest' | 'memoryLimit', example: string) => {
+    const value = resources[field];
+    const bytes = quantityValue(value);
+    const fix = `use a value such as '${example}'`;
+    if (bytes === undefined) {
+      invalidProp(
+        scope,
+        `${prop}.${field}`,
+        value,
+        'is not a Kubernetes quantity',
+        `${fix}: a number, then a decimal (k, M, G, T, P, E) or binary (Ki, Mi, Gi, Ti, Pi, Ei) suffix, no space`,
+      );
+    }
+    if (bytes < 0) invalidProp(scope, `${prop}.${field}`, value, 'must not be negative', fix);
+    if (bytes > 0 && bytes < 1) {
+      invalidProp(
+        scope,
+        `${prop}.${field}`,
+        value,
+        'is less than one byte',
+        `${fix} ('m' is milli, 'M' is mega)`,
+      );
+    }
+  };
   check('cpuRequest', CPU, '500m');
   check('cpuLimit', CPU, '2');
-  check('memoryRequest', MEMORY, '512Mi');
-  check('memoryLimit', MEMORY, '1Gi');
+  checkMemory('memoryRequest', '512Mi');
+  checkMemory('memoryLimit', '1Gi');
   if (memoryBytes(resources.memoryLimit) < memoryBytes(resources.memoryRequest)) {
     invalidProp(
       scope,

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { Images } from '../core/images';
+import { ComponentIdentity } from '../core/labels';
 import { httpProbe } from '../core/probes';
 import { ContainerResources } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
@@ -60,6 +61,14 @@ const DEFAULT_RESOURCES: ContainerResources = {
 const UID = 65534;
 const CA_DIR = '/etc/elasticsearch-exporter/ca';
 
+/** What the exporter container and pod need to reach the cluster. */
+interface ClusterAccess {
+  readonly args: string[];
+  readonly env: k8s.EnvVar[];
+  readonly volumes: k8s.Volume[];
+  readonly volumeMounts: k8s.VolumeMount[];
+}
+
 /**
  * prometheus-community `elasticsearch_exporter` for one cluster: a one-replica
  * Deployment (two would export every series twice) that queries the cluster's HTTP
@@ -91,18 +100,28 @@ export class ElasticsearchExporter extends Component {
     const serviceAccountName = this.addServiceAccount();
 
     this.connectTo('exporter', es.endpoint, 'reads cluster health and stats');
+    this.credentials = es.securityEnabled
+      ? (props.credentials ?? { secretName: `${this.name}-credentials` })
+      : undefined;
+    const access = this.renderClusterAccess(es);
+    const container = this.renderExporterContainer(props.resources ?? DEFAULT_RESOURCES, access);
+    this.addDeployment(identity, serviceAccountName, container, access.volumes);
+  }
+
+  /**
+   * How the exporter reaches the cluster: its URL and what to export, and with security the
+   * credentials (from the environment) and the CA.
+   */
+  private renderClusterAccess(es: IElasticsearchCluster): ClusterAccess {
     const args = [`--es.uri=${es.endpoint.url}`, `--web.listen-address=:${this.port}`];
     if (this.allNodes) args.push('--es.all');
     if (this.indices) args.push('--es.indices');
     if (this.snapshots) args.push('--collector.snapshots', '--collector.slm');
-    const env: k8s.EnvVar[] = [];
-    const volumes: k8s.Volume[] = [];
-    const volumeMounts: k8s.VolumeMount[] = [];
-    if (es.securityEnabled) {
-      this.credentials = props.credentials ?? { secretName: `${this.name}-credentials` };
+    const access: ClusterAccess = { args, env: [], volumes: [], volumeMounts: [] };
+    if (this.credentials) {
       // Read from the environment (exporter >= 1.3), so the password stays out of the
       // URL, the args and the process list.
-      env.push(
+      access.env.push(
         ...this.basicAuthEnv(
           'credentials',
           this.credentials,
@@ -116,26 +135,41 @@ export class ElasticsearchExporter extends Component {
       const ca = elasticsearchCaMount(this, es, CA_DIR);
       if (ca) {
         args.push(`--es.ca=${ca.caFile}`);
-        volumes.push(ca.volume);
-        volumeMounts.push(ca.volumeMount);
+        access.volumes.push(ca.volume);
+        access.volumeMounts.push(ca.volumeMount);
       }
     }
+    return access;
+  }
 
-    const container = renderContainer(this, 'resources', {
+  /** The exporter container, with the args, env and mounts of `access`. */
+  private renderExporterContainer(
+    resources: ContainerResources,
+    access: ClusterAccess,
+  ): k8s.Container {
+    return renderContainer(this, 'resources', {
       name: 'exporter',
       image: this.image,
-      args,
-      env,
+      args: access.args,
+      env: access.env,
       ports: [{ name: 'metrics', containerPort: this.port }],
-      resources: props.resources ?? DEFAULT_RESOURCES,
+      resources,
       // `/healthz` answers without calling Elasticsearch: a red or unreachable cluster is
       // what the exporter reports, not a reason to restart it.
       readinessProbe: httpProbe('readiness', '/healthz', 'metrics'),
       livenessProbe: httpProbe('liveness', '/healthz', 'metrics', { initialDelaySeconds: 10 }),
-      volumeMounts,
+      volumeMounts: access.volumeMounts,
       runAsUser: UID,
     });
+  }
 
+  /** The exporter Deployment: one replica, so the series stay single. */
+  private addDeployment(
+    identity: ComponentIdentity,
+    serviceAccountName: string,
+    container: k8s.Container,
+    volumes: k8s.Volume[],
+  ): void {
     addWorkload(this, 'deployment', {
       metadata: this.metadata(this.name, 'exporter'),
       spec: {

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
 import { PodSecurityLevel } from '../core/security';
 import { invalidProp } from '../core/errors';
+import { ComponentIdentity } from '../core/labels';
 import { Images } from '../core/images';
 import { validateInteger } from '../core/names';
 import { httpProbe } from '../core/probes';
@@ -27,6 +28,12 @@ export interface NodeExporterProps extends ComponentProps {
 }
 
 const UID = 65534;
+/** The node's filesystems the exporter reads, read-only. */
+const HOST_MOUNTS = [
+  { name: 'proc', hostPath: '/proc', mountPath: '/host/proc' },
+  { name: 'sys', hostPath: '/sys', mountPath: '/host/sys' },
+  { name: 'root', hostPath: '/', mountPath: '/host/root' },
+] as const;
 const DEFAULT_RESOURCES: ContainerResources = {
   cpuRequest: '50m',
   memoryRequest: '64Mi',
@@ -65,26 +72,31 @@ export class NodeExporter extends Component {
 
   constructor(scope: Construct, id: string, props: NodeExporterProps = {}) {
     super(scope, id, props, 'node-exporter', Images.nodeExporter);
-    this.port = validateInteger(this, 'port', props.port ?? 9100, 1, 65535);
-    if (NODE_PORTS_IN_USE[this.port]) {
+    this.port = this.validatePort(props.port ?? 9100);
+    const identity = this.identity('exporter');
+    const serviceAccountName = this.addServiceAccount();
+    const container = this.renderExporterContainer(props.resources ?? DEFAULT_RESOURCES);
+    this.addDaemonSet(identity, serviceAccountName, container, props.priorityClassName);
+  }
+
+  /** `port`: a node port, not one the kubelet or kube-proxy already listens on. */
+  private validatePort(port: number): number {
+    validateInteger(this, 'port', port, 1, 65535);
+    if (NODE_PORTS_IN_USE[port]) {
       invalidProp(
         this,
         'port',
-        this.port,
-        `is already used on every node by ${NODE_PORTS_IN_USE[this.port]}, and node-exporter runs on the host network`,
+        port,
+        `is already used on every node by ${NODE_PORTS_IN_USE[port]}, and node-exporter runs on the host network`,
         'keep the default 9100, or choose a port nothing else on the nodes listens on',
       );
     }
-    const identity = this.identity('exporter');
-    const serviceAccountName = this.addServiceAccount();
+    return port;
+  }
 
-    const hostMounts = [
-      { name: 'proc', hostPath: '/proc', mountPath: '/host/proc' },
-      { name: 'sys', hostPath: '/sys', mountPath: '/host/sys' },
-      { name: 'root', hostPath: '/', mountPath: '/host/root' },
-    ];
-
-    const container = renderContainer(this, 'resources', {
+  /** The node-exporter container, reading the node's /proc, /sys and / read-only. */
+  private renderExporterContainer(resources: ContainerResources): k8s.Container {
+    return renderContainer(this, 'resources', {
       name: 'node-exporter',
       image: this.image,
       args: [
@@ -95,10 +107,10 @@ export class NodeExporter extends Component {
         `--collector.filesystem.mount-points-exclude=${EXCLUDED_MOUNT_POINTS}`,
       ],
       ports: [{ name: 'metrics', containerPort: this.port }],
-      resources: props.resources ?? DEFAULT_RESOURCES,
+      resources,
       readinessProbe: httpProbe('readiness', '/', 'metrics'),
       livenessProbe: httpProbe('liveness', '/', 'metrics'),
-      volumeMounts: hostMounts.map((m) => ({
+      volumeMounts: HOST_MOUNTS.map((m) => ({
         name: m.name,
         mountPath: m.mountPath,
         readOnly: true,
@@ -107,7 +119,15 @@ export class NodeExporter extends Component {
       })),
       runAsUser: UID,
     });
+  }
 
+  /** The DaemonSet on the host network, on every node (tainted or not). */
+  private addDaemonSet(
+    identity: ComponentIdentity,
+    serviceAccountName: string,
+    container: k8s.Container,
+    priorityClassName: string | undefined,
+  ): void {
     addWorkload(this, 'daemonset', {
       metadata: this.metadata(this.name, 'exporter'),
       spec: {
@@ -118,7 +138,7 @@ export class NodeExporter extends Component {
           serviceAccountName,
           automountServiceAccountToken: false,
           containers: [container],
-          volumes: hostMounts.map((m) => ({
+          volumes: HOST_MOUNTS.map((m) => ({
             name: m.name,
             hostPath: { path: m.hostPath, type: 'Directory' },
           })),
@@ -128,7 +148,7 @@ export class NodeExporter extends Component {
           hostPid: false,
           // Every node, tainted or not, has metrics.
           tolerations: [{ operator: 'Exists' }],
-          priorityClassName: props.priorityClassName,
+          priorityClassName,
         },
       },
     });
