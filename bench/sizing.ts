@@ -5,11 +5,11 @@
  *   npm run sizing
  *   npm run sizing -- --gb-per-day 1000 --replicas 1
  *   npm run sizing -- --gb-per-day 50 --shares errors=0.1,trades=0.02,ai=0.05 \
- *     --retention all=30,errors=90,trades=365,ai=30 --peak-eps 5000 --series 200000
+ *     --retention all=30d,errors=90d,trades=1y,ai=30d --peak-eps 5000 --series 200000
  *
  * Options: --gb-per-day N (required), --replicas N, --shares class=share,...,
- * --retention class=days,... (classes of DEFAULT_LOG_CLASSES), --peak-eps N, --event-bytes N, --dedicated-masters,
- * --series N, --scrape-interval DURATION (such as 15s), --prometheus-retention DAYS.
+ * --retention class=DURATION,... (classes of DEFAULT_LOG_CLASSES, whole days such as 30d), --peak-eps N, --event-bytes N, --dedicated-masters,
+ * --series N, --scrape-interval DURATION (such as 15s), --prometheus-retention DURATION (such as 15d).
  */
 import {
   CapacityPlan,
@@ -27,8 +27,13 @@ export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
     input: {
       ingestGbPerDay: 0.1,
       replicas: 0,
-      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 2, errors: 7, trades: 7, ai: 2 }),
-      prometheus: { activeSeries: 20_000, scrapeInterval: '15s', retentionDays: 2 },
+      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, {
+        all: '2d',
+        errors: '7d',
+        trades: '7d',
+        ai: '2d',
+      }),
+      prometheus: { activeSeries: 20_000, scrapeInterval: '15s', retention: '2d' },
     },
   },
   {
@@ -36,7 +41,7 @@ export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
     input: {
       ingestGbPerDay: 50,
       replicas: 1,
-      prometheus: { activeSeries: 200_000, scrapeInterval: '15s', retentionDays: 15 },
+      prometheus: { activeSeries: 200_000, scrapeInterval: '15s', retention: '15d' },
     },
   },
   {
@@ -45,7 +50,7 @@ export const WORKED_EXAMPLES: { name: string; input: SizingInput }[] = [
       ingestGbPerDay: 1000,
       replicas: 1,
       dedicatedMasters: true,
-      prometheus: { activeSeries: 1_000_000, scrapeInterval: '15s', retentionDays: 15 },
+      prometheus: { activeSeries: 1_000_000, scrapeInterval: '15s', retention: '15d' },
     },
   },
 ];
@@ -83,21 +88,25 @@ export function renderPlan(name: string, plan: CapacityPlan): string {
   return lines.join('\n');
 }
 
-function pairs(value: string, option: string): Record<string, number> {
-  const result: Record<string, number> = {};
+function pairs(value: string, option: string): Record<string, string> {
+  const result: Record<string, string> = {};
   for (const pair of value.split(',')) {
-    const [key, number] = pair.split('=');
-    if (!key || number === undefined)
+    const [key, text] = pair.split('=');
+    if (!key || text === undefined)
       throw new Error(`${option} takes class=value pairs separated by commas, got '${value}'`);
-    result[key.trim()] = Number(number);
+    result[key.trim()] = text.trim();
   }
   return result;
+}
+
+function numbers(values: Record<string, string>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([key, text]) => [key, Number(text)]));
 }
 
 /** The default classes with the shares and retention of `--shares` and `--retention`. */
 function logClassesOf(
   shares: Record<string, number> | undefined,
-  retention: Record<string, number> | undefined,
+  retention: Record<string, string> | undefined,
 ): LogClass[] | undefined {
   if (!shares && !retention) return undefined;
   const names = DEFAULT_LOG_CLASSES.map((c) => c.name);
@@ -143,7 +152,7 @@ export function parseSizingArgs(args: string[]): SizingInput {
     ingestGbPerDay: num('gb-per-day')!,
     replicas: num('replicas'),
     logClasses: logClassesOf(
-      options.has('shares') ? pairs(options.get('shares')!, '--shares') : undefined,
+      options.has('shares') ? numbers(pairs(options.get('shares')!, '--shares')) : undefined,
       options.has('retention') ? pairs(options.get('retention')!, '--retention') : undefined,
     ),
     peakEventsPerSecond: num('peak-eps'),
@@ -153,7 +162,7 @@ export function parseSizingArgs(args: string[]): SizingInput {
       ? {
           activeSeries: num('series')!,
           scrapeInterval: options.get('scrape-interval'),
-          retentionDays: num('prometheus-retention'),
+          retention: options.get('prometheus-retention'),
         }
       : undefined,
   };

@@ -24,7 +24,12 @@ export const dev: ObservabilityStackProps = {
     spread: Spread.NONE,
   },
   // Short: a laptop cluster keeps little disk.
-  logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 2, errors: 7, trades: 7, ai: 2 }),
+  logClasses: withLogRetention(DEFAULT_LOG_CLASSES, {
+    all: '2d',
+    errors: '7d',
+    trades: '7d',
+    ai: '2d',
+  }),
   kibana: {
     replicas: 1,
     resources: { cpuRequest: '200m', memoryRequest: '512Mi', memoryLimit: '1Gi' },

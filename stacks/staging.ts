@@ -31,7 +31,12 @@ export const staging: ObservabilityStackProps = {
     }),
   },
   // Production's classes, shorter.
-  logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 7, errors: 30, trades: 30, ai: 7 }),
+  logClasses: withLogRetention(DEFAULT_LOG_CLASSES, {
+    all: '7d',
+    errors: '30d',
+    trades: '30d',
+    ai: '7d',
+  }),
   kibana: { replicas: 1 },
   logstash: {
     replicas: 2,

@@ -195,11 +195,18 @@ const CASES: BadInput[] = [
   // ElasticsearchSetup
   {
     construct: 'ElasticsearchSetup',
-    prop: 'logClasses[3].retentionDays',
-    value: 0,
-    fix: /between 1 and 3650/,
+    prop: 'logClasses[3].retention',
+    value: '0d',
+    fix: /from '1d' to '3650d'/,
     build: () =>
-      elasticsearchSetup({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 0 }) }),
+      elasticsearchSetup({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: '0d' }) }),
+  },
+  {
+    construct: 'ElasticsearchSetup',
+    prop: 'retryInterval',
+    value: '1500ms',
+    fix: /whole seconds, such as '2s'/,
+    build: () => elasticsearchSetup({ retryInterval: '1500ms' }),
   },
   {
     construct: 'ElasticsearchSetup',
@@ -502,10 +509,10 @@ const CASES: BadInput[] = [
   },
   {
     construct: 'Jaeger',
-    prop: 'storage.retentionDays',
-    value: 0,
-    fix: /between 1 and 3650/,
-    build: () => jaeger(esTraces({ retentionDays: 0 })),
+    prop: 'storage.retention',
+    value: '36h',
+    fix: /whole days, such as '2d'/,
+    build: () => jaeger(esTraces({ retention: '36h' })),
   },
   {
     construct: 'Jaeger',
@@ -594,17 +601,17 @@ const CASES: BadInput[] = [
   },
   {
     construct: 'ObservabilityStack',
-    prop: 'jaeger.retentionDays',
-    value: 3,
+    prop: 'jaeger.retention',
+    value: '3d',
     fix: /TraceStorage\.ELASTICSEARCH/,
-    build: () => stack({ jaeger: { storage: TraceStorage.MEMORY, retentionDays: 3 } }),
+    build: () => stack({ jaeger: { storage: TraceStorage.MEMORY, retention: '3d' } }),
   },
   {
     construct: 'ObservabilityStack',
-    prop: 'logClasses[1].retentionDays',
-    value: 0,
-    fix: /between 1 and 3650/,
-    build: () => stack({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 0 }) }),
+    prop: 'logClasses[1].retention',
+    value: '3651d',
+    fix: /from '1d' to '3650d'/,
+    build: () => stack({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: '3651d' }) }),
   },
   {
     construct: 'ObservabilityStack',
@@ -750,10 +757,10 @@ const CASES: BadInput[] = [
   },
   {
     construct: 'Logstash',
-    prop: 'deadLetterQueueRetainDays',
-    value: 400,
-    fix: /between 1 and 365/,
-    build: () => logstash({ deadLetterQueue: true, deadLetterQueueRetainDays: 400 }),
+    prop: 'deadLetterQueueRetention',
+    value: '400d',
+    fix: /from '1d' to '365d'/,
+    build: () => logstash({ deadLetterQueue: true, deadLetterQueueRetention: '400d' }),
   },
 ];
 

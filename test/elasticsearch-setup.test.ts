@@ -167,12 +167,14 @@ describe('index templates', () => {
       'data_stream',
     ]);
     expect(t.template.settings['index.lifecycle.name']).toBe('logs-deadletter-retention');
-    const { configMap } = synth({ deadLetterRetentionDays: 14 });
+    const { configMap } = synth({ deadLetterRetention: '2w' });
     expect(
       JSON.parse(configMap.data['ilm-policy.logs-deadletter-retention.json']).policy.phases.delete
         .min_age,
     ).toBe('14d');
-    expect(() => synth({ deadLetterRetentionDays: 0 })).toThrow(/deadLetterRetentionDays/);
+    expect(() => synth({ deadLetterRetention: '0d' })).toThrow(
+      /'deadLetterRetention' must be at least 1d and at most 3650d, got '0d'/,
+    );
   });
 
   test('map string labels as keywords and leave numeric labels numeric', () => {
@@ -208,7 +210,18 @@ describe('setup steps', () => {
 
   test('fail on a non-positive retry budget, naming the prop', () => {
     expect(() => synth({ maxAttempts: 0 })).toThrow(/maxAttempts/);
-    expect(() => synth({ retrySeconds: -1 })).toThrow(/retrySeconds/);
+    expect(() => synth({ retryInterval: '0s' })).toThrow(
+      /'retryInterval' must be at least 1s and at most 10m, got '0s'/,
+    );
+    expect(() => synth({ retryInterval: '1500ms' })).toThrow(
+      /'retryInterval' is not a whole number of seconds .*, got '1500ms' \(write whole seconds, such as '2s'\)/,
+    );
+    expect(() => synth({ retryInterval: '10' })).toThrow(/'retryInterval' is not a duration/);
+  });
+
+  test('retryInterval sets the pause between attempts in seconds', () => {
+    const script: string = synth({ retryInterval: '1m' }).configMap.data['setup.sh'];
+    expect(script).toContain('RETRY_SECONDS=60\n');
   });
 });
 
@@ -224,7 +237,7 @@ describe('ElasticsearchSetup', () => {
 
   test('the ConfigMap holds the script and one JSON body per policy and template', () => {
     const { configMap } = synth({
-      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 120 }),
+      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: '120d' }),
     });
     expect(Object.keys(configMap.data).sort()).toEqual([
       'ilm-policy.logs-ai-retention.json',
@@ -312,7 +325,7 @@ describe('ElasticsearchSetup', () => {
 
   test('the Job name carries a hash of its config, so a new retention makes a new Job', () => {
     const a = synth();
-    const b = synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 400 }) });
+    const b = synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: '400d' }) });
     expect(a.job.metadata.name).toMatch(/^elasticsearch-setup-[0-9a-f]{8}$/);
     expect(a.setup.jobName).toBe(a.job.metadata.name);
     expect(synth().job.metadata.name).toBe(a.job.metadata.name);
@@ -336,14 +349,19 @@ describe('ElasticsearchSetup', () => {
 
   test('fails when a retention is not a whole number of days', () => {
     expect(() =>
-      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 0 }) }),
-    ).toThrow(/'logClasses\[0\]\.retentionDays' must be an integer between 1 and 3650, got 0/);
+      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: '0d' }) }),
+    ).toThrow(/'logClasses\[0\]\.retention' must be at least 1d and at most 3650d, got '0d'/);
     expect(() =>
-      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: 1.5 }) }),
-    ).toThrow(/logClasses\[3\]\.retentionDays/);
+      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: '36h' }) }),
+    ).toThrow(
+      /'logClasses\[3\]\.retention' is not a whole number of days, got '36h' \(write whole days, such as '2d'\)/,
+    );
     expect(() =>
-      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 3651 }) }),
-    ).toThrow(/logClasses\[1\]\.retentionDays/);
+      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: '3651d' }) }),
+    ).toThrow(/'logClasses\[1\]\.retention' must be at least 1d and at most 3650d, got '3651d'/);
+    expect(() =>
+      synth({ logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: '365' }) }),
+    ).toThrow(/'logClasses\[1\]\.retention' is not a duration, got '365'/);
   });
 
   test('fails when indexReplicas is negative', () => {
@@ -363,8 +381,8 @@ describe('in the stack', () => {
     expect(dev.elasticsearchSetup.namespace).toBe('observability');
     expect(prod.elasticsearchSetup.indexReplicas).toBe(1);
     expect(
-      Object.fromEntries(prod.elasticsearchSetup.logClasses.map((c) => [c.name, c.retentionDays])),
-    ).toEqual({ all: 30, errors: 90, trades: 365, ai: 30 });
+      Object.fromEntries(prod.elasticsearchSetup.logClasses.map((c) => [c.name, c.retention])),
+    ).toEqual({ all: '30d', errors: '90d', trades: '365d', ai: '30d' });
   });
 
   test('a bad stack retention names the stack prop path', () => {
@@ -372,10 +390,8 @@ describe('in the stack', () => {
       () =>
         new ObservabilityStack(Testing.app(), 'observability', {
           ...environmentProfile('dev'),
-          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: -1 }),
+          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: '-1d' }),
         }),
-    ).toThrow(
-      /^observability: 'logClasses\[1\]\.retentionDays' must be an integer between 1 and 3650, got -1/,
-    );
+    ).toThrow(/^observability: 'logClasses\[1\]\.retention' is not a duration, got '-1d'/);
   });
 });

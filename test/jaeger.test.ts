@@ -385,7 +385,7 @@ describe('Jaeger index cleaner', () => {
   });
 
   test('deletes daily span indices past the retention, every day at 00:15 UTC, one run at a time', () => {
-    const { objects } = synth(esStorage(true, { retentionDays: 14 }));
+    const { objects } = synth(esStorage(true, { retention: '2w' }));
     const spec = cronJob(objects).spec;
     expect([spec.schedule, spec.timeZone, spec.concurrencyPolicy]).toEqual([
       '15 0 * * *',
@@ -431,7 +431,12 @@ describe('Jaeger index cleaner', () => {
   });
 
   test('fails on a retention or schedule it cannot use', () => {
-    expect(() => synth(esStorage(true, { retentionDays: 0 }))).toThrow(/storage\.retentionDays/);
+    expect(() => synth(esStorage(true, { retention: '0d' }))).toThrow(
+      /'storage\.retention' must be at least 1d and at most 3650d, got '0d'/,
+    );
+    expect(() => synth(esStorage(true, { retention: '1d12h' }))).toThrow(
+      /'storage\.retention' is not a whole number of days/,
+    );
     expect(() => synth(esStorage(true, { cleanupSchedule: 'daily' }))).toThrow(
       /storage\.cleanupSchedule.*cron/,
     );

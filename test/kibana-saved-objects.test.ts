@@ -331,16 +331,16 @@ describe('saved searches', () => {
       {
         name: 'audit',
         match: LogClassMatch.fieldEquals('event.category', ['authentication', 'iam']),
-        retentionDays: 400,
+        retention: '400d',
         description: 'Sign-ins and permission changes.',
       },
       {
         name: 'payments',
         match: LogClassMatch.domain('payments'),
-        retentionDays: 60,
+        retention: '60d',
         search: { id: 'payments', title: 'Payments', columns: ['service.name', 'message'] },
       },
-      { name: 'rest', match: LogClassMatch.everything(), retentionDays: 7 },
+      { name: 'rest', match: LogClassMatch.everything(), retention: '7d' },
     ];
     const objects = generate({ logClasses });
     expect(ofType(objects, 'search').map((o) => o.id)).toEqual([
@@ -369,8 +369,8 @@ describe('saved searches', () => {
 
   test('a quote in a matched value is escaped in the KQL', () => {
     const logClasses: LogClass[] = [
-      { name: 'odd', match: LogClassMatch.fieldEquals('labels.team', ['a"b']), retentionDays: 1 },
-      { name: 'all', match: LogClassMatch.everything(), retentionDays: 1 },
+      { name: 'odd', match: LogClassMatch.fieldEquals('labels.team', ['a"b']), retention: '1d' },
+      { name: 'all', match: LogClassMatch.everything(), retention: '1d' },
     ];
     const search = ofType(generate({ logClasses }), 'search')[0];
     expect(JSON.parse(attrs(search).kibanaSavedObjectMeta.searchSourceJSON).query.query).toBe(
@@ -382,8 +382,8 @@ describe('saved searches', () => {
     expect(() =>
       generate({
         logClasses: [
-          { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 },
-          { name: 'x', match: LogClassMatch.severity('error'), retentionDays: 1 },
+          { name: 'all', match: LogClassMatch.everything(), retention: '30d' },
+          { name: 'x', match: LogClassMatch.severity('error'), retention: '1d' },
         ],
       }),
     ).toThrow(/'logClasses\[0\]\.match' makes 'all' the catch-all, but it is not the last class/);

@@ -20,13 +20,13 @@ const CLASSES: LogClass[] = [
   {
     name: 'audit',
     match: LogClassMatch.fieldEquals('event.category', ['authentication']),
-    retentionDays: 400,
+    retention: '400d',
     shards: 2,
     description: 'Sign-ins.',
   },
   ...DEFAULT_LOG_CLASSES.slice(0, 1),
-  { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 2555 },
-  { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 },
+  { name: 'payments', match: LogClassMatch.domain('payments'), retention: '2555d' },
+  { name: 'all', match: LogClassMatch.everything(), retention: '30d' },
 ];
 
 function stack(props: Partial<ObservabilityStackProps> = {}) {
@@ -130,34 +130,34 @@ describe('the bundled environments use the default table', () => {
         Testing.app(),
         'observability',
         environmentProfile(env),
-      ).logClasses.map((c) => [c.name, c.retentionDays]);
+      ).logClasses.map((c) => [c.name, c.retention]);
     expect(days('dev')).toEqual([
-      ['errors', 7],
-      ['trades', 7],
-      ['ai', 2],
-      ['all', 2],
+      ['errors', '7d'],
+      ['trades', '7d'],
+      ['ai', '2d'],
+      ['all', '2d'],
     ]);
     expect(days('staging')).toEqual([
-      ['errors', 30],
-      ['trades', 30],
-      ['ai', 7],
-      ['all', 7],
+      ['errors', '30d'],
+      ['trades', '30d'],
+      ['ai', '7d'],
+      ['all', '7d'],
     ]);
     expect(days('prod')).toEqual([
-      ['errors', 90],
-      ['trades', 365],
-      ['ai', 30],
-      ['all', 30],
+      ['errors', '90d'],
+      ['trades', '365d'],
+      ['ai', '30d'],
+      ['all', '30d'],
     ]);
   });
 });
 
 describe('a bad table fails at synth, naming the prop, the value and the fix', () => {
-  const all: LogClass = { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 };
+  const all: LogClass = { name: 'all', match: LogClassMatch.everything(), retention: '30d' };
   const errors: LogClass = {
     name: 'errors',
     match: LogClassMatch.severity('error'),
-    retentionDays: 90,
+    retention: '90d',
   };
   const fails = (
     logClasses: LogClass[],
@@ -206,8 +206,8 @@ describe('a bad table fails at synth, naming the prop, the value and the fix', (
 
   test('with a retention that is no whole number of days', () => {
     fails(
-      withLogRetention(DEFAULT_LOG_CLASSES, { ai: 0.5 }),
-      /'logClasses\[2\]\.retentionDays' must be an integer between 1 and 3650, got 0.5/,
+      withLogRetention(DEFAULT_LOG_CLASSES, { ai: '36h' }),
+      /'logClasses\[2\]\.retention' is not a whole number of days, got '36h' \(write whole days, such as '2d'\)/,
     );
   });
 
@@ -250,8 +250,8 @@ describe('a bad table fails at synth, naming the prop, the value and the fix', (
   });
 
   test('withLogRetention with a class the table does not have', () => {
-    expect(() => withLogRetention(DEFAULT_LOG_CLASSES, { trade: 30 })).toThrow(
-      /'days\.trade' names no class of the table \(errors, trades, ai, all\)/,
+    expect(() => withLogRetention(DEFAULT_LOG_CLASSES, { trade: '30d' })).toThrow(
+      /'retention\.trade' names no class of the table \(errors, trades, ai, all\)/,
     );
   });
 });

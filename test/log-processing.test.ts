@@ -523,11 +523,11 @@ describe('log processing script: classes and domains as data', () => {
     {
       name: 'audit',
       match: LogClassMatch.fieldEquals('event.category', ['authentication']),
-      retentionDays: 400,
+      retention: '400d',
     },
-    { name: 'errors', match: LogClassMatch.severity('error'), retentionDays: 90 },
-    { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 2555 },
-    { name: 'rest', match: LogClassMatch.everything(), retentionDays: 14 },
+    { name: 'errors', match: LogClassMatch.severity('error'), retention: '90d' },
+    { name: 'payments', match: LogClassMatch.domain('payments'), retention: '2555d' },
+    { name: 'rest', match: LogClassMatch.everything(), retention: '14d' },
   ];
   const script = load(
     logProcessingParams({ domains: [...DEFAULT_LOG_DOMAINS, PAYMENTS] }, CLASSES),

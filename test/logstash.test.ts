@@ -470,8 +470,11 @@ describe('dead-letter queue', () => {
     expect(logstash.deadLetterQueueRetainDays).toBe(7);
   });
 
-  test('deadLetterQueueRetainDays sets dead_letter_queue.retain.age in days', () => {
-    const { logstash, objects } = synth({ deadLetterQueue: true, deadLetterQueueRetainDays: 30 });
+  test('deadLetterQueueRetention sets dead_letter_queue.retain.age in days', () => {
+    const { logstash, objects } = synth({
+      deadLetterQueue: true,
+      deadLetterQueueRetention: '30d',
+    });
     expect(settings(objects)['dead_letter_queue.retain.age']).toBe('30d');
     expect(logstash.deadLetterQueueRetainDays).toBe(30);
   });
@@ -486,15 +489,27 @@ describe('dead-letter queue', () => {
     expect(settings(objects)['dead_letter_queue.storage_policy']).toBeUndefined();
   });
 
-  test.each([0, 366, 1.5])('fails when deadLetterQueueRetainDays is %p', (days) => {
-    expect(() => synth({ deadLetterQueue: true, deadLetterQueueRetainDays: days })).toThrow(
-      new RegExp(`'deadLetterQueueRetainDays' must be an integer between 1 and 365, got ${days}`),
+  test.each([
+    ['0d', 'must be at least 1d and at most 365d'],
+    ['366d', 'must be at least 1d and at most 365d'],
+    ['36h', "is not a whole number of days, got '36h' \\(write whole days, such as '2d'\\)"],
+    ['7', 'is not a duration'],
+  ])('fails when deadLetterQueueRetention is %p', (value, problem) => {
+    expect(() => synth({ deadLetterQueue: true, deadLetterQueueRetention: value })).toThrow(
+      new RegExp(`'deadLetterQueueRetention' ${problem}`),
     );
   });
 
-  test('fails when deadLetterQueueRetainDays is set without the dead-letter queue', () => {
-    expect(() => synth({ deadLetterQueueRetainDays: 14 })).toThrow(
-      /'deadLetterQueueRetainDays' only applies with the dead-letter queue, got 14 \(set deadLetterQueue: true/,
+  test('deadLetterQueueRetention takes weeks and years as whole days', () => {
+    expect(
+      synth({ deadLetterQueue: true, deadLetterQueueRetention: '2w' }).logstash
+        .deadLetterQueueRetainDays,
+    ).toBe(14);
+  });
+
+  test('fails when deadLetterQueueRetention is set without the dead-letter queue', () => {
+    expect(() => synth({ deadLetterQueueRetention: '14d' })).toThrow(
+      /'deadLetterQueueRetention' only applies with the dead-letter queue, got '14d' \(set deadLetterQueue: true/,
     );
   });
 });

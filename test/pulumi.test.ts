@@ -301,7 +301,7 @@ describe('ObservabilityStackResource ordering per environment', () => {
     const before = await deployProfile('prod');
     const after = await deploy({
       ...profile('prod'),
-      overrides: { logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: 180 }) },
+      overrides: { logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { errors: '180d' }) },
     });
     const jobs = (d: typeof before) =>
       d.children

@@ -130,11 +130,11 @@ describe('planCapacity: worked examples', () => {
       {
         name: 'audit',
         match: LogClassMatch.fieldEquals('event.category', ['authentication']),
-        retentionDays: 400,
+        retention: '400d',
         ingestShare: 0.2,
       },
-      { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 60 },
-      { name: 'rest', match: LogClassMatch.everything(), retentionDays: 7 },
+      { name: 'payments', match: LogClassMatch.domain('payments'), retention: '60d' },
+      { name: 'rest', match: LogClassMatch.everything(), retention: '7d' },
     ];
     const { indexClasses } = planCapacity({ ingestGbPerDay: 10, logClasses }).elasticsearch;
     expect(indexClasses.audit).toMatchObject({ share: 0.2, retentionDays: 400 });
@@ -187,11 +187,17 @@ describe('planCapacity: monotonicity', () => {
       for (let days = 2; days <= 400; days += 7) {
         const before = total({
           ingestGbPerDay: gb,
-          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: days - 1, trades: days - 1 }),
+          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, {
+            all: `${days - 1}d`,
+            trades: `${days - 1}d`,
+          }),
         });
         const after = total({
           ingestGbPerDay: gb,
-          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { all: days, trades: days }),
+          logClasses: withLogRetention(DEFAULT_LOG_CLASSES, {
+            all: `${days}d`,
+            trades: `${days}d`,
+          }),
         });
         neverLess(before, after);
       }
@@ -211,7 +217,7 @@ describe('planCapacity: monotonicity', () => {
     for (let days = 1, previous = 0; days < 400; days += 3) {
       const volume = total({
         ingestGbPerDay: 1,
-        prometheus: { activeSeries: 100_000, retentionDays: days },
+        prometheus: { activeSeries: 100_000, retention: `${days}d` },
       }).prometheus;
       expect(volume).toBeGreaterThanOrEqual(previous);
       previous = volume;
@@ -261,9 +267,15 @@ describe('planCapacity: bad input', () => {
     expect(() =>
       planCapacity({
         ingestGbPerDay: 1,
-        logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 0 }),
+        logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: '0d' }),
       }),
-    ).toThrow(/'logClasses\[1\]\.retentionDays' must be an integer between 1 and 3650, got 0/);
+    ).toThrow(/'logClasses\[1\]\.retention' must be at least 1d and at most 3650d, got '0d'/);
+  });
+
+  test('fails when the Prometheus retention is not a whole number of days', () => {
+    expect(() =>
+      planCapacity({ ingestGbPerDay: 1, prometheus: { activeSeries: 1000, retention: '1d12h' } }),
+    ).toThrow(/'prometheus\.retention' is not a whole number of days, got '1d12h'/);
   });
 
   test('fails when replicas is fractional', () => {
@@ -329,18 +341,18 @@ describe('the sizing CLI arguments', () => {
       prometheus: {
         activeSeries: 5000,
         scrapeInterval: undefined,
-        retentionDays: undefined,
+        retention: undefined,
       },
     });
   });
 
   test('apply --retention to the default classes and reject a class the table does not have', () => {
-    const input = parseSizingArgs(['--gb-per-day', '1', '--retention', 'trades=30']);
-    expect(input.logClasses!.map((c) => [c.name, c.retentionDays])).toEqual([
-      ['errors', 90],
-      ['trades', 30],
-      ['ai', 30],
-      ['all', 30],
+    const input = parseSizingArgs(['--gb-per-day', '1', '--retention', 'trades=30d']);
+    expect(input.logClasses!.map((c) => [c.name, c.retention])).toEqual([
+      ['errors', '90d'],
+      ['trades', '30d'],
+      ['ai', '30d'],
+      ['all', '30d'],
     ]);
     expect(() => parseSizingArgs(['--gb-per-day', '1', '--shares', 'audit=0.1'])).toThrow(
       /--shares names 'audit', which is no class/,
@@ -420,14 +432,14 @@ describe('ObservabilityStack sizing', () => {
   test("plans with the stack's log classes and scrape interval when sizing does not repeat them", () => {
     const { stack } = synthStack({
       sizing,
-      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: 30 }),
+      logClasses: withLogRetention(DEFAULT_LOG_CLASSES, { trades: '30d' }),
       prometheus: { scrapeInterval: '30s' },
     });
     expect(stack.capacityPlan!.elasticsearch.indexClasses.trades.retentionDays).toBe(30);
     expect(stack.capacityPlan!.prometheus!.scrapeIntervalSeconds).toBe(30);
-    expect(
-      stack.elasticsearchSetup.logClasses.find((c) => c.name === 'trades')!.retentionDays,
-    ).toBe(30);
+    expect(stack.elasticsearchSetup.logClasses.find((c) => c.name === 'trades')!.retention).toBe(
+      '30d',
+    );
   });
 
   test('plans with dedicated masters when the cluster has them', () => {

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { ConfigError } from '../lib/core/errors';
-import { DEFAULT_LOG_CLASSES, withLogRetention } from '../lib/core/log-classes';
+import { DEFAULT_LOG_CLASSES, retentionDays, withLogRetention } from '../lib/core/log-classes';
 import {
   ElasticsearchCluster,
   ElasticsearchClusterProps,
@@ -286,15 +286,19 @@ describe('snapshot policies of the setup Job', () => {
   });
 
   test('every class keeps its snapshots at least as long as its data, whatever the retention', () => {
-    const classes = withLogRetention(DEFAULT_LOG_CLASSES, { all: 7, errors: 400, trades: 3650 });
+    const classes = withLogRetention(DEFAULT_LOG_CLASSES, {
+      all: '7d',
+      errors: '400d',
+      trades: '10y',
+    });
     const { job } = setup(S3(), { logClasses: classes, snapshots: { everyHours: 6 } });
     for (const c of classes) {
       const policy = job.snapshotPolicies.find((p) => p.id === `logs-${c.name}-snapshots`)!;
       expect(parseInt(policy.body.retention.expire_after, 10)).toBeGreaterThanOrEqual(
-        c.retentionDays,
+        retentionDays(c),
       );
       // max_count never deletes a snapshot younger than expire_after: 4 a day.
-      expect(policy.body.retention.max_count).toBeGreaterThanOrEqual(c.retentionDays * 4 + 1);
+      expect(policy.body.retention.max_count).toBeGreaterThanOrEqual(retentionDays(c) * 4 + 1);
     }
     expect(job.snapshotLifecycle!.schedule).toBe('0 30 1/6 * * ?');
   });

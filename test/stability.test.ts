@@ -158,10 +158,10 @@ const VARIANTS: { name: string; props: ObservabilityStackProps; sizeChanged?: bo
     props: {
       ...prod,
       logClasses: withLogRetention(DEFAULT_LOG_CLASSES, {
-        all: 14,
-        errors: 60,
-        trades: 730,
-        ai: 7,
+        all: '14d',
+        errors: '60d',
+        trades: '2y',
+        ai: '7d',
       }),
     },
   },

@@ -119,3 +119,35 @@ export function validateDurationSeconds(
   }
   return seconds;
 }
+
+const SECONDS_PER_DAY = 86400;
+
+/**
+ * Checks a duration prop that the component it configures counts in whole days (ILM's
+ * `min_age`, Logstash's `retain.age`, Jaeger's index cleaner): `365d`, `1y` or `2w`, within
+ * `range`. Returns the days.
+ */
+export function validateDays(
+  scope: ErrorScope,
+  prop: string,
+  value: Duration,
+  range: DurationRange,
+): number {
+  const seconds = validateDurationSeconds(scope, prop, value, range);
+  if (seconds % SECONDS_PER_DAY !== 0) {
+    const days = Math.max(1, Math.round(seconds / SECONDS_PER_DAY));
+    invalidProp(
+      scope,
+      prop,
+      value,
+      'is not a whole number of days',
+      `write whole days, such as '${days}d'`,
+    );
+  }
+  return seconds / SECONDS_PER_DAY;
+}
+
+/** Days as a duration (`30d`), the way the defaults of day-counted props are written. */
+export function renderDays(days: number): Duration {
+  return `${days}d`;
+}

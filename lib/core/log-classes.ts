@@ -1,4 +1,5 @@
 import { ConfigError, ErrorScope, invalidProp } from './errors';
+import { Duration, durationToSeconds, DurationRange, validateDays } from './duration';
 import { validateInteger } from './names';
 
 /**
@@ -70,8 +71,11 @@ export interface LogClass {
   readonly name: string;
   /** Which events the class takes (`LogClassMatch.everything()` for the catch-all). */
   readonly match: LogClassMatch;
-  /** Days an index is kept after it rolled over (1 to 3650). */
-  readonly retentionDays: number;
+  /**
+   * How long an index is kept after it rolled over, in whole days from `1d` to `3650d`
+   * (`90d`, `1y`, `2w`).
+   */
+  readonly retention: Duration;
   /** `index.number_of_shards` of the class's backing indices. @default - Elasticsearch's default (1) */
   readonly shards?: number;
   /**
@@ -85,6 +89,13 @@ export interface LogClass {
   readonly search?: LogClassSearch;
 }
 
+/** The retention a log class may have. */
+const RETENTION_RANGE: DurationRange = {
+  min: '1d',
+  max: '3650d',
+  fix: "give whole days from '1d' to '3650d', such as '90d' or '1y'",
+};
+
 /** Share of the ingest `sizing` assumes for a class that gives no `ingestShare`. */
 export const DEFAULT_INGEST_SHARE = 0.05;
 
@@ -96,7 +107,7 @@ export const DEFAULT_LOG_CLASSES: readonly LogClass[] = [
   {
     name: 'errors',
     match: LogClassMatch.severity('error'),
-    retentionDays: 90,
+    retention: '90d',
     ingestShare: 0.05,
     description: 'ERROR and CRITICAL logs of every service, and events classified as errors.',
     search: {
@@ -108,7 +119,7 @@ export const DEFAULT_LOG_CLASSES: readonly LogClass[] = [
   {
     name: 'trades',
     match: LogClassMatch.domain('trading'),
-    retentionDays: 365,
+    retention: '365d',
     ingestShare: 0.05,
     description: 'Logs of the trading domain (orders, trades, executions).',
     search: { id: 'observability-trading-activity', title: 'Trading activity' },
@@ -116,12 +127,12 @@ export const DEFAULT_LOG_CLASSES: readonly LogClass[] = [
   {
     name: 'ai',
     match: LogClassMatch.domain('ai'),
-    retentionDays: 30,
+    retention: '30d',
     ingestShare: 0.05,
     description: 'Logs of the AI domain (LLM requests, token counts).',
     search: { id: 'observability-ai-requests', title: 'AI requests' },
   },
-  { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 },
+  { name: 'all', match: LogClassMatch.everything(), retention: '30d' },
 ];
 
 /**
@@ -228,7 +239,7 @@ export function validateLogClasses(
       prop,
       classes,
       'must list at least the catch-all class',
-      "give e.g. [{ name: 'all', match: LogClassMatch.everything(), retentionDays: 30 }], or leave it out for DEFAULT_LOG_CLASSES",
+      "give e.g. [{ name: 'all', match: LogClassMatch.everything(), retention: '30d' }], or leave it out for DEFAULT_LOG_CLASSES",
     );
   }
   const seen = new Set<string>();
@@ -263,7 +274,7 @@ export function validateLogClasses(
       );
     }
     seen.add(c.name);
-    validateInteger(scope, `${at}.retentionDays`, c.retentionDays, 1, 3650);
+    validateDays(scope, `${at}.retention`, c.retention, RETENTION_RANGE);
     if (c.shards !== undefined) validateInteger(scope, `${at}.shards`, c.shards, 1, 1024);
     if (
       c.ingestShare !== undefined &&
@@ -294,7 +305,7 @@ export function validateLogClasses(
         `${prop}[${i}].match`,
         c.match,
         `leaves events that no class takes (the last class '${c.name}' is not a catch-all)`,
-        "end the list with a catch-all class, e.g. { name: 'all', match: LogClassMatch.everything(), retentionDays: 30 }",
+        "end the list with a catch-all class, e.g. { name: 'all', match: LogClassMatch.everything(), retention: '30d' }",
       );
     }
     if (!isCatchAll(c.match)) {
@@ -537,27 +548,32 @@ export function catchAllFirst(classes: readonly LogClass[]): readonly LogClass[]
 
 /**
  * The table with other retention for some of its classes, e.g. a shorter-lived copy of the
- * defaults: `withLogRetention(DEFAULT_LOG_CLASSES, { all: 7, errors: 30 })`. A name that is
- * not in the table throws (the days would otherwise apply to nothing); the days are checked
- * where the table is used.
+ * defaults: `withLogRetention(DEFAULT_LOG_CLASSES, { all: '7d', errors: '30d' })`. A name that
+ * is not in the table throws (the retention would otherwise apply to nothing); the durations
+ * are checked where the table is used.
  */
 export function withLogRetention(
   classes: readonly LogClass[],
-  days: { readonly [name: string]: number },
+  retention: { readonly [name: string]: Duration },
 ): LogClass[] {
   const names = classes.map((c) => c.name);
-  for (const name of Object.keys(days)) {
+  for (const name of Object.keys(retention)) {
     if (!names.includes(name)) {
       throw new ConfigError(
         'withLogRetention',
-        `days.${name}`,
-        days[name],
+        `retention.${name}`,
+        retention[name],
         `names no class of the table (${names.join(', ')})`,
-        'give the days of classes the table has',
+        'give the retention of classes the table has',
       );
     }
   }
   return classes.map((c) =>
-    days[c.name] === undefined ? c : { ...c, retentionDays: days[c.name] },
+    retention[c.name] === undefined ? c : { ...c, retention: retention[c.name] },
   );
+}
+
+/** The days a validated class keeps its indices after rollover. */
+export function retentionDays(logClass: Pick<LogClass, 'retention'>): number {
+  return durationToSeconds(logClass.retention) / 86400;
 }

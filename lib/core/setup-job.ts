@@ -3,6 +3,8 @@ import { IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from './component';
 import { configChecksum } from './config';
+import { Duration, validateDurationSeconds } from './duration';
+import { invalidProp } from './errors';
 import { validateInteger } from './names';
 import { ContainerResources } from './resources';
 import { SecretFile, secretFilesMount, SecretKeyRef } from './secrets';
@@ -17,8 +19,8 @@ export interface SetupJobProps extends ComponentProps {
   readonly backoffLimit?: number;
   /** Attempts of each request (the wait, each step) inside one pod. @default 30 */
   readonly maxAttempts?: number;
-  /** Seconds between attempts. @default 10 */
-  readonly retrySeconds?: number;
+  /** The pause between attempts, in whole seconds from `1s` to `10m`. @default '10s' */
+  readonly retryInterval?: Duration;
 }
 
 /** A CA file the Job trusts, with the volume that carries it. */
@@ -97,7 +99,25 @@ export function renderSetupScriptPod(
   options: SetupScriptPodOptions,
 ): SetupScriptPod {
   const maxAttempts = validateInteger(scope, 'maxAttempts', props.maxAttempts ?? 30, 1, 1000);
-  const retrySeconds = validateInteger(scope, 'retrySeconds', props.retrySeconds ?? 10, 1, 600);
+  const retrySeconds = validateDurationSeconds(
+    scope,
+    'retryInterval',
+    props.retryInterval ?? '10s',
+    {
+      min: '1s',
+      max: '10m',
+      fix: "give whole seconds from '1s' to '10m', such as '10s'",
+    },
+  );
+  if (!Number.isInteger(retrySeconds)) {
+    invalidProp(
+      scope,
+      'retryInterval',
+      props.retryInterval,
+      'is not a whole number of seconds (the script sleeps in seconds)',
+      `write whole seconds, such as '${Math.max(1, Math.round(retrySeconds))}s'`,
+    );
+  }
   for (const file of setupStepFiles(options.steps)) {
     if (options.files[file] === undefined)
       throw new Error(`setup step file ${file} is not among the Job's files`);

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { renderJson } from '../core/config';
-import { Duration, renderSeconds } from '../core/duration';
+import { Duration, renderSeconds, validateDays } from '../core/duration';
 import { Images } from '../core/images';
 import { invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
@@ -12,6 +12,7 @@ import {
   catchAllFirst,
   DEFAULT_LOG_CLASSES,
   LogClass,
+  retentionDays,
   validateLogClasses,
 } from '../core/log-classes';
 import {
@@ -59,11 +60,12 @@ export interface ElasticsearchSetupProps extends SetupJobProps {
    */
   readonly refreshInterval?: Duration;
   /**
-   * Days the dead-letter data stream (`logs-deadletter-default`: events a class data stream
-   * refused) keeps its events: long enough to notice the alert, find the cause and replay them.
-   * @default 30
+   * How long the dead-letter data stream (`logs-deadletter-default`: events a class data stream
+   * refused) keeps its events, in whole days from `1d` to `3650d`: long enough to notice the
+   * alert, find the cause and replay them.
+   * @default '30d'
    */
-  readonly deadLetterRetentionDays?: number;
+  readonly deadLetterRetention?: Duration;
   /**
    * The snapshot policies (`PUT _slm/policy/logs-<class>-snapshots`, one per log class and
    * one for the dead-letter stream, each kept as long as its data) in the cluster's
@@ -140,12 +142,11 @@ export class ElasticsearchSetup extends SetupJob {
       'refreshInterval',
       props.refreshInterval ?? renderSeconds(DEFAULT_LOG_REFRESH_INTERVAL_SECONDS),
     );
-    this.deadLetterRetentionDays = validateInteger(
+    this.deadLetterRetentionDays = validateDays(
       this,
-      'deadLetterRetentionDays',
-      props.deadLetterRetentionDays ?? 30,
-      1,
-      3650,
+      'deadLetterRetention',
+      props.deadLetterRetention ?? '30d',
+      { min: '1d', max: '3650d', fix: "give whole days from '1d' to '3650d', such as '30d'" },
     );
     const es = props.elasticsearch;
 
@@ -194,7 +195,10 @@ export class ElasticsearchSetup extends SetupJob {
       this.snapshotRepository && this.snapshotLifecycle
         ? snapshotPolicies(
             [
-              ...catchAllFirst(this.logClasses),
+              ...catchAllFirst(this.logClasses).map((c) => ({
+                name: c.name,
+                retentionDays: retentionDays(c),
+              })),
               { name: 'deadletter', retentionDays: this.deadLetterRetentionDays },
             ],
             this.snapshotRepository.name,

@@ -1,4 +1,4 @@
-import { catchAllFirst, LogClass } from '../core/log-classes';
+import { catchAllFirst, LogClass, retentionDays } from '../core/log-classes';
 
 /** When the write index of a data stream rolls over (`rollover` action of the hot phase). */
 export interface RolloverOptions {
@@ -57,7 +57,7 @@ export function indexLifecyclePolicies(
   for (const c of catchAllFirst(classes))
     policies[indexLifecyclePolicyName(c.name)] = renderIndexLifecyclePolicy(
       c.name,
-      c.retentionDays,
+      retentionDays(c),
       rollover,
     );
   return policies;

@@ -1,3 +1,4 @@
+import { Duration } from '../core/duration';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
 
@@ -29,11 +30,11 @@ export interface ElasticsearchStorageOptions {
    */
   readonly replicas?: number;
   /**
-   * Days span indices are kept: a daily CronJob runs Jaeger's index cleaner, which deletes
-   * the daily indices older than this.
-   * @default 7
+   * How long span indices are kept, in whole days (`7d`, `2w`): a daily CronJob runs Jaeger's
+   * index cleaner, which deletes the daily indices older than this.
+   * @default '7d'
    */
-  readonly retentionDays?: number;
+  readonly retention?: Duration;
   /**
    * When the index cleaner runs, as a cron schedule in UTC.
    * @default '15 0 * * *' (00:15 every day)
@@ -68,7 +69,7 @@ export abstract class JaegerStorage {
       options.shards ?? 1,
       options.replicas ?? 1,
       options.credentials,
-      options.retentionDays ?? 7,
+      options.retention ?? '7d',
       options.cleanupSchedule ?? '15 0 * * *',
     );
   }
@@ -95,7 +96,8 @@ export class ElasticsearchStorage extends JaegerStorage {
     public readonly replicas: number,
     /** Undefined means the default Secret name, which depends on the Jaeger name. */
     public readonly credentials: BasicAuthSecretRef | undefined,
-    public readonly retentionDays: number,
+    /** How long span indices are kept, as given (checked by the Jaeger that uses it). */
+    public readonly retention: Duration,
     public readonly cleanupSchedule: string,
   ) {
     super();

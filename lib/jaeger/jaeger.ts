@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps, ServicePortSpec } from '../core/component';
 import { configChecksum, renderJson, renderYaml } from '../core/config';
+import { validateDays } from '../core/duration';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
@@ -381,13 +382,11 @@ export class Jaeger extends Component implements IJaeger {
    * answers for the Jaeger indices, so a run never races a cluster that is still starting.
    */
   private addIndexCleaner(storage: ElasticsearchStorage): void {
-    const retentionDays = validateInteger(
-      this,
-      'storage.retentionDays',
-      storage.retentionDays,
-      1,
-      3650,
-    );
+    const retentionDays = validateDays(this, 'storage.retention', storage.retention, {
+      min: '1d',
+      max: '3650d',
+      fix: "give whole days from '1d' to '3650d', such as '7d'",
+    });
     const schedule = storage.cleanupSchedule;
     if (!/^(\S+\s+){4}\S+$/.test(schedule)) {
       invalidProp(

@@ -11,7 +11,13 @@ import { httpProbe, tcpProbe } from '../core/probes';
 import { ContainerResources, memoryBytes } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { PersistentStorage, renderVolumeClaimTemplate, validateStorageSize } from '../core/storage';
-import { Duration, durationToMillis, validateDuration } from '../core/duration';
+import {
+  Duration,
+  durationToMillis,
+  renderDays,
+  validateDays,
+  validateDuration,
+} from '../core/duration';
 import {
   addWorkload,
   fieldRefEnv,
@@ -86,17 +92,18 @@ export interface LogstashProps extends ComponentProps {
    * data volume instead of dropping them, and run a second pipeline, `dead-letters`, that
    * reads the queue and writes each event, with Elasticsearch's reason, to the dead-letter
    * data stream `logs-deadletter-default`. Read segments are deleted; unread ones after
-   * `deadLetterQueueRetainDays`, or the oldest first when the queue is full. Without
+   * `deadLetterQueueRetention`, or the oldest first when the queue is full. Without
    * `persistentQueue` the queue lives on an emptyDir.
    * @default false
    */
   readonly deadLetterQueue?: boolean;
   /**
-   * Days an unread dead letter stays in the queue (`dead_letter_queue.retain.age`), from 1
-   * to 365; only with `deadLetterQueue`. The dead-letter data stream keeps what was read.
-   * @default 7
+   * How long an unread dead letter stays in the queue (`dead_letter_queue.retain.age`), in
+   * whole days from `1d` to `365d`; only with `deadLetterQueue`. The dead-letter data stream
+   * keeps what was read.
+   * @default '7d'
    */
-  readonly deadLetterQueueRetainDays?: number;
+  readonly deadLetterQueueRetention?: Duration;
   /** `pipeline.workers`. @default - Logstash default, one per CPU core */
   readonly pipelineWorkers?: number;
   /**
@@ -211,24 +218,23 @@ export class Logstash extends Component implements ILogstash {
     return this.batchDelayMillis / 1000;
   }
 
-  /** `deadLetterQueueRetainDays`, from 1 to 365, which only applies with `deadLetterQueue`. */
+  /** The days of `deadLetterQueueRetention`, which only applies with `deadLetterQueue`. */
   private resolveDeadLetterQueueRetainDays(props: LogstashProps): number | undefined {
     if (this.deadLetterQueue) {
-      return validateInteger(
+      return validateDays(
         this,
-        'deadLetterQueueRetainDays',
-        props.deadLetterQueueRetainDays ?? DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS,
-        1,
-        365,
+        'deadLetterQueueRetention',
+        props.deadLetterQueueRetention ?? renderDays(DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS),
+        { min: '1d', max: '365d', fix: "give whole days from '1d' to '365d', such as '7d'" },
       );
     }
-    if (props.deadLetterQueueRetainDays !== undefined) {
+    if (props.deadLetterQueueRetention !== undefined) {
       invalidProp(
         this,
-        'deadLetterQueueRetainDays',
-        props.deadLetterQueueRetainDays,
+        'deadLetterQueueRetention',
+        props.deadLetterQueueRetention,
         'only applies with the dead-letter queue',
-        'set deadLetterQueue: true, or remove deadLetterQueueRetainDays',
+        'set deadLetterQueue: true, or remove deadLetterQueueRetention',
       );
     }
     return undefined;

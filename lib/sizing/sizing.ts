@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { Duration, validateDurationSeconds } from '../core/duration';
+import { Duration, validateDays, validateDurationSeconds } from '../core/duration';
 import { ErrorScope, invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
 import { DEFAULT_SCRAPE_INTERVAL } from '../prometheus/prometheus-config';
@@ -9,6 +9,7 @@ import {
   DEFAULT_INGEST_SHARE,
   DEFAULT_LOG_CLASSES,
   LogClass,
+  retentionDays as logClassRetentionDays,
   validateLogClasses,
 } from '../core/log-classes';
 
@@ -105,8 +106,8 @@ export interface PrometheusSizingInput {
    * @default '15s'
    */
   readonly scrapeInterval?: Duration;
-  /** `--storage.tsdb.retention.time` in days. @default 15 */
-  readonly retentionDays?: number;
+  /** `--storage.tsdb.retention.time`, in whole days (`15d`, `2w`). @default '15d' */
+  readonly retention?: Duration;
 }
 
 /** The load a capacity plan is made for. */
@@ -115,7 +116,7 @@ export interface SizingInput {
   readonly ingestGbPerDay: number;
   /**
    * The log classes, with the share of the ingest in each (`ingestShare`, assumed
-   * DEFAULT_INGEST_SHARE when a class gives none) and its `retentionDays`. Every event is in
+   * DEFAULT_INGEST_SHARE when a class gives none) and its `retention`. Every event is in
    * exactly one class, so the shares add up to 1: the catch-all, unless it gives its own
    * share, takes what the others leave.
    * @default DEFAULT_LOG_CLASSES (errors, trades and ai 0.05 each; all the rest)
@@ -309,7 +310,9 @@ function planElasticsearch(
   const classes: Record<string, IndexClassPlan> = {};
   let storedGb = 0;
   let shardCopies = 0;
-  for (const { name: c, retentionDays } of catchAllFirst(logClasses)) {
+  for (const logClass of catchAllFirst(logClasses)) {
+    const c = logClass.name;
+    const retentionDays = logClassRetentionDays(logClass);
     const primaryGbPerDay = ingestGbPerDay * shares[c] * INDEX_TO_RAW_RATIO;
     const primaryShardsPerDailyIndex = Math.max(
       1,
@@ -395,13 +398,11 @@ function planPrometheus(
       fix: `give the scrape interval, e.g. '${DEFAULT_SCRAPE_INTERVAL}'`,
     },
   );
-  const retentionDays = validateInteger(
-    scope,
-    p('prometheus.retentionDays'),
-    input.retentionDays ?? 15,
-    1,
-    3650,
-  );
+  const retentionDays = validateDays(scope, p('prometheus.retention'), input.retention ?? '15d', {
+    min: '1d',
+    max: '3650d',
+    fix: "give whole days from '1d' to '3650d', such as '15d'",
+  });
   const samplesPerSecond = activeSeries / scrapeIntervalSeconds;
   // needed_disk_space = retention_time_seconds * ingested_samples_per_second * bytes_per_sample
   const blocksBytes = retentionDays * SECONDS_PER_DAY * samplesPerSecond * BYTES_PER_SAMPLE;

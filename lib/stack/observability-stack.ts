@@ -84,8 +84,8 @@ export interface StackJaegerProps extends Omit<JaegerProps, 'storage' | 'namespa
   readonly storage?: TraceStorage;
   /** Prefix before Jaeger's own `jaeger-span-*` index names. @default - none */
   readonly indexPrefix?: string;
-  /** Days span indices are kept before the index cleaner deletes them (Elasticsearch storage). @default 7 */
-  readonly retentionDays?: number;
+  /** How long span indices are kept before the index cleaner deletes them, in whole days (Elasticsearch storage). @default '7d' */
+  readonly retention?: Duration;
 }
 
 export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
@@ -132,7 +132,7 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   readonly snapshots?: SnapshotLifecycleProps;
   /**
    * The log classes, in order: each event goes to the first that takes it (Filebeat's
-   * script classifies on the node), into `logs-<name>-default`, kept `retentionDays` (the
+   * script classifies on the node), into `logs-<name>-default`, kept `retention` (the
    * ILM policy and index template the `elasticsearch-setup` Job applies); Logstash admits
    * only these data streams; Kibana gets a saved search per class; `sizing` reads the
    * shares. The last class is the catch-all (`LogClassMatch.everything()`). A domain a
@@ -524,18 +524,13 @@ export class ObservabilityStack extends Chart {
     return kubeStateMetrics;
   }
 
-  /** Jaeger; `indexPrefix` and `retentionDays` only with Elasticsearch storage. */
+  /** Jaeger; `indexPrefix` and `retention` only with Elasticsearch storage. */
   private addJaeger(props: ObservabilityStackProps): Jaeger {
-    const {
-      storage: traceStorage,
-      indexPrefix,
-      retentionDays,
-      ...jaegerProps
-    } = props.jaeger ?? {};
+    const { storage: traceStorage, indexPrefix, retention, ...jaegerProps } = props.jaeger ?? {};
     if (traceStorage === TraceStorage.MEMORY) {
       for (const [prop, value] of [
         ['indexPrefix', indexPrefix],
-        ['retentionDays', retentionDays],
+        ['retention', retention],
       ] as const) {
         if (value !== undefined) {
           invalidProp(
@@ -559,7 +554,7 @@ export class ObservabilityStack extends Chart {
       storage:
         (traceStorage ?? TraceStorage.ELASTICSEARCH) === TraceStorage.MEMORY
           ? JaegerStorage.memory()
-          : JaegerStorage.elasticsearch(this.elasticsearch, { indexPrefix, retentionDays }),
+          : JaegerStorage.elasticsearch(this.elasticsearch, { indexPrefix, retention }),
     });
   }
 

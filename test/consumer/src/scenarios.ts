@@ -38,11 +38,11 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
       {
         name: 'audit',
         match: LogClassMatch.fieldEquals('event.category', ['authentication', 'iam']),
-        retentionDays: 400,
+        retention: '400d',
         ingestShare: 0.02,
         description: 'Sign-ins and permission changes.',
       },
-      { name: 'payments', match: LogClassMatch.domain('payments'), retentionDays: 180, shards: 2 },
+      { name: 'payments', match: LogClassMatch.domain('payments'), retention: '180d', shards: 2 },
       ...DEFAULT_LOG_CLASSES.filter((c) => c.name !== 'trades' && c.name !== 'ai'),
     ];
     const stack = new ObservabilityStack(app, 'observability', {
