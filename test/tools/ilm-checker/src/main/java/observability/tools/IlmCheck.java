@@ -31,8 +31,6 @@ import org.elasticsearch.xpack.core.ilm.WaitForSnapshotAction;
 import org.elasticsearch.xpack.core.ilm.action.PutLifecycleRequest;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -59,39 +57,20 @@ import java.util.function.Supplier;
  * is invalid, 2 on a usage or read error.
  */
 public final class IlmCheck {
-  private static final String PREFIX = "ilm-policy.";
-  private static final String SUFFIX = ".json";
-
   private IlmCheck() {}
 
   public static void main(String[] args) {
-    if (args.length == 0) {
-      System.err.println("usage: ilm-check FILE...   (each the body of PUT _ilm/policy/<name>, {\"policy\": {...}})");
-      System.exit(2);
-    }
     NamedXContentRegistry registry = registry();
-    int status = 0;
-    for (String arg : args) {
-      Path file = Path.of(arg);
-      byte[] body;
-      try {
-        body = Files.readAllBytes(file);
-      } catch (IOException e) {
-        System.out.println("ERROR " + arg + ": cannot read: " + e);
-        status = 2;
-        continue;
-      }
-      List<String> deprecations = new ArrayList<>();
-      String error = check(registry, policyName(file), body, deprecations);
-      for (String deprecation : deprecations) System.err.println("DEPRECATED " + arg + ": " + deprecation);
-      if (error == null) {
-        System.out.println("OK " + arg);
-      } else {
-        System.out.println("INVALID " + arg + ": " + error);
-        status = Math.max(status, 1);
-      }
-    }
-    System.exit(status);
+    BodyFiles.run(args, "usage: ilm-check FILE...   (each the body of PUT _ilm/policy/<name>, {\"policy\": {...}})",
+        "ilm-policy.", (file, name, body) -> {
+          List<String> deprecations = new ArrayList<>();
+          try {
+            check(registry, name, body, deprecations);
+          } finally {
+            for (String deprecation : deprecations) System.err.println("DEPRECATED " + file + ": " + deprecation);
+          }
+          return "";
+        });
   }
 
   /** The named objects a node with the IndexLifecycle plugin parses policies with. */
@@ -120,15 +99,9 @@ public final class IlmCheck {
     return new NamedXContentRegistry.Entry(LifecycleAction.class, new ParseField(name), parser);
   }
 
-  static String policyName(Path file) {
-    String name = file.getFileName().toString();
-    if (name.startsWith(PREFIX)) name = name.substring(PREFIX.length());
-    if (name.endsWith(SUFFIX)) name = name.substring(0, name.length() - SUFFIX.length());
-    return name;
-  }
-
-  /** Elasticsearch's error for this request, or null when it would be accepted. */
-  static String check(NamedXContentRegistry registry, String name, byte[] body, List<String> deprecations) {
+  /** Throws Elasticsearch's error for this request when it would refuse it. */
+  static void check(NamedXContentRegistry registry, String name, byte[] body, List<String> deprecations)
+      throws IOException {
     XContentParserConfiguration config = XContentParserConfiguration.EMPTY
         .withRegistry(registry)
         .withDeprecationHandler(new Collecting(deprecations));
@@ -145,24 +118,9 @@ public final class IlmCheck {
         }
       }, parser);
       ActionRequestValidationException invalid = request.validate();
-      if (invalid != null) return describe(invalid);
+      if (invalid != null) throw invalid;
       LifecyclePolicy.validatePolicyName(request.getPolicy().getName());
-      return null;
-    } catch (Exception e) {
-      return describe(e);
     }
-  }
-
-  /** The message and its causes, as the `reason`s of Elasticsearch's nested `caused_by` in an error response. */
-  private static String describe(Throwable e) {
-    StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
-    String last = e.getMessage();
-    for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-      String message = String.valueOf(cause.getMessage());
-      if (!message.equals(last)) text.append("; caused by: ").append(message);
-      last = message;
-    }
-    return text.toString().replace('\n', ' ');
   }
 
   /** Collects what Elasticsearch would send back as deprecation warnings. */

@@ -14,8 +14,6 @@ import org.elasticsearch.xpack.core.slm.SnapshotLifecyclePolicy;
 import org.elasticsearch.xpack.core.slm.action.PutSnapshotLifecycleAction;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 
 /**
@@ -36,42 +34,11 @@ import java.time.Clock;
  * {@code INVALID <file>: <message>}. Exits 1 when a file is invalid, 2 on a usage or read error.
  */
 public final class SlmCheck {
-  private static final String PREFIX = "slm-policy.";
-  private static final String SUFFIX = ".json";
-
   private SlmCheck() {}
 
   public static void main(String[] args) {
-    if (args.length == 0) {
-      System.err.println("usage: slm-check FILE...   (each the body of PUT _slm/policy/<id>)");
-      System.exit(2);
-    }
-    int status = 0;
-    for (String arg : args) {
-      Path file = Path.of(arg);
-      byte[] body;
-      try {
-        body = Files.readAllBytes(file);
-      } catch (IOException e) {
-        System.out.println("ERROR " + arg + ": cannot read: " + e);
-        status = 2;
-        continue;
-      }
-      try {
-        System.out.println("OK " + arg + " " + check(policyId(file), body));
-      } catch (Exception e) {
-        System.out.println("INVALID " + arg + ": " + describe(e));
-        status = Math.max(status, 1);
-      }
-    }
-    System.exit(status);
-  }
-
-  static String policyId(Path file) {
-    String name = file.getFileName().toString();
-    if (name.startsWith(PREFIX)) name = name.substring(PREFIX.length());
-    if (name.endsWith(SUFFIX)) name = name.substring(0, name.length() - SUFFIX.length());
-    return name;
+    BodyFiles.run(args, "usage: slm-check FILE...   (each the body of PUT _slm/policy/<id>)", "slm-policy.",
+        (file, id, body) -> check(id, body));
   }
 
   /** The interval and the create-snapshot request, as JSON; throws Elasticsearch's error when it would refuse the policy. */
@@ -94,16 +61,5 @@ public final class SlmCheck {
       out.endObject();
       return Strings.toString(out);
     }
-  }
-
-  private static String describe(Throwable e) {
-    StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
-    String last = e.getMessage();
-    for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-      String message = String.valueOf(cause.getMessage());
-      if (!message.equals(last)) text.append("; caused by: ").append(message);
-      last = message;
-    }
-    return text.toString().replace('\n', ' ');
   }
 }
