@@ -2,7 +2,6 @@ import * as path from 'path';
 import { ENVIRONMENTS } from '../support/environments';
 import { waitUntil } from './support/alert-harness';
 import { ControlPlane } from './support/apiserver';
-import { describeRun } from './support/tools';
 
 /**
  * Moving an environment between appliers, on a real kube-apiserver 1.36: first applied with
@@ -46,15 +45,8 @@ function complaints(stderr: string): string[] {
     );
 }
 
-function kubectlOk(args: string[]): string {
-  const result = plane.kubectl(args);
-  if (result.status !== 0)
-    throw new Error(`${describeRun('kubectl', args, result)}\n${plane.logs()}`);
-  return result.stdout;
-}
-
 async function deleteAll(file: string): Promise<void> {
-  kubectlOk(['delete', '-f', file, '--wait=false', '--ignore-not-found']);
+  plane.kubectlOk(['delete', '-f', file, '--wait=false', '--ignore-not-found']);
   await waitUntil(
     'every object of the environment to be gone',
     () => {
@@ -71,7 +63,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   afterEach(() => deleteAll(file), 180_000);
 
   test('applied by kubectl client-side, is taken over by a server-side apply of another manager without force', async () => {
-    kubectlOk(['apply', '-f', file]);
+    plane.kubectlOk(['apply', '-f', file]);
     const result = plane.kubectl([
       'apply',
       '--server-side',
@@ -86,7 +78,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   });
 
   test('applied server-side, is then applied by kubectl client-side and back, without force', async () => {
-    kubectlOk(['apply', '--server-side', `--field-manager=${TAKING_OVER}`, '-f', file]);
+    plane.kubectlOk(['apply', '--server-side', `--field-manager=${TAKING_OVER}`, '-f', file]);
     const client = plane.kubectl(['apply', '-f', file]);
     expect({ status: client.status, complaints: complaints(client.stderr) }).toEqual({
       status: 0,

@@ -67,12 +67,6 @@ function key(object: KubeObject): string {
 }
 
 /** kubectl, failing the test with everything kubectl and the servers said unless it exits 0. */
-function kubectlOk(args: string[], input?: string): { stdout: string; stderr: string } {
-  const result = plane.kubectl(args, input);
-  if (result.status !== 0)
-    throw new Error(`${describeRun('kubectl', args, result)}\n${plane.logs()}`);
-  return result;
-}
 
 function applyArgs(file: string): string[] {
   return ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file];
@@ -80,8 +74,9 @@ function applyArgs(file: string): string[] {
 
 /** The live objects of a manifest file, in the file's order. */
 function liveObjects(file: string): LiveObject[] {
-  return JSON.parse(kubectlOk(['get', '-f', file, '--show-managed-fields', '-o', 'json']).stdout)
-    .items;
+  return JSON.parse(
+    plane.kubectlOk(['get', '-f', file, '--show-managed-fields', '-o', 'json']).stdout,
+  ).items;
 }
 
 function outputLines(stdout: string): string[] {
@@ -123,7 +118,7 @@ function expectedPods(object: KubeObject): number {
 /** Pods per owning workload (`Kind/namespace/name`), a Deployment's through its ReplicaSets. */
 function podsByWorkload(): Map<string, number> {
   const list = JSON.parse(
-    kubectlOk(['get', 'pods,replicasets', '--all-namespaces', '-o', 'json']).stdout,
+    plane.kubectlOk(['get', 'pods,replicasets', '--all-namespaces', '-o', 'json']).stdout,
   ).items as LiveObject[];
   const owner = (o: LiveObject) =>
     o.metadata.ownerReferences?.find((r: any) => r.controller) as
@@ -148,7 +143,7 @@ function podsByWorkload(): Map<string, number> {
 /** The messages of FailedCreate events (a controller's pod or ReplicaSet refused by admission). */
 function failedCreates(): string[] {
   const events = JSON.parse(
-    kubectlOk([
+    plane.kubectlOk([
       'get',
       'events',
       '--all-namespaces',
@@ -166,7 +161,7 @@ function failedCreates(): string[] {
 test('the bundled environments use only built-in APIs: no CRD has to be applied first', () => {
   // A cert-manager Certificate (`certificates: { certManager }` in the props) would need
   // cert-manager's CRDs applied before the environment; none of the bundled ones opts in.
-  const served = new Set(outputLines(kubectlOk(['api-versions']).stdout));
+  const served = new Set(outputLines(plane.kubectlOk(['api-versions']).stdout));
   for (const env of ENVIRONMENTS) {
     const unserved = distObjects(env)
       .filter((o) => !served.has(o.apiVersion))
@@ -181,7 +176,7 @@ describe.each(ENVIRONMENTS)('%s: dist applied to a real kube-apiserver', (env) =
   let firstVersions = new Map<string, string>();
 
   test('every object is admitted by a server-side apply and GETs back, with no warning', () => {
-    const result = kubectlOk(applyArgs(file));
+    const result = plane.kubectlOk(applyArgs(file));
     expectOneLinePerObject(result.stdout, objects, / serverside-applied$/);
     // Our namespaces set PodSecurity's `warn` level, so a pod template that the enforced
     // level would reject shows up here, as would a deprecated API or field.
@@ -203,7 +198,7 @@ describe.each(ENVIRONMENTS)('%s: dist applied to a real kube-apiserver', (env) =
 
   test('a second server-side apply changes nothing: every resourceVersion stays', () => {
     expect(firstVersions.size).toBe(objects.length);
-    const result = kubectlOk(applyArgs(file));
+    const result = plane.kubectlOk(applyArgs(file));
     expectOneLinePerObject(result.stdout, objects, / serverside-applied$/);
     expect(warnings(result.stderr)).toEqual([]);
     const changed = liveObjects(file)
@@ -238,10 +233,12 @@ describe.each(ENVIRONMENTS)('%s: dist applied to a real kube-apiserver', (env) =
 
   test('kubectl delete removes every object, and the namespaces are finalized and gone', async () => {
     try {
-      const result = kubectlOk(['delete', '-f', file, '--wait=false']);
+      const result = plane.kubectlOk(['delete', '-f', file, '--wait=false']);
       expectOneLinePerObject(result.stdout, objects, / deleted( from \S+ namespace)?$/);
       const remaining = () =>
-        outputLines(kubectlOk(['get', '-f', file, '--ignore-not-found', '-o', 'name']).stdout);
+        outputLines(
+          plane.kubectlOk(['get', '-f', file, '--ignore-not-found', '-o', 'name']).stdout,
+        );
       await waitUntil(
         'every object of the environment, namespaces included, to be gone',
         () => {
@@ -256,7 +253,7 @@ describe.each(ENVIRONMENTS)('%s: dist applied to a real kube-apiserver', (env) =
       });
       // The pods the controllers made went with their namespaces.
       expect(
-        outputLines(kubectlOk(['get', 'pods', '--all-namespaces', '-o', 'name']).stdout),
+        outputLines(plane.kubectlOk(['get', 'pods', '--all-namespaces', '-o', 'name']).stdout),
       ).toEqual([]);
     } finally {
       await plane.stopControllerManager();
@@ -326,7 +323,7 @@ describe('the API server rejects what it must', () => {
       metadata: { name: 'default', namespace: ns.metadata.name },
     };
     try {
-      kubectlOk(applyArgs('-'), manifest([ns, serviceAccount]));
+      plane.kubectlOk(applyArgs('-'), manifest([ns, serviceAccount]));
 
       const privileged = deployment();
       privileged.metadata.namespace = ns.metadata.name;
@@ -369,7 +366,7 @@ describe('the API server rejects what it must', () => {
       expect(refusals[0]).toMatch(/violates PodSecurity "restricted:latest": privileged/);
       expect(podsByWorkload().get(key(privileged)) ?? 0).toBe(0);
     } finally {
-      kubectlOk(['delete', 'namespace', ns.metadata.name, '--wait=false']);
+      plane.kubectlOk(['delete', 'namespace', ns.metadata.name, '--wait=false']);
       await plane.stopControllerManager();
     }
   });

@@ -51,13 +51,6 @@ interface LiveObject extends KubeObject {
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
-function kubectlOk(args: string[]): { stdout: string; stderr: string } {
-  const result = plane.kubectl(args);
-  if (result.status !== 0)
-    throw new Error(`${describeRun('kubectl', args, result)}\n${plane.logs()}`);
-  return result;
-}
-
 /** kubectl's warnings (admission warnings, deprecations). */
 function warnings(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.startsWith('Warning:'));
@@ -90,7 +83,7 @@ function liveObjects(dirs: string[]): Map<string, LiveObject> {
   const namespaces = new Set<string>();
   for (const dir of dirs) {
     const list = JSON.parse(
-      kubectlOk(['get', '-f', `${dir}/`, '--ignore-not-found', '-o', 'json']).stdout || '{}',
+      plane.kubectlOk(['get', '-f', `${dir}/`, '--ignore-not-found', '-o', 'json']).stdout || '{}',
     );
     for (const object of (list.items ?? []) as LiveObject[]) {
       live.set(objectKey(object), object);
@@ -98,7 +91,7 @@ function liveObjects(dirs: string[]): Map<string, LiveObject> {
     }
   }
   for (const namespace of namespaces) {
-    const claims = JSON.parse(kubectlOk(['get', 'pvc', '-n', namespace, '-o', 'json']).stdout)
+    const claims = JSON.parse(plane.kubectlOk(['get', 'pvc', '-n', namespace, '-o', 'json']).stdout)
       .items as LiveObject[];
     for (const claim of claims) live.set(objectKey(claim), claim);
   }
@@ -125,12 +118,12 @@ async function deleteEverything(objects: KubeObject[]): Promise<void> {
   const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
   const clusterScoped = objects.filter((o) => !o.metadata.namespace && o.kind !== 'Namespace');
   for (const o of clusterScoped)
-    kubectlOk(['delete', o.kind, o.metadata.name, '--ignore-not-found', '--wait=false']);
-  kubectlOk(['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=false']);
+    plane.kubectlOk(['delete', o.kind, o.metadata.name, '--ignore-not-found', '--wait=false']);
+  plane.kubectlOk(['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=false']);
   await waitUntil(
     'the namespaces of the environment to be gone',
     () => {
-      const left = kubectlOk(['get', 'namespaces', '-o', 'name']).stdout;
+      const left = plane.kubectlOk(['get', 'namespaces', '-o', 'name']).stdout;
       return namespaces.some((n) => left.includes(`namespace/${n}\n`)) ? undefined : true;
     },
     { timeoutMs: 120_000, intervalMs: 1000 },
@@ -150,7 +143,7 @@ describe.each(ENVIRONMENTS)('%s: upgraded from 0.1.0 as the CHANGELOG says', (en
 
   test("0.1.0 installs with the README's command, and its StatefulSets make their claims", async () => {
     const args = readmeApply(`${manifestDir(env, PREVIOUS_RELEASE)}/`);
-    const result = kubectlOk(args);
+    const result = plane.kubectlOk(args);
     expect(warnings(result.stderr)).toEqual([]);
     const claims = expectedClaims(previous);
     expect(claims.length).toBeGreaterThan(0);
@@ -249,7 +242,7 @@ describe('an upgrade that changes a StatefulSet claim template', () => {
       /Forbidden: updates to statefulset spec for fields other than .* are forbidden/,
     );
     const live = JSON.parse(
-      kubectlOk([
+      plane.kubectlOk([
         'get',
         'statefulset',
         sts.metadata.name,
@@ -299,7 +292,7 @@ describe('the Kubernetes steps of an Elastic stack upgrade (docs/upgrading.md)',
     });
   };
   const partition = (n: number) =>
-    kubectlOk([
+    plane.kubectlOk([
       ...ns,
       'patch',
       'statefulset',
@@ -310,7 +303,7 @@ describe('the Kubernetes steps of an Elastic stack upgrade (docs/upgrading.md)',
   /** pod name -> image, of the StatefulSet's pods that exist and are not terminating. */
   const podImages = () => {
     const pods = JSON.parse(
-      kubectlOk([
+      plane.kubectlOk([
         ...ns,
         'get',
         'pods',
@@ -360,7 +353,7 @@ describe('the Kubernetes steps of an Elastic stack upgrade (docs/upgrading.md)',
     await new Promise((resolve) => setTimeout(resolve, 5000));
     expect(podImages()).toEqual(at([current, current, NEXT_ES]));
 
-    kubectlOk([
+    plane.kubectlOk([
       ...ns,
       'patch',
       'statefulset',
@@ -369,7 +362,7 @@ describe('the Kubernetes steps of an Elastic stack upgrade (docs/upgrading.md)',
       '-p',
       '[{"op":"remove","path":"/spec/updateStrategy/rollingUpdate"}]',
     ]);
-    const strategy = kubectlOk([
+    const strategy = plane.kubectlOk([
       ...ns,
       'get',
       'statefulset',
@@ -382,7 +375,7 @@ describe('the Kubernetes steps of an Elastic stack upgrade (docs/upgrading.md)',
 
   test('Kibana scaled to zero comes back at the new image on apply, with no conflict', async () => {
     const kibana = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kibana')!;
-    kubectlOk([...ns, 'scale', 'deployment', 'kibana', '--replicas=0']);
+    plane.kubectlOk([...ns, 'scale', 'deployment', 'kibana', '--replicas=0']);
     const next = withImage(
       withImage(objects, 'StatefulSet', sts.metadata.name, NEXT_ES),
       'Deployment',
@@ -390,7 +383,9 @@ describe('the Kubernetes steps of an Elastic stack upgrade (docs/upgrading.md)',
       NEXT_KIBANA,
     );
     applyOk(next);
-    const live = JSON.parse(kubectlOk([...ns, 'get', 'deployment', 'kibana', '-o', 'json']).stdout);
+    const live = JSON.parse(
+      plane.kubectlOk([...ns, 'get', 'deployment', 'kibana', '-o', 'json']).stdout,
+    );
     expect({
       replicas: live.spec.replicas,
       image: live.spec.template.spec.containers[0].image,

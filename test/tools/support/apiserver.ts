@@ -15,7 +15,7 @@ import {
   terminate,
   waitUntil,
 } from './alert-harness';
-import { RunResult, run } from './tools';
+import { RunResult, describeRun, run } from './tools';
 
 /**
  * A real Kubernetes control plane on loopback (127.0.0.1 only), built by
@@ -226,6 +226,14 @@ export class ControlPlane {
       timeout: 180_000,
       env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: mkdirIn(this.dir, 'home') },
     });
+  }
+
+  /** Like kubectl(), but throws, with the API server's last log lines, unless it exits 0. */
+  public kubectlOk(args: string[], input?: string): RunResult {
+    const result = this.kubectl(args, input);
+    if (result.status !== 0)
+      throw new Error(`${describeRun('kubectl', args, result)}\n${this.logs()}`);
+    return result;
   }
 
   /**
