@@ -83,6 +83,19 @@ export { ElasticsearchNodeTuning } from './elasticsearch/elasticsearch-node-tuni
 export type { ElasticsearchNodeTuningProps } from './elasticsearch/elasticsearch-node-tuning';
 export { ElasticsearchSetup } from './elasticsearch/elasticsearch-setup';
 export type { ElasticsearchSetupProps } from './elasticsearch/elasticsearch-setup';
+export { ElasticsearchJob } from './elasticsearch/elasticsearch-job';
+export type { ElasticsearchJobProps } from './elasticsearch/elasticsearch-job';
+export {
+  describePrivileges,
+  ElasticsearchUsers,
+  LOG_WRITER_PRIVILEGES,
+} from './elasticsearch/elasticsearch-users';
+export type {
+  ElasticsearchIndexPrivileges,
+  ElasticsearchPrivileges,
+  ElasticsearchUser,
+  ElasticsearchUsersProps,
+} from './elasticsearch/elasticsearch-users';
 // Snapshots: where they go (credentials in the keystore), and the policies the setup Job creates.
 export {
   DEFAULT_SNAPSHOT_MOUNT_PATH,

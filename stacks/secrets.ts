@@ -30,18 +30,39 @@ export function renderSecretsTable(): string {
     .join('\n');
 }
 
+/** Keys whose values can be drawn at random: a user's name and password. */
+const CREDENTIAL_KEYS = ['username', 'password'];
+
 /**
- * Shell commands that create every Secret of the dev environment with random
- * values, skipping those that exist. Only commands are printed: the values are
- * drawn by openssl when the commands run.
+ * The username a generated Secret holds: the Secret's name without `-credentials` (and
+ * `-elasticsearch`), or its first word, so `kibana-setup-credentials` gets `kibana-setup`, never
+ * a name Elasticsearch reserves such as `kibana`.
  */
-export function renderDevSecretsScript(): string {
+function generatedUsername(secretName: string): string {
+  const stripped = secretName.replace(/(-elasticsearch)?-credentials$/, '');
+  return stripped === secretName ? secretName.split('-')[0] : stripped;
+}
+
+/**
+ * Shell commands that create, with random values and skipping those that exist, every Secret
+ * of `environment` that can be random: all of dev's; in staging and prod those that hold only a
+ * username and a password (the Elasticsearch clients', `kibana-system-password`, Grafana's
+ * admin), the others (certificates, cloud keys, webhook URLs, OIDC) listed as comments to
+ * create yourself. Only commands are printed: the values are drawn by openssl when they run.
+ */
+export function renderDevSecretsScript(environment = 'dev'): string {
+  if (!(ENVIRONMENTS as readonly string[]).includes(environment))
+    throw new Error(`unknown environment '${environment}': use one of ${ENVIRONMENTS.join(', ')}`);
   const lines = [...secretsByEnvironment().values()]
-    .filter(({ environments }) => environments.includes('dev'))
+    .filter(({ environments }) => environments.includes(environment))
     .map(({ secret }) => {
+      const random =
+        environment === 'dev' || secret.keys.every((key) => CREDENTIAL_KEYS.includes(key));
+      if (!random)
+        return `# create yourself: ${secret.name} -n ${secret.namespace} (${secret.keys.join(', ')}): ${secret.purpose}`;
       const literals = secret.keys.map((key) =>
         key === 'username'
-          ? `--from-literal=${key}=${secret.name.split('-')[0]}`
+          ? `--from-literal=${key}=${generatedUsername(secret.name)}`
           : `--from-literal=${key}="$(openssl rand -hex 32)"`,
       );
       return `kubectl get secret ${secret.name} -n ${secret.namespace} >/dev/null 2>&1 || kubectl create secret generic ${secret.name} -n ${secret.namespace} ${literals.join(' ')}`;
@@ -50,7 +71,8 @@ export function renderDevSecretsScript(): string {
 }
 
 if (require.main === module) {
+  const [flag, environment] = process.argv.slice(2);
   process.stdout.write(
-    `${process.argv[2] === '--table' ? renderSecretsTable() : renderDevSecretsScript()}\n`,
+    `${flag === '--table' ? renderSecretsTable() : renderDevSecretsScript(flag === '--environment' ? environment : 'dev')}\n`,
   );
 }

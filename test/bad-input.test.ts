@@ -239,10 +239,10 @@ const CASES: BadInput[] = [
   },
   {
     construct: 'Kibana',
-    prop: 'serviceAccountToken.key',
+    prop: 'systemPassword.key',
     value: '',
     fix: /give the key/,
-    build: () => kibana({ serviceAccountToken: { name: 'kibana-token', key: '' } }),
+    build: () => kibana({ systemPassword: { name: 'kibana-system-password', key: '' } }),
   },
   // KibanaSetup
   {

@@ -44,6 +44,9 @@ describe('ElasticsearchExporter', () => {
     expect(exporter.externalSecrets[0].purpose).toContain(
       'index privilege monitor on logs-deadletter-*',
     );
+    expect(exporter.elasticsearchUser!.privileges.indices).toEqual([
+      { names: ['logs-deadletter-*'], privileges: ['monitor'] },
+    ]);
   });
 
   test("indices: false leaves per-index stats out, and the index privilege out of the Secret's description", () => {
@@ -53,6 +56,13 @@ describe('ElasticsearchExporter', () => {
     expect(exporter.externalSecrets[0].purpose).toBe(
       "Elasticsearch user exporter 'elasticsearch-exporter' reads cluster health and node stats as (cluster privilege monitor)",
     );
+    expect(exporter.elasticsearchUser).toEqual({
+      role: 'elasticsearch-exporter',
+      client: "exporter 'elasticsearch-exporter'",
+      privileges: { cluster: ['monitor'], indices: [] },
+      credentials: { secretName: 'elasticsearch-exporter-credentials' },
+      namespace: 'observability',
+    });
   });
 
   test('the pod is scraped through annotations on the metrics port', () => {

@@ -33,18 +33,26 @@ describe('Kibana', () => {
     expect(c['server.publicBaseUrl']).toBeUndefined();
   });
 
-  test('the service account token reaches kibana.yml through an environment variable from the default Secret', () => {
+  test('Kibana connects as kibana_system, its password reaching kibana.yml through an environment variable from the default Secret', () => {
     const { kibana, objects } = synth();
-    expect(config(objects)['elasticsearch.serviceAccountToken']).toBe(
-      '${ELASTICSEARCH_SERVICEACCOUNTTOKEN}',
-    );
-    expect(env(objects, 'ELASTICSEARCH_SERVICEACCOUNTTOKEN').valueFrom.secretKeyRef).toEqual({
-      name: 'kibana-elasticsearch-token',
-      key: 'token',
+    expect(config(objects)['elasticsearch.username']).toBe('kibana_system');
+    expect(config(objects)['elasticsearch.password']).toBe('${KIBANA_SYSTEM_PASSWORD}');
+    expect(env(objects, 'KIBANA_SYSTEM_PASSWORD').valueFrom.secretKeyRef).toEqual({
+      name: 'kibana-system-password',
+      key: 'password',
     });
+    expect(kibana.systemPassword).toEqual({ name: 'kibana-system-password', key: 'password' });
     expect(kibana.externalSecrets).toContainEqual(
-      expect.objectContaining({ name: 'kibana-elasticsearch-token', keys: ['token'] }),
+      expect.objectContaining({ name: 'kibana-system-password', keys: ['password'] }),
     );
+  });
+
+  test('systemPassword names another Secret and key', () => {
+    const { objects } = synth({ systemPassword: { name: 'es-kibana', key: 'pw' } });
+    expect(env(objects, 'KIBANA_SYSTEM_PASSWORD').valueFrom.secretKeyRef).toEqual({
+      name: 'es-kibana',
+      key: 'pw',
+    });
   });
 
   test('the encryption keys come from one Secret with three keys', () => {
@@ -67,13 +75,14 @@ describe('Kibana', () => {
     );
   });
 
-  test('without security there is no token, no TLS settings and no token Secret', () => {
+  test('without security there is no user, no TLS settings and no password Secret', () => {
     const { kibana, objects } = synth({}, false);
     const c = config(objects);
     expect(c['elasticsearch.hosts']).toEqual(['http://elasticsearch-http.observability.svc:9200']);
-    expect(c['elasticsearch.serviceAccountToken']).toBeUndefined();
+    expect(c['elasticsearch.username']).toBeUndefined();
+    expect(c['elasticsearch.password']).toBeUndefined();
     expect(c['elasticsearch.ssl.verificationMode']).toBeUndefined();
-    expect(env(objects, 'ELASTICSEARCH_SERVICEACCOUNTTOKEN')).toBeUndefined();
+    expect(env(objects, 'KIBANA_SYSTEM_PASSWORD')).toBeUndefined();
     expect(kibana.externalSecrets.map((s) => s.name)).toEqual(['kibana-encryption-keys']);
   });
 

@@ -39,4 +39,22 @@ describe('the dev Secrets script', () => {
   test('contains no literal secret value', () => {
     expect(script).not.toMatch(/--from-literal=password=(?!"\$\(openssl)/);
   });
+
+  test('for staging, draws every user and password and lists the rest to create by hand', () => {
+    const staging = renderDevSecretsScript('staging').split('\n');
+    const created = (name: string) => staging.find((l) => l.includes(`generic ${name} `));
+    expect(created('logstash-elasticsearch-credentials')).toContain(
+      '--from-literal=username=logstash ',
+    );
+    // Never a name Elasticsearch reserves (`kibana`): the setup user is `kibana-setup`.
+    expect(created('kibana-setup-credentials')).toContain('--from-literal=username=kibana-setup ');
+    expect(created('kibana-system-password')).toContain(
+      '--from-literal=password="$(openssl rand -hex 32)"',
+    );
+    expect(staging).toContainEqual(
+      expect.stringMatching(/^# create yourself: elasticsearch-certs /),
+    );
+    expect(staging.join('\n')).not.toMatch(/--from-literal=password=(?!"\$\(openssl)/);
+    expect(() => renderDevSecretsScript('qa')).toThrow(/unknown environment 'qa'/);
+  });
 });

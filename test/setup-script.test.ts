@@ -7,6 +7,7 @@ import {
   SetupBody,
   SetupResponseCheck,
   SetupScriptOptions,
+  SetupSecretRequest,
 } from '../lib/core/setup-script';
 import { HttpRecorder, RecordedAnswer, RecordedRequest } from './support/http-recorder';
 
@@ -421,5 +422,94 @@ describe('rendering', () => {
       ),
     ).toThrow(/waitFor/);
     expect(() => renderSetupScript(options({ maxAttempts: 0 }))).toThrow(/maxAttempts/);
+  });
+});
+
+describe('a secret-request step', () => {
+  const secretStep = (overrides: Partial<SetupSecretRequest> = {}): SetupSecretRequest => ({
+    kind: 'secret-request',
+    description: 'PUT user',
+    method: 'PUT',
+    path: '/_security/user/',
+    nameSecret: 'writer-username',
+    secret: 'writer-password',
+    field: 'password',
+    file: 'user.json',
+    ...overrides,
+  });
+  const secretOptions = (step: SetupSecretRequest = secretStep()) =>
+    options({ secretsDir: join(dir, 'secrets'), steps: [step], maxAttempts: 1 });
+  const writeSecret = (name: string, value: string) => {
+    mkdirSync(join(dir, 'secrets'), { recursive: true });
+    writeFileSync(join(dir, 'secrets', name), value);
+  };
+  beforeEach(() => {
+    writeFileSync(join(dir, 'user.json'), '{\n  "roles": ["writer"],\n  "full_name": "x"\n}\n');
+    writeSecret('writer-username', 'logstash\n');
+  });
+
+  test('sends the Secret value as a JSON string field, then the file fields, at the path plus the name', async () => {
+    writeSecret('writer-password', 'p"w\\1\n');
+    const result = await run(renderSetupScript(secretOptions()));
+    expect(result.code).toBe(0);
+    const sent = requests.find((r) => r.method === 'PUT')!;
+    expect(sent.url).toBe('/_security/user/logstash');
+    expect(sent.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(sent.body)).toEqual({
+      password: 'p"w\\1',
+      roles: ['writer'],
+      full_name: 'x',
+    });
+  });
+
+  test('without a file or a name, the body is the field alone and the path as given', async () => {
+    writeSecret('writer-password', 'secret');
+    const step = secretStep({
+      method: 'POST',
+      path: '/_security/user/kibana_system/_password',
+      nameSecret: undefined,
+      file: undefined,
+    });
+    const result = await run(renderSetupScript(secretOptions(step)));
+    expect(result.code).toBe(0);
+    const sent = requests.find((r) => r.method === 'POST')!;
+    expect(sent.url).toBe('/_security/user/kibana_system/_password');
+    expect(JSON.parse(sent.body)).toEqual({ password: 'secret' });
+  });
+
+  test('refuses a value with a control character inside, and a name that is not plain, sending nothing', async () => {
+    writeSecret('writer-password', 'two\nlines');
+    let result = await run(renderSetupScript(secretOptions()));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('writer-password holds a control character');
+    expect(result.stderr).not.toContain('two');
+    writeSecret('writer-password', 'fine');
+    writeSecret('writer-username', '../_all');
+    result = await run(renderSetupScript(secretOptions()));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('writer-username must hold a plain name');
+    expect(requests.filter((r) => r.method === 'PUT')).toEqual([]);
+  });
+
+  test('the value never reaches the log, not even under sh -x or when the API refuses it', async () => {
+    const password = 'value-only-in-the-secret-file';
+    writeSecret('writer-password', password);
+    answer = (r) => (r.method === 'PUT' ? { status: 400, body: '{"error":"bad"}' } : 200);
+    for (const shellOptions of [[], ['-x']]) {
+      const result = await run(renderSetupScript(secretOptions()), {}, shellOptions);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('PUT /_security/user/logstash answered HTTP 400');
+      expect(result.stdout + result.stderr).not.toContain(password);
+    }
+  });
+
+  test('rendering needs a secrets directory and plain names', () => {
+    expect(() => renderSetupScript(options({ steps: [secretStep()] }))).toThrow(/need secretsDir/);
+    expect(() => renderSetupScript(secretOptions(secretStep({ secret: "a'; rm -rf /" })))).toThrow(
+      /secret/,
+    );
+    expect(() => renderSetupScript(secretOptions(secretStep({ field: 'pass word' })))).toThrow(
+      /field/,
+    );
   });
 });

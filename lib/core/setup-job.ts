@@ -8,7 +8,13 @@ import { invalidProp } from './errors';
 import { validateInteger } from './names';
 import { ContainerResources } from './resources';
 import { SecretFile, secretFilesMount, SecretKeyRef } from './secrets';
-import { renderSetupScript, SetupRequest, SetupStep, setupStepFiles } from './setup-script';
+import {
+  renderSetupScript,
+  SetupRequest,
+  SetupStep,
+  setupStepFiles,
+  setupStepSecrets,
+} from './setup-script';
 import { renderContainer, renderPodTemplate } from './workload';
 
 /** Props every setup Job shares. */
@@ -51,6 +57,12 @@ export interface SetupJobOptions {
   readonly steps: SetupStep[];
   /** The files the steps send, by name. */
   readonly files: Record<string, string>;
+  /**
+   * The Secret keys `secret-request` steps read, mounted as files (by `file` name) in one
+   * read-only directory: their values reach only the request bodies.
+   * @default - none
+   */
+  readonly secrets?: readonly SecretFile[];
 }
 
 const DEFAULT_RESOURCES: ContainerResources = {
@@ -69,6 +81,7 @@ export interface SetupCredentials {
 }
 
 const CREDENTIALS_DIR = '/etc/setup-credentials';
+const SECRETS_DIR = '/etc/setup-secrets';
 
 /** What a pod needs to run the setup script: its ConfigMap data, container and volumes. */
 export interface SetupScriptPod {
@@ -123,10 +136,12 @@ export function renderSetupScriptPod(
       throw new Error(`setup step file ${file} is not among the Job's files`);
   }
   if (options.files[SCRIPT] !== undefined) throw new Error(`${SCRIPT} is reserved for the script`);
+  checkSecretSteps(options);
 
   const script = renderSetupScript({
     target: options.target,
     configDir: CONFIG_DIR,
+    secretsDir: options.secrets?.length ? SECRETS_DIR : undefined,
     headers: options.headers,
     waitFor: options.waitFor,
     steps: options.steps,
@@ -159,6 +174,11 @@ export function renderSetupScriptPod(
     env.push({ name: 'API_PASSWORD_FILE', value: mount.paths.password });
     if (mount.paths.username) env.push({ name: 'API_USERNAME_FILE', value: mount.paths.username });
   }
+  if (options.secrets?.length) {
+    const mount = secretFilesMount('setup-secrets', SECRETS_DIR, options.secrets);
+    volumes.push(mount.volume);
+    volumeMounts.push(mount.volumeMount);
+  }
   const container = renderContainer(scope, 'resources', {
     name: options.containerName,
     image: options.image,
@@ -168,6 +188,33 @@ export function renderSetupScriptPod(
     volumeMounts,
   });
   return { data, container, volumes };
+}
+
+/**
+ * Every Secret file a step reads is mounted, and the body file of each `secret-request` is a
+ * JSON object with at least one field, none of them the secret field (the script puts that
+ * field first and the object's fields after it).
+ */
+function checkSecretSteps(options: SetupJobOptions): void {
+  const mounted = new Set((options.secrets ?? []).map((s) => s.file));
+  for (const file of setupStepSecrets(options.steps)) {
+    if (!mounted.has(file))
+      throw new Error(`setup step secret ${file} is not among the Job's secrets`);
+  }
+  for (const step of options.steps) {
+    if (step.kind !== 'secret-request' || step.file === undefined) continue;
+    const body: unknown = JSON.parse(options.files[step.file]);
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      Array.isArray(body) ||
+      Object.keys(body).length === 0 ||
+      step.field in body
+    )
+      throw new Error(
+        `setup step file ${step.file} must be a JSON object with fields other than ${step.field}`,
+      );
+  }
 }
 
 /**

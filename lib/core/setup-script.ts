@@ -62,7 +62,30 @@ export interface SetupUpsert {
   readonly updateFile: string;
 }
 
-export type SetupStep = SetupRequest | SetupUpsert;
+/**
+ * A request whose JSON body carries a value from a Secret, read from its mounted file when the
+ * step runs: the script adds it to the body (the object in `file`, or an empty one) as the
+ * string field `field`, so the value is in neither the ConfigMap, curl's command line nor the
+ * log. With `nameSecret`, that file's content (a plain name: letters, digits, `_-.@`) is also
+ * appended to `path`, for APIs that name the object in the path, such as a user.
+ */
+export interface SetupSecretRequest {
+  readonly kind: 'secret-request';
+  readonly description: string;
+  readonly method: 'PUT' | 'POST';
+  /** Path under the API URL; with `nameSecret`, the prefix the name is appended to. */
+  readonly path: string;
+  /** The Secret file (among the script's secret files) whose content becomes the field. */
+  readonly secret: string;
+  /** The top-level body field that gets the value, e.g. `password`. */
+  readonly field: string;
+  /** The Secret file whose content ends the path. @default - the path as given */
+  readonly nameSecret?: string;
+  /** A file of the Job's ConfigMap: a JSON object with the body's other fields. @default - none */
+  readonly file?: string;
+}
+
+export type SetupStep = SetupRequest | SetupUpsert | SetupSecretRequest;
 
 /** Options of {@link renderSetupScript}. */
 export interface SetupScriptOptions {
@@ -70,6 +93,11 @@ export interface SetupScriptOptions {
   readonly target: string;
   /** Directory where the Job's ConfigMap (the body files) is mounted. */
   readonly configDir: string;
+  /**
+   * Directory where the Secret files of `secret-request` steps are mounted.
+   * @default - none; then no step may be a `secret-request`
+   */
+  readonly secretsDir?: string;
   /** Headers sent with every request, e.g. `kbn-xsrf: true`. @default - none */
   readonly headers?: string[];
   /** The request that must succeed before any step runs (a health or status endpoint). */
@@ -89,6 +117,49 @@ const FIELD = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const FIELD_PATH = /^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)*$/;
 /** The most of an answer's body (or of its list of failures) an attempt logs. */
 const ANSWER_LOG_BYTES = 4096;
+
+/** The script's functions for `secret-request` steps, only in scripts that have some. */
+const SECRET_FUNCTIONS = `# secret_value FILE: the content of a mounted Secret file, escaped for a JSON string. Fails on a
+# control character (a line break inside the value, say); the log says why, never the value.
+secret_value() {
+  value=$(cat "$SECRETS_DIR/$1") || return 1
+  case $value in
+    *[[:cntrl:]]*) echo "Secret file $1 holds a control character: store the value alone, on one line" >&2; return 1 ;;
+  esac
+  printf '%s' "$value" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'
+}
+
+# send_secret METHOD PATH SECRET FIELD [NAME_SECRET [FILE]]: METHOD PATH (plus the name in Secret
+# file NAME_SECRET) with the JSON object FILE (or {}) and FIELD set to Secret file SECRET's value
+# as the body, which goes to curl on its stdin: never on a command line, in a file or the log.
+send_secret() {
+  method=$1
+  path=$2
+  if [ -n "\${5:-}" ]; then
+    name=$(cat "$SECRETS_DIR/$5") || return 1
+    case $name in
+      ''|*[!_.@a-zA-Z0-9-]*) echo "Secret file $5 must hold a plain name (letters, digits, _-.@)" >&2; return 1 ;;
+    esac
+    path="$path$name"
+  fi
+  value=$(secret_value "$3") || return 1
+  rest='}'
+  if [ -n "\${6:-}" ]; then
+    rest=$(cat "$CONFIG_DIR/$6") || return 1
+    # A JSON object with at least one field (the Job checks): its fields follow the secret one.
+    rest=",\${rest#*[{]}"
+  fi
+  request "$path" --request "$method" --header 'Content-Type: application/json' --data-binary @- <<EOF || return 1
+{"$4":"$value"$rest
+EOF
+  case $STATUS in
+    2??) ;;
+    *) refused "$method $path"; return 1 ;;
+  esac
+  print_bounded "$BODY"
+}
+
+`;
 
 /**
  * A POSIX shell script, run with the curl of a component's own image, that waits for an
@@ -114,6 +185,10 @@ export function renderSetupScript(options: SetupScriptOptions): string {
       throw new Error(`${name} must be a positive integer, got ${value}`);
   }
   check('configDir', options.configDir, /^\/[-_./a-zA-Z0-9]+$/);
+  if (options.secretsDir !== undefined)
+    check('secretsDir', options.secretsDir, /^\/[-_./a-zA-Z0-9]+$/);
+  else if (options.steps.some((s) => s.kind === 'secret-request'))
+    throw new Error('setup script secret-request steps need secretsDir');
   for (const header of options.headers ?? []) check('header', header, HEADER);
   if (options.waitFor.method !== 'GET' || options.waitFor.file)
     throw new Error('waitFor must be a GET without a body');
@@ -127,7 +202,7 @@ set -u
 set +x
 
 CONFIG_DIR=${quote(options.configDir)}
-MAX_ATTEMPTS=${options.maxAttempts}
+${options.secretsDir === undefined ? '' : `SECRETS_DIR=${quote(options.secretsDir)}\n`}MAX_ATTEMPTS=${options.maxAttempts}
 RETRY_SECONDS=${options.retrySeconds}
 # The most of an answer's body the log shows, so a huge answer cannot flood it.
 LOG_BYTES=${ANSWER_LOG_BYTES}
@@ -251,7 +326,7 @@ read_answer() {
   return 1
 }
 
-# upsert PATH CREATE_FILE UPDATE_FILE: POST when the object is missing, PUT when it exists.
+${options.secretsDir === undefined ? '' : SECRET_FUNCTIONS}# upsert PATH CREATE_FILE UPDATE_FILE: POST when the object is missing, PUT when it exists.
 upsert() {
   request "$1" --request GET || return 1
   case $STATUS in
@@ -289,6 +364,22 @@ function renderStep(step: SetupStep): string {
   check('path', step.path, PATH);
   const run = (...words: string[]) =>
     `retry ${quote(step.description)} ${words.map(quote).join(' ')} || exit 1`;
+  if (step.kind === 'secret-request') {
+    check('secret', step.secret, FILE);
+    check('field', step.field, FIELD);
+    if (step.nameSecret !== undefined) check('nameSecret', step.nameSecret, FILE);
+    if (step.file !== undefined) check('file', step.file, FILE);
+    const name = step.nameSecret ?? '';
+    return run(
+      'send_secret',
+      step.method,
+      step.path,
+      step.secret,
+      step.field,
+      name,
+      step.file ?? '',
+    );
+  }
   if (step.kind === 'upsert') {
     check('createFile', step.createFile, FILE);
     check('updateFile', step.updateFile, FILE);
@@ -318,6 +409,13 @@ function checkWords(responseCheck: SetupResponseCheck): string[] {
 export function setupStepFiles(steps: SetupStep[]): string[] {
   return steps.flatMap((s) =>
     s.kind === 'upsert' ? [s.createFile, s.updateFile] : s.file ? [s.file] : [],
+  );
+}
+
+/** The Secret files a list of steps reads, in order. */
+export function setupStepSecrets(steps: SetupStep[]): string[] {
+  return steps.flatMap((s) =>
+    s.kind === 'secret-request' ? [s.secret, ...(s.nameSecret ? [s.nameSecret] : [])] : [],
   );
 }
 

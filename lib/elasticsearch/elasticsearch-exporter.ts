@@ -8,6 +8,11 @@ import { ContainerResources } from '../core/resources';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { renderContainer, addWorkload, scrapeAnnotations } from '../core/workload';
 import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
+import {
+  describePrivileges,
+  ElasticsearchPrivileges,
+  ElasticsearchUser,
+} from './elasticsearch-users';
 import { DEAD_LETTER_TEMPLATE } from './index-templates';
 
 export interface ElasticsearchExporterProps extends ComponentProps {
@@ -81,6 +86,8 @@ export class ElasticsearchExporter extends Component {
   public readonly port: number = ELASTICSEARCH_EXPORTER_PORT;
   /** The credentials Secret; undefined when the cluster has no security. */
   public readonly credentials?: BasicAuthSecretRef;
+  /** The user the exporter reads as, which `ElasticsearchUsers` creates; undefined without security. */
+  public readonly elasticsearchUser?: ElasticsearchUser;
   /** Whether node stats of every node are exported (`--es.all`). */
   public readonly allNodes: boolean;
   /** Whether per-index stats are exported (`--es.indices`). */
@@ -103,9 +110,30 @@ export class ElasticsearchExporter extends Component {
     this.credentials = es.securityEnabled
       ? (props.credentials ?? { secretName: `${this.name}-credentials` })
       : undefined;
+    this.elasticsearchUser = this.credentials && {
+      role: this.name,
+      client: `exporter '${this.name}'`,
+      privileges: this.privileges(),
+      credentials: this.credentials,
+      namespace: this.namespace,
+    };
     const access = this.renderClusterAccess(es);
     const container = this.renderExporterContainer(props.resources ?? DEFAULT_RESOURCES, access);
     this.addDeployment(identity, serviceAccountName, container, access.volumes);
+  }
+
+  /**
+   * Read-only: cluster health and stats (`monitor`), snapshots and their policies with
+   * `--collector.snapshots`/`--collector.slm`, and the dead-letter stream's stats with
+   * `--es.indices` (the only index stats the alerts read).
+   */
+  private privileges(): ElasticsearchPrivileges {
+    return {
+      cluster: ['monitor', ...(this.snapshots ? ['monitor_snapshot', 'read_slm'] : [])],
+      indices: this.indices
+        ? [{ names: [`${DEAD_LETTER_TEMPLATE}-*`], privileges: ['monitor'] }]
+        : [],
+    };
   }
 
   /**
@@ -127,9 +155,7 @@ export class ElasticsearchExporter extends Component {
           this.credentials,
           'ES_USERNAME',
           'ES_PASSWORD',
-          `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (cluster privilege monitor` +
-            (this.snapshots ? ', monitor_snapshot and read_slm' : '') +
-            (this.indices ? `; index privilege monitor on ${DEAD_LETTER_TEMPLATE}-*)` : ')'),
+          `Elasticsearch user exporter '${this.name}' reads cluster health and node stats as (${describePrivileges(this.elasticsearchUser!.privileges)})`,
         ),
       );
       const ca = elasticsearchCaMount(this, es, CA_DIR);

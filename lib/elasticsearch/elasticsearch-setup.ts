@@ -1,13 +1,10 @@
 import { Construct } from 'constructs';
 import { renderJson } from '../core/config';
 import { Duration, renderSeconds, validateDays } from '../core/duration';
-import { Images } from '../core/images';
 import { invalidProp } from '../core/errors';
 import { validateInteger } from '../core/names';
-import { BasicAuthSecretRef, validateSecretRef } from '../core/secrets';
-import { SetupCredentials, SetupJob, SetupJobProps } from '../core/setup-job';
 import { SetupStep } from '../core/setup-script';
-import { elasticsearchCaMount, IElasticsearchCluster } from './elasticsearch-reference';
+import { ElasticsearchJob, ElasticsearchJobProps } from './elasticsearch-job';
 import {
   catchAllFirst,
   DEFAULT_LOG_CLASSES,
@@ -38,9 +35,12 @@ import {
 } from './snapshot-lifecycle';
 import { BoundSnapshotRepository } from './snapshot-repository';
 
-export interface ElasticsearchSetupProps extends SetupJobProps {
-  /** The cluster to set up. */
-  readonly elasticsearch: IElasticsearchCluster;
+/**
+ * Props of {@link ElasticsearchSetup}. A `credentials` user needs the `manage_ilm` and
+ * `manage_index_templates` cluster privileges (and `manage_slm` and `manage` for the snapshot
+ * repository, when the cluster has one).
+ */
+export interface ElasticsearchSetupProps extends ElasticsearchJobProps {
   /**
    * The log classes: one ILM policy (`logs-<class>-retention`, deleting `retentionDays`
    * after rollover) and one index template (`logs-<class>` for `logs-<class>-*`) each.
@@ -74,13 +74,6 @@ export interface ElasticsearchSetupProps extends SetupJobProps {
    * @default - daily at 01:30 UTC when the cluster has a repository, see SnapshotLifecycleProps
    */
   readonly snapshots?: SnapshotLifecycleProps;
-  /**
-   * A user with the `manage_ilm` and `manage_index_templates` cluster privileges (and
-   * `manage_slm` and `manage` for the snapshot repository, when the cluster has one).
-   * Used only when the cluster has security on.
-   * @default - the cluster's `elastic` user (its `elasticPassword` Secret)
-   */
-  readonly credentials?: BasicAuthSecretRef;
 }
 
 /** The ConfigMap key of an ILM policy body. */
@@ -109,7 +102,7 @@ export function snapshotPolicyFileName(id: string): string {
  * the cluster is at least yellow. Logstash and Filebeat route events into these data
  * streams. PUT creates or replaces, so every run converges on the same objects.
  */
-export class ElasticsearchSetup extends SetupJob {
+export class ElasticsearchSetup extends ElasticsearchJob {
   /** The log classes the Job makes policies and templates for. */
   public readonly logClasses: readonly LogClass[];
   /** `index.number_of_replicas` of the log data streams. */
@@ -130,7 +123,7 @@ export class ElasticsearchSetup extends SetupJob {
   public readonly snapshotPolicies: SnapshotPolicy[];
 
   constructor(scope: Construct, id: string, props: ElasticsearchSetupProps) {
-    super(scope, id, props, 'elasticsearch', Images.elasticsearch);
+    super(scope, id, props);
     this.logClasses = validateLogClasses(
       this,
       'logClasses',
@@ -253,46 +246,13 @@ export class ElasticsearchSetup extends SetupJob {
       });
     }
 
-    this.connectTo('setup', es.endpoint, 'applies ILM policies and index templates');
-    this.addSetupJob(props, {
-      target: 'Elasticsearch',
-      url: es.endpoint.url,
-      ca: elasticsearchCaMount(this, es, '/etc/elasticsearch-ca'),
-      credentials: es.securityEnabled ? this.credentials(props, es) : undefined,
-      waitFor: {
-        kind: 'request',
-        description: 'waiting for cluster health yellow',
-        method: 'GET',
-        path: '/_cluster/health?wait_for_status=yellow&timeout=30s',
-      },
+    this.addElasticsearchJob(props, {
+      does: 'applies ILM policies and index templates',
+      privileges:
+        'manage_ilm and manage_index_templates' +
+        (this.snapshotRepository ? ', manage_slm and manage' : ''),
       steps,
       files,
     });
-  }
-
-  private credentials(props: ElasticsearchSetupProps, es: IElasticsearchCluster): SetupCredentials {
-    if (props.credentials) {
-      return this.basicAuthRefs(
-        'credentials',
-        props.credentials,
-        `Elasticsearch user the '${this.name}' Job applies ILM policies and index templates with`,
-      );
-    }
-    if (!es.elasticPassword) {
-      return invalidProp(
-        this,
-        'credentials',
-        undefined,
-        'must be set when the cluster does not expose its elastic password',
-        "give a Secret with a user that has manage_ilm and manage_index_templates, e.g. { secretName: 'elasticsearch-setup-credentials' }",
-      );
-    }
-    const password = validateSecretRef(this, 'elasticsearch.elasticPassword', es.elasticPassword);
-    this.recordExternalSecret({
-      name: password.name,
-      keys: [password.key],
-      purpose: 'password of the Elasticsearch `elastic` superuser',
-    });
-    return { username: 'elastic', password };
   }
 }

@@ -23,6 +23,11 @@ import {
   elasticsearchCaMount,
   IElasticsearchCluster,
 } from '../elasticsearch/elasticsearch-reference';
+import {
+  describePrivileges,
+  ElasticsearchUser,
+  LOG_WRITER_PRIVILEGES,
+} from '../elasticsearch/elasticsearch-users';
 import { ILogstash } from '../logstash/logstash-reference';
 import {
   CONTAINER_LOGS_PATH,
@@ -163,6 +168,11 @@ export class Filebeat extends Component {
   public readonly tolerations: k8s.Toleration[];
   /** The Elasticsearch credentials Secret; undefined unless shipping to a secured cluster. */
   public readonly credentials?: BasicAuthSecretRef;
+  /**
+   * The user Filebeat writes as when it ships to a secured Elasticsearch directly, which
+   * `ElasticsearchUsers` creates; undefined otherwise.
+   */
+  public readonly elasticsearchUser?: ElasticsearchUser;
   /** Name of the ClusterRole and ClusterRoleBinding, `<namespace>-<name>` (cluster-scoped, so namespaced by name). */
   public readonly clusterRoleName: string;
   public readonly serviceAccountName: string;
@@ -198,6 +208,13 @@ export class Filebeat extends Component {
     this.credentials = props.elasticsearch?.securityEnabled
       ? (props.credentials ?? { secretName: `${this.name}-elasticsearch-credentials` })
       : undefined;
+    this.elasticsearchUser = this.credentials && {
+      role: `${this.name}-writer`,
+      client: `Filebeat '${this.name}'`,
+      privileges: LOG_WRITER_PRIVILEGES,
+      credentials: this.credentials,
+      namespace: this.namespace,
+    };
     const output = this.connectOutput(props);
 
     this.fingerprintLengthBytes = validateInteger(
@@ -343,7 +360,7 @@ export class Filebeat extends Component {
           this.credentials,
           'ES_USERNAME',
           'ES_PASSWORD',
-          `Elasticsearch user Filebeat '${this.name}' writes logs-* data streams with (create_doc, auto_configure on logs-*)`,
+          `Elasticsearch user Filebeat '${this.name}' writes logs-* data streams with (${describePrivileges(LOG_WRITER_PRIVILEGES)})`,
         )
       : [];
     this.connectTo('agent', es.endpoint, 'ships logs');

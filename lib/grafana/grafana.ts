@@ -31,6 +31,11 @@ import {
   elasticsearchCaMount,
   IElasticsearchCluster,
 } from '../elasticsearch/elasticsearch-reference';
+import {
+  describePrivileges,
+  ElasticsearchPrivileges,
+  ElasticsearchUser,
+} from '../elasticsearch/elasticsearch-users';
 import { IJaeger } from '../jaeger/jaeger-reference';
 import { IPrometheus } from '../prometheus/prometheus-reference';
 import {
@@ -203,6 +208,11 @@ export class Grafana extends Component {
   public readonly datasources: object;
   /** Name of the ConfigMap that holds the dashboards. */
   public readonly dashboardsConfigMapName: string;
+  /**
+   * The user Grafana reads logs as, which `ElasticsearchUsers` creates; undefined unless the
+   * logs data source is a secured Elasticsearch.
+   */
+  public readonly elasticsearchUser?: ElasticsearchUser;
 
   private readonly dashboards = new Map<string, Record<string, unknown>>();
   private readonly secretFiles: SecretFile[] = [];
@@ -215,6 +225,7 @@ export class Grafana extends Component {
 
     const env = this.credentialsEnv(props);
     const elasticsearch = props.elasticsearch && this.elasticsearchSource(props.elasticsearch);
+    this.elasticsearchUser = elasticsearch?.user;
     this.datasources = this.connectDatasources(props, elasticsearch?.datasource);
     const config = this.renderConfig(props);
     const configMapName = this.addConfigMap('config', `${this.name}-config`, 'server', config);
@@ -344,6 +355,7 @@ export class Grafana extends Component {
   private elasticsearchSource(source: GrafanaElasticsearchSource): {
     datasource: ElasticsearchDatasource;
     ca?: ElasticsearchCaMount;
+    user?: ElasticsearchUser;
   } {
     const cluster = source.cluster;
     const index = source.index ?? 'logs-*';
@@ -358,22 +370,39 @@ export class Grafana extends Component {
     }
     const ca = elasticsearchCaMount(this, cluster, CA_DIR);
     let basicAuth: { usernameFile: string; passwordFile: string } | undefined;
+    let user: ElasticsearchUser | undefined;
     if (cluster.securityEnabled) {
       const ref = source.credentials ?? {
         secretName: `${this.name}-elasticsearch-credentials`,
       };
+      // Searches and field lists of the data source's index; `monitor` for the version check.
+      const privileges: ElasticsearchPrivileges = {
+        cluster: ['monitor'],
+        indices: [{ names: [index], privileges: ['read', 'view_index_metadata'] }],
+      };
       const keys = this.basicAuthRefs(
         'elasticsearch.credentials',
         ref,
-        `Elasticsearch user Grafana reads logs as (${index})`,
+        `Elasticsearch user Grafana reads logs as (${describePrivileges(privileges)})`,
       );
+      user = {
+        role: `${this.name}-logs-reader`,
+        client: `Grafana '${this.name}'`,
+        privileges,
+        credentials: ref,
+        namespace: this.namespace,
+      };
       basicAuth = {
         usernameFile: this.secretFile('elasticsearch-username', keys.username),
         passwordFile: this.secretFile('elasticsearch-password', keys.password),
       };
     }
     this.connectTo('server', cluster.endpoint, 'logs data source');
-    return { datasource: { url: cluster.endpoint.url, index, basicAuth, caFile: ca?.caFile }, ca };
+    return {
+      datasource: { url: cluster.endpoint.url, index, basicAuth, caFile: ca?.caFile },
+      ca,
+      user,
+    };
   }
 
   /** The data source provisioning file; records the flows to Prometheus and Jaeger. */

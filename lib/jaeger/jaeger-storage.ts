@@ -1,6 +1,7 @@
 import { Duration } from '../core/duration';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { IElasticsearchCluster } from '../elasticsearch/elasticsearch-reference';
+import { ElasticsearchPrivileges } from '../elasticsearch/elasticsearch-users';
 
 /** Options of the in-memory span store. */
 export interface MemoryStorageOptions {
@@ -102,4 +103,18 @@ export class ElasticsearchStorage extends JaegerStorage {
   ) {
     super();
   }
+}
+
+/**
+ * What Jaeger's Elasticsearch user needs: everything on its own span and service indices
+ * (`[<prefix>-]jaeger-*`: the collector creates daily indices, the query reads them, the index
+ * cleaner deletes them), `manage_index_templates` for the templates Jaeger writes at every
+ * start, and `monitor` for the version check its client makes when it connects. Nothing on
+ * any other index.
+ */
+export function jaegerElasticsearchPrivileges(indexPrefix?: string): ElasticsearchPrivileges {
+  return {
+    cluster: ['monitor', 'manage_index_templates'],
+    indices: [{ names: [`${indexPrefix ? `${indexPrefix}-` : ''}jaeger-*`], privileges: ['all'] }],
+  };
 }

@@ -22,6 +22,7 @@ import {
   spreadPods,
 } from '../core/workload';
 import { elasticsearchCaMount } from '../elasticsearch/elasticsearch-reference';
+import { describePrivileges, ElasticsearchUser } from '../elasticsearch/elasticsearch-users';
 import { APPLICATIONS_PEER } from '../prometheus/prometheus-config';
 import {
   ES_PASSWORD_ENV,
@@ -35,7 +36,12 @@ import {
   renderSamplingStrategies,
 } from './jaeger-config';
 import { IJaeger } from './jaeger-reference';
-import { ElasticsearchStorage, JaegerStorage, MemoryStorage } from './jaeger-storage';
+import {
+  ElasticsearchStorage,
+  jaegerElasticsearchPrivileges,
+  JaegerStorage,
+  MemoryStorage,
+} from './jaeger-storage';
 
 /** Span names that are never sampled: probes and scrapes would otherwise dominate the traces. */
 export const DEFAULT_UNSAMPLED_OPERATIONS: readonly string[] = [
@@ -165,6 +171,11 @@ export class Jaeger extends Component implements IJaeger {
   public readonly publicBaseUrl?: string;
   /** The Jaeger config file of each role, as deployed (tests and docs read it). */
   public readonly configs: Partial<Record<JaegerRole, object>> = {};
+  /**
+   * The user Jaeger writes, reads and deletes spans as, which `ElasticsearchUsers` creates;
+   * undefined unless spans go to a secured Elasticsearch.
+   */
+  public readonly elasticsearchUser?: ElasticsearchUser;
 
   private readonly serviceAccountName: string;
   private readonly elasticsearch: ElasticsearchAccess;
@@ -185,7 +196,7 @@ export class Jaeger extends Component implements IJaeger {
     );
     const sampling = this.renderSampling(props);
 
-    this.elasticsearch = this.elasticsearchAccess();
+    [this.elasticsearch, this.elasticsearchUser] = this.elasticsearchAccess();
     const backend = this.renderBackend();
     this.serviceAccountName = this.addServiceAccount();
     const components = this.addRoles(backend, sampling);
@@ -349,24 +360,32 @@ export class Jaeger extends Component implements IJaeger {
   }
 
   /** Env and volumes through which a pod reaches Elasticsearch: credentials and the CA. */
-  private elasticsearchAccess(): ElasticsearchAccess {
+  private elasticsearchAccess(): [ElasticsearchAccess, ElasticsearchUser | undefined] {
     if (!(this.storage instanceof ElasticsearchStorage) || !this.storage.cluster.securityEnabled) {
-      return { env: [], cleanerEnv: [], volumes: [], mounts: [] };
+      return [{ env: [], cleanerEnv: [], volumes: [], mounts: [] }, undefined];
     }
     const ref = this.storage.credentials ?? {
       secretName: `${this.name}-elasticsearch-credentials`,
     };
     const ca = elasticsearchCaMount(this, this.storage.cluster, CA_DIR);
+    const privileges = jaegerElasticsearchPrivileges(this.storage.indexPrefix);
     const credentials = this.basicAuthRefs(
       'storage.credentials',
       ref,
-      'Elasticsearch user Jaeger writes, reads and deletes spans as (all on jaeger-* indices: the collector creates daily indices, the index cleaner deletes them; cluster privilege manage_index_templates: Jaeger writes its index templates at every start)',
+      `Elasticsearch user Jaeger writes, reads and deletes spans as (${describePrivileges(privileges)})`,
     );
+    const user: ElasticsearchUser = {
+      role: `${this.name}-spans`,
+      client: `Jaeger '${this.name}'`,
+      privileges,
+      credentials: ref,
+      namespace: this.namespace,
+    };
     const password = secretFilesMount('elasticsearch-credentials', CREDENTIALS_DIR, [
       { ref: credentials.password, file: 'password' },
     ]);
     const username = envFromSecret(ES_USERNAME_ENV, credentials.username);
-    return {
+    const access = {
       env: [username],
       cleanerEnv: [username, envFromSecret(ES_PASSWORD_ENV, credentials.password)],
       credentials,
@@ -374,6 +393,7 @@ export class Jaeger extends Component implements IJaeger {
       volumes: [...(ca ? [ca.volume] : []), password.volume],
       mounts: [...(ca ? [ca.volumeMount] : []), password.volumeMount],
     };
+    return [access, user];
   }
 
   /**

@@ -4,8 +4,8 @@ export const KIBANA_PORT = 5601;
 
 /** Environment variables kibana.yml reads its secrets from (Kibana substitutes `${VAR}`). */
 export const KIBANA_ENV = {
-  serviceAccountToken: 'ELASTICSEARCH_SERVICEACCOUNTTOKEN',
   // Names outside the image's env-to-setting mapping, so they are only read through kibana.yml.
+  systemPassword: 'KIBANA_SYSTEM_PASSWORD',
   encryptedSavedObjectsKey: 'KIBANA_ENCRYPTED_SAVED_OBJECTS_KEY',
   securityKey: 'KIBANA_SECURITY_ENCRYPTION_KEY',
   reportingKey: 'KIBANA_REPORTING_ENCRYPTION_KEY',
@@ -19,13 +19,16 @@ export interface KibanaConfigOptions {
   readonly elasticsearchUrl: string;
   /** CA file that signs the Elasticsearch certificate; undefined when TLS is off. */
   readonly caFile?: string;
-  /** Log in to Elasticsearch with the service account token from the environment. */
-  readonly serviceAccountToken: boolean;
+  /** Log in to Elasticsearch as the built-in `kibana_system`, its password from the environment. */
+  readonly kibanaSystemUser: boolean;
   /** `server.publicBaseUrl`. @default - not set */
   readonly publicBaseUrl?: string;
 }
 
 const env = (name: string) => `\${${name}}`;
+
+/** The built-in user Kibana's server connects to Elasticsearch as. */
+export const KIBANA_SYSTEM_USER = 'kibana_system';
 
 /** Renders kibana.yml. Secrets appear only as `${VAR}` references. */
 export function renderKibanaConfig(opts: KibanaConfigOptions): object {
@@ -37,8 +40,10 @@ export function renderKibanaConfig(opts: KibanaConfigOptions): object {
   if (opts.publicBaseUrl) config['server.publicBaseUrl'] = opts.publicBaseUrl;
   config['path.data'] = `${KIBANA_HOME}/data`;
   config['elasticsearch.hosts'] = [opts.elasticsearchUrl];
-  if (opts.serviceAccountToken)
-    config['elasticsearch.serviceAccountToken'] = env(KIBANA_ENV.serviceAccountToken);
+  if (opts.kibanaSystemUser) {
+    config['elasticsearch.username'] = KIBANA_SYSTEM_USER;
+    config['elasticsearch.password'] = env(KIBANA_ENV.systemPassword);
+  }
   if (opts.caFile) {
     config['elasticsearch.ssl.certificateAuthorities'] = [opts.caFile];
     config['elasticsearch.ssl.verificationMode'] = 'full';

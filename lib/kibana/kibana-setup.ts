@@ -4,6 +4,7 @@ import { renderJson } from '../core/config';
 import { BasicAuthSecretRef } from '../core/secrets';
 import { SetupJob, SetupJobProps } from '../core/setup-job';
 import { SetupBody, SetupResponseCheck, SetupStep } from '../core/setup-script';
+import { describePrivileges, ElasticsearchUser } from '../elasticsearch/elasticsearch-users';
 import { Kibana } from './kibana';
 import {
   KibanaAlertRuleOptions,
@@ -85,12 +86,30 @@ export class KibanaSetup extends SetupJob {
   public readonly savedObjectIds: string[];
   /** The ids of the alert rules the Job creates or updates. */
   public readonly ruleIds: string[];
+  /**
+   * The user the Job provisions Kibana as, which `ElasticsearchUsers` creates: Kibana's
+   * `kibana_admin` role, and `read` on the logs, since the alert rules run with the privileges of
+   * the user that saved them. Undefined when Kibana's cluster has security off.
+   */
+  public readonly elasticsearchUser?: ElasticsearchUser;
 
   constructor(scope: Construct, id: string, props: KibanaSetupProps) {
     super(scope, id, props, 'kibana', Images.kibana);
     this.content = resolveKibanaContentOptions(this, props.content, 'content');
     this.alertRules = resolveKibanaAlertRuleOptions(this, props.alertRules, 'alertRules');
     const kibana = props.kibana;
+    this.elasticsearchUser = kibana.securityEnabled
+      ? {
+          role: this.name,
+          client: `the '${this.name}' Job`,
+          privileges: {
+            indices: [{ names: ['logs-*'], privileges: ['read', 'view_index_metadata'] }],
+          },
+          builtInRoles: ['kibana_admin'],
+          credentials: props.credentials ?? { secretName: `${this.name}-credentials` },
+          namespace: this.namespace,
+        }
+      : undefined;
 
     const objects = kibanaSavedObjects(this.content);
     const rules = kibanaAlertRules(this.alertRules);
@@ -125,11 +144,11 @@ export class KibanaSetup extends SetupJob {
     this.addSetupJob(props, {
       target: 'Kibana',
       url: kibana.endpoint.url,
-      credentials: kibana.securityEnabled
+      credentials: this.elasticsearchUser
         ? this.basicAuthRefs(
             'credentials',
-            props.credentials ?? { secretName: `${this.name}-credentials` },
-            `Elasticsearch user (kibana_admin, read on logs-*) the '${this.name}' Job provisions Kibana with`,
+            this.elasticsearchUser.credentials,
+            `Elasticsearch user (kibana_admin; ${describePrivileges(this.elasticsearchUser.privileges)}) the '${this.name}' Job provisions Kibana with`,
           )
         : undefined,
       // Every Kibana API refuses a write without this header (CSRF protection).

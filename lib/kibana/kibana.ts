@@ -34,12 +34,12 @@ export interface KibanaProps extends ComponentProps {
   /** @default { cpuRequest: '500m', memoryRequest: '1Gi', memoryLimit: '2Gi' } */
   readonly resources?: ContainerResources;
   /**
-   * A service account token of `elastic/kibana`
-   * (`bin/elasticsearch-service-tokens create elastic/kibana <name>` or the API).
-   * Used only when the cluster has security on.
-   * @default { name: '<name>-elasticsearch-token', key: 'token' }
+   * The password of the built-in `kibana_system` user, which Kibana connects to Elasticsearch
+   * as; the stack's `ElasticsearchUsers` Job sets it from this Secret. Used only when the
+   * cluster has security on.
+   * @default { name: '<name>-system-password', key: 'password' }
    */
-  readonly serviceAccountToken?: SecretKeyRef;
+  readonly systemPassword?: SecretKeyRef;
   /**
    * The encryption keys, identical on all replicas.
    * @default - keys `encrypted-saved-objects`, `security` and `reporting` of Secret '<name>-encryption-keys'
@@ -73,8 +73,8 @@ export class Kibana extends Component {
   public readonly endpoint: ServiceEndpoint;
   public readonly replicas: number;
   public readonly resources: ContainerResources;
-  /** The service account token Secret; undefined when the cluster has no security. */
-  public readonly serviceAccountToken?: SecretKeyRef;
+  /** The `kibana_system` password Secret; undefined when the cluster has no security. */
+  public readonly systemPassword?: SecretKeyRef;
   public readonly encryptionKeys: KibanaEncryptionKeys;
   public readonly publicBaseUrl?: string;
   /** Whether its cluster has security on, so its API asks for credentials. */
@@ -93,11 +93,11 @@ export class Kibana extends Component {
     const es = props.elasticsearch;
     this.securityEnabled = es.securityEnabled;
     const ca = elasticsearchCaMount(this, es, `${KIBANA_HOME}/config/certs`);
-    this.serviceAccountToken = es.securityEnabled
+    this.systemPassword = es.securityEnabled
       ? validateSecretRef(
           this,
-          'serviceAccountToken',
-          props.serviceAccountToken ?? { name: `${this.name}-elasticsearch-token`, key: 'token' },
+          'systemPassword',
+          props.systemPassword ?? { name: `${this.name}-system-password`, key: 'password' },
         )
       : undefined;
     const env = this.renderEnv();
@@ -127,16 +127,16 @@ export class Kibana extends Component {
     return keys;
   }
 
-  /** The service account token (with security) and the encryption keys, recorded as external secrets. */
+  /** The `kibana_system` password (with security) and the encryption keys, recorded as external secrets. */
   private renderEnv(): k8s.EnvVar[] {
     const env: k8s.EnvVar[] = [];
-    const token = this.serviceAccountToken;
-    if (token) {
-      env.push(envFromSecret(KIBANA_ENV.serviceAccountToken, token));
+    const password = this.systemPassword;
+    if (password) {
+      env.push(envFromSecret(KIBANA_ENV.systemPassword, password));
       this.recordExternalSecret({
-        name: token.name,
-        keys: [token.key],
-        purpose: `Elasticsearch service account token of elastic/kibana for Kibana '${this.name}'`,
+        name: password.name,
+        keys: [password.key],
+        purpose: `password of the built-in kibana_system user that Kibana '${this.name}' connects as (the stack's elasticsearch-users Job sets it)`,
       });
     }
     env.push(
@@ -158,7 +158,7 @@ export class Kibana extends Component {
           serverName: this.name,
           elasticsearchUrl: es.endpoint.url,
           caFile: ca?.caFile,
-          serviceAccountToken: es.securityEnabled,
+          kibanaSystemUser: es.securityEnabled,
           publicBaseUrl: this.publicBaseUrl,
         }),
       ),

@@ -32,6 +32,11 @@ import {
   IElasticsearchCluster,
 } from '../elasticsearch/elasticsearch-reference';
 import {
+  describePrivileges,
+  ElasticsearchUser,
+  LOG_WRITER_PRIVILEGES,
+} from '../elasticsearch/elasticsearch-users';
+import {
   DEAD_LETTER_PIPELINE_ID,
   DEFAULT_BATCH_DELAY_MILLIS,
   DEFAULT_DEAD_LETTER_QUEUE_RETAIN_DAYS,
@@ -172,6 +177,8 @@ export class Logstash extends Component implements ILogstash {
   public readonly heapMegabytes: number;
   /** The Elasticsearch credentials Secret; undefined when the cluster has no security. */
   public readonly credentials?: BasicAuthSecretRef;
+  /** The user Logstash writes as, which `ElasticsearchUsers` creates; undefined without security. */
+  public readonly elasticsearchUser?: ElasticsearchUser;
   public readonly deadLetterQueue: boolean;
   /** `dead_letter_queue.retain.age` in days; undefined without the dead-letter queue. */
   public readonly deadLetterQueueRetainDays?: number;
@@ -199,6 +206,13 @@ export class Logstash extends Component implements ILogstash {
 
     const ca = elasticsearchCaMount(this, props.elasticsearch, `${LOGSTASH_HOME}/certs`);
     this.credentials = this.resolveCredentials(props);
+    this.elasticsearchUser = this.credentials && {
+      role: `${this.name}-writer`,
+      client: `Logstash '${this.name}'`,
+      privileges: LOG_WRITER_PRIVILEGES,
+      credentials: this.credentials,
+      namespace: this.namespace,
+    };
     const env = this.renderEnv();
     const output = this.connectElasticsearch(props.elasticsearch, ca);
     this.logClasses = this.resolveLogClasses(props.logClasses);
@@ -309,7 +323,7 @@ export class Logstash extends Component implements ILogstash {
           this.credentials,
           'ES_USERNAME',
           'ES_PASSWORD',
-          `Elasticsearch user Logstash '${this.name}' writes logs-* data streams with`,
+          `Elasticsearch user Logstash '${this.name}' writes logs-* data streams with (${describePrivileges(LOG_WRITER_PRIVILEGES)})`,
         ),
       );
     }

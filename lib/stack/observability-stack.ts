@@ -23,6 +23,9 @@ import {
   ElasticsearchNodeTuning,
   ElasticsearchNodeTuningProps,
   ElasticsearchSetup,
+  ElasticsearchUser,
+  ElasticsearchUsers,
+  ElasticsearchUsersProps,
   SnapshotLifecycleProps,
   VirtualMemory,
   DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
@@ -123,6 +126,16 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    */
   readonly elasticsearchExporter?:
     Omit<ElasticsearchExporterProps, 'elasticsearch' | 'namespace'> | false;
+  /**
+   * The Job that creates every client's Elasticsearch role and user (Logstash or Filebeat,
+   * Jaeger, Grafana, the exporter, the Kibana setup Job) from the Secrets the clients read,
+   * and sets Kibana's `kibana_system` password; only when the cluster has security on.
+   * @default - as `elasticsearch`'s `elastic` user, see ElasticsearchUsers
+   */
+  readonly elasticsearchUsers?: Omit<
+    ElasticsearchUsersProps,
+    'elasticsearch' | 'namespace' | 'users' | 'kibanaSystemPassword'
+  >;
   /**
    * Schedule, retention floor and alert threshold of the snapshot policies (one per log
    * class, kept as long as the class keeps its data) that the `elasticsearch-setup` Job
@@ -230,6 +243,8 @@ export class ObservabilityStack extends Chart {
   public readonly elasticsearchSetup: ElasticsearchSetup;
   /** The cluster's metrics exporter, unless disabled. */
   public readonly elasticsearchExporter?: ElasticsearchExporter;
+  /** The Job that creates the clients' Elasticsearch users; only with security on. */
+  public readonly elasticsearchUsers?: ElasticsearchUsers;
   public readonly kibana: Kibana;
   /** The Job that provisions `kibana`'s data view, searches, dashboards and alert rules. */
   public readonly kibanaSetup: KibanaSetup;
@@ -288,6 +303,8 @@ export class ObservabilityStack extends Chart {
     this.kibanaSetup = this.addKibanaSetup(props);
     this.grafana = this.addGrafana(props);
     this.access = this.addAccess(props);
+    // Last: every client of the cluster now exists and has said what its user may do.
+    this.elasticsearchUsers = this.addElasticsearchUsers(props);
 
     for (const flow of this.uiClientFlows(
       props.networkPolicies === true ? undefined : props.networkPolicies,
@@ -404,6 +421,25 @@ export class ObservabilityStack extends Chart {
       indexReplicas: this.capacityPlan?.elasticsearch.replicas ?? Math.min(1, es.dataNodes - 1),
       refreshInterval: this.logRefreshInterval(props),
       snapshots: props.snapshots,
+    });
+  }
+
+  private addElasticsearchUsers(props: ObservabilityStackProps): ElasticsearchUsers | undefined {
+    if (!this.elasticsearch.securityEnabled) return undefined;
+    const users = [
+      this.logstash?.elasticsearchUser,
+      this.filebeat.elasticsearchUser,
+      this.jaeger.elasticsearchUser,
+      this.grafana.elasticsearchUser,
+      this.elasticsearchExporter?.elasticsearchUser,
+      this.kibanaSetup.elasticsearchUser,
+    ].filter((u): u is ElasticsearchUser => u !== undefined);
+    return new ElasticsearchUsers(this, 'elasticsearch-users', {
+      ...props.elasticsearchUsers,
+      namespace: this.namespace,
+      elasticsearch: this.elasticsearch,
+      users,
+      kibanaSystemPassword: this.kibana.systemPassword,
     });
   }
 

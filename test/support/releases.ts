@@ -100,12 +100,19 @@ export function deletedBy(command: string[], kinds: Map<string, string>): string
 
 /**
  * The workloads the notes say restart on apply: the `kind/name` items of the bullet that
- * starts with "**Pods restart**".
+ * starts with "**Pods restart**". An item directly followed by environments in brackets,
+ * `` `deployment/kibana` (staging, prod) ``, restarts only there: given `env`, the others are
+ * left out.
  */
-export function restartedWorkloads(notes: string): string[] {
+export function restartedWorkloads(notes: string, env?: string): string[] {
   const bullet = /^- \*\*Pods restart\*\*([\s\S]*?)(?=\n- |\n\n|(?![\s\S]))/m.exec(notes)?.[1];
   if (!bullet) throw new Error('the upgrade notes have no "**Pods restart**" bullet');
-  return [...bullet.matchAll(/`([a-z]+)\/([a-z0-9-]+)`/g)].map((m) => `${m[1]}/${m[2]}`);
+  const items = bullet.matchAll(
+    /`([a-z]+)\/([a-z0-9-]+)`(?:\s+\(((?:dev|staging|prod)(?:, (?:dev|staging|prod))*)\))?/g,
+  );
+  return [...items]
+    .filter((m) => env === undefined || m[3] === undefined || m[3].split(', ').includes(env))
+    .map((m) => `${m[1]}/${m[2]}`);
 }
 
 /**

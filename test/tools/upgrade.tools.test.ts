@@ -214,7 +214,7 @@ describe.each(ENVIRONMENTS)('%s: upgraded from 0.1.0 as the CHANGELOG says', (en
       .map((key) => `${key.split('/')[0].toLowerCase()}/${key.split('/').pop()}`);
     // The notes name the workloads of every environment; this one's are those it renders.
     const rendered = new Set(current.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`));
-    const named = restartedWorkloads(notes).filter((w) => rendered.has(w));
+    const named = restartedWorkloads(notes, env).filter((w) => rendered.has(w));
     expect(restarted.sort()).toEqual(named.sort());
   });
 });

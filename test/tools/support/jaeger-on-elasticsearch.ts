@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, parseDocument } from 'yaml';
 import { JAEGER_HEALTH_PATH, JaegerPorts } from '../../../lib/jaeger/jaeger-config';
+import { jaegerElasticsearchPrivileges } from '../../../lib/jaeger/jaeger-storage';
 import { KubeObject, podTemplateOf, synthEnvironment } from '../../support/environments';
 import { freePort, sleep, toolBinary, waitUntil } from './alert-harness';
 import { ElasticsearchServer, TestRole } from './elasticsearch';
@@ -41,10 +42,8 @@ const BACKENDS = ['extensions', 'jaeger_storage', 'backends'];
  * not needed: with `manage_index_templates` alone both start, write and read.
  */
 export function jaegerRole(indexPrefix?: string): TestRole {
-  return {
-    cluster: ['manage_index_templates'],
-    indices: [{ names: [`${indexPrefix ? `${indexPrefix}-` : ''}jaeger-*`], privileges: ['all'] }],
-  };
+  // The role the stack's elasticsearch-users Job gives Jaeger, as the stack defines it.
+  return jaegerElasticsearchPrivileges(indexPrefix);
 }
 
 /** One Jaeger Deployment of the generated environment: its config and sampling file as mounted. */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ElasticStackVersion, ObservabilityStack } from '../../../lib';
+import { ElasticStackVersion, LOG_WRITER_PRIVILEGES, ObservabilityStack } from '../../../lib';
 import { environmentProfile } from '../../../stacks/environments';
 import { KubeObject } from '../../support/environments';
 import { ElasticsearchServer } from './elasticsearch';
@@ -108,10 +108,8 @@ export class LogsPipeline {
     // The user the Filebeat credentials Secret names, with the privileges its row documents.
     const es = await ElasticsearchServer.start({
       users: {
-        filebeat_writer: {
-          cluster: ['monitor'],
-          indices: [{ names: ['logs-*'], privileges: ['create_doc', 'auto_configure'] }],
-        },
+        // The role the stack's elasticsearch-users Job gives a log writer, as the stack defines it.
+        filebeat_writer: LOG_WRITER_PRIVILEGES,
       },
     });
     let plane: ControlPlane | undefined;

@@ -19,6 +19,11 @@ export interface SetupJobRunOptions {
   readonly caFile?: string;
   readonly usernameFile?: string;
   readonly passwordFile?: string;
+  /**
+   * Where the Job's Secret files (its `setup-secrets` volume, one file per item path) are, for
+   * a script with `secret-request` steps: its SECRETS_DIR is pointed there.
+   */
+  readonly secretsDir?: string;
   /** Drops the script lines that match (a step the test server cannot take), each recorded. */
   readonly dropSteps?: { readonly pattern: RegExp; readonly why: string };
   /** Changes a body file (parsed JSON); returns the rewrites it made. */
@@ -66,6 +71,17 @@ export async function runSetupJob(options: SetupJobRunOptions): Promise<SetupJob
     to: configDir,
     why: 'the ConfigMap is mounted in a temp directory',
   });
+  if (options.secretsDir) {
+    const secretsLine = /^SECRETS_DIR='([^']*)'$/m.exec(script);
+    if (!secretsLine) throw new Error('the setup script has no SECRETS_DIR line');
+    script = script.replace(secretsLine[0], `SECRETS_DIR='${options.secretsDir}'`);
+    rewrites.push({
+      key: 'setup.sh SECRETS_DIR',
+      from: secretsLine[1],
+      to: options.secretsDir,
+      why: "the Job's Secret files are in a temp directory",
+    });
+  }
   if (options.dropSteps) {
     const kept: string[] = [];
     for (const line of script.split('\n')) {
