@@ -14,6 +14,9 @@
 #   filebeat              Filebeat 7.17.29 built from the beats Go module (FILEBEAT_VERSION)
 #   elasticsearch         Elasticsearch at ElasticStackVersion.V8_19 of lib/core/images.ts,
 #                         from Maven Central, unpacked into $TOOLS/elasticsearch
+#   security-analysis-plugin
+#                         the analysis components the `.security` index needs, which that
+#                         distribution lacks, built by scripts/build-security-analysis-plugin.sh
 #   ilm-check, slm-check  Elasticsearch's ILM and SLM policy parsers at that version (x-pack-core),
 #                         built by scripts/build-ilm-checker.sh
 # Needs Go, Python 3 with venv, and for Elasticsearch Maven and Java 17.
@@ -202,7 +205,8 @@ FILEBEAT_VERSION=7.17.29
 # lib/core/images.ts): Maven Central's integration-test distribution of that release, the
 # only Elasticsearch build the registries serve. It runs on Java 17; it lacks the ILM,
 # data-streams, mapper-extras, wildcard and constant-keyword modules (the test lists how it
-# rewrites what needs them).
+# rewrites what needs them), and the analysis-common module (the security-analysis plugin
+# below stands in for the part of it the `.security` index needs).
 es_version="$(sed -n "s/^[[:space:]]*V8_19 = '\([0-9.]*\)'.*/\1/p" "$REPO/lib/core/images.ts")"
 if [[ ! "$es_version" =~ ^8\.19\.[0-9]+$ ]]; then
   echo "install-tools: cannot read ElasticStackVersion.V8_19 from lib/core/images.ts (got '$es_version')" >&2
@@ -254,6 +258,11 @@ install_elasticsearch() {
   echo "$stamp" >"$TOOLS/elasticsearch.stamp"
 }
 install_elasticsearch
+
+# The security-analysis plugin: the analysis components of the `.security` index's mapping,
+# which this distribution lacks (it leaves out analysis-common; production images have it),
+# so that native users and roles work. The test support copies it into each node's plugins.
+ES_VERSION="$es_version" bash "$REPO/scripts/build-security-analysis-plugin.sh"
 
 # ilm-check: the ILM policy bodies parsed and validated by Elasticsearch's own classes
 # (x-pack-core from Maven Central), since the distribution above has no ILM module.

@@ -13,6 +13,7 @@ import {
   homeReadableBy,
   javaHome,
   makeCertificates,
+  nodeHome,
   randomPassword,
   TestCertificates,
 } from './elasticsearch';
@@ -22,7 +23,9 @@ import {
  * and config directories, for what one node cannot show: shard copies on other nodes,
  * nodes that stop and come back, the first election. Security on, one CA and certificate for
  * all (transport verifies the chain only, as in the pods), `elastic` authenticated by the
- * bootstrap password in every node's keystore. As root each node runs as `nobody`.
+ * bootstrap password in every node's keystore. As root each node runs as `nobody`. The nodes
+ * share one home with the security-analysis plugin ({@link nodeHome}), so the native realm
+ * works as on one node.
  *
  * Each node's `elasticsearch.yml` is the base the harness writes (name, ports, paths, seed
  * hosts, TLS) followed by the lines the test gives at each start, the way the pods' config
@@ -71,7 +74,7 @@ export class LocalNode {
     const conf = path.join(this.dir, 'config');
     const home = this.cluster.home;
     if (!fs.existsSync(conf)) {
-      fs.cpSync(path.join(home, 'config'), conf, { recursive: true });
+      fs.cpSync(path.join(this.cluster.distribution, 'config'), conf, { recursive: true });
       for (const file of ['ca.crt', 'node.crt', 'node.key'])
         fs.copyFileSync(path.join(this.cluster.dir, 'certs', file), path.join(conf, file));
       if (this.cluster.runAs.uid !== undefined) chownTree(this.dir, RUN_AS.uid, RUN_AS.gid);
@@ -195,6 +198,9 @@ export class LocalCluster {
   public readonly nodes: LocalNode[] = [];
   public readonly elasticPassword = randomPassword();
   public readonly certificates: TestCertificates;
+  /** The installed distribution, where `nobody` can read it when run as root. */
+  public readonly distribution: string;
+  /** The nodes' home: the distribution with the security-analysis plugin ({@link nodeHome}). */
   public readonly home: string;
   public readonly runAs: { uid?: number; gid?: number };
 
@@ -203,7 +209,8 @@ export class LocalCluster {
     fs.mkdirSync(certDir);
     this.certificates = makeCertificates(certDir);
     const asRoot = process.getuid?.() === 0;
-    this.home = asRoot ? homeReadableBy(RUN_AS.uid, RUN_AS.gid) : elasticsearchHome();
+    this.distribution = asRoot ? homeReadableBy(RUN_AS.uid, RUN_AS.gid) : elasticsearchHome();
+    this.home = nodeHome(dir, this.distribution);
     this.runAs = asRoot ? RUN_AS : {};
   }
 

@@ -21,6 +21,12 @@ import { bootOrStop, freePort, terminate, waitUntil } from './alert-harness';
  * learn the version before it sends anything, Jaeger's client the second to check the node. The proxy authenticates that request against the cluster
  * (`_security/_authenticate` with the caller's credentials) and forwards every other request
  * unchanged, bodies and status codes included.
+ *
+ * Every node runs from a home of its own ({@link nodeHome}) whose plugins directory holds the
+ * security-analysis plugin, the analysis components of the `.security` index's mapping that
+ * this distribution lacks (it leaves out analysis-common, which production images have): with
+ * it the native realm works (`PUT _security/role/<name>`, `PUT _security/user/<name>`) next
+ * to the file realm.
  */
 
 const LOOPBACK = '127.0.0.1';
@@ -147,9 +153,9 @@ export interface ElasticsearchServerOptions {
   /** `-Xms`/`-Xmx`. @default '512m' */
   readonly heap?: string;
   /**
-   * Users of the file realm, each with a role of its own (`<name>_role`) holding these
-   * privileges. The file realm, because this distribution cannot create the `.security`
-   * index that native users live in (its mapping needs the analysis-common module).
+   * Users of the file realm, each with a role of its own (`<name>_role`, in `roles.yml`)
+   * holding these privileges, there before the node starts. Native users and roles can be
+   * made through the security API once it runs.
    * @default - none
    */
   readonly users?: Record<string, TestRole>;
@@ -202,9 +208,10 @@ export class ElasticsearchServer {
 
   private async boot(options: ElasticsearchServerOptions): Promise<void> {
     const asRoot = process.getuid?.() === 0;
-    const home = asRoot ? homeReadableBy(RUN_AS.uid, RUN_AS.gid) : elasticsearchHome();
+    const distribution = asRoot ? homeReadableBy(RUN_AS.uid, RUN_AS.gid) : elasticsearchHome();
+    const home = nodeHome(this.dir, distribution);
     const conf = path.join(this.dir, 'config');
-    fs.cpSync(path.join(home, 'config'), conf, { recursive: true });
+    fs.cpSync(path.join(distribution, 'config'), conf, { recursive: true });
     for (const file of ['ca.crt', 'node.crt', 'node.key'])
       fs.copyFileSync(path.join(this.dir, 'certs', file), path.join(conf, file));
     const httpPort = await freePort();
@@ -505,6 +512,50 @@ export class ElasticsearchServer {
       }),
     );
   }
+}
+
+/**
+ * The security-analysis plugin (jar and descriptor) that scripts/build-security-analysis-plugin.sh
+ * builds into `.cache/tools/security-analysis-plugin` next to the distribution.
+ */
+export function securityAnalysisPlugin(): string {
+  const dir = path.join(path.dirname(elasticsearchHome()), 'security-analysis-plugin');
+  for (const file of SECURITY_ANALYSIS_PLUGIN_FILES) {
+    if (!fs.existsSync(path.join(dir, file)))
+      throw new Error(
+        `The security-analysis plugin is not built (no ${path.join(dir, file)}): run bash scripts/install-tools.sh`,
+      );
+  }
+  return dir;
+}
+
+const SECURITY_ANALYSIS_PLUGIN_FILES = ['security-analysis.jar', 'plugin-descriptor.properties'];
+
+/**
+ * A home for the nodes of one run under `dir`: every entry of `distribution` linked except
+ * `config` (each node has its own, ES_PATH_CONF) and `plugins`, a directory of its own that
+ * holds the security-analysis plugin. Elasticsearch loads plugins only from
+ * `<home>/plugins` (no setting or variable moves it) and takes its home from where
+ * `bin/elasticsearch` is, so the nodes start from here and the shared distribution stays as
+ * installed. The plugin stands in for the part of analysis-common, which this distribution
+ * leaves out, that the `.security` index's mapping needs; without it native users and roles
+ * cannot be stored.
+ */
+export function nodeHome(dir: string, distribution: string): string {
+  const home = path.join(dir, 'home');
+  fs.mkdirSync(home, { mode: 0o755 });
+  for (const entry of fs.readdirSync(distribution)) {
+    if (entry !== 'config' && entry !== 'plugins')
+      fs.symlinkSync(path.join(distribution, entry), path.join(home, entry));
+  }
+  const plugin = path.join(home, 'plugins', 'security-analysis');
+  fs.mkdirSync(plugin, { recursive: true, mode: 0o755 });
+  const built = securityAnalysisPlugin();
+  for (const file of SECURITY_ANALYSIS_PLUGIN_FILES) {
+    fs.copyFileSync(path.join(built, file), path.join(plugin, file));
+    fs.chmodSync(path.join(plugin, file), 0o644);
+  }
+  return home;
 }
 
 let readableCopy: string | undefined;
