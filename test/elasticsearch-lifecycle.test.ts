@@ -15,6 +15,10 @@ import { HttpRecorder, RecordedAnswer, RecordedRequest } from './support/http-re
 // server that answers as a node would. `sleep` and `date` are stand-ins first on PATH: a
 // clock in a file that `sleep` moves on, so a wait of a minute costs no wall time.
 
+// The give-up case runs the wait loop to its end: some 120 processes (curl, date, sleep), about
+// 2 s on an idle machine and well over jest's default 5 s on a loaded one (CI runs two cores).
+jest.setTimeout(60_000);
+
 const NODE_ID = 'Kx2bq1XyRZ-abc_def';
 
 let server: HttpRecorder;

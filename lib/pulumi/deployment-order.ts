@@ -128,7 +128,8 @@ export const DEPLOYMENT_ORDER: readonly OrderingRule[] = [
     prerequisites: [LOGSTASH, ELASTICSEARCH],
   },
   {
-    reason: 'the elasticsearch-setup Job applies policies and templates to the running cluster',
+    reason:
+      'the elasticsearch-setup and elasticsearch-users Jobs apply policies, templates and users to the running cluster',
     dependents: { apps: ['elasticsearch'], components: ['setup'], kinds: ['Job'] },
     prerequisites: [ELASTICSEARCH],
   },

@@ -12,9 +12,11 @@ import {
   EsResponse,
   homeReadableBy,
   javaHome,
+  httpsJsonRequest,
   makeCertificates,
   nodeHome,
   randomPassword,
+  SECURITY_SETTINGS,
   TestCertificates,
 } from './elasticsearch';
 
@@ -167,16 +169,7 @@ export class LocalNode {
       `discovery.seed_hosts: [${seeds.map((s) => `"${s}"`).join(', ')}]`,
       // Several nodes share one machine's disk: the watermarks would follow its fill level.
       'cluster.routing.allocation.disk.threshold_enabled: false',
-      'xpack.security.enabled: true',
-      'xpack.security.http.ssl.enabled: true',
-      'xpack.security.http.ssl.key: node.key',
-      'xpack.security.http.ssl.certificate: node.crt',
-      'xpack.security.http.ssl.certificate_authorities: [ca.crt]',
-      'xpack.security.transport.ssl.enabled: true',
-      'xpack.security.transport.ssl.key: node.key',
-      'xpack.security.transport.ssl.certificate: node.crt',
-      'xpack.security.transport.ssl.certificate_authorities: [ca.crt]',
-      'xpack.security.transport.ssl.verification_mode: certificate',
+      ...SECURITY_SETTINGS,
     ];
   }
 }
@@ -228,38 +221,12 @@ export class LocalCluster {
     body?: unknown,
     opts: { timeoutMs?: number; ndjson?: boolean } = {},
   ): Promise<EsResponse> {
-    return new Promise((resolve, reject) => {
-      const payload =
-        body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const contentType = opts.ndjson ? 'application/x-ndjson' : 'application/json';
-      const req = https.request(
-        new URL(apiPath, node.url),
-        {
-          method,
-          ca: fs.readFileSync(this.certificates.caFile),
-          auth: `elastic:${this.elasticPassword}`,
-          headers: payload === undefined ? {} : { 'Content-Type': contentType },
-          timeout: opts.timeoutMs ?? 30_000,
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => {
-            let parsed: any;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed, text });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath} timed out`)));
-      req.on('error', reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
+    return httpsJsonRequest(new URL(apiPath, node.url), {
+      method,
+      body,
+      caFile: this.certificates.caFile,
+      auth: `elastic:${this.elasticPassword}`,
+      ...opts,
     });
   }
 

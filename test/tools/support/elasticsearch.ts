@@ -163,6 +163,79 @@ export interface ElasticsearchServerOptions {
   readonly settings?: Record<string, string | string[]>;
 }
 
+/**
+ * Security on, TLS on HTTP and transport with the node certificate of {@link makeCertificates}
+ * (copied into the config directory); transport verifies the chain only, as in the stack.
+ */
+export const SECURITY_SETTINGS: readonly string[] = [
+  'xpack.security.enabled: true',
+  'xpack.security.http.ssl.enabled: true',
+  'xpack.security.http.ssl.key: node.key',
+  'xpack.security.http.ssl.certificate: node.crt',
+  'xpack.security.http.ssl.certificate_authorities: [ca.crt]',
+  'xpack.security.transport.ssl.enabled: true',
+  'xpack.security.transport.ssl.key: node.key',
+  'xpack.security.transport.ssl.certificate: node.crt',
+  'xpack.security.transport.ssl.certificate_authorities: [ca.crt]',
+  'xpack.security.transport.ssl.verification_mode: certificate',
+];
+
+/** What {@link httpsJsonRequest} sends. */
+export interface JsonRequestOptions {
+  readonly method: string;
+  /** A string is sent as it is, anything else as JSON. @default - no body */
+  readonly body?: unknown;
+  /** The CA the server's certificate is verified against. */
+  readonly caFile: string;
+  /** `user:password` for basic authentication. */
+  readonly auth: string;
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+  /** The body is NDJSON (a bulk request). @default false */
+  readonly ndjson?: boolean;
+}
+
+/**
+ * One HTTPS request to an Elasticsearch node, JSON in and out: the status, the parsed body
+ * (undefined when it is not JSON) and its text. The way the tools tier talks to its nodes.
+ */
+export function httpsJsonRequest(url: URL, options: JsonRequestOptions): Promise<EsResponse> {
+  const { method, body } = options;
+  const payload =
+    body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const contentType = options.ndjson ? 'application/x-ndjson' : 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method,
+        ca: fs.readFileSync(options.caFile),
+        auth: options.auth,
+        headers: payload === undefined ? {} : { 'Content-Type': contentType },
+        timeout: options.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks as unknown as Uint8Array[]).toString('utf8');
+          let parsed: any;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname} timed out`)));
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
 export class ElasticsearchServer {
   /**
    * Starts one node and waits until it answers `_cluster/health` as `elastic`. Always call
@@ -227,16 +300,7 @@ export class ElasticsearchServer {
         `http.port: ${httpPort}`,
         `transport.port: ${transportPort}`,
         'discovery.type: single-node',
-        'xpack.security.enabled: true',
-        'xpack.security.http.ssl.enabled: true',
-        'xpack.security.http.ssl.key: node.key',
-        'xpack.security.http.ssl.certificate: node.crt',
-        'xpack.security.http.ssl.certificate_authorities: [ca.crt]',
-        'xpack.security.transport.ssl.enabled: true',
-        'xpack.security.transport.ssl.key: node.key',
-        'xpack.security.transport.ssl.certificate: node.crt',
-        'xpack.security.transport.ssl.certificate_authorities: [ca.crt]',
-        'xpack.security.transport.ssl.verification_mode: certificate',
+        ...SECURITY_SETTINGS,
         ...Object.entries(options.settings ?? {}).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
         '',
       ].join('\n'),
@@ -320,41 +384,13 @@ export class ElasticsearchServer {
     body?: unknown,
     opts: { base?: string; auth?: string; timeoutMs?: number; ndjson?: boolean } = {},
   ): Promise<EsResponse> {
-    const url = new URL(apiPath, opts.base ?? (this.url || this.nodeUrl));
-    const payload =
-      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        url,
-        {
-          method,
-          ca: fs.readFileSync(this.certificates.caFile),
-          auth: opts.auth ?? `elastic:${this.elasticPassword}`,
-          headers:
-            payload === undefined
-              ? {}
-              : { 'Content-Type': opts.ndjson ? 'application/x-ndjson' : 'application/json' },
-          timeout: opts.timeoutMs ?? 30_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks as unknown as Uint8Array[]).toString('utf8');
-            let parsed: any;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed, text });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath} timed out`)));
-      req.on('error', reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
+    return httpsJsonRequest(new URL(apiPath, opts.base ?? (this.url || this.nodeUrl)), {
+      method,
+      body,
+      caFile: this.certificates.caFile,
+      auth: opts.auth ?? `elastic:${this.elasticPassword}`,
+      timeoutMs: opts.timeoutMs,
+      ndjson: opts.ndjson,
     });
   }
 
