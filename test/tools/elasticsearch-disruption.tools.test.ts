@@ -160,3 +160,21 @@ test('a node holding shard copies is taken out and let back in without the data 
     await standIn.close();
   }
 });
+
+test('every node has the security-analysis plugin, so native roles can be stored from any node', async () => {
+  const plugins: { name: string; component: string }[] = await cluster.ok(
+    cluster.node('es-0'),
+    'GET',
+    '/_cat/plugins?format=json&h=name,component',
+  );
+  expect(plugins.map((p) => `${p.name} ${p.component}`).sort()).toEqual([
+    'es-0 security-analysis',
+    'es-1 security-analysis',
+    'es-2 security-analysis',
+  ]);
+  expect(
+    await cluster.ok(cluster.node('es-2'), 'PUT', '/_security/role/logs_reader', {
+      indices: [{ names: ['logs'], privileges: ['read'] }],
+    }),
+  ).toEqual({ role: { created: true } });
+});
