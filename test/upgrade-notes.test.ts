@@ -53,3 +53,30 @@ test('the notes name the restarting workloads as kind/name of workloads this rel
   );
   expect(restarted.filter((w) => !names.has(w))).toEqual([]);
 });
+
+test('a restarting workload followed by environments in brackets restarts only there', () => {
+  const sample = [
+    '- **Pods restart** in `deployment/a`, `deployment/b` (staging, prod), which does x, and',
+    '  `statefulset/c` (dev) and `statefulset/d`.',
+    '',
+  ].join('\n');
+  expect(restartedWorkloads(sample)).toEqual([
+    'deployment/a',
+    'deployment/b',
+    'statefulset/c',
+    'statefulset/d',
+  ]);
+  expect(restartedWorkloads(sample, 'dev')).toEqual([
+    'deployment/a',
+    'statefulset/c',
+    'statefulset/d',
+  ]);
+  expect(restartedWorkloads(sample, 'prod')).toEqual([
+    'deployment/a',
+    'deployment/b',
+    'statefulset/d',
+  ]);
+  // This release's notes: Kibana restarts where it changed to kibana_system only.
+  expect(restartedWorkloads(notes, 'dev')).not.toContain('deployment/kibana');
+  expect(restartedWorkloads(notes, 'staging')).toContain('deployment/kibana');
+});
