@@ -229,8 +229,11 @@ export function networkPolicyProblems(objects: KubeObject[]): string[] {
   }
   const allows = policies.filter((p) => !['default-deny', 'allow-dns'].includes(p.metadata.name));
   // Policies do not apply to pods on the host's network (node-exporter): those are the node's traffic.
+  // The node tuner needs no traffic at all (a sysctl, then a pause process): deny-all is right.
+  const noTraffic = (o: KubeObject) =>
+    o.kind === 'DaemonSet' && o.metadata.name === 'elasticsearch-node-tuning';
   for (const workload of objects.filter(
-    (o) => podTemplateOf(o) && !podTemplateOf(o).spec.hostNetwork,
+    (o) => podTemplateOf(o) && !podTemplateOf(o).spec.hostNetwork && !noTraffic(o),
   )) {
     const labels = podTemplateOf(workload).metadata?.labels ?? {};
     const selected = allows.some(
