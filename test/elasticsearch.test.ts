@@ -37,11 +37,6 @@ describe('ElasticsearchCluster', () => {
     );
     expect(masters['node.roles']).toEqual(['master']);
     expect(data['node.roles']).toEqual(['data', 'ingest']);
-    expect(data['cluster.initial_master_nodes']).toEqual([
-      'elasticsearch-master-0',
-      'elasticsearch-master-1',
-      'elasticsearch-master-2',
-    ]);
     expect(data['discovery.seed_hosts']).toEqual(['elasticsearch-transport']);
     expect(cluster.masterEligibleNodes).toBe(3);
     expect(cluster.dataNodes).toBe(4);
@@ -93,12 +88,12 @@ describe('ElasticsearchCluster', () => {
     ]);
   });
 
-  test('readiness asks for local health, waiting for green only once after a start', () => {
+  test('readiness asks for an elected master in the local cluster state, waiting for green only once after a start', () => {
     const { objects } = synth({ data: { replicas: 3 } });
     const container = named(objects, 'StatefulSet', 'elasticsearch-node').spec.template.spec
       .containers[0];
     const script = container.readinessProbe.exec.command.join(' ');
-    expect(script).toContain('_cluster/health?local=true');
+    expect(script).toContain('_cluster/state/master_node?local=true');
     expect(script).toContain('"status":"green"');
     expect(script).toContain('-X DELETE "$url/_nodes/$id/shutdown"');
     expect(container.lifecycle.preStop.exec.command.join(' ')).toContain(

@@ -23,6 +23,7 @@ import {
   TERMINATION_GRACE_SECONDS,
 } from './elasticsearch-lifecycle';
 import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
+import { renderStartScript } from './elasticsearch-start';
 import { IElasticsearchCluster } from './elasticsearch-reference';
 import {
   BoundSnapshotRepository,
@@ -561,7 +562,6 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
         clusterName: this.clusterName,
         roles: group.roles,
         seedHost: context.transportService,
-        initialMasterNodes: context.masterPods,
         singleNode: context.singleNode,
         security: this.securityEnabled ? { certificatesDir: CERTS_DIR } : undefined,
         allowMmap: context.allowMmap,
@@ -625,12 +625,31 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       };
     }
 
+    // The first election needs the master-eligible names once; a single node needs none.
+    const bootstrap =
+      group.roles.includes('master') && !context.singleNode
+        ? {
+            clientUrl: `${this.endpoint.url}/`,
+            caFile: this.securityEnabled ? `${CERTS_DIR}/ca.crt` : undefined,
+            initialMasterNodes: context.masterPods,
+          }
+        : undefined;
+    if (bootstrap) {
+      this.connectTo(
+        group.role,
+        this.endpoint,
+        'at start, whether a ready node answers, so a cluster has formed (start wrapper)',
+      );
+    }
     const container = renderContainer(
       this,
       `${group.role === 'master' ? 'masters' : 'data'}.resources`,
       {
         name: 'elasticsearch',
         image: this.image,
+        // args, not command: the image's entrypoint (tini, docker-entrypoint.sh) runs the
+        // wrapper, which execs the entrypoint again with `eswrapper` and its -E settings.
+        args: bootstrap ? ['bash', '-c', renderStartScript({ bootstrap })] : undefined,
         env,
         ports: [
           { name: 'http', containerPort: HTTP_PORT },

@@ -5,8 +5,6 @@ export interface ElasticsearchConfigOptions {
   readonly roles: string[];
   /** Headless Service through which nodes find each other (`discovery.seed_hosts`). */
   readonly seedHost: string;
-  /** Pod names of the master-eligible nodes, for the first election; empty for a single node. */
-  readonly initialMasterNodes: string[];
   readonly singleNode: boolean;
   readonly security?: { readonly certificatesDir: string };
   /** `node.store.allow_mmap`; false removes the need for a raised `vm.max_map_count`. */
@@ -36,8 +34,9 @@ export function renderElasticsearchConfig(
   if (options.singleNode) {
     config['discovery.type'] = 'single-node';
   } else {
+    // Not cluster.initial_master_nodes: the start wrapper passes it only while no cluster has
+    // formed (renderStartScript), as Elastic says to remove it once one has.
     config['discovery.seed_hosts'] = [options.seedHost];
-    config['cluster.initial_master_nodes'] = options.initialMasterNodes;
   }
   if (options.security) {
     const dir = options.security.certificatesDir;
