@@ -129,7 +129,8 @@ describe('preStop hook', () => {
     expect(r.out).toContain(
       `not COMPLETE after ${PRESTOP_WAIT_SECONDS}s: {"nodes":[{"status":"STALLED"}]}`,
     );
-  });
+    // Thirty real polls (curl each): beyond jest's 5 s default on two busy cores.
+  }, 30_000);
 
   test('fails when the shutdown cannot be registered, without waiting', async () => {
     answer = node({ put: 403 });

@@ -43,6 +43,22 @@ function runWrapper(script: string, httpCode: string): { args: string[]; out: st
 }
 
 describe('renderStartScript', () => {
+  test('passes the zone the init container wrote as node.attr.zone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'es-zone-file-'));
+    try {
+      writeFileSync(join(dir, 'zone'), 'eu-west-1c\n');
+      const script = renderStartScript({
+        entrypoint: ['entrypoint', 'eswrapper'],
+        zoneFile: join(dir, 'zone'),
+      });
+      const { args, out } = runWrapper(script, '000');
+      expect(args).toEqual(['eswrapper', '-Enode.attr.zone=eu-west-1c']);
+      expect(out).toContain('node.attr.zone: eu-west-1c');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const bootstrap = {
     clientUrl: 'https://elasticsearch-http.observability.svc:9200/',
     caFile: '/certs/ca.crt',
@@ -94,7 +110,11 @@ describe('ElasticsearchCluster: cluster.initial_master_nodes only at bootstrap',
   });
 
   test("dedicated masters start through the wrapper, which checks the data nodes' client Service", () => {
-    const objects = synth({ masters: { replicas: 3 }, data: { replicas: 3 } });
+    const objects = synth({
+      masters: { replicas: 3 },
+      data: { replicas: 3 },
+      zoneAwareness: false,
+    });
     const master = container(objects, 'elasticsearch-master');
     expect(master.command).toBeUndefined();
     expect(master.args.slice(0, 2)).toEqual(['bash', '-c']);
@@ -113,8 +133,12 @@ describe('ElasticsearchCluster: cluster.initial_master_nodes only at bootstrap',
     expect(master.args[2]).toContain("--cacert '/usr/share/elasticsearch/config/certs/ca.crt'");
   });
 
-  test('master-ineligible data nodes keep the image entrypoint untouched', () => {
-    const objects = synth({ masters: { replicas: 3 }, data: { replicas: 3 } });
+  test('master-ineligible data nodes without zone awareness keep the image entrypoint untouched', () => {
+    const objects = synth({
+      masters: { replicas: 3 },
+      data: { replicas: 3 },
+      zoneAwareness: false,
+    });
     expect(container(objects, 'elasticsearch-data').args).toBeUndefined();
   });
 

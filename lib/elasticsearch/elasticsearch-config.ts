@@ -9,6 +9,11 @@ export interface ElasticsearchConfigOptions {
   readonly security?: { readonly certificatesDir: string };
   /** `node.store.allow_mmap`; false removes the need for a raised `vm.max_map_count`. */
   readonly allowMmap: boolean;
+  /**
+   * `cluster.routing.allocation.awareness.attributes`: node attributes (`node.attr.<name>`,
+   * given at start) whose values keep a shard's copies apart. @default - none
+   */
+  readonly awarenessAttributes?: readonly string[];
   /** `path.repo`: the mount paths of shared-filesystem snapshot repositories. @default - none */
   readonly snapshotPaths?: readonly string[];
 }
@@ -28,6 +33,10 @@ export function renderElasticsearchConfig(
     'path.data': '/usr/share/elasticsearch/data',
     'node.store.allow_mmap': options.allowMmap,
   };
+  if (options.awarenessAttributes && options.awarenessAttributes.length > 0) {
+    config['cluster.routing.allocation.awareness.attributes'] =
+      options.awarenessAttributes.join(',');
+  }
   if (options.snapshotPaths && options.snapshotPaths.length > 0) {
     config['path.repo'] = [...options.snapshotPaths];
   }

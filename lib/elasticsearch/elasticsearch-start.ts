@@ -29,6 +29,11 @@ export interface StartScriptOptions {
   readonly entrypoint?: readonly string[];
   /** Set on master-eligible nodes of a cluster of more than one node. @default - no check */
   readonly bootstrap?: BootstrapCheck;
+  /**
+   * The file the zone init container wrote: its content becomes `node.attr.zone`.
+   * @default - no zone
+   */
+  readonly zoneFile?: string;
 }
 
 /** Single quotes for the shell: `it's` becomes `'it'\''s'`. */
@@ -37,7 +42,8 @@ function shellQuote(value: string): string {
 }
 
 /**
- * The wrapper script (bash). With `bootstrap`, it asks the client Service whether any node
+ * The wrapper script (bash). With `zoneFile`, the node gets `-Enode.attr.zone=<its content>`.
+ * With `bootstrap`, it asks the client Service whether any node
  * answers over HTTP: any status, a 401 included, means a ready node, and the readiness check
  * passes only on a node that sees an elected master, so a cluster has formed and the node
  * starts without `cluster.initial_master_nodes` (Elastic: remove it once the cluster has
@@ -62,6 +68,14 @@ export function renderStartScript(options: StartScriptOptions = {}): string {
       'else',
       '  echo "a ready node answers on $client (HTTP $code): the cluster has formed, starting without cluster.initial_master_nodes"',
       'fi',
+    );
+  }
+  if (options.zoneFile) {
+    lines.push(
+      `zone="$(cat ${shellQuote(options.zoneFile)})" || exit 1`,
+      '[ -n "$zone" ] || { echo "no zone in ' + options.zoneFile + '"; exit 1; }',
+      'echo "node.attr.zone: $zone"',
+      'settings+=("-Enode.attr.zone=$zone")',
     );
   }
   lines.push(`exec ${entrypoint} "\${settings[@]}"`);

@@ -95,6 +95,11 @@ export function danglingReferences(objects: KubeObject[], secrets: Iterable<stri
     const [namespace, name] = secret.split('/');
     defined.add(`Secret/${namespace}/${name}`);
   }
+  // Kubernetes publishes the cluster's CA as ConfigMap kube-root-ca.crt in every namespace.
+  for (const ns of objects.filter((o) => o.kind === 'Namespace'))
+    defined.add(`ConfigMap/${ns.metadata.name}/kube-root-ca.crt`);
+  for (const o of objects)
+    if (o.metadata.namespace) defined.add(`ConfigMap/${o.metadata.namespace}/kube-root-ca.crt`);
   return objects
     .flatMap(referencesOf)
     .filter(
