@@ -4,6 +4,7 @@ import {
   Spread,
   TraceStorage,
   ValueMask,
+  VirtualMemory,
 } from '../lib';
 import { uiAccess } from './teams';
 
@@ -22,6 +23,10 @@ export const prod: ObservabilityStackProps = {
       storage: { size: '200Gi' },
     },
     spread: Spread.REQUIRED,
+    // Memory-mapped index files (node.store.allow_mmap: true), the setting Elastic advises in
+    // production: the node-tuning DaemonSet in the agents namespace raises vm.max_map_count on
+    // every node, and the Elasticsearch pods stay restricted.
+    virtualMemory: VirtualMemory.NODE_TUNING,
     // Daily snapshots of every log class (kept as long as the class: trades 365 days) to S3,
     // with an access key from Secret elasticsearch-snapshots-s3 in every node's keystore.
     snapshotRepository: SnapshotRepository.s3({

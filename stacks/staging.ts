@@ -5,6 +5,7 @@ import {
   Spread,
   TraceStorage,
   ValueMask,
+  VirtualMemory,
   withLogRetention,
 } from '../lib';
 import { uiAccess } from './teams';
@@ -20,6 +21,9 @@ export const staging: ObservabilityStackProps = {
   elasticsearch: {
     data: { replicas: 3, storage: { size: '50Gi' } },
     spread: Spread.PREFERRED,
+    // As prod: memory-mapped storage with the node tuner, so that staging runs the searches and
+    // the DaemonSet prod runs, and a node the tuner misses shows here first.
+    virtualMemory: VirtualMemory.NODE_TUNING,
     // Production's backups, in a bucket of its own: the restore procedure is rehearsed here.
     snapshotRepository: SnapshotRepository.s3({
       bucket: 'acme-observability-staging-snapshots',

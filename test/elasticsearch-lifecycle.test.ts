@@ -28,10 +28,23 @@ let dir: string;
 let access: LocalNodeAccess;
 
 /** A node: answers health, its id, and the shutdown API from `shutdown` (status per GET). */
-function node(options: { health?: string; statuses?: string[]; put?: number; del?: number }) {
+function node(options: {
+  health?: string;
+  statuses?: string[];
+  put?: number;
+  del?: number;
+  master?: boolean;
+}) {
   const statuses = [...(options.statuses ?? ['COMPLETE'])];
   return (req: RecordedRequest): RecordedAnswer => {
-    if (req.url === '/_cluster/health?local=true') return 200;
+    if (req.url === '/_cluster/state/master_node?local=true')
+      return {
+        status: 200,
+        body:
+          options.master === false
+            ? '{"cluster_name":"logs"}'
+            : '{"cluster_name":"logs","master_node":"Mq1-master-id"}',
+      };
     if (req.url.startsWith('/_cluster/health?'))
       return { status: 200, body: `{"status":"${options.health ?? 'green'}"}` };
     if (req.url.startsWith('/_nodes/_local?'))
@@ -161,7 +174,15 @@ describe('readiness check', () => {
     requests = [];
     answer = node({ health: 'red' });
     expect((await run(script)).status).toBe(0);
-    expect(calls()).toEqual(['GET /_cluster/health?local=true']);
+    expect(calls()).toEqual(['GET /_cluster/state/master_node?local=true']);
+  });
+
+  test('is not ready while its own cluster state names no elected master (not joined to a cluster)', async () => {
+    answer = node({ master: false });
+    const result = await run(renderReadinessScript(access, { waitForGreen: false }));
+    expect(result.status).toBe(1);
+    expect(result.out).toContain('no elected master in this node');
+    expect(calls()).toEqual(['GET /_cluster/state/master_node?local=true']);
   });
 
   test('is not ready while the node does not answer', async () => {

@@ -37,11 +37,6 @@ describe('ElasticsearchCluster', () => {
     );
     expect(masters['node.roles']).toEqual(['master']);
     expect(data['node.roles']).toEqual(['data', 'ingest']);
-    expect(data['cluster.initial_master_nodes']).toEqual([
-      'elasticsearch-master-0',
-      'elasticsearch-master-1',
-      'elasticsearch-master-2',
-    ]);
     expect(data['discovery.seed_hosts']).toEqual(['elasticsearch-transport']);
     expect(cluster.masterEligibleNodes).toBe(3);
     expect(cluster.dataNodes).toBe(4);
@@ -93,12 +88,12 @@ describe('ElasticsearchCluster', () => {
     ]);
   });
 
-  test('readiness asks for local health, waiting for green only once after a start', () => {
+  test('readiness asks for an elected master in the local cluster state, waiting for green only once after a start', () => {
     const { objects } = synth({ data: { replicas: 3 } });
     const container = named(objects, 'StatefulSet', 'elasticsearch-node').spec.template.spec
       .containers[0];
     const script = container.readinessProbe.exec.command.join(' ');
-    expect(script).toContain('_cluster/health?local=true');
+    expect(script).toContain('_cluster/state/master_node?local=true');
     expect(script).toContain('"status":"green"');
     expect(script).toContain('-X DELETE "$url/_nodes/$id/shutdown"');
     expect(container.lifecycle.preStop.exec.command.join(' ')).toContain(
@@ -183,8 +178,12 @@ describe('ElasticsearchCluster', () => {
 
     test('every node group runs a privileged sysctl init container that raises vm.max_map_count', () => {
       for (const pod of pods) {
-        expect(pod.initContainers).toHaveLength(1);
+        // First, before the zone lookup: nothing else runs on a node below the value.
         const [sysctl] = pod.initContainers;
+        expect(pod.initContainers.filter((c: any) => c.securityContext.privileged)).toEqual([
+          sysctl,
+        ]);
+        expect(sysctl.name).toBe('sysctl');
         expect(sysctl.image).toBe(Images.sysctl);
         expect(sysctl.command.slice(0, 2)).toEqual(['sh', '-c']);
         expect(sysctl.command[2]).toContain('sysctl -w vm.max_map_count=1048576');

@@ -84,12 +84,23 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
   });
 
   test('every container has requests, a memory limit and a hardened security context', () => {
-    for (const template of objects.map(podTemplateOf).filter(Boolean)) {
+    for (const o of objects.filter(podTemplateOf)) {
+      const template = podTemplateOf(o);
       for (const c of [...(template.spec.initContainers ?? []), ...template.spec.containers]) {
         expect(c.resources.requests.cpu).toBeDefined();
         expect(c.resources.requests.memory).toBeDefined();
         expect(c.resources.limits.memory).toBeDefined();
-        expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+        if (c.securityContext.privileged) {
+          // The one privileged container, documented in policy-exceptions.yaml: the node tuner's
+          // sysctl step (the API server refuses allowPrivilegeEscalation: false on it).
+          expect([o.metadata.namespace, o.metadata.name, c.name]).toEqual([
+            'observability-agents',
+            'elasticsearch-node-tuning',
+            'sysctl',
+          ]);
+        } else {
+          expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+        }
         expect(c.securityContext.capabilities.drop).toEqual(['ALL']);
         expect(
           c.securityContext.seccompProfile ?? template.spec.securityContext.seccompProfile,
@@ -104,6 +115,9 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     );
     for (const w of workloads) {
       for (const c of w.spec.template.spec.containers) {
+        // The node tuner's pause container has no port and no shell to probe: the kubelet
+        // already sees the one thing a probe could, that the process runs.
+        if (w.metadata.name === 'elasticsearch-node-tuning' && c.name === 'pause') continue;
         expect([
           w.metadata.name,
           c.name,
@@ -174,6 +188,34 @@ describe('topology per environment (docs/architecture.md#4-environments)', () =>
       expect(find(objects, 'PodDisruptionBudget', name)).toBeDefined();
     }
   });
+});
+
+describe('memory-mapped storage per environment (README "vm.max_map_count: who picks what")', () => {
+  test('dev keeps node.store.allow_mmap off and deploys no node tuner', () => {
+    const { objects } = synthEnvironment('dev');
+    const yml = parse(
+      find(objects, 'ConfigMap', 'elasticsearch-node-config')!.data['elasticsearch.yml'],
+    );
+    expect(yml['node.store.allow_mmap']).toBe(false);
+    expect(find(objects, 'DaemonSet', 'elasticsearch-node-tuning')).toBeUndefined();
+  });
+
+  test.each([
+    ['staging' as const, ['elasticsearch-node-config']],
+    ['prod' as const, ['elasticsearch-master-config', 'elasticsearch-data-config']],
+  ])(
+    '%s memory-maps its index files, with the node tuner in the agents namespace',
+    (env, configs) => {
+      const { objects } = synthEnvironment(env);
+      for (const name of configs) {
+        const yml = parse(find(objects, 'ConfigMap', name)!.data['elasticsearch.yml']);
+        expect([name, yml['node.store.allow_mmap']]).toEqual([name, true]);
+      }
+      const tuner = find(objects, 'DaemonSet', 'elasticsearch-node-tuning')!;
+      expect(tuner.metadata.namespace).toBe('observability-agents');
+      expect(tuner.spec.template.spec.initContainers[0].securityContext.privileged).toBe(true);
+    },
+  );
 });
 
 describe('the dev environment fits a laptop cluster (docs/architecture.md#4-environments)', () => {

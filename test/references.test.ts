@@ -22,6 +22,9 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     ),
   );
   const external = new Set(stack.externalSecrets.map((s) => `${s.namespace}/${s.name}`));
+  // Kubernetes publishes the cluster's CA as ConfigMap kube-root-ca.crt in every namespace.
+  for (const ns of objects.filter((o) => o.kind === 'Namespace'))
+    defined.add(`ConfigMap/${ns.metadata.name}/kube-root-ca.crt`);
 
   test('every namespaced object names its namespace explicitly', () => {
     expect(

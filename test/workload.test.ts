@@ -1,7 +1,13 @@
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { ComponentIdentity } from '../lib/core/labels';
-import { addWorkload, PodTemplateOptions, WorkloadSpecOptions } from '../lib/core/workload';
+import {
+  addWorkload,
+  PodTemplateOptions,
+  Spread,
+  spreadPods,
+  WorkloadSpecOptions,
+} from '../lib/core/workload';
 
 const identity: ComponentIdentity = {
   name: 'demo',
@@ -101,5 +107,55 @@ describe('addWorkload', () => {
       rollingUpdate: { maxUnavailable: '10%' },
     });
     expect(object.spec.replicas).toBeUndefined();
+  });
+});
+
+describe('spreadPods', () => {
+  const zoneConstraint = (spread: Spread) => spreadPods(identity, spread).topologySpreadConstraints;
+  const antiAffinity = (spread: Spread) => spreadPods(identity, spread).affinity?.podAntiAffinity;
+
+  test('NONE sets no constraint', () => {
+    expect(spreadPods(identity, Spread.NONE)).toEqual({});
+  });
+
+  test('PREFERRED prefers other nodes and spreads over zones softly', () => {
+    expect(antiAffinity(Spread.PREFERRED)).toHaveProperty(
+      'preferredDuringSchedulingIgnoredDuringExecution',
+    );
+    expect(zoneConstraint(Spread.PREFERRED)).toEqual([
+      expect.objectContaining({
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        maxSkew: 1,
+      }),
+    ]);
+  });
+
+  test('REQUIRED requires other nodes and still spreads over zones softly', () => {
+    expect(
+      antiAffinity(Spread.REQUIRED)!.requiredDuringSchedulingIgnoredDuringExecution![0].topologyKey,
+    ).toBe('kubernetes.io/hostname');
+    expect(zoneConstraint(Spread.REQUIRED)![0].whenUnsatisfiable).toBe('ScheduleAnyway');
+  });
+
+  test('REQUIRED_ZONES requires other nodes and an even spread over zones (DoNotSchedule)', () => {
+    expect(
+      antiAffinity(Spread.REQUIRED_ZONES)!.requiredDuringSchedulingIgnoredDuringExecution![0]
+        .topologyKey,
+    ).toBe('kubernetes.io/hostname');
+    expect(zoneConstraint(Spread.REQUIRED_ZONES)).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: {
+          matchLabels: {
+            'app.kubernetes.io/name': 'demo',
+            'app.kubernetes.io/instance': 'demo-a',
+            'app.kubernetes.io/component': 'server',
+          },
+        },
+      },
+    ]);
   });
 });

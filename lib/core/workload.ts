@@ -178,6 +178,13 @@ export enum Spread {
   PREFERRED = 'preferred',
   /** Require different nodes; prefer different zones (prod). */
   REQUIRED = 'required',
+  /**
+   * Require different nodes and an even spread over zones (`whenUnsatisfiable:
+   * DoNotSchedule`): a pod that would put one zone two ahead of another stays Pending, in a
+   * zone outage or with too few nodes in a zone too. For clusters whose zones can always take
+   * their share.
+   */
+  REQUIRED_ZONES = 'required-zones',
 }
 
 /** Anti-affinity and topology spread for the pods of one identity. */
@@ -191,7 +198,7 @@ export function spreadPods(
   return {
     affinity: {
       podAntiAffinity:
-        spread === Spread.REQUIRED
+        spread === Spread.REQUIRED || spread === Spread.REQUIRED_ZONES
           ? { requiredDuringSchedulingIgnoredDuringExecution: [nodeTerm] }
           : {
               preferredDuringSchedulingIgnoredDuringExecution: [
@@ -203,7 +210,7 @@ export function spreadPods(
       {
         maxSkew: 1,
         topologyKey: 'topology.kubernetes.io/zone',
-        whenUnsatisfiable: 'ScheduleAnyway',
+        whenUnsatisfiable: spread === Spread.REQUIRED_ZONES ? 'DoNotSchedule' : 'ScheduleAnyway',
         labelSelector,
       },
     ],

@@ -23,6 +23,13 @@ import {
   TERMINATION_GRACE_SECONDS,
 } from './elasticsearch-lifecycle';
 import { renderMaxMapCountContainer } from './elasticsearch-node-tuning';
+import { renderStartScript } from './elasticsearch-start';
+import {
+  renderZoneInitContainer,
+  ZONE_ATTRIBUTE,
+  ZONE_DIR,
+  ZONE_LOOKUP_RULES,
+} from './elasticsearch-zone';
 import { IElasticsearchCluster } from './elasticsearch-reference';
 import {
   BoundSnapshotRepository,
@@ -122,8 +129,22 @@ export interface ElasticsearchClusterProps extends ComponentProps {
    * @default Images.sysctl
    */
   readonly sysctlImage?: string;
-  /** How nodes of a group are kept apart. @default Spread.PREFERRED */
+  /**
+   * How nodes of a group are kept apart: `Spread.PREFERRED` (different nodes and zones if
+   * possible), `REQUIRED` (different nodes always, zones if possible), `REQUIRED_ZONES`
+   * (different nodes, and no zone two pods ahead of another: `DoNotSchedule`), `NONE`.
+   * @default Spread.PREFERRED
+   */
   readonly spread?: Spread;
+  /**
+   * Each node learns its zone (the `topology.kubernetes.io/zone` label of its Kubernetes node,
+   * read by an init container allowed to `get` nodes) as `node.attr.zone`, and
+   * `cluster.routing.allocation.awareness.attributes: zone` keeps a primary and its replicas
+   * in different zones. A node without the label does not start (its init container fails
+   * with the fix), since awareness would give it no shard: label every node, or turn this off.
+   * @default - true when `spread` is not `Spread.NONE` and there is more than one data node
+   */
+  readonly zoneAwareness?: boolean;
   /**
    * Where snapshots go: `SnapshotRepository.s3(...)`, `.gcs(...)`, `.azure(...)` or
    * `.sharedFilesystem(...)`. Its credentials go from their Secrets into every node's keystore
@@ -172,6 +193,7 @@ interface NodeGroupContext {
   readonly singleNode: boolean;
   readonly dataNodes: number;
   readonly spread: Spread;
+  readonly zoneAwareness: boolean;
   readonly allowMmap: boolean;
   readonly sysctlImage?: string;
 }
@@ -197,6 +219,8 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
   public readonly masterEligibleNodes: number;
   /** Number of data nodes. */
   public readonly dataNodes: number;
+  /** Whether nodes carry `node.attr.zone` and shard allocation is zone-aware. */
+  public readonly zoneAwareness: boolean;
   /** The snapshot repository every node can write to, when `snapshotRepository` is set. */
   public readonly snapshotRepository?: BoundSnapshotRepository;
   /** The node groups as deployed: StatefulSet name, roles, replicas, heap in MiB. */
@@ -241,14 +265,21 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       .reduce((n, g) => n + g.replicas, 0);
     this.validateQuorum(props.masters !== undefined);
 
+    const spread = props.spread ?? Spread.PREFERRED;
+    this.zoneAwareness = props.zoneAwareness ?? (spread !== Spread.NONE && this.dataNodes > 1);
     const serviceAccount = this.addServiceAccount();
+    if (this.zoneAwareness) {
+      // Least privilege for the zone init container: `get` on nodes, nothing else.
+      this.addClusterRole('zone-lookup', serviceAccount, ZONE_LOOKUP_RULES);
+    }
     this.addTransportService(transportService);
     this.recordTransportFlow();
     this.endpoint = this.addHttpService(httpService, groups);
     this.addNodeGroups(groups, {
       serviceAccount,
       transportService,
-      spread: props.spread ?? Spread.PREFERRED,
+      spread,
+      zoneAwareness: this.zoneAwareness,
       sysctlImage,
     });
     this.nodeGroups = groups.map((g) => ({
@@ -375,7 +406,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
     groups: NodeGroup[],
     context: Pick<
       NodeGroupContext,
-      'serviceAccount' | 'transportService' | 'spread' | 'sysctlImage'
+      'serviceAccount' | 'transportService' | 'spread' | 'zoneAwareness' | 'sysctlImage'
     >,
   ): void {
     const masterPods = groups
@@ -519,10 +550,12 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
   private initContainers(
     sysctlImage: string | undefined,
     keystore: k8s.Container | undefined,
+    zone: k8s.Container | undefined,
   ): k8s.Container[] | undefined {
     const containers = [
       ...(sysctlImage ? [renderMaxMapCountContainer(this, sysctlImage)] : []),
       ...(keystore ? [keystore] : []),
+      ...(zone ? [zone] : []),
     ];
     return containers.length > 0 ? containers : undefined;
   }
@@ -561,10 +594,10 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
         clusterName: this.clusterName,
         roles: group.roles,
         seedHost: context.transportService,
-        initialMasterNodes: context.masterPods,
         singleNode: context.singleNode,
         security: this.securityEnabled ? { certificatesDir: CERTS_DIR } : undefined,
         allowMmap: context.allowMmap,
+        awarenessAttributes: context.zoneAwareness ? [ZONE_ATTRIBUTE] : undefined,
         snapshotPaths: this.snapshotRepository?.sharedFilesystem
           ? [this.snapshotRepository.sharedFilesystem.mountPath]
           : undefined,
@@ -580,6 +613,7 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       { name: 'ES_JAVA_OPTS', value: `-Xms${group.heapMegabytes}m -Xmx${group.heapMegabytes}m` },
     ];
     const keystore = this.keystoreInitContainer();
+    const zone = context.zoneAwareness ? renderZoneInitContainer(this, this.image) : undefined;
     const sharedFilesystem = this.snapshotRepository?.sharedFilesystem;
     const volumeMounts: k8s.VolumeMount[] = [
       // The config directory first: the files below are mounted into it.
@@ -597,7 +631,9 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       { name: 'config', configMap: { name: configMap } },
       { name: 'tmp', emptyDir: {} },
       ...(keystore?.volumes ?? []),
+      ...(zone?.volumes ?? []),
     ];
+    if (zone) volumeMounts.push(zone.volumeMount);
     if (sharedFilesystem) {
       volumeMounts.push({ name: 'snapshots', mountPath: sharedFilesystem.mountPath });
       volumes.push({
@@ -625,12 +661,38 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
       };
     }
 
+    // The first election needs the master-eligible names once; a single node needs none.
+    const bootstrap =
+      group.roles.includes('master') && !context.singleNode
+        ? {
+            clientUrl: `${this.endpoint.url}/`,
+            caFile: this.securityEnabled ? `${CERTS_DIR}/ca.crt` : undefined,
+            initialMasterNodes: context.masterPods,
+          }
+        : undefined;
+    if (bootstrap) {
+      this.connectTo(
+        group.role,
+        this.endpoint,
+        'at start, whether a ready node answers, so a cluster has formed (start wrapper)',
+      );
+    }
     const container = renderContainer(
       this,
       `${group.role === 'master' ? 'masters' : 'data'}.resources`,
       {
         name: 'elasticsearch',
         image: this.image,
+        // args, not command: the image's entrypoint (tini, docker-entrypoint.sh) runs the
+        // wrapper, which execs the entrypoint again with `eswrapper` and its -E settings.
+        args:
+          bootstrap || zone
+            ? [
+                'bash',
+                '-c',
+                renderStartScript({ bootstrap, zoneFile: zone ? `${ZONE_DIR}/zone` : undefined }),
+              ]
+            : undefined,
         env,
         ports: [
           { name: 'http', containerPort: HTTP_PORT },
@@ -664,7 +726,11 @@ export class ElasticsearchCluster extends Component implements IElasticsearchClu
           identity,
           serviceAccountName: context.serviceAccount,
           automountServiceAccountToken: false,
-          initContainers: this.initContainers(context.sysctlImage, keystore?.initContainer),
+          initContainers: this.initContainers(
+            context.sysctlImage,
+            keystore?.initContainer,
+            zone?.initContainer,
+          ),
           containers: [container],
           volumes,
           annotations: { 'checksum/config': configChecksum({ 'elasticsearch.yml': config }) },

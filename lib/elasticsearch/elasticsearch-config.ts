@@ -5,12 +5,15 @@ export interface ElasticsearchConfigOptions {
   readonly roles: string[];
   /** Headless Service through which nodes find each other (`discovery.seed_hosts`). */
   readonly seedHost: string;
-  /** Pod names of the master-eligible nodes, for the first election; empty for a single node. */
-  readonly initialMasterNodes: string[];
   readonly singleNode: boolean;
   readonly security?: { readonly certificatesDir: string };
   /** `node.store.allow_mmap`; false removes the need for a raised `vm.max_map_count`. */
   readonly allowMmap: boolean;
+  /**
+   * `cluster.routing.allocation.awareness.attributes`: node attributes (`node.attr.<name>`,
+   * given at start) whose values keep a shard's copies apart. @default - none
+   */
+  readonly awarenessAttributes?: readonly string[];
   /** `path.repo`: the mount paths of shared-filesystem snapshot repositories. @default - none */
   readonly snapshotPaths?: readonly string[];
 }
@@ -30,14 +33,19 @@ export function renderElasticsearchConfig(
     'path.data': '/usr/share/elasticsearch/data',
     'node.store.allow_mmap': options.allowMmap,
   };
+  if (options.awarenessAttributes && options.awarenessAttributes.length > 0) {
+    config['cluster.routing.allocation.awareness.attributes'] =
+      options.awarenessAttributes.join(',');
+  }
   if (options.snapshotPaths && options.snapshotPaths.length > 0) {
     config['path.repo'] = [...options.snapshotPaths];
   }
   if (options.singleNode) {
     config['discovery.type'] = 'single-node';
   } else {
+    // Not cluster.initial_master_nodes: the start wrapper passes it only while no cluster has
+    // formed (renderStartScript), as Elastic says to remove it once one has.
     config['discovery.seed_hosts'] = [options.seedHost];
-    config['cluster.initial_master_nodes'] = options.initialMasterNodes;
   }
   if (options.security) {
     const dir = options.security.certificatesDir;

@@ -63,9 +63,10 @@ function preamble(access: LocalNodeAccess): string[] {
 }
 
 /**
- * The readiness check of an Elasticsearch container. A node is ready when it answers
- * `_cluster/health?local=true` (its own view of the cluster state, so a running node stays
- * ready while the cluster is yellow). The first time after a start it also clears the
+ * The readiness check of an Elasticsearch container. A node is ready when its own view of the
+ * cluster state (`_cluster/state/master_node?local=true`) names an elected master: a running
+ * node stays ready while the cluster is yellow, and one that has not joined a cluster is not
+ * ready. The first time after a start it also clears the
  * node's shutdown record, which the preStop hook of the previous run left, and, with
  * `waitForGreen`, waits for the cluster to be green: a restarted node counts as
  * unavailable, to the StatefulSet rollout and to the PodDisruptionBudget, until every
@@ -77,7 +78,11 @@ export function renderReadinessScript(
 ): string {
   const lines = [
     ...preamble(access),
-    'es --fail -o /dev/null "$url/_cluster/health?local=true" || exit 1',
+    // Its own cluster state (local), so a running node stays ready while the cluster is
+    // yellow; with an elected master in it, so a node that has not joined a cluster is never
+    // ready, and a ready node behind the client Service means a formed cluster (the start wrapper).
+    'master="$(es --fail "$url/_cluster/state/master_node?local=true")" || exit 1',
+    'case "$master" in *\'"master_node":"\'*) ;; *) echo "no elected master in this node\'s cluster state: not joined to a cluster"; exit 1 ;; esac',
     '[ -e "$serving" ] && exit 0',
     // A node that never got ready and is now stopping keeps its shutdown record.
     '[ -e "$stopping" ] && { echo "node is stopping"; exit 1; }',

@@ -258,12 +258,25 @@ export const KUBERNETES_API_PEER: ExternalPeer = {
 };
 
 /**
+ * Whether a pod template mounts an API token: automounted, or a projected
+ * `serviceAccountToken` volume (a token for one container, such as Elasticsearch's zone lookup).
+ */
+function mountsApiToken(template: k8s.PodTemplateSpec): boolean {
+  return (
+    template.spec?.automountServiceAccountToken === true ||
+    (template.spec?.volumes ?? []).some((v) =>
+      (v.projected?.sources ?? []).some((source) => source.serviceAccountToken !== undefined),
+    )
+  );
+}
+
+/**
  * The flows the pod templates of the whole App declare themselves: every pod that mounts an
  * API token calls the Kubernetes API. Read at synthesis, when every chart is built.
  */
 export function apiServerFlows(scope: IConstruct): NetworkFlow[] {
   return appPodTemplates(scope)
-    .filter(({ template }) => template.spec?.automountServiceAccountToken)
+    .filter(({ template }) => mountsApiToken(template))
     .map(({ namespace, template }) => ({
       from: podTemplatePeer(namespace, template),
       to: NetworkPeer.external(KUBERNETES_API_PEER),

@@ -95,6 +95,11 @@ export function danglingReferences(objects: KubeObject[], secrets: Iterable<stri
     const [namespace, name] = secret.split('/');
     defined.add(`Secret/${namespace}/${name}`);
   }
+  // Kubernetes publishes the cluster's CA as ConfigMap kube-root-ca.crt in every namespace.
+  for (const ns of objects.filter((o) => o.kind === 'Namespace'))
+    defined.add(`ConfigMap/${ns.metadata.name}/kube-root-ca.crt`);
+  for (const o of objects)
+    if (o.metadata.namespace) defined.add(`ConfigMap/${o.metadata.namespace}/kube-root-ca.crt`);
   return objects
     .flatMap(referencesOf)
     .filter(
@@ -229,8 +234,11 @@ export function networkPolicyProblems(objects: KubeObject[]): string[] {
   }
   const allows = policies.filter((p) => !['default-deny', 'allow-dns'].includes(p.metadata.name));
   // Policies do not apply to pods on the host's network (node-exporter): those are the node's traffic.
+  // The node tuner needs no traffic at all (a sysctl, then a pause process): deny-all is right.
+  const noTraffic = (o: KubeObject) =>
+    o.kind === 'DaemonSet' && o.metadata.name === 'elasticsearch-node-tuning';
   for (const workload of objects.filter(
-    (o) => podTemplateOf(o) && !podTemplateOf(o).spec.hostNetwork,
+    (o) => podTemplateOf(o) && !podTemplateOf(o).spec.hostNetwork && !noTraffic(o),
   )) {
     const labels = podTemplateOf(workload).metadata?.labels ?? {};
     const selected = allows.some(

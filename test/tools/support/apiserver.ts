@@ -219,6 +219,11 @@ export class ControlPlane {
     });
   }
 
+  /** The API server's serving certificate (PEM), the CA a pod's `ca.crt` would be here. */
+  public get caCertificate(): string {
+    return this.servingCert;
+  }
+
   /** Runs the installed kubectl against this API server (its own HOME, so its own cache). */
   public kubectl(args: string[], input?: string): RunResult {
     return run('kubectl', args, {

@@ -71,8 +71,17 @@ export class LocalNode {
     return path.join(this.dir, 'data');
   }
 
-  /** Writes the config (the base, then `lines`) and starts the node; does not wait. */
-  public start(lines: string[] = []): void {
+  /** `bin/elasticsearch` of the distribution the nodes run. */
+  public get elasticsearchBin(): string {
+    return path.join(this.cluster.home, 'bin', 'elasticsearch');
+  }
+
+  /**
+   * Writes the config (the base, then `lines`) and starts the node; does not wait. With
+   * `wrapper`, bash runs that script instead (a pod's start wrapper, which execs
+   * {@link elasticsearchBin}), with the node's environment, as the node's user.
+   */
+  public start(lines: string[] = [], options: { wrapper?: string } = {}): void {
     const conf = path.join(this.dir, 'config');
     const home = this.cluster.home;
     if (!fs.existsSync(conf)) {
@@ -101,7 +110,10 @@ export class LocalNode {
     );
     if (this.cluster.runAs.uid !== undefined) chownTree(this.dir, RUN_AS.uid, RUN_AS.gid);
     const log = fs.openSync(this.logFile, 'a');
-    this.child = spawn(path.join(home, 'bin', 'elasticsearch'), [], {
+    const [command, args] = options.wrapper
+      ? ['bash', ['-c', options.wrapper]]
+      : [this.elasticsearchBin, []];
+    this.child = spawn(command, args, {
       env: this.env(),
       stdio: ['ignore', log, log],
       ...this.cluster.runAs,
@@ -135,6 +147,11 @@ export class LocalNode {
       },
       { timeoutMs: 180_000, intervalMs: 1000 },
     );
+  }
+
+  /** The whole output of the node (and of its wrapper) since its directory was made. */
+  public output(): string {
+    return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
   }
 
   public logs(lines = 30): string {
@@ -351,5 +368,51 @@ export class ShutdownApiStandIn {
       res.end(String(e));
     });
     upstream.end(body);
+  }
+}
+
+/**
+ * A Kubernetes client Service on loopback, at the TCP level: connections go to the nodes the
+ * test has marked ready (its endpoints), round robin; with none, a connection is closed at once,
+ * as a Service without endpoints refuses it. TLS passes through to the node.
+ */
+export class ClientServiceStandIn {
+  public static async start(): Promise<ClientServiceStandIn> {
+    const service = new ClientServiceStandIn();
+    await new Promise<void>((resolve) => service.server.listen(0, LOOPBACK, resolve));
+    return service;
+  }
+
+  public readonly endpoints: LocalNode[] = [];
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private next = 0;
+
+  private constructor() {
+    this.server = net.createServer((client) => {
+      this.sockets.add(client);
+      client.on('close', () => this.sockets.delete(client));
+      client.on('error', () => client.destroy());
+      if (this.endpoints.length === 0) {
+        client.destroy();
+        return;
+      }
+      const node = this.endpoints[this.next++ % this.endpoints.length];
+      const upstream = net.connect(node.httpPort, LOOPBACK);
+      this.sockets.add(upstream);
+      upstream.on('close', () => this.sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+  }
+
+  /** `https://127.0.0.1:<port>/`, which the nodes' certificate covers. */
+  public get url(): string {
+    return `https://${LOOPBACK}:${(this.server.address() as net.AddressInfo).port}/`;
+  }
+
+  public close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
