@@ -255,9 +255,9 @@ export const KUBE_POD_CRASH_LOOPING_RUNBOOK: AlertRunbook = {
       text: 'Exit code 137 with `OOMKilled` is memory (`ContainerOomKilled`); a failing liveness probe shows as `Liveness probe failed` in the events; an exit right after start is usually configuration (a missing Secret key, a bad flag).',
     },
     {
-      text: "For the stack's own pods, the usual causes: Elasticsearch refuses to start on a bad `elasticsearch.yml` or a missing certificate Secret (`elasticsearch-certs`); Logstash or Filebeat on a config error (the log names the line); Kibana when it cannot reach Elasticsearch with `kibana_system`; a setup Job's pod when its credentials Secret is missing. Check the Secrets the pod mounts exist (`npm run docs:secrets` lists them):",
+      text: "For the stack's own pods, the usual causes: Elasticsearch exits on a bad setting or a certificate that does not match its CA (Secret `elasticsearch-certs`); Logstash and Filebeat exit on a config error (the log names the file and line); a setup Job's pod (`elasticsearch-setup-*`, `elasticsearch-users-*`, `kibana-setup-*`) fails when Elasticsearch refuses its credentials. A pod that never starts (`CreateContainerConfigError`, stuck in `ContainerCreating`) is not looping: a Secret or key it reads is missing. The stack's Secrets and the pods that read them:",
       shell:
-        'kubectl -n <namespace> get pod <pod> -o jsonpath=\'{range .spec.volumes[*]}{.secret.secretName}{"\\n"}{end}\' | sort -u',
+        'kubectl -n <namespace> get pod <pod> -o jsonpath=\'{range .spec.volumes[*]}{.secret.secretName}{"\\n"}{end}\' | sort -u\nnpm run --silent docs:secrets   # in this repository: every Secret, its keys and its reader',
     },
   ],
   fix: [
@@ -265,7 +265,7 @@ export const KUBE_POD_CRASH_LOOPING_RUNBOOK: AlertRunbook = {
       text: 'A bad rollout: `kubectl -n <namespace> rollout undo deployment/<name>` (or `statefulset/<name>`).',
     },
     {
-      text: 'A missing Secret or key: create it (README, "Secrets you create"); the pod starts on its next restart.',
+      text: 'Credentials refused: the `elasticsearch-users-<hash>` Job sets every client\'s password from its Secret; after changing a Secret, apply the manifests so a new Job runs, then restart the client. A missing Secret: create it (README, "Secrets you create"); the pod starts on its next try.',
     },
     {
       text: 'A liveness probe that kills a slow start: give the container the CPU it needs to start in time (a throttled JVM starts slowly), or lengthen the probe of that workload.',

@@ -205,7 +205,7 @@ export const ELASTICSEARCH_DISK_WATERMARK_HIGH_RUNBOOK: AlertRunbook = {
   fix: [
     ...DISK_FIXES,
     {
-      text: 'Once space is free the block goes by itself; the queued log events (Logstash persistent queue, Filebeat registry) are then shipped, nothing is lost unless a queue filled. Watch `LogstashPipelineStalled` clear.',
+      text: "Once space is free the block goes by itself and the waiting log events are shipped: Logstash's queue (on its claim in staging and prod) first, then what Filebeat holds back on the nodes. Events are lost only if a node's container log files rotated away before Filebeat read them, or a Logstash pod with the in-memory queue (dev) restarted meanwhile. Watch `LogstashPipelineStalled` and `FilebeatOutputStalled` clear.",
     },
   ],
 };
@@ -241,12 +241,12 @@ export const LOGS_DEAD_LETTERED_RUNBOOK: AlertRunbook = {
       ],
     },
     {
-      text: "The reason names the cause: `cluster_block_exception` (a disk past the flood stage or a manual write block), `security_exception` / 403 (the writer's user lacks a privilege on a new class: the roles come from the `elasticsearch-users` Job), `document_parsing_exception` on a field that cannot be both (rare: the templates map with `subobjects: false` and `ignore_malformed`), `version_conflict_engine_exception` / 409 (a document id sent twice).",
+      text: "The reason names the cause: `cluster_block_exception` with 403 (a write block put on the indices by hand, `index.blocks.write`; the flood-stage block answers 429, which is retried instead of dead-lettered), `security_exception` / 403 (the writer's user lacks a privilege on a new class: the roles come from the `elasticsearch-users` Job), `document_parsing_exception` / 400 (rare by design: the templates map with `subobjects: false`, `ignore_malformed` and keywords with `ignore_above`, and Filebeat reshapes what would still conflict), `version_conflict_engine_exception` / 409 (a document id sent twice).",
     },
   ],
   fix: [
     {
-      text: 'Fix the cause: free disk (`ElasticsearchDiskWatermarkHigh`), or re-apply the manifests so the `elasticsearch-users-<hash>` Job grants the roles of the current log classes.',
+      text: 'Fix the cause: lift a write block put by hand (`es PUT /<index>/_settings \'{"index.blocks.write":null}\'`), or re-apply the manifests so the `elasticsearch-users-<hash>` Job grants the roles of the current log classes; a 409 is a duplicate and harmless for logs.',
     },
     {
       text: "Replay Logstash's dead letters (their fields are intact) into their class once the cause is gone; the script drops what the dead-letters pipeline added, so the class data stream's own constant `data_stream` fields apply. Filebeat's (the event as text in `message`) can be kept for inspection: ILM deletes them after `deadLetterRetention` (30 days).",

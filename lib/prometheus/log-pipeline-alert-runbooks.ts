@@ -74,10 +74,13 @@ export const LOGSTASH_DEAD_LETTERS_RUNBOOK: AlertRunbook = {
   ],
   fix: [
     {
-      text: "A 403 on a data stream: the `logstash-writer` role does not cover it (a log class added without re-running the users Job): apply the manifests so `elasticsearch-users-<hash>` grants the role on the current classes' data streams.",
+      text: "A 400 (`document_parsing_exception`, the reason names the field): the document cannot be indexed as mapped, which the templates and Filebeat's merging script rule out for events that went through them; look for a sender that writes to Logstash's Beats port without the stack's Filebeat (an object where an ECS field is a value). Send it through Filebeat, or reshape the field in a Logstash filter (`logstash.filters`).",
     },
     {
-      text: 'A write block (`cluster_block_exception`, index read-only): see `ElasticsearchDiskWatermarkHigh`; a 409: the same document id was sent twice, which is harmless for logs.',
+      text: 'A 404 (`index_not_found_exception`): the data stream could not be created, because its index template is gone (deleted by hand). Re-run the setup Job: delete the finished `elasticsearch-setup-<hash>` Job and apply the manifests.',
+    },
+    {
+      text: 'A 409: the same document id was sent twice, which is harmless for logs.',
     },
     {
       text: 'Replay the dead letters once the cause is gone: see `LogsDeadLettered`.',

@@ -52,9 +52,9 @@ export const JAEGER_DROPPING_SPANS_RUNBOOK: AlertRunbook = {
         'sum by (pod, exporter) (rate(otelcol_exporter_send_failed_spans_total{namespace="observability"}[5m])) or sum by (pod, receiver) (rate(otelcol_receiver_refused_spans_total{namespace="observability"}[5m]))',
     },
     {
-      text: "The collector's log names the storage error (Elasticsearch 429 or a write block, 401/403 for the user of `jaeger-elasticsearch-credentials`, TLS, timeouts):",
+      text: "The collector's log names the storage error (Elasticsearch 429 or a write block, 401/403 for the user of `jaeger-elasticsearch-credentials`, TLS, timeouts). In dev, the all-in-one `deployment/jaeger` keeps spans in memory, so only refusals apply there:",
       shell:
-        'kubectl -n observability logs deployment/jaeger-collector -c jaeger --since=30m | grep -iE "error|fail" | tail -30',
+        'kubectl -n observability logs <pod> -c jaeger --since=30m | grep -iE "error|fail" | tail -30',
     },
     {
       text: "Check the span indices (`jaeger-span-<date>`, daily) and the cluster's health and disk:",
@@ -66,7 +66,7 @@ export const JAEGER_DROPPING_SPANS_RUNBOOK: AlertRunbook = {
     {
       text: "The collector's health endpoint (the readiness probe reads it):",
       shell: [
-        'kubectl -n observability port-forward deployment/jaeger-collector 13133 &',
+        'kubectl -n observability port-forward pod/<pod> 13133 &',
         'curl -s http://localhost:13133/status',
       ].join('\n'),
     },
@@ -131,7 +131,7 @@ export const ALERTMANAGER_NOTIFICATIONS_FAILING_RUNBOOK: AlertRunbook = {
     {
       text: "The log has the receiver's answer (Slack `invalid_token` or `channel_not_found`, PagerDuty `400 Invalid Routing Key`, an SMTP refusal, `i/o timeout`):",
       shell:
-        'kubectl -n observability logs statefulset/alertmanager -c alertmanager --since=30m | grep -i "notify" | tail -20',
+        'kubectl -n observability logs <pod> -c alertmanager --since=30m | grep -i "notify" | tail -20',
     },
     {
       text: 'Check the credential files the receivers read (`*_file`, each Secret mounted under `/etc/alertmanager/secrets/<secret>/`; `alertmanager-slack` key `api-url`, `alertmanager-pagerduty` key `routing-key`):',
