@@ -58,7 +58,7 @@ export const HTTP_LATENCY_P95_HIGH_RUNBOOK: AlertRunbook = {
       text: "Open slow traces in Jaeger (service `<service>`, *Min Duration* at the threshold): the longest span names the slow dependency. Latency exemplars on Grafana's `service-overview` p95 panel open such traces directly.",
     },
     {
-      text: 'Check the pods for CPU throttling and memory near their limit (cAdvisor, per container):',
+      text: 'Check the pods for CPU throttling (the fraction of CFS periods in which each container was throttled, from cAdvisor): a throttled container is slow although the node has CPU to spare:',
       promql:
         'sum by (pod, container) (rate(container_cpu_cfs_throttled_periods_total{namespace="<namespace>"}[5m])) / sum by (pod, container) (rate(container_cpu_cfs_periods_total{namespace="<namespace>"}[5m]))',
     },
@@ -173,7 +173,7 @@ export const NODE_MEMORY_PRESSURE_RUNBOOK: AlertRunbook = {
       text: 'A leaking container: restart it (`kubectl -n <namespace> rollout restart deployment/<name>`) to buy time, then fix the leak.',
     },
     {
-      text: "Elasticsearch uses its heap (`ES_JAVA_OPTS`, half the container's memory by `heapRatio`) plus the file system cache: a data node near its limit is expected; give it a node of its own rather than lowering its memory.",
+      text: "Elasticsearch's file system cache is not what fires this (MemAvailable counts reclaimable cache as available): a data node that pushes a node's memory up does it with its heap (`ES_JAVA_OPTS`, `heapRatio` of its container's memory, half by default) and the JVM's own memory, within `elasticsearch.data.resources`. Give data nodes nodes of their own (`spread`, node pools) rather than lowering their memory.",
     },
   ],
 };
@@ -196,7 +196,7 @@ export const CONTAINER_OOM_KILLED_RUNBOOK: AlertRunbook = {
   ],
   fix: [
     {
-      text: "Raise the container's memory limit if it needs more. For the stack's own components, memory is a prop of each (`resources`, for example `logstash: { resources: ... }`); for the JVMs, the heap follows the container's memory (Elasticsearch `heapRatio`), so raise the container's memory, not the heap alone.",
+      text: "Raise the container's memory limit if it needs more. For the stack's own components, memory is a prop of each (`resources`, for example `logstash: { resources: ... }`); for the JVMs the heap is a share of the container's memory (Elasticsearch `heapRatio`, Logstash `heap`, 50 % of the limit by default), and the rest is the JVM's own and the file system cache, so raise the container's memory rather than the heap.",
     },
     {
       text: 'If it grows without bound, it leaks: keep the higher limit as a stopgap and fix the program.',

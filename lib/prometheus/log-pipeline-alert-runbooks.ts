@@ -97,7 +97,7 @@ export const LOGSTASH_DEAD_LETTER_QUEUE_DROPPING_RUNBOOK: AlertRunbook = {
         'max by (pod, pipeline) (logstash_stats_pipeline_dead_letter_queue_size_in_bytes{namespace="observability"} / logstash_stats_pipeline_dead_letter_queue_max_size_in_bytes{namespace="observability"})',
     },
     {
-      text: 'Whether the reader moves: events in and out of the `dead-letters` pipeline (both near zero while the queue is full means it is stuck):',
+      text: 'Whether the reader moves: events out of the `dead-letters` pipeline (near zero while the queue is full means it is stuck; a steady rate means dead letters arrive faster than it writes):',
       promql:
         'sum by (pod) (rate(logstash_stats_pipeline_events_out{namespace="observability", pipeline="dead-letters"}[5m]))',
     },

@@ -113,9 +113,11 @@ export const PROMETHEUS_RULE_EVALUATION_FAILURES_RUNBOOK: AlertRunbook = {
       promql: 'topk(10, count by (__name__) ({__name__=~".+"}))',
     },
     {
-      text: 'A rule of your own (`prometheus.rules`): check it with promtool in the pod before applying it.',
-      shell:
+      text: "A rule of your own (`prometheus.rules`): check the generated rules before applying them; in this repository the tools tier runs promtool's checks and unit tests on every environment's rules, and promtool in the pod checks the file it runs:",
+      shell: [
+        'npx jest -c jest.tools.config.js --ci test/tools/prometheus-rules',
         'kubectl -n observability exec statefulset/prometheus -c prometheus -- promtool check rules /etc/prometheus/rules.yml',
+      ].join('\n'),
     },
   ],
 };
