@@ -149,7 +149,8 @@ export function renderRunbookIndex(pages: readonly RunbookPage[]): string {
     '',
     "A runbook is part of the alert's definition (`AlertSpec.runbook`, required by `alertRule`), " +
       'and these pages are rendered from it; `test/runbooks.test.ts` fails when a page is stale, ' +
-      'when a page is left without an alert, and when an alert of `dist/*` has no page.',
+      'when a page is left without an alert, and when an alert of `dist/*` has no page. ' +
+      'Adding an alert and its runbook: CONTRIBUTING.md, "Adding an alert".',
     '',
     NAMESPACES,
     '',
