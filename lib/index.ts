@@ -185,8 +185,10 @@ export type {
   RelabelConfig,
   ScrapeJob,
 } from './prometheus/prometheus-config';
-export { AlertName, AlertSeverity } from './prometheus/alert-rules';
+export { AlertName, AlertSeverity, DEFAULT_RUNBOOK_BASE_URL } from './prometheus/alert-rules';
 export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
+export { ElasticsearchMethod } from './prometheus/alert-runbook';
+export type { AlertRunbook, ElasticsearchRequest, RunbookStep } from './prometheus/alert-runbook';
 export { NodeExporter } from './prometheus/node-exporter';
 export type { NodeExporterProps } from './prometheus/node-exporter';
 export { KubeStateMetrics } from './prometheus/kube-state-metrics';

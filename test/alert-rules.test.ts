@@ -4,6 +4,7 @@ import {
   AlertName,
   AlertRulesProps,
   AlertSeverity,
+  DEFAULT_RUNBOOK_BASE_URL,
   ObservabilityStack,
   PrometheusRule,
   PrometheusRuleGroup,
@@ -35,9 +36,8 @@ describe('every alert rule', () => {
       expect(Object.values(AlertSeverity)).toContain(r.labels?.severity);
       expect(r.annotations?.summary).toMatch(/\S/);
       expect(r.annotations?.description).toMatch(/\S/);
-      expect(r.annotations?.runbook_url).toBe(
-        `https://github.com/observability-stack/runbooks/blob/main/${name}.md`,
-      );
+      expect(r.annotations?.runbook_url).toBe(`${DEFAULT_RUNBOOK_BASE_URL}${name}.md`);
+      expect(r.runbook?.check.length).toBeGreaterThan(0);
     },
   );
 

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { ErrorScope, invalidProp } from '../core/errors';
 import { validateDuration } from '../core/duration';
+import { AlertRunbook } from './alert-runbook';
 import { PrometheusRule } from './prometheus-config';
 
 /**
@@ -45,7 +46,9 @@ export enum AlertName {
 export interface AlertRulesProps {
   /**
    * Base of every rule's `runbook_url` annotation; the alert name and `.md` are appended.
-   * @default 'https://github.com/observability-stack/runbooks/blob/main/'
+   * The default is this package's runbook pages, `docs/runbooks/` of its repository; a team
+   * that hosts its own copy of the pages (a wiki, an internal Git server) points here.
+   * @default 'https://github.com/observability-stack/k8s-stack/blob/main/docs/runbooks/'
    */
   readonly runbookBaseUrl?: string;
   /** HTTP 5xx responses of one service within 5 minutes above which `Http5xxErrorBurst` fires. @default 100 */
@@ -123,8 +126,12 @@ export interface ResolvedAlertRules {
   readonly filebeatStalledFor: string;
 }
 
+/**
+ * The runbook pages in this package's repository (package.json `repository`), rendered there by
+ * `npm run docs:runbooks` as `docs/runbooks/<alert>.md`.
+ */
 export const DEFAULT_RUNBOOK_BASE_URL =
-  'https://github.com/observability-stack/runbooks/blob/main/';
+  'https://github.com/observability-stack/k8s-stack/blob/main/docs/runbooks/';
 
 /** Applies defaults and validates; throws a ConfigError naming the prop, the value and the fix. */
 export function resolveAlertRules(
@@ -225,9 +232,18 @@ export interface AlertSpec {
   readonly summary: string;
   /** Details, with `{{ $labels.x }}` and `{{ $value }}` templating. */
   readonly description: string;
+  /**
+   * What it means, how to check, how to fix: the page `runbook_url` points at. It must not
+   * depend on the environment or the thresholds (the description carries those): one page
+   * serves every environment.
+   */
+  readonly runbook: AlertRunbook;
 }
 
-/** An alerting rule with `severity`, `summary`, `description` and `runbook_url`. */
+/**
+ * An alerting rule with `severity`, `summary`, `description` and `runbook_url`, carrying its
+ * runbook for `npm run docs:runbooks`.
+ */
 export function alertRule(config: ResolvedAlertRules, spec: AlertSpec): PrometheusRule {
   return {
     alert: spec.alert,
@@ -239,6 +255,7 @@ export function alertRule(config: ResolvedAlertRules, spec: AlertSpec): Promethe
       description: spec.description,
       runbook_url: `${config.runbookBaseUrl}${spec.alert}.md`,
     },
+    runbook: spec.runbook,
   };
 }
 

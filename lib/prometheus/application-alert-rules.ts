@@ -7,6 +7,16 @@ import {
   percent,
   resolveAlertRules,
 } from './alert-rules';
+import {
+  CONTAINER_OOM_KILLED_RUNBOOK,
+  HTTP_5XX_ERROR_BURST_RUNBOOK,
+  HTTP_LATENCY_P95_HIGH_RUNBOOK,
+  KUBE_POD_CRASH_LOOPING_RUNBOOK,
+  NODE_CPU_HIGH_RUNBOOK,
+  NODE_DISK_ALMOST_FULL_RUNBOOK,
+  NODE_MEMORY_PRESSURE_RUNBOOK,
+  TARGET_DOWN_RUNBOOK,
+} from './application-alert-runbooks';
 import { PrometheusRuleGroup } from './prometheus-config';
 
 /** Name of the rule group of {@link applicationAlertRules}. */
@@ -41,6 +51,7 @@ export function applicationAlertRules(
         severity: AlertSeverity.CRITICAL,
         summary: 'Burst of HTTP 5xx responses',
         description: `Service {{ $labels.service }} in namespace {{ $labels.namespace }} answered {{ $value | humanize }} requests with a 5xx status in the last 5 minutes (threshold ${c.http5xxPerFiveMinutes}).`,
+        runbook: HTTP_5XX_ERROR_BURST_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.HTTP_LATENCY_P95_HIGH,
@@ -49,6 +60,7 @@ export function applicationAlertRules(
         severity: AlertSeverity.WARNING,
         summary: 'HTTP p95 latency too high',
         description: `The 95th percentile latency of service {{ $labels.service }} in namespace {{ $labels.namespace }} is {{ $value | humanizeDuration }}, above ${c.p95LatencySeconds}s for ${c.latencyFor}.`,
+        runbook: HTTP_LATENCY_P95_HIGH_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.NODE_CPU_HIGH,
@@ -57,6 +69,7 @@ export function applicationAlertRules(
         severity: AlertSeverity.WARNING,
         summary: 'Node CPU usage high',
         description: `CPU of node {{ $labels.node }} ({{ $labels.instance }}) is {{ $value | humanizePercentage }} busy, above ${percent(c.cpuUtilisation)} for ${c.cpuFor}.`,
+        runbook: NODE_CPU_HIGH_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.NODE_DISK_ALMOST_FULL,
@@ -65,6 +78,7 @@ export function applicationAlertRules(
         severity: AlertSeverity.WARNING,
         summary: 'Node disk almost full',
         description: `File system {{ $labels.mountpoint }} ({{ $labels.device }}) of node {{ $labels.node }} is {{ $value | humanizePercentage }} full, above ${percent(c.diskUtilisation)}.`,
+        runbook: NODE_DISK_ALMOST_FULL_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.NODE_MEMORY_PRESSURE,
@@ -73,6 +87,7 @@ export function applicationAlertRules(
         severity: AlertSeverity.WARNING,
         summary: 'Node memory pressure',
         description: `Node {{ $labels.node }} ({{ $labels.instance }}) has used {{ $value | humanizePercentage }} of its memory for ${c.memoryFor} (threshold ${percent(c.memoryUtilisation)}); pods may be evicted or OOM-killed.`,
+        runbook: NODE_MEMORY_PRESSURE_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.CONTAINER_OOM_KILLED,
@@ -82,6 +97,7 @@ export function applicationAlertRules(
         summary: 'Container killed for lack of memory',
         description:
           'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} was OOM-killed in the last 10 minutes; raise its memory limit or find the leak.',
+        runbook: CONTAINER_OOM_KILLED_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.TARGET_DOWN,
@@ -90,6 +106,7 @@ export function applicationAlertRules(
         severity: AlertSeverity.WARNING,
         summary: 'Scrape targets down',
         description: `{{ $value }} target(s) of job {{ $labels.job }} in namespace {{ $labels.namespace }} have been unreachable for ${c.targetDownFor}.`,
+        runbook: TARGET_DOWN_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.KUBE_POD_CRASH_LOOPING,
@@ -102,6 +119,7 @@ export function applicationAlertRules(
         severity: AlertSeverity.CRITICAL,
         summary: 'Pod crash looping',
         description: `Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} restarted more than ${c.crashLoopRestarts} times in ${c.crashLoopWindow} or is waiting in CrashLoopBackOff.`,
+        runbook: KUBE_POD_CRASH_LOOPING_RUNBOOK,
       }),
     ],
   };

@@ -1,4 +1,5 @@
 export * from './alert-rules';
+export * from './alert-runbook';
 export * from './application-alert-rules';
 export * from './kube-state-metrics';
 export * from './node-exporter';

@@ -5,6 +5,7 @@
  */
 
 import { ExternalPeer, NetworkPeer, NetworkTarget } from '../core/network-flow';
+import { AlertRunbook } from './alert-runbook';
 
 /** `global.scrape_interval` when `PrometheusProps.scrapeInterval` is not set (Prometheus' own default is 1m). */
 export const DEFAULT_SCRAPE_INTERVAL = '15s';
@@ -131,6 +132,12 @@ export interface PrometheusRule {
   readonly labels?: Record<string, string>;
   /** `annotations`, such as `summary` and `description`; alerts only. @default - none */
   readonly annotations?: Record<string, string>;
+  /**
+   * The alert's runbook, which `npm run docs:runbooks` renders as the page its `runbook_url`
+   * annotation opens; not rendered into the rule file. Alerts only.
+   * @default - none
+   */
+  readonly runbook?: AlertRunbook;
 }
 
 /** A rule group of a rule file. */

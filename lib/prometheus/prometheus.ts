@@ -136,7 +136,7 @@ export class Prometheus extends Component implements IPrometheus {
   public readonly clusterRoleName: string;
 
   private readonly scrapeJobs: ScrapeJob[] = [];
-  private readonly ruleGroups: PrometheusRuleGroup[] = [];
+  private readonly groups: PrometheusRuleGroup[] = [];
   private readonly alertmanagers: IAlertmanager[] = [];
   private readonly kubeletInsecureSkipVerify: boolean;
   /** renderConfigData's last result: the ConfigMap's two keys and the checksum ask for it at synth. Cleared by every add. */
@@ -198,7 +198,7 @@ export class Prometheus extends Component implements IPrometheus {
 
   /** The shortest `for:` of any alerting rule, 0 when one has none: how long the fastest alert holds before it fires. */
   public get shortestAlertForSeconds(): number {
-    const holds = this.ruleGroups
+    const holds = this.groups
       .flatMap((g) => g.rules)
       .filter((r) => r.alert !== undefined)
       .map((r) => (r.for ? durationToSeconds(r.for) : 0));
@@ -254,6 +254,11 @@ export class Prometheus extends Component implements IPrometheus {
     this.connectToScrapeTargets(job);
   }
 
+  /** The rule groups of `rules.yml`, in order: what `npm run docs:runbooks` reads the alerts' runbooks from. */
+  public get ruleGroups(): readonly PrometheusRuleGroup[] {
+    return [...this.groups];
+  }
+
   /** Adds a rule group to `rules.yml`. */
   public addRuleGroup(group: PrometheusRuleGroup): void {
     const prop = `rules[${group.name}]`;
@@ -265,7 +270,7 @@ export class Prometheus extends Component implements IPrometheus {
         'must not be empty',
         'give every rule group a unique name',
       );
-    if (this.ruleGroups.some((g) => g.name === group.name)) {
+    if (this.groups.some((g) => g.name === group.name)) {
       invalidProp(
         this,
         `${prop}.name`,
@@ -294,13 +299,13 @@ export class Prometheus extends Component implements IPrometheus {
           'must not be empty',
           'give a PromQL expression',
         );
-      if (rule.record && (rule.for || rule.annotations)) {
+      if (rule.record && (rule.for || rule.annotations || rule.runbook)) {
         invalidProp(
           this,
           `${ruleProp}.for`,
           rule.for,
           'applies to alerting rules only',
-          'remove for and annotations from recording rules',
+          'remove for, annotations and runbook from recording rules',
         );
       }
       if (rule.for) validateDuration(this, `${ruleProp}.for`, rule.for, true);
@@ -317,7 +322,7 @@ export class Prometheus extends Component implements IPrometheus {
           );
       }
     });
-    this.ruleGroups.push(group);
+    this.groups.push(group);
     this.renderedConfig = undefined;
   }
 
@@ -367,7 +372,7 @@ export class Prometheus extends Component implements IPrometheus {
           scrapeJobs: this.scrapeJobs,
         }),
       ),
-      [RULES_FILE]: renderYaml(renderPrometheusRules(this.ruleGroups)),
+      [RULES_FILE]: renderYaml(renderPrometheusRules(this.groups)),
     };
     return { ...this.renderedConfig };
   }

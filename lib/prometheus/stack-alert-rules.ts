@@ -14,6 +14,29 @@ import {
   resolveAlertRules,
   ResolvedAlertRules,
 } from './alert-rules';
+import { AlertRunbook } from './alert-runbook';
+import {
+  ELASTICSEARCH_CLUSTER_RED_RUNBOOK,
+  ELASTICSEARCH_CLUSTER_YELLOW_RUNBOOK,
+  ELASTICSEARCH_DISK_WATERMARK_HIGH_RUNBOOK,
+  ELASTICSEARCH_DISK_WATERMARK_LOW_RUNBOOK,
+  ELASTICSEARCH_SNAPSHOT_STALE_RUNBOOK,
+  LOGS_DEAD_LETTERED_RUNBOOK,
+} from './elasticsearch-alert-runbooks';
+import {
+  FILEBEAT_DROPPING_EVENTS_RUNBOOK,
+  FILEBEAT_OUTPUT_STALLED_RUNBOOK,
+  LOGSTASH_DEAD_LETTER_QUEUE_DROPPING_RUNBOOK,
+  LOGSTASH_DEAD_LETTERS_RUNBOOK,
+  LOGSTASH_PIPELINE_STALLED_RUNBOOK,
+} from './log-pipeline-alert-runbooks';
+import {
+  ALERTMANAGER_NOTIFICATIONS_FAILING_RUNBOOK,
+  JAEGER_DROPPING_SPANS_RUNBOOK,
+  OBSERVABILITY_COMPONENT_DOWN_RUNBOOK,
+  PROMETHEUS_RULE_EVALUATION_FAILURES_RUNBOOK,
+  WATCHDOG_RUNBOOK,
+} from './monitoring-alert-runbooks';
 import { PrometheusRule, PrometheusRuleGroup } from './prometheus-config';
 
 /** Name of the rule group of {@link stackAlertRules}. */
@@ -118,6 +141,7 @@ export function stackAlertRules(
     severity: AlertSeverity,
     name: string,
     effect: string,
+    runbook: AlertRunbook,
   ) =>
     alertRule(c, {
       alert,
@@ -126,6 +150,7 @@ export function stackAlertRules(
       severity,
       summary: `Elasticsearch disk past the ${name} watermark`,
       description: `Data path {{ $labels.path }} of Elasticsearch node {{ $labels.name }} (cluster {{ $labels.cluster }}) is {{ $value | humanizePercentage }} full, past the ${name} watermark (${percent(watermark)}): ${effect}.`,
+      runbook,
     });
 
   return {
@@ -138,6 +163,7 @@ export function stackAlertRules(
         severity: AlertSeverity.CRITICAL,
         summary: 'Observability stack component down',
         description: `Target {{ $labels.instance }} of job {{ $labels.job }} (pod {{ $labels.namespace }}/{{ $labels.pod }}) has been unreachable for ${c.targetDownFor}; logs, metrics, traces or alerts may be lost.`,
+        runbook: OBSERVABILITY_COMPONENT_DOWN_RUNBOOK,
       }),
       ...((options.elasticsearchExporter ?? true)
         ? [
@@ -150,6 +176,7 @@ export function stackAlertRules(
               summary: 'Elasticsearch cluster red',
               description:
                 'Elasticsearch cluster {{ $labels.cluster }} is red: at least one primary shard is unassigned, so some data can be neither searched nor written.',
+              runbook: ELASTICSEARCH_CLUSTER_RED_RUNBOOK,
             }),
             alertRule(c, {
               alert: AlertName.ELASTICSEARCH_CLUSTER_YELLOW,
@@ -160,6 +187,7 @@ export function stackAlertRules(
               summary: 'Elasticsearch cluster yellow',
               description:
                 'Elasticsearch cluster {{ $labels.cluster }} has been yellow for 15 minutes: replica shards are unassigned, so one more node lost may lose data.',
+              runbook: ELASTICSEARCH_CLUSTER_YELLOW_RUNBOOK,
             }),
             esDisk(
               AlertName.ELASTICSEARCH_DISK_WATERMARK_LOW,
@@ -167,6 +195,7 @@ export function stackAlertRules(
               AlertSeverity.WARNING,
               'low',
               'Elasticsearch allocates no new shards to it',
+              ELASTICSEARCH_DISK_WATERMARK_LOW_RUNBOOK,
             ),
             esDisk(
               AlertName.ELASTICSEARCH_DISK_WATERMARK_HIGH,
@@ -174,6 +203,7 @@ export function stackAlertRules(
               AlertSeverity.CRITICAL,
               'high',
               'Elasticsearch moves shards away, and at the flood stage makes its indices read-only',
+              ELASTICSEARCH_DISK_WATERMARK_HIGH_RUNBOOK,
             ),
             logsDeadLettered(c),
           ]
@@ -196,6 +226,7 @@ export function stackAlertRules(
               severity: AlertSeverity.WARNING,
               summary: 'Filebeat output stalled',
               description: `Filebeat {{ $labels.namespace }}/{{ $labels.pod }} has held at least {{ $value | humanize }} events for ${c.filebeatStalledFor} and its output acknowledged none; the node's logs are not shipped.`,
+              runbook: FILEBEAT_OUTPUT_STALLED_RUNBOOK,
             }),
             alertRule(c, {
               alert: AlertName.FILEBEAT_DROPPING_EVENTS,
@@ -209,6 +240,7 @@ export function stackAlertRules(
               summary: 'Filebeat dropping events',
               description:
                 'Filebeat {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} log events in the last 5 minutes; they will not reach Elasticsearch.',
+              runbook: FILEBEAT_DROPPING_EVENTS_RUNBOOK,
             }),
           ]
         : []),
@@ -225,6 +257,7 @@ export function stackAlertRules(
         description:
           'Jaeger pod {{ $labels.namespace }}/{{ $labels.pod }} lost {{ $value | humanize }} spans in the last 5 minutes: ' +
           '{{ if $labels.exporter }}exporter {{ $labels.exporter }} failed to store them{{ else }}receiver {{ $labels.receiver }} refused them{{ end }}.',
+        runbook: JAEGER_DROPPING_SPANS_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.PROMETHEUS_RULE_EVALUATION_FAILURES,
@@ -233,6 +266,7 @@ export function stackAlertRules(
         summary: 'Prometheus rule evaluations failing',
         description:
           'Prometheus {{ $labels.instance }} failed {{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} in the last 5 minutes; its alerts may not fire.',
+        runbook: PROMETHEUS_RULE_EVALUATION_FAILURES_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.ALERTMANAGER_NOTIFICATIONS_FAILING,
@@ -243,6 +277,7 @@ export function stackAlertRules(
         summary: 'Alertmanager notifications failing',
         description:
           'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} failed {{ $value | humanize }} notifications to {{ $labels.integration }} in the last 5 minutes.',
+        runbook: ALERTMANAGER_NOTIFICATIONS_FAILING_RUNBOOK,
       }),
       alertRule(c, {
         alert: AlertName.WATCHDOG,
@@ -251,6 +286,7 @@ export function stackAlertRules(
         summary: 'Always firing: the alerting pipeline works',
         description:
           "This alert always fires. A dead man's switch outside the cluster should page when it stops arriving: Prometheus, Alertmanager or the path between them is broken.",
+        runbook: WATCHDOG_RUNBOOK,
       }),
     ],
   };
@@ -273,6 +309,7 @@ function logstashRules(c: ResolvedAlertRules): PrometheusRule[] {
       severity: AlertSeverity.WARNING,
       summary: 'Logstash pipeline stalled',
       description: `Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} took in {{ $value | humanize }} events in ${c.logstashStalledFor} but sent none out.`,
+      runbook: LOGSTASH_PIPELINE_STALLED_RUNBOOK,
     }),
     alertRule(c, {
       alert: AlertName.LOGSTASH_DEAD_LETTERS,
@@ -290,6 +327,7 @@ function logstashRules(c: ResolvedAlertRules): PrometheusRule[] {
         'Elasticsearch refused {{ $value | humanize }} documents from Logstash {{ $labels.namespace }}/{{ $labels.pod }} in the last 5 minutes ' +
         `(answered 400, 404 or 409, never retried). With the dead-letter queue they are in ${DEAD_LETTER_DATA_STREAM}, tagged dead_letter, ` +
         'with the reason in error.message; without it they are lost.',
+      runbook: LOGSTASH_DEAD_LETTERS_RUNBOOK,
     }),
     alertRule(c, {
       alert: AlertName.LOGSTASH_DEAD_LETTER_QUEUE_DROPPING,
@@ -306,6 +344,7 @@ function logstashRules(c: ResolvedAlertRules): PrometheusRule[] {
         'The dead-letter queue of Logstash pipeline {{ $labels.pipeline }} in pod {{ $labels.namespace }}/{{ $labels.pod }} is full ' +
         '(dead_letter_queue.max_bytes): Logstash drops new dead letters (drop_newer) or deletes the oldest unread ones (drop_older), ' +
         `and those log events are lost. Its reader, the ${DEAD_LETTER_PIPELINE_ID} pipeline, is probably stuck: check its Elasticsearch output.`,
+      runbook: LOGSTASH_DEAD_LETTER_QUEUE_DROPPING_RUNBOOK,
     }),
   ];
 }
@@ -337,6 +376,7 @@ function logsDeadLettered(c: ResolvedAlertRules): PrometheusRule {
       `{{ $value | humanize }} log events went to the dead-letter data stream (${DEAD_LETTER_TEMPLATE}-*) of cluster {{ $labels.cluster }} in the last ${w}: ` +
       "Elasticsearch refused them in the data stream of their class. The reason is in error.message; Filebeat's dead letters keep the event as text in message, " +
       "Logstash's keep its fields and the tag dead_letter.",
+    runbook: LOGS_DEAD_LETTERED_RUNBOOK,
   });
 }
 
@@ -393,5 +433,6 @@ function snapshotStale(c: ResolvedAlertRules, s: StackSnapshotAlertOptions): Pro
       `{{ if $labels.policy }}Snapshot policy {{ $labels.policy }} has taken no successful snapshot in the last ${w}` +
       `{{ else }}Snapshot repository {{ $labels.repository }} has no successful snapshot started in the last ${w}{{ end }}: ` +
       'a restore would miss everything logged since. GET _slm/policy and GET _snapshot/<repository>/_all show the last failure.',
+    runbook: ELASTICSEARCH_SNAPSHOT_STALE_RUNBOOK,
   });
 }
