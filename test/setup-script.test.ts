@@ -503,6 +503,12 @@ describe('a secret-request step', () => {
     }
   });
 
+  test('the body goes to curl through a pipe, never a here-document (a temporary file in some shells)', () => {
+    const script = renderSetupScript(secretOptions());
+    expect(script).toContain('--data-binary @-');
+    expect(script).not.toContain('<<');
+  });
+
   test('rendering needs a secrets directory and plain names', () => {
     expect(() => renderSetupScript(options({ steps: [secretStep()] }))).toThrow(/need secretsDir/);
     expect(() => renderSetupScript(secretOptions(secretStep({ secret: "a'; rm -rf /" })))).toThrow(
