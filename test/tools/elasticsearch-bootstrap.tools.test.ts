@@ -27,6 +27,7 @@ import * as path from 'path';
 import { renderReadinessScript } from '../../lib/elasticsearch/elasticsearch-lifecycle';
 import { renderStartScript } from '../../lib/elasticsearch/elasticsearch-start';
 import { waitUntil } from './support/alert-harness';
+import { runBash } from './support/tools';
 import {
   ClientServiceStandIn,
   LocalCluster,
@@ -85,21 +86,7 @@ async function readiness(node: LocalNode): Promise<{ status: number | null; out:
     },
     { waitForGreen: true },
   );
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: scratch,
-        ELASTIC_PASSWORD: cluster.elasticPassword,
-      },
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, out }));
-  });
+  return runBash(script, { HOME: scratch, ELASTIC_PASSWORD: cluster.elasticPassword });
 }
 
 /** Waits for the readiness check to pass on `node`, then puts it behind the client Service. */

@@ -15,7 +15,6 @@
  * SIGTERM within terminationGracePeriodSeconds, that the PodDisruptionBudget counts the
  * not-ready node, that the StatefulSet waits for it before the next pod.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,6 +25,7 @@ import {
   SHUTDOWN_ALLOCATION_DELAY,
 } from '../../lib/elasticsearch/elasticsearch-lifecycle';
 import { waitUntil } from './support/alert-harness';
+import { runBash } from './support/tools';
 import { LocalCluster, ShutdownApiStandIn } from './support/elasticsearch-nodes';
 
 jest.setTimeout(600_000);
@@ -62,22 +62,7 @@ function runScript(
   script: string,
   env: Record<string, string> = {},
 ): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: scratch,
-        ELASTIC_PASSWORD: cluster.elasticPassword,
-        ...env,
-      },
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, out }));
-  });
+  return runBash(script, { HOME: scratch, ELASTIC_PASSWORD: cluster.elasticPassword, ...env });
 }
 
 /** A new container layer: the markers of the previous run are gone. */

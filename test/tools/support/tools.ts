@@ -1,4 +1,4 @@
-import { spawnSync, SpawnSyncOptions } from 'child_process';
+import { spawn, spawnSync, SpawnSyncOptions } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -190,3 +190,26 @@ function relocateFiles(node: any, root: string, key = ''): any {
  * and the replica label comes from the pod's POD_NAME (an empty value only warns).
  */
 export const PROMTOOL_ENV = { ...process.env, POD_NAME: 'prometheus-0' };
+
+/**
+ * Runs a rendered script with `bash -c`, as a hook or exec probe runs in a container: stdout and
+ * stderr together, the environment only `PATH` and `env`. Async, so a server in this process
+ * (a stand-in API) keeps answering while it runs.
+ */
+export function runBash(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    // No socket on stdin: bash would take itself for a remote shell and read ~/.bashrc.
+    const child = spawn('bash', ['-c', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, out }));
+  });
+}
