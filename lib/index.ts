@@ -197,6 +197,32 @@ export type {
   KubeStateMetricsResource,
 } from './prometheus/kube-state-metrics';
 
+// Monitoring mixins: each component's alert and recording rules (with their runbooks),
+// dashboards and scrape jobs, which the stack composes for what it deploys.
+export {
+  alertmanagerMixin,
+  applicationsMixin,
+  applyMixins,
+  elasticsearchMixin,
+  filebeatMixin,
+  jaegerMixin,
+  kubernetesMixin,
+  logstashMixin,
+  nodeMixin,
+  prometheusMixin,
+  stackMixin,
+} from './monitoring';
+export type {
+  ElasticsearchMixinOptions,
+  LogstashMixinOptions,
+  MixinContext,
+  MixinDashboard,
+  MixinTargets,
+  MonitoringMixin,
+  SnapshotAlertOptions,
+} from './monitoring';
+export type { StackHealthDashboardOptions } from './monitoring/stack-health-dashboard';
+
 // Alertmanager.
 export { Alertmanager } from './alertmanager/alertmanager';
 export type {
@@ -229,7 +255,6 @@ export type {
   GrafanaProps,
   GrafanaStorage,
 } from './grafana/grafana';
-export type { StackHealthDashboardOptions } from './grafana/stack-health-dashboard';
 
 // Jaeger.
 export { DEFAULT_UNSAMPLED_OPERATIONS, Jaeger } from './jaeger/jaeger';

@@ -9,14 +9,71 @@ import {
   PrometheusRule,
   PrometheusRuleGroup,
 } from '../lib';
-import { applicationAlertRules } from '../lib/prometheus/application-alert-rules';
-import { stackAlertRules } from '../lib/prometheus/stack-alert-rules';
+import {
+  alertmanagerMixin,
+  applicationsMixin,
+  elasticsearchMixin,
+  filebeatMixin,
+  jaegerMixin,
+  kubernetesMixin,
+  logstashMixin,
+  MixinContext,
+  MonitoringMixin,
+  nodeMixin,
+  prometheusMixin,
+  SnapshotAlertOptions,
+  stackMixin,
+} from '../lib/monitoring';
 
 const STACK = {
   namespace: 'observability',
   agentsNamespace: 'observability-agents',
   snapshots: { repository: 'logs-snapshots', policies: ['logs-all-snapshots'], staleAfter: '27h' },
 };
+
+/** The mixins' rules as one group. */
+const groupOf = (...mixins: MonitoringMixin[]): PrometheusRuleGroup => ({
+  name: 'test',
+  rules: mixins.flatMap((m) => m.ruleGroups.flatMap((g) => g.rules)),
+});
+
+const context = (
+  props: AlertRulesProps,
+  namespace: string,
+  agentsNamespace?: string,
+): MixinContext => ({
+  alerts: props,
+  namespace,
+  agentsNamespace,
+});
+
+/** The rules on the applications and the cluster they run on. */
+function applicationAlertRules(props: AlertRulesProps = {}): PrometheusRuleGroup {
+  const c = context(props, 'observability');
+  return groupOf(applicationsMixin(c), nodeMixin(c), kubernetesMixin(c));
+}
+
+/** The rules on the stack's own components, all of them deployed unless `logstash: false`. */
+function stackAlertRules(
+  props: AlertRulesProps,
+  options: {
+    namespace: string;
+    agentsNamespace?: string;
+    logstash?: boolean;
+    snapshots?: SnapshotAlertOptions;
+  },
+): PrometheusRuleGroup {
+  const c = context(props, options.namespace, options.agentsNamespace);
+  return groupOf(
+    stackMixin(c),
+    elasticsearchMixin(c, { snapshots: options.snapshots }),
+    ...(options.logstash === false ? [] : [logstashMixin(c, { deadLetterQueue: true })]),
+    filebeatMixin(c),
+    jaegerMixin(c),
+    prometheusMixin(c),
+    alertmanagerMixin(c),
+  );
+}
 
 function rule(group: PrometheusRuleGroup, alert: AlertName | string): PrometheusRule {
   const found = group.rules.filter((r) => r.alert === alert);
@@ -79,8 +136,10 @@ describe('every alert rule', () => {
 describe('applicationAlertRules', () => {
   const app = applicationAlertRules();
 
-  test('is one group named application-alerts', () => {
-    expect(app.name).toBe('application-alerts');
+  test("each mixin's alerts are one group named after it", () => {
+    const c = context({}, 'observability');
+    for (const mixin of [applicationsMixin(c), nodeMixin(c), kubernetesMixin(c)])
+      expect(mixin.ruleGroups.map((g) => g.name)).toEqual([`${mixin.name}-alerts`]);
   });
 
   test('Http5xxErrorBurst: more than 100 5xx of one service in 5 minutes, critical, at once', () => {
@@ -173,8 +232,10 @@ describe('applicationAlertRules', () => {
 describe('stackAlertRules', () => {
   const stack = stackAlertRules({}, STACK);
 
-  test('is one group named observability-stack-alerts', () => {
-    expect(stack.name).toBe('observability-stack-alerts');
+  test("each mixin's alerts are one group named after it", () => {
+    const c = context({}, 'observability');
+    for (const mixin of [stackMixin(c), elasticsearchMixin(c), logstashMixin(c), jaegerMixin(c)])
+      expect(mixin.ruleGroups.map((g) => g.name)).toEqual([`${mixin.name}-alerts`]);
   });
 
   test('ObservabilityComponentDown watches both stack namespaces, critical', () => {
@@ -409,15 +470,21 @@ describe('ObservabilityStack', () => {
     return parse(configMap.data['rules.yml']);
   };
 
-  test('adds both groups to Prometheus with the given thresholds', () => {
+  test("adds each deployed component's mixin groups to Prometheus with the given thresholds", () => {
     const rules = synthRules({ http5xxPerFiveMinutes: 42 });
-    expect(rules.groups.map((g: any) => g.name)).toEqual([
-      'application-alerts',
-      'observability-stack-alerts',
-    ]);
-    const burst = rules.groups[0].rules.find((r: any) => r.alert === 'Http5xxErrorBurst');
+    const groups = rules.groups.map((g: any) => g.name);
+    expect(groups).toEqual(
+      expect.arrayContaining([
+        'applications-alerts',
+        'observability-stack-alerts',
+        'elasticsearch-alerts',
+      ]),
+    );
+    const find = (alert: string) =>
+      rules.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === alert);
+    const burst = find('Http5xxErrorBurst');
     expect(burst.expr).toMatch(/> 42$/);
-    const down = rules.groups[1].rules.find((r: any) => r.alert === 'ObservabilityComponentDown');
+    const down = find('ObservabilityComponentDown');
     expect(down.expr).toBe('up{namespace=~"observability|observability-agents"} == 0');
   });
 

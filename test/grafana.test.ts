@@ -6,11 +6,11 @@ import {
   escapeProvisioningValue,
   Grafana,
   GrafanaProps,
-  infrastructureDashboard,
   renderGrafanaDatasources,
   renderIni,
-  stackHealthDashboard,
 } from '../lib/grafana';
+import { infrastructureDashboard } from '../lib/monitoring/infrastructure-dashboard';
+import { stackHealthDashboard } from '../lib/monitoring/stack-health-dashboard';
 import { IJaeger } from '../lib/jaeger/jaeger-reference';
 import { IPrometheus } from '../lib/prometheus/prometheus-reference';
 import { ENVIRONMENTS, synthEnvironment } from './support/environments';
@@ -352,8 +352,8 @@ describe('Grafana dashboards', () => {
     });
   });
 
-  test('the built-in service overview shows rate, errors and p95 per service', () => {
-    const { objects } = synth();
+  test("the applications' service overview shows rate, errors and p95 per service", () => {
+    const { objects } = synthEnvironment('prod');
     const dashboard = JSON.parse(
       named(objects, 'ConfigMap', 'grafana-dashboards').data['service-overview.json'],
     );
@@ -380,9 +380,8 @@ describe('Grafana dashboards', () => {
     expect(checksum(after)).not.toBe(checksum(before));
   });
 
-  test('dashboards can be turned off, passed as props, and must have unique valid names', () => {
+  test('dashboards can be passed as props, and must have unique valid names', () => {
     const { grafana } = build(() => ({
-      builtInDashboards: false,
       dashboards: { orders: { title: 'Orders' } },
     }));
     expect(grafana.dashboardNames).toEqual(['orders']);
@@ -391,7 +390,7 @@ describe('Grafana dashboards', () => {
   });
 });
 
-describe('built-in infrastructure and stack health dashboards', () => {
+describe('the infrastructure and stack health dashboards of the mixins', () => {
   const dashboardFile = (objects: any[], name: string) =>
     JSON.parse(named(objects, 'ConfigMap', 'grafana-dashboards').data[`${name}.json`]);
   const exprs = (dashboard: any): string =>
@@ -401,15 +400,16 @@ describe('built-in infrastructure and stack health dashboards', () => {
     ['stack-health', stackHealthDashboard],
   ];
 
-  test('are provisioned next to the service overview, with their fixed uids', () => {
-    const { grafana, objects } = synth();
-    expect(grafana.dashboardNames).toEqual(['infrastructure', 'service-overview', 'stack-health']);
+  test('are provisioned by the stack next to the service overview, with their fixed uids', () => {
+    const { objects } = synthEnvironment('prod');
     expect(dashboardFile(objects, 'infrastructure').uid).toBe('infrastructure');
     expect(dashboardFile(objects, 'stack-health').uid).toBe('stack-health');
+    expect(dashboardFile(objects, 'service-overview').uid).toBe('service-overview');
   });
 
-  test('are left out with builtInDashboards: false', () => {
-    const { objects } = synth(() => ({ builtInDashboards: false }));
+  test('a Grafana on its own provisions none: dashboards come with the mixins', () => {
+    const { grafana, objects } = synth();
+    expect(grafana.dashboardNames).toEqual([]);
     expect(named(objects, 'ConfigMap', 'grafana-dashboards').data ?? {}).toEqual({});
   });
 
@@ -551,11 +551,13 @@ describe('dashboard data sources', () => {
       const dashboards = Object.values(
         provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName),
       );
-      expect(dashboards.map((d) => d.uid).sort()).toEqual([
-        'infrastructure',
-        'service-overview',
-        'stack-health',
-      ]);
+      // Every dashboard of the stack's mixins, and nothing else.
+      expect(dashboards.map((d) => d.uid).sort()).toEqual(
+        stack.monitoring.flatMap((m) => (m.dashboards ?? []).map((d) => d.name)).sort(),
+      );
+      expect(dashboards.map((d) => d.uid)).toEqual(
+        expect.arrayContaining(['infrastructure', 'service-overview', 'stack-health']),
+      );
       // Panels, their targets and the query variables all name one: none is left to the default.
       const uses = dashboards.flatMap(datasourceUses);
       expect(uses.length).toBeGreaterThan(dashboards.length);
@@ -563,15 +565,6 @@ describe('dashboard data sources', () => {
       expect(dashboards.flatMap((d) => missingDatasources(d, datasources))).toEqual([]);
     },
   );
-
-  test('the wired Grafana provisions every data source its built-in dashboards use', () => {
-    const { objects } = synth(wired);
-    const dashboards = Object.values(provisionedDashboards(objects, 'grafana-dashboards'));
-    expect(dashboards).toHaveLength(3);
-    expect(
-      dashboards.flatMap((d) => missingDatasources(d, datasources(objects).datasources)),
-    ).toEqual([]);
-  });
 
   test('an unknown uid, a type mismatch, an unknown name and a missing default are reported, in nested rows too', () => {
     const provisioned = [{ uid: 'prometheus', type: 'prometheus', name: 'Prometheus' }];

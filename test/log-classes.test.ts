@@ -272,14 +272,14 @@ describe('alerts and panels only for what is deployed', () => {
     expect(text(objects, 'grafana-dashboards')).not.toMatch(/logstash/i);
   });
 
-  test('with Logstash, its rules and panel are there', () => {
+  test('with Logstash, its rules and panel are there; the dead-letter queue rule only with the queue', () => {
     const { objects } = stack();
     expect(alertNames(objects)).toEqual(
-      expect.arrayContaining([
-        'LogstashPipelineStalled',
-        'LogstashDeadLetters',
-        'LogstashDeadLetterQueueDropping',
-      ]),
+      expect.arrayContaining(['LogstashPipelineStalled', 'LogstashDeadLetters']),
+    );
+    expect(alertNames(objects)).not.toContain('LogstashDeadLetterQueueDropping');
+    expect(alertNames(stack({ logstash: { deadLetterQueue: true } }).objects)).toContain(
+      'LogstashDeadLetterQueueDropping',
     );
     expect(
       JSON.parse(configMap(objects, 'grafana-dashboards').data['stack-health.json']).panels.map(

@@ -13,7 +13,7 @@ import {
   SnapshotRepository,
 } from '../lib/elasticsearch';
 import { AlertName } from '../lib/prometheus/alert-rules';
-import { stackAlertRules } from '../lib/prometheus/stack-alert-rules';
+import { elasticsearchMixin, SnapshotAlertOptions } from '../lib/monitoring';
 import { ObservabilityStack, ObservabilityStackProps } from '../lib/stack/observability-stack';
 import { environmentProfile } from '../stacks/environments';
 
@@ -396,37 +396,32 @@ describe('the exporter and the alert', () => {
   });
 
   test('ElasticsearchSnapshotStale watches the repository and every policy', () => {
-    const group = stackAlertRules(
-      {},
-      {
-        namespace: 'observability',
-        snapshots: {
-          repository: 'logs-snapshots',
-          policies: ['logs-all-snapshots', 'logs-trades-snapshots'],
-          staleAfter: '27h',
-        },
-      },
-    );
+    const rules = (snapshots?: SnapshotAlertOptions) =>
+      elasticsearchMixin({ namespace: 'observability' }, { snapshots }).ruleGroups.flatMap(
+        (g) => g.rules,
+      );
+    const group = {
+      rules: rules({
+        repository: 'logs-snapshots',
+        policies: ['logs-all-snapshots', 'logs-trades-snapshots'],
+        staleAfter: '27h',
+      }),
+    };
     const rule = group.rules.find((r) => r.alert === AlertName.ELASTICSEARCH_SNAPSHOT_STALE)!;
     expect(rule.expr).toContain(
       'elasticsearch_snapshot_stats_latest_snapshot_timestamp_seconds{repository="logs-snapshots"}',
     );
     expect(rule.expr).toContain('> 97200');
     expect(rule.expr).toContain('policy=~"logs-all-snapshots|logs-trades-snapshots"');
-    expect(
-      stackAlertRules({}, { namespace: 'observability' }).rules.map((r) => r.alert),
-    ).not.toContain(AlertName.ELASTICSEARCH_SNAPSHOT_STALE);
+    expect(rules().map((r) => r.alert)).not.toContain(AlertName.ELASTICSEARCH_SNAPSHOT_STALE);
   });
 
   test('a bad repository name in the alert options', () => {
     expectConfigError(
       () =>
-        stackAlertRules(
-          {},
-          {
-            namespace: 'observability',
-            snapshots: { repository: 'Logs"', policies: [], staleAfter: '27h' },
-          },
+        elasticsearchMixin(
+          { namespace: 'observability' },
+          { snapshots: { repository: 'Logs"', policies: [], staleAfter: '27h' } },
         ),
       "'snapshots.repository'",
       'Logs"',

@@ -43,9 +43,6 @@ import {
   renderGrafanaDatasources,
   renderGrafanaIni,
 } from './grafana-config';
-import { infrastructureDashboard } from './infrastructure-dashboard';
-import { serviceOverviewDashboard } from './service-overview-dashboard';
-import { stackHealthDashboard, StackHealthDashboardOptions } from './stack-health-dashboard';
 
 const PORT = 3000;
 
@@ -162,21 +159,11 @@ export interface GrafanaProps extends ComponentProps {
   /** Jaeger traces data source (uid `jaeger`). @default - none */
   readonly jaeger?: IJaeger;
   /**
-   * Dashboards to provision, by file name; same as calling `addDashboard`.
-   * @default - none besides the built-in ones
+   * Dashboards to provision, by file name; same as calling `addDashboard`. The stack's
+   * dashboards come with the monitoring mixins (`applyMixins`).
+   * @default - none
    */
   readonly dashboards?: Record<string, object>;
-  /**
-   * Provision the built-in `service-overview`, `infrastructure` and `stack-health` dashboards.
-   * @default true
-   */
-  readonly builtInDashboards?: boolean;
-  /**
-   * Which optional components the built-in `stack-health` dashboard has panels for: the
-   * stack sets what it deploys, so no panel waits for metrics that never come.
-   * @default - all of them
-   */
-  readonly stackHealth?: StackHealthDashboardOptions;
   /**
    * Public URL Grafana is served under (`server.root_url`), for links and redirects.
    * @default - Grafana's default (`http://localhost:3000/`)
@@ -446,13 +433,8 @@ export class Grafana extends Component {
     );
   }
 
-  /** The built-in dashboards (unless turned off), then those of `props.dashboards` by name. */
+  /** The dashboards of `props.dashboards`, by name. */
   private addInitialDashboards(props: GrafanaProps): void {
-    if (props.builtInDashboards ?? true) {
-      this.addDashboard('service-overview', serviceOverviewDashboard());
-      this.addDashboard('infrastructure', infrastructureDashboard());
-      this.addDashboard('stack-health', stackHealthDashboard(props.stackHealth));
-    }
     for (const name of Object.keys(props.dashboards ?? {}).sort())
       this.addDashboard(name, props.dashboards![name]);
   }

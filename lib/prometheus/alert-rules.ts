@@ -224,7 +224,8 @@ export function resolveAlertRules(
 
 /** What every alert of this package carries. */
 export interface AlertSpec {
-  readonly alert: AlertName;
+  /** The alert name: one of a mixin's enum of names, such as `AlertName`. */
+  readonly alert: string;
   readonly expr: string;
   readonly for?: string;
   readonly severity: AlertSeverity;

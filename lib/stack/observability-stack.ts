@@ -44,15 +44,28 @@ import {
 import { Logstash, LogstashProps } from '../logstash';
 import { CapacityPlan } from '../sizing';
 import {
+  alertmanagerMixin,
+  applicationsMixin,
+  applyMixins,
+  elasticsearchMixin,
+  filebeatMixin,
+  jaegerMixin,
+  kubernetesMixin,
+  logstashMixin,
+  MixinContext,
+  MonitoringMixin,
+  nodeMixin,
+  prometheusMixin,
+  stackMixin,
+} from '../monitoring';
+import {
   AlertRulesProps,
-  applicationAlertRules,
   KubeStateMetrics,
   KubeStateMetricsProps,
   NodeExporter,
   NodeExporterProps,
   Prometheus,
   PrometheusProps,
-  stackAlertRules,
 } from '../prometheus';
 import { listExternalSecrets, StackSecret } from './external-secrets';
 import { LatencyBudget, latencyBudget } from './latency-budget';
@@ -191,10 +204,7 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   /** @default - one replica, no receivers */
   readonly alertmanager?: Omit<AlertmanagerProps, 'namespace'>;
   /** @default - one replica */
-  readonly grafana?: Omit<
-    GrafanaProps,
-    'prometheus' | 'elasticsearch' | 'jaeger' | 'namespace' | 'stackHealth'
-  >;
+  readonly grafana?: Omit<GrafanaProps, 'prometheus' | 'elasticsearch' | 'jaeger' | 'namespace'>;
   /** @default - collector and query on Elasticsearch */
   readonly jaeger?: StackJaegerProps;
   /**
@@ -266,6 +276,12 @@ export class ObservabilityStack extends Chart {
   public readonly capacityPlan?: CapacityPlan;
   /** The log classes every log component is configured with. */
   public readonly logClasses: readonly LogClass[];
+  /**
+   * The monitoring mixins of what the stack deploys, as added to Prometheus and Grafana: each
+   * component's alert and recording rules, dashboards and scrape jobs. A component left out
+   * brings none.
+   */
+  public readonly monitoring: readonly MonitoringMixin[];
   private readonly uiUrls: Partial<Record<StackUi, string>>;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
@@ -303,6 +319,8 @@ export class ObservabilityStack extends Chart {
     this.kibanaSetup = this.addKibanaSetup(props);
     this.grafana = this.addGrafana(props);
     this.access = this.addAccess(props);
+    // Every component exists: each one's rules, dashboards and scrape jobs go to Prometheus and Grafana.
+    this.monitoring = this.addMonitoring(props);
     // Last: every client of the cluster now exists and has said what its user may do.
     this.elasticsearchUsers = this.addElasticsearchUsers(props);
 
@@ -519,29 +537,52 @@ export class ObservabilityStack extends Chart {
       ),
       alertmanager: this.alertmanager,
     });
-    const alertOptions = { scope: this, propPrefix: 'alerts.' };
-    prometheus.addRuleGroup(applicationAlertRules(props.alerts, alertOptions));
-    prometheus.addRuleGroup(
-      stackAlertRules(props.alerts, {
-        ...alertOptions,
-        namespace: this.namespace,
-        agentsNamespace: this.agentsNamespace,
-        // Only rules on metrics something here exports: an absent component's rules could never fire.
-        logstash: this.logstash?.metricsPort !== undefined,
-        elasticsearchExporter: this.elasticsearchExporter !== undefined,
-        filebeatExporter: this.filebeat.metricsPort !== undefined,
-        // Only when the exporter reads snapshots: the rule's metrics come from nowhere else.
-        snapshots:
-          this.elasticsearchExporter?.snapshots && this.elasticsearchSetup.snapshotLifecycle
-            ? {
-                repository: this.elasticsearchSetup.snapshotRepository!.name,
-                policies: this.elasticsearchSetup.snapshotPolicies.map((p) => p.id),
-                staleAfter: this.elasticsearchSetup.snapshotLifecycle.staleAfter,
-              }
-            : undefined,
-      }),
-    );
     return prometheus;
+  }
+
+  /** The mixins of the components that run, added to Prometheus and Grafana. */
+  private addMonitoring(props: ObservabilityStackProps): MonitoringMixin[] {
+    const context: MixinContext = {
+      alerts: props.alerts,
+      namespace: this.namespace,
+      agentsNamespace: this.agentsNamespace,
+      scope: this,
+      propPrefix: 'alerts.',
+    };
+    const logstash = this.logstash?.metricsPort !== undefined ? this.logstash : undefined;
+    const setup = this.elasticsearchSetup;
+    const mixins = [
+      applicationsMixin(context),
+      kubernetesMixin(context),
+      nodeMixin(context),
+      stackMixin(context, {
+        logstash: logstash !== undefined,
+        elasticsearchExporter: this.elasticsearchExporter !== undefined,
+      }),
+      // Only mixins on metrics something here exports: an absent component's rules could never fire.
+      ...(this.elasticsearchExporter
+        ? [
+            elasticsearchMixin(context, {
+              // Only when the exporter reads snapshots: the rule's metrics come from nowhere else.
+              snapshots:
+                this.elasticsearchExporter.snapshots && setup.snapshotLifecycle
+                  ? {
+                      repository: setup.snapshotRepository!.name,
+                      policies: setup.snapshotPolicies.map((p) => p.id),
+                      staleAfter: setup.snapshotLifecycle.staleAfter,
+                    }
+                  : undefined,
+            }),
+          ]
+        : []),
+      ...(logstash ? [logstashMixin(context, { deadLetterQueue: logstash.deadLetterQueue })] : []),
+      ...(this.filebeat.metricsPort !== undefined ? [filebeatMixin(context)] : []),
+      jaegerMixin(context),
+      prometheusMixin(context),
+      alertmanagerMixin(context),
+    ];
+    applyMixins(this, mixins, { prometheus: this.prometheus, grafana: this.grafana });
+    return mixins;
   }
 
   private addNodeExporter(props: ObservabilityStackProps): NodeExporter {
@@ -616,10 +657,6 @@ export class ObservabilityStack extends Chart {
       prometheus: this.prometheus,
       elasticsearch: { cluster: this.elasticsearch },
       jaeger: this.jaeger,
-      stackHealth: {
-        logstash: this.logstash?.metricsPort !== undefined,
-        elasticsearchExporter: this.elasticsearchExporter !== undefined,
-      },
     });
   }
 

@@ -103,3 +103,27 @@ test('every alert has a unit test where it fires and one where it stays silent (
   // Tests of alerts that no longer exist would pass vacuously (promtool expects silence).
   expect([...fires, ...silent].filter((a) => !alerts.has(a))).toEqual([]);
 });
+
+test('every recording rule has a unit test that expects samples of the series it records', () => {
+  const records = new Set<string>();
+  for (const group of parse(renderedRules('prod')).groups) {
+    for (const rule of group.rules) if (rule.record) records.add(rule.record);
+  }
+  const checked = new Set<string>();
+  for (const fixture of FIXTURES) {
+    const doc = parse(readFileSync(join(FIXTURES_DIR, fixture), 'utf8'));
+    for (const t of doc.tests) {
+      for (const check of t.promql_expr_test ?? []) {
+        if ((check.exp_samples ?? []).length === 0) continue;
+        // The recorded name as a whole word of the tested expression: `a:b:rate5m` but not `a:b:rate5m_x`.
+        for (const record of records) {
+          const word = new RegExp(
+            `(^|[^a-zA-Z0-9_:])${record.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-zA-Z0-9_:])`,
+          );
+          if (word.test(check.expr)) checked.add(record);
+        }
+      }
+    }
+  }
+  expect([...records].filter((r) => !checked.has(r))).toEqual([]);
+});

@@ -1,4 +1,4 @@
-import { DatasourceUids } from './grafana-config';
+import { DatasourceUids } from '../grafana/grafana-config';
 
 const PROMETHEUS = { type: 'prometheus', uid: DatasourceUids.prometheus };
 const SELECTOR = 'service=~"$service"';

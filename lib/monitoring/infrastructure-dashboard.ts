@@ -3,7 +3,7 @@ import {
   labelValuesVariable,
   statPanel,
   timeseriesPanel,
-} from './dashboard-panels';
+} from '../grafana/dashboard-panels';
 
 /** Same filesystems as the disk alert leaves out: in memory, container layers, snaps, namespaces. */
 const REAL_DISK = 'fstype!~"tmpfs|overlay|squashfs|nsfs",mountpoint!=""';

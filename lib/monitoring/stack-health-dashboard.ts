@@ -1,4 +1,4 @@
-import { dashboardModel, statPanel, timeseriesPanel } from './dashboard-panels';
+import { dashboardModel, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
 
 /** Which optional components the stack runs: panels on the metrics of one it does not are left out. */
 export interface StackHealthDashboardOptions {

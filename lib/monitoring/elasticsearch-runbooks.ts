@@ -1,11 +1,51 @@
-import { AlertRunbook, ElasticsearchMethod, esGet } from './alert-runbook';
-
-// The runbooks of the Elasticsearch rules of stackAlertRules (docs/runbooks/<alert>.md). Facts
-// on shard allocation and watermarks are Elasticsearch's own (its cluster health, disk-based
-// shard allocation and fix-watermark-errors docs); names are this stack's.
+import { AlertRunbook, ElasticsearchMethod, esGet } from '../prometheus/alert-runbook';
 
 const ES_PODS =
   'kubectl -n observability get pods -l app.kubernetes.io/instance=elasticsearch -o wide';
+
+const DISK_CHECKS = [
+  {
+    text: "See every data node's disk and shard count, and the largest indices (backing indices of the log data streams are `.ds-logs-<class>-default-*`, Jaeger's are `jaeger-span-*`):",
+    elasticsearch: [
+      esGet('/_cat/allocation?v&s=disk.percent:desc'),
+      esGet(
+        '/_cat/indices?v&expand_wildcards=all&s=store.size:desc&h=index,health,docs.count,store.size&bytes=gb',
+      ),
+    ],
+  },
+  {
+    text: 'See how fast the data path fills, and when it will be full at that rate:',
+    promql: 'predict_linear(elasticsearch_filesystem_data_available_bytes[6h], 24 * 3600) < 0',
+  },
+  {
+    text: 'Check which log class grows fastest, and that ILM deletes old indices (an index whose step is `ERROR` is never deleted):',
+    elasticsearch: [
+      esGet('/_data_stream/logs-*/_stats?human'),
+      esGet('/.ds-logs-*/_ilm/explain?only_errors=true&filter_path=indices.*.step_info'),
+    ],
+  },
+];
+
+const DISK_FIXES = [
+  {
+    text: 'Shorten the retention of the class that holds the most (`logClasses[].retention`, or `withLogRetention(DEFAULT_LOG_CLASSES, { all: "14d" })`), synthesize and apply: the new `elasticsearch-setup-<hash>` Job updates the ILM policy `logs-<class>-retention`, and ILM deletes indices past it within its poll interval (10 minutes). For Jaeger, lower `jaeger.retention`; the `jaeger-index-cleaner` CronJob deletes at 00:15 UTC.',
+  },
+  {
+    text: 'Free space now by deleting the oldest backing index of a class (never the write index, the last one listed; its documents are gone unless a snapshot holds them):',
+    elasticsearch: [
+      esGet('/_data_stream/logs-<class>-default?filter_path=data_streams.indices.index_name'),
+      { method: ElasticsearchMethod.DELETE, path: '/<oldest .ds-logs-<class>-default-* index>' },
+    ],
+  },
+  {
+    text: "Grow the volumes where the storage class allows expansion: patch each claim (`data-elasticsearch-data-<n>` in prod, `data-elasticsearch-node-<n>` in dev and staging). Kubernetes refuses a change to a StatefulSet's claim template, so also set `elasticsearch.data.storage.size` and recreate the StatefulSet without its pods (`kubectl -n observability delete statefulset <name> --cascade=orphan`, then apply) so new replicas get the new size.",
+    shell:
+      'kubectl -n observability patch pvc data-elasticsearch-data-0 -p \'{"spec":{"resources":{"requests":{"storage":"<new size>"}}}}\'',
+  },
+  {
+    text: 'Or add data nodes (`elasticsearch.data.replicas`): Elasticsearch rebalances shards onto them.',
+  },
+];
 
 export const ELASTICSEARCH_CLUSTER_RED_RUNBOOK: AlertRunbook = {
   meaning: `The Elasticsearch exporter has read cluster health \`red\` for 2 minutes: at least one primary shard is unassigned. Documents routed to that shard can be neither searched nor written. When it is the write index of a log data stream (\`logs-<class>-default\`), Logstash's bulk requests for that class fail and are retried, its persistent queue fills, and Filebeat stops shipping the nodes' logs (\`LogstashPipelineStalled\`, \`FilebeatOutputStalled\` follow); Jaeger's span writes fail the same way (\`JaegerDroppingSpans\`). A new index is red for the moment its primaries are allocated, which the 2 minutes absorb.`,
@@ -138,50 +178,6 @@ export const ELASTICSEARCH_CLUSTER_YELLOW_RUNBOOK: AlertRunbook = {
     },
   ],
 };
-
-const DISK_CHECKS = [
-  {
-    text: "See every data node's disk and shard count, and the largest indices (backing indices of the log data streams are `.ds-logs-<class>-default-*`, Jaeger's are `jaeger-span-*`):",
-    elasticsearch: [
-      esGet('/_cat/allocation?v&s=disk.percent:desc'),
-      esGet(
-        '/_cat/indices?v&expand_wildcards=all&s=store.size:desc&h=index,health,docs.count,store.size&bytes=gb',
-      ),
-    ],
-  },
-  {
-    text: 'See how fast the data path fills, and when it will be full at that rate:',
-    promql: 'predict_linear(elasticsearch_filesystem_data_available_bytes[6h], 24 * 3600) < 0',
-  },
-  {
-    text: 'Check which log class grows fastest, and that ILM deletes old indices (an index whose step is `ERROR` is never deleted):',
-    elasticsearch: [
-      esGet('/_data_stream/logs-*/_stats?human'),
-      esGet('/.ds-logs-*/_ilm/explain?only_errors=true&filter_path=indices.*.step_info'),
-    ],
-  },
-];
-
-const DISK_FIXES = [
-  {
-    text: 'Shorten the retention of the class that holds the most (`logClasses[].retention`, or `withLogRetention(DEFAULT_LOG_CLASSES, { all: "14d" })`), synthesize and apply: the new `elasticsearch-setup-<hash>` Job updates the ILM policy `logs-<class>-retention`, and ILM deletes indices past it within its poll interval (10 minutes). For Jaeger, lower `jaeger.retention`; the `jaeger-index-cleaner` CronJob deletes at 00:15 UTC.',
-  },
-  {
-    text: 'Free space now by deleting the oldest backing index of a class (never the write index, the last one listed; its documents are gone unless a snapshot holds them):',
-    elasticsearch: [
-      esGet('/_data_stream/logs-<class>-default?filter_path=data_streams.indices.index_name'),
-      { method: ElasticsearchMethod.DELETE, path: '/<oldest .ds-logs-<class>-default-* index>' },
-    ],
-  },
-  {
-    text: "Grow the volumes where the storage class allows expansion: patch each claim (`data-elasticsearch-data-<n>` in prod, `data-elasticsearch-node-<n>` in dev and staging). Kubernetes refuses a change to a StatefulSet's claim template, so also set `elasticsearch.data.storage.size` and recreate the StatefulSet without its pods (`kubectl -n observability delete statefulset <name> --cascade=orphan`, then apply) so new replicas get the new size.",
-    shell:
-      'kubectl -n observability patch pvc data-elasticsearch-data-0 -p \'{"spec":{"resources":{"requests":{"storage":"<new size>"}}}}\'',
-  },
-  {
-    text: 'Or add data nodes (`elasticsearch.data.replicas`): Elasticsearch rebalances shards onto them.',
-  },
-];
 
 export const ELASTICSEARCH_DISK_WATERMARK_LOW_RUNBOOK: AlertRunbook = {
   meaning: `An Elasticsearch node's data path has been fuller than \`alerts.elasticsearchDiskLowWatermark\` (default 85 %, Elasticsearch's own \`cluster.routing.allocation.disk.watermark.low\`) for 5 minutes, from the exporter's \`elasticsearch_filesystem_data_*_bytes\`. Past the low watermark Elasticsearch allocates no new shards to the node (new primaries of a fresh index excepted), so replicas of a daily rollover may stay unassigned (yellow). Nothing is refused yet: it is the time to act before the high watermark (90 %) and the flood stage (95 %).`,
