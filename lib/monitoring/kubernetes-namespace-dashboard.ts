@@ -1,8 +1,4 @@
-import {
-  dashboardModel,
-  labelValuesVariable,
-  timeseriesPanel,
-} from '../grafana/dashboard-panels';
+import { dashboardModel, labelValuesVariable, timeseriesPanel } from '../grafana/dashboard-panels';
 import { podLogsLink } from './kubernetes-dashboard-links';
 import { KubernetesRecords as R } from './kubernetes-recording-rules';
 

@@ -1,8 +1,4 @@
-import {
-  dashboardModel,
-  labelValuesVariable,
-  timeseriesPanel,
-} from '../grafana/dashboard-panels';
+import { dashboardModel, labelValuesVariable, timeseriesPanel } from '../grafana/dashboard-panels';
 import { podLogsLink } from './kubernetes-dashboard-links';
 import { CADVISOR_JOB, KubernetesRecords as R } from './kubernetes-recording-rules';
 

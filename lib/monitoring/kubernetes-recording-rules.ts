@@ -98,7 +98,10 @@ function ownerRules(): PrometheusRule[] {
     labels: { workload_type: type },
   });
   return [
-    record('deployment', through('ReplicaSet', 'kube_replicaset_owner', 'replicaset', 'Deployment')),
+    record(
+      'deployment',
+      through('ReplicaSet', 'kube_replicaset_owner', 'replicaset', 'Deployment'),
+    ),
     record(
       'replicaset',
       `${direct('ReplicaSet')} unless on (namespace, pod) max by (namespace, pod) (label_replace(kube_pod_owner{owner_kind="ReplicaSet"}, "replicaset", "$1", "owner_name", "(.+)") * on (namespace, replicaset) group_left () max by (namespace, replicaset) (kube_replicaset_owner{owner_kind="Deployment"}))`,

@@ -520,13 +520,6 @@ function kubernetesAlertSpecs(kubeStateMetricsJob: string): AlertSpec[] {
   });
 }
 
-/** The names of every alert the mixin defines, the two original ones included. */
-export const KUBERNETES_ALERT_NAMES: readonly string[] = [
-  AlertName.CONTAINER_OOM_KILLED,
-  AlertName.KUBE_POD_CRASH_LOOPING,
-  ...Object.values(KubernetesAlert),
-];
-
 /**
  * The Kubernetes mixin, on kube-state-metrics, the kubelet and cAdvisor: workloads (pods not
  * ready, crash loops, OOM kills, rollouts of Deployments, StatefulSets and DaemonSets, Jobs,
@@ -544,10 +537,7 @@ export function kubernetesMixin(
 ): MonitoringMixin {
   const c = alertsOf(context);
   const kubeStateMetricsJob = options.kubeStateMetricsJob ?? 'kube-state-metrics';
-  if (
-    typeof kubeStateMetricsJob !== 'string' ||
-    !/^[a-zA-Z0-9_.:/-]+$/.test(kubeStateMetricsJob)
-  ) {
+  if (typeof kubeStateMetricsJob !== 'string' || !/^[a-zA-Z0-9_.:/-]+$/.test(kubeStateMetricsJob)) {
     invalidProp(
       context.scope ?? 'mixins',
       'kubeStateMetricsJob',
