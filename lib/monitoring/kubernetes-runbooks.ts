@@ -61,7 +61,7 @@ export const KUBE_POD_CRASH_LOOPING_RUNBOOK: AlertRunbook = {
 
 type Runbooks = Readonly<Record<string, AlertRunbook>>;
 
-const describe = (kind: string) => `kubectl -n <namespace> describe ${kind} <name>`;
+const describe = (kind: string, name = kind) => `kubectl -n <namespace> describe ${kind} <${name}>`;
 
 /** Runbooks of the workload alerts. */
 const WORKLOAD_RUNBOOKS: Runbooks = {
@@ -109,7 +109,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
     check: [
       {
         text: "See the Deployment's pods that are not available and why:",
-        shell: `kubectl -n <namespace> get pods -l <selector of the deployment> -o wide\n${describe('deployment')}`,
+        shell: `kubectl -n <namespace> get pods -o wide | grep "^<deployment>-"\n${describe('deployment')}`,
       },
       {
         text: 'The pods have their own alerts: `KubePodNotReady`, `KubePodCrashLooping`, `KubeContainerWaiting`.',
@@ -129,7 +129,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
       {
         text: "See the rollout status and the new ReplicaSet's pods:",
         shell:
-          'kubectl -n <namespace> rollout status deployment/<deployment> --timeout=5s\nkubectl -n <namespace> get rs -l <selector of the deployment>',
+          'kubectl -n <namespace> rollout status deployment/<deployment> --timeout=5s\nkubectl -n <namespace> get rs | grep "^<deployment>-"',
       },
     ],
     fix: [
@@ -146,7 +146,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
       {
         text: 'Find the first pod that is not ready, and its volume claim:',
         shell:
-          'kubectl -n <namespace> get pods -l <selector of the statefulset> -o wide\nkubectl -n <namespace> get pvc',
+          'kubectl -n <namespace> get pods -o wide | grep "^<statefulset>-"\nkubectl -n <namespace> get pvc',
       },
     ],
     fix: [
@@ -174,7 +174,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
       {
         text: 'See the revisions and the update strategy:',
         shell:
-          'kubectl -n <namespace> get statefulset <statefulset> -o jsonpath=\'{.spec.updateStrategy}{"\\n"}{.status.currentRevision} {.status.updateRevision}{"\\n"}\'\nkubectl -n <namespace> get pods -l <selector of the statefulset> -L controller-revision-hash',
+          'kubectl -n <namespace> get statefulset <statefulset> -o jsonpath=\'{.spec.updateStrategy}{"\\n"}{.status.currentRevision} {.status.updateRevision}{"\\n"}\'\nkubectl -n <namespace> get pods -L controller-revision-hash | grep "^<statefulset>-"',
       },
     ],
     fix: [
@@ -190,7 +190,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
       {
         text: 'Find the nodes whose pod is not updated or not ready:',
         shell:
-          'kubectl -n <namespace> rollout status daemonset/<daemonset> --timeout=5s\nkubectl -n <namespace> get pods -l <selector of the daemonset> -o wide',
+          'kubectl -n <namespace> rollout status daemonset/<daemonset> --timeout=5s\nkubectl -n <namespace> get pods -o wide | grep "^<daemonset>-"',
       },
     ],
     fix: [
@@ -205,7 +205,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
     check: [
       {
         text: 'Find the nodes without the pod, and the events that say why (no room, a taint the DaemonSet does not tolerate):',
-        shell: `kubectl get nodes\nkubectl -n <namespace> get pods -l <selector of the daemonset> -o wide\n${describe('daemonset')}`,
+        shell: `kubectl get nodes\nkubectl -n <namespace> get pods -o wide | grep "^<daemonset>-"\n${describe('daemonset')}`,
       },
     ],
     fix: [
@@ -221,7 +221,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
       {
         text: 'Find the pods and compare their nodes with the selector:',
         shell:
-          'kubectl -n <namespace> get pods -l <selector of the daemonset> -o wide\nkubectl -n <namespace> get daemonset <daemonset> -o jsonpath=\'{.spec.template.spec.nodeSelector}{"\\n"}\'',
+          'kubectl -n <namespace> get pods -o wide | grep "^<daemonset>-"\nkubectl -n <namespace> get daemonset <daemonset> -o jsonpath=\'{.spec.template.spec.nodeSelector}{"\\n"}\'',
       },
     ],
     fix: [
@@ -287,7 +287,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
     check: [
       {
         text: "See the autoscaler's conditions and events, then the workload's pods:",
-        shell: describe('hpa').replace('<name>', '<horizontalpodautoscaler>'),
+        shell: describe('hpa', 'horizontalpodautoscaler'),
       },
     ],
     fix: [
@@ -318,7 +318,7 @@ const WORKLOAD_RUNBOOKS: Runbooks = {
       {
         text: 'See the budget and the unhealthy pods:',
         shell:
-          'kubectl -n <namespace> get pdb <poddisruptionbudget>\nkubectl -n <namespace> get pods -l <selector of the budget>',
+          'kubectl -n <namespace> get pdb <poddisruptionbudget>\nkubectl -n <namespace> get pdb <poddisruptionbudget> -o jsonpath=\'{.spec.selector.matchLabels}{"\\n"}\'\nkubectl -n <namespace> get pods -l <key>=<value>   # a label of its selector',
       },
     ],
     fix: [
