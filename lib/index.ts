@@ -206,7 +206,9 @@ export {
   elasticsearchMixin,
   filebeatMixin,
   jaegerMixin,
+  KubernetesAlert,
   kubernetesMixin,
+  KubernetesRecords,
   logstashMixin,
   nodeMixin,
   prometheusMixin,
@@ -214,6 +216,7 @@ export {
 } from './monitoring';
 export type {
   ElasticsearchMixinOptions,
+  KubernetesMixinOptions,
   LogstashMixinOptions,
   MixinContext,
   MixinDashboard,

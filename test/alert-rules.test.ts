@@ -15,6 +15,7 @@ import {
   elasticsearchMixin,
   filebeatMixin,
   jaegerMixin,
+  KubernetesAlert,
   kubernetesMixin,
   logstashMixin,
   MixinContext,
@@ -81,10 +82,11 @@ function rule(group: PrometheusRuleGroup, alert: AlertName | string): Prometheus
   return found[0];
 }
 
-const allRules = (props: AlertRulesProps = {}) => [
-  ...applicationAlertRules(props).rules,
-  ...stackAlertRules(props, STACK).rules,
-];
+/** The alerting rules (recording rules left out). */
+const allRules = (props: AlertRulesProps = {}) =>
+  [...applicationAlertRules(props).rules, ...stackAlertRules(props, STACK).rules].filter(
+    (r) => r.alert !== undefined,
+  );
 
 describe('every alert rule', () => {
   test.each(allRules().map((r) => [r.alert, r] as const))(
@@ -98,12 +100,12 @@ describe('every alert rule', () => {
     },
   );
 
-  test('covers every AlertName, each exactly once', () => {
+  test("covers every AlertName and every mixin's alert name, each exactly once", () => {
     expect(
       allRules()
         .map((r) => r.alert)
         .sort(),
-    ).toEqual([...Object.values(AlertName)].sort());
+    ).toEqual([...Object.values(AlertName), ...Object.values(KubernetesAlert)].sort());
   });
 
   test('runbookBaseUrl is honoured with or without a trailing slash', () => {
@@ -136,10 +138,17 @@ describe('every alert rule', () => {
 describe('applicationAlertRules', () => {
   const app = applicationAlertRules();
 
-  test("each mixin's alerts are one group named after it", () => {
+  test("each mixin's alerts are one group named after it, its recording rules another", () => {
     const c = context({}, 'observability');
-    for (const mixin of [applicationsMixin(c), nodeMixin(c), kubernetesMixin(c)])
-      expect(mixin.ruleGroups.map((g) => g.name)).toEqual([`${mixin.name}-alerts`]);
+    for (const mixin of [applicationsMixin(c), nodeMixin(c), kubernetesMixin(c)]) {
+      const alerts = mixin.ruleGroups.filter((g) => g.rules.every((r) => r.alert));
+      const records = mixin.ruleGroups.filter((g) => g.rules.every((r) => r.record));
+      expect(alerts.map((g) => g.name)).toEqual([`${mixin.name}-alerts`]);
+      expect(records.map((g) => g.name)).toEqual(
+        mixin.name === 'kubernetes' ? ['kubernetes-rules'] : [],
+      );
+      expect(alerts.length + records.length).toBe(mixin.ruleGroups.length);
+    }
   });
 
   test('Http5xxErrorBurst: more than 100 5xx of one service in 5 minutes, critical, at once', () => {

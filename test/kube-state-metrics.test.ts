@@ -133,4 +133,30 @@ describe('KubeStateMetrics scrape job', () => {
     const pod = objects.find((o) => o.kind === 'Deployment').spec.template;
     expect(pod.metadata.annotations?.['prometheus.io/scrape']).toBeUndefined();
   });
+
+  test("scrapes its telemetry port in a job of its own, labelled with the exporter's pod", () => {
+    const chart = new Chart(Testing.app(), 'ksm', { namespace: 'observability' });
+    const ksm = new KubeStateMetrics(chart, 'kube-state-metrics', { name: 'ksm' });
+    const job = ksm.telemetryScrapeJob;
+    expect(job.jobName).toBe('ksm-telemetry');
+    // Its own metrics name no objects: the target labels stay.
+    expect(job.honorLabels).toBeUndefined();
+    expect(job.relabelConfigs).toContainEqual({
+      sourceLabels: ['__meta_kubernetes_pod_container_port_name'],
+      regex: 'telemetry',
+      action: 'keep',
+    });
+    expect(job.relabelConfigs).toEqual(
+      expect.arrayContaining([
+        { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
+        { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
+      ]),
+    );
+    // The same pods as the metrics job, on the other port.
+    expect(job.relabelConfigs!.slice(0, -3)).toEqual(ksm.scrapeJob.relabelConfigs!.slice(0, -1));
+    expect(job.networkTargets).toEqual([
+      { peer: ksm.scrapeJob.networkTargets![0].peer, ports: [{ port: 8081 }] },
+    ]);
+    expect(ksm.scrapeJob.networkTargets![0].ports).toEqual([{ port: 8080 }]);
+  });
 });

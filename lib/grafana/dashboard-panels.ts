@@ -42,6 +42,20 @@ export interface PanelOptions {
   >;
   /** Timeseries panels: stack the series. @default false */
   readonly stacked?: boolean;
+  /**
+   * Data links of every value (`fieldConfig.defaults.links`), such as to the logs of the
+   * series' pod in Explore; the URL may use `${__field.labels.<label>}`. @default - none
+   */
+  readonly links?: readonly PanelLink[];
+}
+
+/** A data link of a panel's values. */
+export interface PanelLink {
+  readonly title: string;
+  /** Grafana-relative or absolute URL, with Grafana's data link variables. */
+  readonly url: string;
+  /** Open in a new tab. @default false */
+  readonly targetBlank?: boolean;
 }
 
 const REF_IDS = 'ABCDEFGHIJ';
@@ -67,6 +81,15 @@ function fieldDefaults(options: PanelOptions): Record<string, unknown> {
     max: options.max,
     thresholds: { mode: 'absolute', steps },
     mappings: options.valueMappings ? [{ type: 'value', options: options.valueMappings }] : [],
+    ...(options.links
+      ? {
+          links: options.links.map((l) => ({
+            title: l.title,
+            url: l.url,
+            targetBlank: l.targetBlank ?? false,
+          })),
+        }
+      : {}),
   };
 }
 

@@ -5,6 +5,7 @@ export * from './elasticsearch';
 export * from './filebeat';
 export * from './jaeger';
 export * from './kubernetes';
+export { KubernetesRecords } from './kubernetes-recording-rules';
 export * from './logstash';
 export * from './node';
 export * from './prometheus';

@@ -75,6 +75,12 @@ export class KubeStateMetrics extends Component {
    * labels of the objects they describe, which only `honor_labels` keeps as they are.
    */
   public readonly scrapeJob: ScrapeJob;
+  /**
+   * The scrape job of its telemetry port (`<name>-telemetry`): kube-state-metrics' own health,
+   * such as the `kube_state_metrics_list_total` and `kube_state_metrics_watch_total` calls to the
+   * API server, which the Kubernetes mixin alerts on.
+   */
+  public readonly telemetryScrapeJob: ScrapeJob;
   /** Name of the read-only ClusterRole. */
   public readonly clusterRoleName: string;
   /** The resources it exports, also its `--resources`. */
@@ -85,23 +91,34 @@ export class KubeStateMetrics extends Component {
     const identity = this.identity('exporter');
     const serviceAccountName = this.addServiceAccount();
     this.clusterRoleName = this.addRbac(serviceAccountName);
+    const ownPods = Object.entries(selectorLabels(identity)).map(([label, value]) => ({
+      sourceLabels: [`__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`],
+      regex: value,
+      action: RelabelAction.KEEP,
+    }));
+    const port = (name: string) => ({
+      sourceLabels: ['__meta_kubernetes_pod_container_port_name'],
+      regex: name,
+      action: RelabelAction.KEEP,
+    });
     this.scrapeJob = {
       jobName: this.name,
       kubernetesSd: { role: KubernetesSdRole.POD, namespaces: [this.namespace] },
       honorLabels: true,
-      relabelConfigs: [
-        ...Object.entries(selectorLabels(identity)).map(([label, value]) => ({
-          sourceLabels: [`__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`],
-          regex: value,
-          action: RelabelAction.KEEP,
-        })),
-        {
-          sourceLabels: ['__meta_kubernetes_pod_container_port_name'],
-          regex: 'http-metrics',
-          action: RelabelAction.KEEP,
-        },
-      ],
+      relabelConfigs: [...ownPods, port('http-metrics')],
       networkTargets: [{ peer: this.podPeer('exporter'), ports: [{ port: METRICS_PORT }] }],
+    };
+    // Its own metrics carry no object labels: the target's namespace and pod name it.
+    this.telemetryScrapeJob = {
+      jobName: `${this.name}-telemetry`,
+      kubernetesSd: { role: KubernetesSdRole.POD, namespaces: [this.namespace] },
+      relabelConfigs: [
+        ...ownPods,
+        port('telemetry'),
+        { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
+        { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
+      ],
+      networkTargets: [{ peer: this.podPeer('exporter'), ports: [{ port: TELEMETRY_PORT }] }],
     };
 
     const container = renderContainer(this, 'resources', {

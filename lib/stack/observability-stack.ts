@@ -553,7 +553,7 @@ export class ObservabilityStack extends Chart {
     const setup = this.elasticsearchSetup;
     const mixins = [
       applicationsMixin(context),
-      kubernetesMixin(context),
+      kubernetesMixin(context, { kubeStateMetricsJob: this.kubeStateMetrics.scrapeJob.jobName }),
       nodeMixin(context),
       stackMixin(context, {
         logstash: logstash !== undefined,
@@ -598,6 +598,7 @@ export class ObservabilityStack extends Chart {
       namespace: this.namespace,
     });
     this.prometheus.addScrapeJob(kubeStateMetrics.scrapeJob);
+    this.prometheus.addScrapeJob(kubeStateMetrics.telemetryScrapeJob);
     return kubeStateMetrics;
   }
 

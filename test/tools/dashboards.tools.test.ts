@@ -57,6 +57,10 @@ const TEMPLATE_SAMPLES: Readonly<Record<string, readonly [string, string]>> = {
   service: ['checkout', 'payments-api'],
   node: ['ip-10-0-1-23.eu-west-1.compute.internal', 'worker-2'],
   namespace: ['shop', 'kube-system'],
+  pod: ['api-7d9f8c6b5-x2k4q', 'elasticsearch-data-0'],
+  workload_type: ['deployment', 'statefulset'],
+  workload: ['api', 'elasticsearch-data'],
+  persistentvolumeclaim: ['data-elasticsearch-data-0', 'storage-prometheus-0'],
 };
 
 /** Which values of the template variables are selected: All, one value, or two values. */
@@ -295,6 +299,11 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     );
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
       'infrastructure',
+      'kubernetes-cluster',
+      'kubernetes-namespace',
+      'kubernetes-pod',
+      'kubernetes-volumes',
+      'kubernetes-workload',
       'service-overview',
       'stack-health',
     ]);
