@@ -43,8 +43,7 @@ export const ALERTMANAGER_NOTIFICATIONS_FAILING_RUNBOOK: AlertRunbook = {
   ],
 };
 
-const AM_LOGS =
-  'kubectl -n observability logs statefulset/alertmanager -c alertmanager --since=1h';
+const AM_LOGS = 'kubectl -n observability logs statefulset/alertmanager -c alertmanager --since=1h';
 
 export const ALERTMANAGER_FAILED_RELOAD_RUNBOOK: AlertRunbook = {
   meaning:
@@ -66,14 +65,15 @@ export const ALERTMANAGER_FAILED_RELOAD_RUNBOOK: AlertRunbook = {
     },
     {
       text: 'A referenced file missing (`*_file` of a receiver): the Secret it comes from must exist with that key.',
-      shell: 'kubectl -n observability exec statefulset/alertmanager -c alertmanager -- ls -lR /etc/alertmanager/secrets/',
+      shell:
+        'kubectl -n observability exec statefulset/alertmanager -c alertmanager -- ls -lR /etc/alertmanager/secrets/',
     },
   ],
 };
 
 export const ALERTMANAGER_MEMBERS_INCONSISTENT_RUNBOOK: AlertRunbook = {
   meaning:
-    "An Alertmanager pod sees fewer cluster members (`alertmanager_cluster_members`) than there are Alertmanager pods. The pods apart do not share their notification log and silences: the same alert may be notified more than once, and a silence made on one pod may not hold on another.",
+    'An Alertmanager pod sees fewer cluster members (`alertmanager_cluster_members`) than there are Alertmanager pods. The pods apart do not share their notification log and silences: the same alert may be notified more than once, and a silence made on one pod may not hold on another.',
   check: [
     {
       text: "Each pod's view of the cluster and its failed peers:",
@@ -86,8 +86,9 @@ export const ALERTMANAGER_MEMBERS_INCONSISTENT_RUNBOOK: AlertRunbook = {
   ],
   fix: [
     {
-      text: "The pods reach each other on port 9094, TCP and UDP, through the `alertmanager-cluster` headless Service: check the NetworkPolicy allows it and the Service lists every pod.",
-      shell: 'kubectl -n observability get endpointslices -l kubernetes.io/service-name=alertmanager-cluster -o wide',
+      text: 'The pods reach each other on port 9094, TCP and UDP, through the `alertmanager-cluster` headless Service: check the NetworkPolicy allows it and the Service lists every pod.',
+      shell:
+        'kubectl -n observability get endpointslices -l kubernetes.io/service-name=alertmanager-cluster -o wide',
     },
     {
       text: 'A pod that stays apart after the network is fixed rejoins when restarted.',
@@ -107,7 +108,8 @@ export const ALERTMANAGER_FAILED_TO_SEND_ALERTS_RUNBOOK: AlertRunbook = {
     },
     {
       text: 'The log has the answer of the receiver:',
-      shell: 'kubectl -n observability logs <pod> -c alertmanager --since=30m | grep -i notify | tail -10',
+      shell:
+        'kubectl -n observability logs <pod> -c alertmanager --since=30m | grep -i notify | tail -10',
     },
   ],
   fix: [
@@ -122,7 +124,7 @@ export const ALERTMANAGER_FAILED_TO_SEND_ALERTS_RUNBOOK: AlertRunbook = {
 
 export const ALERTMANAGER_CLUSTER_FAILED_TO_SEND_ALERTS_CRITICAL_RUNBOOK: AlertRunbook = {
   meaning:
-    'Every Alertmanager pod fails to notify a paging integration (PagerDuty or Opsgenie), even the best of them. Pages are not reaching the on-call person. It pages through the other integrations (Slack) and the dead man\'s switch.',
+    "Every Alertmanager pod fails to notify a paging integration (PagerDuty or Opsgenie), even the best of them. Pages are not reaching the on-call person. It pages through the other integrations (Slack) and the dead man's switch.",
   check: [
     {
       text: 'Failures of the paging integrations per pod and reason:',
@@ -184,7 +186,7 @@ export const ALERTMANAGER_CONFIG_INCONSISTENT_RUNBOOK: AlertRunbook = {
 
 export const ALERTMANAGER_CLUSTER_DOWN_RUNBOOK: AlertRunbook = {
   meaning:
-    'Half or more of the Alertmanager pods were down (not scraped) most of the last 5 minutes. The pods left carry all notifications, and if none is left no one is notified. It pages: the dead man\'s switch catches the case where nothing can send.',
+    "Half or more of the Alertmanager pods were down (not scraped) most of the last 5 minutes. The pods left carry all notifications, and if none is left no one is notified. It pages: the dead man's switch catches the case where nothing can send.",
   check: [
     {
       text: 'Pod status and the reason of the last restart:',
@@ -245,7 +247,7 @@ export const ALERTMANAGER_INVALID_ALERTS_RUNBOOK: AlertRunbook = {
 
 export const ALERTMANAGER_ABSENT_RUNBOOK: AlertRunbook = {
   meaning:
-    'No Alertmanager pod of the stack is scraped successfully (`up` of the Alertmanager pods missing or 0). Either Alertmanager is gone, so no alert is notified, or Prometheus cannot reach it, so its own alerts are blind. It pages; the dead man\'s switch covers the case where this page cannot be sent.',
+    "No Alertmanager pod of the stack is scraped successfully (`up` of the Alertmanager pods missing or 0). Either Alertmanager is gone, so no alert is notified, or Prometheus cannot reach it, so its own alerts are blind. It pages; the dead man's switch covers the case where this page cannot be sent.",
   check: [
     {
       text: 'The StatefulSet and its pods:',

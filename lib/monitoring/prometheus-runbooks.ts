@@ -120,7 +120,7 @@ export const PROMETHEUS_KUBERNETES_LIST_WATCH_FAILURES_RUNBOOK: AlertRunbook = {
 
 export const PROMETHEUS_NOTIFICATION_QUEUE_RUNNING_FULL_RUNBOOK: AlertRunbook = {
   meaning:
-    "The queue of alert notifications Prometheus has yet to send is growing towards its capacity (`prometheus_notifications_queue_length` against `prometheus_notifications_queue_capacity`). Once full, Prometheus drops new notifications: alerts get lost or arrive late.",
+    'The queue of alert notifications Prometheus has yet to send is growing towards its capacity (`prometheus_notifications_queue_length` against `prometheus_notifications_queue_capacity`). Once full, Prometheus drops new notifications: alerts get lost or arrive late.',
   check: [
     {
       text: 'Queue length per Alertmanager, and how fast alerts are sent and fail:',
@@ -195,7 +195,7 @@ export const PROMETHEUS_ERROR_SENDING_ALERTS_TO_SOME_ALERTMANAGERS_RUNBOOK: Aler
 
 export const PROMETHEUS_ERROR_SENDING_ALERTS_TO_ANY_ALERTMANAGER_RUNBOOK: AlertRunbook = {
   meaning:
-    'Prometheus fails to send alerts to every one of its Alertmanager pods, even the best of them (`prometheus_notifications_errors_total`). Alerts are being lost between Prometheus and Alertmanager. It pages; the page itself may only arrive through the dead man\'s switch.',
+    "Prometheus fails to send alerts to every one of its Alertmanager pods, even the best of them (`prometheus_notifications_errors_total`). Alerts are being lost between Prometheus and Alertmanager. It pages; the page itself may only arrive through the dead man's switch.",
   check: [
     {
       text: 'Error ratio per Alertmanager:',
@@ -222,11 +222,12 @@ export const PROMETHEUS_ERROR_SENDING_ALERTS_TO_ANY_ALERTMANAGER_RUNBOOK: AlertR
 
 export const PROMETHEUS_NOT_CONNECTED_TO_ALERTMANAGERS_RUNBOOK: AlertRunbook = {
   meaning:
-    'Prometheus has discovered no Alertmanager to send alerts to (`prometheus_notifications_alertmanagers_discovered` is 0). Every alert it fires is dropped. It pages; the page may only arrive through the dead man\'s switch, since it is Prometheus that cannot notify.',
+    "Prometheus has discovered no Alertmanager to send alerts to (`prometheus_notifications_alertmanagers_discovered` is 0). Every alert it fires is dropped. It pages; the page may only arrive through the dead man's switch, since it is Prometheus that cannot notify.",
   check: [
     {
       text: 'The Alertmanager Service must have ready endpoints:',
-      shell: 'kubectl -n observability get endpointslices -l kubernetes.io/service-name=alertmanager',
+      shell:
+        'kubectl -n observability get endpointslices -l kubernetes.io/service-name=alertmanager',
     },
     {
       text: 'What Prometheus discovers for notifications, and its errors:',
@@ -253,7 +254,8 @@ export const PROMETHEUS_TSDB_RELOADS_FAILING_RUNBOOK: AlertRunbook = {
     },
     {
       text: 'How full the data volume is:',
-      shell: 'kubectl -n observability exec statefulset/prometheus -c prometheus -- df -h /prometheus',
+      shell:
+        'kubectl -n observability exec statefulset/prometheus -c prometheus -- df -h /prometheus',
     },
   ],
   fix: [
@@ -302,7 +304,8 @@ export const PROMETHEUS_TSDB_WAL_CORRUPTIONS_RUNBOOK: AlertRunbook = {
     },
     {
       text: 'Whether the pod was killed (OOMKilled, eviction, node failure):',
-      shell: 'kubectl -n observability describe pod -l app.kubernetes.io/name=prometheus | grep -A5 "Last State"',
+      shell:
+        'kubectl -n observability describe pod -l app.kubernetes.io/name=prometheus | grep -A5 "Last State"',
     },
   ],
   fix: [
@@ -357,7 +360,8 @@ export const PROMETHEUS_NOT_INGESTING_SAMPLES_RUNBOOK: AlertRunbook = {
     },
     {
       text: 'Storage errors: free or grow the volume (`storage.size`); restart the pod once it has space.',
-      shell: 'kubectl -n observability exec statefulset/prometheus -c prometheus -- df -h /prometheus',
+      shell:
+        'kubectl -n observability exec statefulset/prometheus -c prometheus -- df -h /prometheus',
     },
   ],
 };
@@ -476,7 +480,8 @@ export const PROMETHEUS_MISSING_RULE_EVALUATIONS_RUNBOOK: AlertRunbook = {
   check: [
     {
       text: 'Duration against interval per rule group:',
-      promql: 'prometheus_rule_group_last_duration_seconds / prometheus_rule_group_interval_seconds',
+      promql:
+        'prometheus_rule_group_last_duration_seconds / prometheus_rule_group_interval_seconds',
     },
     {
       text: "The slowest rules of the group (the UI's `/rules` page shows each rule's evaluation time too):",
@@ -547,7 +552,7 @@ export const PROMETHEUS_TARGET_LIMIT_HIT_RUNBOOK: AlertRunbook = {
 
 export const PROMETHEUS_LABEL_LIMIT_HIT_RUNBOOK: AlertRunbook = {
   meaning:
-    "Scrapes were rejected because a series had more labels than `label_limit`, or a label name or value longer than `label_name_length_limit` / `label_value_length_limit` (`prometheus_target_scrape_pool_exceeded_label_limits_total`). The whole scrape fails: the target is `up == 0` and none of its metrics are stored.",
+    'Scrapes were rejected because a series had more labels than `label_limit`, or a label name or value longer than `label_name_length_limit` / `label_value_length_limit` (`prometheus_target_scrape_pool_exceeded_label_limits_total`). The whole scrape fails: the target is `up == 0` and none of its metrics are stored.',
   check: [
     {
       text: 'Targets down with a label limit error (the `/targets` page shows the error too):',
@@ -650,7 +655,7 @@ export const PROMETHEUS_HIGH_QUERY_LOAD_RUNBOOK: AlertRunbook = {
 
 export const PROMETHEUS_SELF_SCRAPE_ABSENT_RUNBOOK: AlertRunbook = {
   meaning:
-    "No Prometheus has a successful scrape of its own metrics (`up{job=\"prometheus\"}` missing or 0). Every alert about Prometheus itself reads those metrics, so they are all blind. It pages because problems of Prometheus would now go unnoticed.",
+    'No Prometheus has a successful scrape of its own metrics (`up{job="prometheus"}` missing or 0). Every alert about Prometheus itself reads those metrics, so they are all blind. It pages because problems of Prometheus would now go unnoticed.',
   check: [
     {
       text: 'Whether the self-scrape job exists and why it fails:',
