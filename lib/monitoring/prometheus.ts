@@ -330,16 +330,17 @@ export function prometheusMixin(
             'Prometheus {{ $labels.instance }} failed to expand {{ $value | humanize }} alert label or annotation templates in the last 5 minutes: some notifications carry an error text instead of their summary or description.',
             rb.PROMETHEUS_TEMPLATE_EXPANSION_FAILURES_RUNBOOK,
           ),
-          counterAlert(
-            PrometheusAlert.TARGET_LIMIT_HIT,
-            'prometheus_target_scrape_pool_exceeded_target_limit_total',
-            '5m',
-            'job, instance',
-            AlertSeverity.WARNING,
-            'Prometheus scrape pool over its target limit',
-            'Prometheus {{ $labels.instance }} found {{ $value | humanize }} times in the last 5 minutes that a scrape job discovered more targets than its target_limit: none of that job is scraped.',
-            rb.PROMETHEUS_TARGET_LIMIT_HIT_RUNBOOK,
-          ),
+          alertRule(c, {
+            alert: PrometheusAlert.TARGET_LIMIT_HIT,
+            // The pool's targets against its limit, not the exceeded counter: that one rises once
+            // per target sync, which may not come again for a long time.
+            expr: `(prometheus_target_scrape_pool_targets{${SELF}} > prometheus_target_scrape_pool_target_limit{${SELF}}) and prometheus_target_scrape_pool_target_limit{${SELF}} > 0`,
+            severity: AlertSeverity.WARNING,
+            summary: 'Prometheus scrape job over its target limit',
+            description:
+              'Scrape job {{ $labels.scrape_job }} of Prometheus {{ $labels.instance }} has {{ $value }} targets, more than its target_limit: none of them is scraped.',
+            runbook: rb.PROMETHEUS_TARGET_LIMIT_HIT_RUNBOOK,
+          }),
           counterAlert(
             PrometheusAlert.LABEL_LIMIT_HIT,
             'prometheus_target_scrape_pool_exceeded_label_limits_total',
