@@ -294,7 +294,9 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
       provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName),
     );
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
+      'alertmanager',
       'infrastructure',
+      'prometheus',
       'service-overview',
       'stack-health',
     ]);
