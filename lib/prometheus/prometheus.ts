@@ -164,7 +164,7 @@ export class Prometheus extends Component implements IPrometheus {
   public readonly scrapeLimits: ScrapeLimits;
   /** The limits of the `kubernetes-pods` job. */
   public readonly podScrapeLimits: ScrapeLimits;
-  /** renderConfigData's last result: the ConfigMap's two keys and the checksum ask for it at synth. Cleared by every add. */
+  /** renderConfigData's last result: the ConfigMap's two keys ask for it at synth. Cleared by every add. */
   private renderedConfig?: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
