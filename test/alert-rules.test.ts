@@ -565,4 +565,30 @@ describe('the Prometheus and Alertmanager mixins', () => {
       'in monitoring',
     );
   });
+
+  test("the alertmanager dashboard's per-pod panels link to the pod's logs in Explore", () => {
+    const json = alertmanager.dashboards![0].json as any;
+    const linked = json.panels.filter((p: any) => p.fieldConfig.defaults.links);
+    expect(linked.map((p: any) => p.title)).toEqual([
+      'Alerts received per pod',
+      'Cluster members seen per pod',
+    ]);
+    const [link] = linked[0].fieldConfig.defaults.links;
+    expect(link.url).toMatch(/^\/explore\?left=%7B/);
+    const left = JSON.parse(decodeURIComponent(link.url.slice('/explore?left='.length)));
+    expect(left).toEqual({
+      datasource: 'elasticsearch',
+      queries: [
+        {
+          refId: 'A',
+          query:
+            'kubernetes.namespace:"observability" AND kubernetes.pod.name:"${__field.labels.pod}"',
+          metrics: [{ id: '1', type: 'logs' }],
+        },
+      ],
+      range: { from: '${__from}', to: '${__to}' },
+    });
+    // Grafana's macros stay unencoded, so that Grafana fills them in.
+    expect(link.url).toContain('${__field.labels.pod}');
+  });
 });

@@ -42,6 +42,19 @@ export interface PanelOptions {
   >;
   /** Timeseries panels: stack the series. @default false */
   readonly stacked?: boolean;
+  /**
+   * Data links on every value (`fieldConfig.defaults.links`), such as to the logs of the
+   * series' pod in Explore; the URL may use Grafana's `${__field.labels.<label>}`. @default - none
+   */
+  readonly links?: readonly PanelLink[];
+}
+
+/** A Grafana data link. */
+export interface PanelLink {
+  readonly title: string;
+  readonly url: string;
+  /** Open in a new tab. @default false */
+  readonly targetBlank?: boolean;
 }
 
 const REF_IDS = 'ABCDEFGHIJ';
@@ -67,6 +80,7 @@ function fieldDefaults(options: PanelOptions): Record<string, unknown> {
     max: options.max,
     thresholds: { mode: 'absolute', steps },
     mappings: options.valueMappings ? [{ type: 'value', options: options.valueMappings }] : [],
+    ...(options.links ? { links: options.links.map((l) => ({ ...l })) } : {}),
   };
 }
 

@@ -1,5 +1,33 @@
-import { dashboardModel, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
+import { dashboardModel, PanelLink, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
+import { DatasourceUids } from '../grafana/grafana-config';
 
+/**
+ * Explore on the logs (the `elasticsearch` data source) of the series' pod, over the
+ * dashboard's time range: what the pod said when a notification failed or a peer was lost.
+ */
+function podLogsLink(namespace: string): PanelLink {
+  const left = {
+    datasource: DatasourceUids.elasticsearch,
+    queries: [
+      {
+        refId: 'A',
+        query: `kubernetes.namespace:"${namespace}" AND kubernetes.pod.name:"\${__field.labels.pod}"`,
+        metrics: [{ id: '1', type: 'logs' }],
+      },
+    ],
+    range: { from: '${__from}', to: '${__to}' },
+  };
+  // URL-encoded JSON, Grafana's macros left as they are so that Grafana fills them in.
+  const encoded = encodeURIComponent(JSON.stringify(left)).replace(
+    /%24%7B(__[a-z.]+)%7D/g,
+    '${$1}',
+  );
+  return {
+    title: 'Logs of ${__field.labels.pod}',
+    url: `/explore?left=${encoded}`,
+    targetBlank: true,
+  };
+}
 /**
  * The built-in `alertmanager` dashboard: alerts held, notifications sent and failed per
  * integration, and the gossip cluster, for the Alertmanager pods of `namespace`, on the
@@ -74,7 +102,7 @@ export function alertmanagerDashboard(namespace: string): Record<string, unknown
             legendFormat: '{{pod}}',
           },
         ],
-        { unit: 'ops', min: 0 },
+        { unit: 'ops', min: 0, links: [podLogsLink(namespace)] },
       ),
       timeseriesPanel(
         7,
@@ -123,7 +151,7 @@ export function alertmanagerDashboard(namespace: string): Record<string, unknown
             legendFormat: 'failed peers {{pod}}',
           },
         ],
-        { unit: 'short', min: 0 },
+        { unit: 'short', min: 0, links: [podLogsLink(namespace)] },
       ),
     ],
   );
