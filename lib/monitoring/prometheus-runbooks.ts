@@ -542,7 +542,7 @@ export const PROMETHEUS_TARGET_LIMIT_HIT_RUNBOOK: AlertRunbook = {
   ],
   fix: [
     {
-      text: 'A real growth: raise the `targetLimit` of that job (or `scrapeLimits.targetLimit` of Prometheus).',
+      text: 'A real growth: raise the `targetLimit` of that job (`podScrapeLimits.targetLimit` for `kubernetes-pods`, `scrapeLimits.targetLimit` for the global default).',
     },
     {
       text: 'A discovery that selects too much (a missing namespace or annotation filter): narrow it with `relabelConfigs`.',
