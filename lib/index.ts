@@ -175,6 +175,8 @@ export type { PrometheusProps, PrometheusRetention } from './prometheus/promethe
 export type { IPrometheus } from './prometheus/prometheus-reference';
 export {
   APPLICATIONS_PEER,
+  DEFAULT_GLOBAL_SCRAPE_LIMITS,
+  DEFAULT_POD_SCRAPE_LIMITS,
   KubernetesSdRole,
   NODES_PEER,
   RelabelAction,
@@ -184,6 +186,7 @@ export type {
   PrometheusRuleGroup,
   RelabelConfig,
   ScrapeJob,
+  ScrapeLimits,
 } from './prometheus/prometheus-config';
 export { AlertName, AlertSeverity, DEFAULT_RUNBOOK_BASE_URL } from './prometheus/alert-rules';
 export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
@@ -200,6 +203,8 @@ export type {
 // Monitoring mixins: each component's alert and recording rules (with their runbooks),
 // dashboards and scrape jobs, which the stack composes for what it deploys.
 export {
+  ALERTMANAGER_PAGING_INTEGRATIONS,
+  AlertmanagerAlert,
   alertmanagerMixin,
   applicationsMixin,
   applyMixins,
@@ -211,6 +216,7 @@ export {
   KubernetesRecords,
   logstashMixin,
   nodeMixin,
+  PrometheusAlert,
   prometheusMixin,
   stackMixin,
 } from './monitoring';
@@ -222,6 +228,7 @@ export type {
   MixinDashboard,
   MixinTargets,
   MonitoringMixin,
+  PrometheusMixinOptions,
   SnapshotAlertOptions,
 } from './monitoring';
 export type { StackHealthDashboardOptions } from './monitoring/stack-health-dashboard';

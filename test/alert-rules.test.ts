@@ -22,6 +22,8 @@ import {
   MonitoringMixin,
   nodeMixin,
   prometheusMixin,
+  AlertmanagerAlert,
+  PrometheusAlert,
   SnapshotAlertOptions,
   stackMixin,
 } from '../lib/monitoring';
@@ -82,7 +84,7 @@ function rule(group: PrometheusRuleGroup, alert: AlertName | string): Prometheus
   return found[0];
 }
 
-/** The alerting rules (recording rules left out). */
+/** Every alerting rule (the recording rules left out). */
 const allRules = (props: AlertRulesProps = {}) =>
   [...applicationAlertRules(props).rules, ...stackAlertRules(props, STACK).rules].filter(
     (r) => r.alert !== undefined,
@@ -100,12 +102,19 @@ describe('every alert rule', () => {
     },
   );
 
-  test("covers every AlertName and every mixin's alert name, each exactly once", () => {
+  test("covers every AlertName and every mixin's alert enum, each exactly once", () => {
     expect(
       allRules()
         .map((r) => r.alert)
         .sort(),
-    ).toEqual([...Object.values(AlertName), ...Object.values(KubernetesAlert)].sort());
+    ).toEqual(
+      [
+        ...Object.values(AlertName),
+        ...Object.values(KubernetesAlert),
+        ...Object.values(PrometheusAlert),
+        ...Object.values(AlertmanagerAlert),
+      ].sort(),
+    );
   });
 
   test('runbookBaseUrl is honoured with or without a trailing slash', () => {
@@ -501,5 +510,94 @@ describe('ObservabilityStack', () => {
     expect(() => synthRules({ diskUtilisation: 90 })).toThrow(
       /^observability: 'alerts.diskUtilisation' must be a fraction/,
     );
+  });
+});
+
+describe('the Prometheus and Alertmanager mixins', () => {
+  const c = context({}, 'observability');
+  const prometheus = prometheusMixin(c);
+  const alertmanager = alertmanagerMixin(c);
+  /** The mixin's alerting rules. */
+  const alerts = (m: MonitoringMixin): PrometheusRuleGroup => ({
+    name: m.name,
+    rules: groupOf(m).rules.filter((r) => r.alert !== undefined),
+  });
+
+  test('put recording rules in <mixin>-rules and alerts in <mixin>-alerts, with a dashboard each', () => {
+    for (const m of [prometheus, alertmanager]) {
+      expect(m.ruleGroups.map((g) => g.name)).toEqual([`${m.name}-rules`, `${m.name}-alerts`]);
+      expect(m.ruleGroups[0].rules.every((r) => r.record && !r.alert)).toBe(true);
+      expect(m.ruleGroups[1].rules.every((r) => r.alert && !r.record)).toBe(true);
+      expect(m.dashboards?.map((d) => d.name)).toEqual([m.name]);
+    }
+    const records = [...prometheus.ruleGroups[0].rules, ...alertmanager.ruleGroups[0].rules];
+    expect(records.length).toBeGreaterThanOrEqual(8);
+    for (const r of records) expect(r.record).toMatch(/^[a-z_]+:[a-z_]+:[a-z0-9_]+$/);
+  });
+
+  test("Prometheus' alerts read its self-scrape job only", () => {
+    for (const r of alerts(prometheus).rules.filter(
+      (r) => r.alert !== AlertName.PROMETHEUS_RULE_EVALUATION_FAILURES,
+    ))
+      expect({ alert: r.alert, expr: r.expr }).toEqual({
+        alert: r.alert,
+        expr: expect.stringContaining('job="prometheus"'),
+      });
+  });
+
+  test('without Alertmanager, the notification alerts are left out', () => {
+    const without = prometheusMixin(c, { alertmanager: false });
+    const names = alerts(without).rules.map((r) => r.alert);
+    for (const a of [
+      PrometheusAlert.NOT_CONNECTED_TO_ALERTMANAGERS,
+      PrometheusAlert.ERROR_SENDING_ALERTS_TO_ANY_ALERTMANAGER,
+      PrometheusAlert.NOTIFICATION_QUEUE_RUNNING_FULL,
+    ])
+      expect(names).not.toContain(a);
+    expect(names).toContain(PrometheusAlert.SAMPLE_LIMIT_HIT);
+  });
+
+  test('failures of the paging integrations are critical, of the others a warning', () => {
+    const group = alerts(alertmanager);
+    const critical = rule(group, AlertmanagerAlert.CLUSTER_FAILED_TO_SEND_ALERTS_CRITICAL);
+    const other = rule(group, AlertmanagerAlert.CLUSTER_FAILED_TO_SEND_ALERTS);
+    expect(critical.labels?.severity).toBe(AlertSeverity.CRITICAL);
+    expect(critical.expr).toContain('integration=~"pagerduty|opsgenie"');
+    expect(other.labels?.severity).toBe(AlertSeverity.WARNING);
+    expect(other.expr).toContain('integration!~"pagerduty|opsgenie"');
+  });
+
+  test("Alertmanager's alerts are those of the stack's namespace", () => {
+    const other = alerts(alertmanagerMixin(context({}, 'monitoring')));
+    for (const r of other.rules) expect(r.expr).toContain('namespace="monitoring"');
+    expect(rule(other, AlertmanagerAlert.ABSENT).annotations?.description).toContain(
+      'in monitoring',
+    );
+  });
+
+  test("the alertmanager dashboard's per-pod panels link to the pod's logs in Explore", () => {
+    const json = alertmanager.dashboards![0].json as any;
+    const linked = json.panels.filter((p: any) => p.fieldConfig.defaults.links);
+    expect(linked.map((p: any) => p.title)).toEqual([
+      'Alerts received per pod',
+      'Cluster members seen per pod',
+    ]);
+    const [link] = linked[0].fieldConfig.defaults.links;
+    expect(link.url).toMatch(/^\/explore\?left=%7B/);
+    const left = JSON.parse(decodeURIComponent(link.url.slice('/explore?left='.length)));
+    expect(left).toEqual({
+      datasource: 'elasticsearch',
+      queries: [
+        {
+          refId: 'A',
+          query:
+            'kubernetes.namespace:"observability" AND kubernetes.pod.name:"${__field.labels.pod}"',
+          metrics: [{ id: '1', type: 'logs' }],
+        },
+      ],
+      range: { from: '${__from}', to: '${__to}' },
+    });
+    // Grafana's macros stay unencoded, so that Grafana fills them in.
+    expect(link.url).toContain('${__field.labels.pod}');
   });
 });

@@ -86,6 +86,7 @@ describe('Prometheus', () => {
       scrape_interval: '30s',
       evaluation_interval: '5s',
       external_labels: { env: 'prod', region: 'eu-west-1' },
+      label_limit: 64,
     });
   });
 
@@ -278,13 +279,111 @@ describe('Prometheus', () => {
     });
   });
 
-  test('rolls the pods when the config changes, even late', () => {
-    const before = synth().sts.spec.template.metadata.annotations['checksum/config'];
+  test('reloads a changed config in place: the pod template stays the same, even for a late change', () => {
+    const before = synth();
     const after = synth({}, (p) =>
       p.addRuleGroup({ name: 'g', rules: [{ record: 'x:sum', expr: 'sum(x)' }] }),
-    ).sts.spec.template.metadata.annotations['checksum/config'];
-    expect(before).toMatch(/^[0-9a-f]{16}$/);
-    expect(after).not.toBe(before);
+    );
+    expect(after.configMap.data['rules.yml']).not.toBe(before.configMap.data['rules.yml']);
+    expect(after.sts.spec.template).toEqual(before.sts.spec.template);
+    expect(before.sts.spec.template.metadata.annotations?.['checksum/config']).toBeUndefined();
+    const args: string[] = before.sts.spec.template.spec.containers[0].args;
+    expect(args).toEqual(
+      expect.arrayContaining(['--config.auto-reload', '--config.auto-reload-interval=30s']),
+    );
+    // The whole ConfigMap is mounted (a subPath mount would never see an update).
+    expect(before.sts.spec.template.spec.containers[0].volumeMounts).toContainEqual({
+      name: 'config',
+      mountPath: '/etc/prometheus',
+      readOnly: true,
+    });
+  });
+
+  describe('scrape limits', () => {
+    test('by default: label_limit 64 globally, sample and target limits on the annotated pods only', () => {
+      const { config } = synth();
+      expect(config.global).toEqual({
+        scrape_interval: '15s',
+        evaluation_interval: '5s',
+        label_limit: 64,
+      });
+      expect(job(config, 'kubernetes-pods')).toMatchObject({
+        sample_limit: 50000,
+        target_limit: 2000,
+      });
+      // The kubelet's cAdvisor and the self-scrape have no sample limit of their own.
+      expect(job(config, 'kubernetes-nodes-cadvisor').sample_limit).toBeUndefined();
+      expect(job(config, 'prometheus').sample_limit).toBeUndefined();
+    });
+
+    test('renders global, pod-job and per-job limits with their Prometheus names', () => {
+      const { config } = synth(
+        {
+          scrapeLimits: {
+            sampleLimit: 200000,
+            labelLimit: 40,
+            labelNameLengthLimit: 128,
+            labelValueLengthLimit: 2048,
+            targetLimit: 5000,
+          },
+          podScrapeLimits: { sampleLimit: 10000 },
+        },
+        (p) =>
+          p.addScrapeJob({
+            jobName: 'extra',
+            staticTargets: ['svc.ns.svc:8080'],
+            sampleLimit: 500,
+            labelLimit: 20,
+            labelNameLengthLimit: 64,
+            labelValueLengthLimit: 256,
+            targetLimit: 1,
+          }),
+      );
+      expect(config.global).toMatchObject({
+        sample_limit: 200000,
+        label_limit: 40,
+        label_name_length_limit: 128,
+        label_value_length_limit: 2048,
+        target_limit: 5000,
+      });
+      const pods = job(config, 'kubernetes-pods');
+      expect(pods.sample_limit).toBe(10000);
+      expect(pods.target_limit).toBeUndefined();
+      expect(job(config, 'extra')).toEqual({
+        job_name: 'extra',
+        sample_limit: 500,
+        label_limit: 20,
+        label_name_length_limit: 64,
+        label_value_length_limit: 256,
+        target_limit: 1,
+        static_configs: [{ targets: ['svc.ns.svc:8080'] }],
+      });
+    });
+
+    test('{} sets no limit', () => {
+      const { config } = synth({ scrapeLimits: {}, podScrapeLimits: {} });
+      expect(Object.keys(config.global)).toEqual(['scrape_interval', 'evaluation_interval']);
+      expect(job(config, 'kubernetes-pods').sample_limit).toBeUndefined();
+    });
+
+    test.each([
+      [
+        { scrapeLimits: { sampleLimit: 0 } },
+        /scrapeLimits\.sampleLimit' is not a positive integer \(sample_limit\), got 0/,
+      ],
+      [{ scrapeLimits: { labelLimit: 1.5 } }, /scrapeLimits\.labelLimit.*1\.5/],
+      [{ podScrapeLimits: { targetLimit: -1 } }, /podScrapeLimits\.targetLimit.*-1/],
+    ])('rejects %j', (props, message) => {
+      expect(() => synth(props as PrometheusProps)).toThrow(message);
+    });
+
+    test('rejects a job limit that is not a positive integer, naming the job', () => {
+      expect(() =>
+        synth({}, (p) =>
+          p.addScrapeJob({ jobName: 'extra', staticTargets: ['a:1'], labelValueLengthLimit: 0 }),
+        ),
+      ).toThrow(/scrapeJobs\[extra\]\.labelValueLengthLimit.*leave it out/);
+    });
   });
 
   test('discovers targets with a read-only ClusterRole without Secrets or wildcards', () => {

@@ -74,8 +74,57 @@ export interface RelabelConfig {
   readonly action?: RelabelAction;
 }
 
+/**
+ * Cardinality guards of scraping: a scrape over a limit fails as a whole (the target is
+ * `up == 0`, its samples are dropped) and a scrape pool over its target limit scrapes nothing,
+ * which the Prometheus mixin's `PrometheusSampleLimitHit`, `PrometheusLabelLimitHit` and
+ * `PrometheusTargetLimitHit` report. Each a positive integer; unset means the level above
+ * (a job's limit falls back to the global one; the global one to none).
+ */
+export interface ScrapeLimits {
+  /** `sample_limit`: samples per scrape, after metric relabelling. @default - the level above */
+  readonly sampleLimit?: number;
+  /** `label_limit`: labels per series. @default - the level above */
+  readonly labelLimit?: number;
+  /** `label_name_length_limit`: characters of a label name. @default - the level above */
+  readonly labelNameLengthLimit?: number;
+  /** `label_value_length_limit`: characters of a label value. @default - the level above */
+  readonly labelValueLengthLimit?: number;
+  /** `target_limit`: targets of a scrape job, after relabelling. @default - the level above */
+  readonly targetLimit?: number;
+}
+
+/** The limits {@link ScrapeLimits} has, in `prometheus.yml` order, with their Prometheus names. */
+export const SCRAPE_LIMIT_FIELDS: readonly (readonly [keyof ScrapeLimits, string])[] = [
+  ['sampleLimit', 'sample_limit'],
+  ['labelLimit', 'label_limit'],
+  ['labelNameLengthLimit', 'label_name_length_limit'],
+  ['labelValueLengthLimit', 'label_value_length_limit'],
+  ['targetLimit', 'target_limit'],
+];
+
+/** `global:` limits when `PrometheusProps.scrapeLimits` is not set. */
+export const DEFAULT_GLOBAL_SCRAPE_LIMITS: ScrapeLimits = { labelLimit: 64 };
+
+/**
+ * Limits of the `kubernetes-pods` job (every annotated pod of the cluster, the applications'
+ * too) when `PrometheusProps.podScrapeLimits` is not set: one pod's label explosion or a
+ * runaway Deployment cannot take Prometheus down.
+ */
+export const DEFAULT_POD_SCRAPE_LIMITS: ScrapeLimits = { sampleLimit: 50000, targetLimit: 2000 };
+
+/** Renders the limits that are set, as `prometheus.yml` keys. */
+export function renderScrapeLimits(limits: ScrapeLimits | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [field, key] of SCRAPE_LIMIT_FIELDS) {
+    const value = limits?.[field];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
 /** A scrape job (`scrape_config`): static targets or Kubernetes service discovery. */
-export interface ScrapeJob {
+export interface ScrapeJob extends ScrapeLimits {
   /** `job_name`, unique in the Prometheus config. */
   readonly jobName: string;
   /** `static_configs` targets (`host:port`). Exactly one of this and `kubernetesSd`. @default - none */
@@ -175,6 +224,10 @@ export interface PrometheusConfigOptions {
   readonly kubeletInsecureSkipVerify: boolean;
   /** Jobs after the default ones. */
   readonly scrapeJobs: ScrapeJob[];
+  /** Limits in `global:`, for every job. @default - none */
+  readonly scrapeLimits?: ScrapeLimits;
+  /** Limits of the `kubernetes-pods` job. @default - none */
+  readonly podScrapeLimits?: ScrapeLimits;
 }
 
 /** Renders one `relabel_config`. */
@@ -206,6 +259,7 @@ export function renderScrapeConfig(job: ScrapeJob): Record<string, unknown> {
     metrics_path: job.metricsPath,
     scheme: job.scheme,
     honor_labels: job.honorLabels,
+    ...renderScrapeLimits(job),
     authorization: job.serviceAccountAuth
       ? { credentials_file: `${SERVICE_ACCOUNT_DIR}/token` }
       : undefined,
@@ -249,7 +303,11 @@ function annotationRelabelling(kind: 'pod' | 'service'): RelabelConfig[] {
 }
 
 /** The scrape jobs every Prometheus of this package has. */
-export function defaultScrapeJobs(options: { kubeletInsecureSkipVerify: boolean }): ScrapeJob[] {
+export function defaultScrapeJobs(options: {
+  kubeletInsecureSkipVerify: boolean;
+  /** Limits of the `kubernetes-pods` job. @default - none */
+  podScrapeLimits?: ScrapeLimits;
+}): ScrapeJob[] {
   const kubelet = (jobName: string, metricsPath: string): ScrapeJob => ({
     jobName,
     kubernetesSd: { role: KubernetesSdRole.NODE },
@@ -267,6 +325,7 @@ export function defaultScrapeJobs(options: { kubeletInsecureSkipVerify: boolean 
     { jobName: 'prometheus', staticTargets: ['localhost:9090'] },
     {
       jobName: 'kubernetes-pods',
+      ...options.podScrapeLimits,
       kubernetesSd: { role: KubernetesSdRole.POD },
       relabelConfigs: [
         // Finished pods keep their annotations but serve nothing.
@@ -343,11 +402,15 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): Record
       scrape_interval: options.scrapeInterval,
       evaluation_interval: options.evaluationInterval,
       external_labels: Object.keys(externalLabels).length > 0 ? externalLabels : undefined,
+      ...renderScrapeLimits(options.scrapeLimits),
     },
     rule_files: nonEmpty(options.ruleFiles),
     alerting,
     scrape_configs: [
-      ...defaultScrapeJobs({ kubeletInsecureSkipVerify: options.kubeletInsecureSkipVerify }),
+      ...defaultScrapeJobs({
+        kubeletInsecureSkipVerify: options.kubeletInsecureSkipVerify,
+        podScrapeLimits: options.podScrapeLimits,
+      }),
       ...options.scrapeJobs,
     ].map(renderScrapeConfig),
   });

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { IAlertmanager } from '../alertmanager/alertmanager-reference';
 import { externalUrlArgs } from '../alertmanager/external-url';
 import { Component, ComponentProps } from '../core/component';
-import { configChecksum, renderYaml } from '../core/config';
+import { renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { Images } from '../core/images';
@@ -22,7 +22,11 @@ import {
   PrometheusRuleGroup,
   renderPrometheusConfig,
   renderPrometheusRules,
+  DEFAULT_GLOBAL_SCRAPE_LIMITS,
+  DEFAULT_POD_SCRAPE_LIMITS,
+  SCRAPE_LIMIT_FIELDS,
   ScrapeJob,
+  ScrapeLimits,
 } from './prometheus-config';
 import { IPrometheus } from './prometheus-reference';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
@@ -89,9 +93,26 @@ export interface PrometheusProps extends ComponentProps {
    * there (`generatorURL`). The stack sets it from `access`. @default - the pod's own address
    */
   readonly externalUrl?: string;
+  /**
+   * Scrape limits of every job, in `global:` (a job's own limits take precedence). `{}` sets none.
+   * @default { labelLimit: 64 }
+   */
+  readonly scrapeLimits?: ScrapeLimits;
+  /**
+   * Limits of the `kubernetes-pods` job, which scrapes every annotated pod of the cluster
+   * (the applications' too). `{}` leaves only the global limits.
+   * @default { sampleLimit: 50000, targetLimit: 2000 }
+   */
+  readonly podScrapeLimits?: ScrapeLimits;
 }
 
 const PORT = 9090;
+/**
+ * How often Prometheus checks its configuration and rule files for changes and reloads
+ * them (`--config.auto-reload-interval`): a ConfigMap update applies without a restart, after
+ * the kubelet has refreshed the mounted files (about a minute) and at most this much later.
+ */
+const CONFIG_RELOAD_INTERVAL = '30s';
 const CONFIG_DIR = '/etc/prometheus';
 const CONFIG_FILE = 'prometheus.yml';
 const RULES_FILE = 'rules.yml';
@@ -139,7 +160,11 @@ export class Prometheus extends Component implements IPrometheus {
   private readonly groups: PrometheusRuleGroup[] = [];
   private readonly alertmanagers: IAlertmanager[] = [];
   private readonly kubeletInsecureSkipVerify: boolean;
-  /** renderConfigData's last result: the ConfigMap's two keys and the checksum ask for it at synth. Cleared by every add. */
+  /** The `global:` scrape limits. */
+  public readonly scrapeLimits: ScrapeLimits;
+  /** The limits of the `kubernetes-pods` job. */
+  public readonly podScrapeLimits: ScrapeLimits;
+  /** renderConfigData's last result: the ConfigMap's two keys ask for it at synth. Cleared by every add. */
   private renderedConfig?: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
@@ -159,6 +184,14 @@ export class Prometheus extends Component implements IPrometheus {
     this.storage = props.storage ?? { size: '50Gi' };
     this.externalLabels = this.validateExternalLabels(props.externalLabels ?? {});
     this.kubeletInsecureSkipVerify = props.kubeletInsecureSkipVerify ?? false;
+    this.scrapeLimits = this.validateScrapeLimits(
+      'scrapeLimits',
+      props.scrapeLimits ?? DEFAULT_GLOBAL_SCRAPE_LIMITS,
+    );
+    this.podScrapeLimits = this.validateScrapeLimits(
+      'podScrapeLimits',
+      props.podScrapeLimits ?? DEFAULT_POD_SCRAPE_LIMITS,
+    );
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
 
@@ -249,6 +282,7 @@ export class Prometheus extends Component implements IPrometheus {
     }
     if (job.scrapeInterval) validateDuration(this, `${prop}.scrapeInterval`, job.scrapeInterval);
     if (job.scrapeTimeout) validateDuration(this, `${prop}.scrapeTimeout`, job.scrapeTimeout);
+    this.validateScrapeLimits(prop, job);
     this.scrapeJobs.push(job);
     this.renderedConfig = undefined;
     this.connectToScrapeTargets(job);
@@ -370,11 +404,31 @@ export class Prometheus extends Component implements IPrometheus {
           alertmanagers: this.alertmanagers.map((am) => am.endpoint),
           kubeletInsecureSkipVerify: this.kubeletInsecureSkipVerify,
           scrapeJobs: this.scrapeJobs,
+          scrapeLimits: this.scrapeLimits,
+          podScrapeLimits: this.podScrapeLimits,
         }),
       ),
       [RULES_FILE]: renderYaml(renderPrometheusRules(this.groups)),
     };
     return { ...this.renderedConfig };
+  }
+
+  /** Each limit set must be a positive integer: 0 would mean the level above, not "no limit". */
+  private validateScrapeLimits(prop: string, limits: ScrapeLimits): ScrapeLimits {
+    for (const [field, key] of SCRAPE_LIMIT_FIELDS) {
+      const value = limits[field];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+        invalidProp(
+          this,
+          `${prop}.${field}`,
+          value,
+          `is not a positive integer (${key})`,
+          'give a whole number above zero, or leave it out for the limit of the level above (scrapeLimits for a job, none globally)',
+        );
+      }
+    }
+    return { ...limits };
   }
 
   private validateRetention(retention: PrometheusRetention): PrometheusRetention {
@@ -455,7 +509,11 @@ export class Prometheus extends Component implements IPrometheus {
       `--storage.tsdb.path=${DATA_DIR}`,
       `--storage.tsdb.retention.time=${this.retention.time}`,
       ...(this.retention.size ? [`--storage.tsdb.retention.size=${this.retention.size}`] : []),
-      // Lets a config reload happen through POST /-/reload instead of a restart.
+      // Configuration and rule file changes apply in place: Prometheus checks the files'
+      // checksum every interval and reloads on a change, so the pods need no restart.
+      '--config.auto-reload',
+      `--config.auto-reload-interval=${CONFIG_RELOAD_INTERVAL}`,
+      // A reload can also be forced through POST /-/reload.
       '--web.enable-lifecycle',
       ...externalUrlArgs(this, 'externalUrl', externalUrl, 'https://prometheus.example.com'),
       // Exemplars link latency histograms to traces in Grafana.
@@ -495,10 +553,10 @@ export class Prometheus extends Component implements IPrometheus {
           serviceAccountName: pod.serviceAccountName,
           automountServiceAccountToken: true,
           containers: [container],
+          // No checksum of the ConfigMap here: Prometheus reloads a changed configuration itself
+          // (--config.auto-reload), so a change does not roll the pods. The volume mounts the whole
+          // ConfigMap (no subPath), which the kubelet keeps up to date.
           volumes: [{ name: 'config', configMap: { name: this.configMapName } }],
-          annotations: {
-            'checksum/config': Lazy.any({ produce: () => configChecksum(this.renderConfigData()) }),
-          },
           uid: UID,
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, pod.spread),
