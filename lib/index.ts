@@ -208,7 +208,9 @@ export {
   jaegerMixin,
   kubernetesMixin,
   logstashMixin,
+  NodeAlert,
   nodeMixin,
+  nodeRecordingRules,
   prometheusMixin,
   stackMixin,
 } from './monitoring';

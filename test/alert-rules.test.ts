@@ -19,6 +19,7 @@ import {
   logstashMixin,
   MixinContext,
   MonitoringMixin,
+  NodeAlert,
   nodeMixin,
   prometheusMixin,
   SnapshotAlertOptions,
@@ -81,10 +82,11 @@ function rule(group: PrometheusRuleGroup, alert: AlertName | string): Prometheus
   return found[0];
 }
 
-const allRules = (props: AlertRulesProps = {}) => [
-  ...applicationAlertRules(props).rules,
-  ...stackAlertRules(props, STACK).rules,
-];
+/** The alerting rules (recording rules left out). */
+const allRules = (props: AlertRulesProps = {}) =>
+  [...applicationAlertRules(props).rules, ...stackAlertRules(props, STACK).rules].filter(
+    (r) => r.alert !== undefined,
+  );
 
 describe('every alert rule', () => {
   test.each(allRules().map((r) => [r.alert, r] as const))(
@@ -98,12 +100,12 @@ describe('every alert rule', () => {
     },
   );
 
-  test('covers every AlertName, each exactly once', () => {
+  test("covers every AlertName and every mixin's own alert names, each exactly once", () => {
     expect(
       allRules()
         .map((r) => r.alert)
         .sort(),
-    ).toEqual([...Object.values(AlertName)].sort());
+    ).toEqual([...Object.values(AlertName), ...Object.values(NodeAlert)].sort());
   });
 
   test('runbookBaseUrl is honoured with or without a trailing slash', () => {
@@ -136,10 +138,14 @@ describe('every alert rule', () => {
 describe('applicationAlertRules', () => {
   const app = applicationAlertRules();
 
-  test("each mixin's alerts are one group named after it", () => {
+  test("each mixin's alerts are one group named after it, its recording rules another", () => {
     const c = context({}, 'observability');
-    for (const mixin of [applicationsMixin(c), nodeMixin(c), kubernetesMixin(c)])
+    for (const mixin of [applicationsMixin(c), kubernetesMixin(c)])
       expect(mixin.ruleGroups.map((g) => g.name)).toEqual([`${mixin.name}-alerts`]);
+    const node = nodeMixin(c);
+    expect(node.ruleGroups.map((g) => g.name)).toEqual(['node-rules', 'node-alerts']);
+    expect(node.ruleGroups[0].rules.every((r) => r.record && !r.alert)).toBe(true);
+    expect(node.ruleGroups[1].rules.every((r) => r.alert && !r.record)).toBe(true);
   });
 
   test('Http5xxErrorBurst: more than 100 5xx of one service in 5 minutes, critical, at once', () => {

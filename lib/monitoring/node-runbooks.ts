@@ -105,8 +105,7 @@ export const NODE_MEMORY_PRESSURE_RUNBOOK: AlertRunbook = {
 /** A shell on the node, for the commands that read its state directly. */
 const NODE_SHELL = 'kubectl debug node/<node> -it --image=busybox -- chroot /host sh';
 
-export const NODE_FILESYSTEM_SPACE_FILLING_UP_RUNBOOK: AlertRunbook = {
-  meaning: `A writable file system of a node has little space left and, going by the trend of \`node_filesystem_avail_bytes\` over the last hours, will be full soon (the warning looks further ahead than the critical alert, which means hours). When it is full, whatever writes there fails: the kubelet evicts pods for its own disk, a database or Elasticsearch on a volume stops writing.`,
+const NODE_FILESYSTEM_SPACE_FILLING_UP_STEPS: Pick<AlertRunbook, 'check' | 'fix'> = {
   check: [
     {
       text: 'See the trend and when it reaches zero (the value is bytes left in 4 hours at the current rate):',
@@ -128,8 +127,17 @@ export const NODE_FILESYSTEM_SPACE_FILLING_UP_RUNBOOK: AlertRunbook = {
   ],
 };
 
-export const NODE_FILESYSTEM_OUT_OF_SPACE_RUNBOOK: AlertRunbook = {
-  meaning: `A writable file system of a node has almost no space left (\`node_filesystem_avail_bytes\` against \`node_filesystem_size_bytes\`), whatever its trend. Writes fail once it is full: the kubelet evicts pods for its own disk and refuses new ones, and programs with data there (Prometheus, Elasticsearch, databases) stop writing or corrupt what they were writing.`,
+export const NODE_FILESYSTEM_SPACE_FILLING_UP_RUNBOOK: AlertRunbook = {
+  meaning: `A writable file system of a node has little space left and, going by the trend of \`node_filesystem_avail_bytes\` over the last hours, will be full within a day. Nothing fails yet: there is time to find what grows in working hours. When it is full, whatever writes there fails (the kubelet evicts pods for its own disk; a database or Elasticsearch on a volume stops writing).`,
+  ...NODE_FILESYSTEM_SPACE_FILLING_UP_STEPS,
+};
+
+export const NODE_FILESYSTEM_SPACE_FILLING_UP_FAST_RUNBOOK: AlertRunbook = {
+  meaning: `A writable file system of a node will be full within hours at the rate \`node_filesystem_avail_bytes\` has been falling, and little space is left. Act now: when it is full, whatever writes there fails (the kubelet evicts pods for its own disk; a database or Elasticsearch on a volume stops writing, and may lose what it was writing).`,
+  ...NODE_FILESYSTEM_SPACE_FILLING_UP_STEPS,
+};
+
+const NODE_FILESYSTEM_OUT_OF_SPACE_STEPS: Pick<AlertRunbook, 'check' | 'fix'> = {
   check: [
     {
       text: 'Confirm it, and see which other file systems of the node are close:',
@@ -155,8 +163,17 @@ export const NODE_FILESYSTEM_OUT_OF_SPACE_RUNBOOK: AlertRunbook = {
   ],
 };
 
-export const NODE_FILESYSTEM_FILES_FILLING_UP_RUNBOOK: AlertRunbook = {
-  meaning: `A writable file system of a node has few inodes left and, going by the trend of \`node_filesystem_files_free\`, will have none soon. Without inodes no file can be created, even with space left: containers fail to start, logs stop, programs fail on their next new file.`,
+export const NODE_FILESYSTEM_ALMOST_OUT_OF_SPACE_RUNBOOK: AlertRunbook = {
+  meaning: `A writable file system of a node has very little space left (\`node_filesystem_avail_bytes\` against \`node_filesystem_size_bytes\`), whatever its trend. It still works, but any burst of writes fills it; then the kubelet evicts pods for its own disk and refuses new ones, and programs with data there stop writing.`,
+  ...NODE_FILESYSTEM_OUT_OF_SPACE_STEPS,
+};
+
+export const NODE_FILESYSTEM_OUT_OF_SPACE_RUNBOOK: AlertRunbook = {
+  meaning: `A writable file system of a node has practically no space left (\`node_filesystem_avail_bytes\` against \`node_filesystem_size_bytes\`). Writes fail now or at the next burst: the kubelet evicts pods for its own disk and refuses new ones, and programs with data there (Prometheus, Elasticsearch, databases) stop writing or lose what they were writing.`,
+  ...NODE_FILESYSTEM_OUT_OF_SPACE_STEPS,
+};
+
+const NODE_FILESYSTEM_FILES_FILLING_UP_STEPS: Pick<AlertRunbook, 'check' | 'fix'> = {
   check: [
     {
       text: 'See the trend of free inodes:',
@@ -178,8 +195,17 @@ export const NODE_FILESYSTEM_FILES_FILLING_UP_RUNBOOK: AlertRunbook = {
   ],
 };
 
-export const NODE_FILESYSTEM_OUT_OF_FILES_RUNBOOK: AlertRunbook = {
-  meaning: `A writable file system of a node has almost no inodes left (\`node_filesystem_files_free\` against \`node_filesystem_files\`). Creating a file there fails with "No space left on device" although \`df -h\` shows space: containers fail to start, logs stop, programs fail.`,
+export const NODE_FILESYSTEM_FILES_FILLING_UP_RUNBOOK: AlertRunbook = {
+  meaning: `A writable file system of a node has few inodes left and, going by the trend of \`node_filesystem_files_free\`, will have none within a day. Nothing fails yet. Without inodes no file can be created, even with space left: containers fail to start, logs stop, programs fail on their next new file.`,
+  ...NODE_FILESYSTEM_FILES_FILLING_UP_STEPS,
+};
+
+export const NODE_FILESYSTEM_FILES_FILLING_UP_FAST_RUNBOOK: AlertRunbook = {
+  meaning: `A writable file system of a node will run out of inodes within hours at the rate \`node_filesystem_files_free\` has been falling. Act now: without inodes no file can be created, even with space left, so containers fail to start, logs stop and programs fail on their next new file.`,
+  ...NODE_FILESYSTEM_FILES_FILLING_UP_STEPS,
+};
+
+const NODE_FILESYSTEM_OUT_OF_FILES_STEPS: Pick<AlertRunbook, 'check' | 'fix'> = {
   check: [
     {
       text: 'Confirm it with the inode view of the file systems:',
@@ -200,8 +226,17 @@ export const NODE_FILESYSTEM_OUT_OF_FILES_RUNBOOK: AlertRunbook = {
   ],
 };
 
-export const NODE_NETWORK_ERRORS_RUNBOOK: AlertRunbook = {
-  meaning: `A network interface of a node has been counting errors on a share of its packets (\`node_network_receive_errs_total\` or \`node_network_transmit_errs_total\` against the packets). The packets are lost and resent: connections of the node's pods are slow, and may time out.`,
+export const NODE_FILESYSTEM_ALMOST_OUT_OF_FILES_RUNBOOK: AlertRunbook = {
+  meaning: `A writable file system of a node has very few inodes left (\`node_filesystem_files_free\` against \`node_filesystem_files\`), whatever its trend. Files can still be created, but not for long once something creates many small ones.`,
+  ...NODE_FILESYSTEM_OUT_OF_FILES_STEPS,
+};
+
+export const NODE_FILESYSTEM_OUT_OF_FILES_RUNBOOK: AlertRunbook = {
+  meaning: `A writable file system of a node has practically no inodes left (\`node_filesystem_files_free\` against \`node_filesystem_files\`). Creating a file there fails with "No space left on device" although \`df -h\` shows space: containers fail to start, logs stop, programs fail.`,
+  ...NODE_FILESYSTEM_OUT_OF_FILES_STEPS,
+};
+
+const NODE_NETWORK_ERRORS_STEPS: Pick<AlertRunbook, 'check' | 'fix'> = {
   check: [
     {
       text: 'See the errors, drops and packets of the interface:',
@@ -221,6 +256,16 @@ export const NODE_NETWORK_ERRORS_RUNBOOK: AlertRunbook = {
       text: 'Meanwhile move the load off it: `kubectl drain <node> --ignore-daemonsets --delete-emptydir-data`.',
     },
   ],
+};
+
+export const NODE_NETWORK_RECEIVE_ERRORS_RUNBOOK: AlertRunbook = {
+  meaning: `A network interface of a node has been receiving a share of its packets damaged (\`node_network_receive_errs_total\` against \`node_network_receive_packets_total\`): CRC or frame errors, usually the cable, the port or the transceiver. The packets are lost and resent, so connections of the node's pods are slow and may time out.`,
+  ...NODE_NETWORK_ERRORS_STEPS,
+};
+
+export const NODE_NETWORK_TRANSMIT_ERRORS_RUNBOOK: AlertRunbook = {
+  meaning: `A network interface of a node has been failing to send a share of its packets (\`node_network_transmit_errs_total\` against \`node_network_transmit_packets_total\`): carrier or FIFO errors, usually the link or the driver. The packets are lost and resent, so connections of the node's pods are slow and may time out.`,
+  ...NODE_NETWORK_ERRORS_STEPS,
 };
 
 export const NODE_NETWORK_INTERFACE_FLAPPING_RUNBOOK: AlertRunbook = {
@@ -353,8 +398,7 @@ export const NODE_RAID_DISK_FAILURE_RUNBOOK: AlertRunbook = {
   ],
 };
 
-export const NODE_FILE_DESCRIPTORS_RUNBOOK: AlertRunbook = {
-  meaning: `A node's kernel has allocated most of its file descriptors (\`node_filefd_allocated\` against \`node_filefd_maximum\`). At the limit, every program on the node fails to open files and sockets ("Too many open files"): requests fail, logs are not written.`,
+const NODE_FILE_DESCRIPTORS_STEPS: Pick<AlertRunbook, 'check' | 'fix'> = {
   check: [
     {
       text: 'See how fast it grows (a leak climbs steadily):',
@@ -376,6 +420,16 @@ export const NODE_FILE_DESCRIPTORS_RUNBOOK: AlertRunbook = {
       text: 'If the node needs more, raise `fs.file-max` on it.',
     },
   ],
+};
+
+export const NODE_FILE_DESCRIPTOR_LIMIT_RUNBOOK: AlertRunbook = {
+  meaning: `A node's kernel has allocated much of its file descriptors (\`node_filefd_allocated\` against \`node_filefd_maximum\`). Nothing fails yet; a steady climb is usually a program leaking descriptors. At the limit, every program on the node fails to open files and sockets.`,
+  ...NODE_FILE_DESCRIPTORS_STEPS,
+};
+
+export const NODE_FILE_DESCRIPTORS_EXHAUSTED_RUNBOOK: AlertRunbook = {
+  meaning: `A node's kernel has allocated nearly all of its file descriptors (\`node_filefd_allocated\` against \`node_filefd_maximum\`). Programs on the node are about to fail to open files and sockets ("Too many open files"): requests fail, logs are not written.`,
+  ...NODE_FILE_DESCRIPTORS_STEPS,
 };
 
 export const NODE_SYSTEM_SATURATION_RUNBOOK: AlertRunbook = {
@@ -448,8 +502,8 @@ export const NODE_EXPORTER_DOWN_RUNBOOK: AlertRunbook = {
     {
       text: 'See the DaemonSet and its pods:',
       shell: [
-        'kubectl -n <agents-namespace> get daemonset node-exporter',
-        'kubectl -n <agents-namespace> get pods -l app.kubernetes.io/name=node-exporter -o wide',
+        'kubectl -n observability-agents get daemonset node-exporter',
+        'kubectl -n observability-agents get pods -l app.kubernetes.io/name=node-exporter -o wide',
       ].join('\n'),
     },
     {
@@ -459,7 +513,7 @@ export const NODE_EXPORTER_DOWN_RUNBOOK: AlertRunbook = {
   ],
   fix: [
     {
-      text: 'Pods not created: `kubectl -n <agents-namespace> describe daemonset node-exporter` names the reason (Pod Security admission of the namespace, which must allow `privileged`; a quota).',
+      text: 'Pods not created: `kubectl -n observability-agents describe daemonset node-exporter` names the reason (Pod Security admission of the namespace, which must allow `privileged`; a quota).',
     },
     {
       text: 'Pods running but targets down: a NetworkPolicy or firewall between Prometheus and the node port, see `ObservabilityComponentDown`.',
@@ -473,8 +527,8 @@ export const NODE_EXPORTER_TARGET_MISSING_RUNBOOK: AlertRunbook = {
     {
       text: 'Look for the node-exporter pod of that node and why it does not run:',
       shell: [
-        'kubectl -n <agents-namespace> get pods -l app.kubernetes.io/name=node-exporter -o wide --field-selector spec.nodeName=<node>',
-        'kubectl -n <agents-namespace> describe daemonset node-exporter | tail -20',
+        'kubectl -n observability-agents get pods -l app.kubernetes.io/name=node-exporter -o wide --field-selector spec.nodeName=<node>',
+        'kubectl -n observability-agents describe daemonset node-exporter | tail -20',
       ].join('\n'),
     },
   ],

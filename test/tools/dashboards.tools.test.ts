@@ -295,6 +295,8 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     );
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
       'infrastructure',
+      'node-cluster-use',
+      'nodes',
       'service-overview',
       'stack-health',
     ]);
