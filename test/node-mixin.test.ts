@@ -1,5 +1,6 @@
 import { AlertSeverity, NodeAlert, nodeMixin, nodeRecordingRules } from '../lib';
 import { MixinContext, NOT_A_PHYSICAL_NIC } from '../lib/monitoring';
+import { nodeLogsLink } from '../lib/monitoring/nodes-dashboard';
 
 const CONTEXT: MixinContext = {
   namespace: 'observability',
@@ -171,5 +172,49 @@ describe('nodeMixin dashboards', () => {
     ]);
     for (const panel of nodes.panels as { targets: { expr: string }[] }[])
       for (const t of panel.targets) expect(t.expr).toContain('{node=~"$node"}');
+  });
+});
+
+describe('logs links of the node dashboards', () => {
+  const link = nodeLogsLink();
+
+  test("open Explore on Elasticsearch with the series' node, Grafana's link variables left intact", () => {
+    expect(link.url).toMatch(/^\/explore\?schemaVersion=1&orgId=1&panes=/);
+    const panes = new URL(
+      `http://grafana${link.url.replace(/\$\{[^}]+\}/g, 'VAR')}`,
+    ).searchParams.get('panes');
+    expect(JSON.parse(panes!)).toMatchObject({
+      logs: {
+        datasource: 'elasticsearch',
+        queries: [{ datasource: { uid: 'elasticsearch' }, query: 'kubernetes.node.name:"VAR"' }],
+        range: { from: 'VAR', to: 'VAR' },
+      },
+    });
+    expect(link.url.match(/\$\{[^}]+\}/g)).toEqual([
+      '${__field.labels.node:percentencode}',
+      '${__from}',
+      '${__to}',
+    ]);
+  });
+
+  test('every time series panel of nodes carries it; in node-cluster-use only panels of one node per series', () => {
+    const panels = (name: string) =>
+      (nodeMixin(CONTEXT).dashboards!.find((d) => d.name === name)!.json.panels as any[]).filter(
+        (p) => p.type === 'timeseries',
+      );
+    for (const panel of panels('nodes'))
+      expect(panel.fieldConfig.defaults.links).toEqual([{ ...link, targetBlank: true }]);
+    for (const panel of panels('node-cluster-use')) {
+      const perNode = panel.targets.every(
+        (t: { legendFormat: string }) => t.legendFormat === '{{node}}',
+      );
+      expect({
+        title: panel.title,
+        linked: panel.fieldConfig.defaults.links !== undefined,
+      }).toEqual({
+        title: panel.title,
+        linked: perNode,
+      });
+    }
   });
 });

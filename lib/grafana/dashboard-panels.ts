@@ -27,6 +27,15 @@ export interface PanelQuery {
   readonly legendFormat: string;
 }
 
+/**
+ * A data link on a panel's values (Grafana `fieldConfig.defaults.links`), opened in a new tab.
+ * `url` may use Grafana's link variables, such as `${__field.labels.node}`, `${__from}`, `${__to}`.
+ */
+export interface PanelLink {
+  readonly title: string;
+  readonly url: string;
+}
+
 /** How a panel is drawn. */
 export interface PanelOptions {
   /** Grafana unit id, e.g. `percentunit`, `bytes`, `ops`. */
@@ -42,6 +51,8 @@ export interface PanelOptions {
   >;
   /** Timeseries panels: stack the series. @default false */
   readonly stacked?: boolean;
+  /** Data links of the values, such as to the logs of a series' node. @default - none */
+  readonly links?: readonly PanelLink[];
 }
 
 const REF_IDS = 'ABCDEFGHIJ';
@@ -67,6 +78,9 @@ function fieldDefaults(options: PanelOptions): Record<string, unknown> {
     max: options.max,
     thresholds: { mode: 'absolute', steps },
     mappings: options.valueMappings ? [{ type: 'value', options: options.valueMappings }] : [],
+    ...(options.links
+      ? { links: options.links.map((l) => ({ title: l.title, url: l.url, targetBlank: true })) }
+      : {}),
   };
 }
 

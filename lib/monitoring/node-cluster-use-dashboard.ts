@@ -1,4 +1,5 @@
 import { dashboardModel, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
+import { nodeLogsLink } from './nodes-dashboard';
 
 const RATIO = { unit: 'percentunit', min: 0, max: 1 } as const;
 const WARN_AT = [
@@ -12,6 +13,8 @@ const WARN_AT = [
  * recording rules of `node-rules`: the cluster as a whole first, then each node.
  */
 export function nodeClusterUseDashboard(): Record<string, unknown> {
+  // Only on panels whose every series is one node's.
+  const links = [nodeLogsLink()];
   return dashboardModel(
     'node-cluster-use',
     'Nodes: USE method (cluster)',
@@ -81,7 +84,7 @@ export function nodeClusterUseDashboard(): Record<string, unknown> {
         'Memory saturation (major page faults)',
         { x: 12, y: 12, w: 12, h: 8 },
         [{ expr: 'instance:node_vmstat_pgmajfault:rate5m', legendFormat: '{{node}}' }],
-        { unit: 'ops', min: 0 },
+        { unit: 'ops', min: 0, links },
       ),
       timeseriesPanel(
         9,
@@ -139,14 +142,14 @@ export function nodeClusterUseDashboard(): Record<string, unknown> {
             legendFormat: '{{node}}',
           },
         ],
-        { unit: 'pps', min: 0 },
+        { unit: 'pps', min: 0, links },
       ),
       timeseriesPanel(
         13,
         'File system utilisation (fullest per node)',
         { x: 0, y: 36, w: 24, h: 8 },
         [{ expr: 'node:node_filesystem_usage:max_ratio', legendFormat: '{{node}}' }],
-        { ...RATIO, thresholds: WARN_AT },
+        { ...RATIO, thresholds: WARN_AT, links },
       ),
     ],
   );

@@ -113,7 +113,7 @@ const NODE_FILESYSTEM_SPACE_FILLING_UP_STEPS: Pick<AlertRunbook, 'check' | 'fix'
         'predict_linear(node_filesystem_avail_bytes{node="<node>", mountpoint="<mountpoint>"}[6h], 4 * 3600)',
     },
     {
-      text: 'Find what grows: on the node, the largest directories of the mount point (a volume is under `/var/lib/kubelet/pods/<uid>/volumes/`).',
+      text: "Find what grows: on the node, the largest directories of the mount point (the node's root, `/var/lib/kubelet` itself, a local data disk; volumes mounted under `/var/lib/kubelet/pods/` are not among node-exporter's file systems here).",
       shell: [NODE_SHELL, 'du -xh -d 2 <mountpoint> | sort -rh | head -20'].join('\n'),
     },
   ],
@@ -122,18 +122,18 @@ const NODE_FILESYSTEM_SPACE_FILLING_UP_STEPS: Pick<AlertRunbook, 'check' | 'fix'
       text: 'Stop the growth at its source: a pod logging too much, a job writing without cleaning up, retention set too long (`prometheus.retention`, Elasticsearch ILM).',
     },
     {
-      text: 'Free space now: unused images (`crictl rmi --prune` on the node), old logs; or enlarge the volume where its storage class allows expansion. See also `NodeDiskAlmostFull`.',
+      text: "Free space now: unused images (`crictl rmi --prune` on the node), old logs and dead containers' data; or give the node a larger disk. See also `NodeDiskAlmostFull`.",
     },
   ],
 };
 
 export const NODE_FILESYSTEM_SPACE_FILLING_UP_RUNBOOK: AlertRunbook = {
-  meaning: `A writable file system of a node has little space left and, going by the trend of \`node_filesystem_avail_bytes\` over the last hours, will be full within a day. Nothing fails yet: there is time to find what grows in working hours. When it is full, whatever writes there fails (the kubelet evicts pods for its own disk; a database or Elasticsearch on a volume stops writing).`,
+  meaning: `A writable file system of a node has little space left and, going by the trend of \`node_filesystem_avail_bytes\` over the last hours, will be full within a day. Nothing fails yet: there is time to find what grows in working hours. When it is full, whatever writes there fails (the kubelet evicts pods for its own disk; a program keeping data there stops writing).`,
   ...NODE_FILESYSTEM_SPACE_FILLING_UP_STEPS,
 };
 
 export const NODE_FILESYSTEM_SPACE_FILLING_UP_FAST_RUNBOOK: AlertRunbook = {
-  meaning: `A writable file system of a node will be full within hours at the rate \`node_filesystem_avail_bytes\` has been falling, and little space is left. Act now: when it is full, whatever writes there fails (the kubelet evicts pods for its own disk; a database or Elasticsearch on a volume stops writing, and may lose what it was writing).`,
+  meaning: `A writable file system of a node will be full within hours at the rate \`node_filesystem_avail_bytes\` has been falling, and little space is left. Act now: when it is full, whatever writes there fails (the kubelet evicts pods for its own disk; a program keeping data there stops writing, and may lose what it was writing).`,
   ...NODE_FILESYSTEM_SPACE_FILLING_UP_STEPS,
 };
 
@@ -155,10 +155,10 @@ const NODE_FILESYSTEM_OUT_OF_SPACE_STEPS: Pick<AlertRunbook, 'check' | 'fix'> = 
   ],
   fix: [
     {
-      text: "Free space at once: remove unused images (`crictl rmi --prune`), rotated logs, finished jobs' data; for a volume, delete old data through its program (Elasticsearch: delete old indices; Prometheus: lower `prometheus.retention`).",
+      text: "Free space at once: remove unused images (`crictl rmi --prune`), rotated logs, finished jobs' data; data of a program (a hostPath or local disk) is deleted through the program, not under it.",
     },
     {
-      text: "Then make room for good: enlarge the volume or the node's disk, or move the workload to nodes with more disk.",
+      text: 'Then make room for good: give the node a larger disk, or move the workload to nodes with more disk.',
     },
   ],
 };
@@ -169,7 +169,7 @@ export const NODE_FILESYSTEM_ALMOST_OUT_OF_SPACE_RUNBOOK: AlertRunbook = {
 };
 
 export const NODE_FILESYSTEM_OUT_OF_SPACE_RUNBOOK: AlertRunbook = {
-  meaning: `A writable file system of a node has practically no space left (\`node_filesystem_avail_bytes\` against \`node_filesystem_size_bytes\`). Writes fail now or at the next burst: the kubelet evicts pods for its own disk and refuses new ones, and programs with data there (Prometheus, Elasticsearch, databases) stop writing or lose what they were writing.`,
+  meaning: `A writable file system of a node has practically no space left (\`node_filesystem_avail_bytes\` against \`node_filesystem_size_bytes\`). Writes fail now or at the next burst: the kubelet evicts pods for its own disk and refuses new ones, and programs keeping data there (a hostPath, a local disk) stop writing or lose what they were writing.`,
   ...NODE_FILESYSTEM_OUT_OF_SPACE_STEPS,
 };
 

@@ -1,18 +1,56 @@
 import {
   dashboardModel,
   labelValuesVariable,
+  PanelLink,
   statPanel,
   timeseriesPanel,
 } from '../grafana/dashboard-panels';
+import { DatasourceUids } from '../grafana/grafana-config';
 
 const NODE = 'node=~"$node"';
+
+/**
+ * A data link to the logs of a series' node: Grafana Explore on the Elasticsearch data source,
+ * filtered by Filebeat's `kubernetes.node.name`, over the dashboard's time range. The link
+ * variables stay unencoded so that Grafana fills them in.
+ */
+export function nodeLogsLink(): PanelLink {
+  const tokens = {
+    __NODE__: '${__field.labels.node:percentencode}',
+    __FROM__: '${__from}',
+    __TO__: '${__to}',
+  };
+  const pane = {
+    logs: {
+      datasource: DatasourceUids.elasticsearch,
+      queries: [
+        {
+          refId: 'A',
+          datasource: { type: 'elasticsearch', uid: DatasourceUids.elasticsearch },
+          query: 'kubernetes.node.name:"__NODE__"',
+          metrics: [{ id: '1', type: 'logs' }],
+          bucketAggs: [],
+          timeField: '@timestamp',
+        },
+      ],
+      range: { from: '__FROM__', to: '__TO__' },
+    },
+  };
+  let panes = encodeURIComponent(JSON.stringify(pane));
+  for (const [token, variable] of Object.entries(tokens)) panes = panes.split(token).join(variable);
+  return {
+    title: 'Logs of node ${__field.labels.node}',
+    url: `/explore?schemaVersion=1&orgId=1&panes=${panes}`,
+  };
+}
 
 /**
  * The `nodes` dashboard: each node's CPU, load, memory, disk IO, file systems and network, on
  * the recording rules of `node-rules` (5-minute rates), for the nodes of the `node` variable.
  */
 export function nodesDashboard(): Record<string, unknown> {
-  const ratio = { unit: 'percentunit', min: 0, max: 1 } as const;
+  const links = [nodeLogsLink()];
+  const ratio = { unit: 'percentunit', min: 0, max: 1, links } as const;
   return dashboardModel(
     'nodes',
     'Nodes',
@@ -57,7 +95,7 @@ export function nodesDashboard(): Record<string, unknown> {
         'Load (1m) per CPU',
         { x: 12, y: 4, w: 12, h: 8 },
         [{ expr: `instance:node_load1_per_cpu:ratio{${NODE}}`, legendFormat: '{{node}}' }],
-        { unit: 'short', min: 0, thresholds: [[2, 'red']] },
+        { unit: 'short', min: 0, thresholds: [[2, 'red']], links },
       ),
       timeseriesPanel(
         5,
@@ -77,7 +115,7 @@ export function nodesDashboard(): Record<string, unknown> {
         'Major page faults',
         { x: 12, y: 12, w: 12, h: 8 },
         [{ expr: `instance:node_vmstat_pgmajfault:rate5m{${NODE}}`, legendFormat: '{{node}}' }],
-        { unit: 'ops', min: 0 },
+        { unit: 'ops', min: 0, links },
       ),
       timeseriesPanel(
         7,
@@ -101,7 +139,7 @@ export function nodesDashboard(): Record<string, unknown> {
             legendFormat: '{{node}} {{device}}',
           },
         ],
-        { unit: 'short', min: 0, thresholds: [[10, 'red']] },
+        { unit: 'short', min: 0, thresholds: [[10, 'red']], links },
       ),
       timeseriesPanel(
         9,
@@ -136,7 +174,7 @@ export function nodesDashboard(): Record<string, unknown> {
             legendFormat: '{{node}} tx',
           },
         ],
-        { unit: 'Bps' },
+        { unit: 'Bps', links },
       ),
       timeseriesPanel(
         11,
@@ -152,7 +190,7 @@ export function nodesDashboard(): Record<string, unknown> {
             legendFormat: '{{node}} tx',
           },
         ],
-        { unit: 'pps' },
+        { unit: 'pps', links },
       ),
     ],
   );
