@@ -380,7 +380,7 @@ export function nodeMixin(context: MixinContext): MonitoringMixin {
           alertRule(c, {
             alert: NodeAlert.CLOCK_NOT_SYNCHRONISING,
             // The kernel caps the maximum error at 16 s when nothing synchronises the clock.
-            expr: 'max_over_time(node_timex_sync_status[5m]) == 0 and node_timex_maxerror_seconds >= 16',
+            expr: 'node_timex_sync_status == 0 and on (node, instance) node_timex_maxerror_seconds >= 16',
             for: '10m',
             severity: AlertSeverity.WARNING,
             summary: 'Node clock not synchronising',
@@ -390,7 +390,7 @@ export function nodeMixin(context: MixinContext): MonitoringMixin {
           }),
           alertRule(c, {
             alert: NodeAlert.RAID_DEGRADED,
-            expr: 'node_md_disks_required - ignoring (state) node_md_disks{state="active"} > 0',
+            expr: 'node_md_disks_required - on (node, instance, device) node_md_disks{state="active"} > 0',
             for: '15m',
             severity: AlertSeverity.CRITICAL,
             summary: 'Node RAID array degraded',
@@ -451,7 +451,7 @@ export function nodeMixin(context: MixinContext): MonitoringMixin {
           }),
           alertRule(c, {
             alert: NodeAlert.DISK_IO_SATURATION,
-            expr: `rate(node_disk_io_time_weighted_seconds_total[5m]) > ${T.diskIoQueue}`,
+            expr: `sum by (${BY_INSTANCE}, device) (rate(node_disk_io_time_weighted_seconds_total[5m])) > ${T.diskIoQueue}`,
             for: '30m',
             severity: AlertSeverity.WARNING,
             summary: 'Node disk saturated',
