@@ -215,8 +215,10 @@ export {
   kubernetesMixin,
   KubernetesRecords,
   logstashMixin,
+  NodeAlert,
   nodeMixin,
   PrometheusAlert,
+  nodeRecordingRules,
   prometheusMixin,
   stackMixin,
 } from './monitoring';

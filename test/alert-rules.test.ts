@@ -20,6 +20,7 @@ import {
   logstashMixin,
   MixinContext,
   MonitoringMixin,
+  NodeAlert,
   nodeMixin,
   prometheusMixin,
   AlertmanagerAlert,
@@ -113,6 +114,7 @@ describe('every alert rule', () => {
         ...Object.values(KubernetesAlert),
         ...Object.values(PrometheusAlert),
         ...Object.values(AlertmanagerAlert),
+        ...Object.values(NodeAlert),
       ].sort(),
     );
   });
@@ -153,9 +155,7 @@ describe('applicationAlertRules', () => {
       const alerts = mixin.ruleGroups.filter((g) => g.rules.every((r) => r.alert));
       const records = mixin.ruleGroups.filter((g) => g.rules.every((r) => r.record));
       expect(alerts.map((g) => g.name)).toEqual([`${mixin.name}-alerts`]);
-      expect(records.map((g) => g.name)).toEqual(
-        mixin.name === 'kubernetes' ? ['kubernetes-rules'] : [],
-      );
+      expect(records.map((g) => g.name)).toEqual(records.length ? [`${mixin.name}-rules`] : []);
       expect(alerts.length + records.length).toBe(mixin.ruleGroups.length);
     }
   });
