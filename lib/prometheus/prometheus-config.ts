@@ -175,6 +175,8 @@ export interface PrometheusConfigOptions {
   readonly kubeletInsecureSkipVerify: boolean;
   /** Jobs after the default ones. */
   readonly scrapeJobs: ScrapeJob[];
+  /** `remote_write` entries, as rendered by `renderRemoteWrite` (lib/prometheus/remote-write.ts). @default - none */
+  readonly remoteWrite?: Record<string, unknown>[];
 }
 
 /** Renders one `relabel_config`. */
@@ -346,6 +348,7 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): Record
     },
     rule_files: nonEmpty(options.ruleFiles),
     alerting,
+    remote_write: nonEmpty(options.remoteWrite),
     scrape_configs: [
       ...defaultScrapeJobs({ kubeletInsecureSkipVerify: options.kubeletInsecureSkipVerify }),
       ...options.scrapeJobs,
