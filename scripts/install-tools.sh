@@ -200,13 +200,16 @@ VERSION_LDFLAGS="-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=
 # Thanos v0.X.Y is its Go module github.com/thanos-io/thanos at the same tag. Its go.mod
 # replaces several dependencies (and pins versions the proxy's checksum database does not
 # all know), which as_module_resolves repeats with its go.sum. Its UI is embedded from the
-# module's own pkg/ui/static, so no placeholder is needed.
+# module's own pkg/ui/static, so no placeholder is needed. The tags are those of its release
+# build (.promu.yml): without `slicelabels`, Prometheus' labels take their string layout, which
+# Thanos' protobuf code reads as slices, and the sidecar panics on its first StoreAPI answer.
+THANOS_TAGS="netgo slicelabels"
 thanos_tag="$(image_tag thanos)"
 if [[ ! "$thanos_tag" =~ ^v0\.[0-9]+\.[0-9]+$ ]]; then
   echo "install-tools: cannot derive the Thanos module version from tag '$thanos_tag' (expected v0.X.Y)" >&2
   exit 1
 fi
-build_tools thanos github.com/thanos-io/thanos "$thanos_tag" "${thanos_tag#v}" "" as_module_resolves \
+build_tools thanos github.com/thanos-io/thanos "$thanos_tag" "${thanos_tag#v}" "$THANOS_TAGS" as_module_resolves \
   cmd/thanos
 
 # The logs pipeline of test/tools/logs-pipeline.tools.test.ts and `npm run bench:logs`.
@@ -304,9 +307,11 @@ install_checkov() {
 install_checkov
 
 echo "== tool versions ($BIN)"
-for tool in promtool prometheus amtool alertmanager jaeger oauth2-proxy thanos checkov; do
+for tool in promtool prometheus amtool alertmanager jaeger oauth2-proxy checkov; do
   # stdout only: jaeger logs its build info to stderr before the version line.
   printf '%-13s %s\n' "$tool" "$("$BIN/$tool" --version 2>/dev/null | head -n 1)"
 done
+# Thanos prints its version to stderr.
+printf '%-13s %s\n' thanos "$("$BIN/thanos" --version 2>&1 | head -n 1)"
 printf '%-13s %s\n' filebeat "$("$BIN/filebeat" version 2>/dev/null | head -n 1)"
 printf '%-13s %s\n' elasticsearch "$(cat "$TOOLS/elasticsearch.stamp")"

@@ -391,6 +391,37 @@ describe('network policy options', () => {
   });
 });
 
+describe('remote write and Thanos', () => {
+  test('Prometheus reaches remoteWriteCidr on the remote URL port only', () => {
+    const { objects } = synthStack({
+      networkPolicies: { remoteWriteCidr: '203.0.113.0/24' },
+      prometheus: { remoteWrite: [{ url: 'https://metrics.example.com:8443/api/v1/write' }] },
+    });
+    const pods = podsOf(objects);
+    const evaluator = new PolicyEvaluator(objects);
+    const server = pod(pods, 'prometheus-server');
+    expect(evaluator.canReachCidr(server, '203.0.113.0/24', 8443)).toBe(true);
+    expect(evaluator.canReachCidr(server, '203.0.113.0/24', 443)).toBe(false);
+    // Nobody else gets that egress.
+    expect(evaluator.canReachCidr(pod(pods, 'grafana-server'), '203.0.113.0/24', 8443)).toBe(false);
+  });
+
+  test('with thanos: the querier reaches the sidecars on 10901, Grafana the querier on 10902', () => {
+    const { objects } = synthStack({ prometheus: { replicas: 2, thanos: {} } });
+    const pods = podsOf(objects);
+    const evaluator = new PolicyEvaluator(objects);
+    const server = pod(pods, 'prometheus-server');
+    const querier = pod(pods, 'prometheus-query');
+    const grafana = pod(pods, 'grafana-server');
+    expect(evaluator.canReach(querier, server, 10901)).toBe(true);
+    expect(evaluator.canReach(grafana, querier, 10902)).toBe(true);
+    // Grafana goes through the querier, not to the StoreAPI nor (any more) to one replica.
+    expect(evaluator.canReach(grafana, server, 10901)).toBe(false);
+    expect(evaluator.canReach(grafana, server, 9090)).toBe(false);
+    expect(evaluator.canReach(APP, querier, 10902)).toBe(false);
+  });
+});
+
 describe('external parties, declared by their components', () => {
   const client = NetworkPeer.pods('obs', { 'app.kubernetes.io/instance': 'client' });
   /** The egress peers and ports of a flow from `client` to `peer`, with `options`. */
