@@ -250,9 +250,16 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
     );
     const esHttp = es[es.length - 1];
     expect(evaluator.canReach(pod(pods, 'kibana-server'), esHttp, 9200)).toBe(true);
+    // Grafana queries the Thanos querier where there is one (prod), else Prometheus.
+    const metrics = pod(
+      pods,
+      stack.prometheus.thanosQuery ? 'prometheus-query' : 'prometheus-server',
+    );
     expect(
-      evaluator.canReach(pod(pods, 'grafana-server'), pod(pods, 'prometheus-server'), 9090),
+      evaluator.canReach(pod(pods, 'grafana-server'), metrics, stack.prometheus.queryEndpoint.port),
     ).toBe(true);
+    if (stack.prometheus.thanosQuery)
+      expect(evaluator.canReach(metrics, pod(pods, 'prometheus-server'), 10901)).toBe(true);
     const query = pods.find((p) => p.name === 'jaeger-query' || p.name === 'jaeger-all-in-one')!;
     expect(evaluator.canReach(pod(pods, 'grafana-server'), query, 16686)).toBe(true);
     expect(
