@@ -15,6 +15,7 @@ import {
   NetworkPolicyOptions,
   NODES_PEER,
   NodeExporter,
+  REMOTE_WRITE_PEER,
   ObservabilityNamespace,
   ObservabilityStack,
   Prometheus,
@@ -458,6 +459,7 @@ describe('external parties, declared by their components', () => {
     alertReceiversCidr: '10.0.0.3/32',
     databasesCidr: '10.0.0.4/32',
     identityProviderCidr: '10.0.0.5/32',
+    remoteWriteCidr: '10.0.0.6/32',
     uiClients: selector('ingress'),
     applications: selector('apps'),
   };
@@ -467,6 +469,7 @@ describe('external parties, declared by their components', () => {
     [ALERT_RECEIVERS_PEER, { ipBlock: { cidr: '10.0.0.3/32' } }],
     [DATABASES_PEER, { ipBlock: { cidr: '10.0.0.4/32' } }],
     [IDENTITY_PROVIDER_PEER, { ipBlock: { cidr: '10.0.0.5/32' } }],
+    [REMOTE_WRITE_PEER, { ipBlock: { cidr: '10.0.0.6/32' } }],
     [
       UI_CLIENTS_PEER,
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } },
