@@ -173,6 +173,15 @@ export type {
 export { Prometheus } from './prometheus/prometheus';
 export type { PrometheusProps, PrometheusRetention } from './prometheus/prometheus';
 export type { IPrometheus } from './prometheus/prometheus-reference';
+export { REMOTE_WRITE_PEER } from './prometheus/remote-write';
+export type {
+  RemoteWrite,
+  RemoteWriteOAuth2,
+  RemoteWriteQueue,
+  RemoteWriteTls,
+} from './prometheus/remote-write';
+export { ThanosQuery } from './prometheus/thanos';
+export type { PrometheusThanosProps, ThanosQueryProps } from './prometheus/thanos';
 export {
   APPLICATIONS_PEER,
   DEFAULT_GLOBAL_SCRAPE_LIMITS,

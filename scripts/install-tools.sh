@@ -10,6 +10,7 @@
 #                         (and of Images.jaegerIndexCleaner, which must match), with
 #                         Jaeger's own placeholder page in place of its web UI
 #   oauth2-proxy          built from its Go module, at the version of Images.oauth2Proxy
+#   thanos                built from the Thanos Go module, at the version of Images.thanos
 #   checkov               the policy scanner, from PyPI into its own venv ($TOOLS/checkov)
 #   filebeat              Filebeat 7.17.29 built from the beats Go module (FILEBEAT_VERSION)
 #   elasticsearch         Elasticsearch at ElasticStackVersion.V8_19 of lib/core/images.ts,
@@ -196,6 +197,21 @@ fi
 VERSION_LDFLAGS="-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=$o2p_tag" \
   build_tools oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$o2p_tag" "$o2p_tag" "" "" .
 
+# Thanos v0.X.Y is its Go module github.com/thanos-io/thanos at the same tag. Its go.mod
+# replaces several dependencies (and pins versions the proxy's checksum database does not
+# all know), which as_module_resolves repeats with its go.sum. Its UI is embedded from the
+# module's own pkg/ui/static, so no placeholder is needed. The tags are those of its release
+# build (.promu.yml): without `slicelabels`, Prometheus' labels take their string layout, which
+# Thanos' protobuf code reads as slices, and the sidecar panics on its first StoreAPI answer.
+THANOS_TAGS="netgo slicelabels"
+thanos_tag="$(image_tag thanos)"
+if [[ ! "$thanos_tag" =~ ^v0\.[0-9]+\.[0-9]+$ ]]; then
+  echo "install-tools: cannot derive the Thanos module version from tag '$thanos_tag' (expected v0.X.Y)" >&2
+  exit 1
+fi
+build_tools thanos github.com/thanos-io/thanos "$thanos_tag" "${thanos_tag#v}" "$THANOS_TAGS" as_module_resolves \
+  cmd/thanos
+
 # The logs pipeline of test/tools/logs-pipeline.tools.test.ts and `npm run bench:logs`.
 # Filebeat 7.17.29, not the deployed 9.x: the Go module proxy serves no newer
 # github.com/elastic/beats than v7.17.29 (v8 and v9 are not module versions it lists). The
@@ -295,5 +311,7 @@ for tool in promtool prometheus amtool alertmanager jaeger oauth2-proxy checkov;
   # stdout only: jaeger logs its build info to stderr before the version line.
   printf '%-13s %s\n' "$tool" "$("$BIN/$tool" --version 2>/dev/null | head -n 1)"
 done
+# Thanos prints its version to stderr.
+printf '%-13s %s\n' thanos "$("$BIN/thanos" --version 2>&1 | head -n 1)"
 printf '%-13s %s\n' filebeat "$("$BIN/filebeat" version 2>/dev/null | head -n 1)"
 printf '%-13s %s\n' elasticsearch "$(cat "$TOOLS/elasticsearch.stamp")"

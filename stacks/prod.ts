@@ -53,6 +53,9 @@ export const prod: ObservabilityStackProps = {
     retention: { time: '15d', size: '90GB' },
     storage: { size: '100Gi' },
     spread: Spread.REQUIRED,
+    // The two replicas queried as one: a Thanos sidecar in each pod and a querier (2 pods)
+    // that merges their series, so Grafana shows no gap when one replica restarts.
+    thanos: {},
   },
   // Critical alerts page through PagerDuty and go on to Slack; warnings go to Slack.
   alertmanager: {

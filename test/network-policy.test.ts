@@ -15,6 +15,7 @@ import {
   NetworkPolicyOptions,
   NODES_PEER,
   NodeExporter,
+  REMOTE_WRITE_PEER,
   ObservabilityNamespace,
   ObservabilityStack,
   Prometheus,
@@ -250,9 +251,16 @@ describe.each(ENVIRONMENTS)('network policies of %s', (env) => {
     );
     const esHttp = es[es.length - 1];
     expect(evaluator.canReach(pod(pods, 'kibana-server'), esHttp, 9200)).toBe(true);
+    // Grafana queries the Thanos querier where there is one (prod), else Prometheus.
+    const metrics = pod(
+      pods,
+      stack.prometheus.thanosQuery ? 'prometheus-query' : 'prometheus-server',
+    );
     expect(
-      evaluator.canReach(pod(pods, 'grafana-server'), pod(pods, 'prometheus-server'), 9090),
+      evaluator.canReach(pod(pods, 'grafana-server'), metrics, stack.prometheus.queryEndpoint.port),
     ).toBe(true);
+    if (stack.prometheus.thanosQuery)
+      expect(evaluator.canReach(metrics, pod(pods, 'prometheus-server'), 10901)).toBe(true);
     const query = pods.find((p) => p.name === 'jaeger-query' || p.name === 'jaeger-all-in-one')!;
     expect(evaluator.canReach(pod(pods, 'grafana-server'), query, 16686)).toBe(true);
     expect(
@@ -391,6 +399,37 @@ describe('network policy options', () => {
   });
 });
 
+describe('remote write and Thanos', () => {
+  test('Prometheus reaches remoteWriteCidr on the remote URL port only', () => {
+    const { objects } = synthStack({
+      networkPolicies: { remoteWriteCidr: '203.0.113.0/24' },
+      prometheus: { remoteWrite: [{ url: 'https://metrics.example.com:8443/api/v1/write' }] },
+    });
+    const pods = podsOf(objects);
+    const evaluator = new PolicyEvaluator(objects);
+    const server = pod(pods, 'prometheus-server');
+    expect(evaluator.canReachCidr(server, '203.0.113.0/24', 8443)).toBe(true);
+    expect(evaluator.canReachCidr(server, '203.0.113.0/24', 443)).toBe(false);
+    // Nobody else gets that egress.
+    expect(evaluator.canReachCidr(pod(pods, 'grafana-server'), '203.0.113.0/24', 8443)).toBe(false);
+  });
+
+  test('with thanos: the querier reaches the sidecars on 10901, Grafana the querier on 10902', () => {
+    const { objects } = synthStack({ prometheus: { replicas: 2, thanos: {} } });
+    const pods = podsOf(objects);
+    const evaluator = new PolicyEvaluator(objects);
+    const server = pod(pods, 'prometheus-server');
+    const querier = pod(pods, 'prometheus-query');
+    const grafana = pod(pods, 'grafana-server');
+    expect(evaluator.canReach(querier, server, 10901)).toBe(true);
+    expect(evaluator.canReach(grafana, querier, 10902)).toBe(true);
+    // Grafana goes through the querier, not to the StoreAPI nor (any more) to one replica.
+    expect(evaluator.canReach(grafana, server, 10901)).toBe(false);
+    expect(evaluator.canReach(grafana, server, 9090)).toBe(false);
+    expect(evaluator.canReach(APP, querier, 10902)).toBe(false);
+  });
+});
+
 describe('external parties, declared by their components', () => {
   const client = NetworkPeer.pods('obs', { 'app.kubernetes.io/instance': 'client' });
   /** The egress peers and ports of a flow from `client` to `peer`, with `options`. */
@@ -420,6 +459,7 @@ describe('external parties, declared by their components', () => {
     alertReceiversCidr: '10.0.0.3/32',
     databasesCidr: '10.0.0.4/32',
     identityProviderCidr: '10.0.0.5/32',
+    remoteWriteCidr: '10.0.0.6/32',
     uiClients: selector('ingress'),
     applications: selector('apps'),
   };
@@ -429,6 +469,7 @@ describe('external parties, declared by their components', () => {
     [ALERT_RECEIVERS_PEER, { ipBlock: { cidr: '10.0.0.3/32' } }],
     [DATABASES_PEER, { ipBlock: { cidr: '10.0.0.4/32' } }],
     [IDENTITY_PROVIDER_PEER, { ipBlock: { cidr: '10.0.0.5/32' } }],
+    [REMOTE_WRITE_PEER, { ipBlock: { cidr: '10.0.0.6/32' } }],
     [
       UI_CLIENTS_PEER,
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } },

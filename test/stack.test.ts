@@ -80,7 +80,7 @@ describe('ObservabilityStack wiring (prod profile)', () => {
     const { datasources } = configFile(objects, 'grafana-config', 'datasources.yaml');
     const byUid = Object.fromEntries(datasources.map((d: any) => [d.uid, d.url]));
     expect(byUid).toEqual({
-      prometheus: stack.prometheus.endpoint.url,
+      prometheus: stack.prometheus.queryEndpoint.url,
       elasticsearch: stack.elasticsearch.endpoint.url,
       jaeger: stack.jaeger.queryEndpoint.url,
     });

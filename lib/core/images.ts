@@ -47,6 +47,13 @@ export const Images = {
   filebeat: elasticImage('filebeat'),
   prometheus: 'quay.io/prometheus/prometheus:v3.16.0',
   alertmanager: 'quay.io/prometheus/alertmanager:v0.34.2',
+  /**
+   * The sidecar and the querier of the de-duplicated HA Prometheus (`PrometheusProps.thanos`).
+   * The real-tool tier builds this exact version from its Go module (scripts/install-tools.sh).
+   * v0.42.4, not v0.42.5: v0.42.5's go.mod requires Go 1.26.10, newer than the toolchain the
+   * tier builds with (1.26.8). Raise it with that toolchain.
+   */
+  thanos: 'quay.io/thanos/thanos:v0.42.4',
   nodeExporter: 'quay.io/prometheus/node-exporter:v1.12.1',
   kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
   grafana: 'docker.io/grafana/grafana:13.2.3',

@@ -97,7 +97,11 @@ export const DatasourceUids = {
 
 /** Inputs of {@link renderGrafanaDatasources}. */
 export interface GrafanaDatasourcesOptions {
-  readonly prometheus?: { readonly url: string };
+  readonly prometheus?: {
+    readonly url: string;
+    /** `jsonData.prometheusType`. @default 'Prometheus' */
+    readonly type?: 'Prometheus' | 'Thanos';
+  };
   readonly elasticsearch?: {
     readonly url: string;
     /** Index pattern of the logs, e.g. `logs-*`. */
@@ -141,7 +145,7 @@ export function renderGrafanaDatasources(options: GrafanaDatasourcesOptions): ob
       editable: false,
       jsonData: {
         httpMethod: 'POST',
-        prometheusType: 'Prometheus',
+        prometheusType: options.prometheus.type ?? 'Prometheus',
         exemplarTraceIdDestinations: options.jaeger
           ? [{ name: 'trace_id', datasourceUid: DatasourceUids.jaeger }]
           : undefined,

@@ -397,12 +397,15 @@ export class Grafana extends Component {
     props: GrafanaProps,
     elasticsearch: ElasticsearchDatasource | undefined,
   ): object {
-    if (props.prometheus)
-      this.connectTo('server', props.prometheus.endpoint, 'metrics data source');
+    // The querier over the replicas when there is one (Thanos), else Prometheus itself.
+    const prometheus = props.prometheus?.queryEndpoint ?? props.prometheus?.endpoint;
+    if (prometheus) this.connectTo('server', prometheus, 'metrics data source');
     if (props.jaeger) this.connectTo('server', props.jaeger.queryEndpoint, 'traces data source');
 
     return renderGrafanaDatasources({
-      prometheus: props.prometheus ? { url: props.prometheus.endpoint.url } : undefined,
+      prometheus: prometheus
+        ? { url: prometheus.url, type: props.prometheus?.queryApi ?? 'Prometheus' }
+        : undefined,
       elasticsearch,
       jaeger: props.jaeger ? { url: props.jaeger.queryEndpoint.url } : undefined,
     });

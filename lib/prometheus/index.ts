@@ -5,3 +5,5 @@ export * from './node-exporter';
 export * from './prometheus';
 export * from './prometheus-config';
 export * from './prometheus-reference';
+export * from './remote-write';
+export * from './thanos';

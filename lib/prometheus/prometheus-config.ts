@@ -228,6 +228,8 @@ export interface PrometheusConfigOptions {
   readonly scrapeLimits?: ScrapeLimits;
   /** Limits of the `kubernetes-pods` job. @default - none */
   readonly podScrapeLimits?: ScrapeLimits;
+  /** `remote_write` entries, as rendered by `renderRemoteWrite` (lib/prometheus/remote-write.ts). @default - none */
+  readonly remoteWrite?: Record<string, unknown>[];
 }
 
 /** Renders one `relabel_config`. */
@@ -406,6 +408,7 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): Record
     },
     rule_files: nonEmpty(options.ruleFiles),
     alerting,
+    remote_write: nonEmpty(options.remoteWrite),
     scrape_configs: [
       ...defaultScrapeJobs({
         kubeletInsecureSkipVerify: options.kubeletInsecureSkipVerify,

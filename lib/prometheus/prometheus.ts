@@ -30,6 +30,20 @@ import {
 } from './prometheus-config';
 import { IPrometheus } from './prometheus-reference';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
+import { secretFilesMount, SecretFilesMount } from '../core/secrets';
+import {
+  REMOTE_WRITE_PEER,
+  RemoteWrite,
+  remoteWriteSecretFiles,
+  renderRemoteWrite,
+  validateRemoteWrite,
+} from './remote-write';
+import {
+  PrometheusThanosProps,
+  THANOS_GRPC_PORT,
+  ThanosQuery,
+  thanosSidecarContainer,
+} from './thanos';
 
 /** How long Prometheus keeps samples (`--storage.tsdb.retention.*`). */
 export interface PrometheusRetention {
@@ -104,6 +118,20 @@ export interface PrometheusProps extends ComponentProps {
    * @default { sampleLimit: 50000, targetLimit: 2000 }
    */
   readonly podScrapeLimits?: ScrapeLimits;
+  /**
+   * `remote_write`: where a copy of every sample (or of those `writeRelabelConfigs` keep) is
+   * sent. Credentials are Secrets mounted as files; the egress goes to
+   * `networkPolicies.remoteWriteCidr` on the URL's port unless `networkTargets` says where.
+   * @default - none
+   */
+  readonly remoteWrite?: RemoteWrite[];
+  /**
+   * De-duplicated queries over the replicas (needs `replicas` >= 2): a Thanos sidecar in each
+   * pod and a Thanos Query Deployment that merges the replicas' series (dropping the `replica`
+   * label). `queryEndpoint` is then the querier, which the stack gives Grafana.
+   * @default - off: clients query one replica at a time through the Service
+   */
+  readonly thanos?: PrometheusThanosProps;
 }
 
 const PORT = 9090;
@@ -113,6 +141,8 @@ const PORT = 9090;
  * the kubelet has refreshed the mounted files (about a minute) and at most this much later.
  */
 const CONFIG_RELOAD_INTERVAL = '30s';
+/** Where the Secret files of `remoteWrite` are mounted (beside the config, not inside its volume). */
+const REMOTE_WRITE_SECRETS_DIR = '/etc/prometheus-remote-write';
 const CONFIG_DIR = '/etc/prometheus';
 const CONFIG_FILE = 'prometheus.yml';
 const RULES_FILE = 'rules.yml';
@@ -135,6 +165,8 @@ interface PrometheusPod {
   readonly headlessName: string;
   readonly resources: ContainerResources;
   readonly spread: Spread;
+  /** With a Thanos sidecar. */
+  readonly thanos?: PrometheusThanosProps;
 }
 
 /**
@@ -155,6 +187,17 @@ export class Prometheus extends Component implements IPrometheus {
   public readonly configMapName: string;
   /** Name of the ClusterRole used for service discovery. */
   public readonly clusterRoleName: string;
+  /**
+   * Where clients query: the Thanos querier (de-duplicated over the replicas) with `thanos`,
+   * else `endpoint`.
+   */
+  public readonly queryEndpoint: ServiceEndpoint;
+  /** `Thanos` with `thanos`, else `Prometheus`. */
+  public readonly queryApi: 'Prometheus' | 'Thanos';
+  /** The Thanos querier, with `thanos`. */
+  public readonly thanosQuery?: ThanosQuery;
+  /** The `remoteWrite` entries, in order. */
+  public readonly remoteWrite: readonly RemoteWrite[];
 
   private readonly scrapeJobs: ScrapeJob[] = [];
   private readonly groups: PrometheusRuleGroup[] = [];
@@ -164,6 +207,7 @@ export class Prometheus extends Component implements IPrometheus {
   public readonly scrapeLimits: ScrapeLimits;
   /** The limits of the `kubernetes-pods` job. */
   public readonly podScrapeLimits: ScrapeLimits;
+  private readonly remoteWriteSecrets?: SecretFilesMount;
   /** renderConfigData's last result: the ConfigMap's two keys ask for it at synth. Cleared by every add. */
   private renderedConfig?: Record<string, string>;
 
@@ -194,6 +238,8 @@ export class Prometheus extends Component implements IPrometheus {
     );
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const spread = props.spread ?? (this.replicas > 1 ? Spread.PREFERRED : Spread.NONE);
+    this.remoteWrite = [...(props.remoteWrite ?? [])];
+    this.remoteWriteSecrets = this.addRemoteWrites();
 
     this.connectToDefaultScrapeTargets();
     if (props.alertmanager) this.addAlertmanager(props.alertmanager);
@@ -209,7 +255,18 @@ export class Prometheus extends Component implements IPrometheus {
     });
     const headlessName = `${this.name}-headless`;
     this.endpoint = this.addServices(headlessName);
-    this.addStatefulSet(props.externalUrl, { serviceAccountName, headlessName, resources, spread });
+    this.addStatefulSet(props.externalUrl, {
+      serviceAccountName,
+      headlessName,
+      resources,
+      spread,
+      thanos: props.thanos,
+    });
+    this.thanosQuery = props.thanos
+      ? this.addThanosQuery(props.thanos, headlessName, spread)
+      : undefined;
+    this.queryEndpoint = this.thanosQuery?.endpoint ?? this.endpoint;
+    this.queryApi = this.thanosQuery ? 'Thanos' : 'Prometheus';
   }
 
   /**
@@ -406,6 +463,9 @@ export class Prometheus extends Component implements IPrometheus {
           scrapeJobs: this.scrapeJobs,
           scrapeLimits: this.scrapeLimits,
           podScrapeLimits: this.podScrapeLimits,
+          remoteWrite: this.remoteWrite.map((rw, i) =>
+            renderRemoteWrite(i, rw, this.remoteWriteSecrets?.paths ?? {}),
+          ),
         }),
       ),
       [RULES_FILE]: renderYaml(renderPrometheusRules(this.groups)),
@@ -537,9 +597,20 @@ export class Prometheus extends Component implements IPrometheus {
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'data', mountPath: DATA_DIR },
+        ...(this.remoteWriteSecrets ? [this.remoteWriteSecrets.volumeMount] : []),
       ],
       runAsUser: UID,
     });
+    const sidecars = pod.thanos
+      ? [
+          thanosSidecarContainer(
+            this,
+            this.thanosImage(pod.thanos),
+            PORT,
+            pod.thanos.sidecarResources,
+          ),
+        ]
+      : [];
 
     addWorkload(this, 'statefulset', {
       metadata: this.metadata(this.name, 'server'),
@@ -552,11 +623,14 @@ export class Prometheus extends Component implements IPrometheus {
           identity,
           serviceAccountName: pod.serviceAccountName,
           automountServiceAccountToken: true,
-          containers: [container],
+          containers: [container, ...sidecars],
           // No checksum of the ConfigMap here: Prometheus reloads a changed configuration itself
           // (--config.auto-reload), so a change does not roll the pods. The volume mounts the whole
           // ConfigMap (no subPath), which the kubelet keeps up to date.
-          volumes: [{ name: 'config', configMap: { name: this.configMapName } }],
+          volumes: [
+            { name: 'config', configMap: { name: this.configMapName } },
+            ...(this.remoteWriteSecrets ? [this.remoteWriteSecrets.volume] : []),
+          ],
           uid: UID,
           terminationGracePeriodSeconds: 120,
           ...spreadPods(identity, pod.spread),
@@ -574,6 +648,81 @@ export class Prometheus extends Component implements IPrometheus {
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+  }
+
+  /**
+   * Validates `remoteWrite`, records its Secrets and egress, and returns the projected volume
+   * of its Secret files (none without credentials).
+   */
+  private addRemoteWrites(): SecretFilesMount | undefined {
+    const names = new Set<string>();
+    const files = this.remoteWrite.flatMap((rw, i) => {
+      const prop = `remoteWrite[${i}]`;
+      const ports = validateRemoteWrite(this, prop, rw);
+      if (rw.name !== undefined) {
+        if (names.has(rw.name))
+          invalidProp(
+            this,
+            `${prop}.name`,
+            rw.name,
+            'is the name of another remote write',
+            'give each remote write its own name',
+          );
+        names.add(rw.name);
+      }
+      if (rw.networkTargets && rw.networkTargets.length > 0) {
+        for (const target of rw.networkTargets)
+          this.connectTo('server', target, `remote write (${rw.name ?? rw.url})`);
+      } else {
+        this.connectTo(
+          'server',
+          REMOTE_WRITE_PEER,
+          `remote write (${rw.name ?? rw.url})`,
+          ports.map((port) => ({ port })),
+        );
+      }
+      const secretFiles = remoteWriteSecretFiles(i, rw);
+      for (const f of secretFiles)
+        this.recordExternalSecret({ name: f.ref.name, keys: [f.ref.key], purpose: f.purpose });
+      return secretFiles;
+    });
+    return files.length > 0
+      ? secretFilesMount('remote-write-secrets', REMOTE_WRITE_SECRETS_DIR, files)
+      : undefined;
+  }
+
+  private thanosImage(thanos: PrometheusThanosProps): string {
+    return thanos.image ?? Images.thanos;
+  }
+
+  /** The querier over every replica's sidecar, addressed by its pod's stable DNS name. */
+  private addThanosQuery(
+    thanos: PrometheusThanosProps,
+    headlessName: string,
+    spread: Spread,
+  ): ThanosQuery {
+    if (this.replicas < 2) {
+      invalidProp(
+        this,
+        'thanos',
+        `replicas ${this.replicas}`,
+        'needs replicas >= 2: it de-duplicates the replicas of an HA Prometheus',
+        'set replicas to 2 or more, or leave thanos out',
+      );
+    }
+    return new ThanosQuery(this, 'thanos-query', {
+      name: this.name,
+      namespace: this.namespace,
+      image: this.thanosImage(thanos),
+      storeAddresses: [...Array(this.replicas).keys()].map(
+        (i) => `${this.name}-${i}.${headlessName}.${this.namespace}.svc:${THANOS_GRPC_PORT}`,
+      ),
+      stores: { peer: this.podPeer('server'), ports: [{ port: THANOS_GRPC_PORT }] },
+      replicaLabel: REPLICA_LABEL,
+      replicas: thanos.queryReplicas,
+      resources: thanos.queryResources,
+      spread,
+    });
   }
 
   /** Read-only discovery of scrape targets: no Secrets, no wildcards. */

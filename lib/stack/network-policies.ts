@@ -30,6 +30,11 @@ export interface NetworkPolicyOptions {
   readonly nodesCidr?: string;
   /** Addresses of Alertmanager's receivers (Slack, PagerDuty, SMTP). @default '0.0.0.0/0' */
   readonly alertReceiversCidr?: string;
+  /**
+   * Addresses of Prometheus' remote-write receivers (`prometheus.remoteWrite`, and their OAuth 2.0
+   * token URLs), reached on each URL's port. @default '0.0.0.0/0'
+   */
+  readonly remoteWriteCidr?: string;
   /** Addresses of external databases (Grafana's `database`). @default '0.0.0.0/0' */
   readonly databasesCidr?: string;
   /**

@@ -1,7 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { ENVIRONMENTS } from '../support/environments';
+import { Testing } from 'cdk8s';
+import { ObservabilityStack, RelabelAction } from '../../lib';
+import { prod } from '../../stacks/prod';
+import { ENVIRONMENTS, KubeObject } from '../support/environments';
 import {
   describeRun,
   PROMTOOL_ENV,
@@ -9,6 +12,7 @@ import {
   run,
   tempDir,
   writeMetricsConfigs,
+  writePrometheusConfigOf,
 } from './support/tools';
 
 afterAll(removeTempDirs);
@@ -54,6 +58,71 @@ describe.each(ENVIRONMENTS)('%s: promtool', (env) => {
         text: expect.stringMatching(/SUCCESS: [1-9]\d* rules found/),
       });
     }
+  });
+});
+
+// prod with every kind of remote write: basic auth, bearer token, OAuth 2.0, a CA, the queue,
+// relabelling, headers and exemplars, checked by promtool with each credentials file present.
+describe('prod with remote write: promtool', () => {
+  const stack = new ObservabilityStack(Testing.app(), 'observability', {
+    ...prod,
+    prometheus: {
+      ...prod.prometheus,
+      remoteWrite: [
+        {
+          url: 'https://metrics.example.com/api/v1/write',
+          name: 'long-term',
+          basicAuth: { secretName: 'remote-write' },
+          tls: { ca: { name: 'remote-write-ca', key: 'ca.crt' }, serverName: 'metrics.internal' },
+          queue: {
+            capacity: 20000,
+            maxShards: 20,
+            minShards: 2,
+            maxSamplesPerSend: 5000,
+            batchSendDeadline: '10s',
+            minBackoff: '100ms',
+            maxBackoff: '10s',
+          },
+          writeRelabelConfigs: [
+            { sourceLabels: ['__name__'], regex: 'go_.*', action: RelabelAction.DROP },
+          ],
+          headers: { 'X-Scope-OrgID': 'acme' },
+          sendExemplars: true,
+        },
+        { url: 'https://b.example.com/write', bearerToken: { name: 'rw-token', key: 'token' } },
+        {
+          url: 'https://c.example.com:8443/write',
+          oauth2: {
+            clientId: 'prometheus',
+            clientSecret: { name: 'rw-oauth', key: 'secret' },
+            tokenUrl: 'https://login.example.com/token',
+            scopes: ['metrics.write'],
+          },
+        },
+      ],
+    },
+  });
+  const files = writePrometheusConfigOf(Testing.synth(stack) as KubeObject[], 'remote-write-');
+
+  test('check config passes, with every credentials file resolved', () => {
+    const { result, text } = promtool(['check', 'config', '--lint-fatal', files.prometheusConfig]);
+    expect({ status: result.status, text }).toEqual({
+      status: 0,
+      text: expect.stringContaining('SUCCESS'),
+    });
+    expect(result.stdout).not.toMatch(/FAILED|WARNING/);
+    const config = parse(fs.readFileSync(files.prometheusVerbatim, 'utf8'));
+    expect(config.remote_write).toHaveLength(3);
+  });
+
+  test('check config rejects a remote write with two authentications (the check is real)', () => {
+    const config = parse(fs.readFileSync(files.prometheusConfig, 'utf8'));
+    config.remote_write[1].basic_auth = config.remote_write[0].basic_auth;
+    const file = path.join(files.root, 'two-auths.yml');
+    fs.writeFileSync(file, stringify(config));
+    const { result, text } = promtool(['check', 'config', file]);
+    expect(result.status).not.toBe(0);
+    expect(text).toMatch(/at most one of basic_auth/);
   });
 });
 

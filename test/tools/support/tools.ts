@@ -128,6 +128,22 @@ export function writeMetricsConfigs(env: EnvironmentName): MetricsConfigFiles {
   };
 }
 
+/**
+ * Writes the prometheus.yml (and rule files) of synthesized `objects`, as writeMetricsConfigs
+ * does for an environment: verbatim, and relocated under a temp root with every file it names.
+ */
+export function writePrometheusConfigOf(
+  objects: KubeObject[],
+  prefix: string,
+): { root: string; prometheusVerbatim: string; prometheusConfig: string } {
+  const root = tempDir(prefix);
+  const data = configMapData(objects, 'prometheus-config');
+  const dir = writeConfigMap(root, objects, 'prometheus-config', data);
+  const prometheusConfig = path.join(dir, 'prometheus.tools.yml');
+  fs.writeFileSync(prometheusConfig, stringify(relocateFiles(parse(data['prometheus.yml']), root)));
+  return { root, prometheusVerbatim: path.join(dir, 'prometheus.yml'), prometheusConfig };
+}
+
 function configMapData(objects: KubeObject[], name: string): Record<string, string> {
   const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
   if (!configMap) throw new Error(`ConfigMap ${name} is not in the synthesized objects`);
