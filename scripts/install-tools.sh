@@ -11,6 +11,8 @@
 #                         Jaeger's own placeholder page in place of its web UI
 #   oauth2-proxy          built from its Go module, at the version of Images.oauth2Proxy
 #   checkov               the policy scanner, from PyPI into its own venv ($TOOLS/checkov)
+#   elastalert            ElastAlert 2 (the log alerts' runner), from PyPI into its own venv
+#                         ($TOOLS/elastalert2), at the version of Images.elastalert
 #   filebeat              Filebeat 7.17.29 built from the beats Go module (FILEBEAT_VERSION)
 #   elasticsearch         Elasticsearch at ElasticStackVersion.V8_19 of lib/core/images.ts,
 #                         from Maven Central, unpacked into $TOOLS/elasticsearch
@@ -290,6 +292,37 @@ install_checkov() {
 }
 install_checkov
 
+# install_elastalert: elastalert2 in a venv of its own, at the version of Images.elastalert
+# (the image jertel/elastalert2 is tagged with the PyPI release), linked into $BIN as
+# `elastalert` (and `elastalert-test-rule`). Skipped when the link exists and
+# $TOOLS/elastalert2.stamp matches. Used by test/tools/log-alerts.tools.test.ts.
+# elastalert2 2.20 and later declare Requires-Python >=3.12 (the image runs 3.13), while the
+# machines of this tier have Debian bookworm's 3.11 and no registry here serves a newer CPython:
+# pip is told to ignore that declaration. The package compiles and its modules import on 3.11,
+# and the tools test runs the generated rules through it; a failure there names this line.
+install_elastalert() {
+  local venv="$TOOLS/elastalert2" version python_version stamp
+  version="$(image_tag elastalert)"
+  if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    echo "install-tools: cannot read the ElastAlert 2 version from Images.elastalert ('$version')" >&2
+    exit 1
+  fi
+  python_version="$(python3 --version 2>&1)"
+  stamp="elastalert2 $version $python_version"
+  if [[ -x "$BIN/elastalert" && -f "$TOOLS/elastalert2.stamp" && "$(cat "$TOOLS/elastalert2.stamp")" == "$stamp" ]]; then
+    echo "== elastalert2: $version already installed"
+    return
+  fi
+  echo "== elastalert2: installing elastalert2==$version from PyPI into $venv"
+  rm -rf "$venv" "$BIN/elastalert" "$BIN/elastalert-test-rule"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --ignore-requires-python "elastalert2==$version"
+  ln -s "$venv/bin/elastalert" "$BIN/elastalert"
+  ln -s "$venv/bin/elastalert-test-rule" "$BIN/elastalert-test-rule"
+  echo "$stamp" >"$TOOLS/elastalert2.stamp"
+}
+install_elastalert
+
 echo "== tool versions ($BIN)"
 for tool in promtool prometheus amtool alertmanager jaeger oauth2-proxy checkov; do
   # stdout only: jaeger logs its build info to stderr before the version line.
@@ -297,3 +330,4 @@ for tool in promtool prometheus amtool alertmanager jaeger oauth2-proxy checkov;
 done
 printf '%-13s %s\n' filebeat "$("$BIN/filebeat" version 2>/dev/null | head -n 1)"
 printf '%-13s %s\n' elasticsearch "$(cat "$TOOLS/elasticsearch.stamp")"
+printf '%-13s %s\n' elastalert "$(cat "$TOOLS/elastalert2.stamp")"
