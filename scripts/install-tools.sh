@@ -293,15 +293,18 @@ install_checkov() {
 install_checkov
 
 # install_elastalert: elastalert2 in a venv of its own, at the version of Images.elastalert
-# (the image jertel/elastalert2 is tagged with the PyPI release), linked into $BIN as
-# `elastalert` (and `elastalert-test-rule`). Skipped when the link exists and
+# (the image jertel/elastalert2 is tagged with the PyPI release), its three commands linked
+# into $BIN (`elastalert`, `elastalert-create-index`, `elastalert-test-rule`). Skipped when the links exist and
 # $TOOLS/elastalert2.stamp matches. Used by test/tools/log-alerts.tools.test.ts.
 # elastalert2 2.20 and later declare Requires-Python >=3.12 (the image runs 3.13), while the
 # machines of this tier have Debian bookworm's 3.11 and no registry here serves a newer CPython:
 # pip is told to ignore that declaration. The package compiles and its modules import on 3.11,
 # and the tools test runs the generated rules through it; a failure there names this line.
 install_elastalert() {
-  local venv="$TOOLS/elastalert2" version python_version stamp
+  local venv version python_version stamp tool
+  local tools=(elastalert elastalert-create-index elastalert-test-rule)
+  # The physical path: the venv's scripts name their interpreter by it, and .cache may be a link.
+  venv="$(cd "$TOOLS" && pwd -P)/elastalert2"
   version="$(image_tag elastalert)"
   if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
     echo "install-tools: cannot read the ElastAlert 2 version from Images.elastalert ('$version')" >&2
@@ -309,16 +312,17 @@ install_elastalert() {
   fi
   python_version="$(python3 --version 2>&1)"
   stamp="elastalert2 $version $python_version"
-  if [[ -x "$BIN/elastalert" && -f "$TOOLS/elastalert2.stamp" && "$(cat "$TOOLS/elastalert2.stamp")" == "$stamp" ]]; then
+  if [[ -f "$TOOLS/elastalert2.stamp" && "$(cat "$TOOLS/elastalert2.stamp")" == "$stamp" ]] &&
+    [[ -x "$BIN/elastalert" && -x "$BIN/elastalert-create-index" && -x "$BIN/elastalert-test-rule" ]]; then
     echo "== elastalert2: $version already installed"
     return
   fi
   echo "== elastalert2: installing elastalert2==$version from PyPI into $venv"
-  rm -rf "$venv" "$BIN/elastalert" "$BIN/elastalert-test-rule"
+  rm -rf "$venv"
+  for tool in "${tools[@]}"; do rm -f "$BIN/$tool"; done
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --ignore-requires-python "elastalert2==$version"
-  ln -s "$venv/bin/elastalert" "$BIN/elastalert"
-  ln -s "$venv/bin/elastalert-test-rule" "$BIN/elastalert-test-rule"
+  for tool in "${tools[@]}"; do ln -s "$venv/bin/$tool" "$BIN/$tool"; done
   echo "$stamp" >"$TOOLS/elastalert2.stamp"
 }
 install_elastalert

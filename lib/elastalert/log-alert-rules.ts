@@ -3,10 +3,7 @@ import { LOGS_INDEX_PATTERN } from '../kibana/kibana-data-view';
 import { LOG_LEVEL_SPELLINGS } from '../kibana/kibana-searches';
 import { AlertSeverity } from '../prometheus/alert-rules';
 import { AlertRunbook } from '../prometheus/alert-runbook';
-import {
-  CRITICAL_LOG_RUNBOOK,
-  ERROR_LOG_BURST_RUNBOOK,
-} from '../monitoring/log-alerts-runbooks';
+import { CRITICAL_LOG_RUNBOOK, ERROR_LOG_BURST_RUNBOOK } from '../monitoring/log-alerts-runbooks';
 
 /** Names of the log alerts (`alertname` in Alertmanager), for routes and silences. */
 export enum LogAlert {

@@ -318,7 +318,11 @@ export class LogAlerting extends Component {
           `remove it; labels may not be any of ${RESERVED_LABELS.join(', ')}`,
         );
       }
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || typeof value !== 'string' || /[{}]/.test(value)) {
+      if (
+        !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) ||
+        typeof value !== 'string' ||
+        /[{}]/.test(value)
+      ) {
         invalidProp(
           this,
           `labels.${name}`,

@@ -56,7 +56,7 @@ export const ERROR_LOG_BURST_RUNBOOK: AlertRunbook = {
       shell: 'kubectl -n <namespace> rollout undo deployment/<service>',
     },
     {
-      text: 'A dependency fails (database, cache, another service): follow that alert or that team; the errors stop when it recovers. If the service logs expected, handled conditions as ERROR, have its owners lower them to WARNING: the alert is meant to page on failures only.',
+      text: 'A dependency fails (database, cache, another service): follow that alert or that team; the errors stop when it recovers. If the service logs expected, handled conditions as ERROR, have its owners lower them to WARNING: the alert is meant to fire on failures only.',
     },
   ],
 };
