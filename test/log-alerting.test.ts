@@ -45,7 +45,7 @@ describe('LogAlerting', () => {
     ]);
     expect(c.readinessProbe.httpGet.port).toBe('metrics');
     expect(c.resources).toEqual({
-      requests: { cpu: '50m', memory: '128Mi' },
+      requests: { cpu: '50m', memory: '96Mi' },
       limits: { memory: '256Mi' },
     });
     expect(c.securityContext).toMatchObject({
@@ -107,7 +107,7 @@ describe('LogAlerting', () => {
           { names: ['logs-*'], privileges: ['read'] },
           {
             names: ['elastalert', 'elastalert_*'],
-            privileges: ['create_index', 'manage', 'read', 'write'],
+            privileges: ['create_index', 'read', 'view_index_metadata', 'write'],
           },
         ],
       },

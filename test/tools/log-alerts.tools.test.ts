@@ -406,3 +406,15 @@ test('one CRITICAL log pages on PagerDuty and Slack, without a namespace when th
     { timeoutMs: 30_000, intervalMs: 500 },
   );
 });
+
+test("ElastAlert's peak memory fits the Deployment's memory request", () => {
+  const status = fs.readFileSync(`/proc/${elastalert!.pid}/status`, 'utf8');
+  const peakKiB = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)![1]);
+  const deployment = objects.find(
+    (o) => o.kind === 'Deployment' && o.metadata.name === logAlerting.name,
+  )!;
+  const request = podTemplateOf(deployment).spec.containers[0].resources.requests.memory;
+  process.stdout.write(`ElastAlert peak RSS: ${(peakKiB / 1024).toFixed(1)} MiB\n`);
+  expect(request).toMatch(/^\d+Mi$/);
+  expect(peakKiB / 1024).toBeLessThan(parseInt(request, 10));
+});
