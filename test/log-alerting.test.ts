@@ -50,7 +50,7 @@ describe('LogAlerting', () => {
     });
     expect(c.securityContext).toMatchObject({
       runAsNonRoot: true,
-      runAsUser: 1000,
+      runAsUser: 65534,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
     });
