@@ -196,7 +196,9 @@ export class LogAlerting extends Component {
       ...(ca ? [ca.volume] : []),
     ];
     const volumeMounts: k8s.VolumeMount[] = [
-      // Only the files: the image's own HOME stays as it is.
+      // subPath mounts: only the files, not the ConfigMap volume's `..data` links, which
+      // ElastAlert's loader (it scans rules_folder and its subdirectories) would read as a second
+      // copy of every rule. They are not updated in place: `checksum/config` rolls the pod.
       { name: 'config', mountPath: CONFIG_FILE, subPath: CONFIG_KEY, readOnly: true },
       { name: 'config', mountPath: RULES_DIR, subPath: 'rules', readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
