@@ -12,7 +12,9 @@
  *   `description`, `runbook_url`) the rule generates;
  * - exactly the threshold for another service: silent;
  * - one CRITICAL log (of a log without Kubernetes metadata): critical, to PagerDuty and Slack,
- *   without a `namespace` label.
+ *   without a `namespace` label;
+ * - ElastAlert's user reads the logs and its own indices, and is refused writing the logs,
+ *   creating other indices and reading users; its peak memory fits its request.
  *
  * Made faster than production, and only here (each rewrite is listed in `rewrites`): the rules'
  * and config's `run_every` is 2 s instead of the generated check interval; Elasticsearch and
@@ -314,6 +316,22 @@ test('the generated rules are what the tools run, with only the listed rewrites'
   );
   // ElastAlert logs in as the user the users Job made, not as `elastic`.
   expect(credentials.username).toBe('log-alerting');
+});
+
+test('its user may read the logs but not write them, nor touch what is not its own', async () => {
+  const auth = `${credentials.username}:${credentials.password}`;
+  const status = async (method: string, apiPath: string, body?: unknown) =>
+    (await es.request(method, apiPath, body, { auth })).status;
+  expect(await status('POST', '/logs-*/_search', { size: 0 })).toBe(200);
+  expect(
+    await status('POST', `/${errorsStream()}/_doc`, { '@timestamp': new Date().toISOString() }),
+  ).toBe(403);
+  expect(await status('PUT', '/not-elastalert')).toBe(403);
+  expect(await status('GET', '/_security/user')).toBe(403);
+  // Its writeback indices are its own: the init container created them.
+  expect(await status('POST', `/${logAlerting.writebackIndex}_status/_search`, { size: 0 })).toBe(
+    200,
+  );
 });
 
 test('an ERROR burst of one service reaches Alertmanager and Slack as a warning; a service at the threshold stays silent', async () => {
