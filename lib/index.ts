@@ -139,6 +139,16 @@ export type {
   ResolvedKibanaContentOptions,
 } from './kibana/kibana-saved-objects';
 
+// Log alerts: ElastAlert 2 runs the log alert rules and posts to Alertmanager.
+export { LogAlert, LOG_ALERTS_GROUP } from './elastalert/log-alert-rules';
+export type {
+  ElastAlertDuration,
+  ElastAlertQuery,
+  LogAlertSpec,
+} from './elastalert/log-alert-rules';
+export { LogAlerting, LOG_ALERTING_METRICS_PORT } from './elastalert/log-alerting';
+export type { LogAlertingProps } from './elastalert/log-alerting';
+
 // Logstash.
 export { Logstash } from './logstash/logstash';
 export type { LogstashPersistentQueue, LogstashProps } from './logstash/logstash';

@@ -12,6 +12,8 @@
 #   oauth2-proxy          built from its Go module, at the version of Images.oauth2Proxy
 #   thanos                built from the Thanos Go module, at the version of Images.thanos
 #   checkov               the policy scanner, from PyPI into its own venv ($TOOLS/checkov)
+#   elastalert            ElastAlert 2 (the log alerts' runner), from PyPI into its own venv
+#                         ($TOOLS/elastalert2), at the version of Images.elastalert
 #   filebeat              Filebeat 7.17.29 built from the beats Go module (FILEBEAT_VERSION)
 #   elasticsearch         Elasticsearch at ElasticStackVersion.V8_19 of lib/core/images.ts,
 #                         from Maven Central, unpacked into $TOOLS/elasticsearch
@@ -306,6 +308,41 @@ install_checkov() {
 }
 install_checkov
 
+# install_elastalert: elastalert2 in a venv of its own, at the version of Images.elastalert
+# (the image jertel/elastalert2 is tagged with the PyPI release), its three commands linked
+# into $BIN (`elastalert`, `elastalert-create-index`, `elastalert-test-rule`). Skipped when the links exist and
+# $TOOLS/elastalert2.stamp matches. Used by test/tools/log-alerts.tools.test.ts.
+# elastalert2 2.20 and later declare Requires-Python >=3.12 (the image runs 3.13), while the
+# machines of this tier have Debian bookworm's 3.11 and no registry here serves a newer CPython:
+# pip is told to ignore that declaration. The package compiles and its modules import on 3.11,
+# and the tools test runs the generated rules through it; a failure there names this line.
+install_elastalert() {
+  local venv version python_version stamp tool
+  local tools=(elastalert elastalert-create-index elastalert-test-rule)
+  # The physical path: the venv's scripts name their interpreter by it, and .cache may be a link.
+  venv="$(cd "$TOOLS" && pwd -P)/elastalert2"
+  version="$(image_tag elastalert)"
+  if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    echo "install-tools: cannot read the ElastAlert 2 version from Images.elastalert ('$version')" >&2
+    exit 1
+  fi
+  python_version="$(python3 --version 2>&1)"
+  stamp="elastalert2 $version $python_version"
+  if [[ -f "$TOOLS/elastalert2.stamp" && "$(cat "$TOOLS/elastalert2.stamp")" == "$stamp" ]] &&
+    [[ -x "$BIN/elastalert" && -x "$BIN/elastalert-create-index" && -x "$BIN/elastalert-test-rule" ]]; then
+    echo "== elastalert2: $version already installed"
+    return
+  fi
+  echo "== elastalert2: installing elastalert2==$version from PyPI into $venv"
+  rm -rf "$venv"
+  for tool in "${tools[@]}"; do rm -f "$BIN/$tool"; done
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --ignore-requires-python "elastalert2==$version"
+  for tool in "${tools[@]}"; do ln -s "$venv/bin/$tool" "$BIN/$tool"; done
+  echo "$stamp" >"$TOOLS/elastalert2.stamp"
+}
+install_elastalert
+
 echo "== tool versions ($BIN)"
 for tool in promtool prometheus amtool alertmanager jaeger oauth2-proxy checkov; do
   # stdout only: jaeger logs its build info to stderr before the version line.
@@ -315,3 +352,4 @@ done
 printf '%-13s %s\n' thanos "$("$BIN/thanos" --version 2>&1 | head -n 1)"
 printf '%-13s %s\n' filebeat "$("$BIN/filebeat" version 2>/dev/null | head -n 1)"
 printf '%-13s %s\n' elasticsearch "$(cat "$TOOLS/elasticsearch.stamp")"
+printf '%-13s %s\n' elastalert "$(cat "$TOOLS/elastalert2.stamp")"

@@ -1,10 +1,13 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
+import { stringify } from 'yaml';
 import {
   AlertRunbook,
   DEFAULT_RUNBOOK_BASE_URL,
   ElasticsearchRequest,
+  LOG_ALERTS_GROUP,
+  LogAlertSpec,
   ObservabilityStack,
   PrometheusRuleGroup,
   RunbookStep,
@@ -12,26 +15,32 @@ import {
 import { ENVIRONMENTS, environmentProfile } from './environments';
 
 // `npm run docs:runbooks`: docs/runbooks/<alert>.md, one page per alert of the bundled
-// environments, rendered from the runbook each alert carries (AlertSpec.runbook), and
-// docs/runbooks/README.md listing them. test/runbooks.test.ts fails when they are stale.
+// environments (Prometheus' rules and the log alerts ElastAlert runs), rendered from the runbook
+// each alert carries (AlertSpec.runbook, LogAlertSpec.runbook), and docs/runbooks/README.md
+// listing them. test/runbooks.test.ts fails when they are stale.
 
 /** Where the pages are, relative to the repository root; `runbookBaseUrl`'s default points here. */
 export const RUNBOOKS_DIR = 'docs/runbooks';
 /** The page listing every alert. */
 export const RUNBOOKS_INDEX = 'README.md';
 
-/** The rule groups of one environment's Prometheus. */
+/** The rule groups of one environment's Prometheus, and its log alerts. */
 export interface RuleSource {
   readonly environment: string;
   readonly groups: readonly PrometheusRuleGroup[];
+  /** The log alerts (`LogAlerting.alerts`), listed under the group `log-alerts`. @default - none */
+  readonly logAlerts?: readonly LogAlertSpec[];
 }
 
 /** How one alert's rule reads in some environments. */
 export interface AlertVariant {
   readonly environments: string[];
+  /** A PromQL expression, or for a log alert the ElastAlert 2 rule's query as YAML. */
   readonly expr: string;
   readonly for?: string;
   readonly description?: string;
+  /** For a log alert: when it fires, in words (with the thresholds). @default - a Prometheus rule */
+  readonly logCondition?: string;
 }
 
 /** Everything one page shows. */
@@ -46,11 +55,74 @@ export interface RunbookPage {
 
 /** The rule groups of every bundled environment, as its ObservabilityStack builds them. */
 export function environmentRuleSources(): RuleSource[] {
-  return ENVIRONMENTS.map((environment) => ({
-    environment,
-    groups: new ObservabilityStack(Testing.app(), 'observability', environmentProfile(environment))
-      .prometheus.ruleGroups,
-  }));
+  return ENVIRONMENTS.map((environment) => {
+    const stack = new ObservabilityStack(
+      Testing.app(),
+      'observability',
+      environmentProfile(environment),
+    );
+    return {
+      environment,
+      groups: stack.prometheus.ruleGroups,
+      logAlerts: stack.logAlerting?.alerts ?? [],
+    };
+  });
+}
+
+/** One alert of one environment, before the pages merge environments. */
+interface AlertEntry {
+  readonly alert: string;
+  readonly group: string;
+  readonly severity: string;
+  readonly summary: string;
+  readonly runbook: AlertRunbook;
+  readonly variant: Omit<AlertVariant, 'environments'>;
+}
+
+/** A log alert's description with its fields in place of the `{n}` placeholders: `<service.name>`. */
+function logAlertDescription(spec: LogAlertSpec): string {
+  return spec.description.replace(/\{(\d+)\}/g, (_, i: string) => {
+    const field = spec.descriptionFields[Number(i)];
+    return field ? `<${field}>` : `{${i}}`;
+  });
+}
+
+function alertEntries(source: RuleSource): AlertEntry[] {
+  const entries: AlertEntry[] = [];
+  for (const group of source.groups) {
+    for (const rule of group.rules) {
+      if (rule.alert === undefined) continue;
+      if (!rule.runbook) {
+        throw new Error(
+          `alert ${rule.alert} (rule group ${group.name}, ${source.environment}) has no runbook: ` +
+            'build it with alertRule(config, { ..., runbook }) so that its page can be rendered',
+        );
+      }
+      entries.push({
+        alert: rule.alert,
+        group: group.name,
+        severity: rule.labels?.severity ?? '',
+        summary: rule.annotations?.summary ?? '',
+        runbook: rule.runbook,
+        variant: { expr: rule.expr, for: rule.for, description: rule.annotations?.description },
+      });
+    }
+  }
+  for (const spec of source.logAlerts ?? []) {
+    entries.push({
+      alert: spec.alert,
+      group: LOG_ALERTS_GROUP,
+      severity: spec.severity,
+      summary: spec.summary,
+      runbook: spec.runbook,
+      variant: {
+        expr: stringify(spec.query, { lineWidth: 0 }).trimEnd(),
+        description: logAlertDescription(spec),
+        logCondition: spec.condition,
+      },
+    });
+  }
+  return entries;
 }
 
 /**
@@ -59,56 +131,41 @@ export function environmentRuleSources(): RuleSource[] {
  */
 export function collectRunbookPages(sources: readonly RuleSource[]): RunbookPage[] {
   const pages = new Map<string, RunbookPage & { source: string }>();
-  for (const { environment, groups } of sources) {
-    for (const group of groups) {
-      for (const rule of group.rules) {
-        if (rule.alert === undefined) continue;
-        if (!rule.runbook) {
-          throw new Error(
-            `alert ${rule.alert} (rule group ${group.name}, ${environment}) has no runbook: ` +
-              'build it with alertRule(config, { ..., runbook }) so that its page can be rendered',
-          );
-        }
-        const identity = JSON.stringify([
-          rule.runbook,
-          rule.labels?.severity ?? '',
-          rule.annotations?.summary ?? '',
-        ]);
-        const variant = {
-          expr: rule.expr,
-          for: rule.for,
-          description: rule.annotations?.description,
-        };
-        const page = pages.get(rule.alert);
-        if (!page) {
-          pages.set(rule.alert, {
-            alert: rule.alert,
-            group: group.name,
-            severity: rule.labels?.severity ?? '',
-            summary: rule.annotations?.summary ?? '',
-            runbook: rule.runbook,
-            variants: [{ environments: [environment], ...variant }],
-            source: identity,
-          });
-          continue;
-        }
-        if (page.source !== identity) {
-          throw new Error(
-            `alert ${rule.alert} has another runbook, severity or summary in ${environment} than in ` +
-              `${page.variants[0].environments[0]}: one page serves every environment, so keep ` +
-              'what differs (thresholds, windows) in the description',
-          );
-        }
-        const same = page.variants.find(
-          (v) =>
-            v.expr === variant.expr &&
-            v.for === variant.for &&
-            v.description === variant.description,
-        );
-        if (same) {
-          if (!same.environments.includes(environment)) same.environments.push(environment);
-        } else page.variants.push({ environments: [environment], ...variant });
+  for (const source of sources) {
+    const { environment } = source;
+    for (const entry of alertEntries(source)) {
+      const identity = JSON.stringify([entry.runbook, entry.severity, entry.summary]);
+      const variant = entry.variant;
+      const page = pages.get(entry.alert);
+      if (!page) {
+        pages.set(entry.alert, {
+          alert: entry.alert,
+          group: entry.group,
+          severity: entry.severity,
+          summary: entry.summary,
+          runbook: entry.runbook,
+          variants: [{ environments: [environment], ...variant }],
+          source: identity,
+        });
+        continue;
       }
+      if (page.source !== identity) {
+        throw new Error(
+          `alert ${entry.alert} has another runbook, severity or summary in ${environment} than in ` +
+            `${page.variants[0].environments[0]}: one page serves every environment, so keep ` +
+            'what differs (thresholds, windows) in the description',
+        );
+      }
+      const same = page.variants.find(
+        (v) =>
+          v.expr === variant.expr &&
+          v.for === variant.for &&
+          v.description === variant.description &&
+          v.logCondition === variant.logCondition,
+      );
+      if (same) {
+        if (!same.environments.includes(environment)) same.environments.push(environment);
+      } else page.variants.push({ environments: [environment], ...variant });
     }
   }
   return [...pages.values()].map(({ source: _source, ...page }) => page);
@@ -127,7 +184,8 @@ export function renderRunbookFiles(
 
 const GENERATED =
   '<!-- Generated by `npm run docs:runbooks` from the alert definitions (the `runbook` of each ' +
-  'alertRule in lib/prometheus/): edit them there, then run it again. -->';
+  'alertRule in lib/monitoring/, and of each log alert in lib/elastalert/): edit them there, then ' +
+  'run it again. -->';
 
 const NAMESPACES =
   'Commands assume the bundled namespaces, `observability` (back ends and UIs) and ' +
@@ -142,7 +200,9 @@ export function renderRunbookIndex(pages: readonly RunbookPage[]): string {
     '',
     '# Runbooks',
     '',
-    "One page per alert of the bundled environments' Prometheus rules: what the alert means, how " +
+    "One page per alert of the bundled environments' Prometheus rules and log alerts (rule group " +
+      `\`${LOG_ALERTS_GROUP}\`, run by ElastAlert 2 on the logs and sent to the same Alertmanager): ` +
+      'what the alert means, how ' +
       "to confirm and diagnose it, how to fix or mitigate it. Each rule's `runbook_url` annotation " +
       `opens its page: \`alerts.runbookBaseUrl\` (default \`${DEFAULT_RUNBOOK_BASE_URL}\`) followed by ` +
       '`<alert>.md`; a team that hosts its own copy of these pages sets it to theirs.',
@@ -221,13 +281,21 @@ function environmentsOf(page: RunbookPage): string[] {
 function renderVariant(v: AlertVariant, several: boolean): string[] {
   return [
     ...(several ? [`In ${v.environments.join(', ')}:`, ''] : []),
-    '```promql',
+    ...(v.logCondition !== undefined
+      ? [
+          'A log alert: ElastAlert 2 (Deployment `log-alerting`) runs this rule over the log data streams and posts to Alertmanager what it finds.',
+          '',
+        ]
+      : []),
+    v.logCondition !== undefined ? '```yaml' : '```promql',
     v.expr,
     '```',
     '',
-    v.for
-      ? `It fires once the expression has returned a series for \`${v.for}\` (\`for\`).`
-      : 'It fires as soon as the expression returns a series (no `for`).',
+    v.logCondition !== undefined
+      ? `It fires on ${v.logCondition}.`
+      : v.for
+        ? `It fires once the expression has returned a series for \`${v.for}\` (\`for\`).`
+        : 'It fires as soon as the expression returns a series (no `for`).',
     ...(v.description ? ['', `The notification says: ${v.description}`] : []),
     '',
   ];

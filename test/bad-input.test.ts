@@ -12,6 +12,7 @@ import {
   ElasticsearchSetupProps,
   VirtualMemory,
 } from '../lib/elasticsearch';
+import { LogAlerting, LogAlertingProps } from '../lib/elastalert';
 import { Filebeat, FilebeatProps, ValueMask } from '../lib/filebeat';
 import { Grafana, GrafanaProps } from '../lib/grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../lib/jaeger';
@@ -62,6 +63,15 @@ const kibanaSetup = (props: Partial<KibanaSetupProps>) =>
     (c, es) =>
       new KibanaSetup(c, 'kibana-setup', {
         kibana: new Kibana(c, 'kibana', { elasticsearch: es }),
+        ...props,
+      }),
+  );
+const logAlerting = (props: Partial<LogAlertingProps>) =>
+  withElasticsearch(
+    (c, es) =>
+      new LogAlerting(c, 'log-alerting', {
+        elasticsearch: es,
+        alertmanager: new Alertmanager(c, 'alertmanager', {}),
         ...props,
       }),
   );
@@ -762,6 +772,28 @@ const CASES: BadInput[] = [
     fix: /from '1d' to '365d'/,
     build: () => logstash({ deadLetterQueue: true, deadLetterQueueRetention: '400d' }),
   },
+  // LogAlerting
+  {
+    construct: 'LogAlerting',
+    prop: 'labels.severity',
+    value: 'page',
+    fix: /remove it; labels may not be any of alertname, severity/,
+    build: () => logAlerting({ labels: { severity: 'page' } }),
+  },
+  {
+    construct: 'LogAlerting',
+    prop: 'writebackIndex',
+    value: 'logs-elastalert',
+    fix: /outside logs-\*/,
+    build: () => logAlerting({ writebackIndex: 'logs-elastalert' }),
+  },
+  {
+    construct: 'LogAlerting',
+    prop: 'rules.errorBurst.threshold',
+    value: -1,
+    fix: /set it to an integer/,
+    build: () => logAlerting({ rules: { errorBurst: { threshold: -1 } } }),
+  },
 ];
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -822,6 +854,7 @@ describe('bad input', () => {
       'Kibana',
       'KibanaSetup',
       'KubeStateMetrics',
+      'LogAlerting',
       'Logstash',
       'NodeExporter',
       'ObservabilityStack',

@@ -184,6 +184,7 @@ describe('in the stack', () => {
         ['grafana-logs-reader', 'grafana-elasticsearch-credentials'],
         ['elasticsearch-exporter', 'elasticsearch-exporter-credentials'],
         ['kibana-setup', 'kibana-setup-credentials'],
+        ['log-alerting', 'log-alerting-credentials'],
       ]);
       expect(s.elasticsearchUsers!.setsKibanaSystemPassword).toBe(true);
       // Each client reads the very Secret its user is created from.

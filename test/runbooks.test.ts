@@ -1,7 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
-import { AlertSeverity, DEFAULT_RUNBOOK_BASE_URL, ElasticsearchMethod } from '../lib';
+import {
+  AlertSeverity,
+  DEFAULT_RUNBOOK_BASE_URL,
+  ElasticsearchMethod,
+  LOG_ALERTS_GROUP,
+  LogAlert,
+} from '../lib';
 import { alertRule, resolveAlertRules, AlertName } from '../lib/prometheus/alert-rules';
 import { AlertRunbook } from '../lib/prometheus/alert-runbook';
 import { renderPrometheusRules } from '../lib/prometheus/prometheus-config';
@@ -101,6 +107,54 @@ describe("every alert of dist/*'s Prometheus rules", () => {
       expect(existsSync(join(DIR, `${alert}.md`))).toBe(true);
       expect(a.runbookUrl?.endsWith(`/${alert}.md`)).toBe(true);
       expect(a.runbookUrl).toBe(`${DEFAULT_RUNBOOK_BASE_URL}${alert}.md`);
+    },
+  );
+});
+
+/** The runbook_url of every log alert rule file of dist/*'s `log-alerting-config` ConfigMaps. */
+function distLogAlerts(): { env: string; alert: string; runbookUrl?: string }[] {
+  return ENVIRONMENTS.flatMap((env) =>
+    readdirSync(join(ROOT, 'dist', env))
+      .filter((name) => name.endsWith('.yaml'))
+      .flatMap((name) =>
+        parseAllDocuments(readFileSync(join(ROOT, 'dist', env, name), 'utf8')).map((d) => d.toJS()),
+      )
+      .filter((o) => o?.kind === 'ConfigMap' && o.metadata?.name === 'log-alerting-config')
+      .flatMap((cm) =>
+        Object.entries<string>(cm.data ?? {})
+          .filter(([key]) => key !== 'config.yaml')
+          .map(([, text]) => parse(text)),
+      )
+      .map((rule) => ({
+        env,
+        alert: rule.alertmanager_alertname,
+        runbookUrl: rule.alertmanager_annotations?.runbook_url,
+      })),
+  );
+}
+
+describe("every log alert of dist/*'s ElastAlert rules", () => {
+  const alerts = distLogAlerts();
+
+  test('are found, every log alert in every environment', () => {
+    expect(alerts.map((a) => `${a.env} ${a.alert}`).sort()).toEqual(
+      ENVIRONMENTS.flatMap((env) =>
+        Object.values(LogAlert).map((alert) => `${env} ${alert}`),
+      ).sort(),
+    );
+  });
+
+  test.each(alerts.map((a) => [a.env, a.alert, a] as const))(
+    '%s %s has a page in the log-alerts group, and its runbook_url opens it',
+    (_env, alert, a) => {
+      expect(a.runbookUrl).toBe(`${DEFAULT_RUNBOOK_BASE_URL}${alert}.md`);
+      const page = pages.find((p) => p.alert === alert);
+      expect(page?.group).toBe(LOG_ALERTS_GROUP);
+      const text = files.get(`${alert}.md`)!;
+      // The rule as ElastAlert runs it, and when it fires.
+      expect(text).toContain('```yaml\ntype: frequency\nindex: logs-*');
+      expect(text).toContain('It fires on ');
+      expect(text).not.toContain('```promql\ntype:');
     },
   );
 });

@@ -79,6 +79,12 @@ export const Images = {
    * the real-tool tier builds this exact version from its Go module.
    */
   oauth2Proxy: 'quay.io/oauth2-proxy/oauth2-proxy:v7.15.4',
+  /**
+   * ElastAlert 2: runs the log alert rules on Elasticsearch and posts what fires to
+   * Alertmanager. The image is tagged with the PyPI release, which the real-tool tier
+   * installs (scripts/install-tools.sh): raise both together.
+   */
+  elastalert: 'docker.io/jertel/elastalert2:2.31.0',
   /** Only its `sysctl` applet runs: the privileged step that raises `vm.max_map_count`. */
   sysctl: 'docker.io/library/busybox:1.37.0',
   /** Keeps the node-tuning DaemonSet's pods running (and Ready) once their init container is done. */

@@ -226,7 +226,9 @@ function rule(
   params: EsQueryRuleParams,
   options: ResolvedKibanaAlertRuleOptions,
 ): KibanaAlertRule {
-  // No actions: the rules raise alerts in Kibana's Alerts view; connectors are added there or later.
+  // No actions: the rules raise alerts in Kibana's Alerts view only. Notifications come from the
+  // same options run by ElastAlert 2 (lib/elastalert/), through Alertmanager; a connector here
+  // would notify twice.
   const update: KibanaRuleUpdateBody = {
     name,
     tags: options.tags,

@@ -31,6 +31,7 @@ import {
   DEFAULT_LOG_REFRESH_INTERVAL_SECONDS,
   validateRefreshInterval,
 } from '../elasticsearch';
+import { LogAlerting, LogAlertingProps } from '../elastalert';
 import { Filebeat, FilebeatProps } from '../filebeat';
 import { Grafana, GrafanaProps } from '../grafana';
 import { Jaeger, JaegerProps, JaegerStorage } from '../jaeger';
@@ -66,6 +67,7 @@ import {
   NodeExporterProps,
   Prometheus,
   PrometheusProps,
+  resolveAlertRules,
 } from '../prometheus';
 import { listExternalSecrets, StackSecret } from './external-secrets';
 import { LatencyBudget, latencyBudget } from './latency-budget';
@@ -188,6 +190,19 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
   readonly kibanaSetup?: Omit<KibanaSetupProps, 'kibana' | 'namespace' | 'content'> & {
     readonly content?: Omit<KibanaContentOptions, 'logClasses'>;
   };
+  /**
+   * ElastAlert 2, which runs the log alert rules (the options of `kibanaSetup.alertRules`) and
+   * posts what fires to `alertmanager` with the stack's `env` and `region` labels and
+   * `alerts.runbookBaseUrl`, or `false` for none (the Kibana rules, without actions, then
+   * notify nobody).
+   * @default - one replica; credentials from Secret 'log-alerting-credentials'
+   */
+  readonly logAlerting?:
+    | Omit<
+        LogAlertingProps,
+        'elasticsearch' | 'alertmanager' | 'namespace' | 'rules' | 'runbookBaseUrl'
+      >
+    | false;
   /** Logstash, or `false` to ship from Filebeat straight to Elasticsearch. @default - one replica */
   readonly logstash?: Omit<LogstashProps, 'elasticsearch' | 'namespace' | 'logClasses'> | false;
   /** @default - on every node */
@@ -258,6 +273,8 @@ export class ObservabilityStack extends Chart {
   public readonly kibana: Kibana;
   /** The Job that provisions `kibana`'s data view, searches, dashboards and alert rules. */
   public readonly kibanaSetup: KibanaSetup;
+  /** ElastAlert 2 with the log alert rules, posting to `alertmanager`; unless disabled. */
+  public readonly logAlerting?: LogAlerting;
   public readonly logstash?: Logstash;
   /** The Elastic stack release of Elasticsearch, Kibana, Logstash and Filebeat. */
   public readonly elasticStackVersion: ElasticStackVersion;
@@ -317,6 +334,7 @@ export class ObservabilityStack extends Chart {
     // Traces, then what links the three.
     this.jaeger = this.addJaeger(props);
     this.kibanaSetup = this.addKibanaSetup(props);
+    this.logAlerting = this.addLogAlerting(props);
     this.grafana = this.addGrafana(props);
     this.access = this.addAccess(props);
     // Every component exists: each one's rules, dashboards and scrape jobs go to Prometheus and Grafana.
@@ -451,6 +469,7 @@ export class ObservabilityStack extends Chart {
       this.grafana.elasticsearchUser,
       this.elasticsearchExporter?.elasticsearchUser,
       this.kibanaSetup.elasticsearchUser,
+      this.logAlerting?.elasticsearchUser,
     ].filter((u): u is ElasticsearchUser => u !== undefined);
     return new ElasticsearchUsers(this, 'elasticsearch-users', {
       ...props.elasticsearchUsers,
@@ -647,6 +666,27 @@ export class ObservabilityStack extends Chart {
         ...props.kibanaSetup?.content,
         logClasses: this.logClasses,
       },
+    });
+  }
+
+  /**
+   * The log alerts, from the same rule options as the Kibana rules, labelled like the metric
+   * alerts (`env`, `region`) and linking the same runbook pages.
+   */
+  private addLogAlerting(props: ObservabilityStackProps): LogAlerting | undefined {
+    if (props.logAlerting === false) return undefined;
+    const { runbookBaseUrl } = resolveAlertRules(props.alerts, {
+      scope: this,
+      propPrefix: 'alerts.',
+    });
+    return new LogAlerting(this, 'log-alerting', {
+      ...props.logAlerting,
+      namespace: this.namespace,
+      elasticsearch: this.elasticsearch,
+      alertmanager: this.alertmanager,
+      rules: props.kibanaSetup?.alertRules,
+      runbookBaseUrl,
+      labels: { ...props.logAlerting?.labels, env: this.environment, region: this.region },
     });
   }
 

@@ -1,0 +1,2 @@
+export * from './log-alert-rules';
+export * from './log-alerting';
