@@ -42,6 +42,38 @@ export interface PanelOptions {
   >;
   /** Timeseries panels: stack the series. @default false */
   readonly stacked?: boolean;
+  /** Data links on every value, e.g. to the logs or traces of a series' pod. @default - none */
+  readonly links?: readonly DataLink[];
+}
+
+/** A Grafana data link (`fieldConfig.defaults.links`); `url` may use `${__field.labels.x}`. */
+export interface DataLink {
+  readonly title: string;
+  readonly url: string;
+}
+
+/**
+ * A data link to Grafana Explore on data source `datasourceUid` with one query, over the
+ * panel's time range. `query` is the data source's query object without `refId`, such as
+ * `{ query: 'kubernetes.pod.name:"${__field.labels.pod}"' }` for Elasticsearch (Lucene) or
+ * `{ queryType: 'search', service: '${__field.labels.service}' }` for Jaeger.
+ */
+export function exploreLink(
+  title: string,
+  datasourceUid: string,
+  query: Readonly<Record<string, unknown>>,
+): DataLink {
+  const left = {
+    datasource: datasourceUid,
+    queries: [{ refId: 'A', datasource: { uid: datasourceUid }, ...query }],
+    range: { from: '${__from}', to: '${__to}' },
+  };
+  // Encoded whole, then the `${...}` variables put back so that Grafana fills them in.
+  const encoded = encodeURIComponent(JSON.stringify(left)).replace(
+    /%24%7B([\w.:]+)%7D/g,
+    (_, name: string) => `\${${name}}`,
+  );
+  return { title, url: `/explore?left=${encoded}` };
 }
 
 const REF_IDS = 'ABCDEFGHIJ';
@@ -67,6 +99,7 @@ function fieldDefaults(options: PanelOptions): Record<string, unknown> {
     max: options.max,
     thresholds: { mode: 'absolute', steps },
     mappings: options.valueMappings ? [{ type: 'value', options: options.valueMappings }] : [],
+    ...(options.links ? { links: options.links.map((l) => ({ ...l })) } : {}),
   };
 }
 
