@@ -254,7 +254,7 @@ export const LOGSTASH_OUTPUT_REJECTED_RUNBOOK: AlertRunbook = {
 };
 
 export const LOGSTASH_DEAD_LETTER_QUEUE_GROWING_RUNBOOK: AlertRunbook = {
-  meaning: `A Logstash dead-letter queue has grown for an hour without shrinking (\`logstash_stats_pipeline_dead_letter_queue_size_in_bytes\`). Its reader, the \`dead-letters\` pipeline, deletes what it has written (\`clean_consumed\`), so a queue that only grows is not being read fast enough or at all. Nothing is lost yet; once the queue reaches \`dead_letter_queue.max_bytes\`, dead letters are dropped (\`LogstashDeadLetterQueueDropping\`).`,
+  meaning: `A Logstash dead-letter queue has kept growing for half an hour without shrinking (\`logstash_stats_pipeline_dead_letter_queue_size_in_bytes\`). Its reader, the \`dead-letters\` pipeline, deletes what it has written (\`clean_consumed\`), so a queue that only grows is not being read fast enough or at all. Nothing is lost yet; once the queue reaches \`dead_letter_queue.max_bytes\`, dead letters are dropped (\`LogstashDeadLetterQueueDropping\`).`,
   check: [
     {
       text: 'Size and growth per pod:',

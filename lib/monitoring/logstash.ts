@@ -249,7 +249,7 @@ function logstashAlerts(
             severity: AlertSeverity.WARNING,
             summary: 'Logstash dead-letter queue growing',
             description:
-              'The dead-letter queue of Logstash pipeline {{ $labels.pipeline }} in {{ $labels.namespace }}/{{ $labels.pod }} has kept growing for an hour ({{ $value | humanize1024 }}B in the last 30 minutes): its reader does not keep up, and once the queue is full dead letters are lost.',
+              'The dead-letter queue of Logstash pipeline {{ $labels.pipeline }} in {{ $labels.namespace }}/{{ $labels.pod }} has kept growing for 30 minutes ({{ $value | humanize1024 }}B in the last half hour): its reader does not keep up, and once the queue is full dead letters are lost.',
             runbook: LOGSTASH_DEAD_LETTER_QUEUE_GROWING_RUNBOOK,
           }),
         ]
