@@ -17,9 +17,10 @@ const NODE = 'node=~"$node"';
  */
 export function filebeatDashboard(namespace: string): Record<string, unknown> {
   const links = [podLogsLink(namespace)];
-  // The recorded series keep namespace and pod; the node comes from the exporter's own series.
+  // The recorded series keep namespace and pod; the node comes from the exporter's own series
+  // (counted, so that a pod not answering does not multiply its rates by 0).
   const perNode = (record: string) =>
-    `sum by (node, pod) (${record} * on (namespace, pod) group_left (node) max by (namespace, pod, node) (filebeat_up{${NODE}}))`;
+    `sum by (node, pod) (${record} * on (namespace, pod) group_left (node) count by (namespace, pod, node) (filebeat_up{${NODE}}))`;
   return dashboardModel(
     'filebeat',
     'Filebeat',

@@ -57,6 +57,10 @@ const TEMPLATE_SAMPLES: Readonly<Record<string, readonly [string, string]>> = {
   service: ['checkout', 'payments-api'],
   node: ['ip-10-0-1-23.eu-west-1.compute.internal', 'worker-2'],
   namespace: ['shop', 'kube-system'],
+  // Elasticsearch node names (the elasticsearch dashboard), pods and Logstash pipelines.
+  name: ['elasticsearch-data-0', 'elasticsearch-master-1'],
+  pod: ['logstash-0', 'jaeger-collector-7d9f8-x2k4p'],
+  pipeline: ['main', 'dead-letters'],
 };
 
 /** Which values of the template variables are selected: All, one value, or two values. */
@@ -293,8 +297,13 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
     const dashboards = Object.values(
       provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName),
     );
+    // Each environment runs the Elasticsearch exporter, Logstash, Filebeat and Jaeger.
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
+      'elasticsearch',
+      'filebeat',
       'infrastructure',
+      'jaeger',
+      'logstash',
       'service-overview',
       'stack-health',
     ]);
