@@ -63,6 +63,7 @@ describe('ElasticsearchExporter', () => {
     const { exporter, objects } = synth({ ilm: false });
     expect(container(objects).args).not.toContain('--collector.ilm');
     expect(exporter.ilm).toBe(false);
+    expect(exporter.elasticsearchUser!.privileges.cluster).not.toContain('read_ilm');
     expect(exporter.elasticsearchUser!.privileges.indices).toEqual([
       { names: ['logs-deadletter-*'], privileges: ['monitor'] },
     ]);

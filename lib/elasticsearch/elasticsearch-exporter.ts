@@ -55,7 +55,8 @@ export interface ElasticsearchExporterProps extends ComponentProps {
    * Export the index lifecycle state of every index (`--collector.ilm`, among them
    * `elasticsearch_ilm_index_status{index,phase,action,step}`), which the
    * `ElasticsearchIlmErrors` alert reads for indices stuck at the `ERROR` step. The user then
-   * needs the `view_index_metadata` privilege on the log and trace indices (`ILM_INDICES`).
+   * needs the `read_ilm` cluster privilege (`GET _ilm/status`) and `view_index_metadata` on the
+   * log and trace indices (`ILM_INDICES`, `GET <index>/_ilm/explain`).
    * @default true
    */
   readonly ilm?: boolean;
@@ -147,7 +148,12 @@ export class ElasticsearchExporter extends Component {
    */
   private privileges(): ElasticsearchPrivileges {
     return {
-      cluster: ['monitor', ...(this.snapshots ? ['monitor_snapshot', 'read_slm'] : [])],
+      cluster: [
+        'monitor',
+        ...(this.snapshots ? ['monitor_snapshot', 'read_slm'] : []),
+        // GET _ilm/status, which the ILM collector reads with the explain of every index.
+        ...(this.ilm ? ['read_ilm'] : []),
+      ],
       indices: [
         ...(this.indices
           ? [{ names: [`${DEAD_LETTER_TEMPLATE}-*`], privileges: ['monitor'] }]
