@@ -12,12 +12,20 @@ import {
 import {
   alertmanagerMixin,
   applicationsMixin,
+  ElasticsearchAlert,
   elasticsearchMixin,
+  ElasticsearchRecord,
+  FilebeatAlert,
   filebeatMixin,
+  FilebeatRecord,
+  JaegerAlert,
   jaegerMixin,
   KubernetesAlert,
+  JaegerRecord,
   kubernetesMixin,
+  LogstashAlert,
   logstashMixin,
+  LogstashRecord,
   MixinContext,
   MonitoringMixin,
   NodeAlert,
@@ -28,6 +36,11 @@ import {
   SnapshotAlertOptions,
   stackMixin,
 } from '../lib/monitoring';
+import { environmentProfile } from '../stacks/environments';
+
+/** The one pane of an Explore link's URL (`/explore?...&panes=`), decoded. */
+const explorePane = (url: string): any =>
+  JSON.parse(new URL(url, 'https://grafana.example.com').searchParams.get('panes')!).a;
 
 const STACK = {
   namespace: 'observability',
@@ -35,10 +48,10 @@ const STACK = {
   snapshots: { repository: 'logs-snapshots', policies: ['logs-all-snapshots'], staleAfter: '27h' },
 };
 
-/** The mixins' rules as one group. */
+/** The mixins' alerting rules as one group. */
 const groupOf = (...mixins: MonitoringMixin[]): PrometheusRuleGroup => ({
   name: 'test',
-  rules: mixins.flatMap((m) => m.ruleGroups.flatMap((g) => g.rules)),
+  rules: mixins.flatMap((m) => m.ruleGroups.flatMap((g) => g.rules.filter((r) => r.alert))),
 });
 
 const context = (
@@ -70,8 +83,10 @@ function stackAlertRules(
   const c = context(props, options.namespace, options.agentsNamespace);
   return groupOf(
     stackMixin(c),
-    elasticsearchMixin(c, { snapshots: options.snapshots }),
-    ...(options.logstash === false ? [] : [logstashMixin(c, { deadLetterQueue: true })]),
+    elasticsearchMixin(c, { snapshots: options.snapshots, nodes: 6, ilm: true }),
+    ...(options.logstash === false
+      ? []
+      : [logstashMixin(c, { deadLetterQueue: true, persistentQueue: true })]),
     filebeatMixin(c),
     jaegerMixin(c),
     prometheusMixin(c),
@@ -115,6 +130,10 @@ describe('every alert rule', () => {
         ...Object.values(PrometheusAlert),
         ...Object.values(AlertmanagerAlert),
         ...Object.values(NodeAlert),
+        ...Object.values(ElasticsearchAlert),
+        ...Object.values(LogstashAlert),
+        ...Object.values(FilebeatAlert),
+        ...Object.values(JaegerAlert),
       ].sort(),
     );
   });
@@ -250,10 +269,22 @@ describe('applicationAlertRules', () => {
 describe('stackAlertRules', () => {
   const stack = stackAlertRules({}, STACK);
 
-  test("each mixin's alerts are one group named after it", () => {
+  test("each mixin's alerts are one group named after it, its recording rules another before it", () => {
     const c = context({}, 'observability');
-    for (const mixin of [stackMixin(c), elasticsearchMixin(c), logstashMixin(c), jaegerMixin(c)])
-      expect(mixin.ruleGroups.map((g) => g.name)).toEqual([`${mixin.name}-alerts`]);
+    expect(stackMixin(c).ruleGroups.map((g) => g.name)).toEqual(['observability-stack-alerts']);
+    for (const mixin of [
+      elasticsearchMixin(c),
+      logstashMixin(c),
+      filebeatMixin(c),
+      jaegerMixin(c),
+    ]) {
+      expect(mixin.ruleGroups.map((g) => g.name)).toEqual([
+        `${mixin.name}-rules`,
+        `${mixin.name}-alerts`,
+      ]);
+      expect(mixin.ruleGroups[0].rules.every((r) => r.record && !r.alert)).toBe(true);
+      expect(mixin.ruleGroups[1].rules.every((r) => r.alert && !r.record)).toBe(true);
+    }
   });
 
   test('ObservabilityComponentDown watches both stack namespaces, critical', () => {
@@ -396,6 +427,155 @@ describe('stackAlertRules', () => {
       expr: 'vector(1)',
       labels: { severity: 'none' },
     });
+  });
+});
+
+describe('component mixins: options decide the rules', () => {
+  const c = context({}, 'observability', 'observability-agents');
+  const alertsOfMixin = (m: MonitoringMixin) =>
+    m.ruleGroups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
+  const recordsOf = (m: MonitoringMixin) =>
+    m.ruleGroups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])));
+
+  test('Elasticsearch: ElasticsearchNodesMissing only with nodes, against that count', () => {
+    expect(alertsOfMixin(elasticsearchMixin(c))).not.toContain(ElasticsearchAlert.NODES_MISSING);
+    const r = rule(groupOf(elasticsearchMixin(c, { nodes: 6 })), ElasticsearchAlert.NODES_MISSING);
+    expect(r.expr).toBe('max by (cluster) (elasticsearch_cluster_health_number_of_nodes) < 6');
+    expect(r.annotations?.description).toContain('fewer than the 6 it runs');
+  });
+
+  test.each([0, 2.5, -1])('Elasticsearch: nodes %p is refused with the prop named', (nodes) => {
+    expect(() => elasticsearchMixin({ ...c, propPrefix: 'alerts.' }, { nodes })).toThrow(
+      /'alerts\.nodes'.*is not a node count/,
+    );
+  });
+
+  test('Elasticsearch: ElasticsearchIlmErrors only when the exporter reads ILM', () => {
+    expect(alertsOfMixin(elasticsearchMixin(c))).not.toContain(ElasticsearchAlert.ILM_ERRORS);
+    expect(
+      rule(groupOf(elasticsearchMixin(c, { ilm: true })), ElasticsearchAlert.ILM_ERRORS).expr,
+    ).toContain('elasticsearch_ilm_index_status{step="ERROR"}');
+  });
+
+  test('Elasticsearch: the exporter guards watch the stack namespace, NoMaster is critical', () => {
+    const g = groupOf(elasticsearchMixin(c));
+    expect(rule(g, ElasticsearchAlert.EXPORTER_DOWN).expr).toBe(
+      'absent(elasticsearch_node_stats_up{namespace="observability"})',
+    );
+    expect(rule(g, ElasticsearchAlert.NO_MASTER).labels).toEqual({ severity: 'critical' });
+  });
+
+  test('Logstash: the persistent and dead-letter queue rules only with those queues', () => {
+    const plain = alertsOfMixin(logstashMixin(c));
+    expect(plain).not.toContain(LogstashAlert.PERSISTENT_QUEUE_FILLING);
+    expect(plain).not.toContain(LogstashAlert.DEAD_LETTER_QUEUE_GROWING);
+    expect(plain).toContain(LogstashAlert.HEAP_HIGH);
+    const full = alertsOfMixin(logstashMixin(c, { persistentQueue: true, deadLetterQueue: true }));
+    expect(full).toEqual(
+      expect.arrayContaining([
+        LogstashAlert.PERSISTENT_QUEUE_FILLING,
+        LogstashAlert.DEAD_LETTER_QUEUE_GROWING,
+        AlertName.LOGSTASH_DEAD_LETTER_QUEUE_DROPPING,
+      ]),
+    );
+  });
+
+  test('Filebeat: its absent() guard watches the agents namespace', () => {
+    expect(rule(groupOf(filebeatMixin(c)), FilebeatAlert.DOWN).expr).toBe(
+      'absent(filebeat_up{namespace="observability-agents"})',
+    );
+    expect(rule(groupOf(filebeatMixin(context({}, 'obs'))), FilebeatAlert.DOWN).expr).toBe(
+      'absent(filebeat_up{namespace="obs"})',
+    );
+  });
+
+  test('Jaeger: storage failing for most spans is critical, the other new alerts warnings', () => {
+    const g = groupOf(jaegerMixin(c));
+    expect(rule(g, JaegerAlert.STORAGE_WRITES_FAILING).labels).toEqual({ severity: 'critical' });
+    for (const a of [
+      JaegerAlert.RECEIVER_FAILING,
+      JaegerAlert.SPANS_NOT_ACCEPTED,
+      JaegerAlert.DOWN,
+    ])
+      expect(rule(g, a).labels).toEqual({ severity: 'warning' });
+  });
+
+  test('each records the series of its enum, and brings the dashboard named after it', () => {
+    const cases: [MonitoringMixin, Record<string, string>][] = [
+      [elasticsearchMixin(c), ElasticsearchRecord],
+      [logstashMixin(c), LogstashRecord],
+      [filebeatMixin(c), FilebeatRecord],
+      [jaegerMixin(c), JaegerRecord],
+    ];
+    for (const [mixin, records] of cases) {
+      expect(recordsOf(mixin).sort()).toEqual(Object.values(records).sort());
+      expect(mixin.dashboards?.map((d) => d.name)).toEqual([mixin.name]);
+      expect((mixin.dashboards![0].json as any).uid).toBe(mixin.name);
+    }
+  });
+
+  test('the Logstash dashboard draws the queues Logstash runs, and no other', () => {
+    const titles = (m: MonitoringMixin) =>
+      ((m.dashboards![0].json as any).panels as any[]).map((p) => p.title);
+    expect(titles(logstashMixin(c))).not.toContain('Persistent queue used');
+    expect(titles(logstashMixin(c))).not.toContain('Dead-letter queue size');
+    expect(titles(logstashMixin(c, { persistentQueue: true, deadLetterQueue: true }))).toEqual(
+      expect.arrayContaining(['Persistent queue used', 'Dead-letter queue size']),
+    );
+  });
+
+  test('dashboard panels link to the logs of their pod, and Jaeger panels to traces', () => {
+    const links = (m: MonitoringMixin) =>
+      ((m.dashboards![0].json as any).panels as any[]).flatMap(
+        (p) => p.fieldConfig.defaults.links ?? [],
+      );
+    const es = links(elasticsearchMixin(c));
+    expect(es.length).toBeGreaterThan(0);
+    const left = explorePane(es[0].url);
+    expect(left.datasource).toBe('elasticsearch');
+    expect(left.queries[0].query).toBe(
+      'kubernetes.namespace:"observability" AND kubernetes.pod.name:"${__field.labels.name}"',
+    );
+    // Grafana fills the variables in: they stay unencoded in the URL.
+    expect(es[0].url).toContain('${__field.labels.name}');
+    expect(es[0].url).toContain('${__from}');
+    const filebeat = links(filebeatMixin(c)).map((l) => l.url as string);
+    expect(explorePane(filebeat[0]).queries[0].query).toBe(
+      'kubernetes.namespace:"observability-agents" AND kubernetes.pod.name:"${__field.labels.pod}"',
+    );
+    const jaeger = links(jaegerMixin(c)).map((l) => l.title);
+    expect(jaeger).toEqual(
+      expect.arrayContaining(['Search traces', 'Logs of pod observability/${__field.labels.pod}']),
+    );
+  });
+});
+
+describe('the stack passes what it runs to the component mixins', () => {
+  const rulesOf = (env: 'dev' | 'staging' | 'prod') => {
+    const stack = new ObservabilityStack(Testing.app(), 'observability', environmentProfile(env));
+    const configMap = Testing.synth(stack).find(
+      (o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config',
+    );
+    return parse(configMap.data['rules.yml']).groups.flatMap((g: any) => g.rules) as any[];
+  };
+  const find = (rules: any[], alert: string) => rules.find((r) => r.alert === alert);
+
+  test('ElasticsearchNodesMissing counts every node group: 1 in dev, 3 in staging, 6 in prod', () => {
+    expect(find(rulesOf('dev'), ElasticsearchAlert.NODES_MISSING).expr).toMatch(/ < 1$/);
+    expect(find(rulesOf('staging'), ElasticsearchAlert.NODES_MISSING).expr).toMatch(/ < 3$/);
+    expect(find(rulesOf('prod'), ElasticsearchAlert.NODES_MISSING).expr).toMatch(/ < 6$/);
+  });
+
+  test('the persistent queue rule only where Logstash persists its queue (staging, prod)', () => {
+    expect(find(rulesOf('dev'), LogstashAlert.PERSISTENT_QUEUE_FILLING)).toBeUndefined();
+    expect(find(rulesOf('staging'), LogstashAlert.PERSISTENT_QUEUE_FILLING)).toBeDefined();
+    expect(find(rulesOf('staging'), LogstashAlert.DEAD_LETTER_QUEUE_GROWING)).toBeUndefined();
+    expect(find(rulesOf('prod'), LogstashAlert.DEAD_LETTER_QUEUE_GROWING)).toBeDefined();
+  });
+
+  test('ElasticsearchIlmErrors in every environment: the exporter reads ILM by default', () => {
+    for (const env of ['dev', 'staging', 'prod'] as const)
+      expect(find(rulesOf(env), ElasticsearchAlert.ILM_ERRORS)).toBeDefined();
   });
 });
 
@@ -583,16 +763,18 @@ describe('the Prometheus and Alertmanager mixins', () => {
       'Cluster members seen per pod',
     ]);
     const [link] = linked[0].fieldConfig.defaults.links;
-    expect(link.url).toMatch(/^\/explore\?left=%7B/);
-    const left = JSON.parse(decodeURIComponent(link.url.slice('/explore?left='.length)));
-    expect(left).toEqual({
+    expect(link.url).toMatch(/^\/explore\?schemaVersion=1&orgId=1&panes=%7B/);
+    expect(explorePane(link.url)).toEqual({
       datasource: 'elasticsearch',
       queries: [
         {
           refId: 'A',
+          datasource: { type: 'elasticsearch', uid: 'elasticsearch' },
           query:
             'kubernetes.namespace:"observability" AND kubernetes.pod.name:"${__field.labels.pod}"',
           metrics: [{ id: '1', type: 'logs' }],
+          bucketAggs: [],
+          timeField: '@timestamp',
         },
       ],
       range: { from: '${__from}', to: '${__to}' },

@@ -46,11 +46,31 @@ describe('ElasticsearchExporter', () => {
     );
     expect(exporter.elasticsearchUser!.privileges.indices).toEqual([
       { names: ['logs-deadletter-*'], privileges: ['monitor'] },
+      { names: ['logs-*', 'jaeger-*'], privileges: ['view_index_metadata'] },
+    ]);
+  });
+
+  test('exports the lifecycle state of the log and trace indices, for ElasticsearchIlmErrors', () => {
+    const { exporter, objects } = synth();
+    expect(container(objects).args).toContain('--collector.ilm');
+    expect(exporter.ilm).toBe(true);
+    expect(exporter.externalSecrets[0].purpose).toContain(
+      'view_index_metadata on logs-*, jaeger-*',
+    );
+  });
+
+  test('ilm: false leaves the ILM collector and its index privilege out', () => {
+    const { exporter, objects } = synth({ ilm: false });
+    expect(container(objects).args).not.toContain('--collector.ilm');
+    expect(exporter.ilm).toBe(false);
+    expect(exporter.elasticsearchUser!.privileges.cluster).not.toContain('read_ilm');
+    expect(exporter.elasticsearchUser!.privileges.indices).toEqual([
+      { names: ['logs-deadletter-*'], privileges: ['monitor'] },
     ]);
   });
 
   test("indices: false leaves per-index stats out, and the index privilege out of the Secret's description", () => {
-    const { exporter, objects } = synth({ indices: false });
+    const { exporter, objects } = synth({ indices: false, ilm: false });
     expect(container(objects).args).not.toContain('--es.indices');
     expect(exporter.indices).toBe(false);
     expect(exporter.externalSecrets[0].purpose).toBe(

@@ -9,7 +9,7 @@ import {
   KubernetesRecords,
   MixinContext,
 } from '../lib/monitoring';
-import { podLogsLink } from '../lib/monitoring/kubernetes-dashboard-links';
+import { podLogsLink } from '../lib/monitoring/dashboard-links';
 import { KUBERNETES_RUNBOOKS } from '../lib/monitoring/kubernetes-runbooks';
 
 const context: MixinContext = { namespace: 'observability' };
@@ -172,7 +172,6 @@ describe('kubernetesMixin', () => {
 describe('podLogsLink', () => {
   test("opens Explore on the elasticsearch data source, filtered by the series' namespace and pod", () => {
     const link = podLogsLink();
-    expect(link.targetBlank).toBe(true);
     const url = new URL(link.url, 'https://grafana.example.com');
     expect(url.pathname).toBe('/explore');
     // Grafana fills the variables in before the browser decodes the URL.
@@ -184,13 +183,13 @@ describe('podLogsLink', () => {
     const panes = JSON.parse(
       new URL(filled, 'https://grafana.example.com').searchParams.get('panes')!,
     );
-    expect(panes.logs.datasource).toBe('elasticsearch');
-    expect(panes.logs.queries[0]).toMatchObject({
+    expect(panes.a.datasource).toBe('elasticsearch');
+    expect(panes.a.queries[0]).toMatchObject({
       datasource: { type: 'elasticsearch', uid: 'elasticsearch' },
       query: 'kubernetes.namespace:"shop" AND kubernetes.pod.name:"api-1"',
       metrics: [{ type: 'logs' }],
     });
-    expect(panes.logs.range).toEqual({ from: '1000', to: '2000' });
+    expect(panes.a.range).toEqual({ from: '1000', to: '2000' });
   });
 
   test('timeseriesPanel carries links only when given', () => {

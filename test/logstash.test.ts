@@ -178,7 +178,9 @@ describe('Logstash', () => {
   });
 
   test('logstash.yml binds the API on all interfaces, uses ECS v8 and an in-memory queue by default', () => {
-    const { objects } = synth();
+    const { logstash, objects } = synth();
+    // The monitoring mixin adds no persistent-queue rule for it.
+    expect(logstash.persistentQueue).toBe(false);
     const cm = named(objects, 'ConfigMap', 'logstash-config');
     const settings = parse(cm.data['logstash.yml']);
     expect(settings['api.http.host']).toBe('0.0.0.0');
@@ -202,7 +204,7 @@ describe('Logstash', () => {
   });
 
   test('a persistent queue adds a volume claim template and sizes the queues from it', () => {
-    const { objects } = synth({
+    const { logstash, objects } = synth({
       persistentQueue: { size: '10Gi', storageClassName: 'fast' },
       deadLetterQueue: true,
       pipelineWorkers: 4,
@@ -223,6 +225,7 @@ describe('Logstash', () => {
     const cm = named(objects, 'ConfigMap', 'logstash-config');
     const settings = parse(cm.data['logstash.yml']);
     expect(settings['queue.type']).toBe('persisted');
+    expect(logstash.persistentQueue).toBe(true);
     expect(settings['queue.max_bytes']).toBe('6144mb');
     expect(settings['dead_letter_queue.enable']).toBe(true);
     expect(settings['dead_letter_queue.max_bytes']).toBe('2048mb');

@@ -1,6 +1,6 @@
 import { AlertSeverity, NodeAlert, nodeMixin, nodeRecordingRules } from '../lib';
 import { MixinContext, NOT_A_PHYSICAL_NIC } from '../lib/monitoring';
-import { nodeLogsLink } from '../lib/monitoring/nodes-dashboard';
+import { nodeLogsLink } from '../lib/monitoring/dashboard-links';
 
 const CONTEXT: MixinContext = {
   namespace: 'observability',
@@ -184,7 +184,7 @@ describe('logs links of the node dashboards', () => {
       `http://grafana${link.url.replace(/\$\{[^}]+\}/g, 'VAR')}`,
     ).searchParams.get('panes');
     expect(JSON.parse(panes!)).toMatchObject({
-      logs: {
+      a: {
         datasource: 'elasticsearch',
         queries: [{ datasource: { uid: 'elasticsearch' }, query: 'kubernetes.node.name:"VAR"' }],
         range: { from: 'VAR', to: 'VAR' },

@@ -92,10 +92,7 @@ const VARIANTS: { name: string; props: ObservabilityStackProps; sizeChanged?: bo
     name: 'Prometheus replicas 2 -> 3',
     props: { ...prod, prometheus: { ...prod.prometheus, replicas: 3 } },
   },
-  {
-    name: 'Prometheus replicas 2 -> 1',
-    props: { ...prod, prometheus: { ...prod.prometheus, replicas: 1 } },
-  },
+  // No 2 -> 1: prod's Thanos querier needs two replicas, and dropping it deletes its objects.
   { name: 'Jaeger replicas 2 -> 4', props: { ...prod, jaeger: { ...prod.jaeger, replicas: 4 } } },
   {
     name: 'Alertmanager replicas 3 -> 5',

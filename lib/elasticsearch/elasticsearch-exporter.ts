@@ -51,9 +51,24 @@ export interface ElasticsearchExporterProps extends ComponentProps {
    * @default - true when the cluster has a snapshot repository
    */
   readonly snapshots?: boolean;
+  /**
+   * Export the index lifecycle state of every index (`--collector.ilm`, among them
+   * `elasticsearch_ilm_index_status{index,phase,action,step}`), which the
+   * `ElasticsearchIlmErrors` alert reads for indices stuck at the `ERROR` step. The user then
+   * needs the `read_ilm` cluster privilege (`GET _ilm/status`) and `view_index_metadata` on the
+   * log and trace indices (`ILM_INDICES`, `GET <index>/_ilm/explain`).
+   * @default true
+   */
+  readonly ilm?: boolean;
   /** @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' } */
   readonly resources?: ContainerResources;
 }
+
+/**
+ * The indices whose lifecycle the exporter reads with `ilm`: the log data streams (their
+ * backing indices follow the data stream's privileges) and Jaeger's span and service indices.
+ */
+export const ILM_INDICES: readonly string[] = ['logs-*', 'jaeger-*'];
 
 /** The exporter's metrics port (its registered default). */
 export const ELASTICSEARCH_EXPORTER_PORT = 9114;
@@ -94,6 +109,8 @@ export class ElasticsearchExporter extends Component {
   public readonly indices: boolean;
   /** Whether snapshot and snapshot policy stats are exported (`--collector.snapshots`, `--collector.slm`). */
   public readonly snapshots: boolean;
+  /** Whether the indices' lifecycle state is exported (`--collector.ilm`). */
+  public readonly ilm: boolean;
 
   constructor(scope: Construct, id: string, props: ElasticsearchExporterProps) {
     // Its own app name: the cluster's transport Service selects every pod labelled
@@ -103,6 +120,7 @@ export class ElasticsearchExporter extends Component {
     this.allNodes = props.allNodes ?? true;
     this.indices = props.indices ?? true;
     this.snapshots = props.snapshots ?? es.snapshotRepository !== undefined;
+    this.ilm = props.ilm ?? true;
     const identity = this.identity('exporter');
     const serviceAccountName = this.addServiceAccount();
 
@@ -124,15 +142,24 @@ export class ElasticsearchExporter extends Component {
 
   /**
    * Read-only: cluster health and stats (`monitor`), snapshots and their policies with
-   * `--collector.snapshots`/`--collector.slm`, and the dead-letter stream's stats with
-   * `--es.indices` (the only index stats the alerts read).
+   * `--collector.snapshots`/`--collector.slm`, the dead-letter stream's stats with
+   * `--es.indices` (the only index stats the alerts read), and the lifecycle state of the log
+   * and trace indices with `--collector.ilm`.
    */
   private privileges(): ElasticsearchPrivileges {
     return {
-      cluster: ['monitor', ...(this.snapshots ? ['monitor_snapshot', 'read_slm'] : [])],
-      indices: this.indices
-        ? [{ names: [`${DEAD_LETTER_TEMPLATE}-*`], privileges: ['monitor'] }]
-        : [],
+      cluster: [
+        'monitor',
+        ...(this.snapshots ? ['monitor_snapshot', 'read_slm'] : []),
+        // GET _ilm/status, which the ILM collector reads with the explain of every index.
+        ...(this.ilm ? ['read_ilm'] : []),
+      ],
+      indices: [
+        ...(this.indices
+          ? [{ names: [`${DEAD_LETTER_TEMPLATE}-*`], privileges: ['monitor'] }]
+          : []),
+        ...(this.ilm ? [{ names: [...ILM_INDICES], privileges: ['view_index_metadata'] }] : []),
+      ],
     };
   }
 
@@ -145,6 +172,7 @@ export class ElasticsearchExporter extends Component {
     if (this.allNodes) args.push('--es.all');
     if (this.indices) args.push('--es.indices');
     if (this.snapshots) args.push('--collector.snapshots', '--collector.slm');
+    if (this.ilm) args.push('--collector.ilm');
     const access: ClusterAccess = { args, env: [], volumes: [], volumeMounts: [] };
     if (this.credentials) {
       // Read from the environment (exporter >= 1.3), so the password stays out of the

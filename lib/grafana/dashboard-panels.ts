@@ -58,6 +58,32 @@ export interface PanelLink {
   readonly targetBlank?: boolean;
 }
 
+/**
+ * A data link to Grafana Explore (the `panes` URL of Grafana 10 and later) on one data source
+ * with one query, over the panel's time range. `query` is the data source's query object without
+ * `refId` and `datasource`, such as `{ query: 'kubernetes.pod.name:"${__field.labels.pod}"' }` for
+ * Elasticsearch (Lucene) or `{ queryType: 'search', service: 'checkout' }` for Jaeger. Grafana's
+ * `${...}` variables stay unencoded in the URL, so that Grafana fills them in.
+ */
+export function exploreLink(
+  title: string,
+  datasource: { readonly type: string; readonly uid: string },
+  query: Readonly<Record<string, unknown>>,
+): PanelLink {
+  const panes = {
+    a: {
+      datasource: datasource.uid,
+      queries: [{ refId: 'A', datasource, ...query }],
+      range: { from: '${__from}', to: '${__to}' },
+    },
+  };
+  const encoded = encodeURIComponent(JSON.stringify(panes)).replace(
+    /%24%7B((?:[\w.]|%3A)+)%7D/g,
+    (_, name: string) => `\${${decodeURIComponent(name)}}`,
+  );
+  return { title, url: `/explore?schemaVersion=1&orgId=1&panes=${encoded}` };
+}
+
 const REF_IDS = 'ABCDEFGHIJ';
 
 function targets(queries: readonly PanelQuery[]): object[] {

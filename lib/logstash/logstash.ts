@@ -180,6 +180,8 @@ export class Logstash extends Component implements ILogstash {
   /** The user Logstash writes as, which `ElasticsearchUsers` creates; undefined without security. */
   public readonly elasticsearchUser?: ElasticsearchUser;
   public readonly deadLetterQueue: boolean;
+  /** Whether the pipelines' queue is persisted on the pod's claim (`persistentQueue`), rather than in memory. */
+  public readonly persistentQueue: boolean;
   /** `dead_letter_queue.retain.age` in days; undefined without the dead-letter queue. */
   public readonly deadLetterQueueRetainDays?: number;
   /** The rendered main pipeline (Logstash DSL). */
@@ -203,6 +205,7 @@ export class Logstash extends Component implements ILogstash {
     this.validatePipelineWorkers(props.pipelineWorkers);
     this.batchDelayMillis = this.resolveBatchDelay(props.batchDelay);
     const queueBytes = this.resolveQueue(props.persistentQueue);
+    this.persistentQueue = queueBytes !== undefined;
 
     const ca = elasticsearchCaMount(this, props.elasticsearch, `${LOGSTASH_HOME}/certs`);
     this.credentials = this.resolveCredentials(props);

@@ -1,33 +1,6 @@
-import { dashboardModel, PanelLink, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
-import { DatasourceUids } from '../grafana/grafana-config';
+import { dashboardModel, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
+import { podLogsLink } from './dashboard-links';
 
-/**
- * Explore on the logs (the `elasticsearch` data source) of the series' pod, over the
- * dashboard's time range: what the pod said when a notification failed or a peer was lost.
- */
-function podLogsLink(namespace: string): PanelLink {
-  const left = {
-    datasource: DatasourceUids.elasticsearch,
-    queries: [
-      {
-        refId: 'A',
-        query: `kubernetes.namespace:"${namespace}" AND kubernetes.pod.name:"\${__field.labels.pod}"`,
-        metrics: [{ id: '1', type: 'logs' }],
-      },
-    ],
-    range: { from: '${__from}', to: '${__to}' },
-  };
-  // URL-encoded JSON, Grafana's macros left as they are so that Grafana fills them in.
-  const encoded = encodeURIComponent(JSON.stringify(left)).replace(
-    /%24%7B(__[a-z.]+)%7D/g,
-    '${$1}',
-  );
-  return {
-    title: 'Logs of ${__field.labels.pod}',
-    url: `/explore?left=${encoded}`,
-    targetBlank: true,
-  };
-}
 /**
  * The built-in `alertmanager` dashboard: alerts held, notifications sent and failed per
  * integration, and the gossip cluster, for the Alertmanager pods of `namespace`, on the

@@ -320,3 +320,408 @@ export const ELASTICSEARCH_SNAPSHOT_STALE_RUNBOOK: AlertRunbook = {
     },
   ],
 };
+
+const NODE_STATS = esGet(
+  '/_cat/nodes?v&h=name,node.role,master,heap.percent,ram.percent,cpu,load_1m,disk.used_percent&s=name',
+);
+
+const EXPORTER_LOGS =
+  'kubectl -n observability logs deploy/elasticsearch-exporter --since=30m | grep -iE "error|fail|denied|x509" | tail -20';
+
+export const ELASTICSEARCH_HEAP_HIGH_RUNBOOK: AlertRunbook = {
+  meaning: `An Elasticsearch node has kept most of its JVM heap in use for 15 minutes (the exporter's \`elasticsearch_jvm_memory_used_bytes{area="heap"}\` over \`elasticsearch_jvm_memory_max_bytes\`). Old-generation collections stop freeing enough, pauses grow (\`ElasticsearchGcTimeHigh\`), the parent circuit breaker starts refusing bulk and search requests with 429 (\`ElasticsearchCircuitBreakerTripped\`), and a node that runs out of heap dies and leaves the cluster.`,
+  check: [
+    {
+      text: 'Which nodes, and since when:',
+      promql: 'node:elasticsearch_jvm_heap_used:ratio',
+    },
+    {
+      text: 'What holds the heap: field data, segments, the query and request caches, and the breakers (a large `fielddata` is usually an aggregation on a text field):',
+      elasticsearch: [
+        NODE_STATS,
+        esGet(
+          '/_nodes/stats/breaker,indices?filter_path=nodes.*.name,nodes.*.breakers.*.estimated_size,nodes.*.indices.fielddata,nodes.*.indices.segments.count',
+        ),
+        esGet('/_cat/shards?v&s=store:desc&h=index,shard,prirep,store,node&expand_wildcards=all'),
+      ],
+    },
+  ],
+  fix: [
+    {
+      text: 'Clear the caches to win time (they refill on demand):',
+      elasticsearch: [
+        { method: ElasticsearchMethod.POST, path: '/_cache/clear?fielddata=true&request=true' },
+      ],
+    },
+    {
+      text: 'Too many shards per node (each costs heap): lower the number of backing indices with a longer rollover (`logClasses[].rollover`) or shorter retention, and let ILM delete the old ones.',
+    },
+    {
+      text: 'Give the nodes more memory: raise `elasticsearch.data.resources.memoryRequest`/`memoryLimit` (the heap is half of the limit) and apply; the StatefulSet rolls one node at a time.',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_UNASSIGNED_SHARDS_RUNBOOK: AlertRunbook = {
+  meaning: `Elasticsearch has had shards it does not place for 30 minutes (\`elasticsearch_cluster_health_unassigned_shards\`, not counting the ones it delays on purpose while a node that left may come back). Replicas missing leave data on one copy (\`ElasticsearchClusterYellow\`); a primary missing makes its index unwritable (\`ElasticsearchClusterRed\`). Unlike a restart, this does not heal by itself: an allocation decider says no.`,
+  check: [
+    {
+      text: 'List the unassigned shards and why they are unassigned:',
+      elasticsearch: [
+        esGet(
+          '/_cat/shards?v&h=index,shard,prirep,state,unassigned.reason&s=state&expand_wildcards=all',
+        ),
+      ],
+    },
+    {
+      text: 'Ask the allocator to explain the first unassigned shard it finds (it names the deciders that refuse each node):',
+      elasticsearch: [
+        esGet(
+          '/_cluster/allocation/explain?filter_path=index,shard,primary,allocate_explanation,node_allocation_decisions.node_name,node_allocation_decisions.deciders',
+        ),
+      ],
+    },
+  ],
+  fix: [
+    {
+      text: 'Disk watermark (`disk_threshold` decider): free space first, see `ElasticsearchDiskWatermarkLow`.',
+    },
+    {
+      text: '`max_retry` decider (allocation failed five times, the cause now gone): retry.',
+      elasticsearch: [
+        { method: ElasticsearchMethod.POST, path: '/_cluster/reroute?retry_failed=true' },
+      ],
+    },
+    {
+      text: '`same_shard` or `awareness` decider (more replicas than nodes or zones that may hold them): lower `number_of_replicas` of that index, or add a data node.',
+      elasticsearch: [
+        {
+          method: ElasticsearchMethod.PUT,
+          path: '/<index>/_settings',
+          body: { index: { number_of_replicas: 1 } },
+        },
+      ],
+    },
+  ],
+};
+
+export const ELASTICSEARCH_SHARDS_MOVING_STUCK_RUNBOOK: AlertRunbook = {
+  meaning: `Elasticsearch has had shards relocating or initializing for an hour without a break (\`elasticsearch_cluster_health_relocating_shards\` plus \`initializing_shards\`). Recoveries copy whole shards over the network, which costs disk and network I/O on both nodes; one that never ends is stuck (a node that keeps restarting, a full target disk, a throttle set too low) or the balancer is moving shards back and forth.`,
+  check: [
+    {
+      text: 'Which recoveries run, how far they are and how fast they go:',
+      elasticsearch: [
+        esGet(
+          '/_cat/recovery?v&active_only=true&h=index,shard,type,stage,source_node,target_node,bytes_percent,time',
+        ),
+      ],
+    },
+    {
+      text: 'The recovery throttle and the allocation settings someone may have changed:',
+      elasticsearch: [
+        esGet(
+          '/_cluster/settings?include_defaults=true&filter_path=*.indices.recovery.max_bytes_per_sec,*.cluster.routing',
+        ),
+      ],
+    },
+    {
+      text: 'Whether a node keeps restarting (each restart starts its recoveries over):',
+      shell: ES_PODS,
+    },
+  ],
+  fix: [
+    {
+      text: 'A restarting node: fix it first (`KubePodCrashLooping`, its log); recoveries finish once it stays.',
+    },
+    {
+      text: 'Too slow: raise the recovery throttle for the duration, then reset it.',
+      elasticsearch: [
+        {
+          method: ElasticsearchMethod.PUT,
+          path: '/_cluster/settings',
+          body: { persistent: { 'indices.recovery.max_bytes_per_sec': '200mb' } },
+        },
+      ],
+    },
+    {
+      text: 'Shards moving back and forth (nodes near the disk watermarks): free disk so the balancer settles, see `ElasticsearchDiskWatermarkLow`.',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_PENDING_TASKS_RUNBOOK: AlertRunbook = {
+  meaning: `The elected master has had cluster state updates waiting for 15 minutes (\`elasticsearch_cluster_health_number_of_pending_tasks\`). Every index creation, rollover, mapping update, ILM step and shard allocation goes through that queue, so log classes cannot roll over, new fields wait to be mapped and bulk requests that need a mapping change time out. The master is overloaded (too many shards, too many dynamic fields) or a task is blocked.`,
+  check: [
+    {
+      text: 'What waits, and for how long (the oldest first):',
+      elasticsearch: [esGet('/_cluster/pending_tasks?human')],
+    },
+    {
+      text: "The master's own load, and the cluster's shard and field counts:",
+      elasticsearch: [
+        NODE_STATS,
+        esGet(
+          '/_cluster/stats?filter_path=indices.shards.total,indices.mappings.total_field_count',
+        ),
+      ],
+    },
+  ],
+  fix: [
+    {
+      text: 'Mapping updates dominate (`put-mapping`): a sender writes ever new field names; find it in the newest backing index mapping and reshape the field in a Logstash filter.',
+    },
+    {
+      text: 'Shard count too high for the master: lower the number of backing indices (longer rollover, shorter retention); in prod give the dedicated masters more CPU and memory (`elasticsearch.masters.resources`).',
+    },
+    {
+      text: 'A master that does not recover: restart it, and another master-eligible node takes over.',
+      shell: 'kubectl -n observability delete pod <master pod>',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_NODES_MISSING_RUNBOOK: AlertRunbook = {
+  meaning: `Cluster health has counted fewer Elasticsearch nodes than the stack runs for 5 minutes (\`elasticsearch_cluster_health_number_of_nodes\`). The shards of the missing nodes are unassigned or recovering on the others, which fills their disks and heap; losing master-eligible nodes past a majority stops the cluster (\`ElasticsearchNoMaster\`).`,
+  check: [
+    {
+      text: 'Which pods are not running or not ready, and which nodes the cluster sees:',
+      shell: ES_PODS,
+      elasticsearch: [NODE_STATS],
+    },
+    {
+      text: "Why a pod is not running (pending: no node with its memory or its volume's zone; crashing: its log):",
+      shell:
+        'kubectl -n observability describe pod <pod> | tail -20\nkubectl -n observability logs <pod> --previous | tail -30',
+    },
+  ],
+  fix: [
+    {
+      text: 'A pending pod whose claim is bound to a volume in another zone: make room for it in that zone (cordoned or full nodes), or delete the claim and the pod to start the node empty (its shards recover from the replicas).',
+    },
+    {
+      text: 'A crashing pod: see `KubePodCrashLooping`; out of memory, raise the memory of its node group.',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_NO_MASTER_RUNBOOK: AlertRunbook = {
+  meaning: `Elasticsearch answers its root endpoint but has given the exporter no cluster health for 2 minutes: no master is elected (the health API needs one and answers \`master_not_discovered_exception\`). Without a master nothing changes in the cluster: no index or data stream is created or rolled over, mappings are not updated, and writes that need either fail. Searches on existing indices may still work. Usually a majority of the master-eligible nodes is down or cannot reach each other.`,
+  check: [
+    {
+      text: 'See the master-eligible pods (prod: `elasticsearch-master-*`; dev and staging: `elasticsearch-node-*`) and whether they run:',
+      shell: ES_PODS,
+    },
+    {
+      text: 'Ask one node what it sees; the log of a master-eligible node says which nodes it tries to discover and why the election fails:',
+      elasticsearch: [esGet('/_cat/master?v'), esGet('/_cluster/health?timeout=5s')],
+      shell:
+        'kubectl -n observability logs <master-eligible pod> --since=10m | grep -iE "master not discovered|election|quorum" | tail -10',
+    },
+  ],
+  fix: [
+    {
+      text: 'Bring the master-eligible nodes back (a majority is needed): pending pods, see `ElasticsearchNodesMissing`; crashing pods, see `KubePodCrashLooping`.',
+    },
+    {
+      text: "Nodes running but unable to reach each other on the transport port 9300: check the NetworkPolicies of the `observability` namespace and the transport Service's endpoints.",
+      shell: 'kubectl -n observability get endpoints -l app.kubernetes.io/instance=elasticsearch',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_ILM_ERRORS_RUNBOOK: AlertRunbook = {
+  meaning: `Indices have stayed at the \`ERROR\` step of their index lifecycle policy for 30 minutes (the exporter's \`--collector.ilm\` metric \`elasticsearch_ilm_index_status{step="ERROR"}\`). ILM retries transient errors by itself; these it does not get past. An index stuck in \`rollover\` keeps growing as the write index, one stuck in \`delete\` is kept past its retention and fills the disk.`,
+  check: [
+    {
+      text: 'Which indices and why (`step_info` holds the error):',
+      elasticsearch: [
+        esGet(
+          '/*/_ilm/explain?only_errors=true&expand_wildcards=all&filter_path=indices.*.policy,indices.*.failed_step,indices.*.step_info',
+        ),
+      ],
+    },
+    {
+      text: 'How many, per phase and action:',
+      promql: 'count by (phase, action) (elasticsearch_ilm_index_status{step="ERROR"} == 1)',
+    },
+  ],
+  fix: [
+    {
+      text: 'Fix the cause the error names (a rollover alias or data stream changed by hand, a write block, a shard allocation the policy cannot satisfy, a missing snapshot repository), then retry the failed step:',
+      elasticsearch: [{ method: ElasticsearchMethod.POST, path: '/<index>/_ilm/retry' }],
+    },
+    {
+      text: "A policy changed by hand: re-run the setup Job (delete the finished `elasticsearch-setup-<hash>` Job and apply the manifests), which puts the stack's policies back.",
+    },
+  ],
+};
+
+export const ELASTICSEARCH_THREAD_POOL_REJECTIONS_RUNBOOK: AlertRunbook = {
+  meaning: `An Elasticsearch node's \`write\` or \`search\` thread pool has rejected requests for 10 minutes (\`elasticsearch_thread_pool_rejected_count\`): its queue is full because the node cannot keep up. Rejected bulk writes come back as 429 and are retried by Logstash and Filebeat, so logs are late and their queues grow; rejected searches fail in Kibana, Grafana and the Jaeger UI.`,
+  check: [
+    {
+      text: 'Which nodes and pools, queued and rejected:',
+      elasticsearch: [
+        esGet(
+          '/_cat/thread_pool/write,search?v&h=node_name,name,active,queue,rejected,completed&s=node_name',
+        ),
+      ],
+    },
+    {
+      text: 'Whether one node takes more than its share (hot shards on it), and its CPU, heap and disk:',
+      elasticsearch: [NODE_STATS, esGet('/_cat/allocation?v')],
+    },
+  ],
+  fix: [
+    {
+      text: 'Spread the load: shards of the busiest write indices all on one node can be moved with `_cluster/reroute`, or the next rollover gets more primaries.',
+    },
+    {
+      text: 'The cluster is simply too small for the ingest rate: add data nodes (`elasticsearch.data.replicas`) or give them more CPU; meanwhile Logstash keeps the backlog in its queue.',
+    },
+    {
+      text: 'Searches: find expensive ones (Kibana dashboards over long ranges, wildcard queries) in the slow log, and shorten their range.',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_CIRCUIT_BREAKER_TRIPPED_RUNBOOK: AlertRunbook = {
+  meaning: `An Elasticsearch circuit breaker tripped in the last 5 minutes (\`elasticsearch_breakers_tripped\`, label \`breaker\`): a request would have taken more heap than the breaker allows, so Elasticsearch refused it with 429 \`circuit_breaking_exception\` instead of running out of memory. \`parent\` means the heap as a whole is full (\`ElasticsearchHeapHigh\`); \`fielddata\` an aggregation on a field not meant for it; \`request\` and \`in_flight_requests\` very large searches or bulk requests.`,
+  check: [
+    {
+      text: 'Which breaker and node, its limit and its current estimate:',
+      elasticsearch: [esGet('/_nodes/stats/breaker?filter_path=nodes.*.name,nodes.*.breakers')],
+    },
+    {
+      text: 'Over time:',
+      promql: 'sum by (name, breaker) (increase(elasticsearch_breakers_tripped[1h]))',
+    },
+  ],
+  fix: [
+    {
+      text: '`parent`: relieve the heap, see `ElasticsearchHeapHigh`.',
+    },
+    {
+      text: '`fielddata`: clear it (`POST /_cache/clear?fielddata=true`) and find the visualization that aggregates a text field; use its keyword sub-field instead.',
+    },
+    {
+      text: "`in_flight_requests` from bulk writes: Logstash's batches are too large for the node; lower `logstash.pipelineWorkers` or the batch size, or add data nodes.",
+    },
+  ],
+};
+
+export const ELASTICSEARCH_GC_TIME_HIGH_RUNBOOK: AlertRunbook = {
+  meaning: `An Elasticsearch node has spent a large share of its time in garbage collection for 15 minutes (\`elasticsearch_jvm_gc_collection_seconds_sum\`). While the JVM collects, the node does nothing else: bulk and search requests stall, and long pauses make the master drop the node from the cluster. Nearly always the heap is too full for what the node holds.`,
+  check: [
+    {
+      text: 'Time in GC per node and collector, next to the heap:',
+      promql: 'sum by (name, gc) (rate(elasticsearch_jvm_gc_collection_seconds_sum[5m]))',
+    },
+    {
+      text: 'The heap and what holds it:',
+      elasticsearch: [NODE_STATS],
+    },
+  ],
+  fix: [
+    {
+      text: 'Follow `ElasticsearchHeapHigh`: clear caches, lower the shard count, or give the nodes more memory.',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_INDEXING_LATENCY_HIGH_RUNBOOK: AlertRunbook = {
+  meaning: `Indexing on an Elasticsearch node has been slow for 15 minutes: the mean time per indexed document (\`elasticsearch_indices_indexing_index_time_seconds_total\` over \`index_total\`) is far above normal. Log ingestion falls behind, Logstash's queue grows and logs reach Kibana late. The usual causes are slow disks, merges and refreshes competing for I/O, a heap under pressure, or a mapping that grows with every document.`,
+  check: [
+    {
+      text: 'Per node, next to the indexing rate:',
+      promql: 'node:elasticsearch_indexing_seconds_per_doc:rate5m',
+    },
+    {
+      text: 'Disk I/O, merges and the hot threads of the slow node:',
+      elasticsearch: [
+        esGet('/_nodes/stats/indices/merge,refresh?filter_path=nodes.*.name,nodes.*.indices'),
+        esGet('/_nodes/hot_threads?threads=3'),
+      ],
+    },
+  ],
+  fix: [
+    {
+      text: 'Heap pressure: see `ElasticsearchHeapHigh`. Disk saturated: a storage class with more IOPS, or more data nodes to spread the writes.',
+    },
+    {
+      text: 'Mapping explosion (field count growing): find the sender that invents field names and reshape them in a Logstash filter.',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_SEARCH_LATENCY_HIGH_RUNBOOK: AlertRunbook = {
+  meaning: `Searches on an Elasticsearch node have been slow for 15 minutes: the mean time of a query phase (\`elasticsearch_indices_search_query_time_seconds\` over \`search_query_total\`) is far above normal. Kibana, Grafana's log panels and the Jaeger UI are slow or time out. Log ingestion is not affected unless the same node is also short of CPU or heap.`,
+  check: [
+    {
+      text: 'Per node:',
+      promql: 'node:elasticsearch_search_seconds_per_query:rate5m',
+    },
+    {
+      text: 'What runs now (long-running searches, with their source) and the hot threads:',
+      elasticsearch: [
+        esGet('/_tasks?actions=*search*&detailed=true&group_by=parents'),
+        esGet('/_nodes/hot_threads?threads=3'),
+      ],
+    },
+  ],
+  fix: [
+    {
+      text: 'Cancel a runaway search (`POST /_tasks/<task id>/_cancel`) and shorten the time range of the dashboard that sent it.',
+    },
+    {
+      text: 'Heap or CPU short: see `ElasticsearchHeapHigh`, or add data nodes.',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_EXPORTER_DOWN_RUNBOOK: AlertRunbook = {
+  meaning: `Prometheus has had no series from the Elasticsearch exporter for 10 minutes (\`elasticsearch_node_stats_up\` absent). Every Elasticsearch alert reads the exporter's metrics, so none of them can fire: a red cluster or a full disk goes unnoticed. The exporter's Deployment is gone, its pod does not start, or Prometheus does not scrape it (its scrape annotations).`,
+  check: [
+    {
+      text: 'The exporter pod and its events:',
+      shell:
+        'kubectl -n observability get deploy,pods -l app.kubernetes.io/name=elasticsearch-exporter\nkubectl -n observability describe pod -l app.kubernetes.io/name=elasticsearch-exporter | tail -20',
+    },
+    {
+      text: 'Whether Prometheus has the target:',
+      promql: 'up{namespace="observability", pod=~"elasticsearch-exporter.*"}',
+    },
+  ],
+  fix: [
+    {
+      text: 'Apply the manifests again if the Deployment is gone; a crashing pod, see its log and `KubePodCrashLooping`.',
+    },
+    {
+      text: 'Target missing while the pod runs: check its `prometheus.io/scrape` and `prometheus.io/port` annotations and that the NetworkPolicy lets Prometheus reach port 9114.',
+    },
+  ],
+};
+
+export const ELASTICSEARCH_EXPORTER_UNREACHABLE_RUNBOOK: AlertRunbook = {
+  meaning: `The Elasticsearch exporter runs and is scraped, but has failed to read Elasticsearch for 5 minutes (\`elasticsearch_clusterinfo_up\` or \`elasticsearch_node_stats_up\` at 0). The Elasticsearch alerts see no fresh data: Elasticsearch is down or unreachable from the exporter, or it refuses the exporter's user or CA.`,
+  check: [
+    {
+      text: "The exporter's log names the error (connection refused, 401/403, x509):",
+      shell: EXPORTER_LOGS,
+    },
+    {
+      text: 'Elasticsearch itself:',
+      shell: ES_PODS,
+      elasticsearch: [esGet('/_cluster/health?filter_path=status,number_of_nodes')],
+    },
+  ],
+  fix: [
+    {
+      text: "401: the exporter user's password differs from its Secret; apply the manifests so the `elasticsearch-users-<hash>` Job sets it again, then restart the exporter. 403: the user lacks a privilege its flags need (the same Job grants them).",
+      shell: 'kubectl -n observability rollout restart deploy/elasticsearch-exporter',
+    },
+    {
+      text: 'x509: the CA mounted in the exporter is not the one that signed the HTTP certificate (after a certificate rotation); restart the exporter so it mounts the current one.',
+    },
+  ],
+};

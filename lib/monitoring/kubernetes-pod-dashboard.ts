@@ -1,5 +1,5 @@
 import { dashboardModel, labelValuesVariable, timeseriesPanel } from '../grafana/dashboard-panels';
-import { podLogsLink } from './kubernetes-dashboard-links';
+import { podLogsLink } from './dashboard-links';
 import { CADVISOR_JOB, KubernetesRecords as R } from './kubernetes-recording-rules';
 
 const POD = 'namespace=~"$namespace",pod=~"$pod"';

@@ -1,5 +1,5 @@
 import { dashboardModel, labelValuesVariable, timeseriesPanel } from '../grafana/dashboard-panels';
-import { podLogsLink } from './kubernetes-dashboard-links';
+import { podLogsLink } from './dashboard-links';
 import { KubernetesRecords as R } from './kubernetes-recording-rules';
 
 const SELECTED = 'namespace=~"$namespace",workload_type=~"$workload_type",workload=~"$workload"';

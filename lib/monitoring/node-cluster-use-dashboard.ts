@@ -1,5 +1,5 @@
 import { dashboardModel, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
-import { nodeLogsLink } from './nodes-dashboard';
+import { nodeLogsLink } from './dashboard-links';
 
 const RATIO = { unit: 'percentunit', min: 0, max: 1 } as const;
 const WARN_AT = [

@@ -1,48 +1,12 @@
 import {
   dashboardModel,
   labelValuesVariable,
-  PanelLink,
   statPanel,
   timeseriesPanel,
 } from '../grafana/dashboard-panels';
-import { DatasourceUids } from '../grafana/grafana-config';
+import { nodeLogsLink } from './dashboard-links';
 
 const NODE = 'node=~"$node"';
-
-/**
- * A data link to the logs of a series' node: Grafana Explore on the Elasticsearch data source,
- * filtered by Filebeat's `kubernetes.node.name`, over the dashboard's time range. The link
- * variables stay unencoded so that Grafana fills them in.
- */
-export function nodeLogsLink(): PanelLink {
-  const tokens = {
-    __NODE__: '${__field.labels.node:percentencode}',
-    __FROM__: '${__from}',
-    __TO__: '${__to}',
-  };
-  const pane = {
-    logs: {
-      datasource: DatasourceUids.elasticsearch,
-      queries: [
-        {
-          refId: 'A',
-          datasource: { type: 'elasticsearch', uid: DatasourceUids.elasticsearch },
-          query: 'kubernetes.node.name:"__NODE__"',
-          metrics: [{ id: '1', type: 'logs' }],
-          bucketAggs: [],
-          timeField: '@timestamp',
-        },
-      ],
-      range: { from: '__FROM__', to: '__TO__' },
-    },
-  };
-  let panes = encodeURIComponent(JSON.stringify(pane));
-  for (const [token, variable] of Object.entries(tokens)) panes = panes.split(token).join(variable);
-  return {
-    title: 'Logs of node ${__field.labels.node}',
-    url: `/explore?schemaVersion=1&orgId=1&panes=${panes}`,
-  };
-}
 
 /**
  * The `nodes` dashboard: each node's CPU, load, memory, disk IO, file systems and network, on

@@ -591,10 +591,20 @@ export class ObservabilityStack extends Chart {
                       staleAfter: setup.snapshotLifecycle.staleAfter,
                     }
                   : undefined,
+              nodes: this.elasticsearch.nodeGroups.reduce((sum, g) => sum + g.replicas, 0),
+              // Only when the exporter reads ILM: the rule's metric comes from nowhere else.
+              ilm: this.elasticsearchExporter.ilm,
             }),
           ]
         : []),
-      ...(logstash ? [logstashMixin(context, { deadLetterQueue: logstash.deadLetterQueue })] : []),
+      ...(logstash
+        ? [
+            logstashMixin(context, {
+              deadLetterQueue: logstash.deadLetterQueue,
+              persistentQueue: logstash.persistentQueue,
+            }),
+          ]
+        : []),
       ...(this.filebeat.metricsPort !== undefined ? [filebeatMixin(context)] : []),
       jaegerMixin(context),
       prometheusMixin(context),

@@ -57,10 +57,13 @@ const TEMPLATE_SAMPLES: Readonly<Record<string, readonly [string, string]>> = {
   service: ['checkout', 'payments-api'],
   node: ['ip-10-0-1-23.eu-west-1.compute.internal', 'worker-2'],
   namespace: ['shop', 'kube-system'],
-  pod: ['api-7d9f8c6b5-x2k4q', 'elasticsearch-data-0'],
+  pod: ['api-7d9f8c6b5-x2k4q', 'logstash-0'],
   workload_type: ['deployment', 'statefulset'],
   workload: ['api', 'elasticsearch-data'],
   persistentvolumeclaim: ['data-elasticsearch-data-0', 'storage-prometheus-0'],
+  // Elasticsearch node names (the elasticsearch dashboard) and Logstash pipelines.
+  name: ['elasticsearch-data-0', 'elasticsearch-master-1'],
+  pipeline: ['main', 'dead-letters'],
 };
 
 /** Which values of the template variables are selected: All, one value, or two values. */
