@@ -1,6 +1,7 @@
 import { AlertRunbook } from '../prometheus/alert-runbook';
 
-const AMTOOL =
+/** amtool in an Alertmanager pod, against its own API. */
+export const AMTOOL =
   'kubectl -n observability exec statefulset/alertmanager -c alertmanager -- amtool --alertmanager.url=http://localhost:9093';
 
 export const ALERTMANAGER_NOTIFICATIONS_FAILING_RUNBOOK: AlertRunbook = {

@@ -1,5 +1,6 @@
 import {
   dashboardModel,
+  GridPos,
   labelValuesVariable,
   statPanel,
   timeseriesPanel,
@@ -7,6 +8,34 @@ import {
 import { podLogsLink } from './dashboard-links';
 
 const NODE = 'name=~"$name"';
+
+/** A stat of each cluster's health colour (0 green, 1 yellow, 2 red), here and on `stack-health`. */
+export function elasticsearchHealthPanel(id: number, title: string, gridPos: GridPos): object {
+  return statPanel(
+    id,
+    title,
+    gridPos,
+    [
+      {
+        // The exporter sets the gauge of the current colour to 1 and the others to 0.
+        expr: 'max by (cluster) (elasticsearch_cluster_health_status{color="yellow"}) + 2 * max by (cluster) (elasticsearch_cluster_health_status{color="red"})',
+        legendFormat: '{{cluster}}',
+      },
+    ],
+    {
+      unit: 'none',
+      thresholds: [
+        [1, 'yellow'],
+        [2, 'red'],
+      ],
+      valueMappings: {
+        0: { text: 'green', color: 'green' },
+        1: { text: 'yellow', color: 'yellow' },
+        2: { text: 'red', color: 'red' },
+      },
+    },
+  );
+}
 
 /**
  * The `elasticsearch` dashboard, on the elasticsearch_exporter's metrics and the mixin's
@@ -23,30 +52,7 @@ export function elasticsearchDashboard(namespace: string): Record<string, unknow
     ['observability-stack', 'elasticsearch'],
     [labelValuesVariable('name', 'Node', 'elasticsearch_jvm_memory_max_bytes')],
     [
-      statPanel(
-        1,
-        'Cluster health',
-        { x: 0, y: 0, w: 6, h: 5 },
-        [
-          {
-            // 0 green, 1 yellow, 2 red: the exporter sets the gauge of the current colour to 1.
-            expr: 'max by (cluster) (elasticsearch_cluster_health_status{color="yellow"}) + 2 * max by (cluster) (elasticsearch_cluster_health_status{color="red"})',
-            legendFormat: '{{cluster}}',
-          },
-        ],
-        {
-          unit: 'none',
-          thresholds: [
-            [1, 'yellow'],
-            [2, 'red'],
-          ],
-          valueMappings: {
-            0: { text: 'green', color: 'green' },
-            1: { text: 'yellow', color: 'yellow' },
-            2: { text: 'red', color: 'red' },
-          },
-        },
-      ),
+      elasticsearchHealthPanel(1, 'Cluster health', { x: 0, y: 0, w: 6, h: 5 }),
       statPanel(
         2,
         'Nodes (data nodes)',

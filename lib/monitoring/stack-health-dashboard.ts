@@ -1,4 +1,5 @@
 import { dashboardModel, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
+import { elasticsearchHealthPanel } from './elasticsearch-dashboard';
 
 /** Which optional components the stack runs: panels on the metrics of one it does not are left out. */
 export interface StackHealthDashboardOptions {
@@ -51,30 +52,7 @@ export function stackHealthDashboard(
       ],
       { unit: 'short', thresholds: [[1, 'red']] },
     ),
-    statPanel(
-      3,
-      'Elasticsearch cluster health',
-      { x: 8, y: 0, w: 6, h: 6 },
-      [
-        {
-          // The exporter sets the gauge of the current colour to 1 and the others to 0: 0 green, 1 yellow, 2 red.
-          expr: 'max by (cluster) (elasticsearch_cluster_health_status{color="yellow"}) + 2 * max by (cluster) (elasticsearch_cluster_health_status{color="red"})',
-          legendFormat: '{{cluster}}',
-        },
-      ],
-      {
-        unit: 'none',
-        thresholds: [
-          [1, 'yellow'],
-          [2, 'red'],
-        ],
-        valueMappings: {
-          0: { text: 'green', color: 'green' },
-          1: { text: 'yellow', color: 'yellow' },
-          2: { text: 'red', color: 'red' },
-        },
-      },
-    ),
+    elasticsearchHealthPanel(3, 'Elasticsearch cluster health', { x: 8, y: 0, w: 6, h: 6 }),
     timeseriesPanel(
       4,
       'Targets up per job',

@@ -1,7 +1,5 @@
 import { AlertRunbook } from '../prometheus/alert-runbook';
-
-const AMTOOL =
-  'kubectl -n observability exec statefulset/alertmanager -c alertmanager -- amtool --alertmanager.url=http://localhost:9093';
+import { AMTOOL } from './alertmanager-runbooks';
 
 export const OBSERVABILITY_COMPONENT_DOWN_RUNBOOK: AlertRunbook = {
   meaning: `A scrape target in the stack's own namespaces (\`observability\`, \`observability-agents\`) has been down for \`alerts.targetDownFor\` (default 5 minutes): \`up == 0\`. The \`pod\` and \`job\` labels say which: the Elasticsearch exporter (9114), a Logstash or Filebeat exporter sidecar (9198, 9479), Alertmanager (9093), node-exporter (9100), Jaeger (8888), Grafana (3000) or a sign-in proxy (44180). Either the component is down, so logs, metrics, traces or notifications may be lost, or only its metrics are, so every alert on them is blind. Prometheus itself (job \`prometheus\`) and kube-state-metrics carry no namespace label and are not covered here: the \`Watchdog\` and \`TargetDown\` are.`,
