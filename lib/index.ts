@@ -170,11 +170,16 @@ export type {
 } from './filebeat/log-processing';
 
 // Prometheus, its exporters and alert rules.
-export { Prometheus } from './prometheus/prometheus';
-export type { PrometheusProps, PrometheusRetention } from './prometheus/prometheus';
+export { Prometheus, PROMETHEUS_SECRETS_DIR } from './prometheus/prometheus';
+export type {
+  PrometheusProps,
+  PrometheusRetention,
+  PrometheusSecretFile,
+} from './prometheus/prometheus';
 export type { IPrometheus } from './prometheus/prometheus-reference';
 export {
   APPLICATIONS_PEER,
+  CLUSTER_DNS_PEER,
   KubernetesSdRole,
   NODES_PEER,
   RelabelAction,
@@ -184,6 +189,7 @@ export type {
   PrometheusRuleGroup,
   RelabelConfig,
   ScrapeJob,
+  ScrapeTlsConfig,
 } from './prometheus/prometheus-config';
 export { AlertName, AlertSeverity, DEFAULT_RUNBOOK_BASE_URL } from './prometheus/alert-rules';
 export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
@@ -203,6 +209,9 @@ export {
   alertmanagerMixin,
   applicationsMixin,
   applyMixins,
+  ControlPlaneAlert,
+  controlPlaneMixin,
+  controlPlaneSecretFiles,
   elasticsearchMixin,
   filebeatMixin,
   jaegerMixin,
@@ -213,7 +222,11 @@ export {
   stackMixin,
 } from './monitoring';
 export type {
+  ControlPlaneComponentOptions,
+  ControlPlaneMixinOptions,
   ElasticsearchMixinOptions,
+  EtcdClientCertificateRef,
+  EtcdMonitoringOptions,
   LogstashMixinOptions,
   MixinContext,
   MixinDashboard,

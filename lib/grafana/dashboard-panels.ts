@@ -42,6 +42,16 @@ export interface PanelOptions {
   >;
   /** Timeseries panels: stack the series. @default false */
   readonly stacked?: boolean;
+  /** Data links of the panel's values (`fieldConfig.defaults.links`), such as to logs in Explore. @default - none */
+  readonly links?: readonly DataLink[];
+}
+
+/** A Grafana data link: a title and a URL that may use `${__field.labels.<name>}` and `${__url_time_range}`. */
+export interface DataLink {
+  readonly title: string;
+  readonly url: string;
+  /** Open in a new tab. @default false */
+  readonly targetBlank?: boolean;
 }
 
 const REF_IDS = 'ABCDEFGHIJ';
@@ -67,6 +77,7 @@ function fieldDefaults(options: PanelOptions): Record<string, unknown> {
     max: options.max,
     thresholds: { mode: 'absolute', steps },
     mappings: options.valueMappings ? [{ type: 'value', options: options.valueMappings }] : [],
+    ...(options.links ? { links: options.links.map((l) => ({ ...l })) } : {}),
   };
 }
 

@@ -26,6 +26,12 @@ import {
 } from './prometheus-config';
 import { IPrometheus } from './prometheus-reference';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
+import {
+  SecretFilesMount,
+  secretFilesMount,
+  SecretKeyRef,
+  validateSecretRef,
+} from '../core/secrets';
 
 /** How long Prometheus keeps samples (`--storage.tsdb.retention.*`). */
 export interface PrometheusRetention {
@@ -89,7 +95,29 @@ export interface PrometheusProps extends ComponentProps {
    * there (`generatorURL`). The stack sets it from `access`. @default - the pod's own address
    */
   readonly externalUrl?: string;
+  /**
+   * Secret keys mounted as read-only files in {@link PROMETHEUS_SECRETS_DIR} (one projected
+   * volume, mode 0440), for the TLS client certificates of scrape jobs (`ScrapeJob.tlsConfig`,
+   * such as etcd's): the values never enter the manifests. Each Secret is recorded in
+   * `externalSecrets` with its purpose.
+   * @default - none
+   */
+  readonly secretFiles?: readonly PrometheusSecretFile[];
 }
+
+/** A Secret key Prometheus reads as a file: `<PROMETHEUS_SECRETS_DIR>/<file>`. */
+export interface PrometheusSecretFile {
+  /** The Secret key, in Prometheus' namespace. */
+  readonly ref: SecretKeyRef;
+  /** The file name in {@link PROMETHEUS_SECRETS_DIR}, such as `etcd-client.crt`. */
+  readonly file: string;
+  /** What it is for, listed in `externalSecrets`. */
+  readonly purpose: string;
+}
+
+/** Where `PrometheusProps.secretFiles` are mounted in the Prometheus pods. */
+export const PROMETHEUS_SECRETS_DIR = '/etc/prometheus-secrets';
+const SECRET_FILE_NAME = /^[a-zA-Z0-9][-._a-zA-Z0-9]*$/;
 
 const PORT = 9090;
 const CONFIG_DIR = '/etc/prometheus';
@@ -114,6 +142,8 @@ interface PrometheusPod {
   readonly headlessName: string;
   readonly resources: ContainerResources;
   readonly spread: Spread;
+  /** The volume of `secretFiles`, if any. */
+  readonly secrets?: SecretFilesMount;
 }
 
 /**
@@ -167,6 +197,7 @@ export class Prometheus extends Component implements IPrometheus {
     for (const job of props.scrapeJobs ?? []) this.addScrapeJob(job);
     for (const group of props.rules ?? []) this.addRuleGroup(group);
 
+    const secrets = this.secretFilesMount(props.secretFiles ?? []);
     const serviceAccountName = this.addServiceAccount();
     this.clusterRoleName = this.addDiscoveryRbac(serviceAccountName);
     // Rendered at synth time, so jobs, rules and Alertmanagers added after construction are included.
@@ -176,7 +207,13 @@ export class Prometheus extends Component implements IPrometheus {
     });
     const headlessName = `${this.name}-headless`;
     this.endpoint = this.addServices(headlessName);
-    this.addStatefulSet(props.externalUrl, { serviceAccountName, headlessName, resources, spread });
+    this.addStatefulSet(props.externalUrl, {
+      serviceAccountName,
+      headlessName,
+      resources,
+      spread,
+      secrets,
+    });
   }
 
   /**
@@ -479,6 +516,7 @@ export class Prometheus extends Component implements IPrometheus {
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'data', mountPath: DATA_DIR },
+        ...(pod.secrets ? [pod.secrets.volumeMount] : []),
       ],
       runAsUser: UID,
     });
@@ -495,7 +533,10 @@ export class Prometheus extends Component implements IPrometheus {
           serviceAccountName: pod.serviceAccountName,
           automountServiceAccountToken: true,
           containers: [container],
-          volumes: [{ name: 'config', configMap: { name: this.configMapName } }],
+          volumes: [
+            { name: 'config', configMap: { name: this.configMapName } },
+            ...(pod.secrets ? [pod.secrets.volume] : []),
+          ],
           annotations: {
             'checksum/config': Lazy.any({ produce: () => configChecksum(this.renderConfigData()) }),
           },
@@ -516,6 +557,37 @@ export class Prometheus extends Component implements IPrometheus {
       },
     });
     this.addDisruptionBudget('pdb', this.name, 'server', this.replicas);
+  }
+
+  /** `secretFiles` as one projected volume, each Secret recorded; undefined without any. */
+  private secretFilesMount(files: readonly PrometheusSecretFile[]): SecretFilesMount | undefined {
+    if (files.length === 0) return undefined;
+    const names = new Set<string>();
+    files.forEach((f, i) => {
+      const prop = `secretFiles[${i}]`;
+      validateSecretRef(this, `${prop}.ref`, f.ref);
+      if (typeof f.file !== 'string' || !SECRET_FILE_NAME.test(f.file)) {
+        invalidProp(
+          this,
+          `${prop}.file`,
+          f.file,
+          'is not a file name',
+          "use letters, digits, '-', '.' and '_', such as 'etcd-client.crt'",
+        );
+      }
+      if (names.has(f.file)) {
+        invalidProp(
+          this,
+          `${prop}.file`,
+          f.file,
+          'is the name of two secret files',
+          'give each Secret key its own file name',
+        );
+      }
+      names.add(f.file);
+      this.recordExternalSecret({ name: f.ref.name, keys: [f.ref.key], purpose: f.purpose });
+    });
+    return secretFilesMount('secrets', PROMETHEUS_SECRETS_DIR, files);
   }
 
   /** Read-only discovery of scrape targets: no Secrets, no wildcards. */

@@ -47,6 +47,9 @@ import {
   alertmanagerMixin,
   applicationsMixin,
   applyMixins,
+  ControlPlaneMixinOptions,
+  controlPlaneMixin,
+  controlPlaneSecretFiles,
   elasticsearchMixin,
   filebeatMixin,
   jaegerMixin,
@@ -212,6 +215,15 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * @default - the defaults of AlertRulesProps
    */
   readonly alerts?: AlertRulesProps;
+  /**
+   * Monitoring of the cluster's control plane: the API server and CoreDNS always (their
+   * scrape jobs, alerts and the `apiserver` and `coredns` dashboards), and on a self-managed
+   * cluster, etcd (with a client certificate from a Secret you name), kube-scheduler and
+   * kube-controller-manager, each off unless set: managed clusters (EKS, GKE, AKS) do not
+   * expose them. `false` leaves the whole control plane unwatched.
+   * @default - the API server and CoreDNS only
+   */
+  readonly controlPlane?: ControlPlaneMixinOptions | false;
   /**
    * NetworkPolicies in both namespaces: deny by default, then DNS and exactly the flows
    * the wiring declares. `false` for none (a CNI without NetworkPolicy support, or your
@@ -536,6 +548,11 @@ export class ObservabilityStack extends Chart {
         props.prometheus?.externalUrl,
       ),
       alertmanager: this.alertmanager,
+      // etcd's client certificate, for the control-plane mixin's etcd job.
+      secretFiles: [
+        ...(props.prometheus?.secretFiles ?? []),
+        ...(props.controlPlane ? controlPlaneSecretFiles(props.controlPlane, this) : []),
+      ],
     });
     return prometheus;
   }
@@ -580,6 +597,9 @@ export class ObservabilityStack extends Chart {
       jaegerMixin(context),
       prometheusMixin(context),
       alertmanagerMixin(context),
+      ...(props.controlPlane === false
+        ? []
+        : [controlPlaneMixin(context, props.controlPlane ?? {})]),
     ];
     applyMixins(this, mixins, { prometheus: this.prometheus, grafana: this.grafana });
     return mixins;
