@@ -33,6 +33,28 @@ export function synthEnvironment(env: EnvironmentName): {
   return result;
 }
 
+let everyOptIn: { stack: ObservabilityStack; objects: KubeObject[] } | undefined;
+
+/**
+ * The prod environment with every opt-in that adds scrape jobs and rules turned on (the control
+ * plane's etcd, kube-scheduler and kube-controller-manager, off in every bundled environment),
+ * synthesized once per test file.
+ */
+export function synthEveryOptIn(): { stack: ObservabilityStack; objects: KubeObject[] } {
+  if (!everyOptIn) {
+    const stack = new ObservabilityStack(Testing.app(), 'observability', {
+      ...environmentProfile('prod'),
+      controlPlane: {
+        etcd: { clientCertificate: { secretName: 'etcd-client' } },
+        scheduler: true,
+        controllerManager: { insecureSkipVerify: true },
+      },
+    });
+    everyOptIn = { stack, objects: Testing.synth(stack) as KubeObject[] };
+  }
+  return everyOptIn;
+}
+
 /** The pod template of a workload object, if it is one. */
 export function podTemplateOf(object: KubeObject): any | undefined {
   switch (object.kind) {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { ENVIRONMENTS } from '../support/environments';
+import { ENVIRONMENTS, synthEveryOptIn } from '../support/environments';
 import {
   describeRun,
   PROMTOOL_ENV,
@@ -47,6 +47,41 @@ describe.each(ENVIRONMENTS)('%s: promtool', (env) => {
 
   test('check rules passes on every rules file', () => {
     expect(files.ruleFiles.length).toBeGreaterThan(0);
+    for (const ruleFile of files.ruleFiles) {
+      const { result, text } = promtool(['check', 'rules', '--lint-fatal', ruleFile]);
+      expect({ status: result.status, text }).toEqual({
+        status: 0,
+        text: expect.stringMatching(/SUCCESS: [1-9]\d* rules found/),
+      });
+    }
+  });
+});
+
+describe('prod with every control-plane opt-in: promtool', () => {
+  const files = writeMetricsConfigs({ name: 'every-opt-in', ...synthEveryOptIn() });
+
+  test('check config passes with the etcd, kube-scheduler and kube-controller-manager jobs', () => {
+    const { result, text } = promtool(['check', 'config', '--lint-fatal', files.prometheusConfig]);
+    expect({ status: result.status, text }).toEqual({
+      status: 0,
+      text: expect.stringContaining('SUCCESS'),
+    });
+    expect(result.stdout).not.toMatch(/FAILED|WARNING/);
+    const jobs = parse(fs.readFileSync(files.prometheusVerbatim, 'utf8')).scrape_configs.map(
+      (j: { job_name: string }) => j.job_name,
+    );
+    expect(jobs).toEqual(
+      expect.arrayContaining([
+        'apiserver',
+        'coredns',
+        'etcd',
+        'kube-scheduler',
+        'kube-controller-manager',
+      ]),
+    );
+  });
+
+  test('check rules passes on every rules file', () => {
     for (const ruleFile of files.ruleFiles) {
       const { result, text } = promtool(['check', 'rules', '--lint-fatal', ruleFile]);
       expect({ status: result.status, text }).toEqual({

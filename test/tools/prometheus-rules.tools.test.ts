@@ -24,16 +24,14 @@ import {
 } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { ObservabilityStack } from '../../lib';
-import { environmentProfile } from '../../stacks/environments';
 import {
   ENVIRONMENTS,
   EnvironmentName,
   find,
   KubeObject,
   synthEnvironment,
+  synthEveryOptIn,
 } from '../support/environments';
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -59,23 +57,9 @@ function renderedRules(env: EnvironmentName): string {
   return rulesOf(synthEnvironment(env).objects, `the ${env} environment`);
 }
 
-let allRules: string | undefined;
 /** The prod environment's rules with every opt-in that adds rules turned on. */
 function renderedAllRules(): string {
-  allRules ??= rulesOf(
-    Testing.synth(
-      new ObservabilityStack(Testing.app(), 'observability', {
-        ...environmentProfile('prod'),
-        controlPlane: {
-          etcd: { clientCertificate: { secretName: 'etcd-client' } },
-          scheduler: true,
-          controllerManager: true,
-        },
-      }),
-    ) as KubeObject[],
-    'the prod environment with every opt-in',
-  );
-  return allRules;
+  return rulesOf(synthEveryOptIn().objects, 'the prod environment with every opt-in');
 }
 
 /** The rule groups of both rule files the fixtures run against. */
