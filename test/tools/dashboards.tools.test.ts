@@ -18,7 +18,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { ENVIRONMENTS, synthEnvironment } from '../support/environments';
+import { ENVIRONMENTS, synthEnvironment, synthEveryOptIn } from '../support/environments';
 import { allPanels, panelTargets, provisionedDashboards } from '../support/grafana-dashboards';
 import {
   processLogs,
@@ -294,6 +294,8 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
       provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName),
     );
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
+      'apiserver',
+      'coredns',
       'infrastructure',
       'service-overview',
       'stack-health',
@@ -315,6 +317,17 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
         `${total('queries')} queries sent (each with its template variables at All, one and two values), ${total('variables')} variable queries`,
     );
   });
+});
+
+test('the dashboards of the opt-ins (prod with every control-plane opt-in) are valid PromQL too', async () => {
+  const { stack, objects } = synthEveryOptIn();
+  const dashboards = Object.values(
+    provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName),
+  ).filter((d) => d.uid === 'etcd');
+  expect(dashboards.map((d) => d.uid)).toEqual(['etcd']);
+  const [result] = await Promise.all(dashboards.map(checkDashboard));
+  expect(result.failures).toEqual([]);
+  expect(result.expressions).toBeGreaterThan(0);
 });
 
 describe('the check itself (negative cases)', () => {
