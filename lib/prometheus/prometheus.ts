@@ -585,8 +585,16 @@ export class Prometheus extends Component implements IPrometheus {
         );
       }
       names.add(f.file);
-      this.recordExternalSecret({ name: f.ref.name, keys: [f.ref.key], purpose: f.purpose });
     });
+    // One record per Secret, with its keys and each distinct purpose once.
+    for (const name of new Set(files.map((f) => f.ref.name))) {
+      const of = files.filter((f) => f.ref.name === name);
+      this.recordExternalSecret({
+        name,
+        keys: [...new Set(of.map((f) => f.ref.key))],
+        purpose: [...new Set(of.map((f) => f.purpose))].join('; '),
+      });
+    }
     return secretFilesMount('secrets', PROMETHEUS_SECRETS_DIR, files);
   }
 
