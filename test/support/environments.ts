@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { ObservabilityStack } from '../../lib';
 import { ENVIRONMENTS, EnvironmentName, environmentProfile } from '../../stacks/environments';
+import { OPT_INS } from '../../stacks/runbooks';
 
 export { ENVIRONMENTS };
 export type { EnvironmentName };
@@ -44,11 +45,7 @@ export function synthEveryOptIn(): { stack: ObservabilityStack; objects: KubeObj
   if (!everyOptIn) {
     const stack = new ObservabilityStack(Testing.app(), 'observability', {
       ...environmentProfile('prod'),
-      controlPlane: {
-        etcd: { clientCertificate: { secretName: 'etcd-client' } },
-        scheduler: true,
-        controllerManager: { insecureSkipVerify: true },
-      },
+      ...OPT_INS,
     });
     everyOptIn = { stack, objects: Testing.synth(stack) as KubeObject[] };
   }
