@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { ErrorScope, invalidProp } from '../core/errors';
 import { NetworkPeer } from '../core/network-flow';
 import { validateInteger } from '../core/names';
@@ -367,7 +368,7 @@ function resolveOptions(
  */
 export function controlPlaneSecretFiles(
   options: ControlPlaneMixinOptions,
-  scope: ErrorScope = 'controlPlaneSecretFiles',
+  scope: IConstruct | string = 'controlPlaneSecretFiles',
 ): PrometheusSecretFile[] {
   const { etcd } = resolveOptions(scope, options);
   if (!etcd) return [];
