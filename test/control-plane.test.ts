@@ -189,6 +189,22 @@ test('controlPlane: false leaves the control plane unwatched', () => {
   ).toEqual([]);
 });
 
+test('coredns: false leaves CoreDNS out (a cluster DNS that is not CoreDNS)', () => {
+  const { stack, objects } = synthStack({ controlPlane: { coredns: false } });
+  expect(job(objects, 'apiserver')).toBeDefined();
+  expect(job(objects, 'coredns')).toBeUndefined();
+  const rules = prometheusConfig(objects)
+    .rules.groups.filter((g: any) => g.name.startsWith('control-plane'))
+    .flatMap((g: any) => g.rules);
+  expect(rules.filter((r: any) => /coredns|CoreDns/.test(r.alert ?? r.record))).toEqual([]);
+  expect(rules.map((r: any) => r.alert)).toContain(ControlPlaneAlert.API_SERVER_DOWN);
+  expect(
+    stack.prometheus.networkFlows.filter((f) => f.purpose === 'scrapes (job coredns)'),
+  ).toEqual([]);
+  const dashboards = named(objects, 'ConfigMap', stack.grafana.dashboardsConfigMapName).data;
+  expect(Object.keys(dashboards)).not.toContain('coredns.json');
+});
+
 describe('every opt-in on', () => {
   const { stack, objects } = synthStack({
     controlPlane: {
@@ -321,6 +337,7 @@ describe('bad control-plane input is an error naming the prop', () => {
       { etcd: { ...ETCD!, port: 0 } },
       /'controlPlane\.etcd\.port' must be an integer between 1 and 65535, got 0/,
     ],
+    ['coredns: 0', { coredns: 0 as any }, /'controlPlane\.coredns' must be a boolean, got 0/],
     [
       'a scheduler that is neither boolean nor object',
       { scheduler: 'yes' as any },

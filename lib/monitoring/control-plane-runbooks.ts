@@ -235,7 +235,7 @@ export const COREDNS_DOWN_RUNBOOK: AlertRunbook = {
   check: [COREDNS_PODS, DNS_FROM_A_POD],
   fix: [
     {
-      text: "Names resolve: only the scrape fails. The pods may use other labels (set `networkPolicies.dns` and check the job's relabelling) or not listen on 9153 (the `prometheus :9153` line of the Corefile).",
+      text: "Names resolve: only the scrape fails. The pods may not listen on 9153 (the `prometheus :9153` line of the Corefile), a NetworkPolicy in kube-system may refuse Prometheus, or the cluster DNS is not CoreDNS at all (GKE's kube-dns, Cloud DNS): then turn this part off with `controlPlane: { coredns: false }`.",
       shell: 'kubectl -n kube-system get configmap coredns -o yaml | grep prometheus',
     },
     {

@@ -96,6 +96,13 @@ export interface ControlPlaneComponentOptions {
  * do not expose them, so each is off unless set.
  */
 export interface ControlPlaneMixinOptions {
+  /**
+   * Watch CoreDNS (pods `k8s-app=kube-dns` in kube-system serving metrics on 9153). `false` where
+   * the cluster DNS is something else, such as GKE's kube-dns or Cloud DNS: `CoreDnsDown` would
+   * fire there for want of targets.
+   * @default true
+   */
+  readonly coredns?: boolean;
   /** Scrape etcd and add its alerts and dashboard. @default - off */
   readonly etcd?: EtcdMonitoringOptions;
   /** Scrape kube-scheduler (`KubeSchedulerDown`): `true` for the defaults. @default false */
@@ -282,6 +289,7 @@ const ETCD_FILES = { ca: 'etcd-ca.crt', cert: 'etcd-client.crt', key: 'etcd-clie
 
 /** `options` checked, with defaults; errors name `controlPlane.<prop>`. */
 interface ResolvedControlPlane {
+  readonly coredns: boolean;
   readonly etcd?: { readonly ref: Required<EtcdClientCertificateRef>; readonly port: number };
   readonly scheduler?: Required<ControlPlaneComponentOptions>;
   readonly controllerManager?: Required<ControlPlaneComponentOptions>;
@@ -354,7 +362,18 @@ function resolveOptions(
       port: validateInteger(scope, `${prefix}etcd.port`, options.etcd.port ?? 2379, 1, 65535),
     };
   }
+  const coredns = options.coredns ?? true;
+  if (typeof coredns !== 'boolean') {
+    invalidProp(
+      scope,
+      `${prefix}coredns`,
+      coredns,
+      'must be a boolean',
+      'leave it out to watch CoreDNS, or set false where the cluster DNS is not CoreDNS',
+    );
+  }
   return {
+    coredns,
     etcd,
     scheduler: component('scheduler', 10259),
     controllerManager: component('controllerManager', 10257),
@@ -386,7 +405,8 @@ export function controlPlaneSecretFiles(
  * about to expire, aggregated APIs, API clients failing) and CoreDNS (down, latency, SERVFAIL,
  * panics, its upstreams), with their scrape jobs and the `apiserver` and `coredns` dashboards;
  * on self-managed clusters, opt-in etcd, kube-scheduler and kube-controller-manager.
- * `options.etcd` needs the files of {@link controlPlaneSecretFiles} mounted in Prometheus.
+ * `options.etcd` needs the files of {@link controlPlaneSecretFiles} mounted in Prometheus;
+ * `options.coredns: false` leaves CoreDNS out where the cluster DNS is something else.
  */
 export function controlPlaneMixin(
   context: MixinContext,
@@ -514,6 +534,8 @@ export function controlPlaneMixin(
       description: `{{ $value | humanizePercentage }} of the Kubernetes API requests of {{ $labels.job }} {{ $labels.instance }}{{ if $labels.pod }} (pod {{ $labels.namespace }}/{{ $labels.pod }}){{ end }} failed (5xx or not sent) for 15 minutes, more than ${percent(CLIENT_ERROR_RATIO)}.`,
       runbook: runbooks.KUBE_CLIENT_ERRORS_RUNBOOK,
     }),
+  ];
+  const corednsAlerts: PrometheusRule[] = [
     alertRule(c, {
       alert: ControlPlaneAlert.COREDNS_DOWN,
       expr: `absent(up{${COREDNS}} == 1)`,
@@ -584,16 +606,19 @@ export function controlPlaneMixin(
     {
       name: 'control-plane-rules',
       interval: '1m',
-      rules: [...apiServerRecordingRules(), ...corednsRecordingRules()],
+      rules: [...apiServerRecordingRules(), ...(resolved.coredns ? corednsRecordingRules() : [])],
     },
     ...(optIn.records.length > 0
       ? [{ name: 'control-plane-etcd-rules', interval: '1m', rules: optIn.records }]
       : []),
-    { name: 'control-plane-alerts', rules: [...alerts, ...optIn.alerts] },
+    {
+      name: 'control-plane-alerts',
+      rules: [...alerts, ...(resolved.coredns ? corednsAlerts : []), ...optIn.alerts],
+    },
   ];
   const dashboards: MixinDashboard[] = [
     { name: 'apiserver', json: apiServerDashboard() },
-    { name: 'coredns', json: corednsDashboard() },
+    ...(resolved.coredns ? [{ name: 'coredns', json: corednsDashboard() }] : []),
     ...(resolved.etcd ? [{ name: 'etcd', json: etcdDashboard() }] : []),
   ];
   return {
@@ -771,7 +796,9 @@ function controlPlaneScrapeJobs(resolved: ResolvedControlPlane): ScrapeJob[] {
         { peer: NetworkPeer.external(KUBERNETES_API_PEER), ports: [{ port: 443 }, { port: 6443 }] },
       ],
     },
-    {
+  ];
+  if (resolved.coredns) {
+    jobs.push({
       jobName: 'coredns',
       kubernetesSd: { role: KubernetesSdRole.POD, namespaces: ['kube-system'] },
       relabelConfigs: [
@@ -795,8 +822,8 @@ function controlPlaneScrapeJobs(resolved: ResolvedControlPlane): ScrapeJob[] {
         { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
       ],
       networkTargets: [{ peer: NetworkPeer.external(CLUSTER_DNS_PEER), ports: [{ port: 9153 }] }],
-    },
-  ];
+    });
+  }
   if (resolved.etcd) {
     jobs.push({
       jobName: 'etcd',

@@ -220,7 +220,8 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * scrape jobs, alerts and the `apiserver` and `coredns` dashboards), and on a self-managed
    * cluster, etcd (with a client certificate from a Secret you name), kube-scheduler and
    * kube-controller-manager, each off unless set: managed clusters (EKS, GKE, AKS) do not
-   * expose them. `false` leaves the whole control plane unwatched.
+   * expose them. `coredns: false` leaves CoreDNS out (GKE's kube-dns is not CoreDNS);
+   * `false` leaves the whole control plane unwatched.
    * @default - the API server and CoreDNS only
    */
   readonly controlPlane?: ControlPlaneMixinOptions | false;
