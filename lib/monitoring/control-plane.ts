@@ -184,7 +184,7 @@ function apiServerRecordingRules(): PrometheusRule[] {
   }));
   const slow = BURN_RATE_WINDOWS.map((w) => ({
     record: slowRatio(w),
-    expr: `1 - sum by (verb_class) (${withVerbClass(`rate(apiserver_request_duration_seconds_bucket{${API},${SINGLE_OBJECT_VERBS},le="1"}[${w}])`)}) / sum by (verb_class) (${withVerbClass(`rate(apiserver_request_duration_seconds_count{${API},${SINGLE_OBJECT_VERBS}}[${w}])`)})`,
+    expr: `1 - sum by (verb_class) (${withVerbClass(`rate(apiserver_request_duration_seconds_bucket{${API},${SINGLE_OBJECT_VERBS},le="1.0"}[${w}])`)}) / sum by (verb_class) (${withVerbClass(`rate(apiserver_request_duration_seconds_count{${API},${SINGLE_OBJECT_VERBS}}[${w}])`)})`,
   }));
   return [
     ...rates,
