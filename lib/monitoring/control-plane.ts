@@ -116,7 +116,7 @@ const API_SERVER_SLO = 0.99;
 /** The share of requests that may fail: 1 %, rounded so that thresholds render as written. */
 const ERROR_BUDGET = Math.round((1 - API_SERVER_SLO) * 1e6) / 1e6;
 /** Windows of the API server's recorded rates and ratios (multi-window, multi-burn-rate alerts). */
-export const BURN_RATE_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
+const BURN_RATE_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 type Window = (typeof BURN_RATE_WINDOWS)[number];
 
 /**
@@ -169,7 +169,7 @@ const requests = (w: string) => `verb_class_code_class:apiserver_requests:rate${
 const errorRatio = (w: string) => `verb_class:apiserver_request_errors:ratio_rate${w}`;
 const slowRatio = (w: string) => `verb_class:apiserver_request_slow:ratio_rate${w}`;
 /** Recorded p99 of the API server's short requests per verb, resource and scope. */
-export const API_SERVER_P99 = 'verb_resource_scope:apiserver_request_duration_seconds:p99_rate5m';
+const API_SERVER_P99 = 'verb_resource_scope:apiserver_request_duration_seconds:p99_rate5m';
 
 /** The API server's recording rules: rates, error and slow ratios per window, availability, p99. */
 function apiServerRecordingRules(): PrometheusRule[] {
