@@ -153,10 +153,14 @@ function burnRate(budget: number, window: Window): number {
 const API = 'job="apiserver"';
 const READ_VERBS = 'GET|LIST';
 const WRITE_VERBS = 'POST|PUT|PATCH|DELETE|DELETECOLLECTION';
-/** Long-running requests (watches, exec, port-forward) have no meaningful duration or outcome. */
-const SHORT_VERBS = `verb=~"${READ_VERBS}|${WRITE_VERBS}"`;
+/**
+ * Requests on API resources, without long-running ones (watches, exec, port-forward have no
+ * meaningful duration or outcome). Health checks, metrics and discovery (no `resource`) are not
+ * the API's service: a starting API server answers its own /readyz with 500.
+ */
+const SHORT_VERBS = `resource!="",verb=~"${READ_VERBS}|${WRITE_VERBS}"`;
 /** Single-object reads and every write: the calls Kubernetes' SLOs expect within 1 s at the 99th percentile. */
-const SINGLE_OBJECT_VERBS = `verb=~"GET|${WRITE_VERBS}"`;
+const SINGLE_OBJECT_VERBS = `resource!="",verb=~"GET|${WRITE_VERBS}"`;
 const COREDNS = 'job="coredns"';
 const ETCD = 'job="etcd"';
 
