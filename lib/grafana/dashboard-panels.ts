@@ -42,16 +42,46 @@ export interface PanelOptions {
   >;
   /** Timeseries panels: stack the series. @default false */
   readonly stacked?: boolean;
-  /** Data links of the panel's values (`fieldConfig.defaults.links`), such as to logs in Explore. @default - none */
-  readonly links?: readonly DataLink[];
+  /**
+   * Data links of every value (`fieldConfig.defaults.links`), such as to the logs of the
+   * series' pod in Explore; the URL may use `${__field.labels.<label>}`. @default - none
+   */
+  readonly links?: readonly PanelLink[];
 }
 
-/** A Grafana data link: a title and a URL that may use `${__field.labels.<name>}` and `${__url_time_range}`. */
-export interface DataLink {
+/** A data link of a panel's values. */
+export interface PanelLink {
   readonly title: string;
+  /** Grafana-relative or absolute URL, with Grafana's data link variables. */
   readonly url: string;
   /** Open in a new tab. @default false */
   readonly targetBlank?: boolean;
+}
+
+/**
+ * A data link to Grafana Explore (the `panes` URL of Grafana 10 and later) on one data source
+ * with one query, over the panel's time range. `query` is the data source's query object without
+ * `refId` and `datasource`, such as `{ query: 'kubernetes.pod.name:"${__field.labels.pod}"' }` for
+ * Elasticsearch (Lucene) or `{ queryType: 'search', service: 'checkout' }` for Jaeger. Grafana's
+ * `${...}` variables stay unencoded in the URL, so that Grafana fills them in.
+ */
+export function exploreLink(
+  title: string,
+  datasource: { readonly type: string; readonly uid: string },
+  query: Readonly<Record<string, unknown>>,
+): PanelLink {
+  const panes = {
+    a: {
+      datasource: datasource.uid,
+      queries: [{ refId: 'A', datasource, ...query }],
+      range: { from: '${__from}', to: '${__to}' },
+    },
+  };
+  const encoded = encodeURIComponent(JSON.stringify(panes)).replace(
+    /%24%7B((?:[\w.]|%3A)+)%7D/g,
+    (_, name: string) => `\${${decodeURIComponent(name)}}`,
+  );
+  return { title, url: `/explore?schemaVersion=1&orgId=1&panes=${encoded}` };
 }
 
 const REF_IDS = 'ABCDEFGHIJ';
@@ -77,7 +107,15 @@ function fieldDefaults(options: PanelOptions): Record<string, unknown> {
     max: options.max,
     thresholds: { mode: 'absolute', steps },
     mappings: options.valueMappings ? [{ type: 'value', options: options.valueMappings }] : [],
-    ...(options.links ? { links: options.links.map((l) => ({ ...l })) } : {}),
+    ...(options.links
+      ? {
+          links: options.links.map((l) => ({
+            title: l.title,
+            url: l.url,
+            targetBlank: l.targetBlank ?? false,
+          })),
+        }
+      : {}),
   };
 }
 
