@@ -325,12 +325,12 @@ describe('bad control-plane input is an error naming the prop', () => {
     [
       'an invalid Secret name',
       { etcd: { clientCertificate: { secretName: 'Etcd_Client' } } },
-      /'controlPlane\.etcd\.clientCertificate\.name'/,
+      /'controlPlane\.etcd\.clientCertificate\.secretName'/,
     ],
     [
       'an empty key',
       { etcd: { clientCertificate: { secretName: 'etcd-client', keyKey: '' } } },
-      /'controlPlane\.etcd\.clientCertificate\.key' must name a key/,
+      /'controlPlane\.etcd\.clientCertificate\.keyKey' must name a key of the Secret, got '' \(give the key that holds it, or leave it out for 'tls\.key'\)/,
     ],
     [
       'port 0',

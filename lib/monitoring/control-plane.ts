@@ -1,8 +1,7 @@
 import { IConstruct } from 'constructs';
 import { ErrorScope, invalidProp } from '../core/errors';
 import { NetworkPeer } from '../core/network-flow';
-import { validateInteger } from '../core/names';
-import { validateSecretRef } from '../core/secrets';
+import { validateDnsLabel, validateInteger } from '../core/names';
 import { AlertSeverity, alertRule, percent } from '../prometheus/alert-rules';
 import {
   CLUSTER_DNS_PEER,
@@ -299,6 +298,11 @@ interface ResolvedControlPlane {
   readonly controllerManager?: Required<ControlPlaneComponentOptions>;
 }
 
+/** The keys of the etcd client certificate's Secret when not given (a `kubernetes.io/tls` Secret and its CA). */
+const DEFAULT_KEYS = { caKey: 'ca.crt', certKey: 'tls.crt', keyKey: 'tls.key' } as const;
+/** A Secret's data key. */
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
 /** Prefix of the prop names errors name: the stack's prop, and the option's shape. */
 const PREFIX = 'controlPlane.';
 
@@ -352,15 +356,23 @@ function resolveOptions(
     }
     const ref = {
       secretName: cert.secretName,
-      caKey: cert.caKey ?? 'ca.crt',
-      certKey: cert.certKey ?? 'tls.crt',
-      keyKey: cert.keyKey ?? 'tls.key',
+      caKey: cert.caKey ?? DEFAULT_KEYS.caKey,
+      certKey: cert.certKey ?? DEFAULT_KEYS.certKey,
+      keyKey: cert.keyKey ?? DEFAULT_KEYS.keyKey,
     };
-    for (const key of [ref.caKey, ref.certKey, ref.keyKey])
-      validateSecretRef(scope, `${prefix}etcd.clientCertificate`, {
-        name: ref.secretName,
-        key,
-      });
+    const prop = `${prefix}etcd.clientCertificate`;
+    validateDnsLabel(scope, `${prop}.secretName`, ref.secretName, 253);
+    for (const field of ['caKey', 'certKey', 'keyKey'] as const) {
+      if (typeof ref[field] !== 'string' || !SECRET_KEY.test(ref[field])) {
+        invalidProp(
+          scope,
+          `${prop}.${field}`,
+          ref[field],
+          'must name a key of the Secret',
+          `give the key that holds it, or leave it out for '${DEFAULT_KEYS[field]}'`,
+        );
+      }
+    }
     etcd = {
       ref,
       port: validateInteger(scope, `${prefix}etcd.port`, options.etcd.port ?? 2379, 1, 65535),
