@@ -292,7 +292,7 @@ describe('every opt-in on', () => {
     );
   });
 
-  test('the etcd rules, the down alerts and the etcd dashboard', () => {
+  test('the etcd rules, the down alerts and a dashboard per opt-in', () => {
     const { rules } = prometheusConfig(objects);
     const names = rules.groups.map((g: any) => g.name);
     expect(names).toEqual(expect.arrayContaining(['control-plane-etcd-rules']));
@@ -311,7 +311,9 @@ describe('every opt-in on', () => {
     ])
       expect(alerts).toContain(alert);
     const dashboards = named(objects, 'ConfigMap', stack.grafana.dashboardsConfigMapName).data;
-    expect(Object.keys(dashboards)).toContain('etcd.json');
+    expect(Object.keys(dashboards)).toEqual(
+      expect.arrayContaining(['etcd.json', 'kube-scheduler.json', 'kube-controller-manager.json']),
+    );
   });
 });
 

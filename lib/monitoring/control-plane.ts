@@ -17,6 +17,10 @@ import {
 import { PROMETHEUS_SECRETS_DIR, PrometheusSecretFile } from '../prometheus/prometheus';
 import { apiServerDashboard } from './apiserver-dashboard';
 import * as runbooks from './control-plane-runbooks';
+import {
+  kubeControllerManagerDashboard,
+  kubeSchedulerDashboard,
+} from './control-plane-components-dashboard';
 import { corednsDashboard } from './coredns-dashboard';
 import { etcdDashboard } from './etcd-dashboard';
 import { alertsOf, MixinContext, MixinDashboard, MonitoringMixin } from './mixin';
@@ -636,6 +640,10 @@ export function controlPlaneMixin(
     { name: 'apiserver', json: apiServerDashboard() },
     ...(resolved.coredns ? [{ name: 'coredns', json: corednsDashboard() }] : []),
     ...(resolved.etcd ? [{ name: 'etcd', json: etcdDashboard() }] : []),
+    ...(resolved.scheduler ? [{ name: 'kube-scheduler', json: kubeSchedulerDashboard() }] : []),
+    ...(resolved.controllerManager
+      ? [{ name: 'kube-controller-manager', json: kubeControllerManagerDashboard() }]
+      : []),
   ];
   return {
     name: 'control-plane',

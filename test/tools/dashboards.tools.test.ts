@@ -323,11 +323,15 @@ test('the dashboards of the opt-ins (prod with every control-plane opt-in) are v
   const { stack, objects } = synthEveryOptIn();
   const dashboards = Object.values(
     provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName),
-  ).filter((d) => d.uid === 'etcd');
-  expect(dashboards.map((d) => d.uid)).toEqual(['etcd']);
-  const [result] = await Promise.all(dashboards.map(checkDashboard));
-  expect(result.failures).toEqual([]);
-  expect(result.expressions).toBeGreaterThan(0);
+  ).filter((d) => ['etcd', 'kube-scheduler', 'kube-controller-manager'].includes(d.uid));
+  expect(dashboards.map((d) => d.uid).sort()).toEqual([
+    'etcd',
+    'kube-controller-manager',
+    'kube-scheduler',
+  ]);
+  const results = await Promise.all(dashboards.map(checkDashboard));
+  expect(results.flatMap((r) => r.failures)).toEqual([]);
+  for (const result of results) expect(result.expressions).toBeGreaterThan(0);
 });
 
 describe('the check itself (negative cases)', () => {
