@@ -180,8 +180,12 @@ export type {
 } from './filebeat/log-processing';
 
 // Prometheus, its exporters and alert rules.
-export { Prometheus } from './prometheus/prometheus';
-export type { PrometheusProps, PrometheusRetention } from './prometheus/prometheus';
+export { Prometheus, PROMETHEUS_SECRETS_DIR } from './prometheus/prometheus';
+export type {
+  PrometheusProps,
+  PrometheusRetention,
+  PrometheusSecretFile,
+} from './prometheus/prometheus';
 export type { IPrometheus } from './prometheus/prometheus-reference';
 export { REMOTE_WRITE_PEER } from './prometheus/remote-write';
 export type {
@@ -196,6 +200,7 @@ export {
   APPLICATIONS_PEER,
   DEFAULT_GLOBAL_SCRAPE_LIMITS,
   DEFAULT_POD_SCRAPE_LIMITS,
+  CLUSTER_DNS_PEER,
   KubernetesSdRole,
   NODES_PEER,
   RelabelAction,
@@ -206,6 +211,7 @@ export type {
   RelabelConfig,
   ScrapeJob,
   ScrapeLimits,
+  ScrapeTlsConfig,
 } from './prometheus/prometheus-config';
 export { AlertName, AlertSeverity, DEFAULT_RUNBOOK_BASE_URL } from './prometheus/alert-rules';
 export type { AlertRuleOptions, AlertRulesProps } from './prometheus/alert-rules';
@@ -228,6 +234,9 @@ export {
   applicationsMixin,
   applyMixins,
   ElasticsearchAlert,
+  ControlPlaneAlert,
+  controlPlaneMixin,
+  controlPlaneSecretFiles,
   elasticsearchMixin,
   ElasticsearchRecord,
   FilebeatAlert,
@@ -250,8 +259,12 @@ export {
   stackMixin,
 } from './monitoring';
 export type {
+  ControlPlaneComponentOptions,
+  ControlPlaneMixinOptions,
   ElasticsearchMixinOptions,
   KubernetesMixinOptions,
+  EtcdClientCertificateRef,
+  EtcdMonitoringOptions,
   LogstashMixinOptions,
   MixinContext,
   MixinDashboard,

@@ -9,6 +9,7 @@ import {
   LOG_ALERTS_GROUP,
   LogAlertSpec,
   ObservabilityStack,
+  ObservabilityStackProps,
   PrometheusRuleGroup,
   RunbookStep,
 } from '../lib';
@@ -53,9 +54,27 @@ export interface RunbookPage {
   readonly variants: AlertVariant[];
 }
 
-/** The rule groups of every bundled environment, as its ObservabilityStack builds them. */
+/**
+ * The opt-ins that add alerts no bundled environment has: the control plane's etcd,
+ * kube-scheduler and kube-controller-manager (self-managed clusters only).
+ */
+export const OPT_INS: Pick<ObservabilityStackProps, 'controlPlane'> = {
+  controlPlane: {
+    etcd: { clientCertificate: { secretName: 'etcd-client' } },
+    scheduler: true,
+    controllerManager: true,
+  },
+};
+
+/** The "environment" the pages of the opt-ins' alerts name. */
+export const OPT_INS_SOURCE = 'opt-in';
+
+/**
+ * The rule groups of every bundled environment, as its ObservabilityStack builds them, then
+ * the alerts only the opt-ins add (on the prod profile), under {@link OPT_INS_SOURCE}.
+ */
 export function environmentRuleSources(): RuleSource[] {
-  return ENVIRONMENTS.map((environment) => {
+  const environments = ENVIRONMENTS.map((environment) => {
     const stack = new ObservabilityStack(
       Testing.app(),
       'observability',
@@ -67,6 +86,16 @@ export function environmentRuleSources(): RuleSource[] {
       logAlerts: stack.logAlerting?.alerts ?? [],
     };
   });
+  const known = new Set(
+    environments.flatMap((e) => e.groups.flatMap((g) => g.rules.map((r) => r.alert))),
+  );
+  const optIns = new ObservabilityStack(Testing.app(), 'observability', {
+    ...environmentProfile('prod'),
+    ...OPT_INS,
+  }).prometheus.ruleGroups
+    .map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert && !known.has(r.alert)) }))
+    .filter((g) => g.rules.length > 0);
+  return [...environments, { environment: OPT_INS_SOURCE, groups: optIns }];
 }
 
 /** One alert of one environment, before the pages merge environments. */
@@ -201,8 +230,8 @@ export function renderRunbookIndex(pages: readonly RunbookPage[]): string {
     '# Runbooks',
     '',
     "One page per alert of the bundled environments' Prometheus rules and log alerts (rule group " +
-      `\`${LOG_ALERTS_GROUP}\`, run by ElastAlert 2 on the logs and sent to the same Alertmanager): ` +
-      'what the alert means, how ' +
+      `\`${LOG_ALERTS_GROUP}\`, run by ElastAlert 2 on the logs and sent to the same Alertmanager), ` +
+      `and of the alerts only opt-ins add (environment \`${OPT_INS_SOURCE}\`: \`controlPlane\` etcd, scheduler and controllerManager): what the alert means, how ` +
       "to confirm and diagnose it, how to fix or mitigate it. Each rule's `runbook_url` annotation " +
       `opens its page: \`alerts.runbookBaseUrl\` (default \`${DEFAULT_RUNBOOK_BASE_URL}\`) followed by ` +
       '`<alert>.md`; a team that hosts its own copy of these pages sets it to theirs.',

@@ -16,6 +16,7 @@ import {
   RUNBOOKS_INDEX,
   RuleSource,
   collectRunbookPages,
+  OPT_INS_SOURCE,
   environmentRuleSources,
   renderElasticsearchRequest,
   renderRunbookFiles,
@@ -303,6 +304,13 @@ describe('alertRule', () => {
   });
 });
 
-test('sources cover every bundled environment', () => {
-  expect(sources.map((s) => s.environment)).toEqual([...ENVIRONMENTS]);
+test('sources cover every bundled environment, then the alerts only opt-ins add', () => {
+  expect(sources.map((s) => s.environment)).toEqual([...ENVIRONMENTS, OPT_INS_SOURCE]);
+  const optIn = sources[sources.length - 1].groups.flatMap((g) => g.rules.map((r) => r.alert));
+  const bundled = new Set(
+    sources.slice(0, -1).flatMap((s) => s.groups.flatMap((g) => g.rules.map((r) => r.alert))),
+  );
+  expect(optIn.length).toBeGreaterThan(0);
+  expect(optIn.filter((a) => bundled.has(a))).toEqual([]);
+  expect(optIn).toContain('EtcdNoLeader');
 });

@@ -1,6 +1,7 @@
 export * from './mixin';
 export * from './alertmanager';
 export * from './applications';
+export * from './control-plane';
 export * from './elasticsearch';
 export * from './filebeat';
 export * from './jaeger';

@@ -4,7 +4,7 @@
  * Prometheus names, so they can be looked up in its configuration docs.
  */
 
-import { ExternalPeer, NetworkPeer, NetworkTarget } from '../core/network-flow';
+import { ExternalPeer, NetworkPeer, NetworkTarget, PodsSelector } from '../core/network-flow';
 import { AlertRunbook } from './alert-runbook';
 
 /** `global.scrape_interval` when `PrometheusProps.scrapeInterval` is not set (Prometheus' own default is 1m). */
@@ -26,6 +26,28 @@ export const NODES_PEER: ExternalPeer = {
 export const APPLICATIONS_PEER: ExternalPeer = {
   name: 'applications',
   address: { kind: 'pods', option: 'applications', default: { namespaceSelector: {} } },
+};
+
+/** The Kubernetes API server: control-plane IPs, which no label selects. */
+export const KUBERNETES_API_PEER: ExternalPeer = {
+  name: 'kubernetes-api',
+  address: {
+    kind: 'cidr',
+    option: 'kubernetesApiCidr',
+    portsOption: 'kubernetesApiPorts',
+  },
+};
+
+/** The cluster DNS pods while `networkPolicies.dns` is unset: CoreDNS as kubeadm, EKS, GKE and AKS label it. */
+export const CLUSTER_DNS_PODS: PodsSelector = {
+  namespaceSelector: { 'kubernetes.io/metadata.name': 'kube-system' },
+  podSelector: { 'k8s-app': 'kube-dns' },
+};
+
+/** The cluster DNS (CoreDNS), which every pod queries and Prometheus scrapes on its metrics port. */
+export const CLUSTER_DNS_PEER: ExternalPeer = {
+  name: 'cluster-dns',
+  address: { kind: 'pods', option: 'dns', default: CLUSTER_DNS_PODS },
 };
 
 /** Where the pod's service account token and cluster CA are mounted. */
@@ -153,6 +175,13 @@ export interface ScrapeJob extends ScrapeLimits {
   readonly serviceAccountAuth?: boolean;
   /** `tls_config.insecure_skip_verify`. @default false */
   readonly insecureSkipVerify?: boolean;
+  /**
+   * The rest of `tls_config`: files in the Prometheus pod (`PrometheusProps.secretFiles` mounts
+   * Secret keys as files) and the name the server's certificate must carry. A `caFile` here
+   * replaces the cluster CA of `serviceAccountAuth`.
+   * @default - none
+   */
+  readonly tlsConfig?: ScrapeTlsConfig;
   /** `relabel_configs`. @default - none */
   readonly relabelConfigs?: RelabelConfig[];
   /** `metric_relabel_configs`. @default - none */
@@ -163,6 +192,18 @@ export interface ScrapeJob extends ScrapeLimits {
    * @default - none
    */
   readonly networkTargets?: NetworkTarget[];
+}
+
+/** Files and names of a scrape job's `tls_config`. */
+export interface ScrapeTlsConfig {
+  /** `ca_file`: the CA that signed the server's certificate. @default - the system's CAs */
+  readonly caFile?: string;
+  /** `cert_file`: the client certificate, for servers that require one. @default - none */
+  readonly certFile?: string;
+  /** `key_file`: the client certificate's key; set with `certFile`. @default - none */
+  readonly keyFile?: string;
+  /** `server_name`: the name the server's certificate is checked for. @default - the target's host */
+  readonly serverName?: string;
 }
 
 /** One alerting (`alert`) or recording (`record`) rule. */
@@ -247,13 +288,16 @@ export function renderRelabelConfig(r: RelabelConfig): Record<string, unknown> {
 
 /** Renders one `scrape_config`. */
 export function renderScrapeConfig(job: ScrapeJob): Record<string, unknown> {
-  const tls =
-    job.serviceAccountAuth || job.insecureSkipVerify
-      ? omitUndefined({
-          ca_file: job.serviceAccountAuth ? `${SERVICE_ACCOUNT_DIR}/ca.crt` : undefined,
-          insecure_skip_verify: job.insecureSkipVerify || undefined,
-        })
-      : undefined;
+  const tlsFields = omitUndefined({
+    ca_file:
+      job.tlsConfig?.caFile ??
+      (job.serviceAccountAuth ? `${SERVICE_ACCOUNT_DIR}/ca.crt` : undefined),
+    cert_file: job.tlsConfig?.certFile,
+    key_file: job.tlsConfig?.keyFile,
+    server_name: job.tlsConfig?.serverName,
+    insecure_skip_verify: job.insecureSkipVerify || undefined,
+  });
+  const tls = Object.keys(tlsFields).length > 0 ? tlsFields : undefined;
   return omitUndefined({
     job_name: job.jobName,
     scrape_interval: job.scrapeInterval,

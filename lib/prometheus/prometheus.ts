@@ -30,7 +30,12 @@ import {
 } from './prometheus-config';
 import { IPrometheus } from './prometheus-reference';
 import { PersistentStorage, renderVolumeClaimTemplate } from '../core/storage';
-import { secretFilesMount, SecretFilesMount } from '../core/secrets';
+import {
+  SecretFilesMount,
+  secretFilesMount,
+  SecretKeyRef,
+  validateSecretRef,
+} from '../core/secrets';
 import {
   REMOTE_WRITE_PEER,
   RemoteWrite,
@@ -132,7 +137,29 @@ export interface PrometheusProps extends ComponentProps {
    * @default - off: clients query one replica at a time through the Service
    */
   readonly thanos?: PrometheusThanosProps;
+  /**
+   * Secret keys mounted as read-only files in {@link PROMETHEUS_SECRETS_DIR} (one projected
+   * volume, mode 0440), for the TLS client certificates of scrape jobs (`ScrapeJob.tlsConfig`,
+   * such as etcd's): the values never enter the manifests. Each Secret is recorded in
+   * `externalSecrets` with its purpose.
+   * @default - none
+   */
+  readonly secretFiles?: readonly PrometheusSecretFile[];
 }
+
+/** A Secret key Prometheus reads as a file: `<PROMETHEUS_SECRETS_DIR>/<file>`. */
+export interface PrometheusSecretFile {
+  /** The Secret key, in Prometheus' namespace. */
+  readonly ref: SecretKeyRef;
+  /** The file name in {@link PROMETHEUS_SECRETS_DIR}, such as `etcd-client.crt`. */
+  readonly file: string;
+  /** What it is for, listed in `externalSecrets`. */
+  readonly purpose: string;
+}
+
+/** Where `PrometheusProps.secretFiles` are mounted in the Prometheus pods. */
+export const PROMETHEUS_SECRETS_DIR = '/etc/prometheus-secrets';
+const SECRET_FILE_NAME = /^[a-zA-Z0-9][-._a-zA-Z0-9]*$/;
 
 const PORT = 9090;
 /**
@@ -167,6 +194,8 @@ interface PrometheusPod {
   readonly spread: Spread;
   /** With a Thanos sidecar. */
   readonly thanos?: PrometheusThanosProps;
+  /** The volume of `secretFiles`, if any. */
+  readonly secrets?: SecretFilesMount;
 }
 
 /**
@@ -246,6 +275,7 @@ export class Prometheus extends Component implements IPrometheus {
     for (const job of props.scrapeJobs ?? []) this.addScrapeJob(job);
     for (const group of props.rules ?? []) this.addRuleGroup(group);
 
+    const secrets = this.secretFilesMount(props.secretFiles ?? []);
     const serviceAccountName = this.addServiceAccount();
     this.clusterRoleName = this.addDiscoveryRbac(serviceAccountName);
     // Rendered at synth time, so jobs, rules and Alertmanagers added after construction are included.
@@ -261,6 +291,7 @@ export class Prometheus extends Component implements IPrometheus {
       resources,
       spread,
       thanos: props.thanos,
+      secrets,
     });
     this.thanosQuery = props.thanos
       ? this.addThanosQuery(props.thanos, headlessName, spread)
@@ -598,6 +629,7 @@ export class Prometheus extends Component implements IPrometheus {
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'data', mountPath: DATA_DIR },
         ...(this.remoteWriteSecrets ? [this.remoteWriteSecrets.volumeMount] : []),
+        ...(pod.secrets ? [pod.secrets.volumeMount] : []),
       ],
       runAsUser: UID,
     });
@@ -630,6 +662,7 @@ export class Prometheus extends Component implements IPrometheus {
           volumes: [
             { name: 'config', configMap: { name: this.configMapName } },
             ...(this.remoteWriteSecrets ? [this.remoteWriteSecrets.volume] : []),
+            ...(pod.secrets ? [pod.secrets.volume] : []),
           ],
           uid: UID,
           terminationGracePeriodSeconds: 120,
@@ -723,6 +756,45 @@ export class Prometheus extends Component implements IPrometheus {
       resources: thanos.queryResources,
       spread,
     });
+  }
+
+  /** `secretFiles` as one projected volume, each Secret recorded; undefined without any. */
+  private secretFilesMount(files: readonly PrometheusSecretFile[]): SecretFilesMount | undefined {
+    if (files.length === 0) return undefined;
+    const names = new Set<string>();
+    files.forEach((f, i) => {
+      const prop = `secretFiles[${i}]`;
+      validateSecretRef(this, `${prop}.ref`, f.ref);
+      if (typeof f.file !== 'string' || !SECRET_FILE_NAME.test(f.file)) {
+        invalidProp(
+          this,
+          `${prop}.file`,
+          f.file,
+          'is not a file name',
+          "use letters, digits, '-', '.' and '_', such as 'etcd-client.crt'",
+        );
+      }
+      if (names.has(f.file)) {
+        invalidProp(
+          this,
+          `${prop}.file`,
+          f.file,
+          'is the name of two secret files',
+          'give each Secret key its own file name',
+        );
+      }
+      names.add(f.file);
+    });
+    // One record per Secret, with its keys and each distinct purpose once.
+    for (const name of new Set(files.map((f) => f.ref.name))) {
+      const of = files.filter((f) => f.ref.name === name);
+      this.recordExternalSecret({
+        name,
+        keys: [...new Set(of.map((f) => f.ref.key))],
+        purpose: [...new Set(of.map((f) => f.purpose))].join('; '),
+      });
+    }
+    return secretFilesMount('secrets', PROMETHEUS_SECRETS_DIR, files);
   }
 
   /** Read-only discovery of scrape targets: no Secrets, no wildcards. */

@@ -11,7 +11,14 @@ import {
   podTemplatePeer,
 } from '../core/network-flow';
 
+import {
+  CLUSTER_DNS_PEER,
+  CLUSTER_DNS_PODS,
+  KUBERNETES_API_PEER,
+} from '../prometheus/prometheus-config';
+
 export type { PodsSelector } from '../core/network-flow';
+export { CLUSTER_DNS_PEER, KUBERNETES_API_PEER };
 
 /**
  * Where the parties outside the stack's pods are. NetworkPolicy cannot select nodes or
@@ -199,12 +206,7 @@ export function renderNetworkPolicies(
     }
   }
 
-  const dns = selectorPeer(
-    options.dns ?? {
-      namespaceSelector: { [NAMESPACE_NAME]: 'kube-system' },
-      podSelector: { 'k8s-app': 'kube-dns' },
-    },
-  );
+  const dns = selectorPeer(options.dns ?? CLUSTER_DNS_PODS);
   const policies: k8s.KubeNetworkPolicyProps[] = [];
   for (const namespace of namespaces) {
     policies.push(
@@ -251,16 +253,6 @@ export function renderNetworkPolicies(
   }
   return policies;
 }
-
-/** The Kubernetes API server: control-plane IPs, which no label selects. */
-export const KUBERNETES_API_PEER: ExternalPeer = {
-  name: 'kubernetes-api',
-  address: {
-    kind: 'cidr',
-    option: 'kubernetesApiCidr',
-    portsOption: 'kubernetesApiPorts',
-  },
-};
 
 /**
  * Whether a pod template mounts an API token: automounted, or a projected

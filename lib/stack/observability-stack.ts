@@ -48,6 +48,9 @@ import {
   alertmanagerMixin,
   applicationsMixin,
   applyMixins,
+  ControlPlaneMixinOptions,
+  controlPlaneMixin,
+  controlPlaneSecretFiles,
   elasticsearchMixin,
   filebeatMixin,
   jaegerMixin,
@@ -227,6 +230,16 @@ export interface ObservabilityStackProps extends Omit<ChartProps, 'namespace'> {
    * @default - the defaults of AlertRulesProps
    */
   readonly alerts?: AlertRulesProps;
+  /**
+   * Monitoring of the cluster's control plane: the API server and CoreDNS always (their
+   * scrape jobs, alerts and the `apiserver` and `coredns` dashboards), and on a self-managed
+   * cluster, etcd (with a client certificate from a Secret you name), kube-scheduler and
+   * kube-controller-manager, each off unless set: managed clusters (EKS, GKE, AKS) do not
+   * expose them. `coredns: false` leaves CoreDNS out (GKE's kube-dns is not CoreDNS);
+   * `false` leaves the whole control plane unwatched.
+   * @default - the API server and CoreDNS only
+   */
+  readonly controlPlane?: ControlPlaneMixinOptions | false;
   /**
    * NetworkPolicies in both namespaces: deny by default, then DNS and exactly the flows
    * the wiring declares. `false` for none (a CNI without NetworkPolicy support, or your
@@ -555,6 +568,11 @@ export class ObservabilityStack extends Chart {
         props.prometheus?.externalUrl,
       ),
       alertmanager: this.alertmanager,
+      // etcd's client certificate, for the control-plane mixin's etcd job.
+      secretFiles: [
+        ...(props.prometheus?.secretFiles ?? []),
+        ...(props.controlPlane ? controlPlaneSecretFiles(props.controlPlane, this) : []),
+      ],
     });
     return prometheus;
   }
@@ -609,6 +627,9 @@ export class ObservabilityStack extends Chart {
       jaegerMixin(context),
       prometheusMixin(context),
       alertmanagerMixin(context),
+      ...(props.controlPlane === false
+        ? []
+        : [controlPlaneMixin(context, props.controlPlane ?? {})]),
     ];
     applyMixins(this, mixins, { prometheus: this.prometheus, grafana: this.grafana });
     return mixins;

@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { ObservabilityStack } from '../../lib';
 import { ENVIRONMENTS, EnvironmentName, environmentProfile } from '../../stacks/environments';
+import { OPT_INS } from '../../stacks/runbooks';
 
 export { ENVIRONMENTS };
 export type { EnvironmentName };
@@ -31,6 +32,24 @@ export function synthEnvironment(env: EnvironmentName): {
     cache.set(env, result);
   }
   return result;
+}
+
+let everyOptIn: { stack: ObservabilityStack; objects: KubeObject[] } | undefined;
+
+/**
+ * The prod environment with every opt-in that adds scrape jobs and rules turned on (the control
+ * plane's etcd, kube-scheduler and kube-controller-manager, off in every bundled environment),
+ * synthesized once per test file.
+ */
+export function synthEveryOptIn(): { stack: ObservabilityStack; objects: KubeObject[] } {
+  if (!everyOptIn) {
+    const stack = new ObservabilityStack(Testing.app(), 'observability', {
+      ...environmentProfile('prod'),
+      ...OPT_INS,
+    });
+    everyOptIn = { stack, objects: Testing.synth(stack) as KubeObject[] };
+  }
+  return everyOptIn;
 }
 
 /** The pod template of a workload object, if it is one. */

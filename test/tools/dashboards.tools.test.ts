@@ -18,7 +18,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { ENVIRONMENTS, synthEnvironment } from '../support/environments';
+import { ENVIRONMENTS, synthEnvironment, synthEveryOptIn } from '../support/environments';
 import { allPanels, panelTargets, provisionedDashboards } from '../support/grafana-dashboards';
 import {
   processLogs,
@@ -322,6 +322,21 @@ describe.each(ENVIRONMENTS)('the %s environment', (env) => {
         `${total('queries')} queries sent (each with its template variables at All, one and two values), ${total('variables')} variable queries`,
     );
   });
+});
+
+test('the dashboards of the opt-ins (prod with every control-plane opt-in) are valid PromQL too', async () => {
+  const { stack, objects } = synthEveryOptIn();
+  const dashboards = Object.values(
+    provisionedDashboards(objects, stack.grafana.dashboardsConfigMapName),
+  ).filter((d) => ['etcd', 'kube-scheduler', 'kube-controller-manager'].includes(d.uid));
+  expect(dashboards.map((d) => d.uid).sort()).toEqual([
+    'etcd',
+    'kube-controller-manager',
+    'kube-scheduler',
+  ]);
+  const results = await Promise.all(dashboards.map(checkDashboard));
+  expect(results.flatMap((r) => r.failures)).toEqual([]);
+  for (const result of results) expect(result.expressions).toBeGreaterThan(0);
 });
 
 describe('the check itself (negative cases)', () => {

@@ -4,7 +4,7 @@ import { parse, stringify } from 'yaml';
 import { Testing } from 'cdk8s';
 import { ObservabilityStack, RelabelAction } from '../../lib';
 import { prod } from '../../stacks/prod';
-import { ENVIRONMENTS, KubeObject } from '../support/environments';
+import { ENVIRONMENTS, KubeObject, synthEveryOptIn } from '../support/environments';
 import {
   describeRun,
   PROMTOOL_ENV,
@@ -123,6 +123,41 @@ describe('prod with remote write: promtool', () => {
     const { result, text } = promtool(['check', 'config', file]);
     expect(result.status).not.toBe(0);
     expect(text).toMatch(/at most one of basic_auth/);
+  });
+});
+
+describe('prod with every control-plane opt-in: promtool', () => {
+  const files = writeMetricsConfigs({ name: 'every-opt-in', ...synthEveryOptIn() });
+
+  test('check config passes with the etcd, kube-scheduler and kube-controller-manager jobs', () => {
+    const { result, text } = promtool(['check', 'config', '--lint-fatal', files.prometheusConfig]);
+    expect({ status: result.status, text }).toEqual({
+      status: 0,
+      text: expect.stringContaining('SUCCESS'),
+    });
+    expect(result.stdout).not.toMatch(/FAILED|WARNING/);
+    const jobs = parse(fs.readFileSync(files.prometheusVerbatim, 'utf8')).scrape_configs.map(
+      (j: { job_name: string }) => j.job_name,
+    );
+    expect(jobs).toEqual(
+      expect.arrayContaining([
+        'apiserver',
+        'coredns',
+        'etcd',
+        'kube-scheduler',
+        'kube-controller-manager',
+      ]),
+    );
+  });
+
+  test('check rules passes on every rules file', () => {
+    for (const ruleFile of files.ruleFiles) {
+      const { result, text } = promtool(['check', 'rules', '--lint-fatal', ruleFile]);
+      expect({ status: result.status, text }).toEqual({
+        status: 0,
+        text: expect.stringMatching(/SUCCESS: [1-9]\d* rules found/),
+      });
+    }
   });
 });
 

@@ -41,6 +41,8 @@ export class ControlPlane {
   /** The kubeconfig kubectl uses (admin, the API server's CA). */
   public readonly kubeconfig: string;
   public apiserverUrl = '';
+  /** etcd's client URL (plain HTTP on loopback), where it also serves `/metrics`. */
+  public etcdUrl = '';
   private readonly processes: RunningProcess[] = [];
   private controllerManager: RunningProcess | undefined;
   private servingCert = '';
@@ -61,6 +63,7 @@ export class ControlPlane {
       freePort(),
     ]);
     const etcdUrl = `http://${LOOPBACK}:${etcdClient}`;
+    this.etcdUrl = etcdUrl;
     const etcd = spawnTool(
       'etcd',
       [

@@ -97,9 +97,11 @@ export interface MetricsConfigFiles {
  * alertmanager.yml is written verbatim: amtool check-config does not open the *_file
  * references (Secret files), so it needs no stubs.
  */
-export function writeMetricsConfigs(env: EnvironmentName): MetricsConfigFiles {
-  const { objects } = synthEnvironment(env);
-  const root = tempDir(`metrics-${env}-`);
+export function writeMetricsConfigs(
+  env: EnvironmentName | { readonly name: string; readonly objects: KubeObject[] },
+): MetricsConfigFiles {
+  const { objects } = typeof env === 'string' ? synthEnvironment(env) : env;
+  const root = tempDir(`metrics-${typeof env === 'string' ? env : env.name}-`);
 
   const promData = configMapData(objects, 'prometheus-config');
   const promDir = writeConfigMap(root, objects, 'prometheus-config', promData);
