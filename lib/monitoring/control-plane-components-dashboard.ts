@@ -1,5 +1,46 @@
 import { dashboardModel, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
-import { podLogsLink } from './control-plane-links';
+import { podLogsLink } from './dashboard-links';
+
+/**
+ * The first row of a leader-elected control-plane component's dashboard: its instances up and
+ * how many lead (one is right: none leads, or two do, is red).
+ */
+function leaderPanels(job: string): object[] {
+  return [
+    statPanel(
+      1,
+      'Instances up',
+      { x: 0, y: 0, w: 12, h: 6 },
+      [{ expr: `count(up{${job}} == 1) or vector(0)`, legendFormat: 'up' }],
+      {
+        unit: 'short',
+        thresholds: [
+          [0, 'red'],
+          [1, 'green'],
+        ],
+      },
+    ),
+    statPanel(
+      2,
+      'Leading instances',
+      { x: 12, y: 0, w: 12, h: 6 },
+      [
+        {
+          expr: `sum(leader_election_master_status{${job}}) or vector(0)`,
+          legendFormat: 'leaders',
+        },
+      ],
+      {
+        unit: 'short',
+        thresholds: [
+          [0, 'red'],
+          [1, 'green'],
+          [2, 'red'],
+        ],
+      },
+    ),
+  ];
+}
 
 /**
  * The `kube-scheduler` dashboard (with the control-plane mixin's `scheduler` option): instances
@@ -14,38 +55,7 @@ export function kubeSchedulerDashboard(): Record<string, unknown> {
     ['kubernetes', 'control-plane', 'scheduler'],
     [],
     [
-      statPanel(
-        1,
-        'Instances up',
-        { x: 0, y: 0, w: 12, h: 6 },
-        [{ expr: `count(up{${job}} == 1) or vector(0)`, legendFormat: 'up' }],
-        {
-          unit: 'short',
-          thresholds: [
-            [0, 'red'],
-            [1, 'green'],
-          ],
-        },
-      ),
-      statPanel(
-        2,
-        'Leading instances',
-        { x: 12, y: 0, w: 12, h: 6 },
-        [
-          {
-            expr: `sum(leader_election_master_status{${job}}) or vector(0)`,
-            legendFormat: 'leaders',
-          },
-        ],
-        {
-          unit: 'short',
-          thresholds: [
-            [0, 'red'],
-            [1, 'green'],
-            [2, 'red'],
-          ],
-        },
-      ),
+      ...leaderPanels(job),
       timeseriesPanel(
         3,
         'Scheduling attempts per result',
@@ -99,38 +109,7 @@ export function kubeControllerManagerDashboard(): Record<string, unknown> {
     ['kubernetes', 'control-plane', 'controller-manager'],
     [],
     [
-      statPanel(
-        1,
-        'Instances up',
-        { x: 0, y: 0, w: 12, h: 6 },
-        [{ expr: `count(up{${job}} == 1) or vector(0)`, legendFormat: 'up' }],
-        {
-          unit: 'short',
-          thresholds: [
-            [0, 'red'],
-            [1, 'green'],
-          ],
-        },
-      ),
-      statPanel(
-        2,
-        'Leading instances',
-        { x: 12, y: 0, w: 12, h: 6 },
-        [
-          {
-            expr: `sum(leader_election_master_status{${job}}) or vector(0)`,
-            legendFormat: 'leaders',
-          },
-        ],
-        {
-          unit: 'short',
-          thresholds: [
-            [0, 'red'],
-            [1, 'green'],
-            [2, 'red'],
-          ],
-        },
-      ),
+      ...leaderPanels(job),
       timeseriesPanel(
         3,
         'Work queue depth (top 10)',

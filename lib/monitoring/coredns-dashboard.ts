@@ -1,5 +1,5 @@
 import { dashboardModel, statPanel, timeseriesPanel } from '../grafana/dashboard-panels';
-import { podLogsLink } from './control-plane-links';
+import { podLogsLink } from './dashboard-links';
 
 const COREDNS = 'job="coredns"';
 
