@@ -1,5 +1,7 @@
 import { ENVIRONMENTS, KubeObject, synthEnvironment } from './support/environments';
 import {
+  ANNOTATIONS_LIMIT_BYTES,
+  clientSideApplyProblems,
   danglingReferences,
   namespaceProblems,
   networkPolicyProblems,
@@ -20,6 +22,22 @@ describe.each(ENVIRONMENTS)('the whole-app checks on the %s environment', (env) 
       policies: networkPolicyProblems(objects),
     }).toEqual({ references: [], scope: [], services: [], namespaces: [], policies: [] });
   });
+
+  test("every object fits kubectl's client-side apply (its last-applied annotation under 256 KiB)", () => {
+    expect(clientSideApplyProblems(objects)).toEqual([]);
+  });
+});
+
+test('the client-side apply check finds an object too large', () => {
+  const big = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'big', namespace: 'observability' },
+    data: { 'a.json': 'x'.repeat(ANNOTATIONS_LIMIT_BYTES) },
+  };
+  expect(clientSideApplyProblems([big])).toEqual([
+    expect.stringMatching(/^ConfigMap observability\/big: \d+ bytes as JSON$/),
+  ]);
 });
 
 describe('the whole-app checks', () => {

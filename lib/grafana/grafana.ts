@@ -2,7 +2,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Component, ComponentProps } from '../core/component';
-import { configChecksum, renderJson, renderYaml } from '../core/config';
+import { configChecksum, renderYaml } from '../core/config';
 import { ServiceEndpoint } from '../core/endpoint';
 import { invalidProp } from '../core/errors';
 import { ExternalPeer } from '../core/network-flow';
@@ -566,10 +566,14 @@ export class Grafana extends Component {
     return endpoint;
   }
 
+  /**
+   * The dashboards as compact JSON: indented, the stack's 18 would put the ConfigMap past what
+   * `kubectl apply` (client-side) can record in its last-applied annotation (256 KiB).
+   */
   private dashboardFiles(): Record<string, string> {
     const files: Record<string, string> = {};
     for (const name of this.dashboardNames)
-      files[`${name}.json`] = renderJson(this.dashboards.get(name));
+      files[`${name}.json`] = `${JSON.stringify(this.dashboards.get(name))}\n`;
     return files;
   }
 

@@ -307,3 +307,20 @@ export function networkPolicyProblems(objects: KubeObject[]): string[] {
   }
   return problems;
 }
+
+/**
+ * What `kubectl apply` (client-side) records of an object, its compact JSON in the
+ * `kubectl.kubernetes.io/last-applied-configuration` annotation, may not pass the API server's
+ * 256 KiB limit on an object's annotations: an object over it can only be applied server-side.
+ * One line per object too large, with its size.
+ */
+export const ANNOTATIONS_LIMIT_BYTES = 262144;
+
+export function clientSideApplyProblems(objects: readonly KubeObject[]): string[] {
+  return objects.flatMap((o) => {
+    const bytes = Buffer.byteLength(JSON.stringify(o), 'utf8');
+    return bytes >= ANNOTATIONS_LIMIT_BYTES
+      ? [`${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}: ${bytes} bytes as JSON`]
+      : [];
+  });
+}
