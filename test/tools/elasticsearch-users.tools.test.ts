@@ -15,12 +15,12 @@
  * The Job runs twice: the second run (every object replaced) succeeds and changes nothing a
  * client sees. Passwords never appear in its output.
  */
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { KubeObject, synthEnvironment } from '../support/environments';
+import { synthEnvironment } from '../support/environments';
 import { ElasticsearchServer } from './support/elasticsearch';
 import { rewriteForDistribution } from './support/logs-pipeline';
+import { drawUsersJobSecrets } from './support/users-job-secrets';
 import { runSetupJob, SetupJobRunResult } from './support/setup-job-run';
 import { describeRun, removeTempDirs, tempDir } from './support/tools';
 
@@ -29,17 +29,6 @@ jest.setTimeout(600_000);
 interface Client {
   readonly username: string;
   readonly password: string;
-}
-
-/** The Secret key -> file layout of the Job's `setup-secrets` projected volume. */
-function secretFiles(objects: KubeObject[]): { secret: string; key: string; file: string }[] {
-  const job = objects.find(
-    (o) => o.kind === 'Job' && o.metadata.name.startsWith('elasticsearch-users-'),
-  )!;
-  const volume = job.spec.template.spec.volumes.find((v: any) => v.name === 'setup-secrets');
-  return volume.projected.sources.flatMap((s: any) =>
-    s.secret.items.map((i: any) => ({ secret: s.secret.name, key: i.key, file: i.path })),
-  );
 }
 
 describe('the elasticsearch-users Job against a real, secured Elasticsearch', () => {
@@ -87,18 +76,8 @@ describe('the elasticsearch-users Job against a real, secured Elasticsearch', ()
   beforeAll(async () => {
     dir = tempDir('elasticsearch-users-');
     secretsDir = path.join(dir, 'secrets');
-    fs.mkdirSync(secretsDir, { mode: 0o700 });
     // One username and one random password per Secret, as `npm run dev-secrets` would draw them.
-    const values = new Map<string, Record<string, string>>();
-    for (const { secret, key, file } of secretFiles(objects)) {
-      const keys = values.get(secret) ?? {};
-      keys[key] ??=
-        key === 'username'
-          ? secret.replace(/(-elasticsearch)?-credentials$/, '')
-          : randomBytes(24).toString('base64url');
-      values.set(secret, keys);
-      fs.writeFileSync(path.join(secretsDir, file), `${keys[key]}\n`, { mode: 0o600 });
-    }
+    const values = drawUsersJobSecrets(objects, secretsDir);
     for (const [secret, keys] of values)
       clients.set(secret, { username: keys.username ?? 'kibana_system', password: keys.password });
 

@@ -22,12 +22,11 @@
  * folder are at temp paths. Thresholds, windows, filters, labels and annotations are unchanged.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { LogAlert, LogAlerting } from '../../lib';
-import { KubeObject, podTemplateOf, synthEnvironment } from '../support/environments';
+import { podTemplateOf, synthEnvironment } from '../support/environments';
 import {
   AlertHarness,
   freePort,
@@ -37,6 +36,7 @@ import {
 } from './support/alert-harness';
 import { ElasticsearchServer } from './support/elasticsearch';
 import { rewriteForDistribution } from './support/logs-pipeline';
+import { drawUsersJobSecrets } from './support/users-job-secrets';
 import { runSetupJob } from './support/setup-job-run';
 import { removeTempDirs, tempDir, toolPath } from './support/tools';
 
@@ -48,17 +48,6 @@ const CONFIG_MAP = 'log-alerting-config';
 
 const { stack, objects } = synthEnvironment(ENV);
 const logAlerting = stack.logAlerting as LogAlerting;
-
-/** The Secret key -> file layout of the users Job's `setup-secrets` projected volume. */
-function secretFiles(all: KubeObject[]): { secret: string; key: string; file: string }[] {
-  const job = all.find(
-    (o) => o.kind === 'Job' && o.metadata.name.startsWith('elasticsearch-users-'),
-  )!;
-  const volume = job.spec.template.spec.volumes.find((v: any) => v.name === 'setup-secrets');
-  return volume.projected.sources.flatMap((s: any) =>
-    s.secret.items.map((i: any) => ({ secret: s.secret.name, key: i.key, file: i.path })),
-  );
-}
 
 function configMapData(name: string): Record<string, string> {
   const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
@@ -138,17 +127,8 @@ function writeElastAlertFiles(esUrl: URL, alertmanagerUrl: string): string {
 /** Runs the generated users Job so ElastAlert logs in as the user it would have in the cluster. */
 async function createUsers(): Promise<void> {
   const secretsDir = path.join(dir, 'secrets');
-  fs.mkdirSync(secretsDir, { mode: 0o700 });
-  const values = new Map<string, Record<string, string>>();
-  for (const { secret, key, file } of secretFiles(objects)) {
-    const keys = values.get(secret) ?? {};
-    keys[key] ??=
-      key === 'username'
-        ? secret.replace(/(-elasticsearch)?-credentials$/, '')
-        : randomBytes(24).toString('base64url');
-    values.set(secret, keys);
-    fs.writeFileSync(path.join(secretsDir, file), `${keys[key]}\n`, { mode: 0o600 });
-  }
+  // One username and one random password per Secret, as `npm run dev-secrets` would draw them.
+  const values = drawUsersJobSecrets(objects, secretsDir);
   const mine = values.get(logAlerting.credentials!.secretName);
   if (!mine)
     throw new Error(`the users Job reads no Secret ${logAlerting.credentials!.secretName}`);
